@@ -1,0 +1,40 @@
+# Relais — the two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-postgresql test-sqlite bench lint install services
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	mkdir -p var
+	$(BIN)/relais db upgrade
+	@if [ "$${RELAIS_ENV:-development}" = "development" ]; then $(BIN)/relais seed-demo; fi
+	$(BIN)/relais run --port $(PORT)
+
+test: test-postgresql test-sqlite
+
+# PostgreSQL and Redis must be running (.ci/run starts them when they are not).
+test-postgresql: $(STAMP)
+	$(BIN)/python -m pytest --db postgresql
+
+# The embedded backend: everything that does not need PostgreSQL-only features.
+test-sqlite: $(STAMP)
+	$(BIN)/python -m pytest --db sqlite -m "not postgres_only and not slow"
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+lint: $(STAMP)
+	$(BIN)/ruff check shared services tests bench scripts
+	$(BIN)/ruff format --check shared services tests bench scripts
+	$(BIN)/mypy shared

@@ -1,0 +1,1 @@
+"""Relais services: orientation, agenda, notifications."""

@@ -1,0 +1,1 @@
+"""Agenda service: the professionals' directory, shared SNP slots, assisted teleconsultation."""

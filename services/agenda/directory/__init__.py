@@ -1,0 +1,1 @@
+"""The directory of the CPTS's member professionals."""

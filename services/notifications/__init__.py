@@ -1,0 +1,1 @@
+"""Notifications service: who is told what, through which channel, exactly once."""

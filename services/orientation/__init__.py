@@ -1,0 +1,1 @@
+"""Orientation service: médecin-traitant cases, hospital discharges, EPP referrals, indicators."""

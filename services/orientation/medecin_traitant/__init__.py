@@ -1,0 +1,1 @@
+"""Patients without a médecin traitant: signalement, triage, proposal to a GP, orientation."""

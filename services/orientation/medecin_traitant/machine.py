@@ -1,0 +1,94 @@
+"""States and transitions of a médecin-traitant case, declared once."""
+
+from services.orientation.medecin_traitant import schemas
+from shared.auth.roles import COORDINATOR, GP
+from shared.cases.machine import SYSTEM_ACTOR, CaseMachine, TransitionRule, party, role, submitter
+
+KIND = "medecin_traitant"
+PREFIX = "MT"
+OPEN_STATES = ("submitted", "triaged", "proposed", "accepted", "on_hold")
+
+coordinator = role(COORDINATOR)
+proposed_gp = party(GP, "proposed_professional_id")
+
+MACHINE = CaseMachine(
+    kind=KIND,
+    states=(*OPEN_STATES, "oriented", "cancelled"),
+    initial="submitted",
+    final=frozenset({"oriented", "cancelled"}),
+    labels={
+        "submitted": "signalé",
+        "triaged": "analysé",
+        "proposed": "proposé à un médecin",
+        "accepted": "accepté",
+        "oriented": "orienté",
+        "on_hold": "en attente",
+        "cancelled": "annulé",
+    },
+    rules=(
+        TransitionRule(
+            "triage", ("submitted",), "triaged", (coordinator,), schemas.TriageSchema, "analyser"
+        ),
+        TransitionRule(
+            "propose",
+            ("triaged",),
+            "proposed",
+            (coordinator,),
+            schemas.ProposeSchema,
+            "proposer à un médecin",
+        ),
+        TransitionRule(
+            "accept",
+            ("proposed",),
+            "accepted",
+            (proposed_gp, coordinator),
+            schemas.AcceptSchema,
+            "accepter",
+        ),
+        TransitionRule(
+            "decline",
+            ("proposed",),
+            "triaged",
+            (proposed_gp, coordinator),
+            schemas.DeclineSchema,
+            "refuser",
+        ),
+        TransitionRule("expire", ("proposed",), "triaged", (SYSTEM_ACTOR,), None, "expirer"),
+        TransitionRule(
+            "confirm",
+            ("accepted",),
+            "oriented",
+            (coordinator, party(GP, "accepted_professional_id")),
+            schemas.ConfirmSchema,
+            "confirmer l'orientation",
+        ),
+        TransitionRule(
+            "hold",
+            ("submitted", "triaged"),
+            "on_hold",
+            (coordinator,),
+            schemas.HoldSchema,
+            "mettre en attente",
+        ),
+        *(
+            TransitionRule(
+                "resume",
+                ("on_hold",),
+                state,
+                (coordinator,),
+                None,
+                "reprendre",
+                when=lambda case, state=state: case.held_from == state,
+            )
+            for state in ("submitted", "triaged")
+        ),
+        TransitionRule(
+            "cancel",
+            OPEN_STATES,
+            "cancelled",
+            (coordinator, submitter(while_in=("submitted",))),
+            schemas.CancelSchema,
+            "annuler",
+        ),
+    ),
+)

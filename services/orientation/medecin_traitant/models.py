@@ -1,0 +1,69 @@
+"""Tables of médecin-traitant cases and their history."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import JSON, Index, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.cases.models import CaseMixin, HistoryMixin
+from shared.extensions import db
+from shared.patients import PatientMixin
+from shared.types import UTCDateTime, UUIDType
+
+_OPEN = text("state NOT IN ('oriented', 'cancelled')")
+
+
+class MedecinTraitantCase(CaseMixin, PatientMixin, db.Model):
+    __tablename__ = "orientation_mt_cases"
+    __table_args__ = (
+        # At most one open case per patient: the database, not Python, refuses a duplicate.
+        Index(
+            "uq_orientation_mt_cases_open_patient",
+            "patient_key",
+            unique=True,
+            postgresql_where=_OPEN,
+            sqlite_where=_OPEN,
+        ),
+        # The coordinator's board: open cases by priority, oldest first.
+        Index("ix_orientation_mt_cases_board", "state", "priority", "created_at"),
+        Index("ix_orientation_mt_cases_oriented_at", "oriented_at"),
+    )
+    kind = "medecin_traitant"
+
+    ald: Mapped[bool] = mapped_column(default=False)
+    ald_label: Mapped[str | None] = mapped_column(String(200))
+    vulnerabilities: Mapped[list[str]] = mapped_column(JSON, default=list)
+    reduced_mobility: Mapped[bool] = mapped_column(default=False)
+    needs_home_visits: Mapped[bool] = mapped_column(default=False)
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    reason: Mapped[str] = mapped_column(Text)
+    consent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    priority: Mapped[int] = mapped_column(index=True)
+    priority_score: Mapped[int] = mapped_column(default=0)
+    priority_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    priority_overridden: Mapped[bool] = mapped_column(default=False)
+
+    synthesis: Mapped[str | None] = mapped_column(Text)
+    held_from: Mapped[str | None] = mapped_column(String(32))
+    hold_reason: Mapped[str | None] = mapped_column(Text)
+    proposed_professional_id: Mapped[uuid.UUID | None] = mapped_column(UUIDType, index=True)
+    proposed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    reminder_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # GPs who declined this case or let it expire: never suggested again for it.
+    excluded_professional_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    accepted_professional_id: Mapped[uuid.UUID | None] = mapped_column(UUIDType, index=True)
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    appointment_date: Mapped[dt.date | None]
+    first_visit_date: Mapped[dt.date | None]
+    declared_on: Mapped[dt.date | None]
+    oriented_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    cancel_reason: Mapped[str | None] = mapped_column(String(32))
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class MedecinTraitantHistory(HistoryMixin, db.Model):
+    __tablename__ = "orientation_mt_history"

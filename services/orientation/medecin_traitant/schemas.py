@@ -1,0 +1,210 @@
+"""Request and response schemas of médecin-traitant cases."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from marshmallow import ValidationError, fields, validate
+
+from shared.schemas import (
+    UUID,
+    BaseSchema,
+    Boolean,
+    Date,
+    Float,
+    Integer,
+    List,
+    Nested,
+    OutputSchema,
+    PageQuerySchema,
+    PatientSchema,
+    String,
+    length,
+    not_blank,
+    one_of,
+)
+
+VULNERABILITIES = (
+    "c2s",
+    "isolement",
+    "precarite",
+    "handicap",
+    "barriere_linguistique",
+    "sortie_hospitalisation",
+    "grossesse",
+    "sans_domicile",
+    "troubles_cognitifs",
+)
+CANCEL_REASONS = (
+    "duplicate",
+    "found_gp",
+    "consent_withdrawn",
+    "moved_out",
+    "unreachable",
+    "deceased",
+    "other",
+)
+LANGUAGE = validate.Regexp(r"^[a-z]{2,3}$", error="Code de langue ISO 639 attendu (ex. « fr »).")
+
+
+def must_be_true(message: str):
+    """A validator refusing anything but `true`."""
+
+    def _validate(value: bool) -> None:
+        if value is not True:
+            raise ValidationError(message)
+
+    return _validate
+
+
+def not_in_future(value: dt.date) -> None:
+    """Refuse dates after today."""
+    if value > dt.date.today():
+        raise ValidationError("La date ne peut pas être dans le futur.")
+
+
+class SituationSchema(BaseSchema):
+    ald = Boolean(required=True)
+    ald_label = String(load_default=None, allow_none=True, validate=length(200))
+    vulnerabilities = List(String(validate=one_of(VULNERABILITIES)), load_default=list)
+    reduced_mobility = Boolean(load_default=False)
+    needs_home_visits = Boolean(load_default=False)
+    languages = List(String(validate=LANGUAGE), load_default=lambda: ["fr"])
+    reason = String(required=True, validate=[not_blank, length(4000)])
+
+
+class ConsentSchema(BaseSchema):
+    patient_informed = Boolean(
+        required=True, validate=must_be_true("Le patient doit avoir été informé de la démarche.")
+    )
+    data_sharing = Boolean(
+        required=True,
+        validate=must_be_true("Le patient doit consentir au partage de ses données avec la CPTS."),
+    )
+
+
+class SignalementSchema(BaseSchema):
+    """`POST /signalements`."""
+
+    patient = Nested(PatientSchema, required=True)
+    situation = Nested(SituationSchema, required=True)
+    consent = Nested(ConsentSchema, required=True)
+
+
+class TriageSchema(BaseSchema):
+    synthesis = String(required=True, validate=[not_blank, length(8000)])
+    priority = Integer(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(min=1, max=3, error="La priorité va de 1 (la plus urgente) à 3."),
+    )
+
+
+class ProposeSchema(BaseSchema):
+    professional_id = UUID(required=True)
+    comment = String(load_default=None, allow_none=True, validate=length(2000))
+
+
+class AcceptSchema(BaseSchema):
+    appointment_date = Date(load_default=None, allow_none=True)
+    comment = String(load_default=None, allow_none=True, validate=length(2000))
+
+
+class DeclineSchema(BaseSchema):
+    reason = String(required=True, validate=[not_blank, length(2000)])
+
+
+class ConfirmSchema(BaseSchema):
+    first_visit_date = Date(load_default=None, allow_none=True, validate=not_in_future)
+    declared_on = Date(load_default=None, allow_none=True, validate=not_in_future)
+
+
+class HoldSchema(BaseSchema):
+    reason = String(required=True, validate=[not_blank, length(2000)])
+
+
+class CancelSchema(BaseSchema):
+    reason = String(required=True, validate=one_of(CANCEL_REASONS))
+    comment = String(load_default=None, allow_none=True, validate=length(2000))
+
+
+class CaseListQuerySchema(PageQuerySchema):
+    state = String(
+        load_default=None,
+        validate=one_of(
+            ("submitted", "triaged", "proposed", "accepted", "oriented", "on_hold", "cancelled")
+        ),
+    )
+    priority = Integer(
+        load_default=None, validate=validate.Range(min=1, max=3, error="La priorité va de 1 à 3.")
+    )
+    kind = String(load_default=None)
+
+
+class SuggestionQuerySchema(BaseSchema):
+    limit = Integer(
+        load_default=5, validate=validate.Range(min=1, max=50, error="Entre 1 et 50 suggestions.")
+    )
+
+
+class HistoryEntrySchema(OutputSchema):
+    transition = String()
+    from_ = String(attribute="from_state", data_key="from", allow_none=True)
+    to = String(attribute="to_state")
+    by = String()
+    at = fields.DateTime()
+    comment = String(allow_none=True)
+
+
+class CaseSchema(OutputSchema):
+    """A médecin-traitant case as the API returns it."""
+
+    id = UUID()
+    reference = String()
+    kind = String()
+    state = String()
+    version = Integer()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    patient = fields.Function(lambda case: case.patient_dict())
+    situation = fields.Function(
+        lambda case: {
+            "ald": case.ald,
+            "ald_label": case.ald_label,
+            "vulnerabilities": case.vulnerabilities,
+            "reduced_mobility": case.reduced_mobility,
+            "needs_home_visits": case.needs_home_visits,
+            "languages": case.languages,
+            "reason": case.reason,
+        }
+    )
+    consent = fields.Function(
+        lambda case: {
+            "patient_informed": True,
+            "data_sharing": True,
+            "recorded_at": case.consent_at.isoformat(),
+        }
+    )
+    priority = Integer()
+    priority_reasons = List(String())
+    priority_overridden = Boolean()
+    synthesis = String(allow_none=True)
+    hold_reason = String(allow_none=True)
+    proposed_professional_id = UUID(allow_none=True)
+    proposed_at = fields.DateTime(allow_none=True)
+    accepted_professional_id = UUID(allow_none=True)
+    accepted_at = fields.DateTime(allow_none=True)
+    appointment_date = fields.Date(allow_none=True)
+    first_visit_date = fields.Date(allow_none=True)
+    declared_on = fields.Date(allow_none=True)
+    oriented_at = fields.DateTime(allow_none=True)
+    cancel_reason = String(allow_none=True)
+    history = List(Nested(HistoryEntrySchema))
+    allowed_transitions = List(String())
+
+
+class SuggestionSchema(OutputSchema):
+    professional = fields.Dict()
+    distance_km = Float(allow_none=True)
+    score = Float()
+    reasons = List(String())

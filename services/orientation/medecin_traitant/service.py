@@ -1,0 +1,270 @@
+"""Use cases of médecin-traitant cases; the only place that commits or emits their events."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, false, or_, select, true
+from sqlalchemy.exc import IntegrityError
+
+from services.orientation.medecin_traitant.machine import MACHINE, OPEN_STATES, PREFIX
+from services.orientation.medecin_traitant.models import MedecinTraitantCase, MedecinTraitantHistory
+from services.orientation.medecin_traitant.priority import compute_priority
+from services.orientation.medecin_traitant.suggestions import (
+    Suggestion,
+    check_proposable,
+    suggest_gps,
+)
+from shared.audit.service import record_audit
+from shared.auth.principal import Principal
+from shared.auth.roles import CLINICAL_ROLES, COORDINATOR, GP
+from shared.cases.service import create_case, fire_transition
+from shared.db import unit_of_work
+from shared.errors import Duplicate, NotFound, ValidationFailed
+from shared.extensions import db
+from shared.timeutil import today_paris, utcnow
+
+
+def visibility(principal: Principal) -> ColumnElement[bool]:
+    """SQL condition for the cases `principal` may see."""
+    if principal.has(COORDINATOR):
+        return true()
+    conditions = []
+    if principal.has(*CLINICAL_ROLES):
+        conditions.append(MedecinTraitantCase.created_by == principal.user_id)
+    if principal.has(GP) and principal.professional_id is not None:
+        conditions.append(MedecinTraitantCase.proposed_professional_id == principal.professional_id)
+        conditions.append(MedecinTraitantCase.accepted_professional_id == principal.professional_id)
+    return or_(*conditions) if conditions else false()
+
+
+def can_see(case: MedecinTraitantCase, principal: Principal) -> bool:
+    """Whether `principal` may read `case`."""
+    if principal.has(COORDINATOR):
+        return True
+    pid = principal.professional_id
+    return (principal.has(*CLINICAL_ROLES) and case.created_by == principal.user_id) or (
+        principal.has(GP)
+        and pid is not None
+        and pid in (case.proposed_professional_id, case.accepted_professional_id)
+    )
+
+
+def _open_duplicate(*, patient_key: str, identity_hash: str) -> MedecinTraitantCase | None:
+    return db.session.scalar(
+        select(MedecinTraitantCase).where(
+            MedecinTraitantCase.state.in_(OPEN_STATES),
+            or_(
+                MedecinTraitantCase.patient_key == patient_key,
+                MedecinTraitantCase.patient_identity_hash == identity_hash,
+            ),
+        )
+    )
+
+
+def submit_signalement(*, data: dict[str, Any], principal: Principal) -> MedecinTraitantCase:
+    """Record a signalement as a new case in `submitted`, prioritised; 409 for an open duplicate."""
+    situation = data["situation"]
+    case = MedecinTraitantCase(
+        ald=situation["ald"],
+        ald_label=situation.get("ald_label"),
+        vulnerabilities=sorted(set(situation["vulnerabilities"])),
+        reduced_mobility=situation["reduced_mobility"],
+        needs_home_visits=situation["needs_home_visits"],
+        languages=list(dict.fromkeys(situation["languages"])),
+        reason=situation["reason"],
+        consent_at=utcnow(),
+    )
+    case.set_patient(data["patient"])
+    priority = compute_priority(
+        birth_date=case.patient_birth_date,
+        ald=case.ald,
+        ald_label=case.ald_label,
+        vulnerabilities=case.vulnerabilities,
+        reduced_mobility=case.reduced_mobility,
+        needs_home_visits=case.needs_home_visits,
+        today=today_paris(),
+    )
+    case.priority, case.priority_score, case.priority_reasons = (
+        priority.level,
+        priority.score,
+        priority.reasons,
+    )
+    try:
+        with unit_of_work():
+            existing = _open_duplicate(
+                patient_key=case.patient_key, identity_hash=case.patient_identity_hash
+            )
+            if existing is not None:
+                raise _duplicate(existing)
+            create_case(
+                case=case,
+                machine=MACHINE,
+                history_model=MedecinTraitantHistory,
+                prefix=PREFIX,
+                principal=principal,
+                extra_event={"priority": case.priority},
+            )
+    except IntegrityError as exc:
+        # A concurrent submission won the race on the unique index of open patients.
+        existing = _open_duplicate(
+            patient_key=case.patient_key, identity_hash=case.patient_identity_hash
+        )
+        raise _duplicate(existing) from exc
+    return case
+
+
+def _duplicate(existing: MedecinTraitantCase | None) -> Duplicate:
+    if existing is None:
+        return Duplicate()
+    return Duplicate(
+        f"Un dossier ouvert existe déjà pour ce patient : {existing.reference}.",
+        details={"reference": existing.reference},
+    )
+
+
+def list_query(*, principal: Principal, state: str | None, priority: int | None) -> Select[Any]:
+    """The cases the caller may see, most urgent first, then oldest first."""
+    query = select(MedecinTraitantCase).where(visibility(principal))
+    if state:
+        query = query.where(MedecinTraitantCase.state == state)
+    if priority:
+        query = query.where(MedecinTraitantCase.priority == priority)
+    return query.order_by(
+        MedecinTraitantCase.priority, MedecinTraitantCase.created_at, MedecinTraitantCase.id
+    )
+
+
+def record_list_read(cases: list[MedecinTraitantCase]) -> None:
+    """Audit that a page of cases (with patient identities) was read."""
+    with unit_of_work():
+        for case in cases:
+            record_audit(action="read", reference=case.reference)
+
+
+def get_case(*, case_id: uuid.UUID, principal: Principal) -> MedecinTraitantCase:
+    """One case the caller may see (404 otherwise, so its existence is not revealed); audited."""
+    case = db.session.get(MedecinTraitantCase, case_id)
+    if case is None or not can_see(case, principal):
+        raise NotFound("Dossier introuvable.")
+    with unit_of_work():
+        record_audit(action="read", reference=case.reference)
+    return case
+
+
+def history(case: MedecinTraitantCase) -> list[MedecinTraitantHistory]:
+    """The case's transitions, oldest first."""
+    return list(
+        db.session.scalars(
+            select(MedecinTraitantHistory)
+            .where(MedecinTraitantHistory.case_id == case.id)
+            .order_by(MedecinTraitantHistory.at, MedecinTraitantHistory.id)
+        )
+    )
+
+
+def suggestions(*, case_id: uuid.UUID, principal: Principal, limit: int) -> list[Suggestion]:
+    """Ranked GPs for a case (coordinator)."""
+    case = get_case(case_id=case_id, principal=principal)
+    return suggest_gps(case, limit=limit)
+
+
+# --- transition effects: apply a validated body to the locked case -------------------------
+
+
+def _triage(case: MedecinTraitantCase, data: dict[str, Any], _p: Principal) -> dict[str, Any]:
+    case.synthesis = data["synthesis"]
+    if data.get("priority") and data["priority"] != case.priority:
+        case.priority = data["priority"]
+        case.priority_overridden = True
+        case.priority_reasons = [
+            *case.priority_reasons,
+            f"Priorité fixée à {data['priority']} par la coordination",
+        ]
+    return {"priority": case.priority}
+
+
+def _propose(case: MedecinTraitantCase, data: dict[str, Any], _p: Principal) -> dict[str, Any]:
+    problem = check_proposable(case, data["professional_id"])
+    if problem:
+        raise ValidationFailed({"professional_id": [problem]})
+    case.proposed_professional_id = data["professional_id"]
+    case.proposed_at = utcnow()
+    case.reminder_sent_at = None
+    return {"professional_id": str(case.proposed_professional_id)}
+
+
+def _accept(case: MedecinTraitantCase, data: dict[str, Any], _p: Principal) -> dict[str, Any]:
+    case.accepted_professional_id = case.proposed_professional_id
+    case.accepted_at = utcnow()
+    case.appointment_date = data.get("appointment_date")
+    return {"professional_id": str(case.accepted_professional_id)}
+
+
+def _release_gp(case: MedecinTraitantCase) -> dict[str, Any]:
+    gp = str(case.proposed_professional_id)
+    case.excluded_professional_ids = [*(case.excluded_professional_ids or []), gp]
+    case.proposed_professional_id = None
+    case.proposed_at = None
+    return {"professional_id": gp}
+
+
+def _decline(case: MedecinTraitantCase, data: dict[str, Any], _p: Principal) -> dict[str, Any]:
+    return _release_gp(case)
+
+
+def _expire(case: MedecinTraitantCase, _data: dict[str, Any], _p: Principal) -> dict[str, Any]:
+    return _release_gp(case)
+
+
+def _confirm(case: MedecinTraitantCase, data: dict[str, Any], _p: Principal) -> dict[str, Any]:
+    case.oriented_at = utcnow()
+    case.first_visit_date = data.get("first_visit_date")
+    case.declared_on = data.get("declared_on")
+    return {"professional_id": str(case.accepted_professional_id)}
+
+
+def _hold(case: MedecinTraitantCase, data: dict[str, Any], _p: Principal) -> None:
+    case.held_from = case.state
+    case.hold_reason = data["reason"]
+
+
+def _cancel(case: MedecinTraitantCase, data: dict[str, Any], _p: Principal) -> None:
+    case.cancel_reason = data["reason"]
+    case.cancelled_at = utcnow()
+
+
+EFFECTS = {
+    "triage": _triage,
+    "propose": _propose,
+    "accept": _accept,
+    "decline": _decline,
+    "expire": _expire,
+    "confirm": _confirm,
+    "hold": _hold,
+    "cancel": _cancel,
+}
+
+
+def transition(
+    *,
+    case_id: uuid.UUID,
+    name: str,
+    body: dict[str, Any],
+    principal: Principal,
+    if_match: int | None,
+) -> MedecinTraitantCase:
+    """Fire transition `name` on a case, atomically with its history, audit and event."""
+    return fire_transition(
+        model=MedecinTraitantCase,
+        history_model=MedecinTraitantHistory,
+        machine=MACHINE,
+        case_id=case_id,
+        name=name,
+        principal=principal,
+        body=body,
+        if_match=if_match,
+        can_see=can_see,
+        effects=EFFECTS,
+    )

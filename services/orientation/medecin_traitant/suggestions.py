@@ -1,0 +1,135 @@
+"""Rank the GPs who could become a patient's médecin traitant."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+
+from services.orientation.directory_client import directory
+from services.orientation.medecin_traitant.models import MedecinTraitantCase
+from shared.extensions import db
+from shared.geo import distance_km, locate
+from shared.timeutil import PARIS, utcnow
+
+LANGUAGE_BONUS = 10
+HOME_VISIT_BONUS = 15
+NO_HOME_VISIT_PENALTY = 30
+UNKNOWN_DISTANCE_KM = 100.0
+LANGUAGE_NAMES = {
+    "ar": "arabe",
+    "en": "anglais",
+    "es": "espagnol",
+    "de": "allemand",
+    "it": "italien",
+    "pt": "portugais",
+    "tr": "turc",
+    "ru": "russe",
+    "ro": "roumain",
+    "zh": "chinois",
+    "vi": "vietnamien",
+    "uk": "ukrainien",
+    "pl": "polonais",
+}
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    professional: dict[str, Any]
+    distance_km: float | None
+    score: float
+    reasons: list[str]
+
+
+def month_start(now: dt.datetime) -> dt.datetime:
+    """Midnight on the first day of the current month in Paris, in UTC."""
+    local = now.astimezone(PARIS)
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0).astimezone(dt.UTC)
+
+
+def accepted_this_month(professional_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """New patients each GP has accepted through the CPTS since the start of the month."""
+    if not professional_ids:
+        return {}
+    rows = db.session.execute(
+        select(MedecinTraitantCase.accepted_professional_id, func.count())
+        .where(
+            MedecinTraitantCase.accepted_professional_id.in_(professional_ids),
+            MedecinTraitantCase.accepted_at >= month_start(utcnow()),
+        )
+        .group_by(MedecinTraitantCase.accepted_professional_id)
+    )
+    return dict(rows.all())
+
+
+def eligible_gps(case: MedecinTraitantCase) -> list[tuple[dict[str, Any], int]]:
+    """GPs accepting new patients with capacity left, never one excluded from this case,
+    with the number of places they have left this month."""
+    gps = directory().professionals(profession="gp", accepting_new_patients=True)
+    excluded = set(case.excluded_professional_ids or [])
+    gps = [gp for gp in gps if gp["id"] not in excluded]
+    used = accepted_this_month([uuid.UUID(gp["id"]) for gp in gps])
+    eligible = []
+    for gp in gps:
+        remaining = gp["new_patient_capacity"] - used.get(uuid.UUID(gp["id"]), 0)
+        if remaining > 0:
+            eligible.append((gp, remaining))
+    return eligible
+
+
+def score_gp(
+    case: MedecinTraitantCase,
+    gp: dict[str, Any],
+    remaining: int,
+    origin: tuple[float, float] | None,
+) -> Suggestion:
+    """Score one GP for one case: nearer is better, shared languages and home visits count."""
+    reasons: list[str] = []
+    distance = None
+    if origin and gp.get("latitude") is not None and gp.get("longitude") is not None:
+        distance = round(distance_km(origin[0], origin[1], gp["latitude"], gp["longitude"]), 1)
+        reasons.append(f"À {distance:.1f} km du domicile du patient".replace(".", ","))
+    score = 100.0 - (distance if distance is not None else UNKNOWN_DISTANCE_KM)
+    shared = [lang for lang in case.languages or [] if lang != "fr" and lang in gp["languages"]]
+    for lang in shared:
+        score += LANGUAGE_BONUS
+        reasons.append(f"Parle {LANGUAGE_NAMES.get(lang, lang)}")
+    if case.needs_home_visits:
+        if gp["home_visits"]:
+            score += HOME_VISIT_BONUS
+            reasons.append("Effectue des visites à domicile")
+        else:
+            score -= NO_HOME_VISIT_PENALTY
+            reasons.append("N'effectue pas de visites à domicile")
+    reasons.append(f"{remaining} place(s) disponible(s) ce mois-ci")
+    return Suggestion(professional=gp, distance_km=distance, score=round(score, 1), reasons=reasons)
+
+
+def suggest_gps(case: MedecinTraitantCase, *, limit: int) -> list[Suggestion]:
+    """The best `limit` GPs for this case, best first."""
+    commune = locate(case.patient_postal_code, case.patient_city)
+    origin = (commune.latitude, commune.longitude) if commune else None
+    ranked = [score_gp(case, gp, remaining, origin) for gp, remaining in eligible_gps(case)]
+    ranked.sort(key=lambda s: (-s.score, s.professional["last_name"], s.professional["id"]))
+    return ranked[:limit]
+
+
+def check_proposable(case: MedecinTraitantCase, professional_id: uuid.UUID) -> str | None:
+    """Why this GP cannot be proposed for this case (French), or None when they can."""
+    if str(professional_id) in (case.excluded_professional_ids or []):
+        return "Ce médecin a déjà refusé ce patient ou laissé expirer la proposition."
+    found = directory().professionals(ids=[professional_id])
+    if not found:
+        return "Ce professionnel n'existe pas dans l'annuaire."
+    gp = found[0]
+    if gp["profession"] != "gp":
+        return "Ce professionnel n'est pas médecin généraliste."
+    if not gp["accepts_new_patients"]:
+        return "Ce médecin n'accepte pas de nouveaux patients."
+    used = accepted_this_month([professional_id]).get(professional_id, 0)
+    if gp["new_patient_capacity"] - used <= 0:
+        return "Ce médecin a atteint sa capacité de nouveaux patients pour ce mois."
+    return None

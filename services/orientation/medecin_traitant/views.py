@@ -1,0 +1,130 @@
+"""HTTP endpoints of médecin-traitant cases: parse, call the service, present."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint
+
+from services.orientation.medecin_traitant import service
+from services.orientation.medecin_traitant.machine import MACHINE
+from services.orientation.medecin_traitant.models import MedecinTraitantCase
+from services.orientation.medecin_traitant.schemas import (
+    CaseListQuerySchema,
+    CaseSchema,
+    SignalementSchema,
+    SuggestionQuerySchema,
+    SuggestionSchema,
+)
+from shared.auth.permissions import allow, current_principal
+from shared.auth.principal import Principal
+from shared.auth.roles import CLINICAL_ROLES, COORDINATOR
+from shared.http.openapi import documented
+from shared.http.pagination import page_schema, paginate
+from shared.http.parsing import if_match_version, json_body, json_object, query_args
+
+blueprint = Blueprint("orientation_medecin_traitant", __name__, url_prefix="/api/orientation")
+case_schema = CaseSchema()
+suggestion_schema = SuggestionSchema()
+
+
+def present(case: MedecinTraitantCase, principal: Principal, *, with_history: bool = True) -> dict:
+    """The case as the API returns it to this caller."""
+    body = case_schema.dump(case)
+    body["history"] = (
+        [
+            {
+                "transition": h.transition,
+                "from": h.from_state,
+                "to": h.to_state,
+                "by": h.by,
+                "at": h.at.isoformat(),
+                "comment": h.comment,
+            }
+            for h in service.history(case)
+        ]
+        if with_history
+        else []
+    )
+    body["allowed_transitions"] = MACHINE.allowed_transitions(case, principal)
+    return body
+
+
+def _response(case: MedecinTraitantCase, principal: Principal, status: int = 200):
+    return present(case, principal), status, {"ETag": f'"{case.version}"'}
+
+
+@blueprint.post("/signalements")
+@allow(*CLINICAL_ROLES)
+@documented(
+    summary="Signaler un patient sans médecin traitant",
+    body=SignalementSchema,
+    response=CaseSchema,
+    status=201,
+    errors=(409,),
+)
+def submit_signalement():
+    """Any member professional reports a patient without a médecin traitant."""
+    data = json_body(SignalementSchema())
+    principal = current_principal()
+    case = service.submit_signalement(data=data, principal=principal)
+    return _response(case, principal, 201)
+
+
+@blueprint.get("/cases")
+@allow(*CLINICAL_ROLES)
+@documented(
+    summary="Lister les dossiers", query=CaseListQuerySchema, response=page_schema(CaseSchema)
+)
+def list_cases():
+    """Cases the caller may see (all for the coordinator), most urgent then oldest first."""
+    args = query_args(CaseListQuerySchema())
+    principal = current_principal()
+    if args["kind"] not in (None, MedecinTraitantCase.kind):
+        return {"items": [], "page": args["page"], "per_page": args["per_page"], "total": 0}
+    query = service.list_query(principal=principal, state=args["state"], priority=args["priority"])
+
+    def dump(rows: list[MedecinTraitantCase]) -> list[dict]:
+        service.record_list_read(rows)
+        return [present(case, principal, with_history=False) for case in rows]
+
+    return paginate(query, page=args["page"], per_page=args["per_page"], dump=dump)
+
+
+@blueprint.get("/cases/<uuid:case_id>")
+@allow(*CLINICAL_ROLES)
+@documented(summary="Consulter un dossier", response=CaseSchema, errors=(404,))
+def get_case(case_id: uuid.UUID):
+    """One case with its history; 404 when it does not exist or the caller may not see it."""
+    principal = current_principal()
+    return _response(service.get_case(case_id=case_id, principal=principal), principal)
+
+
+@blueprint.get("/cases/<uuid:case_id>/suggestions")
+@allow(COORDINATOR)
+@documented(
+    summary="Médecins suggérés",
+    query=SuggestionQuerySchema,
+    response=SuggestionSchema(many=True),
+    errors=(404, 503),
+)
+def get_suggestions(case_id: uuid.UUID):
+    """GPs ranked for this case: distance, languages, home visits, capacity left."""
+    args = query_args(SuggestionQuerySchema())
+    found = service.suggestions(case_id=case_id, principal=current_principal(), limit=args["limit"])
+    return suggestion_schema.dump(found, many=True)
+
+
+@blueprint.post("/cases/<uuid:case_id>/transitions/<name>")
+@allow(*CLINICAL_ROLES)
+@documented(
+    summary="Faire avancer un dossier", body=None, response=CaseSchema, errors=(404, 409, 422)
+)
+def fire_transition(case_id: uuid.UUID, name: str):
+    """Fire a transition (triage, propose, accept, decline, confirm, hold, resume, cancel)."""
+    body = json_object(allow_empty=True)
+    principal = current_principal()
+    case = service.transition(
+        case_id=case_id, name=name, body=body, principal=principal, if_match=if_match_version()
+    )
+    return _response(case, principal)

@@ -1,0 +1,1 @@
+"""Relais common package: what every service needs and nothing service-specific."""

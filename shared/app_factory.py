@@ -1,0 +1,88 @@
+"""The application factory: one function builds a single service or all of them together."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+import secrets
+
+from flask import Flask, g, request
+
+from shared.audit.views import make_audit_blueprint
+from shared.auth.views import blueprint as auth_blueprint
+from shared.crypto import Keyring
+from shared.db import configure_engine, engine_options
+from shared.extensions import db
+from shared.health import blueprint as health_blueprint
+from shared.http.errors import register_error_handlers
+from shared.http.openapi import build_spec
+from shared.settings import Settings
+
+SERVICES = ("orientation", "agenda", "notifications")
+SERVICE_TITLES = {
+    "orientation": "Relais — orientation (médecin traitant, sorties d'hospitalisation, EPP)",
+    "agenda": "Relais — agenda partagé et annuaire",
+    "notifications": "Relais — notifications",
+}
+
+
+def create_app(services: tuple[str, ...] = SERVICES, settings: Settings | None = None) -> Flask:
+    """Build a Flask app serving `services` (all of them for the embedded server)."""
+    settings = settings or Settings.from_environ()
+    app = Flask("relais", root_path=str(Path(__file__).resolve().parent))
+    app.config.from_mapping(settings.to_flask_config())
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # French text stays readable
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(settings.database_url)
+    app.config["RELAIS_SERVICES"] = services
+    register_extensions(app)
+    register_blueprints(app, services)
+    register_error_handlers(app)
+    register_request_hooks(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extensions created in `shared.extensions`."""
+    settings: Settings = app.config["RELAIS_SETTINGS"]
+    app.extensions["relais_keyring"] = (
+        Keyring.parse(settings.encryption_keys)
+        if settings.encryption_keys
+        else Keyring.derived_from_secret(settings.secret_key)
+    )
+    db.init_app(app)
+    configure_engine(app)
+
+
+def register_blueprints(app: Flask, services: tuple[str, ...]) -> None:
+    """Mount health, auth, and for each service its API, audit trail and OpenAPI document."""
+    app.register_blueprint(health_blueprint)
+    app.register_blueprint(auth_blueprint)
+    for service in services:
+        importlib.import_module(f"services.{service}.app").register(app)
+        app.register_blueprint(make_audit_blueprint(service))
+        _register_openapi(app, service)
+
+
+def _register_openapi(app: Flask, service: str) -> None:
+    def openapi_document():
+        return build_spec(app, service, SERVICE_TITLES[service])
+
+    openapi_document.__relais_public__ = True  # type: ignore[attr-defined]
+    app.add_url_rule(f"/api/{service}/openapi.json", f"{service}_openapi", openapi_document)
+
+
+def register_request_hooks(app: Flask) -> None:
+    """Request id, and headers every response carries."""
+
+    @app.before_request
+    def _assign_request_id() -> None:
+        g.request_id = request.headers.get("X-Request-Id") or secrets.token_hex(8)
+
+    @app.after_request
+    def _response_headers(response):
+        response.headers["X-Request-Id"] = g.get("request_id", "")
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        if request.path.startswith("/api/"):
+            response.headers["Cache-Control"] = "no-store"
+        return response

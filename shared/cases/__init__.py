@@ -1,0 +1,1 @@
+"""What every case type shares: the state-machine declaration, columns, history, references."""

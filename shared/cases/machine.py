@@ -1,0 +1,155 @@
+"""Declare a case type's states and transitions once, as data, on top of `transitions`.
+
+One `CaseMachine` (and so one `transitions.Machine`) serves every row of a case type: rows are
+passed to the machine when a transition fires, never attached to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from marshmallow import Schema
+from transitions import Machine, MachineError
+
+from shared.auth.principal import Principal
+from shared.errors import Forbidden, InvalidTransition
+
+# Decides whether a caller may fire a transition on one case.
+Actor = Callable[[Any, Principal], bool]
+
+
+def role(name: str) -> Actor:
+    """Anyone holding the role `name`."""
+    return lambda _case, principal: principal.has(name)
+
+
+def party(role_name: str, attribute: str) -> Actor:
+    """The holder of `role_name` whose directory entry is `case.<attribute>`."""
+
+    def check(case: Any, principal: Principal) -> bool:
+        return (
+            principal.has(role_name)
+            and principal.professional_id is not None
+            and getattr(case, attribute) == principal.professional_id
+        )
+
+    return check
+
+
+def submitter(*, while_in: Iterable[str]) -> Actor:
+    """The user who created the case, while it is in one of `while_in`."""
+    states = frozenset(while_in)
+    return lambda case, principal: case.created_by == principal.user_id and case.state in states
+
+
+SYSTEM_ACTOR: Actor = lambda _case, principal: principal.has("system")  # noqa: E731
+
+
+@dataclass(frozen=True)
+class TransitionRule:
+    """One named transition: where it may start, where it leads, who may fire it, its body."""
+
+    name: str
+    source: tuple[str, ...]
+    dest: str
+    actors: tuple[Actor, ...]
+    schema: type[Schema] | None = None
+    label: str = ""
+    # Several rules may share a name (e.g. `resume` back to the state the case was held in);
+    # `when` picks the one that applies to a given case.
+    when: Callable[[Any], bool] | None = None
+
+
+@dataclass
+class CaseMachine:
+    """The state machine of one case type."""
+
+    kind: str
+    states: tuple[str, ...]
+    initial: str
+    final: frozenset[str]
+    rules: tuple[TransitionRule, ...]
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._by_name: dict[str, list[TransitionRule]] = {}
+        for rule in self.rules:
+            self._by_name.setdefault(rule.name, []).append(rule)
+        self._machine = Machine(
+            model=None,
+            states=list(self.states),
+            initial=None,
+            auto_transitions=False,
+            send_event=True,
+            transitions=[
+                {
+                    "trigger": r.name,
+                    "source": list(r.source),
+                    "dest": r.dest,
+                    "conditions": [_condition(r.when)] if r.when else [],
+                }
+                for r in self.rules
+            ],
+        )
+
+    def _applicable(self, case: Any, name: str) -> TransitionRule | None:
+        for rule in self._by_name.get(name, ()):
+            if case.state in rule.source and (rule.when is None or rule.when(case)):
+                return rule
+        return None
+
+    @property
+    def open_states(self) -> tuple[str, ...]:
+        """States from which the case is still in progress."""
+        return tuple(state for state in self.states if state not in self.final)
+
+    def names(self) -> list[str]:
+        """Every transition name, in declaration order."""
+        return list(self._by_name)
+
+    def may(self, case: Any, principal: Principal, name: str) -> bool:
+        """True when `principal` may fire `name` on `case` now."""
+        rule = self._applicable(case, name)
+        return rule is not None and any(actor(case, principal) for actor in rule.actors)
+
+    def allowed_transitions(self, case: Any, principal: Principal) -> list[str]:
+        """Names of the transitions the caller may fire from the case's current state."""
+        return [
+            name
+            for name in dict.fromkeys(self._machine.get_triggers(case.state))
+            if self.may(case, principal, name)
+        ]
+
+    def check(self, case: Any, principal: Principal, name: str) -> TransitionRule:
+        """The rule for `name`, after checking the state (409) and the caller (403)."""
+        if name not in self._by_name:
+            raise InvalidTransition(f"Action inconnue : « {name} ».")
+        rule = self._applicable(case, name)
+        if rule is None:
+            label = self._by_name[name][0].label or name
+            raise InvalidTransition(
+                f"L'action « {label} » n'est pas possible depuis l'état "
+                f"« {self.labels.get(case.state, case.state)} ».",
+                details={"state": case.state, "transition": name},
+            )
+        if not any(actor(case, principal) for actor in rule.actors):
+            raise Forbidden(
+                f"Vous ne pouvez pas effectuer l'action « {rule.label or name} » sur ce dossier."
+            )
+        return rule
+
+    def apply(self, case: Any, name: str) -> tuple[str, str]:
+        """Move `case` along `name`; returns (from, to). Callers check first."""
+        before = case.state
+        try:
+            self._machine.events[name].trigger(case)
+        except MachineError as exc:
+            raise InvalidTransition() from exc
+        return before, case.state
+
+
+def _condition(predicate: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    """Adapt a case predicate to a `transitions` condition (which receives EventData)."""
+    return lambda event: predicate(event.model)

@@ -1,0 +1,145 @@
+"""Create cases and fire their transitions: one transaction, one history row, one event."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+
+from shared.audit.service import record_audit
+from shared.auth.principal import Principal
+from shared.cases.machine import CaseMachine
+from shared.cases.references import next_reference
+from shared.db import for_update, unit_of_work
+from shared.errors import NotFound, ValidationFailed, VersionConflict
+from shared.extensions import db
+from shared.http.parsing import load
+from shared.outbox.emit import emit
+
+CaseT = TypeVar("CaseT")
+# Applies a transition's body to the case (may raise ValidationFailed); returns extra event data.
+Effect = Callable[[Any, dict[str, Any], Principal], dict[str, Any] | None]
+
+
+def _event_payload(
+    case: Any,
+    transition: str,
+    before: str | None,
+    principal: Principal,
+    extra: dict[str, Any] | None,
+) -> dict[str, Any]:
+    return {
+        "case_id": str(case.id),
+        "kind": case.kind,
+        "transition": transition,
+        "from": before,
+        "to": case.state,
+        "actor_user_id": str(principal.user_id),
+        **(extra or {}),
+    }
+
+
+def create_case(
+    *,
+    case: CaseT,
+    machine: CaseMachine,
+    history_model: type,
+    prefix: str,
+    principal: Principal,
+    extra_event: dict[str, Any] | None = None,
+) -> CaseT:
+    """Number, store and announce a new case inside the current unit of work."""
+    case.reference = next_reference(prefix)  # type: ignore[attr-defined]
+    case.state = machine.initial  # type: ignore[attr-defined]
+    case.version = 1  # type: ignore[attr-defined]
+    case.created_by = principal.user_id  # type: ignore[attr-defined]
+    db.session.add(case)
+    db.session.flush()
+    db.session.add(
+        history_model(
+            case_id=case.id,
+            transition="submit",
+            from_state=None,  # type: ignore[attr-defined]
+            to_state=machine.initial,
+            by=principal.email,
+        )
+    )
+    record_audit(action="create", reference=case.reference)  # type: ignore[attr-defined]
+    emit(
+        f"{machine.kind}.submit",
+        reference=case.reference,  # type: ignore[attr-defined]
+        payload=_event_payload(case, "submit", None, principal, extra_event),
+    )
+    return case
+
+
+def fire_transition(
+    *,
+    model: type[CaseT],
+    history_model: type,
+    machine: CaseMachine,
+    case_id: uuid.UUID,
+    name: str,
+    principal: Principal,
+    body: dict[str, Any],
+    if_match: int | None,
+    can_see: Callable[[Any, Principal], bool],
+    effects: dict[str, Effect] | None = None,
+    comment_field: str | None = None,
+) -> CaseT:
+    """Lock the case, check version, state and caller, apply the body, persist history."""
+    with unit_of_work() as session:
+        case = session.scalar(for_update(select(model).where(model.id == case_id)))  # type: ignore[attr-defined]
+        if case is None or not can_see(case, principal):
+            raise NotFound("Dossier introuvable.")
+        if if_match is not None and case.version != if_match:
+            raise VersionConflict(details={"current_version": case.version})
+        rule = machine.check(case, principal, name)
+        data = load(rule.schema(), body) if rule.schema else load_empty(body)
+        effect = (effects or {}).get(name)
+        extra = effect(case, data, principal) if effect else None
+        before, _after = machine.apply(case, name)
+        case.version += 1
+        comment = _comment(data, comment_field)
+        session.add(
+            history_model(
+                case_id=case.id,
+                transition=name,
+                from_state=before,
+                to_state=case.state,
+                by=principal.email,
+                comment=comment,
+                data=_json_safe(data),
+            )
+        )
+        record_audit(action="transition", reference=case.reference)
+        emit(
+            f"{machine.kind}.{name}",
+            reference=case.reference,
+            payload=_event_payload(case, name, before, principal, extra),
+        )
+    return case
+
+
+def load_empty(body: dict[str, Any]) -> dict[str, Any]:
+    """Transitions without a body schema accept `{}` and nothing else."""
+    if body:
+        raise ValidationFailed({key: ["Champ inconnu."] for key in body})
+    return {}
+
+
+def _comment(data: dict[str, Any], field: str | None) -> str | None:
+    for key in (field, "comment", "reason", "synthesis", "outcome"):
+        if key and data.get(key):
+            return str(data[key])
+    return None
+
+
+def _json_safe(data: dict[str, Any]) -> dict[str, Any] | None:
+    safe = {
+        key: value if isinstance(value, str | int | float | bool | None) else str(value)
+        for key, value in data.items()
+    }
+    return safe or None

@@ -1,0 +1,142 @@
+"""The `relais` command: serve, migrate, seed, manage accounts."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+
+import click
+
+from shared.app_factory import SERVICES, create_app
+from shared.settings import ConfigurationError, Settings
+
+DEFAULT_PORT = 8000
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_environ()
+    except ConfigurationError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group()
+def cli() -> None:
+    """Relais : orientation des patients et coordination des soins pour les CPTS."""
+
+
+@cli.command()
+@click.option("--port", type=int, default=None, envvar="PORT", help="Port d'écoute (8000).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+def run(port: int | None, host: str) -> None:
+    """Serve every service in one process (embedded mode)."""
+    from shared.server import serve
+
+    serve(create_app(SERVICES, _settings()), host=host, port=port or DEFAULT_PORT)
+
+
+@cli.command()
+@click.argument("service", type=click.Choice(SERVICES))
+@click.option("--port", type=int, default=None, envvar="PORT")
+@click.option("--host", default="127.0.0.1", show_default=True)
+def serve(service: str, port: int | None, host: str) -> None:
+    """Serve one service."""
+    from shared.server import serve as serve_app
+
+    serve_app(create_app((service,), _settings()), host=host, port=port or DEFAULT_PORT)
+
+
+@cli.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration (idempotent)."""
+    from shared.migrations.runner import upgrade
+
+    settings = _settings()
+    _ensure_sqlite_folder(settings.database_url)
+    upgrade(settings.database_url)
+    click.echo("Base de données à jour.")
+
+
+@db.command("revision")
+@click.option("--branch", required=True, type=click.Choice(["shared", *SERVICES]))
+@click.option("-m", "--message", required=True)
+def db_revision(branch: str, message: str) -> None:
+    """Autogenerate a migration on one branch (for developers)."""
+    from shared.migrations.runner import new_revision
+
+    new_revision(_settings().database_url, branch=branch, message=message)
+
+
+def _ensure_sqlite_folder(url: str) -> None:
+    if url.startswith("sqlite:///"):
+        from pathlib import Path
+
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+
+@cli.group()
+def user() -> None:
+    """User accounts."""
+
+
+@user.command("add")
+@click.option("--email", required=True)
+@click.option("--role", "roles", multiple=True, required=True)
+@click.option("--professional-id", default=None)
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    required=True,
+    help="Lire le mot de passe sur l'entrée standard.",
+)
+def user_add(
+    email: str, roles: tuple[str, ...], professional_id: str | None, password_stdin: bool
+) -> None:
+    """Create an account; prints its id."""
+    from shared.auth.service import create_user
+    from shared.errors import DomainError, ValidationFailed
+
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else ""
+    try:
+        pid = uuid.UUID(professional_id) if professional_id else None
+    except ValueError:
+        click.echo("Erreur : --professional-id doit être un identifiant (UUID).", err=True)
+        sys.exit(2)
+    app = create_app((), _settings())
+    with app.app_context():
+        try:
+            created = create_user(
+                email=email, password=password, roles=list(roles), professional_id=pid
+            )
+        except ValidationFailed as exc:
+            for field, messages in exc.fields.items():
+                click.echo(f"Erreur ({field}) : {' '.join(messages)}", err=True)
+            sys.exit(2)
+        except DomainError as exc:
+            click.echo(f"Erreur : {exc.message}", err=True)
+            sys.exit(2)
+        click.echo(str(created.id))
+
+
+@cli.command("seed-demo")
+def seed_demo() -> None:
+    """Load generated demo data and print the demo accounts (development only)."""
+    from services.demo import seed_demo_data
+
+    settings = _settings()
+    if settings.env == "production":
+        raise click.ClickException("Les données de démonstration sont refusées en production.")
+    app = create_app(SERVICES, settings)
+    with app.app_context():
+        for line in seed_demo_data():
+            click.echo(line)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="relais")

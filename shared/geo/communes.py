@@ -1,0 +1,111 @@
+"""French communes table (INSEE / La Poste, see ``scripts/build_communes.py``) and look-ups."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from shared.geo.distance import distance_km
+from shared.geo.normalize import normalize_name
+
+DATA_PACKAGE = "shared.geo"
+DATA_FILE = "communes.csv.gz"
+
+
+@dataclass(frozen=True, slots=True)
+class Commune:
+    """A French commune (or Paris/Lyon/Marseille arrondissement) with a reference point."""
+
+    insee: str
+    name: str
+    postal_codes: tuple[str, ...]
+    latitude: float
+    longitude: float
+    population: int
+
+    def distance_to(self, other: Commune) -> float:
+        """Return the great-circle distance in kilometres to another commune."""
+        return distance_km(self.latitude, self.longitude, other.latitude, other.longitude)
+
+
+def _parse_row(row: list[str]) -> Commune:
+    """Build a Commune from a CSV row ``insee;name;postal_codes;lat;lon;population``."""
+    insee, name, postal_codes, latitude, longitude, population = row
+    return Commune(
+        insee, name, tuple(postal_codes.split()), float(latitude), float(longitude), int(population)
+    )
+
+
+def _by_population(communes: Iterable[Commune]) -> tuple[Commune, ...]:
+    """Return the communes sorted from the most to the least populous (ties by INSEE code)."""
+    return tuple(sorted(communes, key=lambda commune: (-commune.population, commune.insee)))
+
+
+@cache
+def all_communes() -> tuple[Commune, ...]:
+    """Return every commune of the bundled data file (loaded once, on first use)."""
+    raw = resources.files(DATA_PACKAGE).joinpath(DATA_FILE).read_bytes()
+    with io.StringIO(gzip.decompress(raw).decode("utf-8")) as text:
+        reader = csv.reader(text, delimiter=";")
+        next(reader)  # header
+        return tuple(_parse_row(row) for row in reader)
+
+
+@cache
+def _postal_code_index() -> dict[str, tuple[Commune, ...]]:
+    """Map each postal code to its communes, most populous first."""
+    index: dict[str, list[Commune]] = defaultdict(list)
+    for commune in all_communes():
+        for postal_code in commune.postal_codes:
+            index[postal_code].append(commune)
+    return {code: _by_population(communes) for code, communes in index.items()}
+
+
+@cache
+def _name_index() -> dict[str, tuple[Commune, ...]]:
+    """Map each normalised name to its communes, most populous first."""
+    index: dict[str, list[Commune]] = defaultdict(list)
+    for commune in all_communes():
+        index[normalize_name(commune.name)].append(commune)
+    return {name: _by_population(communes) for name, communes in index.items()}
+
+
+@cache
+def _insee_index() -> dict[str, Commune]:
+    """Map each INSEE code to its commune."""
+    return {commune.insee: commune for commune in all_communes()}
+
+
+def _clean_postal_code(postal_code: str) -> str:
+    """Strip spaces and restore a leading zero lost by spreadsheets (``1400`` -> ``01400``)."""
+    code = "".join(postal_code.split())
+    return code.zfill(5) if code.isdigit() and len(code) == 4 else code
+
+
+def locate(postal_code: str, city: str | None = None) -> Commune | None:
+    """Return the commune of a postal code, preferring the one named ``city``, else the largest."""
+    candidates = _postal_code_index().get(_clean_postal_code(postal_code))
+    if not candidates:
+        return None
+    if city:
+        wanted = normalize_name(city)
+        for commune in candidates:
+            if normalize_name(commune.name) == wanted:
+                return commune
+    return candidates[0]
+
+
+def find_by_name(city: str) -> list[Commune]:
+    """Return the communes whose normalised name equals ``city``'s, most populous first."""
+    return list(_name_index().get(normalize_name(city), ()))
+
+
+def by_insee(insee: str) -> Commune | None:
+    """Return the commune with this INSEE code, or None."""
+    return _insee_index().get(insee.strip().upper())

@@ -1,0 +1,1 @@
+"""HTTP edge shared by every service: request parsing, error mapping, API documentation."""

@@ -1,0 +1,67 @@
+"""Alembic environment: migrates the metadata of every service's models."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import create_engine, pool
+
+from shared.extensions import db
+from shared.models_registry import import_all_models
+
+config = context.config
+import_all_models()
+target_metadata = db.metadata
+# When autogenerating on one branch, only that branch's tables are compared.
+BRANCH_PREFIXES = {
+    "shared": ("auth_", "audit_", "outbox_", "reference_"),
+    "orientation": ("orientation_",),
+    "agenda": ("agenda_",),
+    "notifications": ("notifications_",),
+}
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    branch = config.attributes.get("relais_branch")
+    if branch is None:
+        return True
+    table = obj.name if type_ == "table" else getattr(getattr(obj, "table", None), "name", "")
+    return bool(table) and table.startswith(BRANCH_PREFIXES[branch])
+
+
+def run_migrations_offline() -> None:
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url"),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    engine = create_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
+    with engine.connect() as connection:
+        _run(connection)
+
+
+def _run(connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+        include_object=include_object,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

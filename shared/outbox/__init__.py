@@ -1,0 +1,1 @@
+"""The transactional outbox: events written in the same transaction as the change they report."""

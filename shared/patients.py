@@ -1,0 +1,76 @@
+"""Patient identity columns shared by every case type, with identifiers encrypted at rest."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.crypto import EncryptedString, current_keyring, normalise_identity
+
+
+class PatientMixin:
+    """The contract's `patient` object, flattened into the case row."""
+
+    patient_last_name: Mapped[str] = mapped_column(String(100))
+    patient_first_name: Mapped[str] = mapped_column(String(100))
+    patient_birth_date: Mapped[dt.date]
+    patient_sex: Mapped[str] = mapped_column(String(1))
+    patient_nir: Mapped[str | None] = mapped_column(EncryptedString)
+    patient_phone: Mapped[str] = mapped_column(EncryptedString)
+    patient_email: Mapped[str | None] = mapped_column(String(254))
+    patient_address_line: Mapped[str] = mapped_column(String(200))
+    patient_postal_code: Mapped[str] = mapped_column(String(5), index=True)
+    patient_city: Mapped[str] = mapped_column(String(100))
+    # HMAC of the NIR when known, else of name + birth date: finds the same patient again.
+    patient_key: Mapped[str] = mapped_column(String(64), index=True)
+    # HMAC of name + birth date, always set: catches a duplicate submitted once with a NIR
+    # and once without.
+    patient_identity_hash: Mapped[str] = mapped_column(String(64), index=True)
+
+    def set_patient(self, patient: dict[str, Any]) -> None:
+        """Copy a validated `PatientSchema` payload into the columns, computing the hashes."""
+        keyring = current_keyring()
+        identity = normalise_identity(
+            patient["last_name"], patient["first_name"], patient["birth_date"].isoformat()
+        )
+        self.patient_last_name = patient["last_name"]
+        self.patient_first_name = patient["first_name"]
+        self.patient_birth_date = patient["birth_date"]
+        self.patient_sex = patient["sex"]
+        self.patient_nir = patient.get("nir")
+        self.patient_phone = patient["phone"]
+        self.patient_email = patient.get("email")
+        self.patient_address_line = patient["address"]["line"]
+        self.patient_postal_code = patient["address"]["postal_code"]
+        self.patient_city = patient["address"]["city"]
+        self.patient_identity_hash = keyring.keyed_hash("identity:" + identity)
+        self.patient_key = (
+            keyring.keyed_hash("nir:" + patient["nir"])
+            if patient.get("nir")
+            else self.patient_identity_hash
+        )
+
+    def patient_dict(self) -> dict[str, Any]:
+        """The contract's `patient` object."""
+        return {
+            "last_name": self.patient_last_name,
+            "first_name": self.patient_first_name,
+            "birth_date": self.patient_birth_date.isoformat(),
+            "sex": self.patient_sex,
+            "nir": self.patient_nir,
+            "phone": self.patient_phone,
+            "email": self.patient_email,
+            "address": {
+                "line": self.patient_address_line,
+                "postal_code": self.patient_postal_code,
+                "city": self.patient_city,
+            },
+        }
+
+    def patient_age(self, on: dt.date) -> int:
+        """Age in whole years on date `on`."""
+        born = self.patient_birth_date
+        return on.year - born.year - ((on.month, on.day) < (born.month, born.day))

@@ -1,0 +1,217 @@
+"""Marshmallow base schemas with French messages, and the contract's common shapes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, post_load, validate
+
+from shared.validators import InvalidIdentifier, validate_nir, validate_phone, validate_postal_code
+
+REQUIRED = "Ce champ est obligatoire."
+NULL = "Ce champ ne peut pas être vide."
+
+
+class String(fields.String):
+    default_error_messages = {
+        "required": REQUIRED,
+        "null": NULL,
+        "invalid": "Texte attendu.",
+        "invalid_utf8": "Texte UTF-8 attendu.",
+        "validator_failed": "Valeur invalide.",
+    }
+
+
+class Integer(fields.Integer):
+    default_error_messages = {
+        "required": REQUIRED,
+        "null": NULL,
+        "invalid": "Nombre entier attendu.",
+        "too_large": "Nombre trop grand.",
+        "validator_failed": "Valeur invalide.",
+    }
+
+
+class Float(fields.Float):
+    default_error_messages = {
+        "required": REQUIRED,
+        "null": NULL,
+        "invalid": "Nombre attendu.",
+        "too_large": "Nombre trop grand.",
+        "special": "Valeur numérique spéciale refusée.",
+        "validator_failed": "Valeur invalide.",
+    }
+
+
+class Boolean(fields.Boolean):
+    default_error_messages = {
+        "required": REQUIRED,
+        "null": NULL,
+        "invalid": "Valeur vrai/faux attendue.",
+        "validator_failed": "Valeur invalide.",
+    }
+
+
+class Date(fields.Date):
+    default_error_messages = {
+        "required": REQUIRED,
+        "null": NULL,
+        "invalid": "Date attendue au format AAAA-MM-JJ.",
+        "format": "Date attendue au format AAAA-MM-JJ.",
+        "validator_failed": "Date invalide.",
+    }
+
+
+class AwareDateTime(fields.AwareDateTime):
+    default_error_messages = {
+        "required": REQUIRED,
+        "null": NULL,
+        "invalid": "Date et heure attendues au format ISO 8601.",
+        "invalid_awareness": "Précisez le fuseau horaire (par ex. +01:00).",
+        "format": "Date et heure attendues au format ISO 8601.",
+        "validator_failed": "Date invalide.",
+    }
+
+
+class Email(fields.Email):
+    default_error_messages = {
+        "required": REQUIRED,
+        "null": NULL,
+        "invalid": "Adresse e-mail invalide.",
+        "validator_failed": "Adresse e-mail invalide.",
+    }
+
+
+class UUID(fields.UUID):
+    default_error_messages = {
+        "required": REQUIRED,
+        "null": NULL,
+        "invalid_uuid": "Identifiant invalide.",
+        "validator_failed": "Identifiant invalide.",
+    }
+
+
+Raw = fields.Raw
+Dict = fields.Dict
+
+
+class List(fields.List):
+    default_error_messages = {
+        "required": REQUIRED,
+        "null": NULL,
+        "invalid": "Liste attendue.",
+        "validator_failed": "Liste invalide.",
+    }
+
+
+class Nested(fields.Nested):
+    default_error_messages = {
+        "required": REQUIRED,
+        "null": NULL,
+        "type": "Objet attendu.",
+        "validator_failed": "Valeur invalide.",
+    }
+
+
+def one_of(choices: tuple[str, ...] | list[str]) -> validate.OneOf:
+    """A OneOf validator whose message lists the accepted values in French."""
+    return validate.OneOf(choices, error="Valeur inconnue : choisissez parmi {choices}.")
+
+
+def length(maximum: int, minimum: int | None = None) -> validate.Length:
+    """A Length validator with a French message."""
+    return validate.Length(
+        min=minimum,
+        max=maximum,
+        error=f"Entre {minimum or 0} et {maximum} caractères."
+        if minimum
+        else f"{maximum} caractères au maximum.",
+    )
+
+
+def not_blank(value: str) -> None:
+    """Refuse strings made only of white space."""
+    if not value or not value.strip():
+        raise ValidationError("Ce champ ne peut pas être vide.")
+
+
+def identifier(validator: Any) -> Any:
+    """Adapt a `shared.validators` function into a marshmallow validator."""
+
+    def _validate(value: str) -> None:
+        try:
+            validator(value)
+        except InvalidIdentifier as exc:
+            raise ValidationError(str(exc)) from exc
+
+    return _validate
+
+
+class BaseSchema(Schema):
+    """Strict input schema: unknown fields are refused with a French message."""
+
+    class Meta:
+        unknown = RAISE
+
+    error_messages = {"unknown": "Champ inconnu.", "type": "Objet JSON attendu."}
+
+
+class OutputSchema(Schema):
+    """Schema used only to serialise responses."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+
+def past_date(earliest: dt.date = dt.date(1900, 1, 1)) -> Any:
+    """A validator for dates between `earliest` and today."""
+
+    def _validate(value: dt.date) -> None:
+        if value > dt.date.today():
+            raise ValidationError("La date ne peut pas être dans le futur.")
+        if value < earliest:
+            raise ValidationError(f"La date ne peut pas être antérieure au {earliest:%d/%m/%Y}.")
+
+    return _validate
+
+
+class AddressSchema(BaseSchema):
+    line = String(required=True, validate=[not_blank, length(200)])
+    postal_code = String(required=True, validate=identifier(validate_postal_code))
+    city = String(required=True, validate=[not_blank, length(100)])
+
+
+class PatientSchema(BaseSchema):
+    """The contract's `patient` object."""
+
+    last_name = String(required=True, validate=[not_blank, length(100)])
+    first_name = String(required=True, validate=[not_blank, length(100)])
+    birth_date = Date(required=True, validate=past_date())
+    sex = String(required=True, validate=one_of(("F", "M", "X")))
+    nir = String(load_default=None, allow_none=True, validate=identifier(validate_nir))
+    phone = String(required=True, validate=identifier(validate_phone))
+    email = Email(load_default=None, allow_none=True)
+    address = Nested(AddressSchema, required=True)
+
+    @post_load
+    def _normalise(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        if data.get("nir"):
+            data["nir"] = validate_nir(data["nir"])
+        data["phone"] = validate_phone(data["phone"])
+        data["last_name"] = data["last_name"].strip()
+        data["first_name"] = data["first_name"].strip()
+        return data
+
+
+class PageQuerySchema(BaseSchema):
+    """Pagination arguments shared by every list."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    page = Integer(load_default=1, validate=validate.Range(min=1, error="La page commence à 1."))
+    per_page = Integer(
+        load_default=20,
+        validate=validate.Range(min=1, max=100, error="Entre 1 et 100 éléments par page."),
+    )

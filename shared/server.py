@@ -1,0 +1,38 @@
+"""Serve a Flask app with gunicorn from inside the `relais` command."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+
+class _EmbeddedServer(BaseApplication):
+    def __init__(self, app: Flask, options: dict[str, Any]):
+        self.application = app
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        return self.application
+
+
+def serve(app: Flask, *, host: str, port: int) -> None:
+    """Serve `app` on host:port: one process (in-process delivery stays single), threads."""
+    _EmbeddedServer(
+        app,
+        {
+            "bind": f"{host}:{port}",
+            "workers": 1,
+            "worker_class": "gthread",
+            "threads": 8,
+            "graceful_timeout": 20,
+            "timeout": 60,
+            "accesslog": None,
+        },
+    ).run()

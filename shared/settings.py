@@ -1,0 +1,102 @@
+"""Settings read from the environment, once, when an app is created."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ENVIRONMENTS = ("development", "test", "production")
+DEFAULT_SQLITE_PATH = Path("var") / "relais.sqlite3"
+
+
+class ConfigurationError(RuntimeError):
+    """The environment does not describe a safe, complete configuration."""
+
+
+def normalise_database_url(url: str) -> str:
+    """Map `postgresql://` URLs to the psycopg 3 driver the project installs."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{DEFAULT_SQLITE_PATH.resolve()}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Typed view of the environment variables documented in the README."""
+
+    env: str = "development"
+    database_url: str = field(default_factory=_default_database_url)
+    redis_url: str | None = None
+    secret_key: str = "dev-only-secret-key-change-me"  # noqa: S105 - refused in production
+    smtp_url: str | None = None
+    public_url: str = "http://127.0.0.1:8000"
+    service_urls: dict[str, str] = field(default_factory=dict)
+    token_lifetime_hours: int = 12
+    encryption_keys: str | None = None
+    proposal_reminder_days: int = 7
+    proposal_expiry_days: int = 14
+    audit_retention_days: int = 365
+    publication_threshold: int = 5
+
+    @classmethod
+    def from_environ(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
+        """Build settings from `environ` (the process environment by default)."""
+        env = dict(os.environ if environ is None else environ)
+        relais_env = env.get("RELAIS_ENV", "development")
+        if relais_env not in ENVIRONMENTS:
+            raise ConfigurationError(
+                f"RELAIS_ENV must be one of {', '.join(ENVIRONMENTS)}, not {relais_env!r}"
+            )
+        secret_key = env.get("SECRET_KEY")
+        if relais_env == "production" and not secret_key:
+            raise ConfigurationError("SECRET_KEY is required when RELAIS_ENV=production")
+        service_urls = {
+            name: env[f"{name.upper()}_URL"].rstrip("/")
+            for name in ("orientation", "agenda", "notifications")
+            if env.get(f"{name.upper()}_URL")
+        }
+        defaults = cls()
+        return cls(
+            env=relais_env,
+            database_url=normalise_database_url(env.get("DATABASE_URL") or _default_database_url()),
+            redis_url=env.get("REDIS_URL") or None,
+            secret_key=secret_key or defaults.secret_key,
+            smtp_url=env.get("SMTP_URL") or None,
+            public_url=env.get("PUBLIC_URL", defaults.public_url).rstrip("/"),
+            service_urls=service_urls,
+            token_lifetime_hours=int(
+                env.get("TOKEN_LIFETIME_HOURS", defaults.token_lifetime_hours)
+            ),
+            encryption_keys=env.get("ENCRYPTION_KEYS") or None,
+            proposal_reminder_days=int(
+                env.get("PROPOSAL_REMINDER_DAYS", defaults.proposal_reminder_days)
+            ),
+            proposal_expiry_days=int(
+                env.get("PROPOSAL_EXPIRY_DAYS", defaults.proposal_expiry_days)
+            ),
+            audit_retention_days=int(
+                env.get("AUDIT_RETENTION_DAYS", defaults.audit_retention_days)
+            ),
+            publication_threshold=int(
+                env.get("PUBLICATION_THRESHOLD", defaults.publication_threshold)
+            ),
+        )
+
+    def to_flask_config(self) -> dict[str, object]:
+        """The Flask config keys derived from these settings."""
+        return {
+            "RELAIS_SETTINGS": self,
+            "RELAIS_ENV": self.env,
+            "SECRET_KEY": self.secret_key,
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "MAX_CONTENT_LENGTH": 1024 * 1024,
+            "JSON_SORT_KEYS": False,
+            "TESTING": self.env == "test",
+            "DEBUG": False,
+        }

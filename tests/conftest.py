@@ -1,0 +1,156 @@
+"""Test fixtures: real PostgreSQL (default) or SQLite (`--db sqlite`), one app per test."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from shared.app_factory import SERVICES, create_app
+from shared.auth.models import ApiToken, User, UserRole
+from shared.auth.service import _hasher, hash_token
+from shared.extensions import db
+from shared.migrations.runner import upgrade
+from shared.settings import Settings
+from shared.timeutil import utcnow
+
+PG_ADMIN_URL = os.environ.get("RELAIS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+TEST_PASSWORD = "correct horse battery staple"  # noqa: S105 - test accounts only
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--db",
+        default=os.environ.get("RELAIS_TEST_BACKEND", "postgresql"),
+        choices=("postgresql", "sqlite"),
+        help="database backend for the suite",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--db") != "sqlite":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL")
+    for item in items:
+        if "postgres_only" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.config.getoption("--db")
+
+
+def _recreate_pg_database(name: str) -> str:
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    return f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+@pytest.fixture(scope="session")
+def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A fresh database, migrated with the project's own Alembic migrations."""
+    if backend == "postgresql":
+        name = os.environ.get("RELAIS_TEST_DB_NAME", "relais_test") + f"_{os.getpid()}"
+        url = _recreate_pg_database(name)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'relais.sqlite3'}"
+    upgrade(url)
+    yield url
+    if backend == "postgresql":
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return Settings(
+        env="test", database_url=database_url, secret_key="test-secret-key-not-for-production"
+    )  # noqa: S106
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[Flask]:
+    """Every service in one app, as `relais run` serves them; tables emptied afterwards."""
+    application = create_app(SERVICES, settings)
+    yield application
+    with application.app_context():
+        db.session.remove()
+        _empty_tables()
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    tables = [table.name for table in db.metadata.sorted_tables]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(tables):
+                conn.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    # Hashed once: argon2 is deliberately slow.
+    return _hasher.hash(TEST_PASSWORD)
+
+
+class Accounts:
+    """Creates users with a role and returns ready-to-use Authorization headers."""
+
+    def __init__(self, app: Flask, password_hash: str):
+        self.app = app
+        self.password_hash = password_hash
+
+    def create(
+        self, *roles: str, professional_id: uuid.UUID | str | None = None, email: str | None = None
+    ) -> dict[str, str]:
+        token = uuid.uuid4().hex
+        with self.app.app_context():
+            user = User(
+                email=email or f"{roles[0]}-{uuid.uuid4().hex[:8]}@relais.test",
+                password_hash=self.password_hash,
+                professional_id=uuid.UUID(str(professional_id)) if professional_id else None,
+                role_rows=[UserRole(role=role) for role in roles],
+            )
+            db.session.add(user)
+            db.session.flush()
+            db.session.add(
+                ApiToken(
+                    token_hash=hash_token(token),
+                    user_id=user.id,
+                    expires_at=utcnow().replace(year=utcnow().year + 1),
+                )
+            )
+            db.session.commit()
+            user_id = user.id
+        return {
+            "Authorization": f"Bearer {token}",
+            "X-Test-User-Id": str(user_id),
+            "X-Test-Email": user.email,
+        }
+
+
+@pytest.fixture
+def accounts(app: Flask, password_hash: str) -> Accounts:
+    return Accounts(app, password_hash)
+
+
+@pytest.fixture
+def repo_root() -> Path:
+    return Path(__file__).resolve().parents[1]

@@ -1,0 +1,1 @@
+"""Factories and payload builders shared by the tests."""
