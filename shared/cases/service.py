@@ -37,6 +37,7 @@ def _event_payload(
         "from": before,
         "to": case.state,
         "actor_user_id": str(principal.user_id),
+        "created_by": str(case.created_by),
         **(extra or {}),
     }
 
