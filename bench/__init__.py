@@ -1,0 +1,1 @@
+"""Benchmarks: each `bench/bench_*.py` module measures a goal side by side with a baseline."""
