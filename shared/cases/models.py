@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import ClassVar
 
 from sqlalchemy import JSON, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -14,6 +15,8 @@ from shared.types import UTCDateTime, UUIDType, new_uuid
 
 class CaseMixin:
     """Identity, state and optimistic-lock version of a case."""
+
+    kind: ClassVar[str]
 
     id: Mapped[uuid.UUID] = mapped_column(UUIDType, primary_key=True, default=new_uuid)
     reference: Mapped[str] = mapped_column(String(32), unique=True)

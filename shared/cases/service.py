@@ -11,6 +11,7 @@ from sqlalchemy import select
 from shared.audit.service import record_audit
 from shared.auth.principal import Principal
 from shared.cases.machine import CaseMachine
+from shared.cases.models import CaseMixin
 from shared.cases.references import next_reference
 from shared.db import for_update, unit_of_work
 from shared.errors import NotFound, ValidationFailed, VersionConflict
@@ -18,7 +19,7 @@ from shared.extensions import db
 from shared.http.parsing import load
 from shared.outbox.emit import emit
 
-CaseT = TypeVar("CaseT")
+CaseT = TypeVar("CaseT", bound=CaseMixin)
 # Applies a transition's body to the case (may raise ValidationFailed); returns extra event data.
 Effect = Callable[[Any, dict[str, Any], Principal], dict[str, Any] | None]
 
@@ -52,25 +53,25 @@ def create_case(
     extra_event: dict[str, Any] | None = None,
 ) -> CaseT:
     """Number, store and announce a new case inside the current unit of work."""
-    case.reference = next_reference(prefix)  # type: ignore[attr-defined]
-    case.state = machine.initial  # type: ignore[attr-defined]
-    case.version = 1  # type: ignore[attr-defined]
-    case.created_by = principal.user_id  # type: ignore[attr-defined]
+    case.reference = next_reference(prefix)
+    case.state = machine.initial
+    case.version = 1
+    case.created_by = principal.user_id
     db.session.add(case)
     db.session.flush()
     db.session.add(
         history_model(
             case_id=case.id,
             transition="submit",
-            from_state=None,  # type: ignore[attr-defined]
+            from_state=None,
             to_state=machine.initial,
             by=principal.email,
         )
     )
-    record_audit(action="create", reference=case.reference)  # type: ignore[attr-defined]
+    record_audit(action="create", reference=case.reference)
     emit(
         f"{machine.kind}.submit",
-        reference=case.reference,  # type: ignore[attr-defined]
+        reference=case.reference,
         payload=_event_payload(case, "submit", None, principal, extra_event),
     )
     return case
@@ -92,7 +93,7 @@ def fire_transition(
 ) -> CaseT:
     """Lock the case, check version, state and caller, apply the body, persist history."""
     with unit_of_work() as session:
-        case = session.scalar(for_update(select(model).where(model.id == case_id)))  # type: ignore[attr-defined]
+        case = session.scalar(for_update(select(model).where(model.id == case_id)))
         if case is None or not can_see(case, principal):
             raise NotFound("Dossier introuvable.")
         if if_match is not None and case.version != if_match:

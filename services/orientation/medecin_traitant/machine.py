@@ -1,5 +1,8 @@
 """States and transitions of a médecin-traitant case, declared once."""
 
+from collections.abc import Callable
+from typing import Any
+
 from services.orientation.medecin_traitant import schemas
 from shared.auth.roles import COORDINATOR, GP
 from shared.cases.machine import SYSTEM_ACTOR, CaseMachine, TransitionRule, party, role, submitter
@@ -9,6 +12,13 @@ PREFIX = "MT"
 OPEN_STATES = ("submitted", "triaged", "proposed", "accepted", "on_hold")
 
 coordinator = role(COORDINATOR)
+
+
+def held_in(state: str) -> Callable[[Any], bool]:
+    """True for a case put on hold while it was in `state` (where `resume` takes it back)."""
+    return lambda case: case.held_from == state
+
+
 proposed_gp = party(GP, "proposed_professional_id")
 
 MACHINE = CaseMachine(
@@ -78,7 +88,7 @@ MACHINE = CaseMachine(
                 (coordinator,),
                 None,
                 "reprendre",
-                when=lambda case, state=state: case.held_from == state,
+                when=held_in(state),
             )
             for state in ("submitted", "triaged")
         ),
