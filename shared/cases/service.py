@@ -88,7 +88,7 @@ def fire_transition(
     body: dict[str, Any],
     if_match: int | None,
     can_see: Callable[[Any, Principal], bool],
-    effects: dict[str, Effect] | None = None,
+    effects: Mapping[str, Effect] | None = None,
     comment_field: str | None = None,
 ) -> CaseT:
     """Lock the case, check version, state and caller, apply the body, persist history."""
