@@ -8,6 +8,9 @@ from typing import Any
 from marshmallow import ValidationError, fields, validates_schema
 
 from services.orientation.discharges.readiness import missing_items
+
+# History entries and suggestions have one shape for every case type.
+from services.orientation.medecin_traitant.schemas import HistoryEntrySchema
 from shared.schemas import (
     UUID,
     BaseSchema,
@@ -117,15 +120,6 @@ class CancelSchema(BaseSchema):
 
 class DischargeListQuerySchema(PageQuerySchema):
     state = String(load_default=None, validate=one_of(STATES))
-
-
-class HistoryEntrySchema(OutputSchema):
-    transition = String()
-    from_ = String(attribute="from_state", data_key="from", allow_none=True)
-    to = String(attribute="to_state")
-    by = String()
-    at = fields.DateTime()
-    comment = String(allow_none=True)
 
 
 class DischargeCaseSchema(OutputSchema):

@@ -8,12 +8,14 @@ from typing import Any
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from services.orientation.epp.pregnancy import MAX_WEEKS, is_late, weeks_on
+
+# History entries and suggestions have one shape for every case type.
+from services.orientation.medecin_traitant.schemas import HistoryEntrySchema
 from shared.schemas import (
     UUID,
     BaseSchema,
     Boolean,
     Date,
-    Float,
     Integer,
     List,
     Nested,
@@ -117,21 +119,6 @@ class ReferralListQuerySchema(PageQuerySchema):
     late = Boolean(load_default=None)
 
 
-class SuggestionQuerySchema(BaseSchema):
-    limit = Integer(
-        load_default=5, validate=validate.Range(min=1, max=50, error="Entre 1 et 50 suggestions.")
-    )
-
-
-class HistoryEntrySchema(OutputSchema):
-    transition = String()
-    from_ = String(attribute="from_state", data_key="from", allow_none=True)
-    to = String(attribute="to_state")
-    by = String()
-    at = fields.DateTime()
-    comment = String(allow_none=True)
-
-
 def _late(referral: Any) -> bool:
     return referral.state in OPEN_STATES and is_late(referral.pregnancy_start_date, today_paris())
 
@@ -165,10 +152,3 @@ class ReferralOutputSchema(OutputSchema):
     cancel_reason = String(allow_none=True)
     history = List(Nested(HistoryEntrySchema))
     allowed_transitions = List(String())
-
-
-class SuggestionSchema(OutputSchema):
-    professional = fields.Dict()
-    distance_km = Float(allow_none=True)
-    score = Float()
-    reasons = List(String())

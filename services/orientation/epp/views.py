@@ -13,9 +13,8 @@ from services.orientation.epp.schemas import (
     ReferralListQuerySchema,
     ReferralOutputSchema,
     ReferralSchema,
-    SuggestionQuerySchema,
-    SuggestionSchema,
 )
+from services.orientation.medecin_traitant.schemas import SuggestionQuerySchema, SuggestionSchema
 from shared.auth.permissions import allow, current_principal
 from shared.auth.principal import Principal
 from shared.auth.roles import CLINICAL_ROLES, COORDINATOR
