@@ -105,3 +105,16 @@ def test_dac_staff_cannot_see_epp_referrals(client, accounts):
         client.get(f"/api/orientation/epp-referrals/{referral['id']}", headers=dac).status_code
         == 403
     )
+
+
+def test_the_discharge_list_filters_by_state(client, accounts):
+    s = _setup(client, accounts)
+    dac = s["dac"]
+    other = client.post(URL, json=f.discharge(), headers=dac).get_json()
+    client.post(f"{URL}/{other['id']}/transitions/prepare", json={}, headers=dac)
+
+    preparing = client.get(f"{URL}?state=preparing", headers=dac).get_json()
+    unknown = client.get(f"{URL}?state=gone", headers=dac)
+
+    assert [c["id"] for c in preparing["items"]] == [other["id"]]
+    assert unknown.status_code == 422
