@@ -20,7 +20,7 @@ from services.orientation.discharges.readiness import missing_items, not_ready_m
 from shared.audit.service import record_audit
 from shared.auth.principal import Principal
 from shared.auth.roles import COORDINATOR, DAC
-from shared.cases.service import create_case, fire_transition
+from shared.cases.service import Effect, create_case, fire_transition
 from shared.db import for_update, unit_of_work
 from shared.errors import InvalidTransition, NotFound, ValidationFailed, VersionConflict
 from shared.extensions import db
@@ -376,7 +376,7 @@ def _mark_ready(case: DischargeCase, _data: dict[str, Any], _p: Principal) -> di
     case.ready_on = today_paris()
     return {
         "city_professional_ids": case.city_professional_ids,
-        "planned_discharge_date": case.planned_discharge_date.isoformat(),
+        "planned_discharge_date": str(case.planned_discharge_date),
     }
 
 
@@ -409,7 +409,7 @@ def _cancel(case: DischargeCase, data: dict[str, Any], _p: Principal) -> dict[st
     return {"city_professional_ids": case.city_professional_ids}
 
 
-EFFECTS = {
+EFFECTS: dict[str, Effect] = {
     "prepare": _prepare,
     "mark_ready": _mark_ready,
     "discharge": _discharge,

@@ -20,7 +20,7 @@ from services.orientation.epp.suggestions import (
 from shared.audit.service import record_audit
 from shared.auth.principal import Principal
 from shared.auth.roles import CLINICAL_ROLES, COORDINATOR, MIDWIFE
-from shared.cases.service import create_case, fire_transition
+from shared.cases.service import Effect, create_case, fire_transition
 from shared.db import unit_of_work
 from shared.errors import Duplicate, NotFound, ValidationFailed
 from shared.extensions import db
@@ -207,7 +207,7 @@ def _cancel(referral: EppReferral, data: dict[str, Any], _p: Principal) -> dict[
     return {"professional_id": str(assigned) if assigned else None}
 
 
-EFFECTS = {
+EFFECTS: dict[str, Effect] = {
     "assign": _assign,
     "accept": _accept,
     "decline": _decline,

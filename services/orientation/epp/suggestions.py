@@ -32,7 +32,7 @@ def accepted_this_month(professional_ids: list[uuid.UUID]) -> dict[uuid.UUID, in
         )
         .group_by(EppReferral.assigned_professional_id)
     )
-    return dict(rows.all())
+    return {pid: n for pid, n in rows if pid is not None}
 
 
 def eligible_midwives(referral: EppReferral) -> list[tuple[dict[str, Any], int]]:
