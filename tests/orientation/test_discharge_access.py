@@ -118,3 +118,19 @@ def test_the_discharge_list_filters_by_state(client, accounts):
 
     assert [c["id"] for c in preparing["items"]] == [other["id"]]
     assert unknown.status_code == 422
+
+
+def test_every_read_of_a_discharge_is_in_the_audit_trail(client, accounts):
+    s = _setup(client, accounts)
+    reference = s["case"]["reference"]
+    client.get(f"{URL}/{s['case']['id']}", headers=s["named_nurse"])
+    client.get(f"{URL}/worklist", headers=s["dac"])
+
+    trail = client.get(
+        f"/api/orientation/audit?reference={reference}", headers=accounts.create("admin")
+    ).get_json()["items"]
+
+    users = {(entry["user"], entry["action"]) for entry in trail}
+    assert (s["named_nurse"]["X-Test-Email"], "read") in users
+    assert (s["dac"]["X-Test-Email"], "read") in users
+    assert (s["dac"]["X-Test-Email"], "create") in users
