@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Flask
 
+from services.orientation.discharges.views import blueprint as discharges_blueprint
+from services.orientation.epp.views import blueprint as epp_blueprint
 from services.orientation.medecin_traitant.views import blueprint as medecin_traitant_blueprint
 from shared.app_factory import create_app as create_relais_app
 from shared.settings import Settings
@@ -12,6 +14,8 @@ from shared.settings import Settings
 def register(app: Flask) -> None:
     """Mount the orientation service's blueprints on `app`."""
     app.register_blueprint(medecin_traitant_blueprint)
+    app.register_blueprint(discharges_blueprint)
+    app.register_blueprint(epp_blueprint)
 
 
 def create_app(settings: Settings | None = None) -> Flask:

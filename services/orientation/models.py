@@ -1,5 +1,19 @@
 """Every table of the orientation service (imported for migrations)."""
 
+from services.orientation.discharges.models import (
+    DischargeCase,
+    DischargeHistory,
+    DischargeProfessional,
+)
+from services.orientation.epp.models import EppHistory, EppReferral
 from services.orientation.medecin_traitant.models import MedecinTraitantCase, MedecinTraitantHistory
 
-__all__ = ["MedecinTraitantCase", "MedecinTraitantHistory"]
+__all__ = [
+    "DischargeCase",
+    "DischargeHistory",
+    "DischargeProfessional",
+    "EppHistory",
+    "EppReferral",
+    "MedecinTraitantCase",
+    "MedecinTraitantHistory",
+]

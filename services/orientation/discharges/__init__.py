@@ -1,0 +1,1 @@
+"""Hospital discharges organised with the DAC, from announcement to the follow-up call."""

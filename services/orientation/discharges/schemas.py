@@ -1,0 +1,194 @@
+"""Request and response schemas of hospital discharge cases."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from marshmallow import ValidationError, fields, validates_schema
+
+from services.orientation.discharges.readiness import missing_items
+
+# History entries and suggestions have one shape for every case type.
+from services.orientation.medecin_traitant.schemas import HistoryEntrySchema
+from shared.schemas import (
+    UUID,
+    BaseSchema,
+    Boolean,
+    Date,
+    Integer,
+    List,
+    Nested,
+    OutputSchema,
+    PageQuerySchema,
+    PatientSchema,
+    String,
+    length,
+    not_blank,
+    one_of,
+)
+from shared.timeutil import today_paris
+
+HOME_SERVICES = ("ssiad", "had", "prado", "portage_repas", "aide_a_domicile")
+STATES = ("announced", "preparing", "ready", "discharged", "followed_up", "cancelled")
+# A planned discharge further away than this is a typing error, not a plan.
+MAX_DAYS_AHEAD = 365
+
+
+def within_a_year(value: dt.date) -> None:
+    """Refuse dates more than a year after today (Paris)."""
+    if value > today_paris() + dt.timedelta(days=MAX_DAYS_AHEAD):
+        raise ValidationError("La date ne peut pas être à plus d'un an.")
+
+
+def not_in_future(value: dt.date) -> None:
+    """Refuse dates after today (Paris)."""
+    if value > today_paris():
+        raise ValidationError("La date ne peut pas être dans le futur.")
+
+
+class HospitalSchema(BaseSchema):
+    name = String(required=True, validate=[not_blank, length(200)])
+    service = String(load_default=None, allow_none=True, validate=length(200))
+
+
+class CityProfessionalSchema(BaseSchema):
+    professional_id = UUID(required=True)
+    # What they do for this patient (e.g. « médecin traitant », « IDE »); the directory's
+    # profession when absent.
+    role = String(load_default=None, allow_none=True, validate=length(100))
+
+
+class DischargeFieldsSchema(BaseSchema):
+    """Fields shared by creation and `PATCH`."""
+
+    patient = Nested(PatientSchema)
+    hospital = Nested(HospitalSchema)
+    admission_date = Date(allow_none=True, validate=within_a_year)
+    planned_discharge_date = Date(allow_none=True, validate=within_a_year)
+    summary = String(allow_none=True, validate=length(20000))
+    prescription = String(allow_none=True, validate=length(20000))
+    home_services = List(String(validate=one_of(HOME_SERVICES)))
+    city_professionals = List(Nested(CityProfessionalSchema))
+    notes = String(allow_none=True, validate=length(4000))
+
+    @validates_schema
+    def _distinct_professionals(self, data: dict[str, Any], **_: Any) -> None:
+        ids = [p["professional_id"] for p in data.get("city_professionals") or []]
+        if len(ids) != len(set(ids)):
+            raise ValidationError(
+                "Un même professionnel est cité plusieurs fois.", field_name="city_professionals"
+            )
+
+
+class DischargeCreateSchema(DischargeFieldsSchema):
+    """`POST /discharges`."""
+
+    patient = Nested(PatientSchema, required=True)
+    hospital = Nested(HospitalSchema, required=True)
+    admission_date = Date(load_default=None, allow_none=True, validate=within_a_year)
+    planned_discharge_date = Date(load_default=None, allow_none=True, validate=within_a_year)
+    summary = String(load_default=None, allow_none=True, validate=length(20000))
+    prescription = String(load_default=None, allow_none=True, validate=length(20000))
+    home_services = List(String(validate=one_of(HOME_SERVICES)), load_default=list)
+    city_professionals = List(Nested(CityProfessionalSchema), load_default=list)
+    notes = String(load_default=None, allow_none=True, validate=length(4000))
+
+
+class DischargeUpdateSchema(DischargeFieldsSchema):
+    """`PATCH /discharges/{id}`: any subset of the creation fields."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(partial=True, **kwargs)
+
+
+class DischargeSchema(BaseSchema):
+    actual_date = Date(required=True, validate=not_in_future)
+    comment = String(load_default=None, allow_none=True, validate=length(2000))
+
+
+class FollowUpSchema(BaseSchema):
+    outcome = String(required=True, validate=[not_blank, length(4000)])
+    call_date = Date(load_default=None, allow_none=True, validate=not_in_future)
+    issues_found = Boolean(load_default=None, allow_none=True)
+    readmitted = Boolean(load_default=False)
+
+
+class CancelSchema(BaseSchema):
+    reason = String(load_default=None, allow_none=True, validate=length(2000))
+
+
+class DischargeListQuerySchema(PageQuerySchema):
+    state = String(load_default=None, validate=one_of(STATES))
+
+
+class DischargeCaseSchema(OutputSchema):
+    """A discharge case as the API returns it."""
+
+    id = UUID()
+    reference = String()
+    kind = String()
+    state = String()
+    version = Integer()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    patient = fields.Function(lambda case: case.patient_dict())
+    hospital = fields.Function(
+        lambda case: {"name": case.hospital_name, "service": case.hospital_service}
+    )
+    admission_date = fields.Date(allow_none=True)
+    planned_discharge_date = fields.Date(allow_none=True)
+    summary = String(allow_none=True)
+    prescription = String(allow_none=True)
+    home_services = List(String())
+    city_professionals = fields.Function(
+        lambda case: [
+            {"professional_id": str(p.professional_id), "role": p.role} for p in case.professionals
+        ]
+    )
+    notes = String(allow_none=True)
+    missing = fields.Function(lambda case: [m.label for m in missing_items(case)])
+    ready_at = fields.DateTime(allow_none=True)
+    actual_discharge_date = fields.Date(allow_none=True)
+    follow_up = fields.Function(
+        lambda case: (
+            None
+            if case.followed_up_at is None
+            else {
+                "outcome": case.follow_up_outcome,
+                "call_date": case.follow_up_date.isoformat() if case.follow_up_date else None,
+                "issues_found": case.follow_up_issues,
+                "readmitted": case.readmitted,
+                "recorded_at": case.followed_up_at.isoformat(),
+            }
+        )
+    )
+    cancel_reason = String(allow_none=True)
+    history = List(Nested(HistoryEntrySchema))
+    allowed_transitions = List(String())
+
+
+class WorklistItemSchema(OutputSchema):
+    id = UUID()
+    reference = String()
+    state = String()
+    patient = fields.Dict()
+    hospital = fields.Dict()
+    planned_discharge_date = fields.Date(allow_none=True)
+    actual_discharge_date = fields.Date(allow_none=True)
+    missing = List(String())
+    version = Integer()
+
+
+class WorklistSchema(OutputSchema):
+    """`GET /discharges/worklist`: each group is a list of cases, soonest first."""
+
+    date = fields.Date()
+    overdue = List(Nested(WorklistItemSchema))
+    today = List(Nested(WorklistItemSchema))
+    tomorrow = List(Nested(WorklistItemSchema))
+    this_week = List(Nested(WorklistItemSchema))
+    later = List(Nested(WorklistItemSchema))
+    undated = List(Nested(WorklistItemSchema))
+    stuck_preparing = List(Nested(WorklistItemSchema))
+    to_follow_up = List(Nested(WorklistItemSchema))

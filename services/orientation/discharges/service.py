@@ -1,0 +1,441 @@
+"""Use cases of hospital discharge cases; the only place that commits or emits their events."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, false, select, true
+
+from services.orientation.directory_client import directory
+from services.orientation.discharges.machine import EDITABLE_STATES, KIND, MACHINE, PREFIX
+from services.orientation.discharges.models import (
+    DischargeCase,
+    DischargeHistory,
+    DischargeProfessional,
+)
+from services.orientation.discharges.readiness import missing_items, not_ready_message
+from shared.audit.service import record_audit
+from shared.auth.principal import Principal
+from shared.auth.roles import COORDINATOR, DAC
+from shared.cases.service import Effect, create_case, fire_transition
+from shared.db import for_update, unit_of_work
+from shared.errors import InvalidTransition, NotFound, ValidationFailed, VersionConflict
+from shared.extensions import db
+from shared.outbox.emit import emit
+from shared.timeutil import today_paris, utcnow
+
+PROFESSION_LABELS = {
+    "gp": "médecin généraliste",
+    "nurse": "infirmier·e",
+    "midwife": "sage-femme",
+    "pharmacist": "pharmacien·ne",
+    "physiotherapist": "kinésithérapeute",
+    "speech_therapist": "orthophoniste",
+    "dentist": "chirurgien·ne-dentiste",
+    "specialist": "médecin spécialiste",
+    "other": "autre professionnel",
+}
+FIELD_LABELS = {
+    "patient": "patient",
+    "hospital": "établissement",
+    "admission_date": "date d'admission",
+    "planned_discharge_date": "date de sortie prévue",
+    "summary": "compte rendu court",
+    "prescription": "ordonnance",
+    "home_services": "services à domicile",
+    "city_professionals": "professionnels de ville",
+    "notes": "notes",
+}
+
+
+def visibility(principal: Principal) -> ColumnElement[bool]:
+    """SQL condition for the discharge cases `principal` may see.
+
+    DAC staff and the coordinator see every discharge case; a city professional sees the
+    cases that name their directory entry; nobody else sees any.
+    """
+    if principal.has(DAC, COORDINATOR):
+        return true()
+    if principal.professional_id is None:
+        return false()
+    return DischargeCase.id.in_(
+        select(DischargeProfessional.case_id).where(
+            DischargeProfessional.professional_id == principal.professional_id
+        )
+    )
+
+
+def can_see(case: DischargeCase, principal: Principal) -> bool:
+    """Whether `principal` may read `case`."""
+    if principal.has(DAC, COORDINATOR):
+        return True
+    return principal.professional_id is not None and any(
+        p.professional_id == principal.professional_id for p in case.professionals
+    )
+
+
+# --- validation against the directory and between dates ------------------------------------
+
+
+def resolve_professionals(items: list[dict[str, Any]]) -> list[tuple[uuid.UUID, str]]:
+    """(directory id, role) for each city professional given; 422 naming each unknown id."""
+    if not items:
+        return []
+    ids = [item["professional_id"] for item in items]
+    found = {entry["id"]: entry for entry in directory().professionals(ids=ids)}
+    errors = {
+        f"city_professionals.{i}.professional_id": [
+            "Ce professionnel n'existe pas dans l'annuaire."
+        ]
+        for i, pid in enumerate(ids)
+        if str(pid) not in found
+    }
+    if errors:
+        raise ValidationFailed(errors, "Un professionnel de ville cité n'est pas dans l'annuaire.")
+    return [
+        (
+            item["professional_id"],
+            item.get("role")
+            or PROFESSION_LABELS.get(found[str(item["professional_id"])]["profession"], "autre"),
+        )
+        for item in items
+    ]
+
+
+def check_dates(case: DischargeCase) -> None:
+    """The planned and actual discharge dates may not precede the admission."""
+    admitted = case.admission_date
+    if admitted and case.planned_discharge_date and case.planned_discharge_date < admitted:
+        raise ValidationFailed(
+            {
+                "planned_discharge_date": [
+                    "La date de sortie prévue ne peut pas précéder la date d'admission "
+                    f"({admitted:%d/%m/%Y})."
+                ]
+            }
+        )
+
+
+def _set_professionals(case: DischargeCase, resolved: list[tuple[uuid.UUID, str]]) -> None:
+    # Rows of professionals who stay are kept (and updated) rather than deleted and inserted
+    # again, which the (case, professional) unique constraint would refuse within one flush.
+    existing = {p.professional_id: p for p in case.professionals}
+    rows = []
+    for position, (pid, role_label) in enumerate(resolved):
+        row = existing.get(pid) or DischargeProfessional(professional_id=pid)
+        row.role, row.position = role_label, position
+        rows.append(row)
+    case.professionals = rows
+
+
+def _apply_fields(
+    case: DischargeCase, data: dict[str, Any], resolved: list[tuple[uuid.UUID, str]] | None
+) -> list[str]:
+    """Copy validated fields onto the case; returns the names of the fields that changed."""
+    changed = []
+    if "patient" in data:
+        before = case.patient_dict() if case.patient_last_name else None
+        case.set_patient(data["patient"])
+        if case.patient_dict() != before:
+            changed.append("patient")
+    if "hospital" in data:
+        new = (data["hospital"]["name"], data["hospital"].get("service"))
+        if new != (case.hospital_name, case.hospital_service):
+            case.hospital_name, case.hospital_service = new
+            changed.append("hospital")
+    for name in ("admission_date", "planned_discharge_date", "summary", "prescription", "notes"):
+        if name in data and getattr(case, name) != data[name]:
+            setattr(case, name, data[name])
+            changed.append(name)
+    if "home_services" in data:
+        services = list(dict.fromkeys(data["home_services"]))
+        if services != (case.home_services or []):
+            case.home_services = services
+            changed.append("home_services")
+    if resolved is not None:
+        before_pros = [(p.professional_id, p.role) for p in case.professionals]
+        if before_pros != resolved:
+            _set_professionals(case, resolved)
+            changed.append("city_professionals")
+    return changed
+
+
+# --- use cases ------------------------------------------------------------------------------
+
+
+def create_discharge(*, data: dict[str, Any], principal: Principal) -> DischargeCase:
+    """Record a discharge announced by the hospital or the DAC, in state `announced`."""
+    resolved = resolve_professionals(data["city_professionals"])
+    case = DischargeCase(home_services=[])
+    _apply_fields(case, data, resolved)
+    check_dates(case)
+    with unit_of_work():
+        create_case(
+            case=case,
+            machine=MACHINE,
+            history_model=DischargeHistory,
+            prefix=PREFIX,
+            principal=principal,
+            extra_event={"city_professional_ids": case.city_professional_ids},
+        )
+    return case
+
+
+def update_discharge(
+    *, case_id: uuid.UUID, data: dict[str, Any], principal: Principal, if_match: int | None
+) -> DischargeCase:
+    """Change a discharge before it happens: version +1, history and audit; a new planned date
+    is announced again to the city professionals once they have been told the case is ready."""
+    resolved = (
+        resolve_professionals(data["city_professionals"]) if "city_professionals" in data else None
+    )
+    with unit_of_work() as session:
+        case = session.scalar(for_update(select(DischargeCase).where(DischargeCase.id == case_id)))
+        if case is None or not can_see(case, principal):
+            raise NotFound("Dossier introuvable.")
+        if if_match is not None and case.version != if_match:
+            raise VersionConflict(details={"current_version": case.version})
+        if case.state not in EDITABLE_STATES:
+            raise InvalidTransition(
+                "Le dossier ne peut plus être modifié après la sortie ou sa clôture.",
+                details={"state": case.state},
+            )
+        previous_date = case.planned_discharge_date
+        changed = _apply_fields(case, data, resolved)
+        check_dates(case)
+        if case.state == "ready":
+            missing = missing_items(case)
+            if missing:
+                raise ValidationFailed(
+                    {item.field: [item.message] for item in missing},
+                    "Une sortie prête doit garder sa date, son compte rendu, son ordonnance "
+                    "et au moins un professionnel de ville.",
+                )
+        if not changed:
+            return case
+        case.version += 1
+        session.add(
+            DischargeHistory(
+                case_id=case.id,
+                transition="update",
+                from_state=case.state,
+                to_state=case.state,
+                by=principal.email,
+                comment="Modifié : " + ", ".join(FIELD_LABELS[name] for name in changed) + ".",
+                data={"fields": changed},
+            )
+        )
+        record_audit(action="update", reference=case.reference)
+        if "planned_discharge_date" in changed and case.ready_at is not None:
+            emit(
+                f"{KIND}.date_changed",
+                reference=case.reference,
+                payload={
+                    "case_id": str(case.id),
+                    "kind": KIND,
+                    "transition": "date_changed",
+                    "from": case.state,
+                    "to": case.state,
+                    "actor_user_id": str(principal.user_id),
+                    "created_by": str(case.created_by),
+                    "previous_date": previous_date.isoformat() if previous_date else None,
+                    "planned_discharge_date": case.planned_discharge_date.isoformat(),
+                    "city_professional_ids": case.city_professional_ids,
+                },
+            )
+    return case
+
+
+def list_query(*, principal: Principal, state: str | None) -> Select[Any]:
+    """The discharge cases the caller may see, soonest planned discharge first."""
+    query = select(DischargeCase).where(visibility(principal))
+    if state:
+        query = query.where(DischargeCase.state == state)
+    # Cases without a planned date come last on both backends.
+    return query.order_by(
+        DischargeCase.planned_discharge_date.is_(None),
+        DischargeCase.planned_discharge_date,
+        DischargeCase.created_at,
+        DischargeCase.id,
+    )
+
+
+def record_list_read(cases: list[DischargeCase]) -> None:
+    """Audit that these cases (with patient identities) were read."""
+    with unit_of_work():
+        for case in cases:
+            record_audit(action="read", reference=case.reference)
+
+
+def get_discharge(*, case_id: uuid.UUID, principal: Principal) -> DischargeCase:
+    """One case the caller may see (404 otherwise, so its existence is not revealed); audited."""
+    case = db.session.get(DischargeCase, case_id)
+    if case is None or not can_see(case, principal):
+        raise NotFound("Dossier introuvable.")
+    with unit_of_work():
+        record_audit(action="read", reference=case.reference)
+    return case
+
+
+def history(case: DischargeCase) -> list[DischargeHistory]:
+    """The case's transitions and edits, oldest first."""
+    return list(
+        db.session.scalars(
+            select(DischargeHistory)
+            .where(DischargeHistory.case_id == case.id)
+            .order_by(DischargeHistory.at, DischargeHistory.id)
+        )
+    )
+
+
+# --- the DAC worklist -----------------------------------------------------------------------
+
+
+@dataclass
+class Worklist:
+    """Open discharges grouped by planned date (Europe/Paris), and what needs chasing."""
+
+    date: dt.date
+    overdue: list[DischargeCase] = field(default_factory=list)
+    today: list[DischargeCase] = field(default_factory=list)
+    tomorrow: list[DischargeCase] = field(default_factory=list)
+    this_week: list[DischargeCase] = field(default_factory=list)
+    later: list[DischargeCase] = field(default_factory=list)
+    undated: list[DischargeCase] = field(default_factory=list)
+    stuck_preparing: list[DischargeCase] = field(default_factory=list)
+    to_follow_up: list[DischargeCase] = field(default_factory=list)
+
+
+def worklist(*, principal: Principal) -> Worklist:
+    """The DAC's week: discharges not yet done by planned date, incomplete preparations, and
+    discharges still waiting for their follow-up call; audited (patient names are shown)."""
+    today = today_paris()
+    week_end = today + dt.timedelta(days=6)
+    open_cases = list(
+        db.session.scalars(
+            select(DischargeCase)
+            .where(visibility(principal), DischargeCase.state.in_((*EDITABLE_STATES, "discharged")))
+            .order_by(
+                DischargeCase.planned_discharge_date.is_(None),
+                DischargeCase.planned_discharge_date,
+                DischargeCase.reference,
+            )
+        )
+    )
+    result = Worklist(date=today)
+    for case in open_cases:
+        if case.state == "discharged":
+            result.to_follow_up.append(case)
+            continue
+        if case.state == "preparing" and missing_items(case):
+            result.stuck_preparing.append(case)
+        planned = case.planned_discharge_date
+        if planned is None:
+            result.undated.append(case)
+        elif planned < today:
+            result.overdue.append(case)
+        elif planned == today:
+            result.today.append(case)
+        elif planned == today + dt.timedelta(days=1):
+            result.tomorrow.append(case)
+        elif planned <= week_end:
+            result.this_week.append(case)
+        else:
+            result.later.append(case)
+    # Longest-stuck first among cases with the same urgency.
+    result.stuck_preparing.sort(
+        key=lambda c: (
+            c.planned_discharge_date is None,
+            c.planned_discharge_date or today,
+            c.preparing_at or c.created_at,
+        )
+    )
+    result.to_follow_up.sort(key=lambda c: (c.actual_discharge_date or today, c.reference))
+    if open_cases:
+        record_list_read(open_cases)
+    return result
+
+
+# --- transition effects: apply a validated body to the locked case -------------------------
+
+
+def _prepare(case: DischargeCase, _data: dict[str, Any], _p: Principal) -> None:
+    case.preparing_at = utcnow()
+
+
+def _mark_ready(case: DischargeCase, _data: dict[str, Any], _p: Principal) -> dict[str, Any]:
+    missing = missing_items(case)
+    if missing:
+        raise ValidationFailed(
+            {item.field: [item.message] for item in missing}, not_ready_message(missing)
+        )
+    case.ready_at = utcnow()
+    case.ready_on = today_paris()
+    return {
+        "city_professional_ids": case.city_professional_ids,
+        "planned_discharge_date": str(case.planned_discharge_date),
+    }
+
+
+def _discharge(case: DischargeCase, data: dict[str, Any], _p: Principal) -> dict[str, Any]:
+    actual = data["actual_date"]
+    if case.admission_date and actual < case.admission_date:
+        raise ValidationFailed(
+            {"actual_date": ["La date de sortie ne peut pas précéder la date d'admission."]}
+        )
+    case.actual_discharge_date = actual
+    case.discharged_at = utcnow()
+    return {"city_professional_ids": case.city_professional_ids, "actual_date": actual.isoformat()}
+
+
+def _follow_up(case: DischargeCase, data: dict[str, Any], _p: Principal) -> dict[str, Any]:
+    call_date = data.get("call_date")
+    if call_date and case.actual_discharge_date and call_date < case.actual_discharge_date:
+        raise ValidationFailed({"call_date": ["L'appel de suivi ne peut pas précéder la sortie."]})
+    case.follow_up_outcome = data["outcome"]
+    case.follow_up_date = call_date or today_paris()
+    case.follow_up_issues = data.get("issues_found")
+    case.readmitted = data["readmitted"]
+    case.followed_up_at = utcnow()
+    return {"readmitted": case.readmitted}
+
+
+def _cancel(case: DischargeCase, data: dict[str, Any], _p: Principal) -> dict[str, Any]:
+    case.cancel_reason = data.get("reason")
+    case.cancelled_at = utcnow()
+    return {"city_professional_ids": case.city_professional_ids}
+
+
+EFFECTS: dict[str, Effect] = {
+    "prepare": _prepare,
+    "mark_ready": _mark_ready,
+    "discharge": _discharge,
+    "follow_up": _follow_up,
+    "cancel": _cancel,
+}
+
+
+def transition(
+    *,
+    case_id: uuid.UUID,
+    name: str,
+    body: dict[str, Any],
+    principal: Principal,
+    if_match: int | None,
+) -> DischargeCase:
+    """Fire transition `name` on a discharge, atomically with its history, audit and event."""
+    return fire_transition(
+        model=DischargeCase,
+        history_model=DischargeHistory,
+        machine=MACHINE,
+        case_id=case_id,
+        name=name,
+        principal=principal,
+        body=body,
+        if_match=if_match,
+        can_see=can_see,
+        effects=EFFECTS,
+    )

@@ -1,0 +1,183 @@
+"""HTTP endpoints of hospital discharge cases: parse, call the service, present."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint
+
+from services.orientation.discharges import service
+from services.orientation.discharges.machine import MACHINE
+from services.orientation.discharges.models import DischargeCase
+from services.orientation.discharges.readiness import missing_items
+from services.orientation.discharges.schemas import (
+    DischargeCaseSchema,
+    DischargeCreateSchema,
+    DischargeListQuerySchema,
+    DischargeUpdateSchema,
+    WorklistSchema,
+)
+from shared.auth.permissions import allow, current_principal
+from shared.auth.principal import Principal
+from shared.auth.roles import COORDINATOR, DAC, GP, MIDWIFE, NURSE, PROFESSIONAL
+from shared.http.openapi import documented
+from shared.http.pagination import page_schema, paginate
+from shared.http.parsing import if_match_version, json_body, json_object, query_args
+
+blueprint = Blueprint("orientation_discharges", __name__, url_prefix="/api/orientation")
+case_schema = DischargeCaseSchema()
+STAFF = (DAC, COORDINATOR)
+# City professionals read the cases that name them (record rule in the service).
+READERS = (*STAFF, GP, NURSE, MIDWIFE, PROFESSIONAL)
+
+
+def present(case: DischargeCase, principal: Principal, *, with_history: bool = True) -> dict:
+    """The case as the API returns it to this caller."""
+    body = case_schema.dump(case)
+    body["history"] = (
+        [
+            {
+                "transition": h.transition,
+                "from": h.from_state,
+                "to": h.to_state,
+                "by": h.by,
+                "at": h.at.isoformat(),
+                "comment": h.comment,
+            }
+            for h in service.history(case)
+        ]
+        if with_history
+        else []
+    )
+    body["allowed_transitions"] = MACHINE.allowed_transitions(case, principal)
+    return body
+
+
+def _response(case: DischargeCase, principal: Principal, status: int = 200):
+    return present(case, principal), status, {"ETag": f'"{case.version}"'}
+
+
+def _worklist_item(case: DischargeCase) -> dict:
+    return {
+        "id": str(case.id),
+        "reference": case.reference,
+        "state": case.state,
+        "patient": {
+            "last_name": case.patient_last_name,
+            "first_name": case.patient_first_name,
+            "birth_date": case.patient_birth_date.isoformat(),
+        },
+        "hospital": {"name": case.hospital_name, "service": case.hospital_service},
+        "planned_discharge_date": case.planned_discharge_date.isoformat()
+        if case.planned_discharge_date
+        else None,
+        "actual_discharge_date": case.actual_discharge_date.isoformat()
+        if case.actual_discharge_date
+        else None,
+        "missing": [item.label for item in missing_items(case)],
+        "version": case.version,
+    }
+
+
+@blueprint.post("/discharges")
+@allow(*STAFF)
+@documented(
+    summary="Annoncer une sortie d'hospitalisation",
+    body=DischargeCreateSchema,
+    response=DischargeCaseSchema,
+    status=201,
+    errors=(503,),
+)
+def create_discharge():
+    """DAC staff or the coordinator record a discharge to organise."""
+    data = json_body(DischargeCreateSchema())
+    principal = current_principal()
+    return _response(service.create_discharge(data=data, principal=principal), principal, 201)
+
+
+@blueprint.get("/discharges")
+@allow(*READERS)
+@documented(
+    summary="Lister les sorties d'hospitalisation",
+    query=DischargeListQuerySchema,
+    response=page_schema(DischargeCaseSchema),
+)
+def list_discharges():
+    """Discharges the caller may see, soonest planned date first (undated last)."""
+    args = query_args(DischargeListQuerySchema())
+    principal = current_principal()
+    query = service.list_query(principal=principal, state=args["state"])
+
+    def dump(rows: list[DischargeCase]) -> list[dict]:
+        service.record_list_read(rows)
+        return [present(case, principal, with_history=False) for case in rows]
+
+    return paginate(query, page=args["page"], per_page=args["per_page"], dump=dump)
+
+
+@blueprint.get("/discharges/worklist")
+@allow(*STAFF)
+@documented(summary="Liste de travail du DAC", response=WorklistSchema)
+def get_worklist():
+    """Open discharges by planned date (Paris): overdue, today, tomorrow, rest of the week,
+    later, undated; preparations still missing something; discharges awaiting follow-up."""
+    found = service.worklist(principal=current_principal())
+    groups = (
+        "overdue",
+        "today",
+        "tomorrow",
+        "this_week",
+        "later",
+        "undated",
+        "stuck_preparing",
+        "to_follow_up",
+    )
+    return {
+        "date": found.date.isoformat(),
+        **{name: [_worklist_item(c) for c in getattr(found, name)] for name in groups},
+    }
+
+
+@blueprint.get("/discharges/<uuid:case_id>")
+@allow(*READERS)
+@documented(summary="Consulter une sortie", response=DischargeCaseSchema, errors=(404,))
+def get_discharge(case_id: uuid.UUID):
+    """One discharge with its history; 404 when it does not exist or the caller may not see it."""
+    principal = current_principal()
+    return _response(service.get_discharge(case_id=case_id, principal=principal), principal)
+
+
+@blueprint.patch("/discharges/<uuid:case_id>")
+@allow(*STAFF)
+@documented(
+    summary="Modifier une sortie",
+    body=DischargeUpdateSchema,
+    response=DischargeCaseSchema,
+    errors=(404, 409, 503),
+)
+def update_discharge(case_id: uuid.UUID):
+    """Change any field before the discharge; `If-Match: "<version>"` refuses stale edits."""
+    data = json_body(DischargeUpdateSchema())
+    principal = current_principal()
+    case = service.update_discharge(
+        case_id=case_id, data=data, principal=principal, if_match=if_match_version()
+    )
+    return _response(case, principal)
+
+
+@blueprint.post("/discharges/<uuid:case_id>/transitions/<name>")
+@allow(*STAFF)
+@documented(
+    summary="Faire avancer une sortie",
+    body=None,
+    response=DischargeCaseSchema,
+    errors=(404, 409, 422),
+)
+def fire_transition(case_id: uuid.UUID, name: str):
+    """Fire a transition (prepare, mark_ready, discharge, follow_up, cancel)."""
+    body = json_object(allow_empty=True)
+    principal = current_principal()
+    case = service.transition(
+        case_id=case_id, name=name, body=body, principal=principal, if_match=if_match_version()
+    )
+    return _response(case, principal)

@@ -1,0 +1,55 @@
+"""Tables of EPP referrals and their history."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import JSON, Index, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.cases.models import CaseMixin, HistoryMixin
+from shared.extensions import db
+from shared.patients import PatientMixin
+from shared.types import UTCDateTime, UUIDType
+
+_OPEN = text("state IN ('submitted', 'assigned', 'accepted')")
+
+
+class EppReferral(CaseMixin, PatientMixin, db.Model):
+    __tablename__ = "orientation_epp_referrals"
+    __table_args__ = (
+        # At most one open referral per patient: the database refuses a duplicate.
+        Index(
+            "uq_orientation_epp_referrals_open_patient",
+            "patient_key",
+            unique=True,
+            postgresql_where=_OPEN,
+            sqlite_where=_OPEN,
+        ),
+        Index("ix_orientation_epp_referrals_board", "state", "pregnancy_start_date"),
+        Index("ix_orientation_epp_referrals_epp_date", "epp_date"),
+    )
+    kind = "epp"
+
+    # The date pregnancy weeks are counted from, as the referrer declared it (or computed
+    # from the weeks they gave on the day of the referral).
+    pregnancy_start_date: Mapped[dt.date]
+    weeks_at_referral: Mapped[int]
+    preferred_professional_id: Mapped[uuid.UUID | None] = mapped_column(UUIDType)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    assigned_professional_id: Mapped[uuid.UUID | None] = mapped_column(UUIDType, index=True)
+    assigned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    appointment_date: Mapped[dt.date | None]
+    # Midwives who declined this referral: never suggested or assigned again for it.
+    excluded_professional_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    epp_date: Mapped[dt.date | None]
+    completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class EppHistory(HistoryMixin, db.Model):
+    __tablename__ = "orientation_epp_history"

@@ -1,0 +1,154 @@
+"""Request and response schemas of EPP referrals."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from services.orientation.epp.pregnancy import MAX_WEEKS, is_late, weeks_on
+
+# History entries and suggestions have one shape for every case type.
+from services.orientation.medecin_traitant.schemas import HistoryEntrySchema
+from shared.schemas import (
+    UUID,
+    BaseSchema,
+    Boolean,
+    Date,
+    Integer,
+    List,
+    Nested,
+    OutputSchema,
+    PageQuerySchema,
+    PatientSchema,
+    String,
+    length,
+    not_blank,
+    one_of,
+)
+from shared.timeutil import today_paris
+
+STATES = ("submitted", "assigned", "accepted", "completed", "cancelled")
+OPEN_STATES = ("submitted", "assigned", "accepted")
+
+
+def not_in_future(value: dt.date) -> None:
+    """Refuse dates after today (Paris)."""
+    if value > today_paris():
+        raise ValidationError("La date ne peut pas être dans le futur.")
+
+
+class PregnancySchema(BaseSchema):
+    start_date = Date(load_default=None, allow_none=True)
+    weeks = Integer(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(
+            min=0, max=MAX_WEEKS, error=f"Entre 0 et {MAX_WEEKS} semaines de grossesse."
+        ),
+    )
+
+    @validates_schema
+    def _one_of_start_or_weeks(self, data: dict[str, Any], **_: Any) -> None:
+        start, weeks = data.get("start_date"), data.get("weeks")
+        if start is None and weeks is None:
+            raise ValidationError(
+                "Indiquez la date de début de grossesse ou le nombre de semaines."
+            )
+        if start is not None and weeks is not None:
+            raise ValidationError(
+                "Indiquez soit la date de début de grossesse, soit le nombre de semaines, "
+                "pas les deux."
+            )
+        if start is not None:
+            today = today_paris()
+            if start > today:
+                raise ValidationError(
+                    "La date de début de grossesse ne peut pas être dans le futur.",
+                    field_name="start_date",
+                )
+            if weeks_on(start, today) > MAX_WEEKS:
+                raise ValidationError(
+                    f"Cette date donnerait plus de {MAX_WEEKS} semaines de grossesse.",
+                    field_name="start_date",
+                )
+
+
+class ReferralSchema(BaseSchema):
+    """`POST /epp-referrals`."""
+
+    patient = Nested(PatientSchema, required=True)
+    pregnancy = Nested(PregnancySchema, required=True)
+    preferred_professional_id = UUID(load_default=None, allow_none=True)
+    notes = String(load_default=None, allow_none=True, validate=length(4000))
+
+    @validates_schema
+    def _patient_is_a_woman(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("patient", {}).get("sex") not in (None, "F"):
+            raise ValidationError(
+                {"patient": {"sex": ["L'EPP concerne une patiente enceinte : sexe « F » attendu."]}}
+            )
+
+
+class AssignSchema(BaseSchema):
+    professional_id = UUID(required=True)
+    comment = String(load_default=None, allow_none=True, validate=length(2000))
+
+
+class AcceptSchema(BaseSchema):
+    appointment_date = Date(load_default=None, allow_none=True)
+    comment = String(load_default=None, allow_none=True, validate=length(2000))
+
+
+class DeclineSchema(BaseSchema):
+    reason = String(required=True, validate=[not_blank, length(2000)])
+
+
+class CompleteSchema(BaseSchema):
+    epp_date = Date(required=True, validate=not_in_future)
+    comment = String(load_default=None, allow_none=True, validate=length(2000))
+
+
+class CancelSchema(BaseSchema):
+    reason = String(load_default=None, allow_none=True, validate=length(2000))
+
+
+class ReferralListQuerySchema(PageQuerySchema):
+    state = String(load_default=None, validate=one_of(STATES))
+    late = Boolean(load_default=None)
+
+
+def _late(referral: Any) -> bool:
+    return referral.state in OPEN_STATES and is_late(referral.pregnancy_start_date, today_paris())
+
+
+class ReferralOutputSchema(OutputSchema):
+    """An EPP referral as the API returns it."""
+
+    id = UUID()
+    reference = String()
+    kind = String()
+    state = String()
+    version = Integer()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    patient = fields.Function(lambda r: r.patient_dict())
+    pregnancy = fields.Function(
+        lambda r: {
+            "start_date": r.pregnancy_start_date.isoformat(),
+            "weeks": weeks_on(r.pregnancy_start_date, today_paris()),
+            "weeks_at_referral": r.weeks_at_referral,
+        }
+    )
+    late = fields.Function(_late)
+    preferred_professional_id = UUID(allow_none=True)
+    notes = String(allow_none=True)
+    assigned_professional_id = UUID(allow_none=True)
+    assigned_at = fields.DateTime(allow_none=True)
+    accepted_at = fields.DateTime(allow_none=True)
+    appointment_date = fields.Date(allow_none=True)
+    epp_date = fields.Date(allow_none=True)
+    cancel_reason = String(allow_none=True)
+    history = List(Nested(HistoryEntrySchema))
+    allowed_transitions = List(String())

@@ -1,0 +1,239 @@
+"""Use cases of EPP referrals; the only place that commits or emits their events."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, case, false, or_, select, true
+from sqlalchemy.exc import IntegrityError
+
+from services.orientation.epp.machine import MACHINE, OPEN_STATES, PREFIX
+from services.orientation.epp.models import EppHistory, EppReferral
+from services.orientation.epp.pregnancy import late_cutoff, start_from_weeks, weeks_on
+from services.orientation.epp.suggestions import (
+    Suggestion,
+    check_assignable,
+    find_midwife,
+    suggest_midwives,
+)
+from shared.audit.service import record_audit
+from shared.auth.principal import Principal
+from shared.auth.roles import CLINICAL_ROLES, COORDINATOR, MIDWIFE
+from shared.cases.service import Effect, create_case, fire_transition
+from shared.db import unit_of_work
+from shared.errors import Duplicate, NotFound, ValidationFailed
+from shared.extensions import db
+from shared.timeutil import today_paris, utcnow
+
+
+def visibility(principal: Principal) -> ColumnElement[bool]:
+    """SQL condition for the referrals `principal` may see: all for the coordinator; the
+    referrer their own; the midwife those assigned to her."""
+    if principal.has(COORDINATOR):
+        return true()
+    conditions = []
+    if principal.has(*CLINICAL_ROLES):
+        conditions.append(EppReferral.created_by == principal.user_id)
+    if principal.has(MIDWIFE) and principal.professional_id is not None:
+        conditions.append(EppReferral.assigned_professional_id == principal.professional_id)
+    return or_(*conditions) if conditions else false()
+
+
+def can_see(referral: EppReferral, principal: Principal) -> bool:
+    """Whether `principal` may read `referral`."""
+    if principal.has(COORDINATOR):
+        return True
+    return (principal.has(*CLINICAL_ROLES) and referral.created_by == principal.user_id) or (
+        principal.has(MIDWIFE)
+        and principal.professional_id is not None
+        and referral.assigned_professional_id == principal.professional_id
+    )
+
+
+def _open_duplicate(*, patient_key: str, identity_hash: str) -> EppReferral | None:
+    return db.session.scalar(
+        select(EppReferral).where(
+            EppReferral.state.in_(OPEN_STATES),
+            or_(
+                EppReferral.patient_key == patient_key,
+                EppReferral.patient_identity_hash == identity_hash,
+            ),
+        )
+    )
+
+
+def _duplicate(existing: EppReferral | None) -> Duplicate:
+    if existing is None:
+        return Duplicate("Une demande d'EPP est déjà en cours pour cette patiente.")
+    return Duplicate(
+        f"Une demande d'EPP est déjà en cours pour cette patiente : {existing.reference}.",
+        details={"reference": existing.reference},
+    )
+
+
+def submit_referral(*, data: dict[str, Any], principal: Principal) -> EppReferral:
+    """Refer a pregnant patient for an EPP, in state `submitted`; 409 if one is already open."""
+    if data.get("preferred_professional_id"):
+        _midwife, problem = find_midwife(data["preferred_professional_id"])
+        if problem:
+            raise ValidationFailed({"preferred_professional_id": [problem]})
+    today = today_paris()
+    pregnancy = data["pregnancy"]
+    start = pregnancy["start_date"] or start_from_weeks(pregnancy["weeks"], today)
+    referral = EppReferral(
+        pregnancy_start_date=start,
+        weeks_at_referral=weeks_on(start, today),
+        preferred_professional_id=data.get("preferred_professional_id"),
+        notes=data.get("notes"),
+        excluded_professional_ids=[],
+    )
+    referral.set_patient(data["patient"])
+    try:
+        with unit_of_work():
+            existing = _open_duplicate(
+                patient_key=referral.patient_key, identity_hash=referral.patient_identity_hash
+            )
+            if existing is not None:
+                raise _duplicate(existing)
+            create_case(
+                case=referral,
+                machine=MACHINE,
+                history_model=EppHistory,
+                prefix=PREFIX,
+                principal=principal,
+                extra_event={"weeks": referral.weeks_at_referral},
+            )
+    except IntegrityError as exc:
+        # A concurrent referral won the race on the unique index of open patients.
+        raise _duplicate(
+            _open_duplicate(
+                patient_key=referral.patient_key, identity_hash=referral.patient_identity_hash
+            )
+        ) from exc
+    return referral
+
+
+def list_query(*, principal: Principal, state: str | None, late: bool | None) -> Select[Any]:
+    """Referrals the caller may see: open referrals past 16 weeks first (most advanced
+    pregnancy first), then the others, oldest referral first."""
+    is_late = and_(
+        EppReferral.state.in_(OPEN_STATES),
+        EppReferral.pregnancy_start_date < late_cutoff(today_paris()),
+    )
+    query = select(EppReferral).where(visibility(principal))
+    if state:
+        query = query.where(EppReferral.state == state)
+    if late is not None:
+        query = query.where(is_late if late else ~is_late)
+    late_first = case((is_late, 0), else_=1)
+    late_start = case((is_late, EppReferral.pregnancy_start_date), else_=None)
+    return query.order_by(late_first, late_start, EppReferral.created_at, EppReferral.id)
+
+
+def record_list_read(referrals: list[EppReferral]) -> None:
+    """Audit that a page of referrals (with patient identities) was read."""
+    with unit_of_work():
+        for referral in referrals:
+            record_audit(action="read", reference=referral.reference)
+
+
+def get_referral(*, referral_id: uuid.UUID, principal: Principal) -> EppReferral:
+    """One referral the caller may see (404 otherwise); audited."""
+    referral = db.session.get(EppReferral, referral_id)
+    if referral is None or not can_see(referral, principal):
+        raise NotFound("Demande d'EPP introuvable.")
+    with unit_of_work():
+        record_audit(action="read", reference=referral.reference)
+    return referral
+
+
+def history(referral: EppReferral) -> list[EppHistory]:
+    """The referral's transitions, oldest first."""
+    return list(
+        db.session.scalars(
+            select(EppHistory)
+            .where(EppHistory.case_id == referral.id)
+            .order_by(EppHistory.at, EppHistory.id)
+        )
+    )
+
+
+def suggestions(*, referral_id: uuid.UUID, principal: Principal, limit: int) -> list[Suggestion]:
+    """Ranked midwives for a referral (coordinator)."""
+    return suggest_midwives(get_referral(referral_id=referral_id, principal=principal), limit=limit)
+
+
+# --- transition effects: apply a validated body to the locked referral ----------------------
+
+
+def _assign(referral: EppReferral, data: dict[str, Any], _p: Principal) -> dict[str, Any]:
+    problem = check_assignable(referral, data["professional_id"])
+    if problem:
+        raise ValidationFailed({"professional_id": [problem]})
+    referral.assigned_professional_id = data["professional_id"]
+    referral.assigned_at = utcnow()
+    return {"professional_id": str(referral.assigned_professional_id)}
+
+
+def _accept(referral: EppReferral, data: dict[str, Any], _p: Principal) -> dict[str, Any]:
+    referral.accepted_at = utcnow()
+    referral.appointment_date = data.get("appointment_date")
+    return {"professional_id": str(referral.assigned_professional_id)}
+
+
+def _decline(referral: EppReferral, _data: dict[str, Any], _p: Principal) -> dict[str, Any]:
+    midwife = str(referral.assigned_professional_id)
+    referral.excluded_professional_ids = [*(referral.excluded_professional_ids or []), midwife]
+    referral.assigned_professional_id = None
+    referral.assigned_at = None
+    return {"professional_id": midwife}
+
+
+def _complete(referral: EppReferral, data: dict[str, Any], _p: Principal) -> dict[str, Any]:
+    if data["epp_date"] < referral.pregnancy_start_date:
+        raise ValidationFailed(
+            {"epp_date": ["La date de l'EPP ne peut pas précéder le début de la grossesse."]}
+        )
+    referral.epp_date = data["epp_date"]
+    referral.completed_at = utcnow()
+    return {"professional_id": str(referral.assigned_professional_id)}
+
+
+def _cancel(referral: EppReferral, data: dict[str, Any], _p: Principal) -> dict[str, Any]:
+    referral.cancel_reason = data.get("reason")
+    referral.cancelled_at = utcnow()
+    assigned = referral.assigned_professional_id
+    return {"professional_id": str(assigned) if assigned else None}
+
+
+EFFECTS: dict[str, Effect] = {
+    "assign": _assign,
+    "accept": _accept,
+    "decline": _decline,
+    "complete": _complete,
+    "cancel": _cancel,
+}
+
+
+def transition(
+    *,
+    referral_id: uuid.UUID,
+    name: str,
+    body: dict[str, Any],
+    principal: Principal,
+    if_match: int | None,
+) -> EppReferral:
+    """Fire transition `name` on a referral, atomically with its history, audit and event."""
+    return fire_transition(
+        model=EppReferral,
+        history_model=EppHistory,
+        machine=MACHINE,
+        case_id=referral_id,
+        name=name,
+        principal=principal,
+        body=body,
+        if_match=if_match,
+        can_see=can_see,
+        effects=EFFECTS,
+    )

@@ -1,0 +1,74 @@
+"""API-level guarantees of discharges and EPP referrals: OpenAPI, concurrent edits."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from tests.support import discharge_epp as f
+
+URL = "/api/orientation/discharges"
+
+
+def test_the_openapi_document_describes_discharges_and_epp_referrals(client):
+    paths = client.get("/api/orientation/openapi.json").get_json()["paths"]
+
+    assert "patch" in paths["/api/orientation/discharges/{case_id}"]
+    assert "get" in paths["/api/orientation/discharges/worklist"]
+    assert "post" in paths["/api/orientation/epp-referrals"]
+    assert "get" in paths["/api/orientation/epp-referrals/{referral_id}/suggestions"]
+
+
+def _race(app, requests):
+    """Send each (method, url, json, headers) from its own thread at the same moment."""
+    barrier = threading.Barrier(len(requests))
+    results: list[int] = []
+
+    def send(method, url, body, headers):
+        client = app.test_client()
+        barrier.wait()
+        results.append(getattr(client, method)(url, json=body, headers=headers).status_code)
+
+    threads = [threading.Thread(target=send, args=request) for request in requests]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(results)
+
+
+@pytest.mark.postgres_only
+def test_two_concurrent_edits_from_the_same_version_exactly_one_wins(app, client, accounts):
+    coordinator = accounts.create("coordinator")
+    gp = f.directory_entry(client, coordinator)
+    dac = accounts.create("dac")
+    case = client.post(URL, json=f.discharge(gp["id"]), headers=dac).get_json()
+    headers = {**dac, "If-Match": '"1"'}
+
+    statuses = _race(
+        app,
+        [
+            ("patch", f"{URL}/{case['id']}", {"notes": "Première modification."}, headers),
+            ("patch", f"{URL}/{case['id']}", {"notes": "Seconde modification."}, headers),
+        ],
+    )
+
+    assert statuses == [200, 409]
+    current = client.get(f"{URL}/{case['id']}", headers=dac).get_json()
+    assert current["version"] == 2
+    assert [h["transition"] for h in current["history"]] == ["submit", "update"]
+
+
+@pytest.mark.postgres_only
+def test_two_concurrent_identical_transitions_exactly_one_wins(app, client, accounts):
+    coordinator = accounts.create("coordinator")
+    gp = f.directory_entry(client, coordinator)
+    dac = accounts.create("dac")
+    case = client.post(URL, json=f.discharge(gp["id"]), headers=dac).get_json()
+    url = f"{URL}/{case['id']}/transitions/prepare"
+
+    statuses = _race(app, [("post", url, {}, dac), ("post", url, {}, coordinator)])
+
+    assert statuses == [200, 409]
+    assert len(f.events(app, "sortie_hospitalisation.prepare")) == 1

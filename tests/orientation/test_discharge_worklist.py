@@ -1,0 +1,106 @@
+"""The DAC worklist: discharges by planned date (Europe/Paris), what is missing, follow-ups."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from shared.timeutil import today_paris
+from tests.support import discharge_epp as f
+
+URL = "/api/orientation/discharges"
+
+
+def _case(client, dac, professional_id, days, *, complete=True, state="announced"):
+    today = today_paris()
+    body = f.discharge(
+        *([professional_id] if professional_id else []),
+        complete=complete,
+        admission_date=(today - dt.timedelta(days=20)).isoformat(),
+    )
+    body["planned_discharge_date"] = (
+        None if days is None else (today + dt.timedelta(days=days)).isoformat()
+    )
+    case = client.post(URL, json=body, headers=dac).get_json()
+    steps = {"preparing": ["prepare"], "ready": ["prepare", "mark_ready"]}.get(state, [])
+    for name in steps:
+        response = client.post(f"{URL}/{case['id']}/transitions/{name}", json={}, headers=dac)
+        assert response.status_code == 200, response.get_json()
+    return case["reference"]
+
+
+def test_the_worklist_groups_open_discharges_by_planned_date_soonest_first(client, accounts):
+    coordinator = accounts.create("coordinator")
+    gp = f.directory_entry(client, coordinator)["id"]
+    dac = accounts.create("dac")
+    overdue_old = _case(client, dac, gp, -5)
+    overdue = _case(client, dac, gp, -1, state="ready")
+    today = _case(client, dac, gp, 0, state="preparing")
+    tomorrow = _case(client, dac, gp, 1)
+    week_late = _case(client, dac, gp, 6)
+    week_soon = _case(client, dac, gp, 2)
+    later = _case(client, dac, gp, 7)
+    undated = _case(client, dac, gp, None, complete=False)
+    gone = _case(client, dac, gp, 0)
+    gone_id = client.get(URL, headers=dac).get_json()["items"]
+    gone_id = next(c["id"] for c in gone_id if c["reference"] == gone)
+    client.post(f"{URL}/{gone_id}/transitions/cancel", json={}, headers=dac)
+
+    response = client.get(f"{URL}/worklist", headers=dac)
+
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["date"] == today_paris().isoformat()
+
+    def refs(group):
+        return [item["reference"] for item in body[group]]
+
+    assert refs("overdue") == [overdue_old, overdue]
+    assert refs("today") == [today]
+    assert refs("tomorrow") == [tomorrow]
+    assert refs("this_week") == [week_soon, week_late]
+    assert refs("later") == [later]
+    assert refs("undated") == [undated]
+    assert refs("stuck_preparing") == []
+    assert body["overdue"][1]["state"] == "ready"
+
+
+def test_the_worklist_shows_preparations_stuck_on_missing_items(client, accounts):
+    coordinator = accounts.create("coordinator")
+    nurse = f.directory_entry(client, coordinator, profession="nurse")["id"]
+    dac = accounts.create("dac")
+    complete = _case(client, dac, nurse, 3, state="preparing")
+    no_team = _case(client, dac, None, 2, state="preparing")
+    nothing = _case(client, dac, None, None, complete=False, state="preparing")
+
+    body = client.get(f"{URL}/worklist", headers=coordinator).get_json()
+
+    stuck = {item["reference"]: item["missing"] for item in body["stuck_preparing"]}
+    assert list(stuck) == [no_team, nothing]
+    assert complete not in stuck
+    assert stuck[no_team] == ["au moins un professionnel de ville"]
+    assert stuck[nothing] == [
+        "date de sortie prévue",
+        "compte rendu court",
+        "ordonnance détaillée",
+        "au moins un professionnel de ville",
+    ]
+
+
+def test_discharged_cases_wait_in_the_worklist_for_their_follow_up_call(client, accounts):
+    coordinator = accounts.create("coordinator")
+    gp = f.directory_entry(client, coordinator)["id"]
+    dac = accounts.create("dac")
+    reference = _case(client, dac, gp, 0, state="ready")
+    case_id = client.get(URL, headers=dac).get_json()["items"][0]["id"]
+    client.post(
+        f"{URL}/{case_id}/transitions/discharge",
+        json={"actual_date": today_paris().isoformat()},
+        headers=dac,
+    )
+
+    body = client.get(f"{URL}/worklist", headers=dac).get_json()
+    assert [i["reference"] for i in body["to_follow_up"]] == [reference]
+    assert body["today"] == []
+
+    client.post(f"{URL}/{case_id}/transitions/follow_up", json={"outcome": "RAS."}, headers=dac)
+    assert client.get(f"{URL}/worklist", headers=dac).get_json()["to_follow_up"] == []

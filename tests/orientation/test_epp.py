@@ -1,0 +1,338 @@
+"""EPP referrals to midwives: referral, assignment, answer, completion, suggestions, lateness."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from services.orientation.epp.models import EppHistory, EppReferral
+from shared.timeutil import today_paris
+from tests.support import discharge_epp as f
+
+URL = "/api/orientation/epp-referrals"
+
+
+@pytest.fixture
+def people(client, accounts):
+    coordinator = accounts.create("coordinator")
+    midwife = f.directory_entry(client, coordinator, profession="midwife")
+    other = f.directory_entry(
+        client, coordinator, profession="midwife", postal_code="69100", city="Villeurbanne"
+    )
+    gp = f.directory_entry(client, coordinator, profession="gp")
+    return {
+        "coordinator": coordinator,
+        "pharmacist": accounts.create("professional"),
+        "midwife": midwife,
+        "other": other,
+        "gp": gp,
+        "midwife_headers": accounts.create("midwife", professional_id=midwife["id"]),
+        "other_headers": accounts.create("midwife", professional_id=other["id"]),
+    }
+
+
+def _refer(client, headers, **overrides):
+    response = client.post(URL, json=f.epp_referral(**overrides), headers=headers)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def _fire(client, headers, referral, name, body=None):
+    return client.post(
+        f"{URL}/{referral['id']}/transitions/{name}", json=body or {}, headers=headers
+    )
+
+
+def test_a_pharmacist_refers_and_a_midwife_takes_it_to_a_completed_epp(app, client, people):
+    referral = _refer(client, people["pharmacist"], weeks=9)
+    assert referral["reference"].startswith("EPP-")
+    assert referral["kind"] == "epp"
+    assert referral["state"] == "submitted"
+    assert referral["pregnancy"]["weeks"] == 9
+    assert referral["late"] is False
+    assert referral["allowed_transitions"] == ["cancel"]
+
+    coordinator = people["coordinator"]
+    suggestions = client.get(f"{URL}/{referral['id']}/suggestions", headers=coordinator)
+    assert suggestions.status_code == 200, suggestions.get_json()
+    ranked = [s["professional"]["id"] for s in suggestions.get_json()]
+    assert ranked == [people["midwife"]["id"], people["other"]["id"]]  # Lyon before Villeurbanne
+
+    midwife_id = people["midwife"]["id"]
+    assigned = _fire(client, coordinator, referral, "assign", {"professional_id": midwife_id})
+    assert assigned.status_code == 200, assigned.get_json()
+    assert assigned.get_json()["assigned_professional_id"] == midwife_id
+    midwife = people["midwife_headers"]
+    assert client.get(f"{URL}/{referral['id']}", headers=midwife).get_json()[
+        "allowed_transitions"
+    ] == ["accept", "decline"]
+    accepted = _fire(client, midwife, referral, "accept", {})
+    assert accepted.get_json()["state"] == "accepted"
+    done = _fire(client, midwife, referral, "complete", {"epp_date": today_paris().isoformat()})
+
+    body = done.get_json()
+    assert body["state"] == "completed"
+    assert body["epp_date"] == today_paris().isoformat()
+    assert [h["transition"] for h in body["history"]] == ["submit", "assign", "accept", "complete"]
+    assert body["version"] == 4
+    for name in ("assign", "accept"):
+        assert f.events(app, f"epp.{name}")[0]["professional_id"] == midwife_id
+
+
+def test_a_midwife_who_declines_is_never_suggested_nor_assigned_again(app, client, people):
+    referral = _refer(client, people["pharmacist"])
+    coordinator = people["coordinator"]
+    midwife_id = people["midwife"]["id"]
+    _fire(client, coordinator, referral, "assign", {"professional_id": midwife_id})
+
+    assert _fire(client, people["midwife_headers"], referral, "decline", {}).status_code == 422
+    declined = _fire(
+        client, people["midwife_headers"], referral, "decline", {"reason": "Congé maternité."}
+    )
+
+    assert declined.status_code == 200, declined.get_json()
+    assert declined.get_json()["state"] == "submitted"
+    assert declined.get_json()["assigned_professional_id"] is None
+    assert f.events(app, "epp.decline")[0]["professional_id"] == midwife_id
+    suggestions = client.get(f"{URL}/{referral['id']}/suggestions", headers=coordinator).get_json()
+    assert [s["professional"]["id"] for s in suggestions] == [people["other"]["id"]]
+    again = _fire(client, coordinator, referral, "assign", {"professional_id": midwife_id})
+    assert again.status_code == 422
+    assert "déjà refusé" in again.get_json()["error"]["fields"]["professional_id"][0]
+    # She no longer sees the referral either.
+    assert (
+        client.get(f"{URL}/{referral['id']}", headers=people["midwife_headers"]).status_code == 404
+    )
+
+
+def test_only_the_assigned_midwife_answers(client, people):
+    referral = _refer(client, people["pharmacist"])
+    _fire(
+        client,
+        people["coordinator"],
+        referral,
+        "assign",
+        {"professional_id": people["midwife"]["id"]},
+    )
+
+    assert _fire(client, people["other_headers"], referral, "accept").status_code == 404
+    assert _fire(client, people["coordinator"], referral, "accept").status_code == 403
+    assert _fire(client, people["pharmacist"], referral, "accept").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [("gp", "n'est pas sage-femme"), ("unknown", "n'existe pas dans l'annuaire")],
+)
+def test_assigning_someone_who_is_not_a_midwife_is_refused(app, client, people, target, message):
+    referral = _refer(client, people["pharmacist"])
+    professional_id = (
+        people["gp"]["id"] if target == "gp" else "00000000-0000-0000-0000-00000000abcd"
+    )
+
+    response = _fire(
+        client, people["coordinator"], referral, "assign", {"professional_id": professional_id}
+    )
+
+    assert response.status_code == 422
+    assert message in response.get_json()["error"]["fields"]["professional_id"][0]
+    current = client.get(f"{URL}/{referral['id']}", headers=people["coordinator"]).get_json()
+    assert current["state"] == "submitted"
+    assert current["version"] == 1
+    assert f.count(app, EppHistory) == 1
+
+
+def _patient(sex="F"):
+    return f.epp_referral()["patient"] | {"sex": sex}
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"patient": _patient("M")}, "patient.sex"),
+        ({"pregnancy": {"start_date": "2099-01-01"}}, "pregnancy.start_date"),
+        ({"pregnancy": {"start_date": "2020-01-01"}}, "pregnancy.start_date"),
+        ({"pregnancy": {"weeks": 43}}, "pregnancy.weeks"),
+        ({"pregnancy": {"weeks": -1}}, "pregnancy.weeks"),
+        ({"pregnancy": {}}, "pregnancy"),
+        ({"pregnancy": {"weeks": 8, "start_date": "2026-10-01"}}, "pregnancy"),
+        ({"preferred_professional_id": "00000000-0000-0000-0000-00000000abcd"}, None),
+    ],
+    ids=[
+        "sex-m",
+        "start-in-future",
+        "more-than-42-weeks",
+        "weeks-above-42",
+        "negative-weeks",
+        "no-pregnancy-data",
+        "both-start-and-weeks",
+        "preferred-not-in-directory",
+    ],
+)
+def test_bad_referrals_are_refused_in_french_and_store_nothing(app, client, people, body, field):
+    payload = f.epp_referral() | body
+
+    response = client.post(URL, json=payload, headers=people["pharmacist"])
+
+    assert response.status_code == 422, response.get_json()
+    error = response.get_json()["error"]
+    assert (field or "preferred_professional_id") in error["fields"]
+    assert f.count(app, EppReferral) == 0
+    assert f.count(app, EppHistory) == 0
+
+
+def test_a_preferred_professional_must_be_a_midwife(app, client, people):
+    payload = f.epp_referral(preferred_professional_id=people["gp"]["id"])
+
+    response = client.post(URL, json=payload, headers=people["pharmacist"])
+
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"]["preferred_professional_id"] == [
+        "Ce professionnel n'est pas sage-femme."
+    ]
+    assert f.count(app, EppReferral) == 0
+
+
+def test_a_second_open_referral_for_the_same_patient_is_a_duplicate(app, client, people):
+    payload = f.epp_referral()
+    first = client.post(URL, json=payload, headers=people["pharmacist"]).get_json()
+
+    again = client.post(URL, json=payload, headers=people["coordinator"])
+
+    assert again.status_code == 409
+    assert first["reference"] in again.get_json()["error"]["message"]
+    assert f.count(app, EppReferral) == 1
+
+
+def test_the_referrer_may_cancel_only_while_submitted(client, people):
+    mine = _refer(client, people["pharmacist"])
+    assert _fire(client, people["pharmacist"], mine, "cancel").get_json()["state"] == "cancelled"
+
+    assigned = _refer(client, people["pharmacist"])
+    _fire(
+        client,
+        people["coordinator"],
+        assigned,
+        "assign",
+        {"professional_id": people["midwife"]["id"]},
+    )
+    assert _fire(client, people["pharmacist"], assigned, "cancel").status_code == 403
+    cancelled = _fire(client, people["coordinator"], assigned, "cancel", {"reason": "Déménagée."})
+    assert cancelled.get_json()["state"] == "cancelled"
+    assert _fire(client, people["coordinator"], assigned, "cancel").status_code == 409
+
+
+def test_completion_needs_a_plausible_epp_date(client, people):
+    referral = _refer(client, people["pharmacist"], weeks=10)
+    _fire(
+        client,
+        people["coordinator"],
+        referral,
+        "assign",
+        {"professional_id": people["midwife"]["id"]},
+    )
+    midwife = people["midwife_headers"]
+    assert (
+        _fire(client, midwife, referral, "complete", {"epp_date": "2026-01-01"}).status_code == 409
+    )
+    _fire(client, midwife, referral, "accept")
+
+    tomorrow = (today_paris() + dt.timedelta(days=1)).isoformat()
+    long_ago = (today_paris() - dt.timedelta(weeks=20)).isoformat()
+    assert _fire(client, midwife, referral, "complete", {"epp_date": tomorrow}).status_code == 422
+    before = _fire(client, midwife, referral, "complete", {"epp_date": long_ago})
+    assert before.status_code == 422
+    assert "début de la grossesse" in before.get_json()["error"]["fields"]["epp_date"][0]
+
+
+def test_a_stale_if_match_on_a_referral_is_a_version_conflict(client, people):
+    referral = _refer(client, people["pharmacist"])
+    headers = {**people["coordinator"], "If-Match": '"7"'}
+
+    response = _fire(
+        client, headers, referral, "assign", {"professional_id": people["midwife"]["id"]}
+    )
+
+    assert response.status_code == 409
+    assert response.get_json()["error"]["code"] == "version_conflict"
+
+
+def test_referrals_past_16_weeks_are_flagged_late_and_listed_first(client, people):
+    pharmacist = people["pharmacist"]
+    early = _refer(client, pharmacist, weeks=8)
+    late = _refer(client, pharmacist, weeks=20)
+    exactly_16 = _refer(client, pharmacist, weeks=16)
+    later = _refer(client, pharmacist, weeks=30)
+    just_past = _refer(
+        client,
+        pharmacist,
+        weeks=None,
+        pregnancy={"start_date": (today_paris() - dt.timedelta(days=113)).isoformat()},
+    )
+
+    listed = client.get(URL, headers=people["coordinator"]).get_json()["items"]
+
+    assert [r["id"] for r in listed] == [
+        later["id"],
+        late["id"],
+        just_past["id"],
+        early["id"],
+        exactly_16["id"],
+    ]
+    assert [r["late"] for r in listed] == [True, True, True, False, False]
+    only_late = client.get(f"{URL}?late=true", headers=pharmacist).get_json()
+    assert only_late["total"] == 3
+
+
+def test_suggestions_leave_out_midwives_without_room(client, people):
+    coordinator = people["coordinator"]
+    f.directory_entry(client, coordinator, profession="midwife", accepts_new_patients=False)
+    f.directory_entry(client, coordinator, profession="midwife", new_patient_capacity=0)
+    referral = _refer(client, people["pharmacist"])
+
+    suggestions = client.get(f"{URL}/{referral['id']}/suggestions", headers=coordinator).get_json()
+
+    assert {s["professional"]["id"] for s in suggestions} == {
+        people["midwife"]["id"],
+        people["other"]["id"],
+    }
+    assert suggestions[0]["distance_km"] < suggestions[1]["distance_km"]
+    assert any("place(s)" in reason for reason in suggestions[0]["reasons"])
+
+
+def test_the_preferred_midwife_comes_first_in_suggestions(client, people):
+    referral = _refer(client, people["pharmacist"], preferred_professional_id=people["other"]["id"])
+
+    suggestions = client.get(
+        f"{URL}/{referral['id']}/suggestions", headers=people["coordinator"]
+    ).get_json()
+
+    assert suggestions[0]["professional"]["id"] == people["other"]["id"]
+
+
+def test_who_sees_a_referral(client, accounts, people):
+    referral = _refer(client, people["pharmacist"])
+    stranger = accounts.create("professional")
+
+    assert client.get(f"{URL}/{referral['id']}", headers=people["pharmacist"]).status_code == 200
+    assert client.get(f"{URL}/{referral['id']}", headers=stranger).status_code == 404
+    assert client.get(URL, headers=stranger).get_json()["total"] == 0
+    assert (
+        client.get(f"{URL}/{referral['id']}", headers=people["midwife_headers"]).status_code == 404
+    )
+    _fire(
+        client,
+        people["coordinator"],
+        referral,
+        "assign",
+        {"professional_id": people["midwife"]["id"]},
+    )
+    assert (
+        client.get(f"{URL}/{referral['id']}", headers=people["midwife_headers"]).status_code == 200
+    )
+    assert client.get(URL, headers=people["other_headers"]).get_json()["total"] == 0
+    assert (
+        client.get(f"{URL}/{referral['id']}/suggestions", headers=people["pharmacist"]).status_code
+        == 403
+    )
