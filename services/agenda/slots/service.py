@@ -123,8 +123,13 @@ class Recurrence:
 
 
 def _to_utc(local: dt.datetime) -> dt.datetime:
-    """A Paris wall-clock time as UTC; a time skipped by the spring change moves forward."""
+    """A Paris wall-clock time as UTC (the first one when the autumn change repeats it)."""
     return local.replace(tzinfo=PARIS).astimezone(dt.UTC)
+
+
+def _exists_in_paris(local: dt.datetime) -> bool:
+    """False for wall-clock times skipped by the spring change (02:00–02:59 that night)."""
+    return _to_utc(local).astimezone(PARIS).replace(tzinfo=None) == local
 
 
 def expand_recurrence(
@@ -163,6 +168,8 @@ def expand_recurrence(
             # Wall-clock arithmetic, then conversion: 08:00 Paris stays 08:00 across DST.
             local_start = day_start + dt.timedelta(minutes=index * slot_minutes)
             local_end = local_start + dt.timedelta(minutes=slot_minutes)
+            if not _exists_in_paris(local_start):
+                continue  # that hour does not exist on the night of the spring change
             ranges.append((_to_utc(local_start), _to_utc(local_end)))
     return ranges
 
