@@ -4,20 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
-import requests
-
+from bench.live_server import live_server as serve
 from shared.timeutil import PARIS, utcnow
 from tests.support import payloads
 
-ROOT = Path(__file__).resolve().parents[2]
 PORTS = range(18300, 18320)
 
 
@@ -61,49 +53,10 @@ def booking_body(**overrides) -> dict:
     return body
 
 
-def free_port() -> int:
-    """A free port in the range given to the agenda engineer."""
-    for port in PORTS:
-        with contextlib.closing(socket.socket()) as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 18300-18319")
-
-
 @contextlib.contextmanager
 def live_server(database_url: str, secret_key: str) -> Iterator[str]:
-    """`relais serve agenda` on a free port of our range; yields its base URL."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "RELAIS_ENV": "test",
-        "SECRET_KEY": secret_key,
-    }
-    env.pop("REDIS_URL", None)
-    process = subprocess.Popen(  # noqa: S603 - our own CLI
-        [str(Path(sys.executable).parent / "relais"), "serve", "agenda", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError("the agenda server did not start")
-            time.sleep(0.2)
+    """`relais serve agenda` on a free port of the agenda engineer's range."""
+    with serve(
+        service="agenda", database_url=database_url, secret_key=secret_key, ports=PORTS
+    ) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=20)

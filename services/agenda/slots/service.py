@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from math import cos, radians
 from typing import Any
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, exists, func, select
 from sqlalchemy.exc import IntegrityError
 
 from services.agenda.bookings.models import Booking
@@ -251,11 +252,15 @@ def find_commune(*, city: str | None, postal_code: str | None) -> Commune:
 
 def professionals_near(commune: Commune, radius_km: float) -> dict[uuid.UUID, float]:
     """Directory entries within `radius_km` of `commune`, with their distance."""
+    # A bounding box in SQL first, then the exact great-circle distance on what is left.
     lat_span = radius_km / KM_PER_DEGREE
+    lon_span = radius_km / (KM_PER_DEGREE * max(cos(radians(commune.latitude)), 0.01))
     rows = db.session.execute(
         select(Professional.id, Professional.latitude, Professional.longitude).where(
             Professional.latitude.between(commune.latitude - lat_span, commune.latitude + lat_span),
-            Professional.longitude.is_not(None),
+            Professional.longitude.between(
+                commune.longitude - lon_span, commune.longitude + lon_span
+            ),
         )
     )
     found = {}
@@ -294,6 +299,55 @@ def search_query(
     return query.order_by(Slot.start_at, Slot.id)
 
 
+def _present(
+    slot: Slot,
+    professional: Professional | None,
+    booked: bool,
+    distances: dict[uuid.UUID, float] | None,
+) -> dict[str, Any]:
+    return {
+        "id": slot.id,
+        "professional_id": slot.professional_id,
+        "professional": professional,
+        "kind": slot.kind,
+        "start_at": slot.start_at,
+        "end_at": slot.end_at,
+        "available": not booked,
+        "distance_km": (distances or {}).get(slot.professional_id),
+    }
+
+
+def search_page(
+    query: Select[Any],
+    *,
+    page: int,
+    per_page: int,
+    distances: dict[uuid.UUID, float] | None,
+) -> dict[str, Any]:
+    """One page of `search_query` in a single round trip: slots, professionals, total."""
+    paged = (
+        query.add_columns(
+            Professional,
+            active_booking_exists().label("booked"),
+            func.count().over().label("total"),
+        )
+        .join(Professional, Professional.id == Slot.professional_id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    rows = db.session.execute(paged).all()
+    if rows:
+        total = rows[0].total
+    else:
+        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    return {
+        "items": [_present(row[0], row[1], row[2], distances) for row in rows],
+        "page": page,
+        "per_page": per_page,
+        "total": total or 0,
+    }
+
+
 def describe(slots: list[Slot], distances: dict[uuid.UUID, float] | None = None) -> list[dict]:
     """Slots with their professional, availability and distance, ready to serialise."""
     if not slots:
@@ -313,15 +367,6 @@ def describe(slots: list[Slot], distances: dict[uuid.UUID, float] | None = None)
         )
     }
     return [
-        {
-            "id": slot.id,
-            "professional_id": slot.professional_id,
-            "professional": professionals.get(slot.professional_id),
-            "kind": slot.kind,
-            "start_at": slot.start_at,
-            "end_at": slot.end_at,
-            "available": slot.id not in booked,
-            "distance_km": (distances or {}).get(slot.professional_id),
-        }
+        _present(slot, professionals.get(slot.professional_id), slot.id in booked, distances)
         for slot in slots
     ]

@@ -17,7 +17,7 @@ from services.agenda.slots.schemas import (
 from shared.auth.permissions import allow, current_principal
 from shared.auth.roles import ADMIN, CLINICAL_ROLES, COORDINATOR, GP
 from shared.http.openapi import documented
-from shared.http.pagination import page_schema, paginate
+from shared.http.pagination import page_schema
 from shared.http.parsing import json_body, load
 
 blueprint = Blueprint("agenda_slots", __name__, url_prefix="/api/agenda")
@@ -90,12 +90,10 @@ def list_slots():
         professional_id=args["professional_id"],
         professional_ids=list(distances) if distances is not None else None,
     )
-    return paginate(
-        query,
-        page=args["page"],
-        per_page=args["per_page"],
-        dump=lambda rows: slot_schema.dump(service.describe(rows, distances), many=True),
+    found = service.search_page(
+        query, page=args["page"], per_page=args["per_page"], distances=distances
     )
+    return {**found, "items": slot_schema.dump(found["items"], many=True)}
 
 
 @blueprint.get("/slots/<uuid:slot_id>")
