@@ -21,7 +21,7 @@ from shared.audit.service import record_audit
 from shared.auth.principal import Principal
 from shared.auth.roles import COORDINATOR, GP, NURSE
 from shared.cases.service import create_case, fire_transition
-from shared.db import unit_of_work
+from shared.db import for_update, unit_of_work
 from shared.errors import Forbidden, NotFound, ValidationFailed
 from shared.extensions import db
 from shared.geo import distance_km, locate
@@ -195,6 +195,12 @@ def _pair(case: TeleconsultationCase, _data: dict[str, Any], principal: Principa
         try:
             # A savepoint per attempt: a slot taken meanwhile just moves us to the next one.
             with db.session.begin_nested():
+                # Lock the slot as `book_slot` does, so a concurrent withdrawal cannot interleave.
+                locked = db.session.scalar(
+                    for_update(select(Slot).where(Slot.id == slot.id, Slot.withdrawn_at.is_(None)))
+                )
+                if locked is None:
+                    continue
                 booking = add_booking(
                     slot=slot,
                     patient=_booking_patient(case),
