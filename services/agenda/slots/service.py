@@ -265,6 +265,8 @@ def professionals_near(commune: Commune, radius_km: float) -> dict[uuid.UUID, fl
     )
     found = {}
     for professional_id, latitude, longitude in rows:
+        if latitude is None or longitude is None:
+            continue
         distance = distance_km(commune.latitude, commune.longitude, latitude, longitude)
         if distance <= radius_km:
             found[professional_id] = round(distance, 1)

@@ -20,7 +20,7 @@ from services.agenda.teleconsultation.models import TeleconsultationCase, Teleco
 from shared.audit.service import record_audit
 from shared.auth.principal import Principal
 from shared.auth.roles import COORDINATOR, GP, NURSE
-from shared.cases.service import create_case, fire_transition
+from shared.cases.service import Effect, create_case, fire_transition
 from shared.db import for_update, unit_of_work
 from shared.errors import Forbidden, NotFound, ValidationFailed
 from shared.extensions import db
@@ -262,7 +262,12 @@ def _cancel(case: TeleconsultationCase, data: dict[str, Any], principal: Princip
     return _release_slot(case, principal)
 
 
-EFFECTS = {"pair": _pair, "complete": _complete, "no_show": _no_show, "cancel": _cancel}
+EFFECTS: dict[str, Effect] = {
+    "pair": _pair,
+    "complete": _complete,
+    "no_show": _no_show,
+    "cancel": _cancel,
+}
 
 
 def transition(
