@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
 
 from services.agenda.bookings.models import Booking
 from services.agenda.slots.models import Slot
@@ -173,3 +175,37 @@ def test_booking_reads_are_audited(app, client, setup):
             )
         )
     assert sorted(actions) == ["create", "read"]
+
+
+@pytest.mark.postgres_only
+def test_the_database_itself_refuses_a_second_active_booking_of_a_slot(app, client, setup):
+    booking = _book(client, setup["slot"]["id"], setup["pharmacist"]).get_json()
+    with app.app_context():
+        original = db.session.get(Booking, uuid.UUID(booking["id"]))
+        copy = Booking(
+            **{
+                column.key: getattr(original, column.key)
+                for column in Booking.__table__.columns
+                if column.key != "id"
+            }
+        )
+        db.session.add(copy)
+        with pytest.raises(IntegrityError) as raised:
+            db.session.flush()
+        db.session.rollback()
+    # The partial unique index and the tstzrange exclusion both protect the slot.
+    assert "uq_agenda_bookings_active_slot" in str(raised.value) or (
+        "ex_agenda_bookings_no_overlap" in str(raised.value)
+    )
+    assert _bookings(app) == 1
+
+
+@pytest.mark.postgres_only
+def test_the_migration_installs_btree_gist_and_both_exclusion_constraints(app):
+    with app.app_context():
+        extensions = set(db.session.scalars(text("SELECT extname FROM pg_extension")))
+        constraints = set(
+            db.session.scalars(text("SELECT conname FROM pg_constraint WHERE contype = 'x'"))
+        )
+    assert "btree_gist" in extensions
+    assert {"ex_agenda_slots_no_overlap", "ex_agenda_bookings_no_overlap"} <= constraints

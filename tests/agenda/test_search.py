@@ -125,3 +125,14 @@ def test_bad_search_input_is_a_french_422(client, agenda, params, field):
 
 def test_reporting_cannot_browse_slots(client, agenda, accounts):
     assert client.get("/api/agenda/slots", headers=accounts.create("reporting")).status_code == 403
+
+
+def test_among_slots_starting_together_the_nearest_comes_first(client, accounts):
+    coordinator = accounts.create("coordinator")
+    far = register(client, coordinator, postal_code="69500", city="Bron")
+    near = register(client, coordinator, postal_code="69003", city="Lyon")
+    day = in_days(2)
+    far_slot = publish(client, coordinator, far["id"], day=day).get_json()
+    near_slot = publish(client, coordinator, near["id"], day=day).get_json()
+    found = _search(client, coordinator, postal_code="69003", city="Lyon", available="true")
+    assert [item["id"] for item in found["items"]] == [near_slot["id"], far_slot["id"]]

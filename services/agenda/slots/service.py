@@ -342,8 +342,12 @@ def search_page(
         total = rows[0].total
     else:
         total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    items = [_present(row[0], row[1], row[2], distances) for row in rows]
+    if distances is not None:
+        # Soonest first; among slots starting together, the nearest first.
+        items.sort(key=lambda item: (item["start_at"], item["distance_km"]))
     return {
-        "items": [_present(row[0], row[1], row[2], distances) for row in rows],
+        "items": items,
         "page": page,
         "per_page": per_page,
         "total": total or 0,
