@@ -102,6 +102,11 @@ def test_nurse_gets_a_teleconsultation_with_her_paired_gp(app, client, team, acc
     gp_view = client.get(f"/api/agenda/teleconsultations/{case['id']}", headers=paired["headers"])
     assert gp_view.status_code == 200
     assert gp_view.get_json()["allowed_transitions"] == ["complete", "no_show"]
+    history = gp_view.get_json()["history"]
+    assert [(h["transition"], h["from"], h["to"]) for h in history] == [
+        ("submit", None, "requested"),
+        ("pair", "requested", "scheduled"),
+    ]
     bookings = client.get("/api/agenda/bookings", headers=paired["headers"]).get_json()
     assert [b["teleconsultation_id"] for b in bookings["items"]] == [case["id"]]
 

@@ -25,11 +25,16 @@ from shared.timeutil import PARIS
 HH_MM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="Heure attendue au format HH:MM.")
 
 
+def paris_iso(value: dt.datetime | None) -> str | None:
+    """An aware datetime as ISO 8601 in Europe/Paris (with its +01:00 / +02:00 offset)."""
+    return None if value is None else value.astimezone(PARIS).isoformat()
+
+
 class ParisDateTime(fields.Field):
-    """An aware datetime shown in Europe/Paris (with its +01:00 / +02:00 offset)."""
+    """An aware datetime shown in Europe/Paris."""
 
     def _serialize(self, value: dt.datetime | None, attr, obj, **kwargs):
-        return None if value is None else value.astimezone(PARIS).isoformat()
+        return paris_iso(value)
 
 
 class SlotCreateSchema(BaseSchema):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from services.agenda.slots.schemas import ParisDateTime
+from services.agenda.slots.schemas import ParisDateTime, paris_iso
 from shared.schemas import (
     UUID,
     AwareDateTime,
@@ -78,10 +78,7 @@ class TeleconsultationSchema(OutputSchema):
     patient = fields.Function(lambda case: case.patient_dict())
     reason = String()
     window = fields.Function(
-        lambda case: {
-            "from": ParisDateTime()._serialize(case.window_from, None, None),
-            "to": ParisDateTime()._serialize(case.window_to, None, None),
-        }
+        lambda case: {"from": paris_iso(case.window_from), "to": paris_iso(case.window_to)}
     )
     nurse_professional_id = UUID()
     preferred_professional_id = UUID(allow_none=True)

@@ -10,6 +10,7 @@ from services.agenda.teleconsultation import service
 from services.agenda.teleconsultation.machine import MACHINE
 from services.agenda.teleconsultation.models import TeleconsultationCase
 from services.agenda.teleconsultation.schemas import (
+    HistoryEntrySchema,
     TeleconsultationCreateSchema,
     TeleconsultationQuerySchema,
     TeleconsultationSchema,
@@ -23,16 +24,13 @@ from shared.http.parsing import if_match_version, json_body, json_object, query_
 
 blueprint = Blueprint("agenda_teleconsultation", __name__, url_prefix="/api/agenda")
 case_schema = TeleconsultationSchema()
+history_schema = HistoryEntrySchema(many=True)
 
 
 def present(case: TeleconsultationCase, principal: Principal, *, with_history: bool = True):
     """The case as the API returns it to this caller."""
     body = case_schema.dump(case)
-    body["history"] = (
-        case_schema.fields["history"].serialize("history", {"history": service.history(case)})
-        if with_history
-        else []
-    )
+    body["history"] = history_schema.dump(service.history(case)) if with_history else []
     body["allowed_transitions"] = MACHINE.allowed_transitions(case, principal)
     return body
 
