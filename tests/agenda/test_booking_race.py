@@ -10,8 +10,9 @@ import requests
 from sqlalchemy import func, select
 
 from services.agenda.bookings.models import Booking
+from services.agenda.slots.models import Slot
 from shared.extensions import db
-from tests.support.agenda import booking_body, in_days, live_server, publish, register
+from tests.support.agenda import booking_body, in_days, live_server, paris, publish, register
 
 CLIENTS = 30
 
@@ -80,3 +81,35 @@ def test_concurrent_bookings_in_process_also_give_one_winner(app, accounts, clie
     with ThreadPoolExecutor(max_workers=len(bookers)) as pool:
         statuses = list(pool.map(attempt, bookers))
     assert sorted(statuses) == [201] + [409] * (len(bookers) - 1)
+
+
+@pytest.mark.slow
+def test_concurrent_overlapping_publications_give_one_slot(app, client, accounts, server):
+    coordinator = accounts.create("coordinator")
+    gp = register(client, coordinator)
+    publishers = [accounts.create("coordinator") for _ in range(12)]
+    day = in_days(2)
+    barrier = threading.Barrier(len(publishers))
+
+    def attempt(index_and_headers: tuple[int, dict]) -> int:
+        index, headers = index_and_headers
+        body = {
+            "professional_id": gp["id"],
+            # Every range overlaps every other: 10:00+i min to 10:30+i min.
+            "start": paris(day, f"10:{index:02d}"),
+            "end": paris(day, f"10:{30 + index:02d}"),
+            "kind": "snp",
+        }
+        barrier.wait()
+        return requests.post(
+            f"{server}/api/agenda/slots",
+            json=body,
+            headers={"Authorization": headers["Authorization"]},
+            timeout=60,
+        ).status_code
+
+    with ThreadPoolExecutor(max_workers=len(publishers)) as pool:
+        statuses = list(pool.map(attempt, enumerate(publishers)))
+    assert sorted(statuses) == [201] + [422] * (len(publishers) - 1), statuses
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Slot.id))) == 1
