@@ -14,6 +14,7 @@ from sqlalchemy import select
 from stdnum import luhn
 from stdnum.fr import nir as stdnum_nir
 
+from services.agenda.demo import seed_agenda_demo
 from services.agenda.directory.service import register_professional
 from services.orientation.medecin_traitant.service import submit_signalement
 from shared.auth.models import User
@@ -140,6 +141,8 @@ def seed_demo_data() -> Iterator[str]:
         }
         count = _signalements(fake, rng, users["professional"])
         yield f"Données de démonstration créées : {count} signalements, 12 professionnels."
+        slots = seed_agenda_demo(professionals=professionals, coordinator=users["coordinator"])
+        yield f"Agenda de démonstration : {slots} créneaux publiés."
     else:
         yield "Données de démonstration déjà présentes."
     yield f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :"

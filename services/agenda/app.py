@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from flask import Flask
 
+from services.agenda.bookings.views import blueprint as bookings_blueprint
+from services.agenda.calendar.views import blueprint as calendar_blueprint
 from services.agenda.directory.views import blueprint as directory_blueprint
+from services.agenda.indicators.views import blueprint as indicators_blueprint
+from services.agenda.pairings.views import blueprint as pairings_blueprint
+from services.agenda.slots.views import blueprint as slots_blueprint
+from services.agenda.teleconsultation.views import blueprint as teleconsultation_blueprint
 from shared.app_factory import create_app as create_relais_app
 from shared.settings import Settings
 
@@ -12,6 +18,12 @@ from shared.settings import Settings
 def register(app: Flask) -> None:
     """Mount the agenda service's blueprints on `app`."""
     app.register_blueprint(directory_blueprint)
+    app.register_blueprint(slots_blueprint)
+    app.register_blueprint(bookings_blueprint)
+    app.register_blueprint(calendar_blueprint)
+    app.register_blueprint(pairings_blueprint)
+    app.register_blueprint(teleconsultation_blueprint)
+    app.register_blueprint(indicators_blueprint)
 
 
 def create_app(settings: Settings | None = None) -> Flask:

@@ -1,0 +1,1 @@
+"""Per-user iCalendar feeds of slots and bookings, reached through a revocable secret URL."""

@@ -1,0 +1,1 @@
+"""Aggregated agenda figures for the CPTS's yearly indicators."""

@@ -1,0 +1,96 @@
+"""The agenda block of the CPTS indicators, counted in SQL over Europe/Paris dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import case, func, select
+
+from services.agenda.bookings.models import Booking
+from services.agenda.slots.models import Slot
+from services.agenda.teleconsultation.models import TeleconsultationCase
+from shared.errors import ValidationFailed
+from shared.extensions import db
+from shared.timeutil import PARIS, today_paris
+
+MAX_MONTHS = 120
+FIGURES = ("snp_slots_published", "snp_slots_booked", "teleconsultations_completed")
+
+
+def _paris_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=PARIS).astimezone(dt.UTC)
+
+
+def _months(start: dt.date, end: dt.date) -> list[tuple[str, dt.datetime, dt.datetime]]:
+    """(YYYY-MM, first instant, instant after) of each month of the period, clipped to it."""
+    months = []
+    first = start.replace(day=1)
+    while first <= end:
+        following = (first + dt.timedelta(days=32)).replace(day=1)
+        low, high = max(first, start), min(following - dt.timedelta(days=1), end)
+        months.append(
+            (
+                f"{first:%Y-%m}",
+                _paris_midnight(low),
+                _paris_midnight(high + dt.timedelta(days=1)),
+            )
+        )
+        first = following
+    return months
+
+
+def _by_month(column: Any, months: list[tuple[str, dt.datetime, dt.datetime]]) -> Any:
+    """SQL expression naming the month of `column`; exact on SQLite too (bounds are UTC)."""
+    return case(*[((column >= low) & (column < high), label) for label, low, high in months])
+
+
+def _counts(query: Any, column: Any, months: list) -> dict[str, int]:
+    month = _by_month(column, months).label("month")
+    low, high = months[0][1], months[-1][2]
+    statement = query.add_columns(month).where(column >= low, column < high).group_by(month)
+    return {label: count for count, label in db.session.execute(statement)}
+
+
+def agenda_indicators(*, start: dt.date | None, end: dt.date | None) -> dict[str, Any]:
+    """Slots published and booked (by slot date), teleconsultations completed, per month."""
+    end = end or today_paris()
+    start = start or end.replace(month=1, day=1)
+    if start > end:
+        raise ValidationFailed({"to": ["La fin de la période doit suivre son début."]})
+    months = _months(start, end)
+    if len(months) > MAX_MONTHS:
+        raise ValidationFailed({"from": ["La période couvre 10 ans au maximum."]})
+    published = _counts(
+        select(func.count(Slot.id)).where(Slot.kind == "snp", Slot.withdrawn_at.is_(None)),
+        Slot.start_at,
+        months,
+    )
+    booked = _counts(
+        select(func.count(func.distinct(Booking.slot_id))).where(
+            Booking.kind == "snp", Booking.cancelled_at.is_(None)
+        ),
+        Booking.start_at,
+        months,
+    )
+    completed = _counts(
+        select(func.count(TeleconsultationCase.id)).where(
+            TeleconsultationCase.state == "completed"
+        ),
+        TeleconsultationCase.completed_at,
+        months,
+    )
+    rows = [
+        {
+            "month": label,
+            "snp_slots_published": published.get(label, 0),
+            "snp_slots_booked": booked.get(label, 0),
+            "teleconsultations_completed": completed.get(label, 0),
+        }
+        for label, _low, _high in months
+    ]
+    return {
+        "period": {"from": start.isoformat(), "to": end.isoformat()},
+        "agenda": {name: sum(row[name] for row in rows) for name in FIGURES},
+        "by_month": rows,
+    }

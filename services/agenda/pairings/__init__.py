@@ -1,0 +1,1 @@
+"""Standing nurse–GP pairs (binômes) used to schedule assisted teleconsultations."""

@@ -1,0 +1,1 @@
+"""Slots a professional publishes in the shared agenda (soins non programmés, teleconsultation)."""

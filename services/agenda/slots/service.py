@@ -1,0 +1,378 @@
+"""Slot use cases: publish (one or recurring), withdraw, search free slots."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from math import cos, radians
+from typing import Any
+
+from sqlalchemy import Select, exists, func, select
+from sqlalchemy.exc import IntegrityError
+
+from services.agenda.bookings.models import Booking
+from services.agenda.directory.models import Professional
+from services.agenda.slots.models import Slot
+from shared.auth.principal import Principal
+from shared.auth.roles import ADMIN, COORDINATOR
+from shared.db import for_update, unit_of_work
+from shared.errors import Forbidden, NotFound, SlotTaken, ValidationFailed
+from shared.extensions import db
+from shared.geo import Commune, distance_km, find_by_name, locate
+from shared.timeutil import PARIS, today_paris, utcnow
+
+MAX_SLOT = dt.timedelta(hours=4)
+KM_PER_DEGREE = 111.0
+
+
+def _paris(moment: dt.datetime) -> str:
+    return moment.astimezone(PARIS).strftime("%d/%m/%Y à %H:%M")
+
+
+def _publisher(*, principal: Principal, professional_id: uuid.UUID | None) -> Professional:
+    """The professional the caller publishes for: a GP for themself, the coordinator for anyone."""
+    if professional_id is None:
+        if principal.professional_id is None:
+            raise ValidationFailed({"professional_id": ["Ce champ est obligatoire."]})
+        professional_id = principal.professional_id
+    if not principal.has(COORDINATOR, ADMIN) and principal.professional_id != professional_id:
+        raise Forbidden("Vous ne pouvez publier que vos propres créneaux.")
+    professional = db.session.get(Professional, professional_id)
+    if professional is None:
+        raise ValidationFailed({"professional_id": ["Professionnel introuvable dans l'annuaire."]})
+    return professional
+
+
+def check_times(start: dt.datetime, end: dt.datetime, *, now: dt.datetime) -> None:
+    """Refuse an empty, reversed, over-long or past time range (422, French messages)."""
+    errors: dict[str, list[str]] = {}
+    if end <= start:
+        errors["end"] = ["La fin du créneau doit être postérieure à son début."]
+    elif end - start > MAX_SLOT:
+        errors["end"] = ["Un créneau dure 4 heures au maximum."]
+    if start <= now:
+        errors["start"] = ["Un créneau ne peut pas commencer dans le passé."]
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _overlap_error(start: dt.datetime, end: dt.datetime) -> ValidationFailed:
+    return ValidationFailed(
+        {
+            "start": [
+                "Ce créneau chevauche un autre créneau publié par ce professionnel "
+                f"(le {_paris(start)} – {end.astimezone(PARIS):%H:%M})."
+            ]
+        },
+        "Les créneaux d'un même professionnel ne peuvent pas se chevaucher.",
+    )
+
+
+def _insert_slots(professional_id: uuid.UUID, slots: list[Slot]) -> None:
+    """Store `slots` unless one overlaps a published slot of the professional.
+
+    The check runs inside the write transaction (serialised by BEGIN IMMEDIATE on SQLite); on
+    PostgreSQL the exclusion constraint also refuses a concurrent overlapping insert.
+    """
+    first = min(slot.start_at for slot in slots)
+    last = max(slot.end_at for slot in slots)
+    try:
+        with unit_of_work() as session:
+            existing = list(
+                session.scalars(
+                    select(Slot).where(
+                        Slot.professional_id == professional_id,
+                        Slot.withdrawn_at.is_(None),
+                        Slot.start_at < last,
+                        Slot.end_at > first,
+                    )
+                )
+            )
+            for slot in slots:
+                for other in existing:
+                    if slot.start_at < other.end_at and other.start_at < slot.end_at:
+                        raise _overlap_error(other.start_at, other.end_at)
+            session.add_all(slots)
+            session.flush()
+    except IntegrityError as exc:
+        raise _overlap_error(first, last) from exc
+
+
+def publish_slot(*, data: dict[str, Any], principal: Principal) -> Slot:
+    """Publish one slot for a professional (a GP for themself, or the coordinator)."""
+    professional = _publisher(principal=principal, professional_id=data["professional_id"])
+    start, end = data["start"].astimezone(dt.UTC), data["end"].astimezone(dt.UTC)
+    check_times(start, end, now=utcnow())
+    slot = Slot(
+        professional_id=professional.id,
+        kind=data["kind"],
+        start_at=start,
+        end_at=end,
+        created_by=principal.user_id,
+    )
+    _insert_slots(professional.id, [slot])
+    return slot
+
+
+@dataclass(frozen=True)
+class Recurrence:
+    """Ordinary slots produced by a recurring publication."""
+
+    slots: list[Slot]
+    skipped_past: int
+
+
+def _to_utc(local: dt.datetime) -> dt.datetime:
+    """A Paris wall-clock time as UTC (the first one when the autumn change repeats it)."""
+    return local.replace(tzinfo=PARIS).astimezone(dt.UTC)
+
+
+def _exists_in_paris(local: dt.datetime) -> bool:
+    """False for wall-clock times skipped by the spring change (02:00–02:59 that night)."""
+    return _to_utc(local).astimezone(PARIS).replace(tzinfo=None) == local
+
+
+def expand_recurrence(
+    *,
+    weekday: int,
+    start_time: str,
+    end_time: str,
+    slot_minutes: int,
+    count: int | None,
+    weeks: int,
+    start_date: dt.date,
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """(start, end) in UTC of every slot: local Paris times hold across DST changes."""
+    if end_time <= start_time:
+        raise ValidationFailed({"end_time": ["L'heure de fin doit suivre l'heure de début."]})
+    range_minutes = (int(end_time[:2]) * 60 + int(end_time[3:])) - (
+        int(start_time[:2]) * 60 + int(start_time[3:])
+    )
+    fitting = range_minutes // slot_minutes
+    if fitting == 0:
+        raise ValidationFailed(
+            {"slot_minutes": ["La durée d'un créneau dépasse la plage horaire."]}
+        )
+    if count is not None and count > fitting:
+        raise ValidationFailed(
+            {"count": [f"Seuls {fitting} créneaux de {slot_minutes} min tiennent dans la plage."]}
+        )
+    per_day = count or fitting
+    first_day = start_date + dt.timedelta(days=(weekday - start_date.isoweekday()) % 7)
+    hours, minutes = map(int, start_time.split(":"))
+    ranges = []
+    for week in range(weeks):
+        day = first_day + dt.timedelta(weeks=week)
+        day_start = dt.datetime.combine(day, dt.time(hours, minutes))
+        for index in range(per_day):
+            # Wall-clock arithmetic, then conversion: 08:00 Paris stays 08:00 across DST.
+            local_start = day_start + dt.timedelta(minutes=index * slot_minutes)
+            local_end = local_start + dt.timedelta(minutes=slot_minutes)
+            if not _exists_in_paris(local_start):
+                continue  # that hour does not exist on the night of the spring change
+            ranges.append((_to_utc(local_start), _to_utc(local_end)))
+    return ranges
+
+
+def publish_recurring(*, data: dict[str, Any], principal: Principal) -> Recurrence:
+    """Create the ordinary slots of a recurring publication, all or none."""
+    professional = _publisher(principal=principal, professional_id=data["professional_id"])
+    today = today_paris()
+    start_date = data["start_date"] or today
+    if start_date < today:
+        raise ValidationFailed({"start_date": ["La date de début ne peut pas être passée."]})
+    ranges = expand_recurrence(
+        weekday=data["weekday"],
+        start_time=data["start_time"],
+        end_time=data["end_time"],
+        slot_minutes=data["slot_minutes"],
+        count=data["count"],
+        weeks=data["weeks"],
+        start_date=start_date,
+    )
+    now = utcnow()
+    future = [(start, end) for start, end in ranges if start > now]
+    if not future:
+        raise ValidationFailed({"start_date": ["Tous les créneaux demandés sont déjà passés."]})
+    slots = [
+        Slot(
+            professional_id=professional.id,
+            kind=data["kind"],
+            start_at=start,
+            end_at=end,
+            created_by=principal.user_id,
+        )
+        for start, end in future
+    ]
+    _insert_slots(professional.id, slots)
+    return Recurrence(slots=slots, skipped_past=len(ranges) - len(future))
+
+
+def active_booking_exists() -> Any:
+    """SQL condition: the slot has an active booking."""
+    return exists().where(Booking.slot_id == Slot.id, Booking.cancelled_at.is_(None))
+
+
+def withdraw_slot(*, slot_id: uuid.UUID, principal: Principal) -> None:
+    """Withdraw a free slot (its GP or the coordinator); 409 when it is booked."""
+    with unit_of_work() as session:
+        slot = session.scalar(
+            for_update(select(Slot).where(Slot.id == slot_id, Slot.withdrawn_at.is_(None)))
+        )
+        if slot is None:
+            raise NotFound("Créneau introuvable.")
+        if not principal.has(COORDINATOR, ADMIN) and principal.professional_id != (
+            slot.professional_id
+        ):
+            raise Forbidden("Vous ne pouvez retirer que vos propres créneaux.")
+        if session.scalar(select(active_booking_exists())):
+            raise SlotTaken("Ce créneau est réservé : annulez d'abord la réservation.")
+        slot.withdrawn_at = utcnow()
+
+
+def get_slot(slot_id: uuid.UUID) -> Slot:
+    """One published slot, or `NotFound`."""
+    slot = db.session.get(Slot, slot_id)
+    if slot is None or slot.withdrawn_at is not None:
+        raise NotFound("Créneau introuvable.")
+    return slot
+
+
+def find_commune(*, city: str | None, postal_code: str | None) -> Commune:
+    """The commune a search starts from (422 when unknown)."""
+    commune = locate(postal_code, city) if postal_code else None
+    if commune is None and city:
+        matches = find_by_name(city)
+        commune = matches[0] if matches else None
+    if commune is None:
+        raise ValidationFailed({"city": ["Commune inconnue."]})
+    return commune
+
+
+def professionals_near(commune: Commune, radius_km: float) -> dict[uuid.UUID, float]:
+    """Directory entries within `radius_km` of `commune`, with their distance."""
+    # A bounding box in SQL first, then the exact great-circle distance on what is left.
+    lat_span = radius_km / KM_PER_DEGREE
+    lon_span = radius_km / (KM_PER_DEGREE * max(cos(radians(commune.latitude)), 0.01))
+    rows = db.session.execute(
+        select(Professional.id, Professional.latitude, Professional.longitude).where(
+            Professional.latitude.between(commune.latitude - lat_span, commune.latitude + lat_span),
+            Professional.longitude.between(
+                commune.longitude - lon_span, commune.longitude + lon_span
+            ),
+        )
+    )
+    found = {}
+    for professional_id, latitude, longitude in rows:
+        if latitude is None or longitude is None:
+            continue
+        distance = distance_km(commune.latitude, commune.longitude, latitude, longitude)
+        if distance <= radius_km:
+            found[professional_id] = round(distance, 1)
+    return found
+
+
+def search_query(
+    *,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    kind: str | None,
+    available: bool | None,
+    professional_id: uuid.UUID | None,
+    professional_ids: list[uuid.UUID] | None,
+) -> Select[Any]:
+    """Published slots matching the filters, soonest first."""
+    query = select(Slot).where(Slot.withdrawn_at.is_(None))
+    if start is not None:
+        query = query.where(Slot.start_at >= start)
+    if end is not None:
+        query = query.where(Slot.start_at < end)
+    if kind:
+        query = query.where(Slot.kind == kind)
+    if professional_id is not None:
+        query = query.where(Slot.professional_id == professional_id)
+    if professional_ids is not None:
+        query = query.where(Slot.professional_id.in_(professional_ids))
+    if available is True:
+        query = query.where(Slot.start_at > utcnow(), ~active_booking_exists())
+    elif available is False:
+        query = query.where(active_booking_exists())
+    return query.order_by(Slot.start_at, Slot.id)
+
+
+def _present(
+    slot: Slot,
+    professional: Professional | None,
+    booked: bool,
+    distances: dict[uuid.UUID, float] | None,
+) -> dict[str, Any]:
+    return {
+        "id": slot.id,
+        "professional_id": slot.professional_id,
+        "professional": professional,
+        "kind": slot.kind,
+        "start_at": slot.start_at,
+        "end_at": slot.end_at,
+        "available": not booked,
+        "distance_km": (distances or {}).get(slot.professional_id),
+    }
+
+
+def search_page(
+    query: Select[Any],
+    *,
+    page: int,
+    per_page: int,
+    distances: dict[uuid.UUID, float] | None,
+) -> dict[str, Any]:
+    """One page of `search_query` in a single round trip: slots, professionals, total."""
+    paged = (
+        query.add_columns(
+            Professional,
+            active_booking_exists().label("booked"),
+            func.count().over().label("total"),
+        )
+        .join(Professional, Professional.id == Slot.professional_id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    rows = db.session.execute(paged).all()
+    if rows:
+        total = rows[0].total
+    else:
+        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    items = [_present(row[0], row[1], row[2], distances) for row in rows]
+    if distances is not None:
+        # Soonest first; among slots starting together, the nearest first.
+        items.sort(key=lambda item: (item["start_at"], item["distance_km"]))
+    return {
+        "items": items,
+        "page": page,
+        "per_page": per_page,
+        "total": total or 0,
+    }
+
+
+def describe(slots: list[Slot], distances: dict[uuid.UUID, float] | None = None) -> list[dict]:
+    """Slots with their professional, availability and distance, ready to serialise."""
+    if not slots:
+        return []
+    ids = [slot.id for slot in slots]
+    booked = set(
+        db.session.scalars(
+            select(Booking.slot_id).where(Booking.slot_id.in_(ids), Booking.cancelled_at.is_(None))
+        )
+    )
+    professionals = {
+        p.id: p
+        for p in db.session.scalars(
+            select(Professional).where(
+                Professional.id.in_({slot.professional_id for slot in slots})
+            )
+        )
+    }
+    return [
+        _present(slot, professionals.get(slot.professional_id), slot.id in booked, distances)
+        for slot in slots
+    ]

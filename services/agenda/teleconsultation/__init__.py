@@ -1,0 +1,1 @@
+"""Assisted teleconsultation: a home nurse with the patient, a GP joining remotely."""

@@ -1,0 +1,55 @@
+"""States and transitions of an assisted teleconsultation, declared once."""
+
+from services.agenda.teleconsultation import schemas
+from shared.auth.roles import COORDINATOR, GP, NURSE
+from shared.cases.machine import CaseMachine, TransitionRule, party, role
+
+KIND = "teleconsultation"
+PREFIX = "TC"
+OPEN_STATES = ("requested", "scheduled")
+
+coordinator = role(COORDINATOR)
+nurse = party(NURSE, "nurse_professional_id")
+gp = party(GP, "professional_id")
+
+MACHINE = CaseMachine(
+    kind=KIND,
+    states=(*OPEN_STATES, "completed", "cancelled"),
+    initial="requested",
+    final=frozenset({"completed", "cancelled"}),
+    labels={
+        "requested": "demandée",
+        "scheduled": "programmée",
+        "completed": "réalisée",
+        "cancelled": "annulée",
+    },
+    rules=(
+        TransitionRule(
+            "pair", ("requested",), "scheduled", (coordinator, nurse), None, "programmer"
+        ),
+        TransitionRule(
+            "complete",
+            ("scheduled",),
+            "completed",
+            (nurse, gp, coordinator),
+            schemas.CompleteSchema,
+            "déclarer réalisée",
+        ),
+        TransitionRule(
+            "no_show",
+            ("scheduled",),
+            "requested",
+            (nurse, gp, coordinator),
+            schemas.NoShowSchema,
+            "déclarer non tenue",
+        ),
+        TransitionRule(
+            "cancel",
+            OPEN_STATES,
+            "cancelled",
+            (nurse, coordinator),
+            schemas.CancelSchema,
+            "annuler",
+        ),
+    ),
+)

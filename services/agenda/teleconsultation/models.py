@@ -1,0 +1,39 @@
+"""Tables of assisted-teleconsultation cases and their history."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.cases.models import CaseMixin, HistoryMixin
+from shared.extensions import db
+from shared.patients import PatientMixin
+from shared.types import UTCDateTime, UUIDType
+
+
+class TeleconsultationCase(CaseMixin, PatientMixin, db.Model):
+    __tablename__ = "agenda_tc_cases"
+    kind = "teleconsultation"
+
+    reason: Mapped[str] = mapped_column(Text)
+    window_from: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    window_to: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    nurse_professional_id: Mapped[uuid.UUID] = mapped_column(UUIDType, index=True)
+    preferred_professional_id: Mapped[uuid.UUID | None] = mapped_column(UUIDType)
+    # Set while scheduled: the GP, the booked slot and its booking.
+    professional_id: Mapped[uuid.UUID | None] = mapped_column(UUIDType, index=True)
+    slot_id: Mapped[uuid.UUID | None] = mapped_column(UUIDType)
+    booking_id: Mapped[uuid.UUID | None] = mapped_column(UUIDType)
+    scheduled_start: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    scheduled_end: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    no_show_count: Mapped[int] = mapped_column(default=0)
+    completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    cancel_reason: Mapped[str | None] = mapped_column(String(32))
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class TeleconsultationHistory(HistoryMixin, db.Model):
+    __tablename__ = "agenda_tc_history"

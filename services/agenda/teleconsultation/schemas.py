@@ -1,0 +1,94 @@
+"""Request and response schemas of assisted teleconsultations."""
+
+from __future__ import annotations
+
+from marshmallow import fields
+
+from services.agenda.slots.schemas import ParisDateTime, paris_iso
+from shared.schemas import (
+    UUID,
+    AwareDateTime,
+    BaseSchema,
+    Integer,
+    List,
+    Nested,
+    OutputSchema,
+    PageQuerySchema,
+    PatientSchema,
+    String,
+    length,
+    not_blank,
+    one_of,
+)
+
+STATES = ("requested", "scheduled", "completed", "cancelled")
+CANCEL_REASONS = ("patient_declined", "hospitalised", "resolved", "deceased", "other")
+
+
+class WindowSchema(BaseSchema):
+    from_ = AwareDateTime(data_key="from", required=True)
+    to = AwareDateTime(required=True)
+
+
+class TeleconsultationCreateSchema(BaseSchema):
+    """`POST /teleconsultations` (a nurse)."""
+
+    patient = Nested(PatientSchema, required=True)
+    reason = String(required=True, validate=[not_blank, length(2000)])
+    window = Nested(WindowSchema, required=True)
+    preferred_professional_id = UUID(load_default=None, allow_none=True)
+
+
+class CompleteSchema(BaseSchema):
+    comment = String(load_default=None, allow_none=True, validate=length(2000))
+
+
+class NoShowSchema(BaseSchema):
+    comment = String(load_default=None, allow_none=True, validate=length(2000))
+
+
+class CancelSchema(BaseSchema):
+    reason = String(required=True, validate=one_of(CANCEL_REASONS))
+    comment = String(load_default=None, allow_none=True, validate=length(2000))
+
+
+class TeleconsultationQuerySchema(PageQuerySchema):
+    state = String(load_default=None, validate=one_of(STATES))
+
+
+class HistoryEntrySchema(OutputSchema):
+    transition = String()
+    from_ = String(attribute="from_state", data_key="from", allow_none=True)
+    to = String(attribute="to_state")
+    by = String()
+    at = ParisDateTime()
+    comment = String(allow_none=True)
+
+
+class TeleconsultationSchema(OutputSchema):
+    """An assisted-teleconsultation case as the API returns it."""
+
+    id = UUID()
+    reference = String()
+    kind = String()
+    state = String()
+    version = Integer()
+    created_at = ParisDateTime()
+    updated_at = ParisDateTime()
+    patient = fields.Function(lambda case: case.patient_dict())
+    reason = String()
+    window = fields.Function(
+        lambda case: {"from": paris_iso(case.window_from), "to": paris_iso(case.window_to)}
+    )
+    nurse_professional_id = UUID()
+    preferred_professional_id = UUID(allow_none=True)
+    professional_id = UUID(allow_none=True)
+    slot_id = UUID(allow_none=True)
+    booking_id = UUID(allow_none=True)
+    scheduled_start = ParisDateTime(allow_none=True)
+    scheduled_end = ParisDateTime(allow_none=True)
+    no_show_count = Integer()
+    completed_at = ParisDateTime(allow_none=True)
+    cancel_reason = String(allow_none=True)
+    history = List(Nested(HistoryEntrySchema))
+    allowed_transitions = List(String())

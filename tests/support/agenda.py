@@ -1,0 +1,62 @@
+"""Helpers of the agenda tests: professionals, future times in Paris, a live server."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterator
+
+from bench.live_server import live_server as serve
+from shared.timeutil import PARIS, utcnow
+from tests.support import payloads
+
+PORTS = range(18300, 18320)
+
+
+def paris(day: dt.date, hhmm: str) -> str:
+    """`day` at `hhmm` in Paris, ISO 8601 with its offset."""
+    hours, minutes = map(int, hhmm.split(":"))
+    return dt.datetime.combine(day, dt.time(hours, minutes), tzinfo=PARIS).isoformat()
+
+
+def in_days(days: int) -> dt.date:
+    """A Paris date `days` from today."""
+    return (utcnow().astimezone(PARIS) + dt.timedelta(days=days)).date()
+
+
+def register(client, headers, **overrides) -> dict:
+    """Add a professional to the directory through the API (a GP in Lyon by default)."""
+    response = client.post(
+        "/api/agenda/professionals", json=payloads.professional(**overrides), headers=headers
+    )
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def publish(client, headers, professional_id, *, day, start="10:00", end="10:20", kind="snp"):
+    """Publish one slot; returns the response (status not checked)."""
+    return client.post(
+        "/api/agenda/slots",
+        json={
+            "professional_id": professional_id,
+            "start": paris(day, start),
+            "end": paris(day, end),
+            "kind": kind,
+        },
+        headers=headers,
+    )
+
+
+def booking_body(**overrides) -> dict:
+    body = {"patient": payloads.patient(), "reason": "Fièvre depuis deux jours."}
+    body.update(overrides)
+    return body
+
+
+@contextlib.contextmanager
+def live_server(database_url: str, secret_key: str) -> Iterator[str]:
+    """`relais serve agenda` on a free port of the agenda engineer's range."""
+    with serve(
+        service="agenda", database_url=database_url, secret_key=secret_key, ports=PORTS
+    ) as base:
+        yield base
