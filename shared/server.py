@@ -7,6 +7,8 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from shared.ops.logs import gunicorn_logconfig
+
 
 class _EmbeddedServer(BaseApplication):
     def __init__(self, app: Flask, options: dict[str, Any]):
@@ -34,5 +36,6 @@ def serve(app: Flask, *, host: str, port: int) -> None:
             "graceful_timeout": 20,
             "timeout": 60,
             "accesslog": None,
+            "logconfig_dict": gunicorn_logconfig(app.config["RELAIS_SETTINGS"].log_level),
         },
     ).run()
