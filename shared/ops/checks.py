@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from shared.crypto import Keyring, KeyringError
 from shared.settings import ConfigurationError, Settings
 
 MIN_SECRET_LENGTH = 32
@@ -61,7 +62,14 @@ def check_environment(environ: Mapping[str, str]) -> list[Finding]:
         )
     if not settings.smtp_url:
         findings.append(Finding("SMTP_URL", "absente : aucun e-mail ne sera envoyé."))
-    if not settings.encryption_keys:
+    if settings.encryption_keys:
+        try:
+            Keyring.parse(settings.encryption_keys)
+        except KeyringError:
+            findings.append(
+                Finding("ENCRYPTION_KEYS", "illisible : attendu kid:base64(32 octets)[,…].")
+            )
+    else:
         findings.append(
             Finding(
                 "ENCRYPTION_KEYS",

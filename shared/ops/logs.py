@@ -25,8 +25,9 @@ _job_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "relais_request_id", default=None
 )
 # Defence in depth only: the rule is that no code logs patient data in the first place.
-_NIR = re.compile(r"(?<!\d)[12]\d{4}(?:2[AB]|\d{2})\d{6}(?:\d{2})?(?!\d)", re.IGNORECASE)
-_PHONE = re.compile(r"(?<!\d)(?:\+33\s?|0)[1-9](?:[\s.-]?\d{2}){4}(?!\d)")
+# Only whole words: a UUID or a hash that happens to contain ten digits is left alone.
+_NIR = re.compile(r"(?<![\w-])[12]\d{4}(?:2[AB]|\d{2})\d{6}(?:\d{2})?(?![\w-])", re.IGNORECASE)
+_PHONE = re.compile(r"(?<![\w+-])(?:\+33\s?|0)[1-9](?:[\s.-]?\d{2}){4}(?![\w-])")
 _STANDARD_ATTRIBUTES = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 
 

@@ -97,27 +97,37 @@ class _StateCollector:
     """Gauges computed at scrape time from the database and Redis."""
 
     def collect(self) -> Iterator[Metric]:
+        """Cases by state, deliveries by status, database and queue health."""
         services = current_app.config["RELAIS_SERVICES"]
-        cases = GaugeMetricFamily(
-            "relais_cases", "Cases by kind and state", labels=["kind", "state"]
-        )
-        for model in _models_of(services):
-            if issubclass(model, CaseMixin):
-                kind = getattr(model, "kind", model.__tablename__)
-                for state, count in _count_by(model, "state"):
-                    cases.add_metric([kind, state], count)
-        yield cases
-        deliveries = GaugeMetricFamily(
-            "relais_deliveries", "Notification deliveries by status", labels=["status"]
-        )
-        for model in _models_of(services):
-            if "deliver" in model.__tablename__ and "status" in model.__table__.c:
-                for status, count in _count_by(model, "status"):
-                    deliveries.add_metric([status], count)
-        yield deliveries
+        database_up = GaugeMetricFamily("relais_database_up", "The database answered the scrape")
+        try:
+            families = list(_database_metrics(services))
+            database_up.add_metric([], 1)
+        except Exception:  # noqa: BLE001 - a scrape must not fail because the database is down
+            db.session.rollback()
+            families = []
+            database_up.add_metric([], 0)
+        yield from families
+        yield database_up
         redis_url = current_app.config["RELAIS_SETTINGS"].redis_url
         if redis_url:
             yield from _queue_metrics(redis_url)
+
+
+def _database_metrics(services: Iterable[str]) -> Iterator[Metric]:
+    cases = GaugeMetricFamily("relais_cases", "Cases by kind and state", labels=["kind", "state"])
+    deliveries = GaugeMetricFamily(
+        "relais_deliveries", "Notification deliveries by status", labels=["status"]
+    )
+    for model in _models_of(services):
+        if issubclass(model, CaseMixin):
+            kind = getattr(model, "kind", model.__tablename__)
+            for state, count in _count_by(model, "state"):
+                cases.add_metric([kind, state], count)
+        elif "deliver" in model.__tablename__ and "status" in model.__table__.c:
+            for status, count in _count_by(model, "status"):
+                deliveries.add_metric([status], count)
+    yield from (cases, deliveries)
 
 
 def _models_of(services: Iterable[str]) -> list[type]:
@@ -133,7 +143,8 @@ def _count_by(model: type, column: str) -> list[tuple[str, int]]:
     attribute = getattr(model, column)
     if not inspect(db.engine).has_table(model.__tablename__):
         return []
-    return list(db.session.execute(select(attribute, func.count()).group_by(attribute)).tuples())
+    rows = db.session.execute(select(attribute, func.count()).group_by(attribute))
+    return [(value, count) for value, count in rows]
 
 
 def _queue_metrics(redis_url: str) -> Iterator[Metric]:

@@ -11,7 +11,7 @@ import click
 import pytest
 import yaml
 
-from shared.app_factory import SERVICES, create_app
+from shared.app_factory import SERVICES
 from shared.cli import cli
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -143,15 +143,15 @@ def test_the_gateway_never_exposes_metrics(locations):
     assert "return 404" in route(locations, "/metrics")
 
 
-def test_every_route_of_every_service_reaches_a_service_that_serves_it(locations, settings):
+def test_every_route_of_every_service_reaches_a_service_that_serves_it(locations, service_app):
     """Routes added later (pages, APIs) fail here until the gateway knows where they live."""
     served = {
-        name: {rule.rule for rule in create_app((name,), settings).url_map.iter_rules()}
+        name: {rule.rule for rule in service_app(name).url_map.iter_rules()}
         for name in WEB_SERVICES
     }
     local = {"/healthz", "/readyz", "/metrics", "/static/<path:filename>"}
     unrouted = []
-    for rule in create_app(SERVICES, settings).url_map.iter_rules():
+    for rule in service_app(*SERVICES).url_map.iter_rules():
         if rule.rule in local:
             continue
         sample = re.sub(r"<[^>]+>", "x", rule.rule)
