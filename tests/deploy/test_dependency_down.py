@@ -49,3 +49,14 @@ def test_orientation_alone_without_agenda_url_says_what_to_configure(service_app
     response = client.get(f"/api/orientation/cases/{case_id}/suggestions", headers=coordinator)
     assert response.status_code == 503
     assert "AGENDA_URL" in response.get_json()["error"]["message"]
+
+
+def test_an_unreachable_database_gives_503_json_not_a_500(service_app):
+    unreachable = "postgresql+psycopg://postgres@127.0.0.1:18738/relais"
+    client = service_app("orientation", database_url=unreachable).test_client()
+    response = client.get("/api/orientation/cases", headers={"Authorization": "Bearer jeton"})
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "service_unavailable"
+    ready = client.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.get_json()["checks"]["database"] == "indisponible"
