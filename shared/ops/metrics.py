@@ -12,6 +12,7 @@ import ipaddress
 import os
 import time
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from flask import Flask, Response, current_app, g, request
 from prometheus_client import (
@@ -121,25 +122,26 @@ def _database_metrics(services: Iterable[str]) -> Iterator[Metric]:
     )
     for model in _models_of(services):
         if issubclass(model, CaseMixin):
-            kind = getattr(model, "kind", model.__tablename__)
+            kind = str(getattr(model, "kind", None) or model.__tablename__)
             for state, count in _count_by(model, "state"):
-                cases.add_metric([kind, state], count)
+                cases.add_metric([kind, str(state)], count)
         elif "deliver" in model.__tablename__ and "status" in model.__table__.c:
             for status, count in _count_by(model, "status"):
-                deliveries.add_metric([status], count)
+                deliveries.add_metric([str(status)], count)
     yield from (cases, deliveries)
 
 
-def _models_of(services: Iterable[str]) -> list[type]:
+def _models_of(services: Iterable[str]) -> list[Any]:
+    """The mapped classes declared by these services' packages."""
     prefixes = tuple(f"services.{name}." for name in services)
     return [
         mapper.class_
-        for mapper in db.Model.registry.mappers
+        for mapper in db.Model.registry.mappers  # type: ignore[attr-defined]
         if mapper.class_.__module__.startswith(prefixes)
     ]
 
 
-def _count_by(model: type, column: str) -> list[tuple[str, int]]:
+def _count_by(model: Any, column: str) -> list[tuple[Any, int]]:
     attribute = getattr(model, column)
     if not inspect(db.engine).has_table(model.__tablename__):
         return []
