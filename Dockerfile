@@ -2,7 +2,8 @@
 # Build: docker build -t relais .   (docker compose builds it for you)
 FROM python:3.11-slim AS build
 WORKDIR /src
-COPY pyproject.toml README.md ./
+# README* : the long description, when the tree has one (the glob tolerates its absence).
+COPY pyproject.toml README* ./
 COPY shared ./shared
 COPY services ./services
 # Wheels of Relais and of its runtime dependencies only (the dev extra is never installed).

@@ -231,3 +231,12 @@ def test_every_variable_of_the_compose_file_is_documented_in_env_example():
     assert used - documented == set()
     required = {"RELAIS_ENV", "SECRET_KEY", "ENCRYPTION_KEYS", "SMTP_URL", "PUBLIC_URL"}
     assert required <= documented
+
+
+def test_every_file_the_dockerfile_copies_exists():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    for line in re.findall(r"^COPY\s+(?!--from)(.+)$", dockerfile, re.MULTILINE):
+        *sources, _destination = line.split()
+        for source in sources:
+            assert list(ROOT.glob(source)) or "*" in source, source
+        assert any(list(ROOT.glob(source)) for source in sources), line
