@@ -240,3 +240,13 @@ def test_every_file_the_dockerfile_copies_exists():
         for source in sources:
             assert list(ROOT.glob(source)) or "*" in source, source
         assert any(list(ROOT.glob(source)) for source in sources), line
+
+
+def test_every_setting_the_code_reads_is_documented_in_env_example():
+    example = (ROOT / ".env.example").read_text()
+    documented = set(re.findall(r"^#?\s*([A-Z_]+)[= ]", example, re.MULTILINE))
+    read = set()
+    for path in [ROOT / "shared" / "settings.py", *(ROOT / "shared" / "ops").glob("*.py")]:
+        read |= set(re.findall(r'env(?:iron)?\.get\("([A-Z_]+)"', path.read_text()))
+    assert read, "no setting found: the pattern is out of date"
+    assert read - documented == set()
