@@ -22,6 +22,9 @@ graceful_timeout = int(os.environ.get("GRACEFUL_TIMEOUT", "30"))
 keepalive = 5
 accesslog = None  # the app writes its own JSON access line, without query strings
 logconfig_dict = gunicorn_logconfig(os.environ.get("LOG_LEVEL", "INFO"))
+# gunicorn 24+ opens a control socket in $HOME by default: not needed, and the image's home is
+# read-only for its user.
+control_socket_disable = True
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
