@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 import secrets
 from pathlib import Path
 
@@ -16,9 +17,12 @@ from shared.extensions import db
 from shared.health import blueprint as health_blueprint
 from shared.http.errors import register_error_handlers
 from shared.http.openapi import build_spec
+from shared.ops import install_operations
 from shared.settings import Settings
 
 SERVICES = ("orientation", "agenda", "notifications")
+# A caller's request id is reused only if it is short and plain (it ends up in every log line).
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 SERVICE_TITLES = {
     "orientation": "Relais — orientation (médecin traitant, sorties d'hospitalisation, EPP)",
     "agenda": "Relais — agenda partagé et annuaire",
@@ -39,6 +43,7 @@ def create_app(services: tuple[str, ...] = SERVICES, settings: Settings | None =
     register_blueprints(app, services)
     register_error_handlers(app)
     register_request_hooks(app)
+    install_operations(app)
     return app
 
 
@@ -77,7 +82,8 @@ def register_request_hooks(app: Flask) -> None:
 
     @app.before_request
     def _assign_request_id() -> None:
-        g.request_id = request.headers.get("X-Request-Id") or secrets.token_hex(8)
+        given = request.headers.get("X-Request-Id", "")
+        g.request_id = given if _REQUEST_ID.fullmatch(given) else secrets.token_hex(8)
 
     @app.after_request
     def _response_headers(response):

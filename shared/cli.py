@@ -8,6 +8,7 @@ import uuid
 import click
 
 from shared.app_factory import SERVICES, create_app
+from shared.ops.cli import backup, check
 from shared.settings import ConfigurationError, Settings
 
 DEFAULT_PORT = 8000
@@ -135,6 +136,10 @@ def seed_demo() -> None:
     with app.app_context():
         for line in seed_demo_data():
             click.echo(line)
+
+
+cli.add_command(check)
+cli.add_command(backup)
 
 
 def main() -> None:

@@ -7,6 +7,8 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from shared.ops.logs import gunicorn_logconfig
+
 
 class _EmbeddedServer(BaseApplication):
     def __init__(self, app: Flask, options: dict[str, Any]):
@@ -15,8 +17,10 @@ class _EmbeddedServer(BaseApplication):
         super().__init__()
 
     def load_config(self) -> None:
+        # Settings this gunicorn version does not know are skipped (gunicorn's own example).
         for key, value in self.options.items():
-            self.cfg.set(key, value)
+            if key in self.cfg.settings:
+                self.cfg.set(key, value)
 
     def load(self) -> Flask:
         return self.application
@@ -34,5 +38,8 @@ def serve(app: Flask, *, host: str, port: int) -> None:
             "graceful_timeout": 20,
             "timeout": 60,
             "accesslog": None,
+            # No control socket: several servers on one host would share its default path.
+            "control_socket_disable": True,
+            "logconfig_dict": gunicorn_logconfig(app.config["RELAIS_SETTINGS"].log_level),
         },
     ).run()

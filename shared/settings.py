@@ -43,6 +43,8 @@ class Settings:
     proposal_expiry_days: int = 14
     audit_retention_days: int = 365
     publication_threshold: int = 5
+    metrics_token: str | None = None
+    log_level: str = "INFO"
 
     @classmethod
     def from_environ(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -86,6 +88,8 @@ class Settings:
             publication_threshold=int(
                 env.get("PUBLICATION_THRESHOLD", defaults.publication_threshold)
             ),
+            metrics_token=env.get("METRICS_TOKEN") or None,
+            log_level=env.get("LOG_LEVEL", defaults.log_level),
         )
 
     def to_flask_config(self) -> dict[str, object]:

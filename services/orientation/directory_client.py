@@ -3,6 +3,7 @@ apart (`AGENDA_URL`), through its service layer when both run in one process."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Any, Protocol
 
@@ -13,9 +14,11 @@ from urllib3.util.retry import Retry
 
 from shared.auth.permissions import current_principal
 from shared.errors import ServiceUnavailable
+from shared.ops.logs import current_request_id
 
 TIMEOUT = (2.0, 5.0)  # connect, read (seconds)
 PAGE_SIZE = 100
+log = logging.getLogger(__name__)
 
 
 class Directory(Protocol):
@@ -53,7 +56,7 @@ class InProcessDirectory:
 class HttpDirectory:
     """The agenda's directory over HTTP, with timeouts and retries on these idempotent GETs."""
 
-    def __init__(self, base_url: str, token: str | None):
+    def __init__(self, base_url: str, token: str | None, request_id: str | None = None):
         self.base_url = base_url
         self.session = requests.Session()
         retry = Retry(
@@ -66,6 +69,9 @@ class HttpDirectory:
         self.session.mount("https://", HTTPAdapter(max_retries=retry))
         if token:
             self.session.headers["Authorization"] = f"Bearer {token}"
+        if request_id:
+            # The agenda's log lines for this call share the caller's request id.
+            self.session.headers["X-Request-Id"] = request_id
 
     def professionals(
         self,
@@ -95,11 +101,23 @@ class HttpDirectory:
         try:
             response = self.session.get(self.base_url + path, params=params, timeout=TIMEOUT)
         except requests.RequestException as exc:
+            log.warning(
+                "directory unreachable", extra={"dependency": "agenda", "error": type(exc).__name__}
+            )
             raise ServiceUnavailable("L'annuaire (service agenda) ne répond pas.") from exc
-        if response.status_code >= 500:
+        if not response.ok:
+            # Whatever went wrong on the other side, our caller gets a clear 503, not a 500.
+            log.warning(
+                "directory call failed",
+                extra={"dependency": "agenda", "status": response.status_code},
+            )
             raise ServiceUnavailable("L'annuaire (service agenda) est indisponible.")
-        response.raise_for_status()
-        return response.json()
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise ServiceUnavailable(
+                "L'annuaire (service agenda) a répondu de façon illisible."
+            ) from exc
 
 
 def directory() -> Directory:
@@ -107,7 +125,9 @@ def directory() -> Directory:
     settings = current_app.config["RELAIS_SETTINGS"]
     if "agenda" in settings.service_urls:
         principal = current_principal()
-        return HttpDirectory(settings.service_urls["agenda"], principal.token)
+        return HttpDirectory(
+            settings.service_urls["agenda"], principal.token, request_id=current_request_id()
+        )
     if "agenda" in current_app.config["RELAIS_SERVICES"]:
         return InProcessDirectory()
     raise ServiceUnavailable("L'annuaire n'est pas configuré : définissez AGENDA_URL.")

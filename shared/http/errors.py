@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from shared.errors import DomainError, ValidationFailed
@@ -56,6 +57,16 @@ def register_error_handlers(app: Flask) -> None:
         if status == 405 and error.valid_methods:  # type: ignore[attr-defined]
             response.headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
         return response
+
+    @app.errorhandler(OperationalError)
+    def _database_unavailable(error: OperationalError):
+        # Connection refused or lost, failover, lock timeout: worth retrying, not a bug.
+        log.warning("database unavailable: %s", type(error.orig).__name__)
+        return error_response(
+            503,
+            "service_unavailable",
+            "La base de données est momentanément indisponible. Réessayez dans un instant.",
+        )
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):

@@ -1,0 +1,97 @@
+"""What makes a configuration unsafe for production (`relais check`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from shared.crypto import Keyring, KeyringError
+from shared.settings import ConfigurationError, Settings
+
+MIN_SECRET_LENGTH = 32
+MIN_METRICS_TOKEN_LENGTH = 16
+TRUTHY = {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem: `unsafe` ones make `relais check` fail, the others are advice."""
+
+    setting: str
+    message: str
+    unsafe: bool = True
+
+
+def check_environment(environ: Mapping[str, str]) -> list[Finding]:
+    """Every unsafe or doubtful setting of `environ`, for a production deployment."""
+    findings: list[Finding] = []
+    env = environ.get("RELAIS_ENV", "development")
+    if env != "production":
+        findings.append(
+            Finding(
+                "RELAIS_ENV", f"vaut « {env} » : les réglages de production ne s'appliquent pas."
+            )
+        )
+    secret = environ.get("SECRET_KEY", "")
+    defaults = Settings.__dataclass_fields__
+    if not secret:
+        findings.append(
+            Finding("SECRET_KEY", "absente : les jetons et sessions seraient prévisibles.")
+        )
+    elif secret == defaults["secret_key"].default or len(secret) < MIN_SECRET_LENGTH:
+        findings.append(
+            Finding(
+                "SECRET_KEY",
+                f"trop faible : au moins {MIN_SECRET_LENGTH} caractères aléatoires "
+                "(python -c 'import secrets; print(secrets.token_urlsafe(48))').",
+            )
+        )
+    if environ.get("FLASK_DEBUG", "").lower() in TRUTHY:
+        findings.append(Finding("FLASK_DEBUG", "le mode débogage est activé."))
+    try:
+        # A missing secret is reported above; look at the rest of the environment anyway.
+        settings = Settings.from_environ({**environ, "SECRET_KEY": secret or "-"})
+    except (ConfigurationError, ValueError) as exc:
+        findings.append(Finding("environnement", f"invalide : {exc}"))
+        return findings
+    if settings.database_url.startswith("sqlite"):
+        findings.append(
+            Finding(
+                "DATABASE_URL", "SQLite n'est pas fait pour la production : utilisez PostgreSQL."
+            )
+        )
+    if not settings.smtp_url:
+        findings.append(Finding("SMTP_URL", "absente : aucun e-mail ne sera envoyé."))
+    if settings.encryption_keys:
+        try:
+            Keyring.parse(settings.encryption_keys)
+        except KeyringError:
+            findings.append(
+                Finding("ENCRYPTION_KEYS", "illisible : attendu kid:base64(32 octets)[,…].")
+            )
+    else:
+        findings.append(
+            Finding(
+                "ENCRYPTION_KEYS",
+                "absente : le NIR et le téléphone sont chiffrés avec une clé dérivée de "
+                "SECRET_KEY ; donnez des clés dédiées pour pouvoir les faire tourner.",
+            )
+        )
+    if not settings.public_url.startswith("https://"):
+        findings.append(Finding("PUBLIC_URL", "n'est pas en HTTPS."))
+    if settings.metrics_token and len(settings.metrics_token) < MIN_METRICS_TOKEN_LENGTH:
+        findings.append(
+            Finding(
+                "METRICS_TOKEN", f"trop court (au moins {MIN_METRICS_TOKEN_LENGTH} caractères)."
+            )
+        )
+    if not settings.redis_url:
+        findings.append(
+            Finding(
+                "REDIS_URL",
+                "absente : les notifications partent dans le processus web, sans worker "
+                "(acceptable pour un seul processus seulement).",
+                unsafe=False,
+            )
+        )
+    return findings
