@@ -17,6 +17,7 @@ from shared.health import blueprint as health_blueprint
 from shared.http.errors import register_error_handlers
 from shared.http.openapi import build_spec
 from shared.settings import Settings
+from shared.web import register_web
 
 SERVICES = ("orientation", "agenda", "notifications")
 SERVICE_TITLES = {
@@ -39,6 +40,7 @@ def create_app(services: tuple[str, ...] = SERVICES, settings: Settings | None =
     register_blueprints(app, services)
     register_error_handlers(app)
     register_request_hooks(app)
+    register_web(app)
     return app
 
 

@@ -40,6 +40,16 @@ def error_response(
     return response
 
 
+def http_error_response(error: HTTPException):
+    """The contract's JSON for an HTTP error raised by Flask or Werkzeug (404, 405…)."""
+    status = error.code or 500
+    code, message = HTTP_CODES.get(status, ("error", "Erreur."))
+    response = error_response(status, code, message)
+    if status == 405 and error.valid_methods:  # type: ignore[attr-defined]
+        response.headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
     """Install the handlers that turn domain and HTTP errors into JSON."""
 
@@ -48,14 +58,7 @@ def register_error_handlers(app: Flask) -> None:
         fields = error.fields if isinstance(error, ValidationFailed) else None
         return error_response(error.status, error.code, error.message, fields, error.details)
 
-    @app.errorhandler(HTTPException)
-    def _http_error(error: HTTPException):
-        status = error.code or 500
-        code, message = HTTP_CODES.get(status, ("error", "Erreur."))
-        response = error_response(status, code, message)
-        if status == 405 and error.valid_methods:  # type: ignore[attr-defined]
-            response.headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
-        return response
+    app.register_error_handler(HTTPException, http_error_response)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):

@@ -1,0 +1,138 @@
+"""Read models of the pages: the board, the counts per state, a GP's proposals, the tasks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+
+from services.orientation.medecin_traitant.machine import OPEN_STATES
+from services.orientation.medecin_traitant.models import MedecinTraitantCase
+from services.orientation.medecin_traitant.service import list_query, record_list_read, visibility
+from shared.auth.principal import Principal
+from shared.auth.roles import COORDINATOR, GP
+from shared.extensions import db
+
+BOARD_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class Board:
+    """One page of the board, with the counts per state the caller may see."""
+
+    items: list[MedecinTraitantCase]
+    total: int
+    page: int
+    per_page: int
+    counts: dict[str, int]
+
+    @property
+    def pages(self) -> int:
+        """How many pages the filtered list has."""
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def open_total(self) -> int:
+        """Cases still in progress."""
+        return sum(self.counts.get(state, 0) for state in OPEN_STATES)
+
+
+def state_counts(principal: Principal) -> dict[str, int]:
+    """How many cases the caller may see in each state."""
+    rows = db.session.execute(
+        select(MedecinTraitantCase.state, func.count())
+        .where(visibility(principal))
+        .group_by(MedecinTraitantCase.state)
+    )
+    return {state: count for state, count in rows.all()}
+
+
+def board(
+    *,
+    principal: Principal,
+    state: str | None,
+    priority: int | None,
+    search: str | None,
+    page: int,
+    per_page: int = BOARD_PAGE_SIZE,
+) -> Board:
+    """Cases by priority then oldest first (open ones unless a state is asked); audited."""
+    query = list_query(principal=principal, state=state, priority=priority)
+    if state is None:
+        query = query.where(MedecinTraitantCase.state.in_(OPEN_STATES))
+    if search and search.strip():
+        term = search.strip()
+        query = query.where(
+            or_(
+                MedecinTraitantCase.reference == term.upper(),
+                func.lower(MedecinTraitantCase.patient_last_name).startswith(term.lower()),
+            )
+        )
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
+    record_list_read(items)
+    return Board(items, total or 0, page, per_page, state_counts(principal))
+
+
+def proposals_to(principal: Principal) -> list[MedecinTraitantCase]:
+    """Cases proposed to this GP and waiting for their answer, oldest proposal first; audited."""
+    if not principal.has(GP) or principal.professional_id is None:
+        return []
+    items = list(
+        db.session.scalars(
+            select(MedecinTraitantCase)
+            .where(
+                MedecinTraitantCase.state == "proposed",
+                MedecinTraitantCase.proposed_professional_id == principal.professional_id,
+            )
+            .order_by(MedecinTraitantCase.proposed_at, MedecinTraitantCase.id)
+        )
+    )
+    record_list_read(items)
+    return items
+
+
+def accepted_by(principal: Principal) -> list[MedecinTraitantCase]:
+    """Patients this GP accepted whose orientation is still to confirm; audited."""
+    if not principal.has(GP) or principal.professional_id is None:
+        return []
+    items = list(
+        db.session.scalars(
+            select(MedecinTraitantCase)
+            .where(
+                MedecinTraitantCase.state == "accepted",
+                MedecinTraitantCase.accepted_professional_id == principal.professional_id,
+            )
+            .order_by(MedecinTraitantCase.accepted_at, MedecinTraitantCase.id)
+        )
+    )
+    record_list_read(items)
+    return items
+
+
+def gp_task_counts(principal: Principal) -> tuple[int, int]:
+    """(proposals to answer, orientations to confirm) for a GP."""
+    if not principal.has(GP) or principal.professional_id is None:
+        return 0, 0
+    pid = principal.professional_id
+    rows = db.session.execute(
+        select(MedecinTraitantCase.state, func.count())
+        .where(
+            or_(
+                (MedecinTraitantCase.state == "proposed")
+                & (MedecinTraitantCase.proposed_professional_id == pid),
+                (MedecinTraitantCase.state == "accepted")
+                & (MedecinTraitantCase.accepted_professional_id == pid),
+            )
+        )
+        .group_by(MedecinTraitantCase.state)
+    )
+    counts = dict(rows.all())
+    return counts.get("proposed", 0), counts.get("accepted", 0)
+
+
+def coordinator_task_counts(principal: Principal) -> dict[str, int]:
+    """Cases waiting for the coordination, by state."""
+    if not principal.has(COORDINATOR):
+        return {}
+    return state_counts(principal)
