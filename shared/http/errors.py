@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify
+from flask import Flask, current_app, jsonify
 from werkzeug.exceptions import HTTPException
 
 from shared.errors import DomainError, ValidationFailed
@@ -50,6 +50,17 @@ def http_error_response(error: HTTPException):
     return response
 
 
+def unexpected_error_response(error: Exception):
+    """Log an unexpected error (its type only) and answer the contract's 500."""
+    # The exception type only: its text could carry patient data.
+    log.error("unexpected error: %s", type(error).__name__, exc_info=current_app.debug)
+    return error_response(
+        500,
+        "internal_error",
+        "Une erreur inattendue est survenue. L'équipe technique a été prévenue.",
+    )
+
+
 def register_error_handlers(app: Flask) -> None:
     """Install the handlers that turn domain and HTTP errors into JSON."""
 
@@ -60,12 +71,4 @@ def register_error_handlers(app: Flask) -> None:
 
     app.register_error_handler(HTTPException, http_error_response)
 
-    @app.errorhandler(Exception)
-    def _unexpected(error: Exception):
-        # The exception type only: its text could carry patient data.
-        log.error("unexpected error: %s", type(error).__name__, exc_info=app.debug)
-        return error_response(
-            500,
-            "internal_error",
-            "Une erreur inattendue est survenue. L'équipe technique a été prévenue.",
-        )
+    app.register_error_handler(Exception, unexpected_error_response)

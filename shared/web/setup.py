@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, g, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from shared.http.errors import HTTP_CODES, http_error_response
+from shared.http.errors import HTTP_CODES, http_error_response, unexpected_error_response
 from shared.web import labels
 from shared.web.csrf import CsrfFailed, check_csrf, csrf_token
 from shared.web.registry import nav_links_for, tasks_for
@@ -90,3 +90,11 @@ def register_web(app: Flask) -> None:
         if status == 404:
             message = "Cette page n'existe pas (ou plus)."
         return render_template("web/error.html", status=status, message=message), status
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        if not is_page_request():
+            return unexpected_error_response(error)
+        unexpected_error_response(error)  # logs it, without patient data
+        message = "Une erreur inattendue est survenue. L'équipe technique a été prévenue."
+        return render_template("web/error.html", status=500, message=message), 500

@@ -43,9 +43,7 @@ def test_session_cookie_is_httponly_and_samesite_lax(client, accounts):
 
 
 def test_session_cookie_is_secure_in_production(settings):
-    production = Settings(
-        env="production", database_url=settings.database_url, secret_key="x" * 32
-    )
+    production = Settings(env="production", database_url=settings.database_url, secret_key="x" * 32)
     app = create_app(SERVICES, production)
     assert app.config["SESSION_COOKIE_SECURE"] is True
 

@@ -142,8 +142,7 @@ def board():
         args=args,
         filters=raw,
         labels=MACHINE.labels,
-        open_states=OPEN_STATES,
-        closed_states=tuple(MACHINE.final),
+        tab_states=(*OPEN_STATES, *sorted(MACHINE.final, reverse=True)),
         today=today_paris(),
         is_coordinator=principal.has(COORDINATOR),
     )
