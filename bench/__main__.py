@@ -19,7 +19,9 @@ RESULTS = Path(__file__).resolve().parent / "results.json"
 def discover() -> list[str]:
     """Names of the benchmark modules, in alphabetical order."""
     package = Path(__file__).resolve().parent
-    return sorted(m.name for m in pkgutil.iter_modules([str(package)]) if m.name.startswith("bench_"))
+    return sorted(
+        m.name for m in pkgutil.iter_modules([str(package)]) if m.name.startswith("bench_")
+    )
 
 
 def print_table(results: list[dict]) -> None:
@@ -29,8 +31,10 @@ def print_table(results: list[dict]) -> None:
     for row in results:
         value = row["value"]
         shown = f"{value:.3f}" if isinstance(value, float) else str(value)
-        print(f"{row['name']:<34} {shown:>12} {row['unit']:<12} {row.get('goal', ''):<12} "
-              f"{'yes' if row.get('passed') else 'NO'}")
+        print(
+            f"{row['name']:<34} {shown:>12} {row['unit']:<12} {row.get('goal', ''):<12} "
+            f"{'yes' if row.get('passed') else 'NO'}"
+        )
 
 
 def main(argv: list[str]) -> int:

@@ -54,3 +54,13 @@ def french_datetime(value: dt.datetime | None) -> str:
 def pluralize(count: int, singular: str, plural: str | None = None) -> str:
     """`1 tâche`, `3 tâches`."""
     return f"{count} {singular if count == 1 else (plural or singular + 's')}"
+
+
+def french_phone(value: str | None) -> str:
+    """`+33612345678` shown as `06 12 34 56 78` (other numbers unchanged)."""
+    if not value:
+        return ""
+    if value.startswith("+33") and len(value) == 12:
+        digits = "0" + value[3:]
+        return " ".join(digits[i : i + 2] for i in range(0, 10, 2))
+    return value

@@ -41,11 +41,10 @@ def register_web(app: Flask) -> None:
         csrf_token=csrf_token,
         french_date=labels.french_date,
         french_datetime=labels.french_datetime,
+        french_phone=labels.french_phone,
         pluralize=labels.pluralize,
         role_labels=labels.ROLE_LABELS,
     )
-    app.jinja_env.trim_blocks = True
-    app.jinja_env.lstrip_blocks = True
 
     @app.before_request
     def _page_session() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import g
 from sqlalchemy import func, or_, select
 
 from services.orientation.medecin_traitant.machine import OPEN_STATES
@@ -38,13 +39,17 @@ class Board:
 
 
 def state_counts(principal: Principal) -> dict[str, int]:
-    """How many cases the caller may see in each state."""
-    rows = db.session.execute(
-        select(MedecinTraitantCase.state, func.count())
-        .where(visibility(principal))
-        .group_by(MedecinTraitantCase.state)
-    )
-    return {state: count for state, count in rows.all()}
+    """How many cases the caller may see in each state (counted once per request: the board
+    and the top bar's task count both need them)."""
+    cache = g.setdefault("mt_state_counts", {})
+    if principal.user_id not in cache:
+        rows = db.session.execute(
+            select(MedecinTraitantCase.state, func.count())
+            .where(visibility(principal))
+            .group_by(MedecinTraitantCase.state)
+        )
+        cache[principal.user_id] = {state: count for state, count in rows.all()}
+    return cache[principal.user_id]
 
 
 def board(
