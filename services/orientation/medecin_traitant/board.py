@@ -73,10 +73,27 @@ def board(
                 func.lower(MedecinTraitantCase.patient_last_name).startswith(term.lower()),
             )
         )
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
+    counts = state_counts(principal)
+    if priority is None and not search:
+        total = counts.get(state, 0) if state else sum(counts.get(s, 0) for s in OPEN_STATES)
+    else:
+        subquery = query.order_by(None).subquery()
+        total = db.session.scalar(select(func.count()).select_from(subquery)) or 0
+    # Sort narrow rows (ids) first, then load the page's full rows: much less to sort.
+    ids = list(
+        db.session.scalars(
+            query.with_only_columns(MedecinTraitantCase.id)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    )
+    rows = db.session.scalars(
+        select(MedecinTraitantCase).where(MedecinTraitantCase.id.in_(ids))
+    ).all()
+    by_id = {case.id: case for case in rows}
+    items = [by_id[case_id] for case_id in ids]
     record_list_read(items)
-    return Board(items, total or 0, page, per_page, state_counts(principal))
+    return Board(items, total, page, per_page, counts)
 
 
 def proposals_to(principal: Principal) -> list[MedecinTraitantCase]:
