@@ -136,3 +136,16 @@ def test_a_role_without_access_gets_a_french_403_page(client, accounts, role):
     response = client.get("/orientation/cases")
     assert response.status_code == 403
     assert "Accès refusé" in response.get_data(as_text=True)
+
+
+def test_every_service_page_is_guarded_by_page(app):
+    open_endpoints = {"web.home", "web.login", "web.logout", "web.static", "static"}
+    unguarded = [
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if not rule.rule.startswith(("/api/", "/healthz", "/readyz"))
+        and rule.endpoint not in open_endpoints
+        and not hasattr(app.view_functions[rule.endpoint], "__relais_page_roles__")
+    ]
+    assert unguarded == []
+    assert any(r.rule.startswith("/orientation/") for r in app.url_map.iter_rules())
