@@ -253,3 +253,62 @@ def test_page_reads_are_in_the_audit_trail(client, accounts):
     ).get_json()
     readers = {(e["user"], e["action"]) for e in trail["items"]}
     assert (coordinator["X-Test-Email"], "read") in readers
+
+
+def test_submitter_cancels_from_the_case_page_with_a_reason(client, accounts):
+    submitter = accounts.create("professional")
+    case = _submit(client, submitter)
+    token = log_in(client, submitter["X-Test-Email"])
+    page = client.get(f"/orientation/cases/{case['id']}").get_data(as_text=True)
+    assert re.findall(r'data-transition="(\w+)"', page) == ["cancel"]
+    response = client.post(
+        f"/orientation/cases/{case['id']}/transitions/cancel",
+        data={"csrf_token": token, "version": "1", "reason": "found_gp"},
+    )
+    assert response.status_code == 303
+    page = unescape(client.get(f"/orientation/cases/{case['id']}").get_data(as_text=True))
+    assert "Le patient a trouvé un médecin traitant" in page
+    assert "Ce dossier est clos." in page
+
+
+def test_other_services_can_add_entries_to_the_case_timeline(app, client, accounts):
+    from shared.timeutil import utcnow
+    from shared.web.registry import TimelineEntry, add_timeline_source
+
+    seen = []
+
+    def notifications_sent(reference):
+        seen.append(reference)
+        return [TimelineEntry(at=utcnow(), title="E-mail envoyé au médecin proposé")]
+
+    add_timeline_source(app, notifications_sent)
+    coordinator = accounts.create("coordinator")
+    case = _submit(client, accounts.create("professional"))
+    log_in(client, coordinator["X-Test-Email"])
+    page = client.get(f"/orientation/cases/{case['id']}").get_data(as_text=True)
+    assert "E-mail envoyé au médecin proposé" in page
+    assert seen == [case["reference"]]
+
+
+def test_gp_answering_a_proposal_withdrawn_meanwhile_is_told_so(client, accounts):
+    coordinator = accounts.create("coordinator")
+    gp = _gp(client, coordinator)
+    gp_account = accounts.create("gp", professional_id=gp["id"])
+    case = _submit(client, accounts.create("professional"))
+    url = f"/api/orientation/cases/{case['id']}/transitions"
+    client.post(f"{url}/triage", json={"synthesis": "Synthèse."}, headers=coordinator)
+    client.post(f"{url}/propose", json={"professional_id": gp["id"]}, headers=coordinator)
+    token = log_in(client, gp_account["X-Test-Email"])
+    client.get("/orientation/proposals")
+    # The coordinator declines on the GP's behalf while the GP's page is open.
+    client.post(f"{url}/decline", json={"reason": "Injoignable."}, headers=coordinator)
+    response = client.post(
+        f"/orientation/cases/{case['id']}/transitions/accept",
+        data={"csrf_token": token, "version": "3"},
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/orientation/proposals"
+    page = unescape(client.get("/orientation/proposals").get_data(as_text=True))
+    assert "Votre action « accepter » n'a pas été enregistrée" in page
+    state = client.get(f"/api/orientation/cases/{case['id']}", headers=coordinator).get_json()
+    assert state["state"] == "triaged"

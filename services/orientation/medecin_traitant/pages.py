@@ -176,16 +176,21 @@ def fire_transition(case_id: uuid.UUID, name: str):
             if_match=_version(request.form),
         )
     except VersionConflict:
-        current = service.get_case(case_id=case_id, principal=principal)
         notice = (
             f"Ce dossier a été modifié par quelqu'un d'autre depuis que vous l'avez ouvert. "
             f"Votre action « {label} » n'a pas été enregistrée : voici l'état actuel du "
             f"dossier. Vérifiez-le avant de recommencer."
         )
-        return render_case(current, notice=notice), 409
+        return _current_state(case_id, principal, notice)
     except InvalidTransition as error:
-        current = service.get_case(case_id=case_id, principal=principal)
-        return render_case(current, notice=error.message), 409
+        return _current_state(case_id, principal, error.message)
+    except NotFound:
+        flash(
+            f"Votre action « {label} » n'a pas été enregistrée : ce dossier ne vous est plus "
+            f"accessible (il a pu être confié à quelqu'un d'autre entre-temps).",
+            "warning",
+        )
+        return redirect(url_for(_home_list(principal)), code=303)
     except ValidationFailed as error:
         current = service.get_case(case_id=case_id, principal=principal)
         fields = _fields_for(name, current)
@@ -195,6 +200,21 @@ def fire_transition(case_id: uuid.UUID, name: str):
     if service.can_see(case, principal):
         return redirect(url_for(".case_page", case_id=case.id), code=303)
     return redirect(url_for(".proposals"), code=303)
+
+
+def _current_state(case_id: uuid.UUID, principal: Principal, notice: str):
+    """The case as it is now, with why the action was not recorded; when the case has left
+    the user's hands meanwhile (e.g. a proposal withdrawn from a GP), their list instead."""
+    try:
+        current = service.get_case(case_id=case_id, principal=principal)
+    except NotFound:
+        flash(notice, "warning")
+        return redirect(url_for(_home_list(principal)), code=303)
+    return render_case(current, notice=notice), 409
+
+
+def _home_list(principal: Principal) -> str:
+    return ".proposals" if principal.has(GP) else ".board"
 
 
 def _version(form: MultiDict) -> int:
