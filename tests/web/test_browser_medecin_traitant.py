@@ -224,6 +224,8 @@ def test_board_fits_a_tablet_screen(chromium, live_server, browser, client, acco
                 "document.documentElement.scrollWidth - document.documentElement.clientWidth"
             )
             assert overflow <= 0, url
+            for box in tablet.locator(".table-wrap").all():
+                assert box.evaluate("el => el.scrollWidth - el.clientWidth") <= 0, url
         tablet.goto("/orientation/cases")
         browser.screenshot(tablet, "08-tableau-tablette")
     finally:
