@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from shared.errors import RateLimited, Unauthenticated
@@ -24,10 +26,14 @@ LOGIN_FIELDS = (
 
 
 def _safe_next(target: str | None) -> str | None:
-    """Only a path on this site (never `//host` or a full URL) may follow the login."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """Only a path on this site (never `//host`, a full URL or a trick with control
+    characters or backslashes, which browsers may strip or rewrite) may follow the login."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(c) < 33 or ord(c) == 127 for c in target):
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
 
 
 @blueprint.get("/")

@@ -99,7 +99,17 @@ def test_logout_revokes_the_session(client, accounts):
     assert page.headers["Location"].startswith("/?next=/orientation/cases")
 
 
-def test_login_only_follows_a_local_next_path(client, accounts):
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("//evil.example/", "/"),
+        ("/\\evil.example/", "/"),
+        ("/\t/evil.example/", "/"),
+        ("https://evil.example/", "/"),
+        ("/orientation/cases?state=submitted", "/orientation/cases?state=submitted"),
+    ],
+)
+def test_login_only_follows_a_local_next_path(client, accounts, target, expected):
     email = accounts.create("coordinator")["X-Test-Email"]
     token = csrf_from(client.get("/").get_data(as_text=True))
     response = client.post(
@@ -108,10 +118,10 @@ def test_login_only_follows_a_local_next_path(client, accounts):
             "email": email,
             "password": "correct horse battery staple",
             "csrf_token": token,
-            "next": "//evil.example/",
+            "next": target,
         },
     )
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == expected
 
 
 def test_the_session_cookie_does_not_authenticate_the_api(client, accounts):
