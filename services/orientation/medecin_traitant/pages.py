@@ -24,7 +24,14 @@ from services.orientation.medecin_traitant.schemas import CaseListQuerySchema, S
 from services.orientation.medecin_traitant.suggestions import suggest_gps
 from shared.auth.principal import Principal
 from shared.auth.roles import CLINICAL_ROLES, COORDINATOR, GP
-from shared.errors import Duplicate, InvalidTransition, NotFound, ValidationFailed, VersionConflict
+from shared.errors import (
+    Duplicate,
+    InvalidTransition,
+    NotFound,
+    Unauthenticated,
+    ValidationFailed,
+    VersionConflict,
+)
 from shared.http.parsing import load
 from shared.schemas import String, length
 from shared.timeutil import today_paris
@@ -80,7 +87,8 @@ def tasks(principal: Principal) -> list[Task]:
 
 def _principal() -> Principal:
     principal = session_principal()
-    assert principal is not None  # guaranteed by @page
+    if principal is None:  # @page already redirected anonymous visitors; never trust -O
+        raise Unauthenticated()
     return principal
 
 
