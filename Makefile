@@ -4,8 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
+# axe-core (accessibility checks of the browser tests), from npm, never committed.
+AXE := .cache/npm/node_modules/axe-core/axe.min.js
 
-.PHONY: run test test-postgresql test-sqlite bench lint install services
+.PHONY: run test test-postgresql test-sqlite bench lint install services axe screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,6 +16,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+$(AXE):
+	npm install --silent --no-audit --no-fund --prefix .cache/npm axe-core@4
+
+axe: $(AXE)
 
 run: $(STAMP)
 	mkdir -p var
@@ -24,12 +31,17 @@ run: $(STAMP)
 test: test-postgresql test-sqlite
 
 # PostgreSQL and Redis must be running (.ci/run starts them when they are not).
-test-postgresql: $(STAMP)
+# The browser tests (Debian's /usr/bin/chromium, axe-core) run in this pass.
+test-postgresql: $(STAMP) $(AXE)
 	$(BIN)/python -m pytest --db postgresql
 
 # The embedded backend: everything that does not need PostgreSQL-only features.
 test-sqlite: $(STAMP)
-	$(BIN)/python -m pytest --db sqlite -m "not postgres_only and not slow"
+	$(BIN)/python -m pytest --db sqlite -m "not postgres_only and not slow and not browser"
+
+# Refresh docs/screenshots/ from the browser scenarios.
+screenshots: $(STAMP) $(AXE)
+	RELAIS_UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/web -m browser --db postgresql -q
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -19,6 +19,7 @@ from shared.http.errors import register_error_handlers
 from shared.http.openapi import build_spec
 from shared.ops import install_operations
 from shared.settings import Settings
+from shared.web import register_web
 
 SERVICES = ("orientation", "agenda", "notifications")
 # A caller's request id is reused only if it is short and plain (it ends up in every log line).
@@ -44,6 +45,7 @@ def create_app(services: tuple[str, ...] = SERVICES, settings: Settings | None =
     register_error_handlers(app)
     register_request_hooks(app)
     install_operations(app)
+    register_web(app)
     return app
 
 

@@ -6,6 +6,7 @@ from flask import Flask
 
 from services.orientation.discharges.views import blueprint as discharges_blueprint
 from services.orientation.epp.views import blueprint as epp_blueprint
+from services.orientation.medecin_traitant.pages import register_pages as register_mt_pages
 from services.orientation.medecin_traitant.views import blueprint as medecin_traitant_blueprint
 from shared.app_factory import create_app as create_relais_app
 from shared.settings import Settings
@@ -16,6 +17,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(medecin_traitant_blueprint)
     app.register_blueprint(discharges_blueprint)
     app.register_blueprint(epp_blueprint)
+    register_mt_pages(app)
 
 
 def create_app(settings: Settings | None = None) -> Flask:

@@ -12,8 +12,13 @@ from shared.extensions import db
 
 
 def _service_name() -> str:
-    if has_request_context() and request.path.startswith("/api/"):
-        return request.path.split("/")[2]
+    if has_request_context():
+        parts = request.path.split("/")
+        if request.path.startswith("/api/"):
+            return parts[2]
+        # Pages live under their service's name (`/orientation/cases/…`).
+        if parts[1] in current_app.config.get("RELAIS_SERVICES", ()):
+            return parts[1]
     return current_app.config.get("RELAIS_SERVICE_LABEL", "relais")
 
 

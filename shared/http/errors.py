@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify
+from flask import Flask, current_app, jsonify
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -41,6 +41,27 @@ def error_response(
     return response
 
 
+def http_error_response(error: HTTPException):
+    """The contract's JSON for an HTTP error raised by Flask or Werkzeug (404, 405…)."""
+    status = error.code or 500
+    code, message = HTTP_CODES.get(status, ("error", "Erreur."))
+    response = error_response(status, code, message)
+    if status == 405 and error.valid_methods:  # type: ignore[attr-defined]
+        response.headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
+    return response
+
+
+def unexpected_error_response(error: Exception):
+    """Log an unexpected error (its type only) and answer the contract's 500."""
+    # The exception type only: its text could carry patient data.
+    log.error("unexpected error: %s", type(error).__name__, exc_info=current_app.debug)
+    return error_response(
+        500,
+        "internal_error",
+        "Une erreur inattendue est survenue. L'équipe technique a été prévenue.",
+    )
+
+
 def register_error_handlers(app: Flask) -> None:
     """Install the handlers that turn domain and HTTP errors into JSON."""
 
@@ -49,14 +70,7 @@ def register_error_handlers(app: Flask) -> None:
         fields = error.fields if isinstance(error, ValidationFailed) else None
         return error_response(error.status, error.code, error.message, fields, error.details)
 
-    @app.errorhandler(HTTPException)
-    def _http_error(error: HTTPException):
-        status = error.code or 500
-        code, message = HTTP_CODES.get(status, ("error", "Erreur."))
-        response = error_response(status, code, message)
-        if status == 405 and error.valid_methods:  # type: ignore[attr-defined]
-            response.headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
-        return response
+    app.register_error_handler(HTTPException, http_error_response)
 
     @app.errorhandler(OperationalError)
     def _database_unavailable(error: OperationalError):
@@ -68,12 +82,4 @@ def register_error_handlers(app: Flask) -> None:
             "La base de données est momentanément indisponible. Réessayez dans un instant.",
         )
 
-    @app.errorhandler(Exception)
-    def _unexpected(error: Exception):
-        # The exception type only: its text could carry patient data.
-        log.error("unexpected error: %s", type(error).__name__, exc_info=app.debug)
-        return error_response(
-            500,
-            "internal_error",
-            "Une erreur inattendue est survenue. L'équipe technique a été prévenue.",
-        )
+    app.register_error_handler(Exception, unexpected_error_response)

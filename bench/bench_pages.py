@@ -1,0 +1,207 @@
+"""Server time of the busiest pages with 10,000 open médecin-traitant cases.
+
+`page_board_ms`: the coordinator's board (first page, all open cases, counts per state).
+`page_case_ms`: a case page (patient, history, allowed actions, GP suggestions when triaged).
+Measured through the WSGI app in-process (Flask test client): no network, server time only.
+PostgreSQL when reachable (`RELAIS_BENCH_PG`, default the local server), else SQLite.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import psycopg
+
+from shared.app_factory import SERVICES, create_app
+from shared.settings import Settings
+
+OPEN_CASES = 10_000
+GPS = 60
+REQUESTS = 200
+WARMUP = 10
+GOAL_MS = 100.0
+PASSWORD = "bench-password-1234"  # noqa: S105 - throwaway benchmark account
+PG_ADMIN_URL = os.environ.get("RELAIS_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def _database() -> tuple[str, Callable[[], None]]:
+    """A fresh, migrated database and the function that drops it."""
+    from shared.migrations.runner import upgrade
+
+    name = f"relais_bench_pages_{os.getpid()}"
+    try:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+        url = f"{base}/{name}"
+
+        def drop() -> None:
+            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    except psycopg.OperationalError:
+        folder = Path(tempfile.mkdtemp(prefix="relais-bench-"))
+        url = f"sqlite:///{folder / 'bench.sqlite3'}"
+
+        def drop() -> None:
+            (folder / "bench.sqlite3").unlink(missing_ok=True)
+
+    upgrade(url)
+    return url, drop
+
+
+def _seed(rng: random.Random) -> list[uuid.UUID]:
+    """GPs, a coordinator, and OPEN_CASES generated cases; returns the cases' ids."""
+    from services.agenda.directory.models import Professional
+    from services.orientation.medecin_traitant.models import (
+        MedecinTraitantCase,
+        MedecinTraitantHistory,
+    )
+    from shared.auth.service import create_user
+    from shared.extensions import db
+    from shared.timeutil import utcnow
+
+    communes = [("69003", "Lyon"), ("69100", "Villeurbanne"), ("69500", "Bron")]
+    for index in range(GPS):
+        postal_code, city = communes[index % len(communes)]
+        db.session.add(
+            Professional(
+                rpps=f"{10_000_000_000 + index}",
+                last_name=f"Bench{index}",
+                first_name="Camille",
+                profession="gp",
+                postal_code=postal_code,
+                city=city,
+                latitude=45.75 + rng.random() / 20,
+                longitude=4.85 + rng.random() / 20,
+                accepts_new_patients=True,
+                new_patient_capacity=10,
+                languages=["fr"],
+                home_visits=index % 2 == 0,
+                teleconsultation=True,
+            )
+        )
+    db.session.commit()
+    coordinator = create_user(
+        email="coordination@bench.relais.test", password=PASSWORD, roles=["coordinator"]
+    )
+    now = utcnow()
+    ids: list[uuid.UUID] = []
+    for chunk in range(0, OPEN_CASES, 1000):
+        for n in range(chunk, min(chunk + 1000, OPEN_CASES)):
+            postal_code, city = communes[n % len(communes)]
+            state = "submitted" if n % 2 else "triaged"
+            case = MedecinTraitantCase(
+                id=uuid.uuid4(),
+                reference=f"MT-2026-{n + 1:06d}",
+                state=state,
+                version=1 if state == "submitted" else 2,
+                created_by=coordinator.id,
+                created_at=now - dt.timedelta(minutes=n),
+                ald=n % 3 == 0,
+                vulnerabilities=["isolement"] if n % 4 == 0 else [],
+                languages=["fr"],
+                reason="Médecin parti à la retraite (données générées).",
+                consent_at=now,
+                priority=1 + n % 3,
+                priority_score=n % 5,
+                priority_reasons=["Généré pour la mesure"],
+                synthesis="Synthèse générée." if state == "triaged" else None,
+            )
+            case.set_patient(
+                {
+                    "last_name": f"Mesure{n}",
+                    "first_name": "Prénom",
+                    "birth_date": dt.date(1940 + n % 60, 1 + n % 12, 1 + n % 28),
+                    "sex": "F" if n % 2 else "M",
+                    "nir": None,
+                    "phone": "+33612345678",
+                    "email": None,
+                    "address": {
+                        "line": f"{n} rue des Mesures",
+                        "postal_code": postal_code,
+                        "city": city,
+                    },
+                }
+            )
+            db.session.add(case)
+            db.session.add(
+                MedecinTraitantHistory(
+                    case_id=case.id,
+                    transition="submit",
+                    to_state="submitted",
+                    by="coordination@bench.relais.test",
+                )
+            )
+            ids.append(case.id)
+        db.session.commit()
+    return ids
+
+
+def _p95(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=20)[-1]
+
+
+def _measure(client, urls: list[str]) -> list[float]:
+    timings = []
+    for url in urls:
+        started = time.perf_counter()
+        response = client.get(url)
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    return timings
+
+
+def run() -> list[dict]:
+    """Seed, log in through the form, then time the board and case pages."""
+    from tests.support.web import log_in
+
+    url, drop = _database()
+    try:
+        settings = Settings(env="test", database_url=url, secret_key="bench-secret-key")
+        app = create_app(SERVICES, settings)
+        rng = random.Random(7)
+        with app.app_context():
+            ids = _seed(rng)
+        client = app.test_client()
+        log_in(client, "coordination@bench.relais.test", PASSWORD)
+        board_urls = ["/orientation/cases"] * REQUESTS
+        case_urls = [f"/orientation/cases/{rng.choice(ids)}" for _ in range(REQUESTS)]
+        _measure(client, board_urls[:WARMUP] + case_urls[:WARMUP])
+        board_samples = _measure(client, board_urls)
+        case_samples = _measure(client, case_urls)
+        board, case = _p95(board_samples), _p95(case_samples)
+        backend = "postgresql" if url.startswith("postgresql") else "sqlite"
+    finally:
+        drop()
+    return [
+        {
+            "name": "page_board_ms",
+            "value": round(board, 1),
+            "unit": "ms p95",
+            "goal": f"<= {GOAL_MS:.0f}",
+            "passed": board <= GOAL_MS,
+            "median_ms": round(statistics.median(board_samples), 1),
+            "open_cases": OPEN_CASES,
+            "backend": backend,
+        },
+        {
+            "name": "page_case_ms",
+            "value": round(case, 1),
+            "unit": "ms p95",
+            "goal": f"<= {GOAL_MS:.0f}",
+            "passed": case <= GOAL_MS,
+            "median_ms": round(statistics.median(case_samples), 1),
+            "open_cases": OPEN_CASES,
+            "backend": backend,
+        },
+    ]

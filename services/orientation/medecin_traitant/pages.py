@@ -1,0 +1,345 @@
+"""Pages of médecin-traitant cases: parse the form, call the same service as the API, render."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Flask, flash, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
+
+from services.orientation.directory_client import directory
+from services.orientation.medecin_traitant import board as read_models
+from services.orientation.medecin_traitant import service
+from services.orientation.medecin_traitant.forms import (
+    CANCEL_LABELS,
+    LANGUAGE_CHOICES,
+    SIGNALEMENT_FIELDS,
+    TRANSITION_FIELDS,
+    VULNERABILITY_CHOICES,
+)
+from services.orientation.medecin_traitant.machine import MACHINE, OPEN_STATES
+from services.orientation.medecin_traitant.models import MedecinTraitantCase
+from services.orientation.medecin_traitant.schemas import CaseListQuerySchema, SignalementSchema
+from services.orientation.medecin_traitant.suggestions import suggest_gps
+from shared.auth.principal import Principal
+from shared.auth.roles import CLINICAL_ROLES, COORDINATOR, GP
+from shared.errors import (
+    Duplicate,
+    InvalidTransition,
+    NotFound,
+    Unauthenticated,
+    ValidationFailed,
+    VersionConflict,
+)
+from shared.http.parsing import load
+from shared.schemas import String, length
+from shared.timeutil import today_paris
+from shared.web.forms import Field, FormState, form_body, validate_form
+from shared.web.pages import page, page_blueprint
+from shared.web.registry import Task, TimelineEntry, add_nav_link, add_task_counter, timeline_extras
+from shared.web.session import session_principal
+
+blueprint = page_blueprint(
+    "orientation_mt_pages", __name__, url_prefix="/orientation", templates="../templates"
+)
+SUGGESTION_LIMIT = 5
+TRANSITION_LABELS = {"submit": "signalement", **{r.name: r.label for r in MACHINE.rules}}
+CHOICE_LABELS = {
+    "vulnerabilities": dict(VULNERABILITY_CHOICES),
+    "languages": dict(LANGUAGE_CHOICES),
+    "cancel": CANCEL_LABELS,
+}
+
+
+class BoardQuerySchema(CaseListQuerySchema):
+    q = String(load_default=None, validate=length(100))
+
+
+def register_pages(app: Flask) -> None:
+    """Mount the pages, their links in the top bar and the tasks they count."""
+    app.register_blueprint(blueprint)
+    add_nav_link(app, "Signaler un patient", f"{blueprint.name}.new_signalement", *CLINICAL_ROLES)
+    add_nav_link(app, "Dossiers médecin traitant", f"{blueprint.name}.board", *CLINICAL_ROLES)
+    add_nav_link(app, "Propositions reçues", f"{blueprint.name}.proposals", GP, order=50)
+    add_task_counter(app, tasks)
+
+
+def tasks(principal: Principal) -> list[Task]:
+    """What waits for this user in the médecin-traitant workflow."""
+    found: list[Task] = []
+    counts = read_models.coordinator_task_counts(principal)
+    board_url = f"{blueprint.name}.board"
+    for state, label in (
+        ("submitted", "Signalements à analyser"),
+        ("triaged", "Patients à proposer à un médecin"),
+        ("accepted", "Orientations à confirmer"),
+    ):
+        if counts.get(state):
+            found.append(Task(label, counts[state], url_for(board_url, state=state)))
+    proposals, to_confirm = read_models.gp_task_counts(principal)
+    proposals_url = url_for(f"{blueprint.name}.proposals")
+    found.append(Task("Propositions de patients à examiner", proposals, proposals_url))
+    if not principal.has(COORDINATOR):
+        found.append(Task("Orientations à confirmer", to_confirm, proposals_url))
+    return found
+
+
+def _principal() -> Principal:
+    principal = session_principal()
+    if principal is None:  # @page already redirected anonymous visitors; never trust -O
+        raise Unauthenticated()
+    return principal
+
+
+# --- signalement --------------------------------------------------------------------------
+
+
+@blueprint.get("/signalements/new")
+@page(*CLINICAL_ROLES)
+def new_signalement():
+    """The signalement form."""
+    form = FormState.blank(SIGNALEMENT_FIELDS, MultiDict({"situation.languages": "fr"}))
+    return render_template("medecin_traitant/new.html", form=form)
+
+
+@blueprint.post("/signalements/new")
+@page(*CLINICAL_ROLES)
+def submit_signalement():
+    """Validate with the API's schema; French errors next to each field, nothing stored."""
+    try:
+        data = validate_form(request.form, SIGNALEMENT_FIELDS, SignalementSchema())
+        case = service.submit_signalement(data=data, principal=_principal())
+    except ValidationFailed as error:
+        form = FormState.failed(SIGNALEMENT_FIELDS, request.form, error.fields)
+        return render_template("medecin_traitant/new.html", form=form), 422
+    except Duplicate as error:
+        form = FormState(SIGNALEMENT_FIELDS, request.form, {}, [error.message])
+        return render_template("medecin_traitant/new.html", form=form), 409
+    return redirect(url_for(".signalement_created", case_id=case.id), code=303)
+
+
+@blueprint.get("/signalements/<uuid:case_id>")
+@page(*CLINICAL_ROLES)
+def signalement_created(case_id: uuid.UUID):
+    """The confirmation, with the reference to give the patient."""
+    case = service.get_case(case_id=case_id, principal=_principal())
+    return render_template("medecin_traitant/created.html", case=case, labels=MACHINE.labels)
+
+
+# --- board --------------------------------------------------------------------------------
+
+
+@blueprint.get("/cases")
+@page(*CLINICAL_ROLES)
+def board():
+    """Cases by state and priority, oldest first; a professional sees only their own."""
+    principal = _principal()
+    raw = {key: value for key, value in request.args.items() if value.strip()}
+    args = load(BoardQuerySchema(), raw)
+    found = read_models.board(
+        principal=principal,
+        state=args["state"],
+        priority=args["priority"],
+        search=args["q"],
+        page=args["page"],
+    )
+    return render_template(
+        "medecin_traitant/board.html",
+        board=found,
+        args=args,
+        filters=raw,
+        labels=MACHINE.labels,
+        tab_states=(*OPEN_STATES, *sorted(MACHINE.final, reverse=True)),
+        today=today_paris(),
+        is_coordinator=principal.has(COORDINATOR),
+    )
+
+
+# --- case page ----------------------------------------------------------------------------
+
+
+@blueprint.get("/cases/<uuid:case_id>")
+@page(*CLINICAL_ROLES)
+def case_page(case_id: uuid.UUID):
+    """Everything about one case, and the actions the user may take now."""
+    case = service.get_case(case_id=case_id, principal=_principal())
+    return render_case(case)
+
+
+@blueprint.post("/cases/<uuid:case_id>/transitions/<name>")
+@page(*CLINICAL_ROLES)
+def fire_transition(case_id: uuid.UUID, name: str):
+    """Fire a transition from its form; a stale page never overwrites a newer state."""
+    principal = _principal()
+    if name not in TRANSITION_FIELDS:
+        raise NotFound("Action inconnue.")
+    label = TRANSITION_LABELS.get(name, name)
+    try:
+        case = service.transition(
+            case_id=case_id,
+            name=name,
+            body=form_body(request.form, TRANSITION_FIELDS[name]),
+            principal=principal,
+            if_match=_version(request.form),
+        )
+    except VersionConflict:
+        notice = (
+            f"Ce dossier a été modifié par quelqu'un d'autre depuis que vous l'avez ouvert. "
+            f"Votre action « {label} » n'a pas été enregistrée : voici l'état actuel du "
+            f"dossier. Vérifiez-le avant de recommencer."
+        )
+        return _current_state(case_id, principal, notice)
+    except InvalidTransition as error:
+        return _current_state(case_id, principal, error.message)
+    except NotFound:
+        flash(
+            f"Votre action « {label} » n'a pas été enregistrée : ce dossier ne vous est plus "
+            f"accessible (il a pu être confié à quelqu'un d'autre entre-temps).",
+            "warning",
+        )
+        return redirect(url_for(_home_list(principal)), code=303)
+    except ValidationFailed as error:
+        current = service.get_case(case_id=case_id, principal=principal)
+        fields = _fields_for(name, current)
+        failed = FormState.failed(fields, request.form, error.fields, prefix=f"{name}-")
+        return render_case(current, failed={name: failed}), 422
+    flash(f"Action « {label} » enregistrée.", "success")
+    if service.can_see(case, principal):
+        return redirect(url_for(".case_page", case_id=case.id), code=303)
+    return redirect(url_for(".proposals"), code=303)
+
+
+def _current_state(case_id: uuid.UUID, principal: Principal, notice: str):
+    """The case as it is now, with why the action was not recorded; when the case has left
+    the user's hands meanwhile (e.g. a proposal withdrawn from a GP), their list instead."""
+    try:
+        current = service.get_case(case_id=case_id, principal=principal)
+    except NotFound:
+        flash(notice, "warning")
+        return redirect(url_for(_home_list(principal)), code=303)
+    return render_case(current, notice=notice), 409
+
+
+def _home_list(principal: Principal) -> str:
+    return ".proposals" if principal.has(GP) else ".board"
+
+
+def _version(form: MultiDict) -> int:
+    raw = form.get("version", "")
+    if not raw.isdigit():
+        raise ValidationFailed({"version": ["Version du dossier manquante : rechargez la page."]})
+    return int(raw)
+
+
+def _suggestion_field(case: MedecinTraitantCase) -> tuple[Field, list[Any]]:
+    suggestions = suggest_gps(case, limit=SUGGESTION_LIMIT)
+    choices, details = [], {}
+    for found in suggestions:
+        gp = found.professional
+        choices.append((gp["id"], f"Dr {gp['first_name']} {gp['last_name']} — {gp['city']}"))
+        details[gp["id"]] = found.reasons
+    field = TRANSITION_FIELDS["propose"][0].with_choices(choices, details)
+    return field, suggestions
+
+
+def _fields_for(name: str, case: MedecinTraitantCase) -> tuple[Field, ...]:
+    fields = TRANSITION_FIELDS[name]
+    if name == "propose":
+        return (_suggestion_field(case)[0], *fields[1:])
+    return fields
+
+
+def _professional_names(case: MedecinTraitantCase) -> dict[str, str]:
+    ids = [i for i in (case.proposed_professional_id, case.accepted_professional_id) if i]
+    if not ids:
+        return {}
+    return {
+        gp["id"]: f"Dr {gp['first_name']} {gp['last_name']} ({gp['city']})"
+        for gp in directory().professionals(ids=ids)
+    }
+
+
+def _timeline(case: MedecinTraitantCase) -> list[TimelineEntry]:
+    entries = [
+        TimelineEntry(
+            at=row.at,
+            title=TRANSITION_LABELS.get(row.transition, row.transition).capitalize()
+            + f" → {MACHINE.labels.get(row.to_state, row.to_state)}",
+            detail=row.comment if row.transition != "cancel" else _cancel_detail(row),
+            by=row.by,
+        )
+        for row in service.history(case)
+    ]
+    entries.extend(timeline_extras(case.reference))
+    return sorted(entries, key=lambda entry: entry.at)
+
+
+def _cancel_detail(row: Any) -> str | None:
+    reason = (row.data or {}).get("reason")
+    comment = (row.data or {}).get("comment")
+    parts = [CANCEL_LABELS.get(reason, reason) if reason else None, comment]
+    return " — ".join(p for p in parts if p) or None
+
+
+def render_case(
+    case: MedecinTraitantCase,
+    *,
+    failed: dict[str, FormState] | None = None,
+    notice: str | None = None,
+) -> str:
+    """The case page, with a form for exactly each allowed transition."""
+    principal = _principal()
+    allowed = MACHINE.allowed_transitions(case, principal)
+    failed = failed or {}
+    forms: dict[str, FormState] = {}
+    suggestions: list[Any] = []
+    for name in allowed:
+        if name not in TRANSITION_FIELDS:
+            continue
+        if name == "propose":
+            field, suggestions = _suggestion_field(case)
+            fields: tuple[Field, ...] = (field, *TRANSITION_FIELDS[name][1:])
+        else:
+            fields = TRANSITION_FIELDS[name]
+        forms[name] = failed.get(name) or FormState.blank(fields, prefix=f"{name}-")
+    return render_template(
+        "medecin_traitant/case.html",
+        case=case,
+        forms=forms,
+        suggestions=suggestions,
+        notice=notice,
+        labels=MACHINE.labels,
+        transition_labels=TRANSITION_LABELS,
+        choice_labels=CHOICE_LABELS,
+        professionals=_professional_names(case),
+        timeline=_timeline(case),
+        age=case.patient_age(today_paris()),
+        is_final=case.state in MACHINE.final,
+    )
+
+
+# --- GP -----------------------------------------------------------------------------------
+
+
+@blueprint.get("/proposals")
+@page(GP)
+def proposals():
+    """Patients proposed to this GP (accept / decline), and orientations to confirm."""
+    principal = _principal()
+    waiting = read_models.proposals_to(principal)
+    forms = {
+        case.id: {
+            name: FormState.blank(TRANSITION_FIELDS[name], prefix=f"{name}-{case.id}-")
+            for name in ("accept", "decline")
+        }
+        for case in waiting
+    }
+    return render_template(
+        "medecin_traitant/proposals.html",
+        waiting=waiting,
+        forms=forms,
+        accepted=read_models.accepted_by(principal),
+        today=today_paris(),
+        choice_labels=CHOICE_LABELS,
+    )

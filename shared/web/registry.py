@@ -1,0 +1,93 @@
+"""What services contribute to the shared layout: navigation links, task counters, timelines.
+
+Each app keeps its own registry (in `app.extensions`), filled by the services' `register(app)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, current_app
+
+from shared.auth.principal import Principal
+
+
+@dataclass(frozen=True)
+class NavLink:
+    """A link of the top bar, shown to holders of one of `roles`."""
+
+    label: str
+    endpoint: str
+    roles: tuple[str, ...]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class Task:
+    """Something waiting for the user: a label, how many, and where to do it."""
+
+    label: str
+    count: int
+    url: str
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One line of a case's timeline (a transition, a notification sent…)."""
+
+    at: Any
+    title: str
+    detail: str | None = None
+    by: str | None = None
+
+
+TaskCounter = Callable[[Principal], list[Task]]
+TimelineSource = Callable[[str], list[TimelineEntry]]
+
+
+@dataclass
+class WebRegistry:
+    nav_links: list[NavLink] = field(default_factory=list)
+    task_counters: list[TaskCounter] = field(default_factory=list)
+    timeline_sources: list[TimelineSource] = field(default_factory=list)
+
+
+def registry(app: Flask | None = None) -> WebRegistry:
+    """The registry of `app` (the current app by default), created on first use."""
+    app = app or current_app
+    return app.extensions.setdefault("relais_web", WebRegistry())
+
+
+def add_nav_link(app: Flask, label: str, endpoint: str, *roles: str, order: int = 100) -> None:
+    """Show a link to `endpoint` in the top bar to holders of `roles`."""
+    registry(app).nav_links.append(NavLink(label, endpoint, roles, order))
+
+
+def add_task_counter(app: Flask, counter: TaskCounter) -> None:
+    """Count tasks waiting for a user (shown on the home page and in the top bar)."""
+    registry(app).task_counters.append(counter)
+
+
+def add_timeline_source(app: Flask, source: TimelineSource) -> None:
+    """Add entries (e.g. notifications sent) to the timeline of a case, by its reference."""
+    registry(app).timeline_sources.append(source)
+
+
+def nav_links_for(principal: Principal) -> list[NavLink]:
+    """The top-bar links this user may follow, in order."""
+    links = [link for link in registry().nav_links if principal.has(*link.roles)]
+    return sorted(links, key=lambda link: (link.order, link.label))
+
+
+def tasks_for(principal: Principal) -> list[Task]:
+    """Every non-empty task of this user."""
+    return [
+        task for counter in registry().task_counters for task in counter(principal) if task.count
+    ]
+
+
+def timeline_extras(reference: str) -> list[TimelineEntry]:
+    """Timeline entries contributed by other services for one case."""
+    return [entry for source in registry().timeline_sources for entry in source(reference)]

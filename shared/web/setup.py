@@ -1,0 +1,99 @@
+"""Wire the pages into an app: session cookie, CSRF, principal, headers, HTML errors."""
+
+from __future__ import annotations
+
+from flask import Flask, g, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from shared.http.errors import HTTP_CODES, http_error_response, unexpected_error_response
+from shared.web import labels
+from shared.web.csrf import CsrfFailed, check_csrf, csrf_token
+from shared.web.registry import nav_links_for, tasks_for
+from shared.web.session import load_session_principal, session_lifetime
+from shared.web.views import blueprint
+
+# Scripts and styles only from our own files: injected markup could not run anyway.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+)
+
+
+def is_page_request() -> bool:
+    """True for the pages (not the API, not the health checks, not static files)."""
+    path = request.path
+    return not (path.startswith(("/api/", "/assets/")) or path in ("/healthz", "/readyz"))
+
+
+def register_web(app: Flask) -> None:
+    """Mount the shared pages and the hooks every page relies on."""
+    settings = app.config["RELAIS_SETTINGS"]
+    app.config.update(
+        SESSION_COOKIE_NAME="relais_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.env == "production",
+    )
+    with app.app_context():
+        app.permanent_session_lifetime = session_lifetime()
+    app.register_blueprint(blueprint)
+    app.jinja_env.globals.update(
+        csrf_token=csrf_token,
+        french_date=labels.french_date,
+        french_datetime=labels.french_datetime,
+        french_phone=labels.french_phone,
+        pluralize=labels.pluralize,
+        role_labels=labels.ROLE_LABELS,
+    )
+
+    @app.before_request
+    def _page_session() -> None:
+        if not is_page_request():
+            return
+        load_session_principal()
+        check_csrf()
+
+    @app.context_processor
+    def _layout() -> dict:
+        principal = g.get("principal")
+        if principal is None or not is_page_request():
+            return {"principal": None, "nav_links": [], "task_total": 0}
+        return {
+            "principal": principal,
+            "nav_links": nav_links_for(principal),
+            "task_total": sum(task.count for task in tasks_for(principal)),
+        }
+
+    @app.after_request
+    def _page_headers(response):
+        if is_page_request():
+            # Pages show patient data: never kept by the browser or a proxy.
+            response.headers["Cache-Control"] = "no-store"
+            response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+            response.headers["X-Frame-Options"] = "DENY"
+            response.headers["Referrer-Policy"] = "same-origin"
+        return response
+
+    @app.errorhandler(CsrfFailed)
+    def _csrf_failed(error: CsrfFailed):
+        return render_template(
+            "web/error.html", status=error.status, message=error.message
+        ), error.status
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        if not is_page_request():
+            return http_error_response(error)
+        status = error.code or 500
+        message = HTTP_CODES.get(status, ("error", "Une erreur est survenue."))[1]
+        if status == 404:
+            message = "Cette page n'existe pas (ou plus)."
+        return render_template("web/error.html", status=status, message=message), status
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        if not is_page_request():
+            return unexpected_error_response(error)
+        unexpected_error_response(error)  # logs it, without patient data
+        message = "Une erreur inattendue est survenue. L'équipe technique a été prévenue."
+        return render_template("web/error.html", status=500, message=message), 500
