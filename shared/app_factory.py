@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 from pathlib import Path
 import secrets
 
@@ -14,10 +15,12 @@ from shared.crypto import Keyring
 from shared.db import configure_engine, engine_options
 from shared.extensions import db
 from shared.health import blueprint as health_blueprint
+from shared.http import hardening
 from shared.http.errors import register_error_handlers
 from shared.http.openapi import build_spec
 from shared.settings import Settings
 
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 SERVICES = ("orientation", "agenda", "notifications")
 SERVICE_TITLES = {
     "orientation": "Relais — orientation (médecin traitant, sorties d'hospitalisation, EPP)",
@@ -39,6 +42,7 @@ def create_app(services: tuple[str, ...] = SERVICES, settings: Settings | None =
     register_blueprints(app, services)
     register_error_handlers(app)
     register_request_hooks(app)
+    hardening.install(app)
     return app
 
 
@@ -73,16 +77,15 @@ def _register_openapi(app: Flask, service: str) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    """Request id, and headers every response carries."""
+    """A request id on every request and response (security headers: `shared.http.hardening`)."""
 
     @app.before_request
     def _assign_request_id() -> None:
-        g.request_id = request.headers.get("X-Request-Id") or secrets.token_hex(8)
+        # A caller's id is echoed back only when it is a plain token (no header injection).
+        given = request.headers.get("X-Request-Id", "")
+        g.request_id = given if _REQUEST_ID.fullmatch(given) else secrets.token_hex(8)
 
     @app.after_request
     def _response_headers(response):
         response.headers["X-Request-Id"] = g.get("request_id", "")
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        if request.path.startswith("/api/"):
-            response.headers["Cache-Control"] = "no-store"
         return response

@@ -7,6 +7,7 @@ import uuid
 
 import click
 
+from shared import security_commands
 from shared.app_factory import SERVICES, create_app
 from shared.settings import ConfigurationError, Settings
 
@@ -135,6 +136,13 @@ def seed_demo() -> None:
     with app.app_context():
         for line in seed_demo_data():
             click.echo(line)
+
+
+cli.add_command(security_commands.security)
+cli.add_command(security_commands.audit)
+cli.add_command(security_commands.keys)
+cli.add_command(security_commands.patient)
+user.add_command(security_commands.user_disable)
 
 
 def main() -> None:
