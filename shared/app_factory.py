@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import importlib
 import re
-from pathlib import Path
 import secrets
+from pathlib import Path
 
 from flask import Flask, g, request
 

@@ -61,7 +61,7 @@ class PatientMixin:
         )
 
     def anonymise_patient(self) -> None:
-        """Erase the identity (right to erasure); keeps sex, birth year and commune for indicators."""
+        """Erase the identity (right to erasure); keeps sex, birth year and commune (indicators)."""
         self.patient_last_name = ERASED
         self.patient_first_name = ERASED
         self.patient_birth_date = dt.date(self.patient_birth_date.year, 1, 1)

@@ -107,7 +107,7 @@ def patient() -> None:
 
 @patient.command("export")
 @click.option("--reference", required=True, help="Référence d'un dossier du patient.")
-@click.option("--by", "operator", required=True, help="E-mail de la personne qui traite la demande.")
+@click.option("--by", "operator", required=True, help="E-mail de qui traite la demande.")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
 def patient_export(reference: str, operator: str, output: Path | None) -> None:
     """Everything held on the patient, as JSON (stdout, or --output, created mode 0600)."""
@@ -130,7 +130,7 @@ def patient_export(reference: str, operator: str, output: Path | None) -> None:
 
 @patient.command("erase")
 @click.option("--reference", required=True, help="Référence d'un dossier du patient.")
-@click.option("--by", "operator", required=True, help="E-mail de la personne qui traite la demande.")
+@click.option("--by", "operator", required=True, help="E-mail de qui traite la demande.")
 @click.option("--yes", is_flag=True, help="Confirmer l'effacement (irréversible).")
 def patient_erase(reference: str, operator: str, yes: bool) -> None:
     """Anonymise the patient's identity in all their (closed) cases; irreversible."""

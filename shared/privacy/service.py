@@ -66,9 +66,7 @@ def _rows_referencing(reference: str, skip: set[str]) -> dict[str, list[dict[str
         table = mapper.local_table
         if table.name in skip or "reference" not in table.columns:
             continue
-        rows = db.session.scalars(
-            select(mapper.class_).where(table.c.reference == reference)
-        ).all()
+        rows = db.session.scalars(select(mapper.class_).where(table.c.reference == reference)).all()
         if rows:
             found.setdefault(table.name, []).extend(_row(row) for row in rows)
     return found
@@ -139,4 +137,3 @@ def erase_patient(*, reference: str, operator: str) -> list[str]:
 
 def _not_null(model: Any, column: str) -> bool:
     return not model.__table__.columns[column].nullable
-
