@@ -10,6 +10,7 @@ import base64
 import datetime as dt
 import os
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Text, select, type_coerce
 from sqlalchemy.orm.attributes import flag_modified
@@ -17,6 +18,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from shared.crypto import EncryptedString, current_keyring
 from shared.db import unit_of_work
 from shared.extensions import db
+from shared.models_registry import mapped_classes
 from shared.patients import PatientMixin
 
 
@@ -40,16 +42,16 @@ class RotationReport:
         return sum(self.rows.values())
 
 
-def _encrypted_models() -> list[tuple[type, list[str]]]:
+def _encrypted_models() -> list[tuple[Any, list[str]]]:
     found = []
-    for mapper in db.Model.registry.mappers:
+    for model in mapped_classes():
         columns = [
             attr.key
-            for attr in mapper.column_attrs
+            for attr in model.__mapper__.column_attrs
             if isinstance(attr.columns[0].type, EncryptedString)
         ]
         if columns:
-            found.append((mapper.class_, columns))
+            found.append((model, columns))
     return sorted(found, key=lambda item: item[0].__tablename__)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from shared.extensions import db
+from shared.models_registry import mapped_classes
 from shared.patients import PatientMixin
 
 
@@ -47,8 +47,7 @@ def case_types() -> list[CaseType]:
 def unregistered_patient_models() -> list[str]:
     """Names of mapped classes holding a patient identity that nobody registered."""
     return sorted(
-        mapper.class_.__name__
-        for mapper in db.Model.registry.mappers
-        if issubclass(mapper.class_, PatientMixin)
-        and mapper.class_.__tablename__ not in _CASE_TYPES
+        model.__name__
+        for model in mapped_classes()
+        if issubclass(model, PatientMixin) and model.__tablename__ not in _CASE_TYPES
     )

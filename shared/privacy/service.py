@@ -16,6 +16,7 @@ from shared.audit.service import record_audit
 from shared.db import unit_of_work
 from shared.errors import InvalidTransition, NotFound
 from shared.extensions import db
+from shared.models_registry import mapped_classes
 from shared.privacy.registry import CaseType, case_types
 from shared.timeutil import utcnow
 
@@ -35,7 +36,7 @@ def patient_cases(reference: str) -> list[tuple[CaseType, Any]]:
     """Every case of the patient of case `reference`, oldest first."""
     _, anchor = _find(reference)
     keys = {anchor.patient_key, anchor.patient_identity_hash}
-    found = []
+    found: list[tuple[CaseType, Any]] = []
     for case_type in case_types():
         model = case_type.model
         rows = db.session.scalars(
@@ -62,11 +63,11 @@ def _row(obj: Any) -> dict[str, Any]:
 def _rows_referencing(reference: str, skip: set[str]) -> dict[str, list[dict[str, Any]]]:
     """Rows of every other table that carry this case reference (audit, events, deliveries…)."""
     found: dict[str, list[dict[str, Any]]] = {}
-    for mapper in db.Model.registry.mappers:
-        table = mapper.local_table
+    for model in mapped_classes():
+        table = model.__table__
         if table.name in skip or "reference" not in table.columns:
             continue
-        rows = db.session.scalars(select(mapper.class_).where(table.c.reference == reference)).all()
+        rows = db.session.scalars(select(model).where(table.c.reference == reference)).all()
         if rows:
             found.setdefault(table.name, []).extend(_row(row) for row in rows)
     return found
