@@ -87,6 +87,7 @@ def test_fifteen_wrong_passwords_on_one_account_are_throttled(client, accounts):
     locked = _login(client, "target@relais.test", TEST_PASSWORD, ip="198.51.100.200")
     assert locked.status_code == 429
     assert locked.get_json()["error"]["code"] == "rate_limited"
+    assert locked.headers["Retry-After"] == "900"
 
 
 def test_wrong_passwords_from_one_address_are_throttled_across_accounts(client):
