@@ -7,6 +7,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from shared.crypto import Keyring, KeyringError
+
 ENVIRONMENTS = ("development", "test", "production")
 DEFAULT_SQLITE_PATH = Path("var") / "relais.sqlite3"
 
@@ -63,6 +65,14 @@ class Settings:
         if relais_env == "production" and not env.get("ENCRYPTION_KEYS"):
             # Without it identifiers would be sealed with a key derived from SECRET_KEY.
             raise ConfigurationError("ENCRYPTION_KEYS is required when RELAIS_ENV=production")
+        if env.get("ENCRYPTION_KEYS"):
+            try:
+                Keyring.parse(env["ENCRYPTION_KEYS"])
+            except (KeyringError, ValueError) as exc:
+                raise ConfigurationError(
+                    "ENCRYPTION_KEYS must be kid:base64key[,kid:base64key…] with 32-byte keys "
+                    "(relais keys generate)"
+                ) from exc
         service_urls = {
             name: env[f"{name.upper()}_URL"].rstrip("/")
             for name in ("orientation", "agenda", "notifications")

@@ -148,3 +148,9 @@ def test_production_sets_secure_cookies():
 def test_production_refuses_to_start_without_encryption_keys():
     with pytest.raises(ConfigurationError, match="ENCRYPTION_KEYS"):
         Settings.from_environ(PRODUCTION)
+
+
+@pytest.mark.parametrize("keys", ["k1", "k1:c2hvcnQ", ":" + "A" * 43, "k1:!!!"])
+def test_malformed_encryption_keys_are_refused_at_start(keys):
+    with pytest.raises(ConfigurationError, match="ENCRYPTION_KEYS"):
+        Settings.from_environ({**PRODUCTION, "ENCRYPTION_KEYS": keys})
