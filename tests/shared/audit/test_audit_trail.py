@@ -12,6 +12,7 @@ from shared.audit.models import AuditEntry
 from shared.audit.retention import purge_expired
 from shared.extensions import db
 from shared.timeutil import utcnow
+from tests.conftest import TEST_PASSWORD
 from tests.support import payloads
 
 
@@ -116,3 +117,20 @@ def test_the_trail_records_reads_and_changes_without_patient_data(app, client, a
         assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == len(rows) >= 3
     for secret in secrets:
         assert secret not in stored
+
+
+def test_a_login_is_recorded_with_the_address(app, client, accounts):
+    accounts.create("coordinator", email="login-audit@relais.test")
+    response = client.post(
+        "/api/auth/token",
+        json={"email": "login-audit@relais.test", "password": TEST_PASSWORD},
+        environ_base={"REMOTE_ADDR": "192.0.2.44"},
+    )
+    assert response.status_code == 200
+    with app.app_context():
+        entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "login")).one()
+    assert (entry.user_email, entry.ip, entry.reference) == (
+        "login-audit@relais.test",
+        "192.0.2.44",
+        None,
+    )

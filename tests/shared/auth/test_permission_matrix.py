@@ -8,6 +8,7 @@ import pytest
 from werkzeug.routing import IntegerConverter
 
 from shared.auth.matrix import MATRIX_END, MATRIX_START, render_markdown, routes
+from shared.auth.permissions import allow, record_rule
 from shared.auth.roles import ALL_ROLES, DIRECTORY_ROLES
 
 
@@ -98,3 +99,15 @@ def test_a_route_without_declaration_is_reported(app):
     undeclared = [r.endpoint for r in routes(app) if not r.declared]
     assert undeclared == ["forgotten"]
     assert "UNDECLARED" in render_markdown(app)
+
+
+def test_a_view_can_document_its_record_rule_next_to_its_roles(app):
+    @allow("coordinator")
+    @record_rule("only the cases of their own CPTS")
+    def scoped():
+        return {}
+
+    app.add_url_rule("/api/orientation/scoped", "scoped", scoped)
+    route = next(r for r in routes(app) if r.endpoint == "scoped")
+    assert route.roles == frozenset({"coordinator"})
+    assert route.record_rule == "only the cases of their own CPTS"
