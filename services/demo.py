@@ -21,7 +21,7 @@ from shared.auth.principal import Principal
 from shared.auth.service import create_user
 from shared.extensions import db
 
-DEMO_PASSWORD = "demo-relais-2026"  # noqa: S105  # nosec B105 - development demo accounts only
+DEMO_PASSWORD = "demo-relais-2026"  # noqa: S105 - development demo accounts only  # nosec B105
 DEMO_DOMAIN = "demo.relais.test"
 SEED = 2026
 COMMUNES = [("69003", "Lyon"), ("69100", "Villeurbanne"), ("69500", "Bron"),
@@ -88,7 +88,7 @@ def seed_demo_data() -> Iterator[str]:
     if already is None:
         fake = Faker("fr_FR")
         fake.seed_instance(SEED)
-        rng = random.Random(SEED)  # noqa: S311  # nosec B311 - reproducible demo data, not secrets
+        rng = random.Random(SEED)  # noqa: S311 - reproducible demo data  # nosec B311
         professionals = _professionals(fake, rng)
         linked = {"gp": professionals["gp"][0].id, "midwife": professionals["midwife"][0].id,
                   "nurse": professionals["nurse"][0].id}
