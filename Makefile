@@ -50,3 +50,5 @@ lint: $(STAMP)
 	$(BIN)/ruff check shared services tests bench scripts
 	$(BIN)/ruff format --check shared services tests bench scripts
 	$(BIN)/mypy shared
+	$(BIN)/bandit -q -c pyproject.toml -r shared services
+	$(BIN)/pip-audit --skip-editable --progress-spinner off

@@ -22,7 +22,7 @@ from shared.auth.principal import Principal
 from shared.auth.service import create_user
 from shared.extensions import db
 
-DEMO_PASSWORD = "demo-relais-2026"  # noqa: S105 - development demo accounts only
+DEMO_PASSWORD = "demo-relais-2026"  # noqa: S105 - development demo accounts only  # nosec B105
 DEMO_DOMAIN = "demo.relais.test"
 SEED = 2026
 COMMUNES = [
@@ -123,7 +123,7 @@ def seed_demo_data() -> Iterator[str]:
     if already is None:
         fake = Faker("fr_FR")
         fake.seed_instance(SEED)
-        rng = random.Random(SEED)
+        rng = random.Random(SEED)  # noqa: S311 - reproducible demo data  # nosec B311
         professionals = _professionals(fake, rng)
         linked = {
             "gp": professionals["gp"][0].id,

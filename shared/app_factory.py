@@ -15,6 +15,7 @@ from shared.crypto import Keyring
 from shared.db import configure_engine, engine_options
 from shared.extensions import db
 from shared.health import blueprint as health_blueprint
+from shared.http import hardening
 from shared.http.errors import register_error_handlers
 from shared.http.openapi import build_spec
 from shared.ops import install_operations
@@ -46,6 +47,7 @@ def create_app(services: tuple[str, ...] = SERVICES, settings: Settings | None =
     register_request_hooks(app)
     install_operations(app)
     register_web(app)
+    hardening.install(app)
     return app
 
 
@@ -80,7 +82,7 @@ def _register_openapi(app: Flask, service: str) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    """Request id, and headers every response carries."""
+    """A request id on every request and response (security headers: `shared.http.hardening`)."""
 
     @app.before_request
     def _assign_request_id() -> None:
@@ -90,7 +92,4 @@ def register_request_hooks(app: Flask) -> None:
     @app.after_request
     def _response_headers(response):
         response.headers["X-Request-Id"] = g.get("request_id", "")
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        if request.path.startswith("/api/"):
-            response.headers["Cache-Control"] = "no-store"
         return response

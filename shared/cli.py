@@ -7,6 +7,7 @@ import uuid
 
 import click
 
+from shared import security_commands
 from shared.app_factory import SERVICES, create_app
 from shared.ops.cli import backup, check
 from shared.settings import ConfigurationError, Settings
@@ -140,6 +141,11 @@ def seed_demo() -> None:
 
 cli.add_command(check)
 cli.add_command(backup)
+cli.add_command(security_commands.security)
+cli.add_command(security_commands.audit)
+cli.add_command(security_commands.keys)
+cli.add_command(security_commands.patient)
+user.add_command(security_commands.user_disable)
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 MODEL_MODULES = (
     "shared.auth.models",
@@ -19,3 +20,11 @@ def import_all_models() -> None:
     """Import the model modules of `shared` and of every service."""
     for module in MODEL_MODULES:
         importlib.import_module(module)
+
+
+def mapped_classes() -> list[Any]:
+    """Every mapped model class (of the modules imported so far)."""
+    from shared.extensions import db
+
+    model: Any = db.Model
+    return [mapper.class_ for mapper in model.registry.mappers]

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from typing import Any
 
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.crypto import EncryptedString, current_keyring, normalise_identity
+
+ERASED = "Anonyme"
 
 
 class PatientMixin:
@@ -32,10 +35,6 @@ class PatientMixin:
 
     def set_patient(self, patient: dict[str, Any]) -> None:
         """Copy a validated `PatientSchema` payload into the columns, computing the hashes."""
-        keyring = current_keyring()
-        identity = normalise_identity(
-            patient["last_name"], patient["first_name"], patient["birth_date"].isoformat()
-        )
         self.patient_last_name = patient["last_name"]
         self.patient_first_name = patient["first_name"]
         self.patient_birth_date = patient["birth_date"]
@@ -46,12 +45,39 @@ class PatientMixin:
         self.patient_address_line = patient["address"]["line"]
         self.patient_postal_code = patient["address"]["postal_code"]
         self.patient_city = patient["address"]["city"]
+        self.rehash_patient()
+
+    def rehash_patient(self) -> None:
+        """Recompute the keyed hashes from the identity (after a change of key, or an edit)."""
+        keyring = current_keyring()
+        identity = normalise_identity(
+            self.patient_last_name, self.patient_first_name, self.patient_birth_date.isoformat()
+        )
         self.patient_identity_hash = keyring.keyed_hash("identity:" + identity)
         self.patient_key = (
-            keyring.keyed_hash("nir:" + patient["nir"])
-            if patient.get("nir")
+            keyring.keyed_hash("nir:" + self.patient_nir)
+            if self.patient_nir
             else self.patient_identity_hash
         )
+
+    def anonymise_patient(self) -> None:
+        """Erase the identity (right to erasure); keeps sex, birth year and commune (indicators)."""
+        self.patient_last_name = ERASED
+        self.patient_first_name = ERASED
+        self.patient_birth_date = dt.date(self.patient_birth_date.year, 1, 1)
+        self.patient_nir = None
+        self.patient_phone = ""
+        self.patient_email = None
+        self.patient_address_line = ""
+        # Random hashes: the erased case matches no one, not even a later case of the same person.
+        keyring = current_keyring()
+        self.patient_identity_hash = keyring.keyed_hash("erased:" + secrets.token_hex(16))
+        self.patient_key = self.patient_identity_hash
+
+    @property
+    def patient_erased(self) -> bool:
+        """Whether the identity was erased at the patient's request."""
+        return self.patient_last_name == ERASED and self.patient_nir is None
 
     def patient_dict(self) -> dict[str, Any]:
         """The contract's `patient` object."""

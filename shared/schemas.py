@@ -204,13 +204,20 @@ class PatientSchema(BaseSchema):
         return data
 
 
+MAX_PAGE = 1_000_000
+
+
 class PageQuerySchema(BaseSchema):
     """Pagination arguments shared by every list."""
 
     class Meta:
         unknown = EXCLUDE
 
-    page = Integer(load_default=1, validate=validate.Range(min=1, error="La page commence à 1."))
+    # Bounded so that the offset fits any database's integer (a huge page is a hostile input).
+    page = Integer(
+        load_default=1,
+        validate=validate.Range(min=1, max=MAX_PAGE, error=f"Page entre 1 et {MAX_PAGE}."),
+    )
     per_page = Integer(
         load_default=20,
         validate=validate.Range(min=1, max=100, error="Entre 1 et 100 éléments par page."),

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from shared.crypto import Keyring, KeyringError
 
 ENVIRONMENTS = ("development", "test", "production")
 DEFAULT_SQLITE_PATH = Path("var") / "relais.sqlite3"
@@ -42,6 +45,9 @@ class Settings:
     proposal_reminder_days: int = 7
     proposal_expiry_days: int = 14
     audit_retention_days: int = 365
+    # Page sessions: signed out 12 h after signing in, or after 30 min without a request.
+    session_absolute_hours: int = 12
+    session_idle_minutes: int = 30
     publication_threshold: int = 5
     metrics_token: str | None = None
     log_level: str = "INFO"
@@ -58,6 +64,17 @@ class Settings:
         secret_key = env.get("SECRET_KEY")
         if relais_env == "production" and not secret_key:
             raise ConfigurationError("SECRET_KEY is required when RELAIS_ENV=production")
+        if relais_env == "production" and not env.get("ENCRYPTION_KEYS"):
+            # Without it identifiers would be sealed with a key derived from SECRET_KEY.
+            raise ConfigurationError("ENCRYPTION_KEYS is required when RELAIS_ENV=production")
+        if env.get("ENCRYPTION_KEYS"):
+            try:
+                Keyring.parse(env["ENCRYPTION_KEYS"])
+            except (KeyringError, ValueError) as exc:
+                raise ConfigurationError(
+                    "ENCRYPTION_KEYS must be kid:base64key[,kid:base64key…] with 32-byte keys "
+                    "(relais keys generate)"
+                ) from exc
         service_urls = {
             name: env[f"{name.upper()}_URL"].rstrip("/")
             for name in ("orientation", "agenda", "notifications")
@@ -90,6 +107,12 @@ class Settings:
             ),
             metrics_token=env.get("METRICS_TOKEN") or None,
             log_level=env.get("LOG_LEVEL", defaults.log_level),
+            session_absolute_hours=int(
+                env.get("SESSION_ABSOLUTE_HOURS", defaults.session_absolute_hours)
+            ),
+            session_idle_minutes=int(
+                env.get("SESSION_IDLE_MINUTES", defaults.session_idle_minutes)
+            ),
         )
 
     def to_flask_config(self) -> dict[str, object]:
@@ -103,4 +126,10 @@ class Settings:
             "JSON_SORT_KEYS": False,
             "TESTING": self.env == "test",
             "DEBUG": False,
+            "SESSION_COOKIE_NAME": "relais_session",
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": self.env == "production",
+            "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=self.session_absolute_hours),
+            "SESSION_IDLE_TIMEOUT": dt.timedelta(minutes=self.session_idle_minutes),
         }

@@ -154,3 +154,28 @@ def accounts(app: Flask, password_hash: str) -> Accounts:
 @pytest.fixture
 def repo_root() -> Path:
     return Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def runner_env(settings: Settings) -> dict[str, str]:
+    """Environment under which a `relais` command reaches the test database."""
+    return {
+        "RELAIS_ENV": "test",
+        "DATABASE_URL": settings.database_url,
+        "SECRET_KEY": settings.secret_key,
+        "ENCRYPTION_KEYS": "",
+        "REDIS_URL": "",
+    }
+
+
+@pytest.fixture
+def cli_runner(runner_env: dict[str, str]):
+    """Invoke `relais …` in-process against the test database; extra env as keywords."""
+    from click.testing import CliRunner
+
+    from shared.cli import cli
+
+    def invoke(args: list[str], input: str | None = None, **env: str):
+        return CliRunner().invoke(cli, args, input=input, env={**runner_env, **env})
+
+    return invoke

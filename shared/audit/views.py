@@ -11,12 +11,13 @@ from shared.auth.roles import ADMIN
 from shared.http.openapi import documented
 from shared.http.pagination import page_schema, paginate
 from shared.http.parsing import query_args
-from shared.schemas import AwareDateTime, Email, OutputSchema, PageQuerySchema, String
+from shared.schemas import AwareDateTime, OutputSchema, PageQuerySchema, String, length
 
 
 class AuditQuerySchema(PageQuerySchema):
     reference = String(load_default=None)
-    user = Email(load_default=None)
+    # Not `Email`: the trail also names non-personal actors such as `system@relais`.
+    user = String(load_default=None, validate=length(254))
     from_ = AwareDateTime(data_key="from", load_default=None)
     to = AwareDateTime(load_default=None)
 

@@ -60,3 +60,13 @@ def public(view: F) -> F:
     """Mark a view as reachable without a token (login, health checks)."""
     view.__relais_public__ = True  # type: ignore[attr-defined]
     return view
+
+
+def record_rule(description: str) -> Callable[[F], F]:
+    """Document the record-level rule a view's service applies (shown in the permission matrix)."""
+
+    def decorate(view: F) -> F:
+        view.__relais_record_rule__ = description  # type: ignore[attr-defined]
+        return view
+
+    return decorate

@@ -15,16 +15,17 @@ from sqlalchemy.exc import IntegrityError
 
 from shared.audit.service import record_audit
 from shared.auth.models import ApiToken, LoginFailure, User, UserRole
+from shared.auth.passwords import MIN_PASSWORD_LENGTH as MIN_PASSWORD_LENGTH
+from shared.auth.passwords import password_problems
 from shared.auth.principal import Principal
 from shared.auth.roles import ALL_ROLES, DIRECTORY_ROLES
 from shared.db import unit_of_work
-from shared.errors import Duplicate, RateLimited, Unauthenticated, ValidationFailed
+from shared.errors import Duplicate, NotFound, RateLimited, Unauthenticated, ValidationFailed
 from shared.extensions import db
 from shared.timeutil import utcnow
 
 MAX_FAILURES = 10
 FAILURE_WINDOW = dt.timedelta(minutes=15)
-MIN_PASSWORD_LENGTH = 12
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _hasher = PasswordHasher()
 # Verified against when the e-mail is unknown, so both paths cost the same time.
@@ -49,10 +50,9 @@ def create_user(
         errors["roles"] = ["Au moins un rôle est nécessaire."]
     elif unknown:
         errors["roles"] = [f"Rôle inconnu : {', '.join(unknown)} (rôles : {', '.join(ALL_ROLES)})."]
-    if len(password) < MIN_PASSWORD_LENGTH:
-        errors["password"] = [
-            f"Le mot de passe doit comporter au moins {MIN_PASSWORD_LENGTH} caractères."
-        ]
+    weak = password_problems(password, user_inputs=tuple(email.replace("@", ".").split(".")))
+    if weak:
+        errors["password"] = weak
     if set(roles) & set(DIRECTORY_ROLES) and professional_id is None:
         errors["professional_id"] = ["Ce rôle doit être rattaché à une fiche de l'annuaire."]
     if errors:
@@ -154,3 +154,18 @@ def users_for_professional(professional_id: uuid.UUID) -> list[User]:
             select(User).where(User.professional_id == professional_id, User.active.is_(True))
         )
     )
+
+
+def disable_user(email: str) -> User:
+    """Deactivate an account and revoke every token it holds (effective on the next request)."""
+    with unit_of_work() as session:
+        user = session.scalar(select(User).where(User.email == email.strip().lower()))
+        if user is None:
+            raise NotFound("Aucun compte avec cette adresse e-mail.")
+        user.active = False
+        now = utcnow()
+        for token in session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        ):
+            token.revoked_at = now
+    return user

@@ -8,9 +8,10 @@ from flask import Flask, current_app, jsonify
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from shared.errors import DomainError, ValidationFailed
+from shared.errors import DomainError, RateLimited, ValidationFailed
 
 log = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 15 * 60
 
 HTTP_CODES = {
     400: ("bad_request", "La requête est invalide."),
@@ -68,7 +69,11 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError):
         fields = error.fields if isinstance(error, ValidationFailed) else None
-        return error_response(error.status, error.code, error.message, fields, error.details)
+        response = error_response(error.status, error.code, error.message, fields, error.details)
+        if isinstance(error, RateLimited):
+            # Login throttling counts failures over a 15-minute window.
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
 
     app.register_error_handler(HTTPException, http_error_response)
 

@@ -29,6 +29,9 @@ ERROR_SCHEMA = {
     },
 }
 _CONVERTER = re.compile(r"<(?:[a-z]+:)?([a-zA-Z_]+)>")
+_TYPED_CONVERTER = re.compile(r"<(?:([a-z]+):)?([a-zA-Z_]+)>")
+_TEXT = {"type": "string"}
+_PATH_TYPES = {"uuid": {"type": "string", "format": "uuid"}, "int": {"type": "integer"}}
 
 
 def documented(
@@ -58,7 +61,9 @@ def documented(
     return decorate
 
 
-def _operation(doc: dict[str, Any], view: Callable[..., Any], path_params: list[str]) -> dict:
+def _operation(
+    doc: dict[str, Any], view: Callable[..., Any], path_params: list[tuple[str, str]]
+) -> dict:
     responses: dict[str, Any] = {}
     content_type = doc["content_type"] or "application/json"
     if doc["response"] is not None:
@@ -69,6 +74,8 @@ def _operation(doc: dict[str, Any], view: Callable[..., Any], path_params: list[
     else:
         responses[str(doc["status"])] = {"description": "Succès"}
     error_statuses = {401, 403, *doc["errors"]}
+    if path_params:
+        error_statuses.add(404)  # an id that does not exist, or does not parse
     if doc["body"] is not None:
         error_statuses |= {400, 413, 415, 422}
     if doc["query"] is not None:
@@ -83,8 +90,8 @@ def _operation(doc: dict[str, Any], view: Callable[..., Any], path_params: list[
         "description": (view.__doc__ or "").strip(),
         "responses": responses,
         "parameters": [
-            {"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
-            for name in path_params
+            {"in": "path", "name": name, "required": True, "schema": _PATH_TYPES.get(kind, _TEXT)}
+            for kind, name in path_params
         ],
         "security": [{"bearer": []}],
     }
@@ -117,7 +124,7 @@ def build_spec(app: Flask, service: str, title: str) -> dict[str, Any]:
         if doc is None:
             continue
         path = _CONVERTER.sub(r"{\1}", rule.rule)
-        params = _CONVERTER.findall(rule.rule)
+        params = _TYPED_CONVERTER.findall(rule.rule)
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             paths.setdefault(path, {})[method.lower()] = _operation(doc, view, params)
     for path, operations in sorted(paths.items()):

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from shared.cases.models import CaseMixin, HistoryMixin
 from shared.extensions import db
 from shared.patients import PatientMixin
+from shared.privacy.registry import register_case_type
 from shared.types import UTCDateTime, UUIDType
 
 _OPEN = text("state NOT IN ('oriented', 'cancelled')")
@@ -67,3 +68,11 @@ class MedecinTraitantCase(CaseMixin, PatientMixin, db.Model):
 
 class MedecinTraitantHistory(HistoryMixin, db.Model):
     __tablename__ = "orientation_mt_history"
+
+
+register_case_type(
+    MedecinTraitantCase,
+    history=MedecinTraitantHistory,
+    final_states=frozenset({"oriented", "cancelled"}),
+    free_text=("reason", "synthesis", "hold_reason", "ald_label"),
+)
