@@ -16,6 +16,7 @@ from shared.extensions import db
 from shared.health import blueprint as health_blueprint
 from shared.http.errors import register_error_handlers
 from shared.http.openapi import build_spec
+from shared.outbox.relay import init_outbox
 from shared.settings import Settings
 
 SERVICES = ("orientation", "agenda", "notifications")
@@ -52,6 +53,7 @@ def register_extensions(app: Flask) -> None:
     )
     db.init_app(app)
     configure_engine(app)
+    init_outbox(app)
 
 
 def register_blueprints(app: Flask, services: tuple[str, ...]) -> None:

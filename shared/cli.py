@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 import uuid
 
@@ -135,6 +136,9 @@ def seed_demo() -> None:
     with app.app_context():
         for line in seed_demo_data():
             click.echo(line)
+
+
+cli.add_command(importlib.import_module("services.notifications.worker").worker)
 
 
 def main() -> None:
