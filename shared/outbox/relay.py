@@ -142,12 +142,16 @@ def _consumer() -> Callable[[str], Any]:
 class OutboxRelay:
     """Moves one app's committed events to their consumer (RQ or in-process)."""
 
-    def __init__(self, app: Flask, settings: Settings):
+    def __init__(self, app: Flask):
         self.app = app
-        self.settings = settings
         self._wake = threading.Event()
         self._thread_pid: int | None = None
         self._last_periodic = 0.0
+
+    @property
+    def settings(self) -> Settings:
+        """The app's settings, read at each use."""
+        return self.app.config["RELAIS_SETTINGS"]
 
     @property
     def uses_queue(self) -> bool:
@@ -224,7 +228,7 @@ def current_relay() -> OutboxRelay:
 
 def init_outbox(app: Flask) -> None:
     """Attach a relay to `app`; in embedded mode its thread starts with the first request."""
-    relay = OutboxRelay(app, app.config["RELAIS_SETTINGS"])
+    relay = OutboxRelay(app)
     app.extensions["relais_outbox"] = relay
     if relay.uses_queue:
         return
