@@ -226,7 +226,11 @@ def _send_and_record(delivery: uuid.UUID, settings: Settings, mail: mailer.Outgo
             values |= {"status": "dead"}
         else:
             values |= {"status": "failed"}
-        db.session.execute(update(Delivery).where(Delivery.id == delivery).values(**values))
+        statement = update(Delivery).where(Delivery.id == delivery)
+        if outcome != "sent":
+            # A sender whose claim ran out must not undo another sender's success.
+            statement = statement.where(Delivery.status.in_(UNSETTLED))
+        db.session.execute(statement.values(**values))
     if outcome != "sent":
         log.warning("notifications: delivery %s %s", delivery, outcome)
     return outcome

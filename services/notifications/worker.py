@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 
 import click
 from redis import Redis
@@ -20,11 +21,18 @@ from shared.settings import ConfigurationError, Settings
 SWEEP = "services.notifications.jobs.periodic_sweep"
 
 
-def enqueue_sweep(queue: Queue, settings: Settings, *, now: float | None = None) -> bool:
-    """Enqueue this period's sweep unless another worker already did (one id per period)."""
+def enqueue_sweep(
+    queue: Queue, settings: Settings, *, now: float | None = None, burst: bool = False
+) -> bool:
+    """Enqueue this period's sweep unless another worker already did (one id per period).
+
+    A burst worker always gets its own sweep, run first, so it drains what the outbox holds.
+    """
     interval = max(1, settings.sweep_interval_seconds)
     job_id = f"relais-sweep-{int((now or time.time()) // interval)}"
-    if Job.exists(job_id, connection=queue.connection):
+    if burst:
+        job_id = f"relais-sweep-burst-{uuid.uuid4().hex}"
+    elif Job.exists(job_id, connection=queue.connection):
         return False
     queue.enqueue(
         SWEEP,
@@ -68,7 +76,7 @@ def worker(burst: bool) -> None:
     redis = redis_connection(settings.redis_url)
     rq_worker = build_worker(settings, redis)
     queue = rq_worker.queues[0]
-    enqueue_sweep(queue, settings)
+    enqueue_sweep(queue, settings, burst=burst)
     stop = threading.Event()
     if not burst:
         threading.Thread(

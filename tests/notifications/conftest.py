@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import email
-from email import policy
 import os
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -144,6 +144,7 @@ class WorkerRunner:
         return subprocess.Popen(
             [str(ROOT / ".venv/bin/relais"), "worker"],
             env=self.env(),
+            start_new_session=True,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

@@ -97,10 +97,9 @@ def test_a_rolled_back_change_produces_no_notification(embedded, client, account
         f"/api/orientation/cases/{case['id']}/transitions/triage", json={}, headers=cast.coordinator
     )
     assert refused.status_code == 422
-    with embedded.app_context(), pytest.raises(RuntimeError):
-        with unit_of_work():
-            emit("medecin_traitant.submit", reference="MT-0000-000000", payload={})
-            raise RuntimeError("the change fails after its event was written")
+    with embedded.app_context(), pytest.raises(RuntimeError), unit_of_work():
+        emit("medecin_traitant.submit", reference="MT-0000-000000", payload={})
+        raise RuntimeError("the change fails after its event was written")
 
     assert _relay(embedded) == 0
     assert _count(embedded, OutboxEvent) == 1
