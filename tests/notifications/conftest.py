@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 import email
 import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from email import policy
 from email.message import EmailMessage
@@ -18,10 +16,11 @@ import pytest
 from flask import Flask
 from redis import Redis
 
+from tests.support.notifications import configure, wait_for
+
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("RELAIS_TEST_REDIS", "redis://127.0.0.1:6379/14")
 SMTP_PORT = 18201
-DOWN_PORT = 18202  # nothing listens here until a test starts a sink on it
 
 
 class SmtpSink:
@@ -59,14 +58,6 @@ class SmtpSink:
             self.process.wait(timeout=10)
 
 
-def wait_for(predicate, *, timeout: float = 15.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
-
 @pytest.fixture
 def smtp_factory(tmp_path: Path) -> Iterator:
     sinks: list[SmtpSink] = []
@@ -84,11 +75,6 @@ def smtp_factory(tmp_path: Path) -> Iterator:
 @pytest.fixture
 def smtp(smtp_factory) -> SmtpSink:
     return smtp_factory()
-
-
-def configure(app: Flask, **changes) -> None:
-    """Change the settings of a test app (the relay and services read them at each use)."""
-    app.config["RELAIS_SETTINGS"] = dataclasses.replace(app.config["RELAIS_SETTINGS"], **changes)
 
 
 @pytest.fixture

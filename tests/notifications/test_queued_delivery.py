@@ -17,10 +17,11 @@ from services.notifications.models import Delivery
 from shared.extensions import db
 from shared.outbox.models import OutboxEvent
 from shared.outbox.relay import QUEUE_NAME
-from tests.notifications.conftest import DOWN_PORT, configure, wait_for
 from tests.support.mt_flow import Cast
+from tests.support.notifications import configure, wait_for
 
 pytestmark = [pytest.mark.slow]
+DOWN_PORT = 18202  # nothing listens here until the test starts a sink on it
 
 
 def _deliveries(app, reference: str) -> list[tuple[str, str]]:
