@@ -9,26 +9,20 @@ from __future__ import annotations
 import importlib
 import logging
 
+from shared.extensions import db
+
 log = logging.getLogger(__name__)
 
+# Timers first: the events they emit are then handed over by the relay in the same pass.
 PERIODIC_TASKS = (
-    "shared.periodic.relay_outbox",
     "services.orientation.medecin_traitant.timers.sweep_proposals",
     "services.notifications.digest.send_due_digests",
+    "shared.outbox.relay.relay_outbox",
 )
-
-
-def relay_outbox() -> None:
-    """Re-dispatch every unconfirmed event that is due."""
-    from shared.outbox.relay import current_relay
-
-    current_relay().relay_due()
 
 
 def run_periodic_tasks() -> None:
     """Run every periodic task once; one failing task does not stop the others."""
-    from shared.extensions import db
-
     for path in PERIODIC_TASKS:
         module, _, name = path.rpartition(".")
         try:

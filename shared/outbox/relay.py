@@ -38,6 +38,7 @@ from shared.db import unit_of_work
 from shared.extensions import db
 from shared.outbox.emit import PENDING_KEY
 from shared.outbox.models import OutboxEvent
+from shared.periodic import run_periodic_tasks
 from shared.queue import redis_connection
 from shared.settings import Settings
 from shared.timeutil import utcnow
@@ -145,6 +146,7 @@ class OutboxRelay:
     def __init__(self, app: Flask):
         self.app = app
         self._wake = threading.Event()
+        self._stop = threading.Event()
         self._thread_pid: int | None = None
         self._last_periodic = 0.0
 
@@ -198,32 +200,46 @@ class OutboxRelay:
         if self.uses_queue or self._thread_pid == os.getpid():
             return
         self._thread_pid = os.getpid()
+        self._stop.clear()
         threading.Thread(target=self._run, name="relais-outbox", daemon=True).start()
+
+    def stop_thread(self) -> None:
+        """Ask the embedded delivery thread to finish its iteration and stop."""
+        self._stop.set()
+        self._wake.set()
+        self._thread_pid = None
 
     def _run(self) -> None:
         interval = max(1, self.settings.sweep_interval_seconds)
-        while True:
+        while not self._stop.is_set():
+            self._iteration(interval)
             self._wake.wait(timeout=interval)
             self._wake.clear()
-            try:
-                with self.app.app_context():
-                    if time.monotonic() - self._last_periodic >= interval:
-                        from shared.periodic import run_periodic_tasks
 
-                        self._last_periodic = time.monotonic()
-                        run_periodic_tasks()
-                    else:
-                        self.relay_due()
-            except Exception:  # noqa: BLE001 - the thread must outlive a bad iteration
-                log.exception("outbox: embedded relay iteration failed")
-            finally:
-                with self.app.app_context():
-                    db.session.remove()
+    def _iteration(self, interval: int) -> None:
+        # The first iteration drains what was committed while no process was delivering.
+        try:
+            with self.app.app_context():
+                if time.monotonic() - self._last_periodic >= interval:
+                    self._last_periodic = time.monotonic()
+                    run_periodic_tasks()
+                else:
+                    self.relay_due()
+        except Exception:  # noqa: BLE001 - the thread must outlive a bad iteration
+            log.exception("outbox: embedded relay iteration failed")
+        finally:
+            with self.app.app_context():
+                db.session.remove()
 
 
 def current_relay() -> OutboxRelay:
     """The relay of the current app."""
     return current_app.extensions["relais_outbox"]
+
+
+def relay_outbox() -> None:
+    """Periodic task: re-dispatch every unconfirmed event that is due."""
+    current_relay().relay_due()
 
 
 def init_outbox(app: Flask) -> None:
