@@ -12,7 +12,7 @@ from sqlalchemy import or_, select, update
 from services.notifications import mailer
 from services.notifications.models import Delivery
 from services.notifications.rendering import render_digest
-from services.notifications.service import UNSETTLED, _send_and_record
+from services.notifications.service import UNSETTLED, record_outcome, send_email
 from shared.db import unit_of_work
 from shared.extensions import db
 from shared.settings import Settings
@@ -80,20 +80,9 @@ def _send_digest(
         html=rendered.html,
         message_id=f"<digest-{first.id}@relais>",
     )
-    outcome = _send_and_record(first.id, settings, mail)
+    outcome, error = send_email(settings, mail)
     with unit_of_work():
-        # The others share the fate of the one e-mail that carried them.
-        latest = db.session.get(Delivery, first.id, populate_existing=True)
-        assert latest is not None
-        db.session.execute(
-            update(Delivery)
-            .where(Delivery.id.in_(ids[1:]))
-            .values(
-                status=latest.status,
-                sent_at=latest.sent_at,
-                last_error=latest.last_error,
-                attempts=Delivery.attempts + 1,
-                claimed_until=None,
-            )
-        )
+        # Every delivery of the digest shares the fate of the one e-mail that carried them.
+        for delivery in ids:
+            record_outcome(delivery, outcome, error)
     return outcome == "sent"

@@ -64,3 +64,9 @@ def render_digest(*, items: list[dict[str, str]], public_url: str) -> Rendered:
         link=public_url,
         summary=title,
     )
+
+
+def load_templates() -> None:
+    """Compile every template now (a worker does it once, before forking its work-horses)."""
+    for name in _environment.list_templates():
+        _environment.get_template(name)

@@ -44,38 +44,44 @@ def delivery_id(event_id: uuid.UUID, user_id: uuid.UUID, channel: str) -> uuid.U
     return uuid.uuid5(DELIVERY_NAMESPACE, f"{event_id}:{user_id}:{channel}")
 
 
-def _insert_ignoring_duplicates(model: type, values: dict[str, Any]) -> bool:
-    """Insert one row unless its key exists (no check-then-insert); True when inserted."""
+def _insert_ignoring_duplicates(model: type, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
+    """Insert rows unless their key exists (no check-then-insert); returns the inserted ids."""
+    if not rows:
+        return set()
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    result = db.session.execute(insert(model).values(**values).on_conflict_do_nothing())
-    return bool(result.rowcount)
+    statement = insert(model).values(rows).on_conflict_do_nothing()
+    primary_key = next(iter(model.__table__.primary_key.columns))  # type: ignore[attr-defined]
+    return set(db.session.scalars(statement.returning(primary_key)))
 
 
 def process_event(event_id: uuid.UUID, *, now: dt.datetime | None = None) -> str:
     """Record the deliveries of one outbox event, send its e-mails, then confirm it.
 
     Safe to run any number of times, concurrently too: rows are keyed by the idempotency key
-    and each e-mail is sent by whoever holds its claim.
+    and each e-mail is sent only by whoever holds its claim. Two transactions in the common
+    case: record and claim, then (after sending) outcomes and confirmation.
     """
     now = now or utcnow()
-    event = db.session.get(OutboxEvent, event_id, populate_existing=True)
-    if event is None or event.processed_at is not None:
-        return "done"
-    notice = EVENTS.get(event.name)
-    if notice is None:
-        log.info("notifications: no recipients declared for event %s, acknowledged", event.name)
-        with unit_of_work():
+    settings = _settings()
+    with unit_of_work() as session:
+        event = session.get(OutboxEvent, event_id, populate_existing=True)
+        if event is None or event.processed_at is not None:
+            return "done"
+        notice = EVENTS.get(event.name)
+        if notice is None:
+            log.info("notifications: no recipients declared for event %s, acknowledged", event.name)
             confirm_event(event.id, now=now)
-        return "ignored"
-    record_deliveries(event, notice, now=now)
-    outcomes = [send_delivery(did, now=utcnow()) for did in _unsettled_emails(event.id)]
-    if "delayed" in outcomes:
-        raise DeliveryDelayed(f"event {event.id}: e-mail delivery delayed")
+            return "ignored"
+        record_deliveries(event, notice, now=now)
+        claimed = _claim_emails(event.id, now=now)
+    results = [(row.id, *send_email(settings, _mail(settings, row))) for row in claimed]
     with unit_of_work():
-        if not _unsettled_emails(event.id):
-            confirm_event(event.id, now=utcnow())
-            return "delivered"
-    return "in progress"
+        for delivery, outcome, error in results:
+            record_outcome(delivery, outcome, error)
+        confirmed = _confirm_if_settled(event_id, now=utcnow())
+    if any(outcome == "delayed" for _, outcome, _ in results):
+        raise DeliveryDelayed(f"event {event_id}: e-mail delivery delayed")
+    return "delivered" if confirmed else "in progress"
 
 
 def _recipients(notice: Notice, payload: dict[str, Any]) -> list[User]:
@@ -90,30 +96,57 @@ def _recipients(notice: Notice, payload: dict[str, Any]) -> list[User]:
 
 
 def record_deliveries(event: OutboxEvent, notice: Notice, *, now: dt.datetime) -> None:
-    """Write one inbox entry and, by preference, one e-mail delivery per recipient (once)."""
+    """Write one inbox entry and, by preference, one e-mail delivery per recipient (once).
+
+    Runs inside the caller's unit of work.
+    """
     settings = _settings()
     rendered = render(
         notice, reference=event.reference, payload=event.payload, public_url=settings.public_url
     )
-    with unit_of_work() as session:
-        users = _recipients(notice, event.payload)
-        preferences = {
-            pref.user_id: pref
-            for pref in session.scalars(
-                select(Preference).where(Preference.user_id.in_([u.id for u in users]))
+    users = _recipients(notice, event.payload)
+    if not users:
+        return
+    preferences = {
+        pref.user_id: pref
+        for pref in db.session.scalars(
+            select(Preference).where(Preference.user_id.in_([u.id for u in users]))
+        )
+    }
+    inbox_rows, email_rows = [], []
+    for user in users:
+        preference = preferences.get(user.id)
+        inbox_rows.append(
+            _delivery_values(event, user, "inbox", rendered, now)
+            | {"status": "sent", "attempts": 1, "sent_at": now, "digest": False}
+        )
+        if settings.smtp_url and (preference is None or preference.email_enabled):
+            email_rows.append(
+                _delivery_values(event, user, "email", rendered, now)
+                | {
+                    "status": "pending",
+                    "sent_at": None,
+                    "digest": bool(preference and preference.daily_digest),
+                }
             )
-        }
-        for user in users:
-            preference = preferences.get(user.id) or Preference(
-                email_enabled=True, daily_digest=False
-            )
-            _record_inbox(event, user, rendered, now=now)
-            if settings.smtp_url and preference.email_enabled:
-                _insert_ignoring_duplicates(
-                    Delivery,
-                    _delivery_values(event, user, "email", rendered, now)
-                    | {"status": "pending", "digest": bool(preference.daily_digest)},
-                )
+    inserted = _insert_ignoring_duplicates(Delivery, inbox_rows + email_rows)
+    _insert_ignoring_duplicates(
+        InboxItem,
+        [
+            {
+                "id": row["id"],
+                "user_id": row["user_id"],
+                "event_name": event.name,
+                "reference": event.reference,
+                "title": rendered.subject.removeprefix("[Relais] "),
+                "body": rendered.summary,
+                "link": rendered.link,
+                "created_at": now,
+            }
+            for row in inbox_rows
+            if row["id"] in inserted
+        ],
+    )
 
 
 def _delivery_values(
@@ -133,68 +166,69 @@ def _delivery_values(
         "link": rendered.link,
         "created_at": now,
         "attempts": 0,
+        "last_error": None,
+        "claimed_until": None,
     }
 
 
-def _record_inbox(event: OutboxEvent, user: User, rendered: Rendered, *, now: dt.datetime) -> None:
-    values = _delivery_values(event, user, "inbox", rendered, now) | {
-        "status": "sent",
-        "attempts": 1,
-        "sent_at": now,
-        "digest": False,
-    }
-    if _insert_ignoring_duplicates(Delivery, values):
-        _insert_ignoring_duplicates(
-            InboxItem,
-            {
-                "id": values["id"],
-                "user_id": user.id,
-                "event_name": event.name,
-                "reference": event.reference,
-                "title": rendered.subject.removeprefix("[Relais] "),
-                "body": rendered.summary,
-                "link": rendered.link,
-                "created_at": now,
-            },
+def _unsettled(event_id: uuid.UUID) -> Any:
+    return (
+        select(Delivery.id)
+        .where(
+            Delivery.event_id == event_id,
+            Delivery.channel == "email",
+            Delivery.digest.is_(False),
+            Delivery.status.in_(UNSETTLED),
         )
+        .exists()
+    )
 
 
-def _unsettled_emails(event_id: uuid.UUID) -> list[uuid.UUID]:
+def _claim_emails(event_id: uuid.UUID, *, now: dt.datetime) -> list[Any]:
+    """Claim the event's unsent e-mails not held by a live claim of another sender."""
+    lease = now + dt.timedelta(seconds=_settings().delivery_lease_seconds)
     return list(
-        db.session.scalars(
-            select(Delivery.id).where(
+        db.session.execute(
+            update(Delivery)
+            .where(
                 Delivery.event_id == event_id,
                 Delivery.channel == "email",
                 Delivery.digest.is_(False),
                 Delivery.status.in_(UNSETTLED),
+                or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now),
             )
-        )
+            .values(claimed_until=lease)
+            .returning(
+                Delivery.id,
+                Delivery.recipient,
+                Delivery.subject,
+                Delivery.body_text,
+                Delivery.body_html,
+            )
+        ).all()
     )
 
 
-def claim(delivery: uuid.UUID, *, now: dt.datetime) -> bool:
-    """Take a delivery for sending unless another sender holds a live claim on it."""
-    with unit_of_work() as session:
-        result = session.execute(
-            update(Delivery)
-            .where(
-                Delivery.id == delivery,
-                Delivery.status.in_(UNSETTLED),
-                or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now),
-            )
-            .values(claimed_until=now + dt.timedelta(seconds=_settings().delivery_lease_seconds))
+def _confirm_if_settled(event_id: uuid.UUID, *, now: dt.datetime) -> bool:
+    """Confirm the event once none of its immediate e-mails is left to send."""
+    result = db.session.execute(
+        update(OutboxEvent)
+        .where(
+            OutboxEvent.id == event_id,
+            OutboxEvent.processed_at.is_(None),
+            ~_unsettled(event_id),
         )
-        return bool(result.rowcount)
+        .values(processed_at=now)
+    )
+    return (
+        bool(result.rowcount)
+        or db.session.scalar(select(OutboxEvent.processed_at).where(OutboxEvent.id == event_id))
+        is not None
+    )
 
 
-def send_delivery(delivery: uuid.UUID, *, now: dt.datetime) -> str:
-    """Send one e-mail delivery: `sent`, `dead` (refused for good), `delayed` or `busy`."""
-    if not claim(delivery, now=now):
-        return "busy"
-    settings = _settings()
-    row = db.session.get(Delivery, delivery, populate_existing=True)
-    assert row is not None and settings.smtp_url
-    mail = mailer.OutgoingEmail(
+def _mail(settings: Settings, row: Any) -> mailer.OutgoingEmail:
+    return mailer.OutgoingEmail(
         sender=settings.mail_from,
         to=row.recipient,
         subject=row.subject,
@@ -202,38 +236,36 @@ def send_delivery(delivery: uuid.UUID, *, now: dt.datetime) -> str:
         html=row.body_html,
         message_id=f"<{row.id}@relais>",
     )
-    return _send_and_record(row.id, settings, mail)
 
 
-def _send_and_record(delivery: uuid.UUID, settings: Settings, mail: mailer.OutgoingEmail) -> str:
-    outcome, error = "sent", None
+def send_email(settings: Settings, mail: mailer.OutgoingEmail) -> tuple[str, str | None]:
+    """Hand one e-mail to SMTP: (`sent` | `dead` | `delayed`, error)."""
     try:
         assert settings.smtp_url
         mailer.send(settings.smtp_url, mail, timeout=settings.smtp_timeout_seconds)
     except mailer.PermanentFailure as exc:
-        outcome, error = "dead", str(exc)
+        return "dead", str(exc)
     except mailer.TransientFailure as exc:
-        outcome, error = "delayed", str(exc)
-    with unit_of_work():
-        values: dict[str, Any] = {
-            "attempts": Delivery.attempts + 1,
-            "claimed_until": None,
-            "last_error": error[:2000] if error else None,
-        }
-        if outcome == "sent":
-            values |= {"status": "sent", "sent_at": utcnow()}
-        elif outcome == "dead":
-            values |= {"status": "dead"}
-        else:
-            values |= {"status": "failed"}
-        statement = update(Delivery).where(Delivery.id == delivery)
-        if outcome != "sent":
-            # A sender whose claim ran out must not undo another sender's success.
-            statement = statement.where(Delivery.status.in_(UNSETTLED))
-        db.session.execute(statement.values(**values))
-    if outcome != "sent":
+        return "delayed", str(exc)
+    return "sent", None
+
+
+def record_outcome(delivery: uuid.UUID, outcome: str, error: str | None) -> None:
+    """Store a send's outcome and release the claim, inside the caller's unit of work."""
+    values: dict[str, Any] = {
+        "attempts": Delivery.attempts + 1,
+        "claimed_until": None,
+        "last_error": error[:2000] if error else None,
+        "status": {"sent": "sent", "dead": "dead"}.get(outcome, "failed"),
+    }
+    statement = update(Delivery).where(Delivery.id == delivery)
+    if outcome == "sent":
+        values["sent_at"] = utcnow()
+    else:
+        # A sender whose claim ran out must not undo another sender's success.
+        statement = statement.where(Delivery.status.in_(UNSETTLED))
         log.warning("notifications: delivery %s %s", delivery, outcome)
-    return outcome
+    db.session.execute(statement.values(**values))
 
 
 # --- reading -------------------------------------------------------------------------------

@@ -13,7 +13,9 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from services.notifications import jobs
+from services.notifications.rendering import load_templates
 from shared.app_factory import SERVICES, create_app
+from shared.extensions import db
 from shared.outbox.relay import event_queue
 from shared.queue import redis_connection
 from shared.settings import ConfigurationError, Settings
@@ -56,7 +58,13 @@ def _keep_sweeping(queue: Queue, settings: Settings, stop: threading.Event) -> N
 
 def build_worker(settings: Settings, redis: Redis) -> Worker:
     """A forking RQ worker on the events queue, with the app built once beforehand."""
-    jobs.use_app(create_app(SERVICES, settings))
+    app = create_app(SERVICES, settings)
+    with app.app_context():
+        # Work-horses inherit an initialised dialect and compiled templates, but no connection.
+        db.engine.connect().close()
+        db.engine.dispose()
+    load_templates()
+    jobs.use_app(app)
     return Worker([event_queue(redis)], connection=redis, serializer=JSONSerializer)
 
 
