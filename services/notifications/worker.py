@@ -11,6 +11,7 @@ from redis import Redis
 from rq import Queue, Worker
 from rq.job import Job
 from rq.serializers import JSONSerializer
+from sqlalchemy.orm import configure_mappers
 
 from services.notifications import jobs
 from services.notifications.rendering import load_templates
@@ -60,7 +61,9 @@ def build_worker(settings: Settings, redis: Redis) -> Worker:
     """A forking RQ worker on the events queue, with the app built once beforehand."""
     app = create_app(SERVICES, settings)
     with app.app_context():
-        # Work-horses inherit an initialised dialect and compiled templates, but no connection.
+        # Work-horses inherit configured mappers, an initialised dialect and compiled
+        # templates, but no database connection.
+        configure_mappers()
         db.engine.connect().close()
         db.engine.dispose()
     load_templates()
