@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ENVIRONMENTS = ("development", "test", "production")
 DEFAULT_SQLITE_PATH = Path("var") / "relais.sqlite3"
@@ -113,7 +114,7 @@ class Settings:
         }
 
 
-def _notification_settings(env: dict[str, str], defaults: Settings) -> dict[str, object]:
+def _notification_settings(env: dict[str, str], defaults: Settings) -> dict[str, Any]:
     """The delivery tuning knobs (short values in tests, defaults in production)."""
     retry = env.get("DELIVERY_RETRY_SECONDS")
     return {
