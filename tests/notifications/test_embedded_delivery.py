@@ -193,3 +193,14 @@ def test_inbox_entries_are_marked_read_by_their_owner_only(embedded, client, acc
         ).status_code
         == 404
     )
+
+
+def test_the_notifications_api_is_described_in_its_openapi_document(client):
+    spec = client.get("/api/notifications/openapi.json").get_json()
+
+    assert {
+        "/api/notifications/inbox",
+        "/api/notifications/inbox/{item_id}/read",
+        "/api/notifications/deliveries",
+        "/api/notifications/preferences",
+    } <= set(spec["paths"])
