@@ -19,6 +19,7 @@ from shared.http import hardening
 from shared.http.errors import register_error_handlers
 from shared.http.openapi import build_spec
 from shared.ops import install_operations
+from shared.outbox.relay import init_outbox
 from shared.settings import Settings
 from shared.web import register_web
 
@@ -61,6 +62,7 @@ def register_extensions(app: Flask) -> None:
     )
     db.init_app(app)
     configure_engine(app)
+    init_outbox(app)
 
 
 def register_blueprints(app: Flask, services: tuple[str, ...]) -> None:

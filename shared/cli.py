@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 import uuid
 
@@ -146,6 +147,7 @@ cli.add_command(security_commands.audit)
 cli.add_command(security_commands.keys)
 cli.add_command(security_commands.patient)
 user.add_command(security_commands.user_disable)
+cli.add_command(importlib.import_module("services.notifications.worker").worker)
 
 
 def main() -> None:

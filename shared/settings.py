@@ -6,6 +6,7 @@ import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from shared.crypto import Keyring, KeyringError
 
@@ -51,6 +52,16 @@ class Settings:
     publication_threshold: int = 5
     metrics_token: str | None = None
     log_level: str = "INFO"
+    # Notifications delivery (see docs/notifications.md).
+    outbox_redispatch_seconds: int = 60
+    delivery_retry_seconds: tuple[int, ...] = (10, 60, 300, 1800, 3600)
+    delivery_lease_seconds: int = 120
+    smtp_timeout_seconds: int = 20
+    sweep_interval_seconds: int = 60
+    rq_result_ttl_seconds: int = 3600
+    rq_failure_ttl_seconds: int = 14 * 24 * 3600
+    digest_hour: int = 7
+    mail_from: str = "Relais <ne-pas-repondre@relais.invalid>"
 
     @classmethod
     def from_environ(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -113,6 +124,7 @@ class Settings:
             session_idle_minutes=int(
                 env.get("SESSION_IDLE_MINUTES", defaults.session_idle_minutes)
             ),
+            **_notification_settings(env, defaults),
         )
 
     def to_flask_config(self) -> dict[str, object]:
@@ -133,3 +145,33 @@ class Settings:
             "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=self.session_absolute_hours),
             "SESSION_IDLE_TIMEOUT": dt.timedelta(minutes=self.session_idle_minutes),
         }
+
+
+def _notification_settings(env: dict[str, str], defaults: Settings) -> dict[str, Any]:
+    """The delivery tuning knobs (short values in tests, defaults in production)."""
+    retry = env.get("DELIVERY_RETRY_SECONDS")
+    return {
+        "outbox_redispatch_seconds": int(
+            env.get("OUTBOX_REDISPATCH_SECONDS", defaults.outbox_redispatch_seconds)
+        ),
+        "delivery_retry_seconds": (
+            tuple(int(part) for part in retry.split(",") if part.strip())
+            if retry
+            else defaults.delivery_retry_seconds
+        ),
+        "delivery_lease_seconds": int(
+            env.get("DELIVERY_LEASE_SECONDS", defaults.delivery_lease_seconds)
+        ),
+        "smtp_timeout_seconds": int(env.get("SMTP_TIMEOUT_SECONDS", defaults.smtp_timeout_seconds)),
+        "sweep_interval_seconds": int(
+            env.get("SWEEP_INTERVAL_SECONDS", defaults.sweep_interval_seconds)
+        ),
+        "rq_result_ttl_seconds": int(
+            env.get("RQ_RESULT_TTL_SECONDS", defaults.rq_result_ttl_seconds)
+        ),
+        "rq_failure_ttl_seconds": int(
+            env.get("RQ_FAILURE_TTL_SECONDS", defaults.rq_failure_ttl_seconds)
+        ),
+        "digest_hour": int(env.get("DIGEST_HOUR", defaults.digest_hour)),
+        "mail_from": env.get("MAIL_FROM") or defaults.mail_from,
+    }

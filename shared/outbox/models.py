@@ -14,8 +14,14 @@ from shared.types import UTCDateTime, UUIDType, new_uuid
 
 
 class OutboxEvent(db.Model):
+    """One committed event; `processed_at` is set only once its consumer confirmed it."""
+
     __tablename__ = "outbox_events"
-    __table_args__ = (Index("ix_outbox_events_pending", "dispatched_at", "created_at"),)
+    __table_args__ = (
+        Index("ix_outbox_events_pending", "dispatched_at", "created_at"),
+        # The relay's question: which unconfirmed events are due for (re-)dispatch?
+        Index("ix_outbox_events_due", "processed_at", "next_attempt_at"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(UUIDType, primary_key=True, default=new_uuid)
     name: Mapped[str] = mapped_column(String(64))
@@ -24,3 +30,6 @@ class OutboxEvent(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     dispatched_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(default=0)
+    # When the relay may hand the event over again if it is still unconfirmed by then.
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    processed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,178 @@
+"""Which event notifies whom, with which words: the one table to edit to add an event.
+
+Each entry maps an event name (`<kind>.<transition>`) to its recipients and to the French text
+of the notification. Texts may use `{reference}` and any payload key; they must never carry a
+patient's identity or health data (the payloads do not hold any: only ids and states).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from shared.auth.models import User
+from shared.auth.roles import COORDINATOR
+from shared.auth.service import users_for_professional, users_with_role
+from shared.extensions import db
+
+# Resolves the users concerned by one event payload.
+Recipients = Callable[[dict[str, Any]], list[User]]
+
+
+def coordinators() -> Recipients:
+    """Every active coordinator."""
+    return lambda _payload: users_with_role(COORDINATOR)
+
+
+def submitter() -> Recipients:
+    """The user who created the case (`payload.created_by`)."""
+
+    def resolve(payload: dict[str, Any]) -> list[User]:
+        user = db.session.get(User, _uuid(payload.get("created_by")))
+        return [user] if user is not None and user.active else []
+
+    return resolve
+
+
+def professional(key: str) -> Recipients:
+    """The accounts of the directory entry whose id is `payload[key]`."""
+
+    def resolve(payload: dict[str, Any]) -> list[User]:
+        pid = _uuid(payload.get(key))
+        return users_for_professional(pid) if pid else []
+
+    return resolve
+
+
+def professionals(key: str) -> Recipients:
+    """The accounts of every directory entry listed in `payload[key]`."""
+
+    def resolve(payload: dict[str, Any]) -> list[User]:
+        users: list[User] = []
+        for value in payload.get(key) or []:
+            pid = _uuid(value)
+            if pid:
+                users.extend(users_for_professional(pid))
+        return users
+
+    return resolve
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What one event tells, to whom, and where the link points (`PUBLIC_URL` + `link`)."""
+
+    recipients: tuple[Recipients, ...]
+    title: str
+    summary: str
+    link: str
+
+
+MT = "orientation/cases/{case_id}"
+DISCHARGE = "orientation/discharges/{case_id}"
+EPP = "orientation/epp-referrals/{case_id}"
+
+EVENTS: dict[str, Notice] = {
+    "medecin_traitant.submit": Notice(
+        (coordinators(),),
+        "Nouveau signalement {reference}",
+        "Un patient sans médecin traitant a été signalé. Le dossier attend votre analyse.",
+        MT,
+    ),
+    "medecin_traitant.propose": Notice(
+        (professional("professional_id"),),
+        "Proposition de patient {reference}",
+        "La coordination de la CPTS vous propose de devenir le médecin traitant d'un patient. "
+        "Merci d'accepter ou de refuser la proposition.",
+        MT,
+    ),
+    "medecin_traitant.reminder": Notice(
+        (professional("professional_id"),),
+        "Rappel : proposition de patient {reference}",
+        "Une proposition de patient vous attend toujours. Sans réponse, elle expirera et le "
+        "dossier reviendra à la coordination.",
+        MT,
+    ),
+    "medecin_traitant.accept": Notice(
+        (coordinators(), submitter()),
+        "Proposition acceptée {reference}",
+        "Le médecin sollicité a accepté de suivre le patient.",
+        MT,
+    ),
+    "medecin_traitant.decline": Notice(
+        (coordinators(), submitter()),
+        "Proposition refusée {reference}",
+        "Le médecin sollicité a décliné la proposition. Le dossier revient à la coordination.",
+        MT,
+    ),
+    "medecin_traitant.expire": Notice(
+        (coordinators(), submitter()),
+        "Proposition expirée {reference}",
+        "La proposition est restée sans réponse et a expiré. Le dossier revient à la coordination.",
+        MT,
+    ),
+    "medecin_traitant.confirm": Notice(
+        (submitter(),),
+        "Patient orienté {reference}",
+        "Le patient que vous avez signalé a désormais un médecin traitant.",
+        MT,
+    ),
+    "sortie_hospitalisation.mark_ready": Notice(
+        (professionals("city_professional_ids"),),
+        "Sortie d'hospitalisation prête {reference}",
+        "Le dossier de sortie d'un patient que vous suivez est complet (date, compte rendu, "
+        "prescription).",
+        DISCHARGE,
+    ),
+    "sortie_hospitalisation.discharge": Notice(
+        (professionals("city_professional_ids"),),
+        "Patient sorti d'hospitalisation {reference}",
+        "Un patient que vous suivez est rentré à domicile.",
+        DISCHARGE,
+    ),
+    "sortie_hospitalisation.date_changed": Notice(
+        (professionals("city_professional_ids"),),
+        "Date de sortie modifiée {reference}",
+        "La date de sortie prévue d'un patient que vous suivez a changé.",
+        DISCHARGE,
+    ),
+    "epp.assign": Notice(
+        (professional("professional_id"),),
+        "Entretien prénatal précoce à réaliser {reference}",
+        "La coordination vous adresse une patiente pour un entretien prénatal précoce.",
+        EPP,
+    ),
+    "epp.accept": Notice(
+        (coordinators(),),
+        "Entretien prénatal accepté {reference}",
+        "La sage-femme sollicitée a accepté l'entretien prénatal précoce.",
+        EPP,
+    ),
+    "epp.decline": Notice(
+        (coordinators(),),
+        "Entretien prénatal refusé {reference}",
+        "La sage-femme sollicitée a décliné. Le dossier revient à la coordination.",
+        EPP,
+    ),
+    "agenda.booking_created": Notice(
+        (professional("professional_id"),),
+        "Créneau réservé {reference}",
+        "Un de vos créneaux de soins non programmés vient d'être réservé.",
+        "agenda/slots",
+    ),
+    "teleconsultation.pair": Notice(
+        (professional("nurse_professional_id"), professional("professional_id")),
+        "Téléconsultation programmée {reference}",
+        "Une téléconsultation assistée a été programmée avec votre binôme.",
+        "agenda/teleconsultations/{case_id}",
+    ),
+}

@@ -1,0 +1,72 @@
+"""Turn an event into the French words of its notification (Jinja2, text and HTML)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from services.notifications.events import Notice
+
+_environment = Environment(
+    loader=PackageLoader("services.notifications", "templates"),
+    autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined,
+    keep_trailing_newline=True,
+)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """Subject, bodies and link of one notification."""
+
+    subject: str
+    text: str
+    html: str
+    link: str
+    summary: str
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def render(
+    notice: Notice, *, reference: str | None, payload: dict[str, Any], public_url: str
+) -> Rendered:
+    """Fill the notice's texts from the event's reference and ids only (no patient data)."""
+    values = _Blank({k: v for k, v in payload.items() if isinstance(v, str | int)})
+    values["reference"] = reference or ""
+    title = notice.title.format_map(values).strip()
+    summary = notice.summary.format_map(values)
+    path = notice.link.format_map(values).rstrip("/")
+    link = f"{public_url.rstrip('/')}/{path}"
+    context = {"title": title, "summary": summary, "link": link, "reference": reference}
+    return Rendered(
+        subject=f"[Relais] {title}",
+        text=_environment.get_template("notifications/email.txt").render(context),
+        html=_environment.get_template("notifications/email.html").render(context),
+        link=link,
+        summary=summary,
+    )
+
+
+def render_digest(*, items: list[dict[str, str]], public_url: str) -> Rendered:
+    """One e-mail listing the day's notifications of a user who chose the daily digest."""
+    title = f"Vos {len(items)} notification(s) Relais du jour"
+    context = {"title": title, "items": items, "link": public_url}
+    return Rendered(
+        subject=f"[Relais] {title}",
+        text=_environment.get_template("notifications/digest.txt").render(context),
+        html=_environment.get_template("notifications/digest.html").render(context),
+        link=public_url,
+        summary=title,
+    )
+
+
+def load_templates() -> None:
+    """Compile every template now (a worker does it once, before forking its work-horses)."""
+    for name in _environment.list_templates():
+        _environment.get_template(name)

@@ -1,0 +1,340 @@
+"""Use cases of notifications: turn an event into deliveries, send them, read the inbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from services.notifications import mailer
+from services.notifications.events import EVENTS, Notice
+from services.notifications.models import Delivery, InboxItem, Preference
+from services.notifications.rendering import Rendered, render
+from shared.auth.models import User
+from shared.db import unit_of_work
+from shared.errors import NotFound
+from shared.extensions import db
+from shared.outbox.models import OutboxEvent
+from shared.outbox.relay import confirm_event
+from shared.settings import Settings
+from shared.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+# uuid5 namespace of delivery ids: the same (event, user, channel) always gives the same id.
+DELIVERY_NAMESPACE = uuid.UUID("6f1c1c52-6a53-4d7e-9a0e-3c0f7f3b8d21")
+UNSETTLED = ("pending", "failed")
+
+
+class DeliveryDelayed(Exception):
+    """Some e-mails of an event could not be sent yet; the job is retried later."""
+
+
+def _settings() -> Settings:
+    return current_app.config["RELAIS_SETTINGS"]
+
+
+def delivery_id(event_id: uuid.UUID, user_id: uuid.UUID, channel: str) -> uuid.UUID:
+    """The id derived from the idempotency key (event × recipient × channel)."""
+    return uuid.uuid5(DELIVERY_NAMESPACE, f"{event_id}:{user_id}:{channel}")
+
+
+def _insert_ignoring_duplicates(model: type, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
+    """Insert rows unless their key exists (no check-then-insert); returns the inserted ids."""
+    if not rows:
+        return set()
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(model).values(rows).on_conflict_do_nothing()
+    primary_key = next(iter(model.__table__.primary_key.columns))  # type: ignore[attr-defined]
+    return set(db.session.scalars(statement.returning(primary_key)))
+
+
+def process_event(event_id: uuid.UUID, *, now: dt.datetime | None = None) -> str:
+    """Record the deliveries of one outbox event, send its e-mails, then confirm it.
+
+    Safe to run any number of times, concurrently too: rows are keyed by the idempotency key
+    and each e-mail is sent only by whoever holds its claim. Two transactions in the common
+    case: record and claim, then (after sending) outcomes and confirmation.
+    """
+    now = now or utcnow()
+    settings = _settings()
+    with unit_of_work() as session:
+        event = session.get(OutboxEvent, event_id, populate_existing=True)
+        if event is None or event.processed_at is not None:
+            return "done"
+        notice = EVENTS.get(event.name)
+        if notice is None:
+            log.info("notifications: no recipients declared for event %s, acknowledged", event.name)
+            confirm_event(event.id, now=now)
+            return "ignored"
+        record_deliveries(event, notice, now=now)
+        claimed = _claim_emails(event.id, now=now)
+    results = [(row.id, *send_email(settings, _mail(settings, row))) for row in claimed]
+    with unit_of_work():
+        for delivery, outcome, error in results:
+            record_outcome(delivery, outcome, error)
+        confirmed = _confirm_if_settled(event_id, now=utcnow())
+    if any(outcome == "delayed" for _, outcome, _ in results):
+        raise DeliveryDelayed(f"event {event_id}: e-mail delivery delayed")
+    return "delivered" if confirmed else "in progress"
+
+
+def _recipients(notice: Notice, payload: dict[str, Any]) -> list[User]:
+    # The author of a change knows about it: telling them would only be noise.
+    actor = str(payload.get("actor_user_id") or "")
+    users: dict[uuid.UUID, User] = {}
+    for resolve in notice.recipients:
+        for user in resolve(payload):
+            if str(user.id) != actor:
+                users.setdefault(user.id, user)
+    return list(users.values())
+
+
+def record_deliveries(event: OutboxEvent, notice: Notice, *, now: dt.datetime) -> None:
+    """Write one inbox entry and, by preference, one e-mail delivery per recipient (once).
+
+    Runs inside the caller's unit of work.
+    """
+    settings = _settings()
+    rendered = render(
+        notice, reference=event.reference, payload=event.payload, public_url=settings.public_url
+    )
+    users = _recipients(notice, event.payload)
+    if not users:
+        return
+    preferences = {
+        pref.user_id: pref
+        for pref in db.session.scalars(
+            select(Preference).where(Preference.user_id.in_([u.id for u in users]))
+        )
+    }
+    inbox_rows, email_rows = [], []
+    for user in users:
+        preference = preferences.get(user.id)
+        inbox_rows.append(
+            _delivery_values(event, user, "inbox", rendered, now)
+            | {"status": "sent", "attempts": 1, "sent_at": now, "digest": False}
+        )
+        if settings.smtp_url and (preference is None or preference.email_enabled):
+            email_rows.append(
+                _delivery_values(event, user, "email", rendered, now)
+                | {
+                    "status": "pending",
+                    "sent_at": None,
+                    "digest": bool(preference and preference.daily_digest),
+                }
+            )
+    inserted = _insert_ignoring_duplicates(Delivery, inbox_rows + email_rows)
+    _insert_ignoring_duplicates(
+        InboxItem,
+        [
+            {
+                "id": row["id"],
+                "user_id": row["user_id"],
+                "event_name": event.name,
+                "reference": event.reference,
+                "title": rendered.subject.removeprefix("[Relais] "),
+                "body": rendered.summary,
+                "link": rendered.link,
+                "created_at": now,
+            }
+            for row in inbox_rows
+            if row["id"] in inserted
+        ],
+    )
+
+
+def _delivery_values(
+    event: OutboxEvent, user: User, channel: str, rendered: Rendered, now: dt.datetime
+) -> dict[str, Any]:
+    return {
+        "id": delivery_id(event.id, user.id, channel),
+        "event_id": event.id,
+        "event_name": event.name,
+        "reference": event.reference,
+        "user_id": user.id,
+        "channel": channel,
+        "recipient": user.email,
+        "subject": rendered.subject,
+        "body_text": rendered.text,
+        "body_html": rendered.html,
+        "link": rendered.link,
+        "created_at": now,
+        "attempts": 0,
+        "last_error": None,
+        "claimed_until": None,
+    }
+
+
+def _unsettled(event_id: uuid.UUID) -> Any:
+    return (
+        select(Delivery.id)
+        .where(
+            Delivery.event_id == event_id,
+            Delivery.channel == "email",
+            Delivery.digest.is_(False),
+            Delivery.status.in_(UNSETTLED),
+        )
+        .exists()
+    )
+
+
+def _claim_emails(event_id: uuid.UUID, *, now: dt.datetime) -> list[Any]:
+    """Claim the event's unsent e-mails not held by a live claim of another sender."""
+    lease = now + dt.timedelta(seconds=_settings().delivery_lease_seconds)
+    return list(
+        db.session.execute(
+            update(Delivery)
+            .where(
+                Delivery.event_id == event_id,
+                Delivery.channel == "email",
+                Delivery.digest.is_(False),
+                Delivery.status.in_(UNSETTLED),
+                or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now),
+            )
+            .values(claimed_until=lease)
+            .returning(
+                Delivery.id,
+                Delivery.recipient,
+                Delivery.subject,
+                Delivery.body_text,
+                Delivery.body_html,
+            )
+        ).all()
+    )
+
+
+def _confirm_if_settled(event_id: uuid.UUID, *, now: dt.datetime) -> bool:
+    """Confirm the event once none of its immediate e-mails is left to send."""
+    result = db.session.execute(
+        update(OutboxEvent)
+        .where(
+            OutboxEvent.id == event_id,
+            OutboxEvent.processed_at.is_(None),
+            ~_unsettled(event_id),
+        )
+        .values(processed_at=now)
+    )
+    return (
+        bool(result.rowcount)
+        or db.session.scalar(select(OutboxEvent.processed_at).where(OutboxEvent.id == event_id))
+        is not None
+    )
+
+
+def _mail(settings: Settings, row: Any) -> mailer.OutgoingEmail:
+    return mailer.OutgoingEmail(
+        sender=settings.mail_from,
+        to=row.recipient,
+        subject=row.subject,
+        text=row.body_text,
+        html=row.body_html,
+        message_id=f"<{row.id}@relais>",
+    )
+
+
+def send_email(settings: Settings, mail: mailer.OutgoingEmail) -> tuple[str, str | None]:
+    """Hand one e-mail to SMTP: (`sent` | `dead` | `delayed`, error)."""
+    try:
+        assert settings.smtp_url
+        mailer.send(settings.smtp_url, mail, timeout=settings.smtp_timeout_seconds)
+    except mailer.PermanentFailure as exc:
+        return "dead", str(exc)
+    except mailer.TransientFailure as exc:
+        return "delayed", str(exc)
+    return "sent", None
+
+
+def record_outcome(delivery: uuid.UUID, outcome: str, error: str | None) -> None:
+    """Store a send's outcome and release the claim, inside the caller's unit of work."""
+    values: dict[str, Any] = {
+        "attempts": Delivery.attempts + 1,
+        "claimed_until": None,
+        "last_error": error[:2000] if error else None,
+        "status": {"sent": "sent", "dead": "dead"}.get(outcome, "failed"),
+    }
+    statement = update(Delivery).where(Delivery.id == delivery)
+    if outcome == "sent":
+        values["sent_at"] = utcnow()
+    else:
+        # A sender whose claim ran out must not undo another sender's success.
+        statement = statement.where(Delivery.status.in_(UNSETTLED))
+        log.warning("notifications: delivery %s %s", delivery, outcome)
+    db.session.execute(statement.values(**values))
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def inbox_query(*, user_id: uuid.UUID, unread: bool) -> Select[Any]:
+    """The caller's inbox, newest first."""
+    query = select(InboxItem).where(InboxItem.user_id == user_id)
+    if unread:
+        query = query.where(InboxItem.read_at.is_(None))
+    return query.order_by(InboxItem.created_at.desc(), InboxItem.id)
+
+
+def mark_read(*, item_id: uuid.UUID, user_id: uuid.UUID) -> InboxItem:
+    """Mark one of the caller's inbox entries as read (404 for anyone else's)."""
+    with unit_of_work() as session:
+        item = session.get(InboxItem, item_id)
+        if item is None or item.user_id != user_id:
+            raise NotFound("Notification introuvable.")
+        if item.read_at is None:
+            item.read_at = utcnow()
+    return item
+
+
+def unread_count(*, user_id: uuid.UUID) -> int:
+    """How many inbox entries the user has not read."""
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(InboxItem)
+            .where(InboxItem.user_id == user_id, InboxItem.read_at.is_(None))
+        )
+        or 0
+    )
+
+
+def deliveries_for(*, reference: str) -> list[Delivery]:
+    """Every delivery about one case, oldest first (coordination's view of who was told)."""
+    return list(
+        db.session.scalars(
+            select(Delivery)
+            .where(Delivery.reference == reference)
+            .order_by(Delivery.created_at, Delivery.channel, Delivery.recipient)
+        )
+    )
+
+
+def preferences_of(*, user_id: uuid.UUID) -> Preference:
+    """The user's preferences (the defaults when never changed)."""
+    return db.session.get(Preference, user_id) or Preference(
+        user_id=user_id, email_enabled=True, daily_digest=False
+    )
+
+
+def update_preferences(*, user_id: uuid.UUID, changes: dict[str, bool]) -> Preference:
+    """Change the user's e-mail and digest choices."""
+    with unit_of_work() as session:
+        _insert_ignoring_duplicates(
+            Preference,
+            {
+                "user_id": user_id,
+                "email_enabled": True,
+                "daily_digest": False,
+                "updated_at": utcnow(),
+            },
+        )
+        preference = session.get(Preference, user_id, populate_existing=True)
+        assert preference is not None
+        for key, value in changes.items():
+            setattr(preference, key, value)
+        preference.updated_at = utcnow()
+    return preference

@@ -1,0 +1,264 @@
+"""The outbox relay: hands committed events to their consumer until the consumer confirms them.
+
+Two modes, chosen by `REDIS_URL`:
+- set: each event becomes an RQ job (JSON serializer, the event id as job id) right after the
+  commit that wrote it; a periodic sweep (`relais worker`) re-enqueues anything still unconfirmed
+  whose job is gone (Redis flushed or restarted, failure TTL expired, retries exhausted);
+- unset (embedded): a background thread of the web process calls the consumer in-process after
+  each commit and periodically.
+
+An event is confirmed (`processed_at`) by its consumer in the transaction that records its
+effects, so a crash anywhere before that simply leads to another hand-over; the consumer is
+idempotent (the notifications service deduplicates in the database).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import logging
+import os
+import random
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, current_app, has_app_context
+from redis import Redis
+from rq import Queue, Retry
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+from rq.serializers import JSONSerializer
+from sqlalchemy import event, or_, select, update
+from sqlalchemy.orm import Session
+
+from shared.db import unit_of_work
+from shared.extensions import db
+from shared.outbox.emit import PENDING_KEY
+from shared.outbox.models import OutboxEvent
+from shared.periodic import run_periodic_tasks
+from shared.queue import redis_connection
+from shared.settings import Settings
+from shared.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+QUEUE_NAME = "relais"
+# The consumer of every event, by dotted path (RQ style): the relay never imports a service.
+CONSUMER = "services.notifications.jobs.deliver_event"
+MAX_REDISPATCH_DELAY = dt.timedelta(hours=1)
+CLAIM_BATCH = 500
+_IN_FLIGHT = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+
+
+def redispatch_delay(attempts: int, base_seconds: int) -> dt.timedelta:
+    """How long an unconfirmed event waits before its next hand-over (doubling, capped)."""
+    delay = dt.timedelta(seconds=base_seconds * 2 ** max(attempts - 1, 0))
+    return min(delay, MAX_REDISPATCH_DELAY)
+
+
+def claim_due_events(
+    *, now: dt.datetime, redispatch_seconds: int, limit: int = CLAIM_BATCH
+) -> list[uuid.UUID]:
+    """Take the unconfirmed events due for hand-over and push back their next attempt.
+
+    `SKIP LOCKED` lets several relays (web processes, workers) share the work on PostgreSQL.
+    """
+    with unit_of_work() as session:
+        events = list(
+            session.scalars(
+                select(OutboxEvent)
+                .where(
+                    OutboxEvent.processed_at.is_(None),
+                    or_(OutboxEvent.next_attempt_at.is_(None), OutboxEvent.next_attempt_at <= now),
+                )
+                .order_by(OutboxEvent.created_at)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        for outbox_event in events:
+            outbox_event.attempts += 1
+            outbox_event.dispatched_at = now
+            outbox_event.next_attempt_at = now + redispatch_delay(
+                outbox_event.attempts, redispatch_seconds
+            )
+        return [outbox_event.id for outbox_event in events]
+
+
+def confirm_event(event_id: uuid.UUID, *, now: dt.datetime) -> None:
+    """Mark an event as handled, inside the consumer's unit of work."""
+    db.session.execute(
+        update(OutboxEvent)
+        .where(OutboxEvent.id == event_id, OutboxEvent.processed_at.is_(None))
+        .values(processed_at=now)
+    )
+
+
+def retry_policy(seconds: tuple[int, ...]) -> Retry:
+    """RQ retries with the configured exponential intervals, each with ±25 % jitter."""
+    intervals = [
+        max(1, round(base * random.uniform(0.75, 1.25))) if base else 0  # noqa: S311 - jitter
+        for base in seconds
+    ] or [0]
+    return Retry(max=len(intervals), interval=intervals)
+
+
+def event_queue(redis: Redis) -> Queue:
+    """The RQ queue events travel on (JSON, never pickle)."""
+    return Queue(QUEUE_NAME, connection=redis, serializer=JSONSerializer)
+
+
+def enqueue_event(queue: Queue, event_id: uuid.UUID, settings: Settings) -> bool:
+    """Enqueue the consumer job of one event unless a job for it is already in flight."""
+    job_id = str(event_id)
+    try:
+        job = Job.fetch(job_id, connection=queue.connection, serializer=JSONSerializer)
+    except NoSuchJobError:
+        job = None
+    if job is not None:
+        if job.get_status(refresh=False) in _IN_FLIGHT:
+            return False
+        job.delete()
+    queue.enqueue(
+        CONSUMER,
+        job_id,
+        job_id=job_id,
+        retry=retry_policy(settings.delivery_retry_seconds),
+        result_ttl=settings.rq_result_ttl_seconds,
+        failure_ttl=settings.rq_failure_ttl_seconds,
+        job_timeout=max(60, settings.smtp_timeout_seconds * 3),
+        description=f"outbox event {job_id}",
+    )
+    return True
+
+
+def _consumer() -> Callable[[str], Any]:
+    module, _, name = CONSUMER.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+class OutboxRelay:
+    """Moves one app's committed events to their consumer (RQ or in-process)."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread_pid: int | None = None
+        self._last_periodic = 0.0
+
+    @property
+    def settings(self) -> Settings:
+        """The app's settings, read at each use."""
+        return self.app.config["RELAIS_SETTINGS"]
+
+    @property
+    def uses_queue(self) -> bool:
+        """True when events travel through Redis (RQ workers deliver them)."""
+        return self.settings.redis_url is not None
+
+    def queue(self) -> Queue:
+        """The RQ queue of this app's Redis."""
+        assert self.settings.redis_url
+        return event_queue(redis_connection(self.settings.redis_url))
+
+    def committed(self, event_ids: list[uuid.UUID]) -> None:
+        """Fast path after a commit; the periodic sweep catches whatever this misses."""
+        if self.uses_queue:
+            try:
+                queue = self.queue()
+                for event_id in event_ids:
+                    enqueue_event(queue, event_id, self.settings)
+            except Exception:  # noqa: BLE001 - Redis down: the sweep re-dispatches later
+                log.warning("outbox: enqueue after commit failed; the sweep will retry")
+        elif self._thread_pid == os.getpid():
+            self._wake.set()
+
+    def relay_due(self, now: dt.datetime | None = None) -> int:
+        """Hand over every due, unconfirmed event; returns how many were handed over."""
+        claimed = claim_due_events(
+            now=now or utcnow(), redispatch_seconds=self.settings.outbox_redispatch_seconds
+        )
+        if self.uses_queue:
+            queue = self.queue()
+            for event_id in claimed:
+                enqueue_event(queue, event_id, self.settings)
+            return len(claimed)
+        consumer = _consumer()
+        for event_id in claimed:
+            try:
+                consumer(str(event_id))
+            except Exception as exc:  # noqa: BLE001 - retried at its next_attempt_at
+                log.warning("outbox: event %s not delivered yet (%s)", event_id, type(exc).__name__)
+        return len(claimed)
+
+    def ensure_thread(self) -> None:
+        """Start the embedded delivery thread once per process (gunicorn forks after import)."""
+        if self.uses_queue or self._thread_pid == os.getpid():
+            return
+        self._thread_pid = os.getpid()
+        self._stop.clear()
+        threading.Thread(target=self._run, name="relais-outbox", daemon=True).start()
+
+    def stop_thread(self) -> None:
+        """Ask the embedded delivery thread to finish its iteration and stop."""
+        self._stop.set()
+        self._wake.set()
+        self._thread_pid = None
+
+    def _run(self) -> None:
+        interval = max(1, self.settings.sweep_interval_seconds)
+        while not self._stop.is_set():
+            self._iteration(interval)
+            self._wake.wait(timeout=interval)
+            self._wake.clear()
+
+    def _iteration(self, interval: int) -> None:
+        # The first iteration drains what was committed while no process was delivering.
+        try:
+            with self.app.app_context():
+                if time.monotonic() - self._last_periodic >= interval:
+                    self._last_periodic = time.monotonic()
+                    run_periodic_tasks()
+                else:
+                    self.relay_due()
+        except Exception:  # noqa: BLE001 - the thread must outlive a bad iteration
+            log.exception("outbox: embedded relay iteration failed")
+        finally:
+            with self.app.app_context():
+                db.session.remove()
+
+
+def current_relay() -> OutboxRelay:
+    """The relay of the current app."""
+    return current_app.extensions["relais_outbox"]
+
+
+def relay_outbox() -> None:
+    """Periodic task: re-dispatch every unconfirmed event that is due."""
+    current_relay().relay_due()
+
+
+def init_outbox(app: Flask) -> None:
+    """Attach a relay to `app`; in embedded mode its thread starts with the first request."""
+    relay = OutboxRelay(app)
+    app.extensions["relais_outbox"] = relay
+    if relay.uses_queue:
+        return
+    if app.config.get("RELAIS_EMBEDDED_RELAY", app.config["RELAIS_ENV"] != "test"):
+        app.before_request(relay.ensure_thread)
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    event_ids = session.info.pop(PENDING_KEY, None)
+    if event_ids and has_app_context() and "relais_outbox" in current_app.extensions:
+        current_relay().committed(event_ids)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, _previous_transaction: Any) -> None:
+    session.info.pop(PENDING_KEY, None)

@@ -1,0 +1,157 @@
+"""Fixtures of the notifications tests: a real SMTP server process, Redis DB 14, RQ workers."""
+
+from __future__ import annotations
+
+import email
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from email import policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from redis import Redis
+
+from tests.support.notifications import configure, wait_for
+
+ROOT = Path(__file__).resolve().parents[2]
+REDIS_URL = os.environ.get("RELAIS_TEST_REDIS", "redis://127.0.0.1:6379/14")
+SMTP_PORT = 18201
+
+
+class SmtpSink:
+    """A running `tests/support/smtp_sink.py` process and the messages it accepted."""
+
+    def __init__(self, folder: Path, port: int, *args: str):
+        self.folder, self.port = folder, port
+        folder.mkdir(parents=True, exist_ok=True)
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                str(ROOT / "tests/support/smtp_sink.py"),
+                "--port",
+                str(port),
+                "--dir",
+                str(folder),
+                *args,
+            ],
+        )
+        wait_for(lambda: (folder / "ready").exists(), what="SMTP sink start")
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def messages(self) -> list[EmailMessage]:
+        return [
+            email.message_from_bytes(p.read_bytes(), policy=policy.default)
+            for p in sorted(self.folder.glob("*.eml"))
+        ]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def smtp_factory(tmp_path: Path) -> Iterator:
+    sinks: list[SmtpSink] = []
+
+    def start(*args: str, port: int = SMTP_PORT) -> SmtpSink:
+        sink = SmtpSink(tmp_path / f"smtp-{len(sinks)}", port, *args)
+        sinks.append(sink)
+        return sink
+
+    yield start
+    for sink in sinks:
+        sink.stop()
+
+
+@pytest.fixture
+def smtp(smtp_factory) -> SmtpSink:
+    return smtp_factory()
+
+
+@pytest.fixture
+def embedded(app: Flask, smtp: SmtpSink) -> Flask:
+    """The test app in embedded mode (no Redis), sending e-mails to the sink."""
+    configure(app, smtp_url=smtp.url, public_url="https://relais.example")
+    return app
+
+
+@pytest.fixture
+def redis_db() -> Iterator[Redis]:
+    connection = Redis.from_url(REDIS_URL)
+    connection.flushdb()
+    yield connection
+    connection.flushdb()
+    connection.close()
+
+
+class WorkerRunner:
+    """Runs `relais worker` as its own process, against the test database and Redis DB 14."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+
+    def env(self) -> dict[str, str]:
+        settings = self.app.config["RELAIS_SETTINGS"]
+        return {
+            **os.environ,
+            "RELAIS_ENV": "test",
+            "DATABASE_URL": settings.database_url,
+            "REDIS_URL": REDIS_URL,
+            "SMTP_URL": settings.smtp_url or "",
+            "SECRET_KEY": settings.secret_key,
+            "PUBLIC_URL": settings.public_url,
+            "DELIVERY_RETRY_SECONDS": ",".join(map(str, settings.delivery_retry_seconds)),
+            "OUTBOX_REDISPATCH_SECONDS": str(settings.outbox_redispatch_seconds),
+            "DELIVERY_LEASE_SECONDS": str(settings.delivery_lease_seconds),
+            "SMTP_TIMEOUT_SECONDS": str(settings.smtp_timeout_seconds),
+        }
+
+    def burst(self) -> subprocess.CompletedProcess:
+        done = subprocess.run(
+            [str(ROOT / ".venv/bin/relais"), "worker", "--burst"],
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        return done
+
+    def start(self) -> subprocess.Popen:
+        return subprocess.Popen(
+            [str(ROOT / ".venv/bin/relais"), "worker"],
+            env=self.env(),
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+
+@pytest.fixture
+def queued(app: Flask, smtp: SmtpSink, redis_db: Redis) -> Flask:
+    """The test app with `REDIS_URL` set (DB 14): commits enqueue, workers deliver."""
+    configure(
+        app,
+        redis_url=REDIS_URL,
+        smtp_url=smtp.url,
+        public_url="https://relais.example",
+        delivery_retry_seconds=(0, 0),
+        outbox_redispatch_seconds=1,
+        delivery_lease_seconds=2,
+        smtp_timeout_seconds=5,
+    )
+    return app
+
+
+@pytest.fixture
+def workers(app: Flask) -> WorkerRunner:
+    return WorkerRunner(app)

@@ -1,0 +1,73 @@
+"""The embedded relay thread of `relais run`, and the daily digest."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from services.notifications.digest import send_due_digests
+from services.notifications.models import Delivery
+from shared.extensions import db
+from shared.outbox.relay import current_relay
+from shared.timeutil import PARIS
+from tests.support.mt_flow import Cast
+from tests.support.notifications import configure, wait_for
+
+
+def test_the_embedded_thread_delivers_right_after_the_commit(embedded, client, accounts, smtp):
+    configure(embedded, sweep_interval_seconds=3600)  # only the commit can wake it up
+    cast = Cast(client, accounts)
+    with embedded.app_context():
+        relay = current_relay()
+    relay.ensure_thread()
+    try:
+        case = cast.submit()
+        wait_for(lambda: len(smtp.messages()) == 1, timeout=10, what="in-process delivery")
+    finally:
+        relay.stop_thread()
+    assert case["reference"] in smtp.messages()[0]["Subject"]
+
+
+def test_digest_users_get_one_email_a_day_listing_their_notifications(
+    embedded, client, accounts, smtp
+):
+    cast = Cast(client, accounts)
+    client.patch(
+        "/api/notifications/preferences", json={"daily_digest": True}, headers=cast.coordinator
+    )
+    first, second = cast.submit(), cast.submit()
+    with embedded.app_context():
+        current_relay().relay_due()
+        assert smtp.messages() == []
+        created = db.session.scalar(select(Delivery.created_at).where(Delivery.digest.is_(True)))
+        next_morning = (created.astimezone(PARIS) + dt.timedelta(days=1)).replace(hour=7, minute=5)
+        assert send_due_digests(now=next_morning.replace(hour=6)) == 0
+        assert send_due_digests(now=next_morning) == 1
+        assert send_due_digests(now=next_morning + dt.timedelta(minutes=1)) == 0
+
+    [digest] = smtp.messages()
+    assert digest["To"] == cast.coordinator["X-Test-Email"]
+    text = digest.get_body(("plain",)).get_content()
+    assert first["reference"] in text and second["reference"] in text
+    rows = client.get(
+        f"/api/notifications/deliveries?reference={first['reference']}", headers=cast.coordinator
+    ).get_json()
+    assert {(r["channel"], r["status"]) for r in rows} == {("email", "sent"), ("inbox", "sent")}
+
+
+def test_preferences_are_read_and_validated(client, accounts):
+    nurse = accounts.create("nurse", professional_id="6b4d9a52-54a8-4a43-9c56-0d3d0b6c7f11")
+    assert client.get("/api/notifications/preferences", headers=nurse).get_json() == {
+        "email_enabled": True,
+        "daily_digest": False,
+    }
+    bad = client.patch(
+        "/api/notifications/preferences", json={"email_enabled": "peut-être"}, headers=nurse
+    )
+    assert bad.status_code == 422
+    assert "email_enabled" in bad.get_json()["error"]["fields"]
+    empty = client.patch("/api/notifications/preferences", json={}, headers=nurse)
+    assert empty.status_code == 422
+    unknown = client.patch("/api/notifications/preferences", json={"sms": True}, headers=nurse)
+    assert unknown.status_code == 422

@@ -1,0 +1,106 @@
+"""Each declared event reaches the people it concerns, and only them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pytest
+from sqlalchemy import select
+
+from services.notifications.events import EVENTS
+from services.notifications.models import InboxItem
+from services.notifications.service import process_event
+from services.orientation.medecin_traitant.models import MedecinTraitantCase
+from services.orientation.medecin_traitant.timers import sweep_proposals
+from shared.db import unit_of_work
+from shared.extensions import db
+from shared.outbox.emit import emit
+from shared.outbox.relay import current_relay
+from tests.support.mt_flow import Cast
+
+GP, NURSE, MIDWIFE, CITY_1, CITY_2 = (uuid.uuid4() for _ in range(5))
+
+
+@pytest.fixture
+def people(accounts):
+    return {
+        "coordinator": accounts.create("coordinator"),
+        "submitter": accounts.create("professional"),
+        "gp": accounts.create("gp", professional_id=GP),
+        "nurse": accounts.create("nurse", professional_id=NURSE),
+        "midwife": accounts.create("midwife", professional_id=MIDWIFE),
+        "city_1": accounts.create("nurse", professional_id=CITY_1),
+        "city_2": accounts.create("professional", professional_id=CITY_2),
+        "bystander": accounts.create("gp", professional_id=uuid.uuid4()),
+    }
+
+
+CASES = [
+    ("medecin_traitant.submit", {}, {"coordinator"}),
+    ("medecin_traitant.propose", {"professional_id": str(GP)}, {"gp"}),
+    ("medecin_traitant.reminder", {"professional_id": str(GP)}, {"gp"}),
+    ("medecin_traitant.accept", {"professional_id": str(GP)}, {"coordinator", "submitter"}),
+    ("medecin_traitant.decline", {"professional_id": str(GP)}, {"coordinator", "submitter"}),
+    ("medecin_traitant.expire", {"professional_id": str(GP)}, {"coordinator", "submitter"}),
+    ("medecin_traitant.confirm", {"professional_id": str(GP)}, {"submitter"}),
+    *(
+        (
+            f"sortie_hospitalisation.{name}",
+            {"city_professional_ids": [str(CITY_1), str(CITY_2)]},
+            {"city_1", "city_2"},
+        )
+        for name in ("mark_ready", "discharge", "date_changed")
+    ),
+    ("epp.assign", {"professional_id": str(MIDWIFE)}, {"midwife"}),
+    ("epp.accept", {"professional_id": str(MIDWIFE)}, {"coordinator"}),
+    ("epp.decline", {"professional_id": str(MIDWIFE)}, {"coordinator"}),
+    ("agenda.booking_created", {"professional_id": str(GP)}, {"gp"}),
+    (
+        "teleconsultation.pair",
+        {"professional_id": str(GP), "nurse_professional_id": str(NURSE)},
+        {"gp", "nurse"},
+    ),
+]
+
+
+def test_every_declared_event_is_covered_here():
+    assert {name for name, _, _ in CASES} == set(EVENTS)
+
+
+@pytest.mark.parametrize(("name", "extra", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_event_reaches_exactly_its_recipients(app, people, name, extra, expected):
+    user_ids = {who: headers["X-Test-User-Id"] for who, headers in people.items()}
+    payload = {
+        "case_id": str(uuid.uuid4()),
+        "created_by": user_ids["submitter"],
+        "actor_user_id": str(uuid.UUID(int=0)),
+        **extra,
+    }
+    with app.app_context():
+        with unit_of_work():
+            event = emit(name, reference="XX-2026-000001", payload=payload)
+        assert process_event(event.id) == "delivered"
+        owners = set(db.session.scalars(select(InboxItem.user_id)))
+    assert owners == {uuid.UUID(user_ids[who]) for who in expected}
+
+
+def test_reminder_and_expiry_are_notified_to_the_gp_then_to_coordination_and_submitter(
+    app, client, accounts
+):
+    cast = Cast(client, accounts)
+    case = cast.proposed()
+    with app.app_context():
+        current_relay().relay_due()
+        proposed_at = db.session.get(MedecinTraitantCase, uuid.UUID(case["id"])).proposed_at
+        sweep_proposals(now=proposed_at + dt.timedelta(days=7, minutes=1))
+        sweep_proposals(now=proposed_at + dt.timedelta(days=14, minutes=1))
+        current_relay().relay_due()
+
+    def titles(headers):
+        items = client.get("/api/notifications/inbox", headers=headers).get_json()["items"]
+        return sorted(item["title"].split(" MT-")[0] for item in items)
+
+    assert titles(cast.gp) == ["Proposition de patient", "Rappel : proposition de patient"]
+    assert titles(cast.coordinator) == ["Nouveau signalement", "Proposition expirée"]
+    assert titles(cast.pharmacist) == ["Proposition expirée"]

@@ -1,0 +1,134 @@
+"""With REDIS_URL: events travel through RQ, and nothing is lost when Redis or a worker dies."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+from redis import Redis
+from rq import Queue
+from rq.registry import StartedJobRegistry
+from rq.serializers import JSONSerializer
+from sqlalchemy import select
+
+from services.notifications.models import Delivery
+from shared.extensions import db
+from shared.outbox.models import OutboxEvent
+from shared.outbox.relay import QUEUE_NAME
+from tests.support.mt_flow import Cast
+from tests.support.notifications import configure, wait_for
+
+pytestmark = [pytest.mark.slow]
+DOWN_PORT = 18202  # nothing listens here until the test starts a sink on it
+
+
+def _deliveries(app, reference: str) -> list[tuple[str, str]]:
+    with app.app_context():
+        return sorted(
+            (d.channel, d.status)
+            for d in db.session.scalars(select(Delivery).where(Delivery.reference == reference))
+        )
+
+
+def test_a_commit_enqueues_its_event_as_a_json_job_named_by_the_event_id(
+    queued, client, accounts, redis_db: Redis
+):
+    cast = Cast(client, accounts)
+    cast.submit()
+    with queued.app_context():
+        event_id = str(db.session.scalar(select(OutboxEvent.id)))
+    queue = Queue(QUEUE_NAME, connection=redis_db, serializer=JSONSerializer)
+    assert queue.job_ids == [event_id]
+    job = queue.fetch_job(event_id)
+    assert job.func_name == "services.notifications.jobs.deliver_event"
+    assert job.args == [event_id] or job.args == (event_id,)
+    assert job.result_ttl > 0 and job.failure_ttl > 0
+    assert job.retries_left == 2
+
+
+def test_an_event_committed_while_no_worker_runs_is_delivered_once_one_starts_even_after_flushdb(
+    queued, client, accounts, smtp, workers, redis_db: Redis
+):
+    cast = Cast(client, accounts)
+    case = cast.submit()
+    redis_db.flushdb()  # Redis lost everything it held: the outbox did not.
+
+    workers.burst()
+
+    assert [m["To"] for m in smtp.messages()] == [cast.coordinator["X-Test-Email"]]
+    assert _deliveries(queued, case["reference"]) == [("email", "sent"), ("inbox", "sent")]
+    with queued.app_context():
+        assert db.session.scalar(select(OutboxEvent.processed_at)) is not None
+
+
+def test_a_worker_killed_mid_delivery_leaves_exactly_one_email_in_the_end(
+    queued, client, accounts, smtp_factory, workers, redis_db: Redis
+):
+    sink = smtp_factory("--hold-first", "30", port=18203)
+    configure(queued, smtp_url=sink.url)
+    cast = Cast(client, accounts)
+    case = cast.submit()
+
+    worker = workers.start()
+    try:
+        wait_for(lambda: (sink.folder / "holding").exists(), what="the worker to be sending")
+        # The worker and its work-horse die together, as when their container is killed.
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+    finally:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
+    assert sink.messages() == []
+
+    registry = StartedJobRegistry(QUEUE_NAME, connection=redis_db, serializer=JSONSerializer)
+    registry.cleanup(timestamp=time.time() + 3600)  # as RQ does once the heartbeat is stale
+    time.sleep(2.2)  # the killed sender's claim on the delivery runs out
+    workers.burst()
+
+    assert [m["To"] for m in sink.messages()] == [cast.coordinator["X-Test-Email"]]
+    assert _deliveries(queued, case["reference"]) == [("email", "sent"), ("inbox", "sent")]
+
+
+def test_an_smtp_server_that_is_down_delays_the_email_until_it_is_back(
+    queued, client, accounts, smtp_factory, workers
+):
+    configure(queued, smtp_url=f"smtp://127.0.0.1:{DOWN_PORT}")
+    cast = Cast(client, accounts)
+    case = cast.submit()
+
+    workers.burst()  # every retry fails: nobody listens
+    assert _deliveries(queued, case["reference"]) == [("email", "failed"), ("inbox", "sent")]
+    with queued.app_context():
+        failed = db.session.scalar(select(Delivery).where(Delivery.channel == "email"))
+        assert failed.attempts == 3 and "Connection" in failed.last_error
+
+    sink = smtp_factory(port=DOWN_PORT)
+    time.sleep(1.1)  # the event's re-dispatch delay
+    workers.burst()
+
+    assert [m["To"] for m in sink.messages()] == [cast.coordinator["X-Test-Email"]]
+    assert _deliveries(queued, case["reference"]) == [("email", "sent"), ("inbox", "sent")]
+
+
+def test_an_smtp_server_refusing_for_good_makes_the_delivery_dead_with_its_error(
+    queued, client, accounts, smtp_factory, workers
+):
+    sink = smtp_factory("--reject", port=18204)
+    configure(queued, smtp_url=sink.url)
+    cast = Cast(client, accounts)
+    case = cast.submit()
+
+    workers.burst()
+
+    rows = client.get(
+        f"/api/notifications/deliveries?reference={case['reference']}", headers=cast.coordinator
+    ).get_json()
+    email = next(row for row in rows if row["channel"] == "email")
+    assert email["status"] == "dead"
+    assert email["attempts"] == 1
+    assert email["last_error"].startswith("550")
+    assert sink.messages() == []
+    with queued.app_context():
+        assert db.session.scalar(select(OutboxEvent.processed_at)) is not None
