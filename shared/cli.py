@@ -7,6 +7,7 @@ import uuid
 
 import click
 
+from services.orientation.indicators.cli import seed_synthetic
 from shared.app_factory import SERVICES, create_app
 from shared.settings import ConfigurationError, Settings
 
@@ -135,6 +136,9 @@ def seed_demo() -> None:
     with app.app_context():
         for line in seed_demo_data():
             click.echo(line)
+
+
+cli.add_command(seed_synthetic)
 
 
 def main() -> None:

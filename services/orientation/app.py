@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from services.orientation.indicators.views import blueprint as indicators_blueprint
 from services.orientation.medecin_traitant.views import blueprint as medecin_traitant_blueprint
 from shared.app_factory import create_app as create_relais_app
 from shared.settings import Settings
@@ -12,6 +13,7 @@ from shared.settings import Settings
 def register(app: Flask) -> None:
     """Mount the orientation service's blueprints on `app`."""
     app.register_blueprint(medecin_traitant_blueprint)
+    app.register_blueprint(indicators_blueprint)
 
 
 def create_app(settings: Settings | None = None) -> Flask:
