@@ -18,6 +18,7 @@ def seed_synthetic(cases: int, professionals: int, months: int, seed: int) -> No
     """Generate synthetic cases (all states, coherent history) and directory professionals."""
     from services.orientation.indicators.synthetic import seed_synthetic as generate
     from shared.app_factory import SERVICES, create_app
+    from shared.extensions import db
 
     try:
         settings = Settings.from_environ()
@@ -29,6 +30,8 @@ def seed_synthetic(cases: int, professionals: int, months: int, seed: int) -> No
     started = time.perf_counter()
     with app.app_context():
         counts = generate(cases=cases, professionals=professionals, months=months, seed=seed)
+        db.session.remove()
+        db.engine.dispose()
     for table, count in counts.items():
         click.echo(f"{table} : {count} lignes")
     click.echo(f"Données synthétiques créées en {time.perf_counter() - started:.1f} s.")

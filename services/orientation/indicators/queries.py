@@ -128,14 +128,15 @@ def _age_bucket(created_at: Any, at: dt.datetime) -> Any:
     return case(*whens, else_=AGE_BUCKETS[-1][0])
 
 
-def _open_at(at: dt.datetime) -> list[Any]:
+def _open_at(at: dt.datetime, *, current: bool) -> list[Any]:
     """Cases open at instant `at`, by the state they were in then and by age bucket.
 
-    When `at` is now (a period ending today), the current state is the answer and the board's
-    index on (state, …, created_at) serves it. For a past period the state at `at` is read from
-    the history: the last transition before `at` of each case that was open then.
+    When `current` (`at` is now: the period ends today or later), the current state is the
+    answer and the board's index on (state, …, created_at) serves it. For a past period the
+    state at `at` is read from the history: the last transition before `at` of each case that
+    was open then.
     """
-    if at >= utcnow():
+    if current:
         bucket = _age_bucket(Case.created_at, at)
         query = (
             select(Case.state, bucket, func.count())
@@ -236,10 +237,11 @@ def medecin_traitant_block(period: Period) -> tuple[dict[str, Any], dict[str, di
         cancelled_by_reason[reason] = cancelled_by_reason.get(reason, 0) + count
         months[month]["cancelled"] += count
 
-    at = min(period.end, utcnow())
+    now = utcnow()
+    at = min(period.end, now)
     open_by_state = dict.fromkeys(OPEN_STATES, 0)
     open_by_age = {label: 0 for label, _limit in AGE_BUCKETS}
-    for state, bucket, count in _open_at(at):
+    for state, bucket, count in _open_at(at, current=period.end >= now):
         open_by_state[state] = open_by_state.get(state, 0) + count
         open_by_age[bucket] += count
 

@@ -451,9 +451,12 @@ class Writer:
     def _copy(self, table: Table, rows: list[dict[str, Any]]) -> None:
         columns = [c.name for c in table.columns]
         sealed = {c.name for c in table.columns if isinstance(c.type, EncryptedString)}
-        cursor = self.connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
         names = ", ".join(f'"{name}"' for name in columns)
-        with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+        driver = self.connection.connection.driver_connection
+        with (
+            driver.cursor() as cursor,  # type: ignore[union-attr]
+            cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy,
+        ):
             for row in rows:
                 copy.write_row([self._seal(row[c]) if c in sealed else row[c] for c in columns])
 
