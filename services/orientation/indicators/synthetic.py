@@ -356,7 +356,9 @@ def _walk(ctx: Context, case: dict[str, Any], timeline: Timeline) -> None:
         if rng.random() < 0.06:
             return _cancel(ctx, case, timeline, (1, 20))
         gp = rng.choice(ctx.gps) if ctx.gps else None
-        if gp is None or not timeline.step("propose", "proposed", (0.5, 8)):
+        # One case in ten waits long for a GP with room: the backlog the board must see.
+        wait = (20, 160) if attempt == 0 and rng.random() < 0.1 else (0.5, 8)
+        if gp is None or not timeline.step("propose", "proposed", wait):
             return None
         case["proposed_professional_id"], case["proposed_at"] = gp, timeline.at
         if attempt < 3 and rng.random() < 0.22:

@@ -135,3 +135,11 @@ def test_the_extract_as_csv_has_the_columns_and_no_identity(app, client, account
     assert rows[0][0] == "patient_pseudonyme"
     assert len(rows) == 2
     assert "Identitenom" not in response.get_data(as_text=True)
+
+
+def test_the_openapi_document_describes_the_indicators(client):
+    paths = client.get("/api/orientation/openapi.json").get_json()["paths"]
+    assert "/api/orientation/indicators" in paths
+    assert "/api/orientation/indicators/extract" in paths
+    responses = paths["/api/orientation/indicators"]["get"]["responses"]
+    assert {"200", "401", "403", "422", "503"} <= set(responses)
