@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 
 from services.orientation.medecin_traitant.models import MedecinTraitantCase, MedecinTraitantHistory
+from services.orientation.medecin_traitant.service import previous_orientation
 from shared.extensions import db
 from tests.support import payloads
 
@@ -37,7 +38,11 @@ def make_case(
     history: list[tuple[str, str | None, str, dt.datetime]] | None = None,
     **patient: Any,
 ) -> uuid.UUID:
-    """Insert one case (and its history: `submit` at creation unless given) directly."""
+    """Insert one case (and its history: `submit` at creation unless given) directly.
+
+    Orientations of one patient must be made in time order: each records the one before, as
+    the `confirm` transition does.
+    """
     n = next(_counter)
     body = payloads.patient(
         address={"line": f"{n} rue des Essais", "postal_code": postal_code, "city": city},
@@ -70,6 +75,8 @@ def make_case(
         case.set_patient(body)
         if patient_key:
             case.patient_key = patient_key
+        if oriented_at is not None:
+            case.previous_oriented_at = previous_orientation(case.patient_key)
         db.session.add(case)
         db.session.flush()
         steps = history or [("submit", None, "submitted", created_at)]

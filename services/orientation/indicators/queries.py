@@ -1,7 +1,8 @@
 """SQL aggregations of the médecin-traitant block: every figure is counted by the database.
 
-Python only receives grouped rows (a few dozen: month × priority × ALD, states, reasons,
-communes) and arranges them; no case row is ever loaded here.
+Python only receives grouped rows (month × priority × ALD × commune, states, reasons) and
+folds them into the document; no case row is ever loaded here. Each time column is read once
+(an index-only scan of a covering index, see the case model) for every breakdown at once.
 
 Time: periods are Europe/Paris calendar dates. They are turned into UTC instants in Python
 (`period.py`) and months are labelled with a CASE over those instants, so the same SQL runs on
@@ -13,7 +14,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Integer, and_, case, cast, func, or_, select
+from sqlalchemy import ColumnElement, Float, Integer, and_, case, cast, func, literal, or_, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import aliased
 
 from services.orientation.indicators.period import Period
@@ -23,6 +25,7 @@ from services.orientation.medecin_traitant.models import MedecinTraitantHistory 
 from shared.extensions import db
 from shared.geo import locate
 from shared.timeutil import utcnow
+from shared.types import UTCDateTime
 
 CANCEL_REASONS = (
     "duplicate",
@@ -53,8 +56,10 @@ def _percentiles(period: Period, fractions: tuple[float, ...]) -> list[float | N
     in_period = _between(Case.oriented_at, period)
     if db.session.get_bind().dialect.name == "postgresql":
         days = func.extract("epoch", Case.oriented_at - Case.created_at) / 86400.0
-        columns = [func.percentile_cont(p).within_group(days) for p in fractions]
-        return list(db.session.execute(select(*columns).where(in_period)).one())
+        fractions_array = postgresql.array([literal(p, Float) for p in fractions])
+        percentiles = func.percentile_cont(fractions_array, type_=postgresql.ARRAY(Float))
+        values = db.session.scalar(select(percentiles.within_group(days)).where(in_period))
+        return list(values) if values is not None else [None] * len(fractions)
     # SQLite has no percentile_cont: rank the rows with window functions and interpolate
     # between the two ranks around p·(n−1), which is exactly what percentile_cont does.
     days = (func.julianday(Case.oriented_at) - func.julianday(Case.created_at)).label("days")
@@ -83,29 +88,53 @@ def _percentiles(period: Period, fractions: tuple[float, ...]) -> list[float | N
     return list(db.session.execute(select(*columns)).one())
 
 
+def _first_since(start: Any) -> Any:
+    """1 for the patient's first orientation since `start`, else 0.
+
+    A patient's orientations form a chain (`previous_oriented_at` points to the one before),
+    so among those inside a window exactly one has its previous orientation before the window
+    (or none): summing this flag counts distinct patients without COUNT(DISTINCT).
+    """
+    previous = Case.previous_oriented_at
+    return case((or_(previous.is_(None), previous < start), 1), else_=0)
+
+
+def _month_start(column: Any, period: Period) -> Any:
+    """The first instant of the (clipped) month of an instant inside the period."""
+    return case(*((column < m.end, literal(m.start, UTCDateTime)) for m in period.months()))
+
+
+DIMENSIONS = (Case.priority, Case.ald, Case.patient_postal_code, Case.patient_city)
+
+
 def _signalements(period: Period) -> list[Any]:
-    """Cases created in the period, by month × priority × ALD (covering index on created_at)."""
+    """Cases created in the period, by month and every breakdown, in one index-only scan."""
     month = _month_of(Case.created_at, period)
     return list(
         db.session.execute(
-            select(month, Case.priority, Case.ald, func.count())
+            select(month, *DIMENSIONS, func.count())
             .where(_between(Case.created_at, period))
-            .group_by(month, Case.priority, Case.ald)
+            .group_by(month, *DIMENSIONS)
         )
     )
 
 
-def _distinct_oriented(period: Period, *dimensions: Any) -> list[Any]:
-    """Distinct patients (and distinct ALD patients) oriented in the period, per group."""
-    ald_key = case((Case.ald, Case.patient_key))
-    query = select(
-        *dimensions,
-        func.count(Case.patient_key.distinct()),
-        func.count(ald_key.distinct()),
-    ).where(_between(Case.oriented_at, period))
-    if dimensions:
-        query = query.group_by(*dimensions)
-    return list(db.session.execute(query))
+def _orientations(period: Period) -> list[Any]:
+    """Patients oriented in the period (first orientation in the period, and in the month),
+    by month and every breakdown, in one index-only scan."""
+    month = _month_of(Case.oriented_at, period)
+    return list(
+        db.session.execute(
+            select(
+                month,
+                *DIMENSIONS,
+                func.sum(_first_since(period.start)),
+                func.sum(_first_since(_month_start(Case.oriented_at, period))),
+            )
+            .where(_between(Case.oriented_at, period))
+            .group_by(month, *DIMENSIONS)
+        )
+    )
 
 
 def _cancelled(period: Period) -> list[Any]:
@@ -165,22 +194,17 @@ def _open_at(at: dt.datetime, *, current: bool) -> list[Any]:
     return list(db.session.execute(query))
 
 
-def _communes(period: Period) -> list[dict[str, Any]]:
-    """Signalements and oriented patients by the patient's commune (INSEE code when known)."""
-    created = db.session.execute(
-        select(Case.patient_postal_code, Case.patient_city, func.count())
-        .where(_between(Case.created_at, period))
-        .group_by(Case.patient_postal_code, Case.patient_city)
-    )
-    oriented = _distinct_oriented(period, Case.patient_postal_code, Case.patient_city)
-    # Aggregated groups (one per spelling of a commune) merged on the INSEE code: spellings
-    # vary ("Lyon", "LYON 3e"), the code does not.
-    merged: dict[str, dict[str, Any]] = {}
+class _Communes:
+    """Folds grouped rows by (postal code, typed city) into communes keyed by INSEE code:
+    spellings vary ("Lyon", "LYON 3e"), the code does not."""
 
-    def entry(postal_code: str, city: str) -> dict[str, Any]:
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[str, Any]] = {}
+
+    def entry(self, postal_code: str, city: str) -> dict[str, Any]:
         commune = locate(postal_code, city)
         key = commune.insee if commune else f"{postal_code} {city.strip().upper()}"
-        return merged.setdefault(
+        return self.rows.setdefault(
             key,
             {
                 "insee": commune.insee if commune else None,
@@ -192,13 +216,8 @@ def _communes(period: Period) -> list[dict[str, Any]]:
             },
         )
 
-    for postal_code, city, count in created:
-        entry(postal_code, city)["signalements"] += count
-    for postal_code, city, patients, ald_patients in oriented:
-        row = entry(postal_code, city)
-        row["oriented"] += patients
-        row["oriented_ald"] += ald_patients
-    return sorted(merged.values(), key=lambda row: (-row["signalements"], row["commune"]))
+    def sorted(self) -> list[dict[str, Any]]:
+        return sorted(self.rows.values(), key=lambda row: (-row["signalements"], row["commune"]))
 
 
 def _days(value: float | None) -> float | None:
@@ -211,25 +230,31 @@ def medecin_traitant_block(period: Period) -> tuple[dict[str, Any], dict[str, di
     by_priority = {str(p): {"signalements": 0, "oriented": 0} for p in PRIORITIES}
     by_ald = {key: {"signalements": 0, "oriented": 0} for key in ("ald", "non_ald")}
 
+    communes = _Communes()
     signalements = 0
-    for month, priority, ald, count in _signalements(period):
+    for month, priority, ald, postal_code, city, count in _signalements(period):
         signalements += count
         months[month]["signalements"] += count
         by_priority.setdefault(str(priority), {"signalements": 0, "oriented": 0})
         by_priority[str(priority)]["signalements"] += count
         by_ald["ald" if ald else "non_ald"]["signalements"] += count
+        communes.entry(postal_code, city)["signalements"] += count
 
-    ((oriented, oriented_ald),) = _distinct_oriented(period)
-    for month, patients, ald_patients in _distinct_oriented(
-        period, _month_of(Case.oriented_at, period)
-    ):
-        months[month]["oriented"] = patients
-        months[month]["oriented_ald"] = ald_patients
-    for priority, patients, _ald in _distinct_oriented(period, Case.priority):
+    # A patient counts once in the period, in the groups of their first orientation in it,
+    # and once in each month where they were oriented.
+    oriented = oriented_ald = 0
+    for month, priority, ald, postal_code, city, in_period, in_month in _orientations(period):
+        oriented += in_period
+        months[month]["oriented"] += in_month
         by_priority.setdefault(str(priority), {"signalements": 0, "oriented": 0})
-        by_priority[str(priority)]["oriented"] = patients
-    for ald, patients, _ald in _distinct_oriented(period, Case.ald):
-        by_ald["ald" if ald else "non_ald"]["oriented"] = patients
+        by_priority[str(priority)]["oriented"] += in_period
+        by_ald["ald" if ald else "non_ald"]["oriented"] += in_period
+        commune = communes.entry(postal_code, city)
+        commune["oriented"] += in_period
+        if ald:
+            oriented_ald += in_period
+            months[month]["oriented_ald"] += in_month
+            commune["oriented_ald"] += in_period
 
     cancelled_by_reason = dict.fromkeys(CANCEL_REASONS, 0)
     for month, reason, count in _cancelled(period):
@@ -259,6 +284,6 @@ def medecin_traitant_block(period: Period) -> tuple[dict[str, Any], dict[str, di
         "cancelled": sum(cancelled_by_reason.values()),
         "by_priority": by_priority,
         "by_ald": by_ald,
-        "by_commune": _communes(period),
+        "by_commune": communes.sorted(),
     }
     return block, months

@@ -192,6 +192,7 @@ class Patient:
     city: str
     address: str
     phone: str
+    last_oriented_at: dt.datetime | None = None
 
 
 def _new_patient(ctx: Context, number: int) -> Patient:
@@ -310,6 +311,7 @@ def _medecin_traitant_case(ctx: Context, patient: Patient, created_at: dt.dateti
         "first_visit_date": None,
         "declared_on": None,
         "oriented_at": None,
+        "previous_oriented_at": None,
         "cancel_reason": None,
         "cancelled_at": None,
         "patient_last_name": patient.last_name,
@@ -327,6 +329,9 @@ def _medecin_traitant_case(ctx: Context, patient: Patient, created_at: dt.dateti
     }
     timeline = Timeline(ctx, case, MedecinTraitantHistory.__table__)
     _walk(ctx, case, timeline)
+    if case["oriented_at"] is not None:
+        case["previous_oriented_at"] = patient.last_oriented_at
+        patient.last_oriented_at = case["oriented_at"]
     case["excluded_professional_ids"] = json.dumps(case["excluded_professional_ids"])
     return [(MedecinTraitantCase.__table__, case), *timeline.rows]
 

@@ -44,7 +44,7 @@ class MedecinTraitantCase(CaseMixin, PatientMixin, db.Model):
             "ix_orientation_mt_cases_indicators_oriented",
             "oriented_at",
             postgresql_include=[
-                "patient_key",
+                "previous_oriented_at",
                 "ald",
                 "priority",
                 "created_at",
@@ -92,6 +92,11 @@ class MedecinTraitantCase(CaseMixin, PatientMixin, db.Model):
     first_visit_date: Mapped[dt.date | None]
     declared_on: Mapped[dt.date | None]
     oriented_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # When this patient (same patient_key) was last oriented before this case, if ever. Set
+    # at orientation; lets the indicators count distinct oriented patients of any period with
+    # a plain sum ("first orientation since the period began") instead of COUNT(DISTINCT),
+    # which sorts every key and is ~20 times slower on a year of cases.
+    previous_oriented_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     cancel_reason: Mapped[str | None] = mapped_column(String(32))
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
@@ -101,5 +106,7 @@ class MedecinTraitantHistory(HistoryMixin, db.Model):
     __table_args__ = (
         # The state of a case at a past instant (open cases at the end of a past period):
         # the last transition before that instant, found by (case_id, at) without a sort.
-        Index("ix_orientation_mt_history_case_at", "case_id", "at", postgresql_include=["to_state"]),
+        Index(
+            "ix_orientation_mt_history_case_at", "case_id", "at", postgresql_include=["to_state"]
+        ),
     )

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from shared.timeutil import today_paris
+from tests.support import payloads
 from tests.support.mt_cases import make_case, utc
 
 MARCH = {"from": "2026-03-01", "to": "2026-03-31"}
@@ -246,3 +247,36 @@ def test_a_period_across_months_is_split_by_calendar_month(client, reporting):
         ("2026-02", "2026-02-01", "2026-02-28"),
         ("2026-03", "2026-03-01", "2026-03-10"),
     ]
+
+
+def _orient_through_the_api(client, coordinator, gp, gp_headers, signalement):
+    created = client.post("/api/orientation/signalements", json=signalement, headers=coordinator)
+    assert created.status_code == 201, created.get_json()
+    url = f"/api/orientation/cases/{created.get_json()['id']}/transitions"
+    steps = [
+        ("triage", {"synthesis": "Synthèse."}, coordinator),
+        ("propose", {"professional_id": gp["id"]}, coordinator),
+        ("accept", {}, gp_headers),
+        ("confirm", {}, gp_headers),
+    ]
+    for name, body, headers in steps:
+        response = client.post(f"{url}/{name}", json=body, headers=headers)
+        assert response.status_code == 200, response.get_json()
+
+
+def test_a_patient_oriented_twice_through_the_workflow_counts_once(client, accounts, reporting):
+    coordinator = accounts.create("coordinator")
+    gp = client.post(
+        "/api/agenda/professionals",
+        json=payloads.professional(new_patient_capacity=10),
+        headers=coordinator,
+    ).get_json()
+    gp_headers = accounts.create("gp", professional_id=gp["id"])
+    signalement = payloads.signalement()
+    _orient_through_the_api(client, coordinator, gp, gp_headers, signalement)
+    _orient_through_the_api(client, coordinator, gp, gp_headers, signalement)
+    today = today_paris().isoformat()
+    block = _indicators(client, reporting, **{"from": today, "to": today})["medecin_traitant"]
+    assert block["signalements"] == 2
+    assert block["oriented"] == 1
+    assert block["oriented_ald"] == 1
