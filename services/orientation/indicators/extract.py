@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import and_, select
 
 from services.orientation.indicators.period import Period
+from services.orientation.indicators.queries import commune_of
 from services.orientation.medecin_traitant.models import MedecinTraitantCase as Case
 from shared.crypto import current_keyring
 from shared.extensions import db
-from shared.geo import locate
 from shared.timeutil import PARIS
 
 AGE_BANDS = ((18, "0-17"), (40, "18-39"), (60, "40-59"), (70, "60-69"), (80, "70-79"))
@@ -52,12 +51,6 @@ def age_band(birth: dt.date, on: dt.date) -> str:
     return OLDEST_BAND
 
 
-@lru_cache(maxsize=4096)
-def _commune(postal_code: str, city: str) -> tuple[str | None, str]:
-    commune = locate(postal_code, city)
-    return (commune.insee, commune.name) if commune else (None, city.strip())
-
-
 def _paris_date(at: dt.datetime | None) -> str | None:
     return at.astimezone(PARIS).date().isoformat() if at else None
 
@@ -87,7 +80,7 @@ def extract_rows(period: Period) -> Iterator[dict[str, Any]]:
     )
     for row in db.session.execute(query):
         created_on = row.created_at.astimezone(PARIS).date()
-        insee, commune = _commune(row.patient_postal_code, row.patient_city)
+        insee, commune = commune_of(row.patient_postal_code, row.patient_city)
         days = (
             round((row.oriented_at - row.created_at).total_seconds() / 86400, 1)
             if row.oriented_at
