@@ -1,10 +1,10 @@
 """Indicators on a million cases: the full API call, and its ratio to hand-written SQL.
 
 `indicators_1m_seconds`: `GET /api/orientation/indicators` over the last 12 months (JSON, as
-the reporting role, through Flask, the registry and every breakdown), median of 5 warm runs.
+the reporting role, through Flask, the registry and every breakdown), median of 7 warm runs.
 `indicators_1m_ratio`: that time / the median time of the hand-written SQL for the headline
 counts (signalements, distinct oriented patients, ALD, median days, open by state, cancelled
-by reason), run side by side on the same database in the same run.
+by reason), runs interleaved with the full call on the same database in the same run.
 
 The database `relais_bench_indicators` is this benchmark's own; it is seeded once with
 `relais seed-synthetic` (BENCH_INDICATORS_CASES cases, 1,000,000 by default) and kept between
@@ -26,7 +26,7 @@ from shared.settings import Settings, normalise_database_url
 PG_ADMIN_URL = os.environ.get("RELAIS_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 DB_NAME = os.environ.get("BENCH_INDICATORS_DB", "relais_bench_indicators")
 CASES = int(os.environ.get("BENCH_INDICATORS_CASES", "1000000"))
-RUNS = 5
+RUNS = 7
 EMAIL = "bench-reporting@relais.test"
 PASSWORD = "bench-reporting-password"  # noqa: S105 - local benchmark account
 
@@ -97,14 +97,22 @@ def _settings(url: str) -> Settings:
     return Settings(env="development", database_url=normalise_database_url(url))
 
 
-def _median_seconds(action, runs: int = RUNS) -> float:
-    action()  # warm the caches and the plans
-    timings = []
+def _seconds(action) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def _interleaved_medians(first, second, runs: int = RUNS) -> tuple[float, float]:
+    """Median times of two actions run alternately, so a change of load on the machine
+    weighs on both alike (one warm-up run each first)."""
+    first()
+    second()
+    times: tuple[list[float], list[float]] = ([], [])
     for _ in range(runs):
-        started = time.perf_counter()
-        action()
-        timings.append(time.perf_counter() - started)
-    return statistics.median(timings)
+        times[0].append(_seconds(first))
+        times[1].append(_seconds(second))
+    return statistics.median(times[0]), statistics.median(times[1])
 
 
 def run() -> list[dict]:
@@ -133,14 +141,11 @@ def run() -> list[dict]:
             for statement in HEADLINE_SQL:
                 conn.execute(statement, bounds).fetchall()
 
-        baseline = _median_seconds(hand_written)
-        full = _median_seconds(full_call)
-        baseline_after = _median_seconds(hand_written)
-        naive = _median_seconds(lambda: conn.execute(NAIVE_DISTINCT_SQL, bounds).fetchall(), 1)
+        full, baseline = _interleaved_medians(full_call, hand_written)
+        naive = _seconds(lambda: conn.execute(NAIVE_DISTINCT_SQL, bounds).fetchall())
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
-    baseline = min(baseline, baseline_after)  # the fairer (faster) baseline
     extra = {"cases": CASES, "seed_seconds": None if seeded_in is None else round(seeded_in, 1)}
     return [
         {
