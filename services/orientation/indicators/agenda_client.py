@@ -21,7 +21,8 @@ from shared.auth.permissions import current_principal
 from shared.errors import ServiceUnavailable
 
 TIMEOUT = (2.0, 10.0)  # connect, read (seconds): the agenda aggregates a year of slots
-# The agenda's own function behind `GET /api/agenda/indicators`, returning the same document
+# The agenda's own function behind `GET /api/agenda/indicators`, called with the keywords
+# `start` and `end` (Paris dates, inclusive) and returning the same document
 # `{"agenda": {...}, "by_month": [{"month": "YYYY-MM", ...}]}`; absent until the agenda's
 # indicators land, in which case the block reads 0.
 IN_PROCESS_FUNCTION = ("services.agenda.indicators.service", "agenda_indicators")
@@ -39,7 +40,8 @@ class InProcessAgenda:
         module, function = IN_PROCESS_FUNCTION
         if not module_present(module):
             return None
-        return getattr(importlib.import_module(module), function)(period.first_day, period.last_day)
+        indicators = getattr(importlib.import_module(module), function)
+        return indicators(start=period.first_day, end=period.last_day)
 
 
 class HttpAgenda:

@@ -10,6 +10,7 @@ import pytest
 from flask import Flask, request
 from werkzeug.serving import make_server
 
+from services.orientation.indicators import agenda_client
 from services.orientation.indicators.period import Period
 from services.orientation.indicators.sources import module_source
 from shared.app_factory import create_app
@@ -126,3 +127,24 @@ def test_indicators_answer_503_when_the_agenda_is_down(accounts, orientation_alo
     )
     assert response.status_code == 503
     assert response.get_json()["error"]["message"] == "Le service agenda ne répond pas."
+
+
+def test_the_agenda_in_process_is_called_with_start_and_end(app, tmp_path, monkeypatch):
+    package = tmp_path / "agenda_for_test"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "service.py").write_text(
+        "def agenda_indicators(*, start, end):\n"
+        "    return {'agenda': {'snp_slots_published': 3}, 'by_month': "
+        "[{'month': f'{start:%Y-%m}', 'snp_slots_published': 3}]}\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(
+        agenda_client, "IN_PROCESS_FUNCTION", ("agenda_for_test.service", "agenda_indicators")
+    )
+    with app.test_request_context():
+        document = agenda_client.InProcessAgenda().fetch(
+            Period(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+        )
+    assert document["agenda"] == {"snp_slots_published": 3}
+    assert document["by_month"][0]["month"] == "2026-03"
