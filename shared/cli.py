@@ -9,6 +9,7 @@ import uuid
 import click
 
 from shared import security_commands
+from services.orientation.indicators.cli import seed_synthetic
 from shared.app_factory import SERVICES, create_app
 from shared.ops.cli import backup, check
 from shared.settings import ConfigurationError, Settings
@@ -148,6 +149,7 @@ cli.add_command(security_commands.keys)
 cli.add_command(security_commands.patient)
 user.add_command(security_commands.user_disable)
 cli.add_command(importlib.import_module("services.notifications.worker").worker)
+cli.add_command(seed_synthetic)
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ from flask import Flask
 from services.orientation.discharges.views import blueprint as discharges_blueprint
 from services.orientation.epp.views import blueprint as epp_blueprint
 from services.orientation.medecin_traitant.pages import register_pages as register_mt_pages
+from services.orientation.indicators.views import blueprint as indicators_blueprint
 from services.orientation.medecin_traitant.views import blueprint as medecin_traitant_blueprint
 from shared.app_factory import create_app as create_relais_app
 from shared.settings import Settings
@@ -18,6 +19,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(discharges_blueprint)
     app.register_blueprint(epp_blueprint)
     register_mt_pages(app)
+    app.register_blueprint(indicators_blueprint)
 
 
 def create_app(settings: Settings | None = None) -> Flask:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, false, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
 
 from services.orientation.medecin_traitant.machine import MACHINE, OPEN_STATES, PREFIX
@@ -218,7 +219,17 @@ def _expire(case: MedecinTraitantCase, _data: dict[str, Any], _p: Principal) -> 
     return _release_gp(case)
 
 
+def previous_orientation(patient_key: str) -> dt.datetime | None:
+    """When the patient was last oriented, if ever (their cases are never open two at once)."""
+    return db.session.scalar(
+        select(func.max(MedecinTraitantCase.oriented_at)).where(
+            MedecinTraitantCase.patient_key == patient_key
+        )
+    )
+
+
 def _confirm(case: MedecinTraitantCase, data: dict[str, Any], _p: Principal) -> dict[str, Any]:
+    case.previous_oriented_at = previous_orientation(case.patient_key)
     case.oriented_at = utcnow()
     case.first_visit_date = data.get("first_visit_date")
     case.declared_on = data.get("declared_on")

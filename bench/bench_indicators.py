@@ -1,0 +1,169 @@
+"""Indicators on a million cases: the full API call, and its ratio to hand-written SQL.
+
+`indicators_1m_seconds`: `GET /api/orientation/indicators` over the last 12 months (JSON, as
+the reporting role, through Flask, the registry and every breakdown), median of 7 warm runs.
+`indicators_1m_ratio`: that time / the median time of the hand-written SQL for the headline
+counts (signalements, distinct oriented patients, ALD, median days, open by state, cancelled
+by reason), runs interleaved with the full call on the same database in the same run.
+
+The database `relais_bench_indicators` is this benchmark's own; it is seeded once with
+`relais seed-synthetic` (BENCH_INDICATORS_CASES cases, 1,000,000 by default) and kept between
+runs while it holds that many cases, since generating a million cases takes minutes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import statistics
+import time
+
+import psycopg
+from sqlalchemy import select
+
+from shared.settings import Settings, normalise_database_url
+
+PG_ADMIN_URL = os.environ.get("RELAIS_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+DB_NAME = os.environ.get("BENCH_INDICATORS_DB", "relais_bench_indicators")
+CASES = int(os.environ.get("BENCH_INDICATORS_CASES", "1000000"))
+RUNS = 7
+EMAIL = "bench-reporting@relais.test"
+PASSWORD = "bench-reporting-password"  # noqa: S105 - local benchmark account
+
+# The headline counts as a person would write them by hand on this schema: distinct oriented
+# patients through `previous_oriented_at` (see docs/indicators.md), median in the same pass.
+HEADLINE_SQL = (
+    "SELECT count(*) FROM orientation_mt_cases WHERE created_at >= %(s)s AND created_at < %(e)s",
+    "SELECT count(*) FILTER (WHERE previous_oriented_at IS NULL OR previous_oriented_at < %(s)s),"
+    " count(*) FILTER (WHERE ald AND (previous_oriented_at IS NULL"
+    " OR previous_oriented_at < %(s)s)),"
+    " percentile_cont(0.5) WITHIN GROUP"
+    " (ORDER BY extract(epoch FROM oriented_at - created_at) / 86400)"
+    " FROM orientation_mt_cases WHERE oriented_at >= %(s)s AND oriented_at < %(e)s",
+    "SELECT state, count(*) FROM orientation_mt_cases "
+    "WHERE state IN ('submitted', 'triaged', 'proposed', 'accepted', 'on_hold') GROUP BY state",
+    "SELECT cancel_reason, count(*) FROM orientation_mt_cases "
+    "WHERE cancelled_at >= %(s)s AND cancelled_at < %(e)s GROUP BY cancel_reason",
+)
+# The textbook distinct count, for information: what the previous_oriented_at column saves.
+NAIVE_DISTINCT_SQL = (
+    "SELECT count(DISTINCT patient_key), count(DISTINCT CASE WHEN ald THEN patient_key END) "
+    "FROM orientation_mt_cases WHERE oriented_at >= %(s)s AND oriented_at < %(e)s"
+)
+
+
+def _database_url() -> str:
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    return f"{base}/{DB_NAME}"
+
+
+def _existing_cases() -> int | None:
+    try:
+        with psycopg.connect(_database_url()) as conn:
+            return conn.execute("SELECT count(*) FROM orientation_mt_cases").fetchone()[0]
+    except psycopg.Error:
+        return None
+
+
+def prepare() -> tuple[str, float | None]:
+    """The benchmark database with CASES synthetic cases; seconds spent seeding (None: reused)."""
+    from services.orientation.indicators.synthetic import seed_synthetic
+    from shared.app_factory import create_app
+    from shared.auth.models import User
+    from shared.auth.service import create_user
+    from shared.extensions import db
+    from shared.migrations.runner import upgrade
+
+    url = _database_url()
+    reuse = _existing_cases() == CASES
+    if not reuse:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+    upgrade(url)
+    app = create_app(settings=_settings(url))
+    started = time.perf_counter()
+    with app.app_context():
+        if not reuse:
+            seed_synthetic(cases=CASES, professionals=500, months=12, seed=2026)
+        if db.session.scalar(select(User).where(User.email == EMAIL)) is None:
+            create_user(email=EMAIL, password=PASSWORD, roles=["reporting"])
+        db.session.remove()
+        db.engine.dispose()
+    return url, None if reuse else time.perf_counter() - started
+
+
+def _settings(url: str) -> Settings:
+    return Settings(env="development", database_url=normalise_database_url(url))
+
+
+def _seconds(action) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def _interleaved_medians(first, second, runs: int = RUNS) -> tuple[float, float]:
+    """Median times of two actions run alternately, so a change of load on the machine
+    weighs on both alike (one warm-up run each first)."""
+    first()
+    second()
+    times: tuple[list[float], list[float]] = ([], [])
+    for _ in range(runs):
+        times[0].append(_seconds(first))
+        times[1].append(_seconds(second))
+    return statistics.median(times[0]), statistics.median(times[1])
+
+
+def run() -> list[dict]:
+    from services.orientation.indicators.period import Period
+    from shared.app_factory import create_app
+    from shared.extensions import db
+    from shared.timeutil import today_paris
+
+    url, seeded_in = prepare()
+    last = today_paris()
+    period = Period(last - dt.timedelta(days=364), last)
+    query = {"from": period.first_day.isoformat(), "to": period.last_day.isoformat()}
+    app = create_app(settings=_settings(url))
+    client = app.test_client()
+    token = client.post("/api/auth/token", json={"email": EMAIL, "password": PASSWORD})
+    headers = {"Authorization": f"Bearer {token.get_json()['token']}"}
+
+    def full_call() -> None:
+        response = client.get("/api/orientation/indicators", query_string=query, headers=headers)
+        assert response.status_code == 200, response.get_json()
+
+    with psycopg.connect(url) as conn:
+        bounds = {"s": period.start, "e": period.end}
+
+        def hand_written() -> None:
+            for statement in HEADLINE_SQL:
+                conn.execute(statement, bounds).fetchall()
+
+        full, baseline = _interleaved_medians(full_call, hand_written)
+        naive = _seconds(lambda: conn.execute(NAIVE_DISTINCT_SQL, bounds).fetchall())
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    extra = {"cases": CASES, "seed_seconds": None if seeded_in is None else round(seeded_in, 1)}
+    return [
+        {
+            "name": "indicators_1m_seconds",
+            "value": round(full, 3),
+            "unit": "s",
+            "goal": "<= 1.0",
+            "passed": full <= 1.0,
+            **extra,
+        },
+        {
+            "name": "indicators_1m_ratio",
+            "value": round(full / baseline, 2),
+            "unit": "ratio",
+            "goal": "<= 2.0",
+            "passed": full / baseline <= 2.0,
+            "baseline_seconds": round(baseline, 3),
+            "count_distinct_seconds": round(naive, 3),
+            **extra,
+        },
+    ]

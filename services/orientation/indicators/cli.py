@@ -1,0 +1,37 @@
+"""`relais seed-synthetic`: a large, reproducible synthetic data set for benchmarks and demos."""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from shared.settings import ConfigurationError, Settings
+
+
+@click.command("seed-synthetic")
+@click.option("--cases", type=click.IntRange(min=0), default=10_000, show_default=True)
+@click.option("--professionals", type=click.IntRange(min=1), default=200, show_default=True)
+@click.option("--months", type=click.IntRange(min=1, max=240), default=12, show_default=True)
+@click.option("--seed", type=int, default=2026, show_default=True)
+def seed_synthetic(cases: int, professionals: int, months: int, seed: int) -> None:
+    """Generate synthetic cases (all states, coherent history) and directory professionals."""
+    from services.orientation.indicators.synthetic import seed_synthetic as generate
+    from shared.app_factory import SERVICES, create_app
+    from shared.extensions import db
+
+    try:
+        settings = Settings.from_environ()
+    except ConfigurationError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if settings.env == "production":
+        raise click.ClickException("Les données synthétiques sont refusées en production.")
+    app = create_app(SERVICES, settings)
+    started = time.perf_counter()
+    with app.app_context():
+        counts = generate(cases=cases, professionals=professionals, months=months, seed=seed)
+        db.session.remove()
+        db.engine.dispose()
+    for table, count in counts.items():
+        click.echo(f"{table} : {count} lignes")
+    click.echo(f"Données synthétiques créées en {time.perf_counter() - started:.1f} s.")

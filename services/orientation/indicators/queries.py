@@ -1,0 +1,320 @@
+"""SQL aggregations of the médecin-traitant block: every figure is counted by the database.
+
+Python only receives grouped rows (month × priority × ALD × commune, states, reasons) and
+folds them into the document; no case row is ever loaded here. Each time column is read once
+(an index-only scan of a covering index, see the case model) for every breakdown at once.
+
+Time: periods are Europe/Paris calendar dates. They are turned into UTC instants in Python
+(`period.py`), one range per month, so the same SQL runs on PostgreSQL and SQLite (which has
+no time zones) and DST changes fall where they should.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Integer,
+    Select,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import aliased
+
+from services.orientation.indicators.period import Month, Period
+from services.orientation.medecin_traitant.machine import OPEN_STATES
+from services.orientation.medecin_traitant.models import MedecinTraitantCase as Case
+from services.orientation.medecin_traitant.models import MedecinTraitantHistory as History
+from shared.extensions import db
+from shared.geo import locate
+from shared.timeutil import utcnow
+
+CANCEL_REASONS = (
+    "duplicate",
+    "found_gp",
+    "consent_withdrawn",
+    "moved_out",
+    "unreachable",
+    "deceased",
+    "other",
+)
+PRIORITIES = (1, 2, 3)
+# Age of an open case (days since the signalement) at the end of the period.
+AGE_BUCKETS = (("0_7_days", 7), ("8_30_days", 30), ("31_90_days", 90), ("over_90_days", None))
+MONTHLY_FIGURES = ("signalements", "oriented", "oriented_ald", "cancelled")
+
+
+def _between(column: Any, period: Period) -> ColumnElement[bool]:
+    return and_(column >= period.start, column < period.end)
+
+
+def _by_month(period: Period, query: Callable[[Month], Select[Any]]) -> list[Any]:
+    """Run `query(month)` for every month of the period as one UNION ALL statement.
+
+    Each branch is a plain range scan of its month: cheaper than labelling every row of the
+    year with a CASE over twelve instants (measured 4 times slower on a million cases).
+    """
+    branches = [query(month) for month in period.months()]
+    return list(db.session.execute(union_all(*branches)))
+
+
+def _in_month(column: Any, month: Month) -> ColumnElement[bool]:
+    return and_(column >= month.start, column < month.end)
+
+
+def _percentiles(period: Period, fractions: tuple[float, ...]) -> list[float | None]:
+    """Percentiles (linear interpolation) of days from signalement to orientation."""
+    in_period = _between(Case.oriented_at, period)
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Sorting the raw intervals (not a per-row conversion to days) is the cheaper sort;
+        # one ordered-set aggregate gives every fraction from a single sort.
+        fractions_array = postgresql.array([literal(p, Float) for p in fractions])
+        percentiles = func.percentile_cont(
+            fractions_array, type_=postgresql.ARRAY(postgresql.INTERVAL)
+        ).within_group(Case.oriented_at - Case.created_at)
+        values = db.session.scalar(select(percentiles).where(in_period))
+        if values is None:
+            return [None] * len(fractions)
+        return [value.total_seconds() / 86400 for value in values]
+    # SQLite has no percentile_cont: rank the rows with window functions and interpolate
+    # between the two ranks around p·(n−1), which is exactly what percentile_cont does.
+    days = (func.julianday(Case.oriented_at) - func.julianday(Case.created_at)).label("days")
+    ranked = (
+        select(
+            days,
+            (func.row_number().over(order_by=days) - 1).label("i"),
+            func.count().over().label("n"),
+        )
+        .where(in_period)
+        .subquery()
+    )
+    columns = []
+    for p in fractions:
+        position = p * (ranked.c.n - 1)
+        low = cast(position, Integer)  # truncation = floor, positions are never negative
+        weight = cast(position, Float) - low
+        columns.append(
+            func.sum(
+                case(
+                    (ranked.c.i == low, ranked.c.days * (1 - weight)),
+                    (ranked.c.i == low + 1, ranked.c.days * weight),
+                )
+            )
+        )
+    return list(db.session.execute(select(*columns)).one())
+
+
+def _first_since(start: Any) -> Any:
+    """1 for the patient's first orientation since `start`, else 0.
+
+    A patient's orientations form a chain (`previous_oriented_at` points to the one before),
+    so among those inside a window exactly one has its previous orientation before the window
+    (or none): summing this flag counts distinct patients without COUNT(DISTINCT).
+    """
+    previous = Case.previous_oriented_at
+    return case((or_(previous.is_(None), previous < start), 1), else_=0)
+
+
+DIMENSIONS = (Case.priority, Case.ald, Case.patient_postal_code, Case.patient_city)
+
+
+def _signalements(period: Period) -> list[Any]:
+    """Cases created in the period by month and every breakdown (covering index on created_at)."""
+    return _by_month(
+        period,
+        lambda month: (
+            select(literal(month.label), *DIMENSIONS, func.count())
+            .where(_in_month(Case.created_at, month))
+            .group_by(*DIMENSIONS)
+        ),
+    )
+
+
+def _orientations(period: Period) -> list[Any]:
+    """Patients oriented in the period (first orientation in the period, and in the month),
+    by month and every breakdown (covering index on oriented_at)."""
+    return _by_month(
+        period,
+        lambda month: (
+            select(
+                literal(month.label),
+                *DIMENSIONS,
+                func.sum(_first_since(period.start)),
+                func.sum(_first_since(month.start)),
+            )
+            .where(_in_month(Case.oriented_at, month))
+            .group_by(*DIMENSIONS)
+        ),
+    )
+
+
+def _cancelled(period: Period) -> list[Any]:
+    """Cases cancelled in the period, by month and reason."""
+    return _by_month(
+        period,
+        lambda month: (
+            select(literal(month.label), Case.cancel_reason, func.count())
+            .where(_in_month(Case.cancelled_at, month))
+            .group_by(Case.cancel_reason)
+        ),
+    )
+
+
+def _age_bucket(created_at: Any, at: dt.datetime) -> Any:
+    whens = [
+        (created_at > at - dt.timedelta(days=limit), label)
+        for label, limit in AGE_BUCKETS
+        if limit is not None
+    ]
+    return case(*whens, else_=AGE_BUCKETS[-1][0])
+
+
+def _open_at(at: dt.datetime, *, current: bool) -> list[Any]:
+    """Cases open at instant `at`, by the state they were in then and by age bucket.
+
+    When `current` (`at` is now: the period ends today or later), the current state is the
+    answer and the board's index on (state, …, created_at) serves it. For a past period the
+    state at `at` is read from the history: the last transition before `at` of each case that
+    was open then.
+    """
+    if current:
+        bucket = _age_bucket(Case.created_at, at)
+        query = (
+            select(Case.state, bucket, func.count())
+            .where(Case.state.in_(OPEN_STATES))
+            .group_by(Case.state, bucket)
+        )
+        return list(db.session.execute(query))
+    later = aliased(History)
+    last_change = (
+        select(func.max(later.at))
+        .where(later.case_id == History.case_id, later.at < at)
+        .scalar_subquery()
+    )
+    bucket = _age_bucket(Case.created_at, at)
+    query = (
+        select(History.to_state, bucket, func.count())
+        .join(Case, Case.id == History.case_id)
+        .where(
+            Case.created_at < at,
+            or_(Case.oriented_at.is_(None), Case.oriented_at >= at),
+            or_(Case.cancelled_at.is_(None), Case.cancelled_at >= at),
+            History.at == last_change,
+        )
+        .group_by(History.to_state, bucket)
+    )
+    return list(db.session.execute(query))
+
+
+@lru_cache(maxsize=8192)
+def commune_of(postal_code: str, city: str) -> tuple[str | None, str]:
+    """(INSEE code, official name) of a typed address, or (None, the typed city) if unknown."""
+    commune = locate(postal_code, city)
+    return (commune.insee, commune.name) if commune else (None, city.strip())
+
+
+class _Communes:
+    """Folds grouped rows by (postal code, typed city) into communes keyed by INSEE code:
+    spellings vary ("Lyon", "LYON 3e"), the code does not."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[str, Any]] = {}
+
+    def entry(self, postal_code: str, city: str) -> dict[str, Any]:
+        insee, name = commune_of(postal_code, city)
+        key = insee or f"{postal_code} {name.upper()}"
+        return self.rows.setdefault(
+            key,
+            {
+                "insee": insee,
+                "commune": name,
+                "postal_code": postal_code,
+                "signalements": 0,
+                "oriented": 0,
+                "oriented_ald": 0,
+            },
+        )
+
+    def sorted(self) -> list[dict[str, Any]]:
+        return sorted(self.rows.values(), key=lambda row: (-row["signalements"], row["commune"]))
+
+
+def _days(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 1)
+
+
+def medecin_traitant_block(period: Period) -> tuple[dict[str, Any], dict[str, dict[str, int]]]:
+    """The `medecin_traitant` block and its figures per month (`{"YYYY-MM": {...}}`)."""
+    months = {m.label: dict.fromkeys(MONTHLY_FIGURES, 0) for m in period.months()}
+    by_priority = {str(p): {"signalements": 0, "oriented": 0} for p in PRIORITIES}
+    by_ald = {key: {"signalements": 0, "oriented": 0} for key in ("ald", "non_ald")}
+
+    communes = _Communes()
+    signalements = 0
+    for month, priority, ald, postal_code, city, count in _signalements(period):
+        signalements += count
+        months[month]["signalements"] += count
+        by_priority.setdefault(str(priority), {"signalements": 0, "oriented": 0})
+        by_priority[str(priority)]["signalements"] += count
+        by_ald["ald" if ald else "non_ald"]["signalements"] += count
+        communes.entry(postal_code, city)["signalements"] += count
+
+    # A patient counts once in the period, in the groups of their first orientation in it,
+    # and once in each month where they were oriented.
+    oriented = oriented_ald = 0
+    for month, priority, ald, postal_code, city, in_period, in_month in _orientations(period):
+        oriented += in_period
+        months[month]["oriented"] += in_month
+        by_priority.setdefault(str(priority), {"signalements": 0, "oriented": 0})
+        by_priority[str(priority)]["oriented"] += in_period
+        by_ald["ald" if ald else "non_ald"]["oriented"] += in_period
+        commune = communes.entry(postal_code, city)
+        commune["oriented"] += in_period
+        if ald:
+            oriented_ald += in_period
+            months[month]["oriented_ald"] += in_month
+            commune["oriented_ald"] += in_period
+
+    cancelled_by_reason = dict.fromkeys(CANCEL_REASONS, 0)
+    for month, reason, count in _cancelled(period):
+        reason = reason or "other"
+        cancelled_by_reason[reason] = cancelled_by_reason.get(reason, 0) + count
+        months[month]["cancelled"] += count
+
+    now = utcnow()
+    at = min(period.end, now)
+    open_by_state = dict.fromkeys(OPEN_STATES, 0)
+    open_by_age = {label: 0 for label, _limit in AGE_BUCKETS}
+    for state, bucket, count in _open_at(at, current=period.end >= now):
+        open_by_state[state] = open_by_state.get(state, 0) + count
+        open_by_age[bucket] += count
+
+    median, p90 = _percentiles(period, (0.5, 0.9))
+    block = {
+        "signalements": signalements,
+        "oriented": oriented,
+        "oriented_ald": oriented_ald,
+        "median_days_to_orientation": _days(median),
+        "p90_days_to_orientation": _days(p90),
+        "open_by_state": open_by_state,
+        "open_by_age": open_by_age,
+        "open_total": sum(open_by_state.values()),
+        "cancelled_by_reason": cancelled_by_reason,
+        "cancelled": sum(cancelled_by_reason.values()),
+        "by_priority": by_priority,
+        "by_ald": by_ald,
+        "by_commune": communes.sorted(),
+    }
+    return block, months

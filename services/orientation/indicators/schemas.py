@@ -1,0 +1,57 @@
+"""Query strings of the indicators endpoints, validated with French messages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from marshmallow import ValidationError, validates_schema
+
+from shared.schemas import BaseSchema, Boolean, Date, OutputSchema, Raw, String, one_of
+
+# Ten years: a bound that keeps a mistyped year from scanning the whole history.
+MAX_PERIOD_DAYS = 3660
+
+
+class PeriodQuerySchema(BaseSchema):
+    """`from` and `to`, Europe/Paris calendar dates, both included."""
+
+    start = Date(required=True, data_key="from")
+    end = Date(required=True, data_key="to")
+
+    @validates_schema
+    def _ordered(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        start, end = data.get("start"), data.get("end")
+        if start is None or end is None:
+            return
+        if start > end:
+            raise ValidationError(
+                "La date de début doit précéder ou égaler la date de fin.", field_name="from"
+            )
+        if (end - start) > dt.timedelta(days=MAX_PERIOD_DAYS):
+            raise ValidationError("La période ne peut pas dépasser dix ans.", field_name="to")
+
+
+class IndicatorsQuerySchema(PeriodQuerySchema):
+    format = String(load_default="json", validate=one_of(("json", "csv", "xlsx")))
+    public = Boolean(load_default=False)
+
+
+class ExtractQuerySchema(PeriodQuerySchema):
+    format = String(load_default="json", validate=one_of(("json", "csv")))
+
+
+class IndicatorsSchema(OutputSchema):
+    """The contract's indicators document (blocks are open objects: fields may be added)."""
+
+    period = Raw()
+    medecin_traitant = Raw()
+    epp = Raw()
+    discharges = Raw()
+    agenda = Raw()
+    by_month = Raw()
+
+
+class ExtractSchema(OutputSchema):
+    period = Raw()
+    items = Raw()

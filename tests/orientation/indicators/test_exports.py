@@ -1,0 +1,117 @@
+"""CSV and XLSX exports, parsed back; the publication threshold; the audit of exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import openpyxl
+import pytest
+
+from shared.audit.models import AuditEntry
+from shared.extensions import db
+from tests.support.mt_cases import make_case, utc
+
+MARCH = {"from": "2026-03-01", "to": "2026-03-31"}
+
+
+@pytest.fixture
+def reporting(accounts):
+    return accounts.create("reporting")
+
+
+@pytest.fixture
+def march_cases(app):
+    """Three signalements in Villeurbanne (below the threshold), six in Lyon 3e, one oriented."""
+    for _ in range(3):
+        make_case(app, created_at=utc(2026, 3, 2, 9), postal_code="69100", city="Villeurbanne")
+    for _ in range(5):
+        make_case(app, created_at=utc(2026, 3, 3, 9))
+    make_case(app, created_at=utc(2026, 3, 3, 9), state="oriented", oriented_at=utc(2026, 3, 20, 9))
+
+
+def _csv_rows(response):
+    raw = response.get_data()
+    assert raw.startswith("\ufeff".encode())
+    return list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+
+
+def test_csv_export_is_utf8_with_bom_semicolons_and_a_dated_file_name(
+    client, reporting, march_cases
+):
+    response = client.get(
+        "/api/orientation/indicators", query_string={**MARCH, "format": "csv"}, headers=reporting
+    )
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    disposition = response.headers["Content-Disposition"]
+    assert 'filename="indicateurs_2026-03-01_2026-03-31.csv"' in disposition
+    rows = _csv_rows(response)
+    header, march, total = rows[0], rows[1], rows[-1]
+    assert header[:3] == ["mois", "du", "au"]
+    assert march[0] == "2026-03" and total[0] == "total"
+    figures = dict(zip(header, march, strict=True))
+    assert figures["medecin_traitant.signalements"] == "9"
+    assert figures["medecin_traitant.oriented"] == "1"
+    assert figures["epp.referrals"] == "0"
+
+
+def test_public_csv_masks_figures_below_the_threshold(client, reporting, march_cases):
+    response = client.get(
+        "/api/orientation/indicators",
+        query_string={**MARCH, "format": "csv", "public": "true"},
+        headers=reporting,
+    )
+    assert "_public.csv" in response.headers["Content-Disposition"]
+    header, march = _csv_rows(response)[:2]
+    figures = dict(zip(header, march, strict=True))
+    assert figures["medecin_traitant.signalements"] == "9"
+    assert figures["medecin_traitant.oriented"] == "< 5"
+    assert figures["epp.referrals"] == "0"  # zero reveals nobody: shown as is
+
+
+def test_the_json_stays_exact_even_with_public(client, reporting, march_cases):
+    body = client.get(
+        "/api/orientation/indicators", query_string={**MARCH, "public": "true"}, headers=reporting
+    ).get_json()
+    assert body["medecin_traitant"]["oriented"] == 1
+    communes = {row["insee"]: row for row in body["medecin_traitant"]["by_commune"]}
+    assert communes["69266"]["signalements"] == 3
+
+
+def test_xlsx_export_has_months_and_communes_and_masks_when_public(client, reporting, march_cases):
+    exact = client.get(
+        "/api/orientation/indicators", query_string={**MARCH, "format": "xlsx"}, headers=reporting
+    )
+    assert exact.status_code == 200
+    assert (
+        'filename="indicateurs_2026-03-01_2026-03-31.xlsx"' in exact.headers["Content-Disposition"]
+    )
+    workbook = openpyxl.load_workbook(io.BytesIO(exact.get_data()))
+    assert workbook.sheetnames == ["par mois", "par commune"]
+    months = list(workbook["par mois"].values)
+    assert dict(zip(months[0], months[1], strict=True))["medecin_traitant.signalements"] == 9
+    communes = {row[0]: row for row in list(workbook["par commune"].values)[1:]}
+    assert communes["69266"][3] == 3
+
+    public = client.get(
+        "/api/orientation/indicators",
+        query_string={**MARCH, "format": "xlsx", "public": "true"},
+        headers=reporting,
+    )
+    workbook = openpyxl.load_workbook(io.BytesIO(public.get_data()))
+    communes = {row[0]: row for row in list(workbook["par commune"].values)[1:]}
+    assert communes["69266"][3] == "< 5"
+    assert communes["69383"][3] == 6
+
+
+def test_file_exports_are_recorded_in_the_audit_trail_and_json_reads_are_not(
+    app, client, reporting
+):
+    client.get("/api/orientation/indicators", query_string=MARCH, headers=reporting)
+    client.get(
+        "/api/orientation/indicators", query_string={**MARCH, "format": "csv"}, headers=reporting
+    )
+    with app.app_context():
+        entries = db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == "export"))
+        assert [e.reference for e in entries] == ["indicators:2026-03-01/2026-03-31"]
