@@ -17,7 +17,7 @@ from services.orientation.medecin_traitant.suggestions import (
     suggest_gps,
 )
 from shared.audit.service import record_audit
-from shared.auth.principal import Principal
+from shared.auth.principal import SYSTEM, Principal
 from shared.auth.roles import CLINICAL_ROLES, COORDINATOR, GP
 from shared.cases.service import create_case, fire_transition
 from shared.db import unit_of_work
@@ -28,7 +28,7 @@ from shared.timeutil import today_paris, utcnow
 
 def visibility(principal: Principal) -> ColumnElement[bool]:
     """SQL condition for the cases `principal` may see."""
-    if principal.has(COORDINATOR):
+    if principal.has(COORDINATOR, *SYSTEM.roles):
         return true()
     conditions = []
     if principal.has(*CLINICAL_ROLES):
@@ -40,8 +40,8 @@ def visibility(principal: Principal) -> ColumnElement[bool]:
 
 
 def can_see(case: MedecinTraitantCase, principal: Principal) -> bool:
-    """Whether `principal` may read `case`."""
-    if principal.has(COORDINATOR):
+    """Whether `principal` may read `case` (the system, firing `expire`, sees every case)."""
+    if principal.has(COORDINATOR, *SYSTEM.roles):
         return True
     pid = principal.professional_id
     return (principal.has(*CLINICAL_ROLES) and case.created_by == principal.user_id) or (
