@@ -83,7 +83,7 @@ class World:
         response = self.client.post(
             f"{BASE}/signalements",
             json=body or payloads.signalement(),
-            headers=headers or self.submitter,
+            headers=self.submitter if headers is None else headers,
         )
         assert response.status_code == 201, response.get_json()
         return response.get_json()
@@ -104,7 +104,7 @@ class World:
         return self.client.post(
             f"{BASE}/cases/{case_id}/transitions/{name}",
             json=body,
-            headers=headers or self.coordinator,
+            headers=self.coordinator if headers is None else headers,
             **kwargs,
         )
 
@@ -120,4 +120,4 @@ class World:
 
     def get(self, case_id: str, headers: dict[str, str] | None = None):
         """GET one case; returns the raw response."""
-        return self.client.get(f"{BASE}/cases/{case_id}", headers=headers or self.coordinator)
+        return self.client.get(f"{BASE}/cases/{case_id}", headers=self.coordinator if headers is None else headers)
