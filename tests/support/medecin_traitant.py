@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -98,9 +99,7 @@ class World:
     ):
         """POST a transition; returns the raw response."""
         if body is None:
-            body = (
-                {"professional_id": self.gp["id"]} if name == "propose" else BODIES.get(name, {})
-            )
+            body = {"professional_id": self.gp["id"]} if name == "propose" else BODIES.get(name, {})
         return self.client.post(
             f"{BASE}/cases/{case_id}/transitions/{name}",
             json=body,
@@ -120,4 +119,12 @@ class World:
 
     def get(self, case_id: str, headers: dict[str, str] | None = None):
         """GET one case; returns the raw response."""
-        return self.client.get(f"{BASE}/cases/{case_id}", headers=self.coordinator if headers is None else headers)
+        return self.client.get(
+            f"{BASE}/cases/{case_id}", headers=self.coordinator if headers is None else headers
+        )
+
+
+@pytest.fixture
+def world(app: Flask, client: FlaskClient, accounts: Any) -> World:
+    """A fresh `World` (import this fixture into a directory's conftest.py)."""
+    return World(app=app, client=client, accounts=accounts)

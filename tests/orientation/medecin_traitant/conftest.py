@@ -1,12 +1,3 @@
-"""Fixtures of the médecin-traitant tests."""
+"""Fixtures of these tests."""
 
-from __future__ import annotations
-
-import pytest
-
-from tests.support.medecin_traitant import World
-
-
-@pytest.fixture
-def world(app, client, accounts) -> World:
-    return World(app=app, client=client, accounts=accounts)
+from tests.support.medecin_traitant import world  # noqa: F401 - a fixture

@@ -215,7 +215,9 @@ def test_a_corsican_nir_is_accepted(world, dept):
 def test_a_nir_with_spaces_is_normalised(world):
     nir = payloads.make_nir()
     body = payloads.signalement()
-    body["patient"]["nir"] = f"{nir[0]} {nir[1:3]} {nir[3:5]} {nir[5:7]} {nir[7:10]} {nir[10:13]} {nir[13:]}"
+    body["patient"]["nir"] = (
+        f"{nir[0]} {nir[1:3]} {nir[3:5]} {nir[5:7]} {nir[7:10]} {nir[10:13]} {nir[13:]}"
+    )
     response = _post_signalement(world, body)
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["patient"]["nir"] == nir

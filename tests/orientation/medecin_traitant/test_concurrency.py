@@ -46,7 +46,9 @@ def test_two_concurrent_triages_exactly_one_wins(world, app, round_):
     case = world.case_in("submitted")
     path = f"{BASE}/cases/{case['id']}/transitions/triage"
     body = {"synthesis": "Même dossier, deux onglets."}
-    responses = _race(app, [("a", path, world.coordinator, body), ("b", path, world.coordinator, body)])
+    responses = _race(
+        app, [("a", path, world.coordinator, body), ("b", path, world.coordinator, body)]
+    )
     assert _outcome(responses) == Counter({(200, None): 1, (409, "invalid_transition"): 1})
     final = world.get(case["id"]).get_json()
     assert final["version"] == 2

@@ -38,9 +38,7 @@ def test_same_nir_with_an_open_case_is_a_duplicate(world):
 
 def test_without_nir_same_names_and_birth_date_is_a_duplicate_ignoring_accents_and_case(world):
     first = world.submit(
-        _signalement_for(
-            payloads.patient(nir=None, last_name="Lefèvre", first_name="Hélène-Marie")
-        )
+        _signalement_for(payloads.patient(nir=None, last_name="Lefèvre", first_name="Hélène-Marie"))
     )
     before = table_counts(world.app)
     again = _signalement_for(

@@ -69,7 +69,9 @@ def test_limit_keeps_the_best(only_new_gps):
 def test_a_shared_language_outweighs_a_few_kilometres(only_new_gps):
     world = only_new_gps
     near = world.add_professional(postal_code="69003", city="Lyon", languages=["fr"])
-    speaks = world.add_professional(postal_code="69100", city="Villeurbanne", languages=["fr", "ar"])
+    speaks = world.add_professional(
+        postal_code="69100", city="Villeurbanne", languages=["fr", "ar"]
+    )
     found = _suggest(world, _case(world, languages=["ar", "fr"]))
     assert _ids(found) == [speaks["id"], near["id"]]
     assert "Parle arabe" in found[0]["reasons"]
@@ -125,9 +127,7 @@ def test_remaining_places_shrink_as_cases_are_accepted(only_new_gps):
 
 
 @pytest.mark.parametrize("how", ["decline", "expire"])
-def test_a_gp_who_declined_or_let_the_case_expire_is_never_suggested_again(
-    only_new_gps, app, how
-):
+def test_a_gp_who_declined_or_let_the_case_expire_is_never_suggested_again(only_new_gps, app, how):
     world = only_new_gps
     first_choice = world.add_professional(postal_code="69003", city="Lyon")
     second_choice = world.add_professional(postal_code="69500", city="Bron")
