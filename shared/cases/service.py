@@ -58,15 +58,15 @@ def create_case(
     case.created_by = principal.user_id  # type: ignore[attr-defined]
     db.session.add(case)
     db.session.flush()
-    db.session.add(
-        history_model(
-            case_id=case.id,
-            transition="submit",
-            from_state=None,  # type: ignore[attr-defined]
-            to_state=machine.initial,
-            by=principal.email,
-        )
+    first = history_model(
+        case_id=case.id,
+        transition="submit",
+        from_state=None,  # type: ignore[attr-defined]
+        to_state=machine.initial,
+        by=principal.email,
     )
+    db.session.add(first)
+    case.loaded_history = [first]  # type: ignore[attr-defined]
     record_audit(action="create", reference=case.reference)  # type: ignore[attr-defined]
     emit(
         f"{machine.kind}.submit",
@@ -121,7 +121,22 @@ def fire_transition(
             reference=case.reference,
             payload=_event_payload(case, name, before, principal, extra),
         )
+        load_history(case, history_model)
     return case
+
+
+def load_history(case: Any, history_model: type) -> list[Any]:
+    """Read the case's history (oldest first) in the current transaction and keep it on the
+    case: the response is then built without opening another transaction."""
+    rows = list(
+        db.session.scalars(
+            select(history_model)
+            .where(history_model.case_id == case.id)  # type: ignore[attr-defined]
+            .order_by(history_model.at, history_model.id)  # type: ignore[attr-defined]
+        )
+    )
+    case.loaded_history = rows
+    return rows
 
 
 def load_empty(body: dict[str, Any]) -> dict[str, Any]:

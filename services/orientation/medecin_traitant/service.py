@@ -19,7 +19,7 @@ from services.orientation.medecin_traitant.suggestions import (
 from shared.audit.service import record_audit
 from shared.auth.principal import SYSTEM, Principal
 from shared.auth.roles import CLINICAL_ROLES, COORDINATOR, GP
-from shared.cases.service import create_case, fire_transition
+from shared.cases.service import create_case, fire_transition, load_history
 from shared.db import unit_of_work
 from shared.errors import Duplicate, NotFound, ValidationFailed
 from shared.extensions import db
@@ -145,23 +145,20 @@ def record_list_read(cases: list[MedecinTraitantCase]) -> None:
 
 def get_case(*, case_id: uuid.UUID, principal: Principal) -> MedecinTraitantCase:
     """One case the caller may see (404 otherwise, so its existence is not revealed); audited."""
-    case = db.session.get(MedecinTraitantCase, case_id)
-    if case is None or not can_see(case, principal):
-        raise NotFound("Dossier introuvable.")
     with unit_of_work():
+        case = db.session.get(MedecinTraitantCase, case_id)
+        if case is None or not can_see(case, principal):
+            raise NotFound("Dossier introuvable.")
         record_audit(action="read", reference=case.reference)
+        load_history(case, MedecinTraitantHistory)
     return case
 
 
 def history(case: MedecinTraitantCase) -> list[MedecinTraitantHistory]:
-    """The case's transitions, oldest first."""
-    return list(
-        db.session.scalars(
-            select(MedecinTraitantHistory)
-            .where(MedecinTraitantHistory.case_id == case.id)
-            .order_by(MedecinTraitantHistory.at, MedecinTraitantHistory.id)
-        )
-    )
+    """The case's transitions, oldest first (as read with the case when it was loaded)."""
+    if case.loaded_history is not None:
+        return case.loaded_history
+    return load_history(case, MedecinTraitantHistory)
 
 
 def suggestions(*, case_id: uuid.UUID, principal: Principal, limit: int) -> list[Suggestion]:
