@@ -14,6 +14,8 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import JSON, Uuid, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from shared.db import engine_options
+
 db = SQLAlchemy()
 
 
@@ -29,7 +31,8 @@ def create_app() -> Flask:
     """The bare app on `DATABASE_URL`."""
     app = Flask(__name__)
     app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_size": 10, "max_overflow": 20}
+    # The same engine options (pool, pre-ping) as Relais: only the endpoint's work differs.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     db.init_app(app)
 
     @app.post("/rows")

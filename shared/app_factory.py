@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import importlib
-from pathlib import Path
 import secrets
+from pathlib import Path
 
 from flask import Flask, g, request
 

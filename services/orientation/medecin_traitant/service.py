@@ -63,8 +63,8 @@ def _open_duplicate(*, patient_key: str, identity_hash: str) -> MedecinTraitantC
     )
 
 
-def submit_signalement(*, data: dict[str, Any], principal: Principal) -> MedecinTraitantCase:
-    """Record a signalement as a new case in `submitted`, prioritised; 409 for an open duplicate."""
+def new_case(data: dict[str, Any]) -> MedecinTraitantCase:
+    """An unsaved case built from a validated signalement, with its priority computed."""
     situation = data["situation"]
     case = MedecinTraitantCase(
         ald=situation["ald"],
@@ -91,23 +91,30 @@ def submit_signalement(*, data: dict[str, Any], principal: Principal) -> Medecin
         priority.score,
         priority.reasons,
     )
+    return case
+
+
+def store_case(case: MedecinTraitantCase, principal: Principal) -> MedecinTraitantCase:
+    """Number, store and announce a new case inside the current unit of work."""
+    return create_case(
+        case=case,
+        machine=MACHINE,
+        history_model=MedecinTraitantHistory,
+        prefix=PREFIX,
+        principal=principal,
+        extra_event={"priority": case.priority},
+    )
+
+
+def submit_signalement(*, data: dict[str, Any], principal: Principal) -> MedecinTraitantCase:
+    """Record a signalement as a new case in `submitted`, prioritised; 409 for an open duplicate."""
+    case = new_case(data)
     try:
+        # No check-then-insert: the two unique indexes of open cases (NIR, identity) refuse a
+        # duplicate, concurrent or not; the existing case is looked up only then.
         with unit_of_work():
-            existing = _open_duplicate(
-                patient_key=case.patient_key, identity_hash=case.patient_identity_hash
-            )
-            if existing is not None:
-                raise _duplicate(existing)
-            create_case(
-                case=case,
-                machine=MACHINE,
-                history_model=MedecinTraitantHistory,
-                prefix=PREFIX,
-                principal=principal,
-                extra_event={"priority": case.priority},
-            )
+            store_case(case, principal)
     except IntegrityError as exc:
-        # A concurrent submission won the race on the unique index of open patients.
         existing = _open_duplicate(
             patient_key=case.patient_key, identity_hash=case.patient_identity_hash
         )

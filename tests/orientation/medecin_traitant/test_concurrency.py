@@ -117,3 +117,15 @@ def test_concurrent_signalements_of_different_patients_get_distinct_references(w
     )
     assert [r.status_code for r in responses] == [201] * 6
     assert len({r.get_json()["reference"] for r in responses}) == 6
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_one_patient_sent_with_and_without_nir_at_once_is_stored_once(world, app, round_):
+    with_nir = payloads.signalement()
+    without_nir = payloads.signalement()
+    without_nir["patient"] = {**with_nir["patient"], "nir": None}
+    path = f"{BASE}/signalements"
+    responses = _race(
+        app, [("a", path, world.submitter, with_nir), ("b", path, world.submitter, without_nir)]
+    )
+    assert _outcome(responses) == Counter({(201, None): 1, (409, "duplicate"): 1})
