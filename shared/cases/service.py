@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -98,7 +99,7 @@ def fire_transition(
         if if_match is not None and case.version != if_match:
             raise VersionConflict(details={"current_version": case.version})
         rule = machine.check(case, principal, name)
-        data = load(rule.schema(), body) if rule.schema else load_empty(body)
+        data = load(_schema(rule.schema), body) if rule.schema else load_empty(body)
         effect = (effects or {}).get(name)
         extra = effect(case, data, principal) if effect else None
         before, _after = machine.apply(case, name)
@@ -137,6 +138,12 @@ def load_history(case: Any, history_model: type) -> list[Any]:
     )
     case.loaded_history = rows
     return rows
+
+
+@functools.cache
+def _schema(schema_class: type) -> Any:
+    """One instance per body schema, built once (marshmallow schemas load thread-safely)."""
+    return schema_class()
 
 
 def load_empty(body: dict[str, Any]) -> dict[str, Any]:

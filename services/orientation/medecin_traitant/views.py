@@ -26,6 +26,8 @@ from shared.http.parsing import if_match_version, json_body, json_object, query_
 blueprint = Blueprint("orientation_medecin_traitant", __name__, url_prefix="/api/orientation")
 case_schema = CaseSchema()
 suggestion_schema = SuggestionSchema()
+# Built once: instantiating a nested schema on every request costs more than validating.
+signalement_schema = SignalementSchema()
 
 
 def present(case: MedecinTraitantCase, principal: Principal, *, with_history: bool = True) -> dict:
@@ -65,7 +67,7 @@ def _response(case: MedecinTraitantCase, principal: Principal, status: int = 200
 )
 def submit_signalement():
     """Any member professional reports a patient without a médecin traitant."""
-    data = json_body(SignalementSchema())
+    data = json_body(signalement_schema)
     principal = current_principal()
     case = service.submit_signalement(data=data, principal=principal)
     return _response(case, principal, 201)

@@ -6,8 +6,6 @@ Create Date: 2026-11-25 11:07:42.525523
 """
 from alembic import op
 import sqlalchemy as sa
-import shared.crypto
-import shared.types
 
 
 revision = 'a703a89ad947'
