@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from sqlalchemy import select
@@ -60,7 +60,7 @@ def create_case(
     db.session.add(case)
     db.session.flush()
     first = history_model(
-        case_id=case.id,
+        case_id=case.id,  # type: ignore[attr-defined]
         transition="submit",
         from_state=None,  # type: ignore[attr-defined]
         to_state=machine.initial,
@@ -88,7 +88,7 @@ def fire_transition(
     body: dict[str, Any],
     if_match: int | None,
     can_see: Callable[[Any, Principal], bool],
-    effects: dict[str, Effect] | None = None,
+    effects: Mapping[str, Effect] | None = None,
     comment_field: str | None = None,
 ) -> CaseT:
     """Lock the case, check version, state and caller, apply the body, persist history."""
@@ -129,7 +129,7 @@ def fire_transition(
 def load_history(case: Any, history_model: type) -> list[Any]:
     """Read the case's history (oldest first) in the current transaction and keep it on the
     case: the response is then built without opening another transaction."""
-    rows = list(
+    rows: list[Any] = list(
         db.session.scalars(
             select(history_model)
             .where(history_model.case_id == case.id)  # type: ignore[attr-defined]
