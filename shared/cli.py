@@ -5,8 +5,11 @@ from __future__ import annotations
 import importlib
 import sys
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
+from flask import Flask
 
 from shared import security_commands
 from services.orientation.indicators.cli import seed_synthetic
@@ -22,6 +25,20 @@ def _settings() -> Settings:
         return Settings.from_environ()
     except ConfigurationError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+@contextmanager
+def _app_context(services: tuple[str, ...], settings: Settings) -> Iterator[Flask]:
+    """An app context for one command; its connections are closed when the command ends."""
+    from shared.extensions import db
+
+    app = create_app(services, settings)
+    with app.app_context():
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            db.engine.dispose()
 
 
 @click.group()
@@ -111,8 +128,7 @@ def user_add(
     except ValueError:
         click.echo("Erreur : --professional-id doit être un identifiant (UUID).", err=True)
         sys.exit(2)
-    app = create_app((), _settings())
-    with app.app_context():
+    with _app_context((), _settings()):
         try:
             created = create_user(
                 email=email, password=password, roles=list(roles), professional_id=pid
@@ -135,8 +151,7 @@ def seed_demo() -> None:
     settings = _settings()
     if settings.env == "production":
         raise click.ClickException("Les données de démonstration sont refusées en production.")
-    app = create_app(SERVICES, settings)
-    with app.app_context():
+    with _app_context(SERVICES, settings):
         for line in seed_demo_data():
             click.echo(line)
 

@@ -148,6 +148,21 @@ def identifier(validator: Any) -> Any:
     return _validate
 
 
+class NormalisedIdentifier(String):
+    """A string checked and normalised by a `shared.validators` function, in one pass."""
+
+    def __init__(self, normalise: Any, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.normalise = normalise
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return self.normalise(text)
+        except InvalidIdentifier as exc:
+            raise ValidationError(str(exc)) from exc
+
+
 class BaseSchema(Schema):
     """Strict input schema: unknown fields are refused with a French message."""
 
@@ -189,16 +204,14 @@ class PatientSchema(BaseSchema):
     first_name = String(required=True, validate=[not_blank, length(100)])
     birth_date = Date(required=True, validate=past_date())
     sex = String(required=True, validate=one_of(("F", "M", "X")))
-    nir = String(load_default=None, allow_none=True, validate=identifier(validate_nir))
-    phone = String(required=True, validate=identifier(validate_phone))
+    # Normalised while validated (compact NIR, E.164 phone): each is parsed once.
+    nir = NormalisedIdentifier(validate_nir, load_default=None, allow_none=True)
+    phone = NormalisedIdentifier(validate_phone, required=True)
     email = Email(load_default=None, allow_none=True)
     address = Nested(AddressSchema, required=True)
 
     @post_load
     def _normalise(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
-        if data.get("nir"):
-            data["nir"] = validate_nir(data["nir"])
-        data["phone"] = validate_phone(data["phone"])
         data["last_name"] = data["last_name"].strip()
         data["first_name"] = data["first_name"].strip()
         return data

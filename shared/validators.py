@@ -21,6 +21,9 @@ class InvalidIdentifier(ValueError):
 def validate_nir(value: str) -> str:
     """A NIR/INS: 15 characters, Corsica 2A/2B accepted, key = 97 − (13 digits mod 97)."""
     compact = stdnum_nir.compact(value or "").upper()
+    if len(compact) != 15:
+        # Checked first: stdnum reports a short all-digit value as a format error.
+        raise InvalidIdentifier("Le NIR doit comporter 15 caractères (13 chiffres et la clé).")
     try:
         return stdnum_nir.validate(compact)
     except InvalidLength as exc:

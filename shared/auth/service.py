@@ -12,6 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from shared.audit.service import record_audit
 from shared.auth.models import ApiToken, LoginFailure, User, UserRole
@@ -115,7 +116,16 @@ def issue_token(
 
 def resolve_token(token: str) -> Principal:
     """The principal behind a bearer token, or `Unauthenticated`."""
-    record = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    # One query for the token, its user and the user's roles: this runs on every API call.
+    record = (
+        db.session.scalars(
+            select(ApiToken)
+            .options(joinedload(ApiToken.user).joinedload(User.role_rows))
+            .where(ApiToken.token_hash == hash_token(token))
+        )
+        .unique()
+        .first()
+    )
     if record is None or record.revoked_at is not None or record.expires_at <= utcnow():
         raise Unauthenticated()
     user = record.user

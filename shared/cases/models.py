@@ -26,6 +26,10 @@ class CaseMixin:
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
+    # Not a column: the history rows read inside the unit of work that wrote or read the case,
+    # so presenting the case afterwards needs no new transaction (see `load_history`).
+    loaded_history = None
+
 
 class HistoryMixin:
     """One transition of one case: who fired it, when, from which state to which."""

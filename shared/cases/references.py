@@ -20,10 +20,14 @@ class ReferenceCounter(db.Model):
 
 
 def next_reference(prefix: str) -> str:
-    """Reserve the next number for `prefix` this year, inside the caller's transaction.
+    """Reserve the next number for `prefix` this year.
 
-    An upsert that increments and returns in one statement: concurrent callers are serialised
-    by the row lock, so two cases never share a reference.
+    An upsert that increments and returns in one statement, so two cases never share a
+    number. On PostgreSQL it runs in its own short transaction: inside the caller's, the
+    counter row stayed locked until the whole creation committed, which serialised every
+    signalement. The price is a gap in the numbering when the creation then fails (a refused
+    duplicate, say). SQLite already serialises writers, so there it joins the caller's
+    transaction (a second connection would wait for the caller's write lock).
     """
     year = utcnow().year
     dialect = db.session.get_bind().dialect.name
@@ -37,5 +41,10 @@ def next_reference(prefix: str) -> str:
         )
         .returning(ReferenceCounter.value)
     )
-    value = db.session.execute(statement).scalar_one()
+    if dialect == "postgresql":
+        with db.engine.connect() as connection:
+            value = connection.execute(statement).scalar_one()
+            connection.commit()
+    else:
+        value = db.session.execute(statement).scalar_one()
     return f"{prefix}-{year}-{value:06d}"

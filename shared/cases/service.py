@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -59,15 +60,15 @@ def create_case(
     case.created_by = principal.user_id
     db.session.add(case)
     db.session.flush()
-    db.session.add(
-        history_model(
-            case_id=case.id,
-            transition="submit",
-            from_state=None,
-            to_state=machine.initial,
-            by=principal.email,
-        )
+    first = history_model(
+        case_id=case.id,
+        transition="submit",
+        from_state=None,
+        to_state=machine.initial,
+        by=principal.email,
     )
+    db.session.add(first)
+    case.loaded_history = [first]
     record_audit(action="create", reference=case.reference)
     emit(
         f"{machine.kind}.submit",
@@ -99,7 +100,7 @@ def fire_transition(
         if if_match is not None and case.version != if_match:
             raise VersionConflict(details={"current_version": case.version})
         rule = machine.check(case, principal, name)
-        data = load(rule.schema(), body) if rule.schema else load_empty(body)
+        data = load(_schema(rule.schema), body) if rule.schema else load_empty(body)
         effect = (effects or {}).get(name)
         extra = effect(case, data, principal) if effect else None
         before, _after = machine.apply(case, name)
@@ -122,7 +123,28 @@ def fire_transition(
             reference=case.reference,
             payload=_event_payload(case, name, before, principal, extra),
         )
+        load_history(case, history_model)
     return case
+
+
+def load_history(case: Any, history_model: type) -> list[Any]:
+    """Read the case's history (oldest first) in the current transaction and keep it on the
+    case: the response is then built without opening another transaction."""
+    rows: list[Any] = list(
+        db.session.scalars(
+            select(history_model)
+            .where(history_model.case_id == case.id)
+            .order_by(history_model.at, history_model.id)
+        )
+    )
+    case.loaded_history = rows
+    return rows
+
+
+@functools.cache
+def _schema(schema_class: type) -> Any:
+    """One instance per body schema, built once (marshmallow schemas load thread-safely)."""
+    return schema_class()
 
 
 def load_empty(body: dict[str, Any]) -> dict[str, Any]:

@@ -20,10 +20,20 @@ _OPEN = text("state NOT IN ('oriented', 'cancelled')")
 class MedecinTraitantCase(CaseMixin, PatientMixin, db.Model):
     __tablename__ = "orientation_mt_cases"
     __table_args__ = (
-        # At most one open case per patient: the database, not Python, refuses a duplicate.
+        # At most one open case per patient: the database, not Python, refuses a duplicate,
+        # by NIR (or identity when there is none)...
         Index(
             "uq_orientation_mt_cases_open_patient",
             "patient_key",
+            unique=True,
+            postgresql_where=_OPEN,
+            sqlite_where=_OPEN,
+        ),
+        # ...and by names + birth date, which catches one signalement sent with the NIR and
+        # another without it, even when both arrive at the same moment.
+        Index(
+            "uq_orientation_mt_cases_open_identity",
+            "patient_identity_hash",
             unique=True,
             postgresql_where=_OPEN,
             sqlite_where=_OPEN,

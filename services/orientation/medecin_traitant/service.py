@@ -20,7 +20,7 @@ from services.orientation.medecin_traitant.suggestions import (
 from shared.audit.service import record_audit
 from shared.auth.principal import SYSTEM, Principal
 from shared.auth.roles import CLINICAL_ROLES, COORDINATOR, GP
-from shared.cases.service import create_case, fire_transition
+from shared.cases.service import create_case, fire_transition, load_history
 from shared.db import unit_of_work
 from shared.errors import Duplicate, NotFound, ValidationFailed
 from shared.extensions import db
@@ -29,7 +29,7 @@ from shared.timeutil import today_paris, utcnow
 
 def visibility(principal: Principal) -> ColumnElement[bool]:
     """SQL condition for the cases `principal` may see."""
-    if principal.has(COORDINATOR):
+    if principal.has(COORDINATOR, *SYSTEM.roles):
         return true()
     conditions = []
     if principal.has(*CLINICAL_ROLES):
@@ -41,8 +41,8 @@ def visibility(principal: Principal) -> ColumnElement[bool]:
 
 
 def can_see(case: MedecinTraitantCase, principal: Principal) -> bool:
-    """Whether `principal` may read `case` (the system's timers act on every case)."""
-    if principal.has(COORDINATOR) or principal is SYSTEM:
+    """Whether `principal` may read `case` (the system, firing `expire`, sees every case)."""
+    if principal.has(COORDINATOR, *SYSTEM.roles):
         return True
     pid = principal.professional_id
     return (principal.has(*CLINICAL_ROLES) and case.created_by == principal.user_id) or (
@@ -64,8 +64,8 @@ def _open_duplicate(*, patient_key: str, identity_hash: str) -> MedecinTraitantC
     )
 
 
-def submit_signalement(*, data: dict[str, Any], principal: Principal) -> MedecinTraitantCase:
-    """Record a signalement as a new case in `submitted`, prioritised; 409 for an open duplicate."""
+def new_case(data: dict[str, Any]) -> MedecinTraitantCase:
+    """An unsaved case built from a validated signalement, with its priority computed."""
     situation = data["situation"]
     case = MedecinTraitantCase(
         ald=situation["ald"],
@@ -92,23 +92,30 @@ def submit_signalement(*, data: dict[str, Any], principal: Principal) -> Medecin
         priority.score,
         priority.reasons,
     )
+    return case
+
+
+def store_case(case: MedecinTraitantCase, principal: Principal) -> MedecinTraitantCase:
+    """Number, store and announce a new case inside the current unit of work."""
+    return create_case(
+        case=case,
+        machine=MACHINE,
+        history_model=MedecinTraitantHistory,
+        prefix=PREFIX,
+        principal=principal,
+        extra_event={"priority": case.priority},
+    )
+
+
+def submit_signalement(*, data: dict[str, Any], principal: Principal) -> MedecinTraitantCase:
+    """Record a signalement as a new case in `submitted`, prioritised; 409 for an open duplicate."""
+    case = new_case(data)
     try:
+        # No check-then-insert: the two unique indexes of open cases (NIR, identity) refuse a
+        # duplicate, concurrent or not; the existing case is looked up only then.
         with unit_of_work():
-            existing = _open_duplicate(
-                patient_key=case.patient_key, identity_hash=case.patient_identity_hash
-            )
-            if existing is not None:
-                raise _duplicate(existing)
-            create_case(
-                case=case,
-                machine=MACHINE,
-                history_model=MedecinTraitantHistory,
-                prefix=PREFIX,
-                principal=principal,
-                extra_event={"priority": case.priority},
-            )
+            store_case(case, principal)
     except IntegrityError as exc:
-        # A concurrent submission won the race on the unique index of open patients.
         existing = _open_duplicate(
             patient_key=case.patient_key, identity_hash=case.patient_identity_hash
         )
@@ -146,23 +153,20 @@ def record_list_read(cases: list[MedecinTraitantCase]) -> None:
 
 def get_case(*, case_id: uuid.UUID, principal: Principal) -> MedecinTraitantCase:
     """One case the caller may see (404 otherwise, so its existence is not revealed); audited."""
-    case = db.session.get(MedecinTraitantCase, case_id)
-    if case is None or not can_see(case, principal):
-        raise NotFound("Dossier introuvable.")
     with unit_of_work():
+        case = db.session.get(MedecinTraitantCase, case_id)
+        if case is None or not can_see(case, principal):
+            raise NotFound("Dossier introuvable.")
         record_audit(action="read", reference=case.reference)
+        load_history(case, MedecinTraitantHistory)
     return case
 
 
 def history(case: MedecinTraitantCase) -> list[MedecinTraitantHistory]:
-    """The case's transitions, oldest first."""
-    return list(
-        db.session.scalars(
-            select(MedecinTraitantHistory)
-            .where(MedecinTraitantHistory.case_id == case.id)
-            .order_by(MedecinTraitantHistory.at, MedecinTraitantHistory.id)
-        )
-    )
+    """The case's transitions, oldest first (as read with the case when it was loaded)."""
+    if case.loaded_history is not None:
+        return case.loaded_history
+    return load_history(case, MedecinTraitantHistory)
 
 
 def suggestions(*, case_id: uuid.UUID, principal: Principal, limit: int) -> list[Suggestion]:

@@ -62,7 +62,7 @@ def accepted_this_month(professional_ids: list[uuid.UUID]) -> dict[uuid.UUID, in
         )
         .group_by(MedecinTraitantCase.accepted_professional_id)
     )
-    return {professional_id: count for professional_id, count in rows.all() if professional_id}
+    return {gp: count for gp, count in rows.all() if gp is not None}
 
 
 def eligible_gps(case: MedecinTraitantCase) -> list[tuple[dict[str, Any], int]]:

@@ -26,6 +26,8 @@ from shared.http.parsing import if_match_version, json_body, json_object, query_
 blueprint = Blueprint("orientation_medecin_traitant", __name__, url_prefix="/api/orientation")
 case_schema = CaseSchema()
 suggestion_schema = SuggestionSchema()
+# Built once: instantiating a nested schema on every request costs more than validating.
+signalement_schema = SignalementSchema()
 
 
 def present(case: MedecinTraitantCase, principal: Principal, *, with_history: bool = True) -> dict:
@@ -65,7 +67,7 @@ def _response(case: MedecinTraitantCase, principal: Principal, status: int = 200
 )
 def submit_signalement():
     """Any member professional reports a patient without a médecin traitant."""
-    data = json_body(SignalementSchema())
+    data = json_body(signalement_schema)
     principal = current_principal()
     case = service.submit_signalement(data=data, principal=principal)
     return _response(case, principal, 201)
@@ -95,7 +97,8 @@ def list_cases():
 @allow(*CLINICAL_ROLES)
 @documented(summary="Consulter un dossier", response=CaseSchema, errors=(404,))
 def get_case(case_id: uuid.UUID):
-    """One case with its history; 404 when it does not exist or the caller may not see it."""
+    """One case with its history; 404 when it does not exist or the caller may not see it
+    (a professional sees what they submitted, a GP what was proposed to or accepted by them)."""
     principal = current_principal()
     return _response(service.get_case(case_id=case_id, principal=principal), principal)
 
@@ -121,7 +124,14 @@ def get_suggestions(case_id: uuid.UUID):
     summary="Faire avancer un dossier", body=None, response=CaseSchema, errors=(404, 409, 422)
 )
 def fire_transition(case_id: uuid.UUID, name: str):
-    """Fire a transition (triage, propose, accept, decline, confirm, hold, resume, cancel)."""
+    """Fire a transition (triage, propose, accept, decline, confirm, hold, resume, cancel).
+
+    A case the caller may not see answers 404, as if it did not exist: a GP answering a case
+    proposed to another GP gets 404, not 403. On a case the caller sees: a role that may not
+    fire this transition → 403; not possible from the current state → 409 `invalid_transition`;
+    a stale `If-Match` → 409 `version_conflict`; a bad body → 422. `expire` is fired by the
+    system only (no answer within 14 days).
+    """
     body = json_object(allow_empty=True)
     principal = current_principal()
     case = service.transition(

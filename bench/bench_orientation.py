@@ -1,0 +1,422 @@
+"""Issue 2 benchmarks: signalement intake and transitions against a bare Flask+SQLAlchemy
+endpoint on the same stack (same run, same client), and the embedded server's memory.
+
+- `intake_ratio`: signalements accepted per second through the real API (gunicorn,
+  PostgreSQL) / inserts per second of `bench.bare_app`. Goal ≥ 0.5.
+- `transition_ratio`: transitions per second (hold/resume on distinct cases) / locked
+  one-row updates per second of `bench.bare_app`. Goal ≥ 0.5.
+- `embedded_rss_mb`: resident memory of `relais run` on SQLite after loading 10,000 cases
+  and serving a few requests. Goal ≤ 150.
+
+Servers listen on 127.0.0.1 only (ports 18100-18102); each run creates and drops its own
+PostgreSQL database. The load generator is a fixed pool of threads, each with a keep-alive
+`requests.Session`, running for a fixed time; real and bare phases alternate so that the
+machine's background load affects both alike.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psycopg
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+PG_ADMIN_URL = os.environ.get("RELAIS_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+REAL_PORT, BARE_PORT, EMBEDDED_PORT = 18100, 18101, 18102
+CONCURRENCY = 8
+PHASE_SECONDS = 5.0
+ROUNDS = 2
+WORKERS = ["--workers", "2", "--worker-class", "gthread", "--threads", "4"]
+SECRET_KEY = "bench-secret-key-not-for-production"  # noqa: S105
+EMBEDDED_CASES = 10_000
+_numbers = itertools.count(1)
+_numbers_lock = threading.Lock()
+
+
+# --- infrastructure ----------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def pg_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this run, dropped afterwards."""
+    name = f"relais_bench_orientation_{os.getpid()}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
+    finally:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextlib.contextmanager
+def server(command: list[str], port: int, env: dict[str, str]) -> Iterator[subprocess.Popen]:
+    """Start a server process, wait for it to answer, stop it afterwards."""
+    process = subprocess.Popen(  # noqa: S603 - our own venv's executables
+        command,
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(process.stderr.read().decode()[-2000:])
+            with contextlib.suppress(requests.RequestException):
+                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code < 500:
+                    break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"server on port {port} did not start")
+            time.sleep(0.2)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def gunicorn(app_path: str, port: int, env: dict[str, str]):
+    """Serve a WSGI app with the production settings of the project's containers."""
+    return server(
+        [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", *WORKERS, app_path], port, env
+    )
+
+
+def load(send: Callable[[requests.Session, int], bool], seconds: float) -> float:
+    """Successful requests per second, CONCURRENCY threads sending for `seconds`."""
+    counts = [0] * CONCURRENCY
+    failures = [0] * CONCURRENCY
+    start = threading.Barrier(CONCURRENCY + 1)
+    stop = threading.Event()
+
+    def worker(index: int) -> None:
+        session = requests.Session()
+        start.wait()
+        while not stop.is_set():
+            if send(session, index):
+                counts[index] += 1
+            else:
+                failures[index] += 1
+        session.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(CONCURRENCY)]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    began = time.perf_counter()
+    time.sleep(seconds)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    if sum(failures) > sum(counts) * 0.01:
+        raise RuntimeError(f"{sum(failures)} failed requests for {sum(counts)} successes")
+    return sum(counts) / elapsed
+
+
+# --- data ---------------------------------------------------------------------------------------
+
+
+def signalement(n: int) -> dict:
+    """A valid, unique signalement (generated identity)."""
+    from stdnum.fr import nir
+
+    body = (
+        f"{1 + n % 2}{(n // 1_000_000) % 100:02d}{1 + (n // 1000) % 12:02d}69"
+        f"{n % 1000:03d}{(n // 12_000) % 1000:03d}"
+    )
+    return {
+        "patient": {
+            "last_name": f"Bench{n}",
+            "first_name": "Camille",
+            "birth_date": "1950-03-14",
+            "sex": "F",
+            "nir": body + nir.calc_check_digits(body + "00"),
+            "phone": "0612345678",
+            "email": None,
+            "address": {"line": f"{n} rue du Banc", "postal_code": "69003", "city": "Lyon"},
+        },
+        "situation": {
+            "ald": n % 3 == 0,
+            "ald_label": None,
+            "vulnerabilities": ["isolement"] if n % 2 else [],
+            "reduced_mobility": False,
+            "needs_home_visits": False,
+            "languages": ["fr"],
+            "reason": "Médecin traitant parti à la retraite.",
+        },
+        "consent": {"patient_informed": True, "data_sharing": True},
+    }
+
+
+def next_number() -> int:
+    with _numbers_lock:
+        return next(_numbers)
+
+
+def make_accounts(database_url: str) -> dict[str, str]:
+    """A professional and a coordinator with bearer tokens, written straight to the database."""
+    from shared.app_factory import SERVICES, create_app
+    from shared.auth.models import ApiToken, User, UserRole
+    from shared.auth.service import hash_token
+    from shared.extensions import db
+    from shared.settings import Settings
+    from shared.timeutil import utcnow
+
+    app = create_app(
+        SERVICES, Settings(env="test", database_url=database_url, secret_key=SECRET_KEY)
+    )
+    tokens = {}
+    with app.app_context():
+        for role in ("professional", "coordinator"):
+            token = uuid.uuid4().hex
+            user = User(
+                email=f"{role}@bench.relais.test",
+                password_hash="unused",  # noqa: S106 - tokens only
+                role_rows=[UserRole(role=role)],
+            )
+            db.session.add(user)
+            db.session.flush()
+            db.session.add(
+                ApiToken(
+                    token_hash=hash_token(token),
+                    user_id=user.id,
+                    expires_at=utcnow().replace(year=utcnow().year + 1),
+                )
+            )
+            tokens[role] = token
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    return tokens
+
+
+def ids_of(database_url: str, sql: str) -> list[str]:
+    plain = database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(plain) as conn:
+        return [str(row[0]) for row in conn.execute(sql)]
+
+
+# --- intake and transitions on PostgreSQL -------------------------------------------------------
+
+
+def pg_ratios() -> list[dict]:
+    from bench.bare_app import create_tables
+    from shared.migrations.runner import upgrade
+
+    with pg_database() as url:
+        upgrade(url)
+        create_tables(url)
+        tokens = make_accounts(url)
+        env = {"DATABASE_URL": url, "RELAIS_ENV": "production", "SECRET_KEY": SECRET_KEY}
+        real_base = f"http://127.0.0.1:{REAL_PORT}"
+        bare_base = f"http://127.0.0.1:{BARE_PORT}"
+        submitter = {"Authorization": f"Bearer {tokens['professional']}"}
+        coordinator = {"Authorization": f"Bearer {tokens['coordinator']}"}
+
+        def intake(session: requests.Session, _index: int) -> bool:
+            response = session.post(
+                f"{real_base}/api/orientation/signalements",
+                json=signalement(next_number()),
+                headers=submitter,
+            )
+            return response.status_code == 201
+
+        def bare_insert(session: requests.Session, _index: int) -> bool:
+            response = session.post(f"{bare_base}/rows", json=signalement(next_number()))
+            return response.status_code == 201
+
+        with (
+            gunicorn("services.orientation.wsgi:app", REAL_PORT, env),
+            gunicorn("bench.bare_app:create_app()", BARE_PORT, env),
+        ):
+            intake_rates, bare_insert_rates = [], []
+            for _ in range(ROUNDS):
+                bare_insert_rates.append(load(bare_insert, PHASE_SECONDS))
+                intake_rates.append(load(intake, PHASE_SECONDS))
+
+            cases = ids_of(url, "SELECT id FROM orientation_mt_cases WHERE state = 'submitted'")
+            rows = ids_of(url, "SELECT id FROM bench_bare_rows")
+            # Each thread owns its own cases: no two requests ever race on one row.
+            mine = [cases[i::CONCURRENCY] for i in range(CONCURRENCY)]
+            owned_rows = [rows[i::CONCURRENCY] for i in range(CONCURRENCY)]
+            held: set[str] = set()
+            turn = [0] * CONCURRENCY
+
+            def transition(session: requests.Session, index: int) -> bool:
+                case_id = mine[index][turn[index] % len(mine[index])]
+                turn[index] += 1
+                name, body = ("resume", {}) if case_id in held else ("hold", {"reason": "Bench."})
+                response = session.post(
+                    f"{real_base}/api/orientation/cases/{case_id}/transitions/{name}",
+                    json=body,
+                    headers=coordinator,
+                )
+                if response.status_code != 200:
+                    return False
+                (held.discard if name == "resume" else held.add)(case_id)
+                return True
+
+            def bare_update(session: requests.Session, index: int) -> bool:
+                row_id = owned_rows[index][turn[index] % len(owned_rows[index])]
+                turn[index] += 1
+                response = session.post(f"{bare_base}/rows/{row_id}/bump", json={"reason": "x"})
+                return response.status_code == 200
+
+            transition_rates, bare_update_rates = [], []
+            for _ in range(ROUNDS):
+                bare_update_rates.append(load(bare_update, PHASE_SECONDS))
+                transition_rates.append(load(transition, PHASE_SECONDS))
+
+    intake_rate, bare_insert_rate = sum(intake_rates), sum(bare_insert_rates)
+    transition_rate, bare_update_rate = sum(transition_rates), sum(bare_update_rates)
+    return [
+        {
+            "name": "intake_ratio",
+            "value": round(intake_rate / bare_insert_rate, 3),
+            "unit": "ratio",
+            "goal": ">= 0.5",
+            "passed": intake_rate / bare_insert_rate >= 0.5,
+            "signalements_per_s": round(intake_rate / ROUNDS, 1),
+            "bare_inserts_per_s": round(bare_insert_rate / ROUNDS, 1),
+            "concurrency": CONCURRENCY,
+        },
+        {
+            "name": "transition_ratio",
+            "value": round(transition_rate / bare_update_rate, 3),
+            "unit": "ratio",
+            "goal": ">= 0.5",
+            "passed": transition_rate / bare_update_rate >= 0.5,
+            "transitions_per_s": round(transition_rate / ROUNDS, 1),
+            "bare_updates_per_s": round(bare_update_rate / ROUNDS, 1),
+            "concurrency": CONCURRENCY,
+        },
+    ]
+
+
+# --- the embedded server's memory ---------------------------------------------------------------
+
+
+def load_cases(database_url: str, count: int, batch: int = 500) -> None:
+    """Store `count` signalements through the service layer, `batch` per transaction."""
+    from services.orientation.medecin_traitant.schemas import SignalementSchema
+    from services.orientation.medecin_traitant.service import new_case, store_case
+    from shared.app_factory import SERVICES, create_app
+    from shared.auth.models import User
+    from shared.auth.principal import Principal
+    from shared.db import unit_of_work
+    from shared.extensions import db
+    from shared.http.parsing import load
+    from shared.settings import Settings
+
+    app = create_app(
+        SERVICES,
+        Settings(env="development", database_url=database_url, secret_key=SECRET_KEY),
+    )
+    schema = SignalementSchema()
+    with app.app_context():
+        user = db.session.query(User).filter_by(email="professional@bench.relais.test").one()
+        principal = Principal(user_id=user.id, email=user.email, roles=user.roles)
+        for start in range(1, count + 1, batch):
+            with unit_of_work():
+                for n in range(start, min(start + batch, count + 1)):
+                    store_case(new_case(load(schema, signalement(n))), principal)
+            db.session.expunge_all()
+        db.session.remove()
+        db.engine.dispose()
+
+
+def process_tree_memory(pid: int) -> tuple[float, float]:
+    """(RSS, PSS) in MB of a process and its children, from /proc."""
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    pids.extend(int(child) for child in children)
+    rss = pss = 0
+    for each in pids:
+        for line in Path(f"/proc/{each}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Rss:"):
+                rss += int(line.split()[1])
+            elif line.startswith("Pss:"):
+                pss += int(line.split()[1])
+    return rss / 1024, pss / 1024
+
+
+def embedded_rss() -> list[dict]:
+    from shared.migrations.runner import upgrade
+
+    with tempfile.TemporaryDirectory(prefix="relais-bench-") as folder:
+        url = f"sqlite:///{Path(folder) / 'relais.sqlite3'}"
+        upgrade(url)
+        tokens = make_accounts(url)
+        started = time.perf_counter()
+        load_cases(url, EMBEDDED_CASES)
+        load_seconds = time.perf_counter() - started
+        env = {"DATABASE_URL": url, "RELAIS_ENV": "development", "SECRET_KEY": SECRET_KEY}
+        command = [str(BIN / "relais"), "run", "--port", str(EMBEDDED_PORT)]
+        with server(command, EMBEDDED_PORT, env) as process:
+            base = f"http://127.0.0.1:{EMBEDDED_PORT}"
+            coordinator = {"Authorization": f"Bearer {tokens['coordinator']}"}
+            with requests.Session() as session:
+                for page in range(1, 6):
+                    listed = session.get(
+                        f"{base}/api/orientation/cases?per_page=100&page={page}",
+                        headers=coordinator,
+                    )
+                    assert listed.status_code == 200, listed.text
+                assert listed.json()["total"] == EMBEDDED_CASES
+                case_id = listed.json()["items"][0]["id"]
+                assert session.get(
+                    f"{base}/api/orientation/cases/{case_id}", headers=coordinator
+                ).ok
+                created = session.post(
+                    f"{base}/api/orientation/signalements",
+                    json=signalement(EMBEDDED_CASES + 1),
+                    headers=coordinator,
+                )
+                assert created.status_code == 201, created.text
+                assert session.post(
+                    f"{base}/api/orientation/cases/{case_id}/transitions/triage",
+                    json={"synthesis": "Bench."},
+                    headers=coordinator,
+                ).ok
+                assert session.get(f"{base}/api/agenda/professionals", headers=coordinator).ok
+            rss, pss = process_tree_memory(process.pid)
+    return [
+        {
+            "name": "embedded_rss_mb",
+            "value": round(pss, 1),
+            "unit": "MB",
+            "goal": "<= 150",
+            "passed": pss <= 150,
+            "rss_sum_mb": round(rss, 1),
+            "cases": EMBEDDED_CASES,
+            "load_seconds": round(load_seconds, 1),
+            "note": "`relais run` is a gunicorn master and one worker forked from it: value is "
+            "their proportional set size (shared pages counted once); rss_sum_mb adds both "
+            "RSS, counting the pages shared after fork twice",
+        }
+    ]
+
+
+def run() -> list[dict]:
+    """Every figure of this module."""
+    return [*pg_ratios(), *embedded_rss()]

@@ -1,0 +1,327 @@
+"""Every bad input of a signalement or a transition: a clear French error, nothing stored."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from tests.support import payloads
+from tests.support.medecin_traitant import BASE, table_counts
+
+
+def _post_signalement(world, body=None, **kwargs):
+    if body is not None:
+        kwargs["json"] = body
+    return world.client.post(f"{BASE}/signalements", headers=world.submitter, **kwargs)
+
+
+def _refused(world, response, status: int, code: str, before: dict[str, int]) -> dict:
+    body = response.get_json()
+    assert response.status_code == status, body
+    assert body["error"]["code"] == code
+    assert body["error"]["message"]
+    assert table_counts(world.app) == before
+    return body["error"]
+
+
+def _with(path: str, value, body: dict | None = None) -> dict:
+    """A valid signalement with the dotted `path` set to `value` (`...` removes it)."""
+    body = body or payloads.signalement()
+    *parents, leaf = path.split(".")
+    target = body
+    for key in parents:
+        target = target[key]
+    if value is ...:
+        del target[leaf]
+    else:
+        target[leaf] = value
+    return body
+
+
+def test_malformed_json_is_400(world):
+    before = table_counts(world.app)
+    response = world.client.post(
+        f"{BASE}/signalements",
+        data='{"patient": {',
+        content_type="application/json",
+        headers=world.submitter,
+    )
+    _refused(world, response, 400, "bad_request", before)
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
+def test_a_body_that_is_not_json_is_415(world, content_type):
+    before = table_counts(world.app)
+    response = world.client.post(
+        f"{BASE}/signalements",
+        data=json.dumps(payloads.signalement()),
+        content_type=content_type,
+        headers=world.submitter,
+    )
+    _refused(world, response, 415, "unsupported_media_type", before)
+
+
+def test_a_json_array_is_422(world):
+    before = table_counts(world.app)
+    error = _refused(world, _post_signalement(world, [1, 2]), 422, "validation_error", before)
+    assert error["fields"] == {"_schema": ["Un objet JSON est attendu."]}
+
+
+def test_a_body_over_one_megabyte_is_413(world):
+    before = table_counts(world.app)
+    body = payloads.signalement(reason="x" * (1024 * 1024 + 10))
+    _refused(world, _post_signalement(world, body), 413, "payload_too_large", before)
+
+
+def test_a_transition_body_over_one_megabyte_is_413(world):
+    case = world.case_in("submitted")
+    before = table_counts(world.app)
+    response = world.fire(case["id"], "triage", body={"synthesis": "x" * (1024 * 1024 + 10)})
+    _refused(world, response, 413, "payload_too_large", before)
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "field", "message"),
+    [
+        ("extra", 1, "extra", "Champ inconnu."),
+        ("patient.nickname", "Zaza", "patient.nickname", "Champ inconnu."),
+        ("patient.address.floor", 3, "patient.address.floor", "Champ inconnu."),
+        ("situation.score", 3, "situation.score", "Champ inconnu."),
+        ("consent.signed", True, "consent.signed", "Champ inconnu."),
+        ("patient", ..., "patient", "Ce champ est obligatoire."),
+        ("patient.last_name", ..., "patient.last_name", "Ce champ est obligatoire."),
+        ("patient.birth_date", ..., "patient.birth_date", "Ce champ est obligatoire."),
+        ("patient.phone", ..., "patient.phone", "Ce champ est obligatoire."),
+        ("patient.address", ..., "patient.address", "Ce champ est obligatoire."),
+        ("situation.reason", ..., "situation.reason", "Ce champ est obligatoire."),
+        ("situation.ald", ..., "situation.ald", "Ce champ est obligatoire."),
+        ("consent", ..., "consent", "Ce champ est obligatoire."),
+        ("patient.last_name", "   ", "patient.last_name", "Ce champ ne peut pas être vide."),
+        (
+            "patient.nir",
+            "285046912300199",
+            "patient.nir",
+            "La clé du NIR ne correspond pas : vérifiez le numéro.",
+        ),
+        (
+            "patient.nir",
+            "2850469123",
+            "patient.nir",
+            "Le NIR doit comporter 15 caractères (13 chiffres et la clé).",
+        ),
+        (
+            "patient.birth_date",
+            (dt.date.today() + dt.timedelta(days=1)).isoformat(),
+            "patient.birth_date",
+            "La date ne peut pas être dans le futur.",
+        ),
+        (
+            "patient.birth_date",
+            "1899-12-31",
+            "patient.birth_date",
+            "La date ne peut pas être antérieure au 01/01/1900.",
+        ),
+        (
+            "patient.birth_date",
+            "14/03/1950",
+            "patient.birth_date",
+            "Date attendue au format AAAA-MM-JJ.",
+        ),
+        (
+            "patient.address.postal_code",
+            "6900",
+            "patient.address.postal_code",
+            "Le code postal doit comporter 5 chiffres.",
+        ),
+        (
+            "patient.address.postal_code",
+            "690031",
+            "patient.address.postal_code",
+            "Le code postal doit comporter 5 chiffres.",
+        ),
+        (
+            "patient.address.postal_code",
+            "69O03",
+            "patient.address.postal_code",
+            "Le code postal doit comporter 5 chiffres.",
+        ),
+        (
+            "patient.phone",
+            "12",
+            "patient.phone",
+            "Le numéro de téléphone doit être un numéro français valide.",
+        ),
+        (
+            "patient.sex",
+            "Y",
+            "patient.sex",
+            "Valeur inconnue : choisissez parmi F, M, X.",
+        ),
+        (
+            "consent.patient_informed",
+            False,
+            "consent.patient_informed",
+            "Le patient doit avoir été informé de la démarche.",
+        ),
+        (
+            "consent.data_sharing",
+            False,
+            "consent.data_sharing",
+            "Le patient doit consentir au partage de ses données avec la CPTS.",
+        ),
+        ("consent.data_sharing", ..., "consent.data_sharing", "Ce champ est obligatoire."),
+        ("situation.ald", "oui", "situation.ald", "Valeur vrai/faux attendue."),
+        ("situation.languages", ["french"], "situation.languages.0", None),
+    ],
+)
+def test_a_bad_signalement_is_422_and_names_the_field(world, path, value, field, message):
+    before = table_counts(world.app)
+    error = _refused(
+        world, _post_signalement(world, _with(path, value)), 422, "validation_error", before
+    )
+    assert field in error["fields"], error
+    if message:
+        assert message in error["fields"][field]
+
+
+def test_an_unknown_vulnerability_is_422(world):
+    before = table_counts(world.app)
+    body = _with("situation.vulnerabilities", ["c2s", "pauvrete"])
+    error = _refused(world, _post_signalement(world, body), 422, "validation_error", before)
+    assert list(error["fields"]) == ["situation.vulnerabilities.1"]
+    assert error["fields"]["situation.vulnerabilities.1"][0].startswith("Valeur inconnue")
+
+
+def test_several_errors_are_reported_together(world):
+    before = table_counts(world.app)
+    body = _with("consent.data_sharing", False, _with("patient.address.postal_code", "1"))
+    error = _refused(world, _post_signalement(world, body), 422, "validation_error", before)
+    assert {"consent.data_sharing", "patient.address.postal_code"} <= set(error["fields"])
+
+
+@pytest.mark.parametrize("dept", ["2A", "2B"])
+def test_a_corsican_nir_is_accepted(world, dept):
+    nir = payloads.make_nir(dept=dept)
+    assert dept in nir
+    body = payloads.signalement()
+    body["patient"]["nir"] = nir.lower()
+    response = _post_signalement(world, body)
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["patient"]["nir"] == nir
+
+
+def test_a_nir_with_spaces_is_normalised(world):
+    nir = payloads.make_nir()
+    body = payloads.signalement()
+    body["patient"]["nir"] = (
+        f"{nir[0]} {nir[1:3]} {nir[3:5]} {nir[5:7]} {nir[7:10]} {nir[10:13]} {nir[13:]}"
+    )
+    response = _post_signalement(world, body)
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["patient"]["nir"] == nir
+
+
+# --- transitions ------------------------------------------------------------------------------
+
+
+def test_a_transition_from_the_wrong_state_is_409_and_changes_nothing(world):
+    case = world.case_in("submitted")
+    before = table_counts(world.app)
+    response = world.fire(case["id"], "accept")
+    error = _refused(world, response, 409, "invalid_transition", before)
+    assert "accepter" in error["message"]
+    assert error["state"] == "submitted"
+
+
+def test_a_stale_if_match_is_409_version_conflict(world):
+    case = world.case_in("submitted")
+    before = table_counts(world.app)
+    response = world.fire(case["id"], "triage", headers={**world.coordinator, "If-Match": '"7"'})
+    error = _refused(world, response, 409, "version_conflict", before)
+    assert error["current_version"] == 1
+
+
+def test_a_current_if_match_lets_the_transition_through(world):
+    case = world.case_in("submitted")
+    response = world.fire(case["id"], "triage", headers={**world.coordinator, "If-Match": '"1"'})
+    assert response.status_code == 200
+    assert response.headers["ETag"] == '"2"'
+
+
+def test_a_malformed_if_match_is_422(world):
+    case = world.case_in("submitted")
+    before = table_counts(world.app)
+    response = world.fire(case["id"], "triage", headers={**world.coordinator, "If-Match": "abc"})
+    assert "If-Match" in _refused(world, response, 422, "validation_error", before)["fields"]
+
+
+def test_a_role_that_may_not_act_is_403_and_changes_nothing(world):
+    case = world.case_in("submitted")
+    before = table_counts(world.app)
+    _refused(world, world.fire(case["id"], "triage", world.submitter), 403, "forbidden", before)
+
+
+def test_a_gp_accepting_a_case_proposed_to_another_gp_is_404(world):
+    case = world.case_in("proposed")
+    before = table_counts(world.app)
+    response = world.fire(case["id"], "accept", world.other_gp_headers)
+    _refused(world, response, 404, "not_found", before)
+
+
+@pytest.mark.parametrize(
+    ("start", "name", "body", "field"),
+    [
+        ("submitted", "triage", {}, "synthesis"),
+        ("submitted", "triage", {"synthesis": " "}, "synthesis"),
+        ("submitted", "triage", {"synthesis": "ok", "priority": 4}, "priority"),
+        ("submitted", "triage", {"synthesis": "ok", "colour": "red"}, "colour"),
+        ("triaged", "propose", {}, "professional_id"),
+        ("triaged", "propose", {"professional_id": "not-a-uuid"}, "professional_id"),
+        ("proposed", "decline", {}, "reason"),
+        ("accepted", "confirm", {"declared_on": "2999-01-01"}, "declared_on"),
+        ("submitted", "hold", {}, "reason"),
+        ("submitted", "cancel", {"reason": "bored"}, "reason"),
+        ("submitted", "cancel", {}, "reason"),
+    ],
+)
+def test_a_bad_transition_body_is_422(world, start, name, body, field):
+    case = world.case_in(start)
+    before = table_counts(world.app)
+    headers = world.gp_headers if name in ("accept", "confirm") else world.coordinator
+    response = world.fire(case["id"], name, headers, body=body)
+    assert field in _refused(world, response, 422, "validation_error", before)["fields"]
+
+
+def test_a_malformed_transition_body_is_400(world):
+    case = world.case_in("submitted")
+    before = table_counts(world.app)
+    response = world.client.post(
+        f"{BASE}/cases/{case['id']}/transitions/triage",
+        data="{synthesis",
+        content_type="application/json",
+        headers=world.coordinator,
+    )
+    _refused(world, response, 400, "bad_request", before)
+
+
+def test_a_transition_body_that_is_not_json_is_415(world):
+    case = world.case_in("submitted")
+    before = table_counts(world.app)
+    response = world.client.post(
+        f"{BASE}/cases/{case['id']}/transitions/triage",
+        data="synthesis=x",
+        content_type="text/plain",
+        headers=world.coordinator,
+    )
+    _refused(world, response, 415, "unsupported_media_type", before)
+
+
+def test_a_transition_without_a_body_reads_as_empty(world):
+    case = world.case_in("on_hold_from_submitted")
+    response = world.client.post(
+        f"{BASE}/cases/{case['id']}/transitions/resume", headers=world.coordinator
+    )
+    assert response.status_code == 200
+    assert response.get_json()["state"] == "submitted"

@@ -1,0 +1,131 @@
+"""Concurrent requests on PostgreSQL: row locks and the unique index decide, exactly one wins."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+import pytest
+
+from tests.support import payloads
+from tests.support.medecin_traitant import BASE
+
+pytestmark = pytest.mark.postgres_only
+ROUNDS = 3
+
+
+def _race(app, requests: list[tuple[str, str, dict, dict]]) -> list:
+    """Send the requests at the same moment, each from its own thread and app context."""
+    barrier = threading.Barrier(len(requests))
+    responses: list = [None] * len(requests)
+
+    def send(index: int, path: str, headers: dict, body: dict) -> None:
+        client = app.test_client()
+        barrier.wait()
+        responses[index] = client.post(path, json=body, headers=headers)
+
+    threads = [
+        threading.Thread(target=send, args=(i, path, headers, body))
+        for i, (_, path, headers, body) in enumerate(requests)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return responses
+
+
+def _outcome(responses) -> Counter:
+    return Counter(
+        (r.status_code, (r.get_json().get("error") or {}).get("code")) for r in responses
+    )
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_two_concurrent_triages_exactly_one_wins(world, app, round_):
+    case = world.case_in("submitted")
+    path = f"{BASE}/cases/{case['id']}/transitions/triage"
+    body = {"synthesis": "Même dossier, deux onglets."}
+    responses = _race(
+        app, [("a", path, world.coordinator, body), ("b", path, world.coordinator, body)]
+    )
+    assert _outcome(responses) == Counter({(200, None): 1, (409, "invalid_transition"): 1})
+    final = world.get(case["id"]).get_json()
+    assert final["version"] == 2
+    assert [h["transition"] for h in final["history"]] == ["submit", "triage"]
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_accept_and_decline_at_once_exactly_one_wins(world, app, round_):
+    case = world.case_in("proposed")
+    url = f"{BASE}/cases/{case['id']}/transitions"
+    responses = _race(
+        app,
+        [
+            ("accept", f"{url}/accept", world.gp_headers, {}),
+            ("decline", f"{url}/decline", world.coordinator, {"reason": "Trop loin."}),
+        ],
+    )
+    final = world.get(case["id"]).get_json()
+    assert final["version"] == 4
+    if final["state"] == "accepted":
+        assert _outcome(responses) == Counter({(200, None): 1, (409, "invalid_transition"): 1})
+    else:
+        # Once declined, the case is no longer the GP's to see: their accept finds nothing.
+        assert final["state"] == "triaged"
+        assert _outcome(responses) == Counter({(200, None): 1, (404, "not_found"): 1})
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_two_edits_with_the_same_if_match_exactly_one_wins(world, app, round_):
+    case = world.case_in("submitted")
+    url = f"{BASE}/cases/{case['id']}/transitions"
+    headers = {**world.coordinator, "If-Match": '"1"'}
+    responses = _race(
+        app,
+        [
+            ("hold", f"{url}/hold", headers, {"reason": "En attente."}),
+            ("cancel", f"{url}/cancel", headers, {"reason": "duplicate"}),
+        ],
+    )
+    assert _outcome(responses) == Counter({(200, None): 1, (409, "version_conflict"): 1})
+    assert world.get(case["id"]).get_json()["version"] == 2
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_two_concurrent_signalements_of_one_patient_exactly_one_is_stored(
+    world, app, accounts, round_
+):
+    nir = payloads.make_nir()
+    nurse = accounts.create("nurse")
+    path = f"{BASE}/signalements"
+    first, second = payloads.signalement(), payloads.signalement()
+    first["patient"]["nir"] = second["patient"]["nir"] = nir
+    responses = _race(app, [("a", path, world.submitter, first), ("b", path, nurse, second)])
+    assert _outcome(responses) == Counter({(201, None): 1, (409, "duplicate"): 1})
+    winner = next(r for r in responses if r.status_code == 201).get_json()
+    loser = next(r for r in responses if r.status_code == 409).get_json()
+    assert loser["error"]["reference"] == winner["reference"]
+    listed = world.client.get(f"{BASE}/cases", headers=world.coordinator).get_json()
+    assert listed["total"] == 1
+
+
+def test_concurrent_signalements_of_different_patients_get_distinct_references(world, app):
+    path = f"{BASE}/signalements"
+    responses = _race(
+        app, [(str(i), path, world.submitter, payloads.signalement()) for i in range(6)]
+    )
+    assert [r.status_code for r in responses] == [201] * 6
+    assert len({r.get_json()["reference"] for r in responses}) == 6
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_one_patient_sent_with_and_without_nir_at_once_is_stored_once(world, app, round_):
+    with_nir = payloads.signalement()
+    without_nir = payloads.signalement()
+    without_nir["patient"] = {**with_nir["patient"], "nir": None}
+    path = f"{BASE}/signalements"
+    responses = _race(
+        app, [("a", path, world.submitter, with_nir), ("b", path, world.submitter, without_nir)]
+    )
+    assert _outcome(responses) == Counter({(201, None): 1, (409, "duplicate"): 1})

@@ -1,0 +1,95 @@
+"""One open case per patient: by NIR, else by names and birth date."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support import payloads
+from tests.support.medecin_traitant import BASE, table_counts
+
+
+def _signalement_for(patient: dict) -> dict:
+    body = payloads.signalement()
+    body["patient"] = patient
+    return body
+
+
+def _post(world, body):
+    return world.client.post(f"{BASE}/signalements", json=body, headers=world.submitter)
+
+
+def _assert_duplicate_of(world, response, existing: dict, before: dict) -> None:
+    body = response.get_json()
+    assert response.status_code == 409, body
+    assert body["error"]["code"] == "duplicate"
+    assert existing["reference"] in body["error"]["message"]
+    assert body["error"]["reference"] == existing["reference"]
+    assert table_counts(world.app) == before
+
+
+def test_same_nir_with_an_open_case_is_a_duplicate(world):
+    nir = payloads.make_nir()
+    first = world.submit(_signalement_for(payloads.patient(nir=nir)))
+    before = table_counts(world.app)
+    # Different names and birth date: the NIR alone identifies the patient.
+    again = _signalement_for(payloads.patient(nir=nir, birth_date="1961-02-03"))
+    _assert_duplicate_of(world, _post(world, again), first, before)
+
+
+def test_without_nir_same_names_and_birth_date_is_a_duplicate_ignoring_accents_and_case(world):
+    first = world.submit(
+        _signalement_for(payloads.patient(nir=None, last_name="Lefèvre", first_name="Hélène-Marie"))
+    )
+    before = table_counts(world.app)
+    again = _signalement_for(
+        payloads.patient(nir=None, last_name="LEFEVRE", first_name=" helene marie ")
+    )
+    _assert_duplicate_of(world, _post(world, again), first, before)
+
+
+def test_a_case_with_nir_blocks_the_same_identity_sent_without_nir(world):
+    first = world.submit(
+        _signalement_for(payloads.patient(last_name="Durandtest", first_name="Léa"))
+    )
+    before = table_counts(world.app)
+    again = _signalement_for(payloads.patient(nir=None, last_name="Durandtest", first_name="Lea"))
+    _assert_duplicate_of(world, _post(world, again), first, before)
+
+
+def test_another_professional_is_told_the_reference_of_the_existing_case(world, accounts):
+    nir = payloads.make_nir()
+    first = world.submit(_signalement_for(payloads.patient(nir=nir)))
+    nurse = accounts.create("nurse")
+    before = table_counts(world.app)
+    response = world.client.post(
+        f"{BASE}/signalements", json=_signalement_for(payloads.patient(nir=nir)), headers=nurse
+    )
+    _assert_duplicate_of(world, response, first, before)
+
+
+def test_same_names_but_another_birth_date_is_another_patient(world):
+    world.submit(_signalement_for(payloads.patient(nir=None, last_name="Martintest")))
+    other = _signalement_for(
+        payloads.patient(nir=None, last_name="Martintest", birth_date="1951-03-14")
+    )
+    assert _post(world, other).status_code == 201
+
+
+@pytest.mark.parametrize("final", ["cancelled", "oriented"])
+def test_a_closed_case_does_not_block_a_new_signalement(world, final):
+    nir = payloads.make_nir()
+    closed = world.case_in(final, _signalement_for(payloads.patient(nir=nir)))
+    assert closed["state"] == final
+    again = _post(world, _signalement_for(payloads.patient(nir=nir)))
+    assert again.status_code == 201, again.get_json()
+    assert again.get_json()["reference"] != closed["reference"]
+
+
+@pytest.mark.parametrize("state", ["triaged", "proposed", "accepted", "on_hold_from_submitted"])
+def test_every_open_state_blocks_a_new_signalement(world, state):
+    nir = payloads.make_nir()
+    open_case = world.case_in(state, _signalement_for(payloads.patient(nir=nir)))
+    before = table_counts(world.app)
+    _assert_duplicate_of(
+        world, _post(world, _signalement_for(payloads.patient(nir=nir))), open_case, before
+    )
