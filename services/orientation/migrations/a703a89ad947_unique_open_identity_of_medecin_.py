@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = 'a703a89ad947'
-down_revision = '86e01a209177'
+down_revision = 'de6a89549274'
 branch_labels = None
 depends_on = None
 
