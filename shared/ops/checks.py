@@ -11,6 +11,8 @@ from shared.settings import ConfigurationError, Settings
 MIN_SECRET_LENGTH = 32
 MIN_METRICS_TOKEN_LENGTH = 16
 TRUTHY = {"1", "true", "yes", "on"}
+# A well-formed keyring, so that the rest of the settings parse when ENCRYPTION_KEYS is bad.
+PLACEHOLDER_KEYS = "check:" + "A" * 43
 
 
 @dataclass(frozen=True)
@@ -48,9 +50,13 @@ def check_environment(environ: Mapping[str, str]) -> list[Finding]:
         )
     if environ.get("FLASK_DEBUG", "").lower() in TRUTHY:
         findings.append(Finding("FLASK_DEBUG", "le mode débogage est activé."))
+    findings.extend(_encryption_key_findings(environ.get("ENCRYPTION_KEYS", "")))
     try:
-        # A missing secret is reported above; look at the rest of the environment anyway.
-        settings = Settings.from_environ({**environ, "SECRET_KEY": secret or "-"})
+        # Missing or unreadable secrets are reported above; look at the rest of the
+        # environment anyway (the placeholders only let the settings parse, never encrypt).
+        settings = Settings.from_environ(
+            {**environ, "SECRET_KEY": secret or "-", "ENCRYPTION_KEYS": PLACEHOLDER_KEYS}
+        )
     except (ConfigurationError, ValueError) as exc:
         findings.append(Finding("environnement", f"invalide : {exc}"))
         return findings
@@ -62,21 +68,6 @@ def check_environment(environ: Mapping[str, str]) -> list[Finding]:
         )
     if not settings.smtp_url:
         findings.append(Finding("SMTP_URL", "absente : aucun e-mail ne sera envoyé."))
-    if settings.encryption_keys:
-        try:
-            Keyring.parse(settings.encryption_keys)
-        except KeyringError:
-            findings.append(
-                Finding("ENCRYPTION_KEYS", "illisible : attendu kid:base64(32 octets)[,…].")
-            )
-    else:
-        findings.append(
-            Finding(
-                "ENCRYPTION_KEYS",
-                "absente : le NIR et le téléphone sont chiffrés avec une clé dérivée de "
-                "SECRET_KEY ; donnez des clés dédiées pour pouvoir les faire tourner.",
-            )
-        )
     if not settings.public_url.startswith("https://"):
         findings.append(Finding("PUBLIC_URL", "n'est pas en HTTPS."))
     if settings.metrics_token and len(settings.metrics_token) < MIN_METRICS_TOKEN_LENGTH:
@@ -95,3 +86,20 @@ def check_environment(environ: Mapping[str, str]) -> list[Finding]:
             )
         )
     return findings
+
+
+def _encryption_key_findings(spec: str) -> list[Finding]:
+    """ENCRYPTION_KEYS absent or unreadable (production refuses to start with either)."""
+    if not spec:
+        return [
+            Finding(
+                "ENCRYPTION_KEYS",
+                "absente : obligatoire en production pour chiffrer le NIR et le téléphone "
+                "(relais keys generate).",
+            )
+        ]
+    try:
+        Keyring.parse(spec)
+    except (KeyringError, ValueError):
+        return [Finding("ENCRYPTION_KEYS", "illisible : attendu kid:base64(32 octets)[,…].")]
+    return []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 import subprocess
 import sys
@@ -176,21 +177,23 @@ def _relais_commands(compose) -> list[list[str]]:
 
 
 def test_relais_commands_used_by_the_containers_exist(compose):
-    for argv in _relais_commands(compose):
+    argvs = _relais_commands(compose)
+    assert ["worker"] in argvs and ["db", "upgrade"] in argvs
+    for argv in argvs:
         words = [a for a in argv if not a.startswith("-")]
-        if words[0] == "worker" and "worker" not in cli.commands:
-            continue  # checked by the next test once the worker is merged
         command = _command(words)
         assert command is not None, argv
         flags = {opt for param in command.params for opt in getattr(param, "opts", [])}
         assert {a for a in argv if a.startswith("-")} <= flags, argv
 
 
-def test_the_worker_command_exists_with_a_scheduler_option():
-    if "worker" not in cli.commands:
-        pytest.skip("`relais worker` is not a command on this branch yet (notifications worker)")
+def test_the_worker_container_runs_a_long_lived_worker_with_the_scheduler(compose):
+    """`--burst` would exit once the queue is empty; the scheduler puts retries back."""
+    assert compose["services"]["worker"]["command"] == ["relais", "worker"]
     flags = {opt for param in cli.commands["worker"].params for opt in getattr(param, "opts", [])}
-    assert "--with-scheduler" in flags
+    assert flags == {"--burst"}
+    source = Path(inspect.getsourcefile(cli.commands["worker"].callback)).read_text()
+    assert "with_scheduler=True" in source
 
 
 def test_wsgi_modules_gunicorn_config_and_probe_import_in_a_fresh_process(tmp_path):

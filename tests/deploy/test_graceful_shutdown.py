@@ -9,6 +9,7 @@ import psycopg
 import pytest
 import requests
 
+from shared.key_rotation import generate_key_spec
 from tests.support import payloads
 from tests.support.processes import BIN, ServiceProcess, plain_pg_url
 
@@ -26,11 +27,16 @@ def _wait_until_blocked_on_a_lock(admin: psycopg.Connection, timeout: float = 10
     raise AssertionError("the request never reached the database")
 
 
-def test_sigterm_lets_the_request_in_flight_finish(client, accounts, settings, tmp_path):
+def test_sigterm_lets_the_request_in_flight_finish(service_app, accounts, settings, tmp_path):
+    # Production requires dedicated keys: the case is sealed with the ones the server gets.
+    keys = generate_key_spec("arret")
     professional = accounts.create("professional")
-    case = client.post(
-        "/api/orientation/signalements", json=payloads.signalement(), headers=professional
-    ).get_json()
+    case = (
+        service_app("orientation", encryption_keys=keys)
+        .test_client()
+        .post("/api/orientation/signalements", json=payloads.signalement(), headers=professional)
+        .get_json()
+    )
     database = plain_pg_url(settings.database_url)
     server = ServiceProcess(
         "orientation",
@@ -49,6 +55,7 @@ def test_sigterm_lets_the_request_in_flight_finish(client, accounts, settings, t
             "DATABASE_URL": database,
             "RELAIS_ENV": "production",
             "SECRET_KEY": settings.secret_key,
+            "ENCRYPTION_KEYS": keys,
             "GRACEFUL_TIMEOUT": "20",
         },
         PORT,

@@ -14,7 +14,6 @@ import pytest
 import requests
 from redis import Redis
 
-from shared.cli import cli
 from tests.conftest import PG_ADMIN_URL, TEST_PASSWORD
 from tests.support import payloads
 from tests.support.processes import BIN, ServiceProcess, run_cli
@@ -23,7 +22,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres_only]
 
 PORTS = {"orientation": 18701, "agenda": 18702, "notifications": 18703}
 REDIS_URL = "redis://127.0.0.1:6379/13"
-WORKER_AVAILABLE = "worker" in cli.commands
 
 
 class Topology:
@@ -94,6 +92,8 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
         "NOTIFICATIONS_URL": f"http://127.0.0.1:{PORTS['notifications']}",
         "LOG_LEVEL": "INFO",
     }
+    # Production refuses to start without dedicated keys: generated as an operator would.
+    env["ENCRYPTION_KEYS"] = run_cli(["keys", "generate", "--kid", "topologie"], env).strip()
     topo = Topology(env, logs)
     try:
         # The migrate container's command, twice: the second run must be a no-op.
@@ -124,11 +124,8 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
             service.start(wait_ready=False)
         for service in topo.services.values():
             service.wait_ready()
-        if WORKER_AVAILABLE:
-            topo.worker = ServiceProcess(
-                "worker", [str(BIN / "relais"), "worker", "--with-scheduler"], env, 0, logs
-            )
-            topo.worker.start(wait_ready=False)
+        topo.worker = ServiceProcess("worker", [str(BIN / "relais"), "worker"], env, 0, logs)
+        topo.worker.start(wait_ready=False)
         yield topo
     finally:
         for process in topo.all_logs():
@@ -227,11 +224,6 @@ def test_agenda_down_gives_a_clear_503_then_suggestions_recover(topology, flow):
     assert "Traceback" not in topology.services["orientation"].log_text()
 
 
-@pytest.mark.skipif(
-    not WORKER_AVAILABLE,
-    reason="`relais worker` is not a command on this branch yet: enabled once the "
-    "notifications worker (RQ) is merged",
-)
 def test_a_proposal_reaches_the_gp_inbox_through_the_worker(topology, flow):
     gp_id = flow["gp"]["id"]
     topology.add_user("medecin@topologie.test", "gp", professional_id=gp_id)
@@ -256,6 +248,12 @@ def test_a_proposal_reaches_the_gp_inbox_through_the_worker(topology, flow):
         time.sleep(0.5)
     assert items, "no notification reached the GP's inbox"
     assert flow["case"]["reference"] in json.dumps(items, ensure_ascii=False)
+    # With REDIS_URL set the web services only hand events over: the worker delivered them,
+    # and it runs RQ's scheduler (retried deliveries wait there).
+    assert topology.worker is not None
+    worker_log = topology.worker.log_text()
+    assert "Successfully completed outbox event" in worker_log
+    assert "Acquired scheduler lock for relais" in worker_log
 
 
 def test_a_multi_process_service_reports_its_metrics_to_loopback(topology, flow):

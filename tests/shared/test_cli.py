@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, inspect, select
 from shared.auth.models import User
 from shared.cli import cli
 from shared.extensions import db
+from shared.key_rotation import generate_key_spec
 
 
 @pytest.fixture
@@ -180,6 +181,7 @@ def test_seed_demo_is_refused_in_production(run_cli, tmp_path, settings):
         env={
             "RELAIS_ENV": "production",
             "SECRET_KEY": "x" * 40,
+            "ENCRYPTION_KEYS": generate_key_spec("k1"),
             "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
         },
     )

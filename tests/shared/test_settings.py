@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from shared.key_rotation import generate_key_spec
 from shared.settings import ConfigurationError, Settings
 
 
@@ -17,9 +18,13 @@ def test_production_refuses_to_start_without_secret_key():
         Settings.from_environ({"RELAIS_ENV": "production"})
 
 
-def test_production_with_a_secret_key_is_accepted():
-    settings = Settings.from_environ({"RELAIS_ENV": "production", "SECRET_KEY": "s" * 40})
+def test_production_with_a_secret_key_and_encryption_keys_is_accepted():
+    keys = generate_key_spec("k1")
+    settings = Settings.from_environ(
+        {"RELAIS_ENV": "production", "SECRET_KEY": "s" * 40, "ENCRYPTION_KEYS": keys}
+    )
     assert (settings.env, settings.secret_key) == ("production", "s" * 40)
+    assert settings.encryption_keys == keys
 
 
 def test_an_unknown_environment_is_refused():
