@@ -11,8 +11,8 @@ from contextlib import contextmanager
 import click
 from flask import Flask
 
-from shared import security_commands
 from services.orientation.indicators.cli import seed_synthetic
+from shared import security_commands
 from shared.app_factory import SERVICES, create_app
 from shared.ops.cli import backup, check
 from shared.settings import ConfigurationError, Settings

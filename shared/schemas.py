@@ -71,7 +71,20 @@ class AwareDateTime(fields.AwareDateTime):
         "invalid_awareness": "Précisez le fuseau horaire (par ex. +01:00).",
         "format": "Date et heure attendues au format ISO 8601.",
         "validator_failed": "Date invalide.",
+        "out_of_range": "Date et heure entre 1900 et 2999 attendues.",
     }
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dt.datetime:
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        # Stored in UTC: an instant at the ends of Python's calendar (year 1 at +01:00, year
+        # 9999 at -05:00) cannot be converted, and no appointment or period lies there anyway.
+        try:
+            year = moment.astimezone(dt.UTC).year
+        except OverflowError:
+            year = 0
+        if not 1900 <= year <= 2999:
+            raise self.make_error("out_of_range")
+        return moment
 
 
 class Email(fields.Email):
@@ -112,6 +125,15 @@ class Nested(fields.Nested):
         "type": "Objet attendu.",
         "validator_failed": "Valeur invalide.",
     }
+
+
+# Dates a report or a search may name: far enough for any history or plan, and away from the
+# ends of Python's calendar, where turning a Paris midnight into UTC overflows.
+REPORTING_DATES = validate.Range(
+    min=dt.date(1900, 1, 1),
+    max=dt.date(2999, 12, 31),
+    error="Date entre le 01/01/1900 et le 31/12/2999 attendue.",
+)
 
 
 def one_of(choices: tuple[str, ...] | list[str]) -> validate.OneOf:

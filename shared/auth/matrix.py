@@ -1,6 +1,7 @@
 """The permission matrix: every route × role, derived from the app's own declarations.
 
-Route-level rules come from `@allow(...)` (`view.__relais_roles__`) and `@public`; nothing is
+Route-level rules come from `@allow(...)` (`view.__relais_roles__`), `@page(...)` on the pages
+(`view.__relais_page_roles__`, every role when none is named) and `@public`; nothing is
 written twice. Record-level rules (which rows a caller sees among those the route lets them
 reach) are enforced by the services and described here, keyed by endpoint, or on the view with
 `@record_rule("…")`. `docs/security.md` embeds the table this module renders.
@@ -40,6 +41,77 @@ RECORD_RULES: dict[str, str] = {
     "agenda_directory.update_professional": (
         "gp, midwife, nurse: only their own directory entry (else 403)"
     ),
+    # Hospital discharges (DAC).
+    "orientation_discharges.list_discharges": (
+        "dac, coordinator: every case; gp, midwife, nurse, professional: only cases naming "
+        "their directory entry among the city professionals; others are left out"
+    ),
+    "orientation_discharges.get_discharge": "as the list; a case the caller may not see is 404",
+    "orientation_discharges.update_discharge": "dac, coordinator: any case",
+    "orientation_discharges.fire_transition": "dac, coordinator: any case (the machine's actors)",
+    "orientation_discharges.get_worklist": "dac, coordinator: every open case",
+    # EPP referrals to a midwife.
+    "orientation_epp.list_referrals": (
+        "coordinator: every referral; others: the referrals they submitted; midwife: also "
+        "those assigned to her directory entry"
+    ),
+    "orientation_epp.get_referral": "as the list; a referral the caller may not see is 404",
+    "orientation_epp.get_suggestions": "coordinator only (any referral)",
+    "orientation_epp.fire_transition": (
+        "the referral must be visible (else 404); then the machine's actors decide (else 403): "
+        "assign by the coordinator, accept/decline by the assigned midwife, complete by her or "
+        "the coordinator, cancel by the coordinator or the submitter while submitted"
+    ),
+    # Indicators: figures, never a patient.
+    "*_indicators.get_indicators": "aggregated counts only, never a patient",
+    "agenda_indicators.indicators": "aggregated counts only, never a patient",
+    "orientation_indicators.get_extract": (
+        "one row per case without any identity (no name, NIR, phone, address); audited"
+    ),
+    # Agenda: slots, bookings, teleconsultations, standing pairs, calendar feeds.
+    "agenda_slots.publish_slot": "gp: only their own slots; coordinator, admin: anyone's",
+    "agenda_slots.publish_recurring": "gp: only their own slots; coordinator, admin: anyone's",
+    "agenda_slots.withdraw_slot": "gp: only their own slots (else 403); coordinator, admin: any",
+    "agenda_bookings.book_slot": "the booker is recorded; the slot's GP sees the booking",
+    "agenda_bookings.list_bookings": (
+        "coordinator: every booking; others: the bookings they made and those on their own "
+        "slots (the slot's GP); others are left out"
+    ),
+    "agenda_bookings.get_booking": "as the list; a booking the caller may not see is 404",
+    "agenda_bookings.cancel_booking": "the booker, the slot's GP, the coordinator (else 404)",
+    "agenda_teleconsultation.request_teleconsultation": (
+        "nurse linked to a directory entry (else 403); she becomes the case's nurse"
+    ),
+    "agenda_teleconsultation.list_teleconsultations": (
+        "coordinator: every case; nurse: the cases she requested; gp: the cases scheduled "
+        "with them; others are left out"
+    ),
+    "agenda_teleconsultation.get_teleconsultation": (
+        "as the list; a case the caller may not see is 404"
+    ),
+    "agenda_teleconsultation.fire_transition": (
+        "the case must be visible (else 404); then the machine's actors decide (else 403): "
+        "pair by the nurse or coordinator, complete/no_show by the nurse, the GP or the "
+        "coordinator, cancel by the nurse or the coordinator"
+    ),
+    "agenda_pairings.create_pairing": (
+        "nurse: only pairs of her own (else 403); coordinator, admin: any"
+    ),
+    "agenda_pairings.list_pairings": "coordinator, admin: every pair; nurse, gp: their own pairs",
+    "agenda_pairings.delete_pairing": (
+        "nurse, gp: their own pairs (else 403); coordinator, admin: any"
+    ),
+    "agenda_calendar.*_feed": "the caller's own feed address only",
+    # Notifications.
+    "notifications.inbox": "the caller's own inbox only",
+    "notifications.mark_read": "the caller's own items only (another's is 404)",
+    "notifications.*_preferences": "the caller's own preferences only",
+    "notifications.deliveries": "deliveries of one case reference (recipients, statuses)",
+    "metrics": "answers only the loopback interface or a caller presenting METRICS_TOKEN",
+    "web.home": "the login form; once logged in, the caller's own tasks",
+    "web.login": "checks the credentials (throttled); CSRF token of the form",
+    "web.logout": "closes only the caller's own session",
+    "orientation_mt_pages.*": "the same rules as the API of médecin-traitant cases",
 }
 MATRIX_START = "<!-- permission-matrix:start (generated by `relais security matrix`) -->"
 MATRIX_END = "<!-- permission-matrix:end -->"
@@ -84,6 +156,10 @@ def routes(app: Flask) -> Iterator[Route]:
         view = app.view_functions[rule.endpoint]
         is_static = any(fnmatch.fnmatchcase(rule.endpoint, p) for p in STATIC_ENDPOINTS)
         roles = getattr(view, "__relais_roles__", None)
+        if roles is None:
+            page_roles = getattr(view, "__relais_page_roles__", None)
+            if page_roles is not None:
+                roles = page_roles or frozenset(ALL_ROLES)
         yield Route(
             path=rule.rule,
             methods=tuple(sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})),

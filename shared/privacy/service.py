@@ -26,7 +26,10 @@ EXPORT_FORMAT = "relais-patient-export/1"
 def _find(reference: str) -> tuple[CaseType, Any]:
     for case_type in case_types():
         model = case_type.model
-        case = db.session.scalar(select(model).where(model.reference == reference))
+        if case_type.find is not None:
+            case = case_type.find(reference)
+        else:
+            case = db.session.scalar(select(model).where(model.reference == reference))
         if case is not None:
             return case_type, case
     raise NotFound(f"Aucun dossier avec la référence {reference}.")
@@ -90,6 +93,7 @@ def export_patient(*, reference: str, operator: str) -> dict[str, Any]:
     exported = [
         {
             "kind": getattr(case, "kind", case_type.model.__tablename__),
+            "table": case_type.model.__tablename__,
             "reference": case.reference,
             "patient": case.patient_dict(),
             "case": _row(case),
@@ -113,9 +117,7 @@ def erase_patient(*, reference: str, operator: str) -> list[str]:
     `consent_withdrawn`), so that no one keeps working on a person they can no longer identify.
     """
     cases = patient_cases(reference)
-    still_open = [
-        case.reference for case_type, case in cases if case.state not in case_type.final_states
-    ]
+    still_open = [case.reference for case_type, case in cases if not case_type.closed(case)]
     if still_open:
         raise InvalidTransition(
             "Dossier encore ouvert : clôturez-le avant d'effacer l'identité du patient "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, render_template, request
+from flask import Flask, current_app, g, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from shared.http.errors import HTTP_CODES, http_error_response, unexpected_error_response
@@ -22,7 +22,15 @@ CONTENT_SECURITY_POLICY = (
 def is_page_request() -> bool:
     """True for the pages (not the API, not the health checks, not static files)."""
     path = request.path
-    return not (path.startswith(("/api/", "/assets/")) or path in ("/healthz", "/readyz"))
+    return not (
+        path.startswith(("/api/", "/assets/")) or path in ("/healthz", "/readyz", "/metrics")
+    )
+
+
+def _guarded_page() -> bool:
+    """Whether the request goes to a page that `@page` closes to anonymous visitors."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return hasattr(view, "__relais_page_roles__")
 
 
 def register_web(app: Flask) -> None:
@@ -51,6 +59,10 @@ def register_web(app: Flask) -> None:
         if not is_page_request():
             return
         load_session_principal()
+        if g.get("principal") is None and _guarded_page():
+            # Nobody is logged in: `@page` sends the visitor to the login form, whatever the
+            # form carried (an expired session must not end on a bare CSRF error).
+            return
         check_csrf()
 
     @app.context_processor
@@ -70,8 +82,7 @@ def register_web(app: Flask) -> None:
             # Pages show patient data: never kept by the browser or a proxy.
             response.headers["Cache-Control"] = "no-store"
             response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-            response.headers["X-Frame-Options"] = "DENY"
-            response.headers["Referrer-Policy"] = "same-origin"
+            # X-Frame-Options and Referrer-Policy (no-referrer) come from shared.http.hardening.
         return response
 
     @app.errorhandler(CsrfFailed)

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
+from shared.auth.permissions import public
 from shared.errors import RateLimited, Unauthenticated
 from shared.web.forms import Field, FormState
 from shared.web.registry import tasks_for
@@ -37,6 +38,7 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @blueprint.get("/")
+@public
 def home():
     """The login form, or the logged-in user's home: their tasks and their pages."""
     principal = session_principal()
@@ -47,6 +49,7 @@ def home():
 
 
 @blueprint.post("/login")
+@public
 def login():
     """Open a session; wrong credentials and throttling are explained in French."""
     form = request.form
@@ -66,6 +69,7 @@ def login():
 
 
 @blueprint.post("/logout")
+@public
 def logout():
     """Close the session and revoke its token."""
     log_out()

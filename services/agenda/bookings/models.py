@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.extensions import db
 from shared.patients import PatientMixin
+from shared.privacy.registry import register_case_type
 from shared.timeutil import utcnow
 from shared.types import UTCDateTime, UUIDType, new_uuid
 
@@ -50,3 +51,30 @@ class Booking(PatientMixin, db.Model):
     teleconsultation_id: Mapped[uuid.UUID | None] = mapped_column(UUIDType, index=True)
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     cancelled_by: Mapped[str | None] = mapped_column(String(254))
+
+    @property
+    def reference(self) -> str:
+        """How the audit trail and data subject requests name a booking (its id, 32 hex digits)."""
+        return self.id.hex
+
+    def is_closed(self) -> bool:
+        """Cancelled, or its slot is over: nobody expects this patient any more."""
+        return self.cancelled_at is not None or self.end_at <= utcnow()
+
+    @classmethod
+    def by_reference(cls, reference: str) -> Booking | None:
+        """The booking named `reference` (its id in hex), if any."""
+        try:
+            booking_id = uuid.UUID(hex=reference)
+        except ValueError:
+            return None
+        return db.session.get(cls, booking_id)
+
+
+register_case_type(
+    Booking,
+    history=None,
+    free_text=("reason",),
+    is_closed=Booking.is_closed,
+    find=Booking.by_reference,
+)

@@ -23,7 +23,7 @@ from shared.timeutil import utcnow
 
 def audit_reference(booking: Booking) -> str:
     """The audit trail's reference of a booking (its id, 32 hex digits)."""
-    return booking.id.hex
+    return booking.reference
 
 
 def _event(booking: Booking) -> dict[str, Any]:

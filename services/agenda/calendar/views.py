@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+
 from flask import Blueprint, Response, current_app, url_for
 
 from services.agenda.calendar import service
-from shared.auth.permissions import allow, current_principal, public
+from shared.auth.permissions import allow, current_principal, public, record_rule
 from shared.auth.roles import CLINICAL_ROLES
 from shared.http.openapi import documented
 from shared.schemas import OutputSchema, String
@@ -42,10 +44,14 @@ def revoke_feed():
     return "", 204
 
 
-@blueprint.get("/calendar/<token>.ics")
+@blueprint.get("/calendar/<uuid:token>.ics")
 @public
+@record_rule(
+    "secret token: the unguessable address is the credential (calendar apps send no header); "
+    "only the hash is stored, revocable; the feed carries no patient identity"
+)
 @documented(summary="Flux iCalendar (adresse secrète)", content_type="text/calendar", errors=(404,))
-def calendar_feed(token: str):
+def calendar_feed(token: uuid.UUID):
     """The caller's slots and bookings as iCalendar; the secret address is the credential."""
-    feed = service.feed_for_token(token)
+    feed = service.feed_for_token(str(token))
     return Response(service.render_feed(feed), mimetype="text/calendar")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from shared.schemas import BaseSchema, Date, OutputSchema
+from shared.schemas import REPORTING_DATES, BaseSchema, Date, OutputSchema
 
 
 class IndicatorQuerySchema(BaseSchema):
-    from_ = Date(data_key="from", load_default=None)
-    to = Date(load_default=None)
+    from_ = Date(data_key="from", load_default=None, validate=REPORTING_DATES)
+    to = Date(load_default=None, validate=REPORTING_DATES)
 
 
 class AgendaFiguresSchema(OutputSchema):

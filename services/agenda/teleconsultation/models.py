@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from shared.cases.models import CaseMixin, HistoryMixin
 from shared.extensions import db
 from shared.patients import PatientMixin
+from shared.privacy.registry import register_case_type
 from shared.types import UTCDateTime, UUIDType
 
 
@@ -37,3 +38,11 @@ class TeleconsultationCase(CaseMixin, PatientMixin, db.Model):
 
 class TeleconsultationHistory(HistoryMixin, db.Model):
     __tablename__ = "agenda_tc_history"
+
+
+register_case_type(
+    TeleconsultationCase,
+    history=TeleconsultationHistory,
+    final_states=frozenset({"completed", "cancelled"}),
+    free_text=("reason",),
+)

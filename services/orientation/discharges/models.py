@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from shared.cases.models import CaseMixin, HistoryMixin
 from shared.extensions import db
 from shared.patients import PatientMixin
+from shared.privacy.registry import register_case_type
 from shared.types import UTCDateTime, UUIDType, new_uuid
 
 
@@ -75,3 +76,11 @@ class DischargeProfessional(db.Model):
 
 class DischargeHistory(HistoryMixin, db.Model):
     __tablename__ = "orientation_sh_history"
+
+
+register_case_type(
+    DischargeCase,
+    history=DischargeHistory,
+    final_states=frozenset({"followed_up", "cancelled"}),
+    free_text=("summary", "prescription", "notes", "follow_up_outcome", "cancel_reason"),
+)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from shared.cases.models import CaseMixin, HistoryMixin
 from shared.extensions import db
 from shared.patients import PatientMixin
+from shared.privacy.registry import register_case_type
 from shared.types import UTCDateTime, UUIDType
 
 _OPEN = text("state IN ('submitted', 'assigned', 'accepted')")
@@ -53,3 +54,11 @@ class EppReferral(CaseMixin, PatientMixin, db.Model):
 
 class EppHistory(HistoryMixin, db.Model):
     __tablename__ = "orientation_epp_history"
+
+
+register_case_type(
+    EppReferral,
+    history=EppHistory,
+    final_states=frozenset({"completed", "cancelled"}),
+    free_text=("notes", "cancel_reason"),
+)

@@ -7,7 +7,16 @@ from typing import Any
 
 from marshmallow import ValidationError, validates_schema
 
-from shared.schemas import BaseSchema, Boolean, Date, OutputSchema, Raw, String, one_of
+from shared.schemas import (
+    REPORTING_DATES,
+    BaseSchema,
+    Boolean,
+    Date,
+    OutputSchema,
+    Raw,
+    String,
+    one_of,
+)
 
 # Ten years: a bound that keeps a mistyped year from scanning the whole history.
 MAX_PERIOD_DAYS = 3660
@@ -16,8 +25,8 @@ MAX_PERIOD_DAYS = 3660
 class PeriodQuerySchema(BaseSchema):
     """`from` and `to`, Europe/Paris calendar dates, both included."""
 
-    start = Date(required=True, data_key="from")
-    end = Date(required=True, data_key="to")
+    start = Date(required=True, data_key="from", validate=REPORTING_DATES)
+    end = Date(required=True, data_key="to", validate=REPORTING_DATES)
 
     @validates_schema
     def _ordered(self, data: dict[str, Any], **_kwargs: Any) -> None:

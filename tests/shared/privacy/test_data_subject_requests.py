@@ -114,3 +114,77 @@ def test_erase_anonymises_the_identity_and_keeps_the_facts(app, client, accounts
     # The erased case no longer matches the person: a new signalement is not a duplicate.
     again = client.post("/api/orientation/signalements", json=body, headers=coordinator)
     assert again.status_code == 201
+
+
+def test_export_and_erase_cover_a_discharge_case_of_the_same_patient(
+    app, client, accounts, cli_runner
+):
+    from services.orientation.discharges.models import DischargeCase
+    from tests.support import discharge_epp
+
+    coordinator = accounts.create("coordinator")
+    body = payloads.signalement()
+    signalement = _case(client, coordinator, body)
+    discharge = client.post(
+        "/api/orientation/discharges",
+        json=discharge_epp.discharge(patient=body["patient"]),
+        headers=accounts.create("dac"),
+    ).get_json()
+    assert discharge["reference"].startswith("SH-")
+
+    with app.app_context():
+        exported = export_patient(reference=discharge["reference"], operator=OPERATOR)
+    assert [case["reference"] for case in exported["cases"]] == [
+        signalement["reference"],
+        discharge["reference"],
+    ]
+    assert exported["cases"][1]["case"]["summary"].startswith("Chute à domicile")
+
+    erase = ["patient", "erase", "--reference", discharge["reference"], "--by", OPERATOR, "--yes"]
+    assert "encore ouvert" in cli_runner(erase).output  # both cases are still open
+    _fire(client, coordinator, signalement, "cancel", {"reason": "consent_withdrawn"})
+    cancel = f"/api/orientation/discharges/{discharge['id']}/transitions/cancel"
+    assert client.post(cancel, json={}, headers=coordinator).status_code == 200
+    result = cli_runner(erase)
+    assert result.exit_code == 0, result.output
+
+    with app.app_context():
+        row = db.session.get(DischargeCase, uuid.UUID(discharge["id"]))
+        assert row.patient_erased
+        assert row.summary is None and row.prescription is None
+        assert row.state == "cancelled" and row.hospital_name == "Centre hospitalier de test"
+    assert _audit_actions(app, discharge["reference"]) == ["export", "update"]
+
+
+def test_a_booking_is_exported_by_its_reference_and_erased_only_once_over(
+    app, client, accounts, cli_runner
+):
+    from services.agenda.bookings.models import Booking
+    from tests.support.agenda import booking_body, in_days, publish, register
+
+    coordinator = accounts.create("coordinator")
+    gp = register(client, coordinator)
+    gp_headers = accounts.create("gp", professional_id=gp["id"])
+    slot = publish(client, gp_headers, gp["id"], day=in_days(1)).get_json()
+    booked = client.post(
+        f"/api/agenda/slots/{slot['id']}/booking", json=booking_body(), headers=coordinator
+    )
+    assert booked.status_code == 201, booked.get_json()
+    reference = uuid.UUID(booked.get_json()["id"]).hex
+
+    result = cli_runner(["patient", "export", "--reference", reference, "--by", OPERATOR])
+    assert result.exit_code == 0, result.output
+    exported = json.loads(result.output)["cases"]
+    assert [(case["table"], case["reference"]) for case in exported] == [
+        ("agenda_bookings", reference)
+    ]
+    assert exported[0]["case"]["reason"] == "Fièvre depuis deux jours."
+
+    erase = ["patient", "erase", "--reference", reference, "--by", OPERATOR, "--yes"]
+    assert "encore ouvert" in cli_runner(erase).output  # the appointment is still to come
+    freed = client.delete(f"/api/agenda/bookings/{booked.get_json()['id']}", headers=coordinator)
+    assert freed.status_code in (200, 204)
+    assert cli_runner(erase).exit_code == 0
+    with app.app_context():
+        row = db.session.get(Booking, uuid.UUID(booked.get_json()["id"]))
+        assert row.patient_erased and row.reason == ""
