@@ -94,7 +94,7 @@ def seed_agenda_cases_demo(
     now = utcnow()
     created = []
     for reason in ("Suivi de plaie chronique (démonstration).", "Avis sur une lésion cutanée."):
-        body = {
+        request: dict[str, Any] = {
             "patient": patient(minimum_age=70, maximum_age=95),
             "reason": reason,
             "window": {"from": now.isoformat(), "to": (now + dt.timedelta(days=12)).isoformat()},
@@ -102,7 +102,7 @@ def seed_agenda_cases_demo(
         }
         created.append(
             teleconsultations.request_teleconsultation(
-                data=load(TeleconsultationCreateSchema(), body), principal=requester
+                data=load(TeleconsultationCreateSchema(), request), principal=requester
             )
         )
     # Without a free teleconsultation slot in the window, both simply stay requested.

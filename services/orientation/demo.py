@@ -84,7 +84,7 @@ def seed_orientation_demo(
     midwife, submitter = _principal(users["midwife"]), _principal(users["professional"])
     city = [professionals["gp"][1], professionals["nurse"][0]]
     prepare: tuple[str, dict[str, Any]] = ("prepare", {})
-    ready = (prepare, ("mark_ready", {}))
+    ready: tuple[tuple[str, dict[str, Any]], ...] = (prepare, ("mark_ready", {}))
     _discharge(patient, city, dac, planned_in=2, steps=ready)
     _discharge(patient, city, dac, planned_in=1, prescription=False, steps=(prepare,))
     _discharge(patient, city, dac, planned_in=5)
