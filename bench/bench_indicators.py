@@ -67,7 +67,7 @@ def _existing_cases() -> int | None:
 
 def prepare() -> tuple[str, float | None]:
     """The benchmark database with CASES synthetic cases; seconds spent seeding (None: reused)."""
-    from services.orientation.indicators.synthetic import seed_synthetic
+    from services.orientation.indicators.synthetic import case_mix, seed_synthetic
     from shared.app_factory import create_app
     from shared.auth.models import User
     from shared.auth.service import create_user
@@ -75,7 +75,9 @@ def prepare() -> tuple[str, float | None]:
     from shared.migrations.runner import upgrade
 
     url = _database_url()
-    reuse = _existing_cases() == CASES
+    # `--cases` is shared between the case types: the database is reused when its médecin-
+    # traitant cases are the share of CASES the current mix gives them.
+    reuse = _existing_cases() == case_mix(CASES)["medecin_traitant"]
     if not reuse:
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')

@@ -1,4 +1,5 @@
-"""Generated demo data for `make run`: directory, one account per role, a few cases.
+"""Generated demo data for `make run`: directory, one account per role, a few cases of every
+type (médecin traitant, discharges, EPP referrals, SNP booking, teleconsultations).
 
 Every identity is produced by Faker (fr_FR, fixed seed): no real person appears here.
 """
@@ -8,14 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Iterator
+from typing import Any
 
 from faker import Faker
 from sqlalchemy import select
 from stdnum import luhn
 from stdnum.fr import nir as stdnum_nir
 
-from services.agenda.demo import seed_agenda_demo
+from services.agenda.demo import seed_agenda_cases_demo, seed_agenda_demo
 from services.agenda.directory.service import register_professional
+from services.orientation.demo import seed_orientation_demo
 from services.orientation.medecin_traitant.service import submit_signalement
 from shared.auth.models import User
 from shared.auth.principal import Principal
@@ -75,31 +78,39 @@ def _professionals(fake: Faker, rng: random.Random) -> dict[str, list]:
     return created
 
 
+def _patient(
+    fake: Faker,
+    rng: random.Random,
+    *,
+    sex: str | None = None,
+    minimum_age: int = 18,
+    maximum_age: int = 92,
+) -> dict[str, Any]:
+    """A generated patient, as the API's `patient` object (JSON-ready)."""
+    sex = sex or rng.choice("FM")
+    birth = fake.date_of_birth(minimum_age=minimum_age, maximum_age=maximum_age)
+    postal_code, city = rng.choice(COMMUNES)
+    return {
+        "last_name": fake.last_name(),
+        "first_name": fake.first_name_female() if sex == "F" else fake.first_name_male(),
+        "birth_date": birth.isoformat(),
+        "sex": sex,
+        "nir": _nir(rng, sex, birth),
+        "phone": "+33612345678",
+        "email": None,
+        "address": {"line": fake.street_address(), "postal_code": postal_code, "city": city},
+    }
+
+
 def _signalements(fake: Faker, rng: random.Random, submitter: User) -> int:
     principal = Principal(user_id=submitter.id, email=submitter.email, roles=submitter.roles)
     for _ in range(6):
-        sex = rng.choice("FM")
-        birth = fake.date_of_birth(minimum_age=18, maximum_age=92)
-        postal_code, city = rng.choice(COMMUNES)
+        patient = _patient(fake, rng)
+        patient["birth_date"] = dt.date.fromisoformat(patient["birth_date"])
         submit_signalement(
             principal=principal,
             data={
-                "patient": {
-                    "last_name": fake.last_name(),
-                    "first_name": fake.first_name_female()
-                    if sex == "F"
-                    else fake.first_name_male(),
-                    "birth_date": birth,
-                    "sex": sex,
-                    "nir": _nir(rng, sex, birth),
-                    "phone": "+33612345678",
-                    "email": None,
-                    "address": {
-                        "line": fake.street_address(),
-                        "postal_code": postal_code,
-                        "city": city,
-                    },
-                },
+                "patient": patient,
                 "situation": {
                     "ald": rng.random() < 0.4,
                     "ald_label": None,
@@ -143,6 +154,18 @@ def seed_demo_data() -> Iterator[str]:
         yield f"Données de démonstration créées : {count} signalements, 12 professionnels."
         slots = seed_agenda_demo(professionals=professionals, coordinator=users["coordinator"])
         yield f"Agenda de démonstration : {slots} créneaux publiés."
+
+        def patient(**kwargs: Any) -> dict[str, Any]:
+            return _patient(fake, rng, **kwargs)
+
+        discharges, referrals = seed_orientation_demo(
+            patient=patient, professionals=professionals, users=users
+        )
+        yield f"Sorties d'hospitalisation : {discharges} ; demandes d'EPP : {referrals}."
+        bookings, teleconsultations = seed_agenda_cases_demo(
+            patient=patient, coordinator=users["coordinator"], nurse=users["nurse"]
+        )
+        yield f"Réservations SNP : {bookings} ; téléconsultations : {teleconsultations}."
     else:
         yield "Données de démonstration déjà présentes."
     yield f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :"

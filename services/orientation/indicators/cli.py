@@ -15,7 +15,11 @@ from shared.settings import ConfigurationError, Settings
 @click.option("--months", type=click.IntRange(min=1, max=240), default=12, show_default=True)
 @click.option("--seed", type=int, default=2026, show_default=True)
 def seed_synthetic(cases: int, professionals: int, months: int, seed: int) -> None:
-    """Generate synthetic cases (all states, coherent history) and directory professionals."""
+    """Generate synthetic cases of every type (all states, coherent history) and professionals.
+
+    --cases is shared: 70% médecin traitant, 12% discharges, 12% EPP, 6% teleconsultations,
+    plus five SNP slots per teleconsultation (with their bookings).
+    """
     from services.orientation.indicators.synthetic import seed_synthetic as generate
     from shared.app_factory import SERVICES, create_app
     from shared.extensions import db

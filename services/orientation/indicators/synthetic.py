@@ -1,49 +1,56 @@
 """Synthetic data at scale for benchmarks and demos: reproducible, realistic, fast.
 
-Identities come from pools drawn once from Faker (fr_FR, seeded), then combined with a seeded
-`random.Random`: calling Faker a million times would take minutes, picking from pools takes
-seconds. Each case type is one generator (`GENERATORS`) yielding `(table, row)` pairs with a
-coherent timeline: every transition later than the previous one, history rows matching the
-case's columns, no event after now (recent cases are naturally still open).
+`seed_synthetic` splits the `--cases` asked for between the case types (`MIX`), then runs one
+generator per case type (`GENERATORS`) after the directory's. A generator yields `(table, row)`
+pairs with a coherent timeline: every transition later than the previous one, one history row
+per transition, the case's columns matching its last state, no event after now (recent cases
+are naturally still open). The machinery (pools, timelines, COPY writer) is `shared/synthetic.py`.
 
-Writing: PostgreSQL receives the rows through `COPY … FROM STDIN` (psycopg), SQLite through
-multi-row `executemany` inserts, both in chunks so memory stays flat. Encrypted columns
-(phone) are sealed once per distinct value of a small pool, then reused: the ciphertexts are
-valid, the cost is a thousand encryptions rather than a million. The NIR stays null. Synthetic
-patient keys are keyed hashes of a synthetic patient number, so generated identities can
-never collide with one another, and references carry an `S` (`MT-2026-S0000001`) so they can
-never collide with the numbered references of real cases.
+Generators of other services are named by module path and imported only when the run reaches
+them: the orientation never imports the agenda's tables (directory, slots, teleconsultations).
+References carry an `S` (`MT-2026-S0000001`, `SH-…`, `EPP-…`, `TC-…`) so they can never collide
+with the numbered references of real cases; synthetic patient keys are keyed hashes of a
+synthetic patient number, so generated identities never collide with one another. The NIR
+stays null.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import heapq
+import importlib
 import json
 import random
-import uuid
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from faker import Faker
-from sqlalchemy import Table, text
-from stdnum import luhn
-
-from services.agenda.directory.models import Professional
+from services.orientation.discharges.models import (
+    DischargeCase,
+    DischargeHistory,
+    DischargeProfessional,
+)
+from services.orientation.epp.models import EppHistory, EppReferral
 from services.orientation.medecin_traitant.models import MedecinTraitantCase, MedecinTraitantHistory
 from services.orientation.medecin_traitant.priority import compute_priority
-from shared.crypto import EncryptedString, current_keyring
+from shared.crypto import current_keyring
 from shared.extensions import db
-from shared.geo import all_communes, distance_km
+from shared.synthetic import (
+    Context,
+    Patient,
+    Row,
+    Timeline,
+    Writer,
+    analyse,
+    case_columns,
+    make_pools,
+    new_patient,
+    patient_columns,
+    weighted,
+)
 from shared.timeutil import PARIS, utcnow
 
-SYNTHETIC_USER = uuid.UUID("5e5e5e5e-0000-4000-8000-000000000001")
-SYNTHETIC_EMAIL = "synthetique@relais.test"
-CHUNK = 20_000
-# The territory of the generated CPTS: communes within this radius of its centre (Lyon).
-CENTRE = (45.7640, 4.8357)
-RADIUS_KM = 20.0
+__all__ = ["GENERATORS", "MIX", "Context", "case_mix", "make_pools", "seed_synthetic"]
+
 VULNERABILITIES = (
     ("c2s", 0.15),
     ("isolement", 0.20),
@@ -80,187 +87,6 @@ CANCEL_REASONS = (
 DECLINE_REASONS = ("Patientèle complète.", "Trop éloigné du cabinet.", "Pas de visites à domicile.")
 
 
-@dataclass
-class Pools:
-    """Identities drawn once from Faker, then combined at random."""
-
-    last_names: list[str]
-    female_names: list[str]
-    male_names: list[str]
-    streets: list[str]
-    phones: list[str]
-    communes: list[tuple[str, str, float, float]]  # postal code, name, latitude, longitude
-    weights: list[float]
-
-
-def make_pools(seed: int) -> Pools:
-    """Name, street, phone and commune pools for the seed."""
-    fake = Faker("fr_FR")
-    fake.seed_instance(seed)
-    near = [
-        c
-        for c in all_communes()
-        if c.postal_codes
-        and distance_km(CENTRE[0], CENTRE[1], c.latitude, c.longitude) <= RADIUS_KM
-    ]
-    return Pools(
-        last_names=sorted({fake.last_name() for _ in range(1500)}),
-        female_names=sorted({fake.first_name_female() for _ in range(600)}),
-        male_names=sorted({fake.first_name_male() for _ in range(600)}),
-        streets=[fake.street_name() for _ in range(800)],
-        phones=[f"06{n:08d}" for n in random.Random(seed).sample(range(10**8), 1000)],  # noqa: S311
-        communes=[(c.postal_codes[0], c.name, c.latitude, c.longitude) for c in near],
-        weights=[float(c.population) for c in near],
-    )
-
-
-@dataclass
-class Context:
-    """What every generator shares: the seeded random source, pools, clock and professionals."""
-
-    rng: random.Random
-    pools: Pools
-    now: dt.datetime
-    months: int
-    gps: list[uuid.UUID] = field(default_factory=list)
-    hash_key: Callable[[str], str] = str
-
-    def uuid(self) -> uuid.UUID:
-        return uuid.UUID(int=self.rng.getrandbits(128), version=4)
-
-
-Row = tuple[Table, dict[str, Any]]
-
-
-def _rpps(rng: random.Random, taken: set[str]) -> str:
-    while True:
-        body = f"19{rng.randrange(10**8):08d}"
-        if body not in taken:
-            taken.add(body)
-            return body + luhn.calc_check_digit(body)
-
-
-def generate_professionals(ctx: Context, count: int) -> Iterator[Row]:
-    """Directory entries: 60% GPs (most accepting new patients), then nurses, midwives…"""
-    table = Professional.__table__
-    taken: set[str] = set()
-    plan = [("gp", 0.6), ("nurse", 0.2), ("midwife", 0.08), ("pharmacist", 0.07), ("other", 0.05)]
-    professions = [name for name, _w in plan]
-    weights = [w for _n, w in plan]
-    for index in range(count):
-        rng, pools = ctx.rng, ctx.pools
-        profession = "gp" if index == 0 else rng.choices(professions, weights)[0]
-        postal_code, city, lat, lon = rng.choices(pools.communes, pools.weights)[0]
-        professional_id = ctx.uuid()
-        if profession == "gp":
-            ctx.gps.append(professional_id)
-        female = rng.random() < 0.55
-        yield (
-            table,
-            {
-                "id": professional_id,
-                "rpps": _rpps(rng, taken),
-                "last_name": rng.choice(pools.last_names),
-                "first_name": rng.choice(pools.female_names if female else pools.male_names),
-                "profession": profession,
-                "address": f"{rng.randrange(1, 200)} {rng.choice(pools.streets)}",
-                "postal_code": postal_code,
-                "city": city,
-                "latitude": lat,
-                "longitude": lon,
-                "phone": None,
-                "mssante_email": f"pro{index}@synthetique.mssante.test",
-                "accepts_new_patients": profession == "gp" and rng.random() < 0.7,
-                "new_patient_capacity": rng.choice((2, 4, 5, 8, 10)) if profession == "gp" else 0,
-                "languages": json.dumps(["fr", *rng.sample(["en", "ar", "es", "pt"], k=1)]),
-                "home_visits": rng.random() < 0.4,
-                "teleconsultation": rng.random() < 0.5,
-                "created_at": ctx.now,
-                "updated_at": ctx.now,
-            },
-        )
-
-
-@dataclass
-class Patient:
-    number: int
-    last_name: str
-    first_name: str
-    sex: str
-    birth_date: dt.date
-    postal_code: str
-    city: str
-    address: str
-    phone: str
-    last_oriented_at: dt.datetime | None = None
-
-
-def _new_patient(ctx: Context, number: int) -> Patient:
-    rng, pools = ctx.rng, ctx.pools
-    sex = "F" if rng.random() < 0.54 else "M"
-    # Skewed towards older patients, as signalements are.
-    age = min(99, max(0, int(rng.triangular(0, 98, 72))))
-    birth = ctx.now.date() - dt.timedelta(days=age * 365 + rng.randrange(365))
-    postal_code, city, _lat, _lon = rng.choices(pools.communes, pools.weights)[0]
-    return Patient(
-        number=number,
-        last_name=rng.choice(pools.last_names),
-        first_name=rng.choice(pools.female_names if sex == "F" else pools.male_names),
-        sex=sex,
-        birth_date=birth,
-        postal_code=postal_code,
-        city=city,
-        address=f"{rng.randrange(1, 300)} {rng.choice(pools.streets)}",
-        phone=rng.choice(pools.phones),
-    )
-
-
-def _weighted(rng: random.Random, choices: tuple[tuple[str, float], ...]) -> str:
-    return rng.choices([c for c, _w in choices], [w for _c, w in choices])[0]
-
-
-class Timeline:
-    """Transitions of one case in time order; stops at the first event that would be future."""
-
-    def __init__(self, ctx: Context, case: dict[str, Any], table: Table):
-        self.ctx, self.case, self.table = ctx, case, table
-        self.at: dt.datetime = case["created_at"]
-        self.rows: list[Row] = []
-        self._add("submit", None, "submitted", self.at)
-
-    def _add(
-        self, name: str, before: str | None, after: str, at: dt.datetime, comment: str | None = None
-    ) -> None:
-        self.rows.append(
-            (
-                self.table,
-                {
-                    "id": self.ctx.uuid(),
-                    "case_id": self.case["id"],
-                    "transition": name,
-                    "from_state": before,
-                    "to_state": after,
-                    "by": SYNTHETIC_EMAIL,
-                    "at": at,
-                    "comment": comment,
-                    "data": None,
-                },
-            )
-        )
-
-    def step(self, name: str, after: str, days: tuple[float, float], comment: str | None = None):
-        """Fire `name` after a random delay; False (nothing written) if that is in the future."""
-        at = self.at + dt.timedelta(days=self.ctx.rng.uniform(*days), minutes=1)
-        if at >= self.ctx.now:
-            return None
-        self._add(name, self.case["state"], after, at, comment)
-        self.case["state"] = after
-        self.case["version"] += 1
-        self.case["updated_at"] = at
-        self.at = at
-        return at
-
-
 def _medecin_traitant_case(ctx: Context, patient: Patient, created_at: dt.datetime) -> list[Row]:
     rng = ctx.rng
     ald = rng.random() < 0.35
@@ -277,15 +103,8 @@ def _medecin_traitant_case(ctx: Context, patient: Patient, created_at: dt.dateti
         needs_home_visits=home_visits,
         today=created_at.astimezone(PARIS).date(),
     )
-    key = ctx.hash_key(f"synthetic:{patient.number}")
     case: dict[str, Any] = {
-        "id": ctx.uuid(),
-        "reference": None,
-        "state": "submitted",
-        "version": 1,
-        "created_by": SYNTHETIC_USER,
-        "created_at": created_at,
-        "updated_at": created_at,
+        **case_columns(ctx, "submitted", created_at),
         "ald": ald,
         "ald_label": ald_label,
         "vulnerabilities": json.dumps(vulnerabilities),
@@ -314,18 +133,7 @@ def _medecin_traitant_case(ctx: Context, patient: Patient, created_at: dt.dateti
         "previous_oriented_at": None,
         "cancel_reason": None,
         "cancelled_at": None,
-        "patient_last_name": patient.last_name,
-        "patient_first_name": patient.first_name,
-        "patient_birth_date": patient.birth_date,
-        "patient_sex": patient.sex,
-        "patient_nir": None,
-        "patient_phone": patient.phone,
-        "patient_email": None,
-        "patient_address_line": patient.address,
-        "patient_postal_code": patient.postal_code,
-        "patient_city": patient.city,
-        "patient_key": key,
-        "patient_identity_hash": key,
+        **patient_columns(ctx, patient, f"synthetic:{patient.number}"),
     }
     timeline = Timeline(ctx, case, MedecinTraitantHistory.__table__)
     _walk(ctx, case, timeline)
@@ -339,7 +147,7 @@ def _medecin_traitant_case(ctx: Context, patient: Patient, created_at: dt.dateti
 def _cancel(ctx: Context, case: dict[str, Any], timeline: Timeline, days: tuple[float, float]):
     at = timeline.step("cancel", "cancelled", days)
     if at:
-        case["cancel_reason"] = _weighted(ctx.rng, CANCEL_REASONS)
+        case["cancel_reason"] = weighted(ctx.rng, CANCEL_REASONS)
         case["cancelled_at"] = at
 
 
@@ -393,21 +201,17 @@ def generate_medecin_traitant(ctx: Context, count: int) -> Iterator[Row]:
     """`count` médecin-traitant cases spread over the last `months`, 4% of them repeat patients
     (a second signalement after the first case closed)."""
     rng = ctx.rng
-    span = dt.timedelta(days=30.44 * ctx.months).total_seconds()
-    offsets = sorted(rng.uniform(0, span) for _ in range(count))
-    start = ctx.now - dt.timedelta(seconds=span)
     closed: list[tuple[dt.datetime, int, Patient]] = []  # heap of (closed at, n, patient)
     ready: list[Patient] = []
     next_patient = 0
-    for number, offset in enumerate(offsets, start=1):
-        created_at = start + dt.timedelta(seconds=offset)
+    for number, created_at in enumerate(ctx.creation_times(count), start=1):
         while closed and closed[0][0] < created_at:
             ready.append(heapq.heappop(closed)[2])
         if ready and rng.random() < 0.04:
             patient = ready.pop(rng.randrange(len(ready)))
         else:
             next_patient += 1
-            patient = _new_patient(ctx, next_patient)
+            patient = new_patient(ctx, next_patient)
         rows = _medecin_traitant_case(ctx, patient, created_at)
         case = rows[0][1]
         case["reference"] = f"MT-{created_at.year}-S{number:07d}"
@@ -417,92 +221,298 @@ def generate_medecin_traitant(ctx: Context, count: int) -> Iterator[Row]:
         yield from rows
 
 
-# One generator per case type: adding discharges or EPP referrals is one entry here.
-GENERATORS: dict[str, Callable[[Context, int], Iterator[Row]]] = {
-    "medecin_traitant": generate_medecin_traitant,
-}
+# --- hospital discharges --------------------------------------------------------------------
+
+HOSPITALS = (
+    ("Centre hospitalier synthétique de Lyon-Est", 0.35),
+    ("Hôpital synthétique de la Croix-Rousse", 0.25),
+    ("Clinique synthétique du Parc", 0.2),
+    ("Centre hospitalier synthétique de Villeurbanne", 0.2),
+)
+HOSPITAL_SERVICES = (
+    "Cardiologie",
+    "Gériatrie",
+    "Médecine interne",
+    "Orthopédie",
+    "Pneumologie",
+    "Chirurgie digestive",
+)
+HOME_SERVICES = ("ssiad", "had", "prado", "portage_repas", "aide_a_domicile")
+DISCHARGE_CANCEL_REASONS = (
+    "Hospitalisation prolongée.",
+    "Transfert en soins de suite.",
+    "Retour à domicile organisé par la famille.",
+)
 
 
-class Writer:
-    """Buffers rows per table and writes them in chunks (COPY on PostgreSQL)."""
-
-    def __init__(self) -> None:
-        self.connection = db.session.connection()
-        self.postgres = self.connection.dialect.name == "postgresql"
-        self.buffers: dict[Table, list[dict[str, Any]]] = {}
-        self.counts: dict[str, int] = {}
-        self._sealed: dict[str, str] = {}
-
-    def add(self, rows: Iterable[Row]) -> None:
-        for table, row in rows:
-            buffer = self.buffers.setdefault(table, [])
-            buffer.append(row)
-            if len(buffer) >= CHUNK:
-                self.flush(table)
-
-    def flush(self, table: Table | None = None) -> None:
-        for target in [table] if table is not None else list(self.buffers):
-            rows = self.buffers.get(target) or []
-            if rows:
-                (self._copy if self.postgres else self._insert)(target, rows)
-                self.counts[target.name] = self.counts.get(target.name, 0) + len(rows)
-            self.buffers[target] = []
-
-    def _seal(self, value: str | None) -> str | None:
-        if value is None:
-            return None
-        if value not in self._sealed:
-            self._sealed[value] = current_keyring().encrypt(value)
-        return self._sealed[value]
-
-    def _copy(self, table: Table, rows: list[dict[str, Any]]) -> None:
-        columns = [c.name for c in table.columns]
-        sealed = {c.name for c in table.columns if isinstance(c.type, EncryptedString)}
-        names = ", ".join(f'"{name}"' for name in columns)
-        driver = self.connection.connection.driver_connection
-        with (
-            driver.cursor() as cursor,  # type: ignore[union-attr]
-            cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row([self._seal(row[c]) if c in sealed else row[c] for c in columns])
-
-    def _insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
-        # Through SQLAlchemy so the column types (UUIDs, UTC datetimes, encryption) apply.
-        json_columns = {c.name for c in table.columns if c.type.__class__.__name__ == "JSON"}
-        decoded = [
+def _discharge_professionals(ctx: Context, case: dict[str, Any]) -> list[Row]:
+    """One to three city professionals on the case: a GP, often a nurse, sometimes another."""
+    rng = ctx.rng
+    named = [(ids, role) for ids, role in ((ctx.gps, "médecin traitant"),) if ids]
+    if ctx.nurses and rng.random() < 0.7:
+        named.append((ctx.nurses, "IDE"))
+    if ctx.others and rng.random() < 0.3:
+        named.append((ctx.others, "pharmacien"))
+    return [
+        (
+            DischargeProfessional.__table__,
             {
-                k: (json.loads(v) if k in json_columns and isinstance(v, str) else v)
-                for k, v in r.items()
-            }
-            for r in rows
-        ]
-        self.connection.execute(table.insert(), decoded)
+                "id": ctx.uuid(),
+                "case_id": case["id"],
+                "professional_id": rng.choice(ids),
+                "role": role,
+                "position": position,
+            },
+        )
+        for position, (ids, role) in enumerate(named)
+    ]
 
 
-def seed_synthetic(*, cases: int, professionals: int, months: int, seed: int) -> dict[str, int]:
+def _discharge_case(ctx: Context, number: int, created_at: dt.datetime) -> list[Row]:
+    rng = ctx.rng
+    created_on = created_at.astimezone(PARIS).date()
+    planned = created_on + dt.timedelta(days=rng.randrange(1, 11))
+    case: dict[str, Any] = {
+        **case_columns(ctx, "announced", created_at),
+        "reference": f"SH-{created_at.year}-S{number:07d}",
+        "hospital_name": weighted(rng, HOSPITALS),
+        "hospital_service": rng.choice(HOSPITAL_SERVICES),
+        "admission_date": created_on - dt.timedelta(days=rng.randrange(0, 12)),
+        "planned_discharge_date": planned,
+        "summary": "Compte rendu court (données synthétiques).",
+        "prescription": "Ordonnance de sortie détaillée (données synthétiques).",
+        "home_services": json.dumps(sorted(rng.sample(HOME_SERVICES, k=rng.randrange(0, 3)))),
+        "notes": None,
+        "preparing_at": None,
+        "ready_at": None,
+        "ready_on": None,
+        "actual_discharge_date": None,
+        "discharged_at": None,
+        "follow_up_date": None,
+        "follow_up_outcome": None,
+        "follow_up_issues": None,
+        "readmitted": None,
+        "followed_up_at": None,
+        "cancel_reason": None,
+        "cancelled_at": None,
+        **patient_columns(
+            ctx, new_patient(ctx, number, ages=(40, 99, 80)), f"synthetic-sh:{number}"
+        ),
+    }
+    professionals = _discharge_professionals(ctx, case)
+    timeline = Timeline(ctx, case, DischargeHistory.__table__)
+    _walk_discharge(ctx, case, timeline, has_professionals=bool(professionals))
+    if case["state"] in ("announced", "preparing"):
+        # Not ready yet: what the DAC still lacks (the worklist's "stuck" cases).
+        if rng.random() < 0.35:
+            case["prescription"] = None
+        if rng.random() < 0.15:
+            case["summary"] = None
+        if case["state"] == "announced" and rng.random() < 0.1:
+            case["planned_discharge_date"] = None
+    return [(DischargeCase.__table__, case), *professionals, *timeline.rows]
+
+
+def _walk_discharge(
+    ctx: Context, case: dict[str, Any], timeline: Timeline, *, has_professionals: bool
+) -> None:
+    """announced → preparing → ready → discharged → followed_up, or cancelled on the way."""
+    rng = ctx.rng
+    cancel_at = rng.choice((1, 2, 3)) if rng.random() < 0.07 else 0
+    if cancel_at == 1:
+        return _cancel_discharge(ctx, case, timeline)
+    at = timeline.step("prepare", "preparing", (0.05, 2))
+    if not at:
+        return None
+    case["preparing_at"] = at
+    if cancel_at == 2 or not has_professionals:
+        return _cancel_discharge(ctx, case, timeline)
+    # Usually ready a day or more before the planned date; sometimes only on the day.
+    planned = dt.datetime.combine(case["planned_discharge_date"], dt.time(10), tzinfo=PARIS)
+    target = planned - dt.timedelta(days=rng.uniform(0.2, 3) if rng.random() < 0.8 else 0)
+    at = timeline.step_at(target.astimezone(dt.UTC), "mark_ready", "ready")
+    if not at:
+        return None
+    case["ready_at"], case["ready_on"] = at, at.astimezone(PARIS).date()
+    if cancel_at == 3:
+        return _cancel_discharge(ctx, case, timeline)
+    leaves = planned + dt.timedelta(days=rng.choice((0, 0, 0, 0, 1, 2)), hours=rng.uniform(0, 6))
+    at = timeline.step_at(leaves.astimezone(dt.UTC), "discharge", "discharged")
+    if not at:
+        return None
+    # Recorded on the day, or the next morning for the day before.
+    actual = at.astimezone(PARIS).date() - dt.timedelta(days=int(rng.random() < 0.15))
+    case["actual_discharge_date"] = max(actual, case["admission_date"])
+    case["discharged_at"] = at
+    at = timeline.step("follow_up", "followed_up", (1, 7))
+    if not at:
+        return None
+    case["follow_up_date"] = at.astimezone(PARIS).date()
+    case["follow_up_outcome"] = "Appel de suivi : retour à domicile sans difficulté majeure."
+    case["follow_up_issues"] = rng.random() < 0.2
+    case["readmitted"] = rng.random() < 0.05
+    case["followed_up_at"] = at
+    return None
+
+
+def _cancel_discharge(ctx: Context, case: dict[str, Any], timeline: Timeline) -> None:
+    at = timeline.step("cancel", "cancelled", (0.2, 4))
+    if at:
+        case["cancel_reason"] = ctx.rng.choice(DISCHARGE_CANCEL_REASONS)
+        case["cancelled_at"] = at
+
+
+def generate_discharges(ctx: Context, count: int) -> Iterator[Row]:
+    """`count` hospital discharge cases over the period, each with its city professionals."""
+    for number, created_at in enumerate(ctx.creation_times(count), start=1):
+        yield from _discharge_case(ctx, number, created_at)
+
+
+# --- EPP referrals --------------------------------------------------------------------------
+
+EPP_DECLINE_REASONS = ("Pas de disponibilité avant plusieurs semaines.", "Trop éloignée.")
+EPP_CANCEL_REASONS = (
+    "La patiente a déménagé.",
+    "EPP réalisé par ailleurs.",
+    "La patiente ne souhaite pas donner suite.",
+)
+
+
+def _epp_referral(ctx: Context, number: int, created_at: dt.datetime) -> list[Row]:
+    rng = ctx.rng
+    created_on = created_at.astimezone(PARIS).date()
+    # Most referrals come in the first trimester; some late ones (past 16 weeks).
+    weeks = min(38, max(4, int(rng.triangular(5, 24, 10))))
+    start = created_on - dt.timedelta(days=7 * weeks + rng.randrange(7))
+    patient = new_patient(ctx, number, sex="F", ages=(18, 43, 30))
+    case: dict[str, Any] = {
+        **case_columns(ctx, "submitted", created_at),
+        "reference": f"EPP-{created_at.year}-S{number:07d}",
+        "pregnancy_start_date": start,
+        "weeks_at_referral": (created_on - start).days // 7,
+        "preferred_professional_id": (
+            rng.choice(ctx.midwives) if ctx.midwives and rng.random() < 0.2 else None
+        ),
+        "notes": None,
+        "assigned_professional_id": None,
+        "assigned_at": None,
+        "accepted_at": None,
+        "appointment_date": None,
+        "excluded_professional_ids": [],
+        "epp_date": None,
+        "completed_at": None,
+        "cancel_reason": None,
+        "cancelled_at": None,
+        **patient_columns(ctx, patient, f"synthetic-epp:{number}"),
+    }
+    timeline = Timeline(ctx, case, EppHistory.__table__)
+    _walk_epp(ctx, case, timeline)
+    case["excluded_professional_ids"] = json.dumps(case["excluded_professional_ids"])
+    return [(EppReferral.__table__, case), *timeline.rows]
+
+
+def _walk_epp(ctx: Context, case: dict[str, Any], timeline: Timeline) -> None:
+    """submitted → assigned (→ declined back to submitted) → accepted → completed, or cancelled."""
+    rng = ctx.rng
+    if rng.random() < 0.04:
+        return _cancel_epp(ctx, case, timeline)
+    for attempt in range(3):
+        free = [m for m in ctx.midwives if str(m) not in case["excluded_professional_ids"]]
+        if not free:
+            return None
+        midwife = case["preferred_professional_id"] or rng.choice(free)
+        if str(midwife) in case["excluded_professional_ids"]:
+            midwife = rng.choice(free)
+        at = timeline.step("assign", "assigned", (0.1, 5))
+        if not at:
+            return None
+        case["assigned_professional_id"], case["assigned_at"] = midwife, at
+        if attempt < 2 and rng.random() < 0.12:
+            if not timeline.step("decline", "submitted", (0.2, 4), rng.choice(EPP_DECLINE_REASONS)):
+                return None
+            case["excluded_professional_ids"].append(str(midwife))
+            case["assigned_professional_id"] = case["assigned_at"] = None
+            continue
+        at = timeline.step("accept", "accepted", (0.2, 4))
+        if not at:
+            return None
+        case["accepted_at"] = at
+        appointment = at.astimezone(PARIS).date() + dt.timedelta(days=rng.randrange(3, 30))
+        case["appointment_date"] = appointment
+        if rng.random() < 0.05:
+            return _cancel_epp(ctx, case, timeline)
+        held = dt.datetime.combine(appointment, dt.time(18), tzinfo=PARIS).astimezone(dt.UTC)
+        at = timeline.step_at(held + dt.timedelta(days=rng.uniform(0, 3)), "complete", "completed")
+        if at:
+            case["epp_date"], case["completed_at"] = appointment, at
+        return None
+    return None
+
+
+def _cancel_epp(ctx: Context, case: dict[str, Any], timeline: Timeline) -> None:
+    at = timeline.step("cancel", "cancelled", (0.5, 10))
+    if at:
+        case["cancel_reason"] = ctx.rng.choice(EPP_CANCEL_REASONS)
+        case["cancelled_at"] = at
+
+
+def generate_epp(ctx: Context, count: int) -> Iterator[Row]:
+    """`count` EPP referrals over the period (one patient each: never two open at once)."""
+    for number, created_at in enumerate(ctx.creation_times(count), start=1):
+        yield from _epp_referral(ctx, number, created_at)
+
+
+# --- the registry ---------------------------------------------------------------------------
+
+Generator = Callable[[Context, int], Iterator[Row]]
+# The directory comes first: every case generator picks its professionals from it.
+PROFESSIONALS = "services.agenda.synthetic:generate_professionals"
+# One generator per case type, a function or "module:function" imported when it runs.
+GENERATORS: dict[str, Generator | str] = {
+    "medecin_traitant": generate_medecin_traitant,
+    "discharges": generate_discharges,
+    "epp": generate_epp,
+    "agenda": "services.agenda.synthetic:generate_agenda",
+}
+# The share of `--cases` each generator receives; médecin traitant takes the rest. The agenda's
+# count is its teleconsultation cases; it adds 5 SNP slots per teleconsultation (30% of N).
+MIX: dict[str, float] = {"discharges": 0.12, "epp": 0.12, "agenda": 0.06}
+
+
+def case_mix(cases: int) -> dict[str, int]:
+    """How many cases of each type `--cases` gives (the counts add up to `cases`)."""
+    counts = {name: int(cases * MIX.get(name, 0)) for name in GENERATORS}
+    counts["medecin_traitant"] = cases - sum(
+        count for name, count in counts.items() if name != "medecin_traitant"
+    )
+    return counts
+
+
+def resolve(generator: Generator | str) -> Generator:
+    """The generator itself, importing it if it is named by "module:function"."""
+    if isinstance(generator, str):
+        module, function = generator.split(":")
+        return getattr(importlib.import_module(module), function)
+    return generator
+
+
+def seed_synthetic(
+    *, cases: int, professionals: int, months: int, seed: int, now: dt.datetime | None = None
+) -> dict[str, int]:
     """Generate and store the synthetic data set; returns rows written per table."""
     ctx = Context(
         rng=random.Random(seed),  # noqa: S311 - reproducible test data, not secrets
         pools=make_pools(seed),
-        now=utcnow(),
+        now=now or utcnow(),
         months=months,
         hash_key=current_keyring().keyed_hash,
     )
     writer = Writer()
-    writer.add(generate_professionals(ctx, professionals))
-    for generator in GENERATORS.values():
-        writer.add(generator(ctx, cases))
+    writer.add(resolve(PROFESSIONALS)(ctx, professionals))
+    for name, count in case_mix(cases).items():
+        writer.add(resolve(GENERATORS[name])(ctx, count))
     writer.flush()
     db.session.commit()
     if writer.postgres:
-        analyse([t for t in writer.counts])
+        analyse(list(writer.counts))
     return writer.counts
-
-
-def analyse(tables: list[str]) -> None:
-    """VACUUM ANALYZE after a bulk load: fresh statistics, and the visibility map that lets the
-    indicators read covering indexes without visiting the table (index-only scans)."""
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        for table in tables:
-            connection.execute(text(f"VACUUM (ANALYZE) {table}"))
