@@ -90,6 +90,13 @@ def configure_logging(level: str = "INFO") -> None:
     handler.setFormatter(JsonFormatter())
     root.addHandler(handler)
     root.setLevel(level.upper())
+    quiet_libraries()
+
+
+def quiet_libraries() -> None:
+    """Libraries that narrate every step at INFO (each state change, each job) speak at WARNING."""
+    for name in ("transitions", "transitions.core"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def gunicorn_logconfig(level: str = "INFO") -> dict[str, Any]:
@@ -109,6 +116,7 @@ def gunicorn_logconfig(level: str = "INFO") -> dict[str, Any]:
         "loggers": {
             "gunicorn.error": {"level": level.upper(), "handlers": [], "propagate": True},
             "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": True},
+            "transitions": {"level": "WARNING", "handlers": [], "propagate": True},
         },
     }
 
