@@ -167,3 +167,37 @@ def _json_safe(data: dict[str, Any]) -> dict[str, Any] | None:
         for key, value in data.items()
     }
     return safe or None
+
+
+def get_visible_case(
+    *,
+    model: type[CaseT],
+    history_model: type,
+    case_id: Any,
+    principal: Principal,
+    can_see: Callable[[Any, Principal], bool],
+    not_found: str = "Dossier introuvable.",
+) -> CaseT:
+    """One case the caller may see, its read audited and its history loaded; 404 otherwise,
+    so that a case the caller may not see is indistinguishable from one that does not exist."""
+    with unit_of_work():
+        case = db.session.get(model, case_id)
+        if case is None or not can_see(case, principal):
+            raise NotFound(not_found)
+        record_audit(action="read", reference=case.reference)
+        load_history(case, history_model)
+    return case
+
+
+def case_history(case: Any, history_model: type) -> list[Any]:
+    """The case's history, oldest first: as read with the case, or read now."""
+    if case.loaded_history is not None:
+        return case.loaded_history
+    return load_history(case, history_model)
+
+
+def record_reads(cases: list[Any]) -> None:
+    """Audit that these cases (with patient identities) were read, e.g. a page of a list."""
+    with unit_of_work():
+        for case in cases:
+            record_audit(action="read", reference=case.reference)

@@ -21,11 +21,6 @@ from shared.outbox.emit import emit
 from shared.timeutil import utcnow
 
 
-def audit_reference(booking: Booking) -> str:
-    """The audit trail's reference of a booking (its id, 32 hex digits)."""
-    return booking.reference
-
-
 def _event(booking: Booking) -> dict[str, Any]:
     return {
         "booking_id": str(booking.id),
@@ -82,7 +77,7 @@ def book_slot(*, slot_id: uuid.UUID, data: dict[str, Any], principal: Principal)
             booking = add_booking(
                 slot=slot, patient=data["patient"], reason=data["reason"], principal=principal
             )
-            record_audit(action="create", reference=audit_reference(booking))
+            record_audit(action="create", reference=booking.reference)
             emit("agenda.booking_created", reference=None, payload=_event(booking))
     except IntegrityError as exc:
         raise SlotTaken() from exc
@@ -125,15 +120,8 @@ def get_booking(*, booking_id: uuid.UUID, principal: Principal) -> Booking:
     if booking is None or not can_see(booking, principal):
         raise NotFound("Réservation introuvable.")
     with unit_of_work():
-        record_audit(action="read", reference=audit_reference(booking))
+        record_audit(action="read", reference=booking.reference)
     return booking
-
-
-def record_list_read(bookings: list[Booking]) -> None:
-    """Audit that a page of bookings (with patient identities) was read."""
-    with unit_of_work():
-        for booking in bookings:
-            record_audit(action="read", reference=audit_reference(booking))
 
 
 def cancel_booking(*, booking_id: uuid.UUID, principal: Principal) -> Booking:
@@ -150,7 +138,7 @@ def cancel_booking(*, booking_id: uuid.UUID, principal: Principal) -> Booking:
         if booking.cancelled_at is not None:
             raise InvalidTransition("Cette réservation est déjà annulée.")
         release(booking, principal)
-        record_audit(action="update", reference=audit_reference(booking))
+        record_audit(action="update", reference=booking.reference)
         emit(
             "agenda.booking_cancelled",
             reference=None,

@@ -10,6 +10,7 @@ from services.agenda.bookings import service
 from services.agenda.bookings.schemas import BookingCreateSchema, BookingQuerySchema, BookingSchema
 from shared.auth.permissions import allow, current_principal
 from shared.auth.roles import CLINICAL_ROLES
+from shared.cases.service import record_reads
 from shared.http.openapi import documented
 from shared.http.pagination import page_schema, paginate
 from shared.http.parsing import json_body, query_args
@@ -47,7 +48,7 @@ def list_bookings():
     )
 
     def dump(rows):
-        service.record_list_read(rows)
+        record_reads(rows)
         return booking_schema.dump(service.present(rows), many=True)
 
     return paginate(query, page=args["page"], per_page=args["per_page"], dump=dump)

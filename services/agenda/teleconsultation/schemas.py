@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import fields
 
 from services.agenda.slots.schemas import ParisDateTime, paris_iso
+from shared.cases.presentation import HistoryEntrySchema as SharedHistoryEntrySchema
 from shared.schemas import (
     UUID,
     AwareDateTime,
@@ -56,13 +57,10 @@ class TeleconsultationQuerySchema(PageQuerySchema):
     state = String(load_default=None, validate=one_of(STATES))
 
 
-class HistoryEntrySchema(OutputSchema):
-    transition = String()
-    from_ = String(attribute="from_state", data_key="from", allow_none=True)
-    to = String(attribute="to_state")
-    by = String()
+class HistoryEntrySchema(SharedHistoryEntrySchema):
+    """History times shown in Europe/Paris, like every agenda time."""
+
     at = ParisDateTime()
-    comment = String(allow_none=True)
 
 
 class TeleconsultationSchema(OutputSchema):

@@ -17,12 +17,17 @@ from services.agenda.slots.models import Slot
 from services.agenda.slots.service import active_booking_exists
 from services.agenda.teleconsultation.machine import MACHINE, PREFIX
 from services.agenda.teleconsultation.models import TeleconsultationCase, TeleconsultationHistory
-from shared.audit.service import record_audit
 from shared.auth.principal import Principal
 from shared.auth.roles import COORDINATOR, GP, NURSE
-from shared.cases.service import Effect, create_case, fire_transition
+from shared.cases.service import (
+    Effect,
+    case_history,
+    create_case,
+    fire_transition,
+    get_visible_case,
+)
 from shared.db import for_update, unit_of_work
-from shared.errors import Forbidden, NotFound, ValidationFailed
+from shared.errors import Forbidden, ValidationFailed
 from shared.extensions import db
 from shared.geo import distance_km, locate
 from shared.timeutil import utcnow
@@ -108,32 +113,21 @@ def list_query(*, principal: Principal, state: str | None) -> Select[Any]:
     return query.order_by(TeleconsultationCase.created_at.desc(), TeleconsultationCase.id)
 
 
-def record_list_read(cases: list[TeleconsultationCase]) -> None:
-    """Audit that a page of cases (with patient identities) was read."""
-    with unit_of_work():
-        for case in cases:
-            record_audit(action="read", reference=case.reference)
-
-
 def get_case(*, case_id: uuid.UUID, principal: Principal) -> TeleconsultationCase:
-    """One case the caller may see (404 otherwise); audited."""
-    case = db.session.get(TeleconsultationCase, case_id)
-    if case is None or not can_see(case, principal):
-        raise NotFound("Téléconsultation introuvable.")
-    with unit_of_work():
-        record_audit(action="read", reference=case.reference)
-    return case
+    """One case the caller may see (404 otherwise); audited, history loaded."""
+    return get_visible_case(
+        model=TeleconsultationCase,
+        history_model=TeleconsultationHistory,
+        case_id=case_id,
+        principal=principal,
+        can_see=can_see,
+        not_found="Téléconsultation introuvable.",
+    )
 
 
 def history(case: TeleconsultationCase) -> list[TeleconsultationHistory]:
     """The case's transitions, oldest first."""
-    return list(
-        db.session.scalars(
-            select(TeleconsultationHistory)
-            .where(TeleconsultationHistory.case_id == case.id)
-            .order_by(TeleconsultationHistory.at, TeleconsultationHistory.id)
-        )
-    )
+    return case_history(case, TeleconsultationHistory)
 
 
 # --- pairing: which slot to book -----------------------------------------------------------

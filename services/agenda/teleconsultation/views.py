@@ -18,25 +18,31 @@ from services.agenda.teleconsultation.schemas import (
 from shared.auth.permissions import allow, current_principal
 from shared.auth.principal import Principal
 from shared.auth.roles import CLINICAL_ROLES, NURSE
+from shared.cases.presentation import case_response, present_case
+from shared.cases.service import record_reads
 from shared.http.openapi import documented
 from shared.http.pagination import page_schema, paginate
 from shared.http.parsing import if_match_version, json_body, json_object, query_args
 
 blueprint = Blueprint("agenda_teleconsultation", __name__, url_prefix="/api/agenda")
 case_schema = TeleconsultationSchema()
-history_schema = HistoryEntrySchema(many=True)
+history_schema = HistoryEntrySchema(many=True)  # times in Europe/Paris
 
 
-def present(case: TeleconsultationCase, principal: Principal, *, with_history: bool = True):
+def present(case: TeleconsultationCase, principal: Principal, *, with_history: bool = True) -> dict:
     """The case as the API returns it to this caller."""
-    body = case_schema.dump(case)
-    body["history"] = history_schema.dump(service.history(case)) if with_history else []
-    body["allowed_transitions"] = MACHINE.allowed_transitions(case, principal)
-    return body
+    return present_case(
+        case,
+        schema=case_schema,
+        machine=MACHINE,
+        principal=principal,
+        history=service.history(case) if with_history else None,
+        history_dumper=history_schema,
+    )
 
 
 def _response(case: TeleconsultationCase, principal: Principal, status: int = 200):
-    return present(case, principal), status, {"ETag": f'"{case.version}"'}
+    return case_response(present(case, principal), case, status)
 
 
 @blueprint.post("/teleconsultations")
@@ -70,7 +76,7 @@ def list_teleconsultations():
     query = service.list_query(principal=principal, state=args["state"])
 
     def dump(rows: list[TeleconsultationCase]) -> list[dict]:
-        service.record_list_read(rows)
+        record_reads(rows)
         return [present(case, principal, with_history=False) for case in rows]
 
     return paginate(query, page=args["page"], per_page=args["per_page"], dump=dump)

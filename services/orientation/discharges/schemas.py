@@ -10,7 +10,7 @@ from marshmallow import ValidationError, fields, validates_schema
 from services.orientation.discharges.readiness import missing_items
 
 # History entries and suggestions have one shape for every case type.
-from services.orientation.medecin_traitant.schemas import HistoryEntrySchema
+from shared.cases.presentation import HistoryEntrySchema
 from shared.schemas import (
     UUID,
     BaseSchema,

@@ -20,7 +20,14 @@ from services.orientation.discharges.readiness import missing_items, not_ready_m
 from shared.audit.service import record_audit
 from shared.auth.principal import Principal
 from shared.auth.roles import COORDINATOR, DAC
-from shared.cases.service import Effect, create_case, fire_transition
+from shared.cases.service import (
+    Effect,
+    case_history,
+    create_case,
+    fire_transition,
+    get_visible_case,
+    record_reads,
+)
 from shared.db import for_update, unit_of_work
 from shared.errors import InvalidTransition, NotFound, ValidationFailed, VersionConflict
 from shared.extensions import db
@@ -263,32 +270,20 @@ def list_query(*, principal: Principal, state: str | None) -> Select[Any]:
     )
 
 
-def record_list_read(cases: list[DischargeCase]) -> None:
-    """Audit that these cases (with patient identities) were read."""
-    with unit_of_work():
-        for case in cases:
-            record_audit(action="read", reference=case.reference)
-
-
 def get_discharge(*, case_id: uuid.UUID, principal: Principal) -> DischargeCase:
-    """One case the caller may see (404 otherwise, so its existence is not revealed); audited."""
-    case = db.session.get(DischargeCase, case_id)
-    if case is None or not can_see(case, principal):
-        raise NotFound("Dossier introuvable.")
-    with unit_of_work():
-        record_audit(action="read", reference=case.reference)
-    return case
+    """One case the caller may see (404 otherwise); audited, history loaded."""
+    return get_visible_case(
+        model=DischargeCase,
+        history_model=DischargeHistory,
+        case_id=case_id,
+        principal=principal,
+        can_see=can_see,
+    )
 
 
 def history(case: DischargeCase) -> list[DischargeHistory]:
     """The case's transitions and edits, oldest first."""
-    return list(
-        db.session.scalars(
-            select(DischargeHistory)
-            .where(DischargeHistory.case_id == case.id)
-            .order_by(DischargeHistory.at, DischargeHistory.id)
-        )
-    )
+    return case_history(case, DischargeHistory)
 
 
 # --- the DAC worklist -----------------------------------------------------------------------
@@ -355,7 +350,7 @@ def worklist(*, principal: Principal) -> Worklist:
     )
     result.to_follow_up.sort(key=lambda c: (c.actual_discharge_date or today, c.reference))
     if open_cases:
-        record_list_read(open_cases)
+        record_reads(open_cases)
     return result
 
 

@@ -20,6 +20,8 @@ from services.orientation.discharges.schemas import (
 from shared.auth.permissions import allow, current_principal
 from shared.auth.principal import Principal
 from shared.auth.roles import COORDINATOR, DAC, GP, MIDWIFE, NURSE, PROFESSIONAL
+from shared.cases.presentation import case_response, present_case
+from shared.cases.service import record_reads
 from shared.http.openapi import documented
 from shared.http.pagination import page_schema, paginate
 from shared.http.parsing import if_match_version, json_body, json_object, query_args
@@ -33,28 +35,17 @@ READERS = (*STAFF, GP, NURSE, MIDWIFE, PROFESSIONAL)
 
 def present(case: DischargeCase, principal: Principal, *, with_history: bool = True) -> dict:
     """The case as the API returns it to this caller."""
-    body = case_schema.dump(case)
-    body["history"] = (
-        [
-            {
-                "transition": h.transition,
-                "from": h.from_state,
-                "to": h.to_state,
-                "by": h.by,
-                "at": h.at.isoformat(),
-                "comment": h.comment,
-            }
-            for h in service.history(case)
-        ]
-        if with_history
-        else []
+    return present_case(
+        case,
+        schema=case_schema,
+        machine=MACHINE,
+        principal=principal,
+        history=service.history(case) if with_history else None,
     )
-    body["allowed_transitions"] = MACHINE.allowed_transitions(case, principal)
-    return body
 
 
 def _response(case: DischargeCase, principal: Principal, status: int = 200):
-    return present(case, principal), status, {"ETag": f'"{case.version}"'}
+    return case_response(present(case, principal), case, status)
 
 
 def _worklist_item(case: DischargeCase) -> dict:
@@ -109,7 +100,7 @@ def list_discharges():
     query = service.list_query(principal=principal, state=args["state"])
 
     def dump(rows: list[DischargeCase]) -> list[dict]:
-        service.record_list_read(rows)
+        record_reads(rows)
         return [present(case, principal, with_history=False) for case in rows]
 
     return paginate(query, page=args["page"], per_page=args["per_page"], dump=dump)

@@ -10,7 +10,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from services.orientation.epp.pregnancy import MAX_WEEKS, is_late, weeks_on
 
 # History entries and suggestions have one shape for every case type.
-from services.orientation.medecin_traitant.schemas import HistoryEntrySchema
+from shared.cases.presentation import HistoryEntrySchema
 from shared.schemas import (
     UUID,
     BaseSchema,

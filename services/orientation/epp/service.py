@@ -17,12 +17,17 @@ from services.orientation.epp.suggestions import (
     find_midwife,
     suggest_midwives,
 )
-from shared.audit.service import record_audit
 from shared.auth.principal import Principal
 from shared.auth.roles import CLINICAL_ROLES, COORDINATOR, MIDWIFE
-from shared.cases.service import Effect, create_case, fire_transition
+from shared.cases.service import (
+    Effect,
+    case_history,
+    create_case,
+    fire_transition,
+    get_visible_case,
+)
 from shared.db import unit_of_work
-from shared.errors import Duplicate, NotFound, ValidationFailed
+from shared.errors import Duplicate, ValidationFailed
 from shared.extensions import db
 from shared.timeutil import today_paris, utcnow
 
@@ -131,32 +136,21 @@ def list_query(*, principal: Principal, state: str | None, late: bool | None) ->
     return query.order_by(late_first, late_start, EppReferral.created_at, EppReferral.id)
 
 
-def record_list_read(referrals: list[EppReferral]) -> None:
-    """Audit that a page of referrals (with patient identities) was read."""
-    with unit_of_work():
-        for referral in referrals:
-            record_audit(action="read", reference=referral.reference)
-
-
 def get_referral(*, referral_id: uuid.UUID, principal: Principal) -> EppReferral:
-    """One referral the caller may see (404 otherwise); audited."""
-    referral = db.session.get(EppReferral, referral_id)
-    if referral is None or not can_see(referral, principal):
-        raise NotFound("Demande d'EPP introuvable.")
-    with unit_of_work():
-        record_audit(action="read", reference=referral.reference)
-    return referral
+    """One referral the caller may see (404 otherwise); audited, history loaded."""
+    return get_visible_case(
+        model=EppReferral,
+        history_model=EppHistory,
+        case_id=referral_id,
+        principal=principal,
+        can_see=can_see,
+        not_found="Demande d'EPP introuvable.",
+    )
 
 
 def history(referral: EppReferral) -> list[EppHistory]:
     """The referral's transitions, oldest first."""
-    return list(
-        db.session.scalars(
-            select(EppHistory)
-            .where(EppHistory.case_id == referral.id)
-            .order_by(EppHistory.at, EppHistory.id)
-        )
-    )
+    return case_history(referral, EppHistory)
 
 
 def suggestions(*, referral_id: uuid.UUID, principal: Principal, limit: int) -> list[Suggestion]:

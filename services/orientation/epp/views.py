@@ -18,6 +18,8 @@ from services.orientation.medecin_traitant.schemas import SuggestionQuerySchema,
 from shared.auth.permissions import allow, current_principal
 from shared.auth.principal import Principal
 from shared.auth.roles import CLINICAL_ROLES, COORDINATOR
+from shared.cases.presentation import case_response, present_case
+from shared.cases.service import record_reads
 from shared.http.openapi import documented
 from shared.http.pagination import page_schema, paginate
 from shared.http.parsing import if_match_version, json_body, json_object, query_args
@@ -29,28 +31,17 @@ suggestion_schema = SuggestionSchema()
 
 def present(referral: EppReferral, principal: Principal, *, with_history: bool = True) -> dict:
     """The referral as the API returns it to this caller."""
-    body = referral_schema.dump(referral)
-    body["history"] = (
-        [
-            {
-                "transition": h.transition,
-                "from": h.from_state,
-                "to": h.to_state,
-                "by": h.by,
-                "at": h.at.isoformat(),
-                "comment": h.comment,
-            }
-            for h in service.history(referral)
-        ]
-        if with_history
-        else []
+    return present_case(
+        referral,
+        schema=referral_schema,
+        machine=MACHINE,
+        principal=principal,
+        history=service.history(referral) if with_history else None,
     )
-    body["allowed_transitions"] = MACHINE.allowed_transitions(referral, principal)
-    return body
 
 
 def _response(referral: EppReferral, principal: Principal, status: int = 200):
-    return present(referral, principal), status, {"ETag": f'"{referral.version}"'}
+    return case_response(present(referral, principal), referral, status)
 
 
 @blueprint.post("/epp-referrals")
@@ -83,7 +74,7 @@ def list_referrals():
     query = service.list_query(principal=principal, state=args["state"], late=args["late"])
 
     def dump(rows: list[EppReferral]) -> list[dict]:
-        service.record_list_read(rows)
+        record_reads(rows)
         return [present(r, principal, with_history=False) for r in rows]
 
     return paginate(query, page=args["page"], per_page=args["per_page"], dump=dump)

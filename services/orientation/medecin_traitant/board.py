@@ -9,9 +9,10 @@ from sqlalchemy import func, or_, select
 
 from services.orientation.medecin_traitant.machine import OPEN_STATES
 from services.orientation.medecin_traitant.models import MedecinTraitantCase
-from services.orientation.medecin_traitant.service import list_query, record_list_read, visibility
+from services.orientation.medecin_traitant.service import list_query, visibility
 from shared.auth.principal import Principal
 from shared.auth.roles import COORDINATOR, GP
+from shared.cases.service import record_reads
 from shared.extensions import db
 
 BOARD_PAGE_SIZE = 50
@@ -92,7 +93,7 @@ def board(
     ).all()
     by_id = {case.id: case for case in rows}
     items = [by_id[case_id] for case_id in ids]
-    record_list_read(items)
+    record_reads(items)
     return Board(items, total, page, per_page, counts)
 
 
@@ -110,7 +111,7 @@ def proposals_to(principal: Principal) -> list[MedecinTraitantCase]:
             .order_by(MedecinTraitantCase.proposed_at, MedecinTraitantCase.id)
         )
     )
-    record_list_read(items)
+    record_reads(items)
     return items
 
 
@@ -128,7 +129,7 @@ def accepted_by(principal: Principal) -> list[MedecinTraitantCase]:
             .order_by(MedecinTraitantCase.accepted_at, MedecinTraitantCase.id)
         )
     )
-    record_list_read(items)
+    record_reads(items)
     return items
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 
 from marshmallow import ValidationError, fields, validate
 
+from shared.cases.presentation import HistoryEntrySchema
 from shared.schemas import (
     UUID,
     BaseSchema,
@@ -145,15 +146,6 @@ class SuggestionQuerySchema(BaseSchema):
     limit = Integer(
         load_default=5, validate=validate.Range(min=1, max=50, error="Entre 1 et 50 suggestions.")
     )
-
-
-class HistoryEntrySchema(OutputSchema):
-    transition = String()
-    from_ = String(attribute="from_state", data_key="from", allow_none=True)
-    to = String(attribute="to_state")
-    by = String()
-    at = fields.DateTime()
-    comment = String(allow_none=True)
 
 
 class CaseSchema(OutputSchema):

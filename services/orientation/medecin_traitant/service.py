@@ -17,12 +17,16 @@ from services.orientation.medecin_traitant.suggestions import (
     check_proposable,
     suggest_gps,
 )
-from shared.audit.service import record_audit
 from shared.auth.principal import SYSTEM, Principal
 from shared.auth.roles import CLINICAL_ROLES, COORDINATOR, GP
-from shared.cases.service import create_case, fire_transition, load_history
+from shared.cases.service import (
+    case_history,
+    create_case,
+    fire_transition,
+    get_visible_case,
+)
 from shared.db import unit_of_work
-from shared.errors import Duplicate, NotFound, ValidationFailed
+from shared.errors import Duplicate, ValidationFailed
 from shared.extensions import db
 from shared.timeutil import today_paris, utcnow
 
@@ -144,29 +148,20 @@ def list_query(*, principal: Principal, state: str | None, priority: int | None)
     )
 
 
-def record_list_read(cases: list[MedecinTraitantCase]) -> None:
-    """Audit that a page of cases (with patient identities) was read."""
-    with unit_of_work():
-        for case in cases:
-            record_audit(action="read", reference=case.reference)
-
-
 def get_case(*, case_id: uuid.UUID, principal: Principal) -> MedecinTraitantCase:
-    """One case the caller may see (404 otherwise, so its existence is not revealed); audited."""
-    with unit_of_work():
-        case = db.session.get(MedecinTraitantCase, case_id)
-        if case is None or not can_see(case, principal):
-            raise NotFound("Dossier introuvable.")
-        record_audit(action="read", reference=case.reference)
-        load_history(case, MedecinTraitantHistory)
-    return case
+    """One case the caller may see (404 otherwise); audited, history loaded."""
+    return get_visible_case(
+        model=MedecinTraitantCase,
+        history_model=MedecinTraitantHistory,
+        case_id=case_id,
+        principal=principal,
+        can_see=can_see,
+    )
 
 
 def history(case: MedecinTraitantCase) -> list[MedecinTraitantHistory]:
-    """The case's transitions, oldest first (as read with the case when it was loaded)."""
-    if case.loaded_history is not None:
-        return case.loaded_history
-    return load_history(case, MedecinTraitantHistory)
+    """The case's transitions, oldest first."""
+    return case_history(case, MedecinTraitantHistory)
 
 
 def suggestions(*, case_id: uuid.UUID, principal: Principal, limit: int) -> list[Suggestion]:

@@ -19,6 +19,8 @@ from services.orientation.medecin_traitant.schemas import (
 from shared.auth.permissions import allow, current_principal
 from shared.auth.principal import Principal
 from shared.auth.roles import CLINICAL_ROLES, COORDINATOR
+from shared.cases.presentation import case_response, present_case
+from shared.cases.service import record_reads
 from shared.http.openapi import documented
 from shared.http.pagination import page_schema, paginate
 from shared.http.parsing import if_match_version, json_body, json_object, query_args
@@ -32,28 +34,17 @@ signalement_schema = SignalementSchema()
 
 def present(case: MedecinTraitantCase, principal: Principal, *, with_history: bool = True) -> dict:
     """The case as the API returns it to this caller."""
-    body = case_schema.dump(case)
-    body["history"] = (
-        [
-            {
-                "transition": h.transition,
-                "from": h.from_state,
-                "to": h.to_state,
-                "by": h.by,
-                "at": h.at.isoformat(),
-                "comment": h.comment,
-            }
-            for h in service.history(case)
-        ]
-        if with_history
-        else []
+    return present_case(
+        case,
+        schema=case_schema,
+        machine=MACHINE,
+        principal=principal,
+        history=service.history(case) if with_history else None,
     )
-    body["allowed_transitions"] = MACHINE.allowed_transitions(case, principal)
-    return body
 
 
 def _response(case: MedecinTraitantCase, principal: Principal, status: int = 200):
-    return present(case, principal), status, {"ETag": f'"{case.version}"'}
+    return case_response(present(case, principal), case, status)
 
 
 @blueprint.post("/signalements")
@@ -87,7 +78,7 @@ def list_cases():
     query = service.list_query(principal=principal, state=args["state"], priority=args["priority"])
 
     def dump(rows: list[MedecinTraitantCase]) -> list[dict]:
-        service.record_list_read(rows)
+        record_reads(rows)
         return [present(case, principal, with_history=False) for case in rows]
 
     return paginate(query, page=args["page"], per_page=args["per_page"], dump=dump)
