@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from services.orientation.medecin_traitant.forms import OPTIONAL, SIGNALEMENT_FIELDS
 from shared.web.forms import Field
+from shared.web.patient import OPTIONAL, PATIENT_FIELDS
 
 HOME_SERVICE_LABELS = {
     "ssiad": "SSIAD (soins infirmiers à domicile)",
@@ -12,8 +12,6 @@ HOME_SERVICE_LABELS = {
     "portage_repas": "Portage de repas",
     "aide_a_domicile": "Aide à domicile",
 }
-# The patient block is the signalement's: same schema (`PatientSchema`), same labels.
-PATIENT_FIELDS = tuple(f for f in SIGNALEMENT_FIELDS if f.name.startswith("patient."))
 
 DETAIL_FIELDS = (
     Field("hospital.name", "Établissement", required=True),
