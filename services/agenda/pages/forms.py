@@ -109,3 +109,57 @@ class SlotFormSchema(BaseSchema):
 
 # Field names of the service's errors, as named in the slot form.
 SLOT_ERROR_FIELDS = {"start": "start_time", "end": "end_time"}
+
+
+TELECONSULTATION_CANCEL_LABELS = {
+    "patient_declined": "Le patient refuse",
+    "hospitalised": "Patient hospitalisé",
+    "resolved": "Le problème est résolu",
+    "deceased": "Patient décédé",
+    "other": "Autre motif",
+}
+TELECONSULTATION_FIELDS = (
+    *PATIENT_FIELDS,
+    Field("reason", "Motif de la téléconsultation", "textarea", required=True),
+    Field("window.from_date", "Disponible à partir du", "date", required=True),
+    Field("window.from_time", "à partir de", required=True, hint="HH:MM, heure de Paris."),
+    Field("window.to_date", "Jusqu'au", "date", required=True),
+    Field("window.to_time", "jusqu'à", required=True, hint="HH:MM ; 31 jours au plus."),
+)
+# Where the API schema's and the service's window errors are shown in the form.
+WINDOW_ERROR_FIELDS = {
+    "window.from": "window.from_time",
+    "window.to": "window.to_time",
+    "window": "window.to_time",
+}
+TELECONSULTATION_TRANSITION_FIELDS: dict[str, tuple[Field, ...]] = {
+    "pair": (),
+    "complete": (Field("comment", "Commentaire", "textarea", hint="Facultatif."),),
+    "no_show": (Field("comment", "Commentaire", "textarea", hint="Facultatif."),),
+    "cancel": (
+        Field(
+            "reason",
+            "Motif de l'annulation",
+            "select",
+            required=True,
+            choices=(("", "— Choisir —"), *TELECONSULTATION_CANCEL_LABELS.items()),
+        ),
+        Field("comment", "Précisions", "textarea", hint="Facultatif."),
+    ),
+}
+
+
+class WindowFormSchema(BaseSchema):
+    """The window typed as two days and two times (Paris)."""
+
+    from_date = Date(required=True)
+    from_time = String(required=True, validate=HH_MM)
+    to_date = Date(required=True)
+    to_time = String(required=True, validate=HH_MM)
+
+    @post_load
+    def _to_window(self, data: dict[str, Any], **_: Any) -> dict[str, str]:
+        return {
+            "from": paris_moment(data["from_date"], data["from_time"]).isoformat(),
+            "to": paris_moment(data["to_date"], data["to_time"]).isoformat(),
+        }

@@ -26,7 +26,7 @@ from services.agenda.pages.forms import (
 from services.agenda.slots import service as slots
 from services.agenda.slots.schemas import RecurringSlotsSchema
 from shared.auth.principal import Principal
-from shared.auth.roles import CLINICAL_ROLES, GP
+from shared.auth.roles import CLINICAL_ROLES, GP, NURSE
 from shared.errors import (
     Forbidden,
     InvalidTransition,
@@ -51,37 +51,54 @@ MY_SLOTS_DAYS = 60
 
 def register_pages(app: Flask) -> None:
     """Mount the agenda pages, their links in the top bar and the tasks they count."""
+    # The teleconsultation views live in their own module, on this blueprint.
+    from services.agenda.pages import teleconsultations  # noqa: F401
+
     app.register_blueprint(blueprint)
     add_nav_link(app, "Créneaux SNP", f"{blueprint.name}.search", *CLINICAL_ROLES, order=30)
     add_nav_link(
         app, "Mes réservations", f"{blueprint.name}.my_bookings", *CLINICAL_ROLES, order=31
     )
     add_nav_link(app, "Mes créneaux", f"{blueprint.name}.my_slots", GP, order=32)
+    add_nav_link(
+        app, "Téléconsultations", f"{blueprint.name}.teleconsultations", *CLINICAL_ROLES, order=33
+    )
     add_task_counter(app, tasks)
 
 
 def tasks(principal: Principal) -> list[Task]:
-    """A GP's patients booked on their slots today or later (to receive)."""
-    if not principal.has(GP) or principal.professional_id is None:
-        return []
-    start = dt.datetime.combine(today_paris(), dt.time(0), tzinfo=PARIS)
-    upcoming = db.session.scalar(
-        select(func.count())
-        .select_from(Booking)
-        .where(
-            Booking.professional_id == principal.professional_id,
-            Booking.cancelled_at.is_(None),
-            Booking.start_at >= start,
-            Booking.start_at < start + dt.timedelta(days=1),
+    """A GP's patients booked today; a nurse's teleconsultation requests still to schedule."""
+    from services.agenda.teleconsultation.models import TeleconsultationCase
+
+    found: list[Task] = []
+    if principal.professional_id is None:
+        return found
+    if principal.has(GP):
+        start = dt.datetime.combine(today_paris(), dt.time(0), tzinfo=PARIS)
+        today = db.session.scalar(
+            select(func.count())
+            .select_from(Booking)
+            .where(
+                Booking.professional_id == principal.professional_id,
+                Booking.cancelled_at.is_(None),
+                Booking.start_at >= start,
+                Booking.start_at < start + dt.timedelta(days=1),
+            )
         )
-    )
-    return [
-        Task(
-            "Patients réservés sur vos créneaux aujourd'hui",
-            upcoming or 0,
-            url_for(f"{blueprint.name}.my_bookings"),
+        url = url_for(f"{blueprint.name}.my_bookings")
+        found.append(Task("Patients réservés sur vos créneaux aujourd'hui", today or 0, url))
+    if principal.has(NURSE):
+        waiting = db.session.scalar(
+            select(func.count())
+            .select_from(TeleconsultationCase)
+            .where(
+                TeleconsultationCase.nurse_professional_id == principal.professional_id,
+                TeleconsultationCase.state == "requested",
+            )
         )
-    ]
+        url = url_for(f"{blueprint.name}.teleconsultations")
+        found.append(Task("Téléconsultations à programmer", waiting or 0, url))
+    return found
 
 
 def _principal() -> Principal:
