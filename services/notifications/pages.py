@@ -8,7 +8,7 @@ from flask import Flask, flash, redirect, render_template, request, url_for
 
 from services.notifications import service
 from shared.auth.principal import Principal
-from shared.auth.roles import ADMIN, COORDINATOR
+from shared.auth.roles import ADMIN, ALL_ROLES, COORDINATOR
 from shared.errors import Unauthenticated
 from shared.extensions import db
 from shared.web.pages import page, page_blueprint
@@ -73,7 +73,7 @@ def _principal() -> Principal:
 
 
 @blueprint.get("/")
-@page()
+@page(*ALL_ROLES)
 def inbox():
     """The user's notifications, newest first; unread ones highlighted."""
     principal = _principal()
@@ -89,7 +89,7 @@ def inbox():
 
 
 @blueprint.post("/<uuid:item_id>/read")
-@page()
+@page(*ALL_ROLES)
 def mark_read(item_id: uuid.UUID):
     """Mark one notification read (someone else's is a 404)."""
     service.mark_read(item_id=item_id, user_id=_principal().user_id)
@@ -98,7 +98,7 @@ def mark_read(item_id: uuid.UUID):
 
 
 @blueprint.post("/read-all")
-@page()
+@page(*ALL_ROLES)
 def mark_all_read():
     """Mark every unread notification of the user read."""
     principal = _principal()
