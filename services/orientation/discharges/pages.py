@@ -301,8 +301,14 @@ def render_case(
     editable = case.state in EDITABLE_STATES
     if editable and edit_form is None:
         edit_form = FormState.blank(_fields(EDIT_FIELDS), _edit_values(case), prefix="edit-")
+    ids = [p.professional_id for p in case.professionals]
+    names = {
+        entry["id"]: f"{entry['first_name']} {entry['last_name']} ({entry['city']})"
+        for entry in (directory().professionals(ids=ids) if ids else [])
+    }
     return render_template(
         "discharges/case.html",
+        names=names,
         case=case,
         forms=forms,
         edit_form=edit_form if editable else None,
