@@ -8,9 +8,9 @@ from services.orientation.discharges.pages import register_pages as register_dis
 from services.orientation.discharges.views import blueprint as discharges_blueprint
 from services.orientation.epp.pages import register_pages as register_epp_pages
 from services.orientation.epp.views import blueprint as epp_blueprint
-from services.orientation.medecin_traitant.pages import register_pages as register_mt_pages
 from services.orientation.indicators.pages import register_pages as register_indicator_pages
 from services.orientation.indicators.views import blueprint as indicators_blueprint
+from services.orientation.medecin_traitant.pages import register_pages as register_mt_pages
 from services.orientation.medecin_traitant.views import blueprint as medecin_traitant_blueprint
 from shared.app_factory import create_app as create_relais_app
 from shared.settings import Settings

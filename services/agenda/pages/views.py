@@ -115,7 +115,6 @@ def _principal() -> Principal:
 @page(*CLINICAL_ROLES)
 def search():
     """Free slots near a commune between two days, soonest then nearest first."""
-    principal = _principal()
     raw = MultiDict({k: v for k, v in request.args.items() if v.strip()})
     if "city" not in raw:
         today = today_paris()
@@ -152,7 +151,6 @@ def search():
         form=FormState.blank(SEARCH_FIELDS, raw),
         found=found,
         commune=commune,
-        can_book=principal.has(*CLINICAL_ROLES),
     )
 
 
