@@ -62,6 +62,7 @@ def test_nurse_requests_pairs_then_cancels_from_her_list(client, accounts, app):
     )
     response = client.post("/agenda/teleconsultations/new", data=_form(token, day.isoformat()))
     assert response.status_code == 303
+    assert "Téléconsultations à programmer" in client.get("/").get_data(as_text=True)
     html = client.get("/agenda/teleconsultations").get_data(as_text=True)
     case_id = re.search(r"/agenda/teleconsultations/([0-9a-f-]+)/transitions/pair", html).group(1)
     version = re.search(r'name="version" value="(\d+)"', html).group(1)
