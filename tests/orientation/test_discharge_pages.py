@@ -151,7 +151,11 @@ def test_edit_then_transitions_from_the_case_page(client, accounts):
     dac = accounts.create("dac")
     coordinator = accounts.create("coordinator")
     gp = directory_entry(client, coordinator)
-    case = _create(client, dac, gp["id"])
+    case = _create(
+        client,
+        dac,
+        city_professionals=[{"professional_id": gp["id"], "role": "médecin traitant"}],
+    )
     token = log_in(client, dac["X-Test-Email"])
     page = client.get(f"/orientation/discharges/{case['id']}").get_data(as_text=True)
     assert 'data-transition="prepare"' in page
@@ -177,6 +181,9 @@ def test_edit_then_transitions_from_the_case_page(client, accounts):
     assert body["state"] == "ready"
     assert body["summary"] == "Nouveau compte rendu"
     assert body["home_services"] == []  # unticked in the edit form: emptied
+    assert body["city_professionals"] == [
+        {"professional_id": gp["id"], "role": "médecin traitant"}
+    ]  # the role given through the API is kept
 
 
 def test_discharge_transition_without_csrf_is_refused(client, accounts):
