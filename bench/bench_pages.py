@@ -2,6 +2,7 @@
 
 `page_board_ms`: the coordinator's board (first page, all open cases, counts per state).
 `page_case_ms`: a case page (patient, history, allowed actions, GP suggestions when triaged).
+`page_indicators_ms`: the indicators page (last twelve months, four SVG charts).
 Measured through the WSGI app in-process (Flask test client): no network, server time only.
 PostgreSQL when reachable (`RELAIS_BENCH_PG`, default the local server), else SQLite.
 """
@@ -176,10 +177,13 @@ def run() -> list[dict]:
         log_in(client, "coordination@bench.relais.test", PASSWORD)
         board_urls = ["/orientation/cases"] * REQUESTS
         case_urls = [f"/orientation/cases/{rng.choice(ids)}" for _ in range(REQUESTS)]
-        _measure(client, board_urls[:WARMUP] + case_urls[:WARMUP])
+        indicator_urls = ["/indicators/"] * REQUESTS
+        _measure(client, board_urls[:WARMUP] + case_urls[:WARMUP] + indicator_urls[:WARMUP])
         board_samples = _measure(client, board_urls)
         case_samples = _measure(client, case_urls)
+        indicator_samples = _measure(client, indicator_urls)
         board, case = _p95(board_samples), _p95(case_samples)
+        indicators = _p95(indicator_samples)
         backend = "postgresql" if url.startswith("postgresql") else "sqlite"
     finally:
         drop()
@@ -201,6 +205,16 @@ def run() -> list[dict]:
             "goal": f"<= {GOAL_MS:.0f}",
             "passed": case <= GOAL_MS,
             "median_ms": round(statistics.median(case_samples), 1),
+            "open_cases": OPEN_CASES,
+            "backend": backend,
+        },
+        {
+            "name": "page_indicators_ms",
+            "value": round(indicators, 1),
+            "unit": "ms p95",
+            "goal": f"<= {GOAL_MS:.0f}",
+            "passed": indicators <= GOAL_MS,
+            "median_ms": round(statistics.median(indicator_samples), 1),
             "open_cases": OPEN_CASES,
             "backend": backend,
         },

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 
+from services.orientation.discharges.pages import register_pages as register_discharge_pages
 from services.orientation.discharges.views import blueprint as discharges_blueprint
+from services.orientation.epp.pages import register_pages as register_epp_pages
 from services.orientation.epp.views import blueprint as epp_blueprint
+from services.orientation.indicators.pages import register_pages as register_indicator_pages
 from services.orientation.indicators.views import blueprint as indicators_blueprint
 from services.orientation.medecin_traitant.pages import register_pages as register_mt_pages
 from services.orientation.medecin_traitant.views import blueprint as medecin_traitant_blueprint
@@ -19,7 +22,10 @@ def register(app: Flask) -> None:
     app.register_blueprint(discharges_blueprint)
     app.register_blueprint(epp_blueprint)
     register_mt_pages(app)
+    register_discharge_pages(app)
+    register_epp_pages(app)
     app.register_blueprint(indicators_blueprint)
+    register_indicator_pages(app)
 
 
 def create_app(settings: Settings | None = None) -> Flask:

@@ -64,3 +64,10 @@ def french_phone(value: str | None) -> str:
         digits = "0" + value[3:]
         return " ".join(digits[i : i + 2] for i in range(0, 10, 2))
     return value
+
+
+def french_time(value: dt.datetime | None) -> str:
+    """`09:05`, Paris time."""
+    if value is None:
+        return ""
+    return f"{value.astimezone(PARIS):%H:%M}"

@@ -50,6 +50,7 @@ def register_web(app: Flask) -> None:
         french_date=labels.french_date,
         french_datetime=labels.french_datetime,
         french_phone=labels.french_phone,
+        french_time=labels.french_time,
         pluralize=labels.pluralize,
         role_labels=labels.ROLE_LABELS,
     )

@@ -226,7 +226,9 @@ def withdraw_slot(*, slot_id: uuid.UUID, principal: Principal) -> None:
             slot.professional_id
         ):
             raise Forbidden("Vous ne pouvez retirer que vos propres créneaux.")
-        if session.scalar(select(active_booking_exists())):
+        # This slot's bookings only (a bare `active_booking_exists()` would scan every slot).
+        booked = exists().where(Booking.slot_id == slot.id, Booking.cancelled_at.is_(None))
+        if session.scalar(select(booked)):
             raise SlotTaken("Ce créneau est réservé : annulez d'abord la réservation.")
         slot.withdrawn_at = utcnow()
 

@@ -1,0 +1,176 @@
+"""Assisted teleconsultation pages: a nurse requests one; the list with the allowed actions."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import flash, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
+
+from services.agenda.pages.forms import (
+    TELECONSULTATION_CANCEL_LABELS,
+    TELECONSULTATION_FIELDS,
+    TELECONSULTATION_TRANSITION_FIELDS,
+    WINDOW_ERROR_FIELDS,
+    WindowFormSchema,
+)
+from services.agenda.pages.views import blueprint
+from services.agenda.teleconsultation import service
+from services.agenda.teleconsultation.machine import MACHINE, OPEN_STATES
+from services.agenda.teleconsultation.schemas import TeleconsultationCreateSchema
+from shared.auth.principal import Principal
+from shared.auth.roles import CLINICAL_ROLES, NURSE
+from shared.errors import (
+    InvalidTransition,
+    NotFound,
+    SlotTaken,
+    Unauthenticated,
+    ValidationFailed,
+    VersionConflict,
+)
+from shared.extensions import db
+from shared.http.parsing import load
+from shared.timeutil import today_paris
+from shared.web.forms import FormState, form_body
+from shared.web.pages import page
+from shared.web.patient import patient_body_skeleton
+from shared.web.session import session_principal
+
+TRANSITION_LABELS = {r.name: r.label for r in MACHINE.rules}
+LIST_LIMIT = 200
+
+
+def _principal() -> Principal:
+    principal = session_principal()
+    if principal is None:  # @page already redirected anonymous visitors
+        raise Unauthenticated()
+    return principal
+
+
+def _window_errors(errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    moved: dict[str, list[str]] = {}
+    for path, messages in errors.items():
+        moved.setdefault(WINDOW_ERROR_FIELDS.get(path, path), []).extend(messages)
+    return moved
+
+
+def _render_new(form: FormState, status: int = 200):
+    return render_template("agenda/teleconsultation_new.html", form=form), status
+
+
+@blueprint.get("/teleconsultations/new")
+@page(NURSE)
+def new_teleconsultation():
+    """The request form of an assisted teleconsultation."""
+    today = today_paris().isoformat()
+    values = MultiDict(
+        {
+            "window.from_date": today,
+            "window.from_time": "08:00",
+            "window.to_date": today,
+            "window.to_time": "19:00",
+        }
+    )
+    return _render_new(FormState.blank(TELECONSULTATION_FIELDS, values))
+
+
+@blueprint.post("/teleconsultations/new")
+@page(NURSE)
+def request_teleconsultation():
+    """Validate with the API's schema (the window typed as days and times); nothing stored
+    on bad input."""
+    body = patient_body_skeleton(form_body(request.form, TELECONSULTATION_FIELDS))
+    errors: dict[str, list[str]] = {}
+    try:
+        body["window"] = load(WindowFormSchema(), body.get("window", {}))
+    except ValidationFailed as error:
+        errors.update({f"window.{k}": v for k, v in error.fields.items()})
+        body["window"] = {"from": "2000-01-01T00:00:00+01:00", "to": "2000-01-01T01:00:00+01:00"}
+    try:
+        data = load(TeleconsultationCreateSchema(), body)
+        if errors:
+            raise ValidationFailed(errors)
+        service.request_teleconsultation(data=data, principal=_principal())
+    except ValidationFailed as error:
+        merged = {**_window_errors(error.fields), **errors}
+        form = FormState.failed(TELECONSULTATION_FIELDS, request.form, merged)
+        return _render_new(form, 422)
+    flash("Demande de téléconsultation enregistrée.", "success")
+    return redirect(url_for(".teleconsultations"), code=303)
+
+
+@blueprint.get("/teleconsultations")
+@page(*CLINICAL_ROLES)
+def teleconsultations():
+    """The teleconsultations the user may see, open ones first, with their allowed actions."""
+    principal = _principal()
+    rows = list(
+        db.session.scalars(service.list_query(principal=principal, state=None).limit(LIST_LIMIT))
+    )
+    service.record_list_read(rows)
+    rows.sort(key=lambda case: case.state not in OPEN_STATES)
+    return _render_list(principal, rows)
+
+
+def _render_list(principal: Principal, rows, failed: dict | None = None, status: int = 200):
+    failed = failed or {}
+    forms = {
+        case.id: {
+            name: failed.get((case.id, name))
+            or FormState.blank(
+                TELECONSULTATION_TRANSITION_FIELDS[name], prefix=f"{name}-{case.id}-"
+            )
+            for name in MACHINE.allowed_transitions(case, principal)
+            if name in TELECONSULTATION_TRANSITION_FIELDS
+        }
+        for case in rows
+    }
+    return render_template(
+        "agenda/teleconsultations.html",
+        rows=rows,
+        forms=forms,
+        labels=MACHINE.labels,
+        transition_labels=TRANSITION_LABELS,
+        cancel_labels=TELECONSULTATION_CANCEL_LABELS,
+        is_nurse=principal.has(NURSE),
+    ), status
+
+
+@blueprint.post("/teleconsultations/<uuid:case_id>/transitions/<name>")
+@page(*CLINICAL_ROLES)
+def teleconsultation_transition(case_id: uuid.UUID, name: str):
+    """Pair, complete, no-show or cancel; a stale list never overwrites a newer state."""
+    principal = _principal()
+    if name not in TELECONSULTATION_TRANSITION_FIELDS:
+        raise NotFound("Action inconnue.")
+    label = TRANSITION_LABELS[name]
+    raw = request.form.get("version", "")
+    try:
+        if not raw.isdigit():
+            raise ValidationFailed({"version": ["Version manquante : rechargez la page."]})
+        service.transition(
+            case_id=case_id,
+            name=name,
+            body=form_body(request.form, TELECONSULTATION_TRANSITION_FIELDS[name]),
+            principal=principal,
+            if_match=int(raw),
+        )
+    except VersionConflict:
+        flash(
+            f"Cette téléconsultation a été modifiée entre-temps : votre action « {label} » "
+            f"n'a pas été enregistrée. Vérifiez son état actuel.",
+            "warning",
+        )
+        return redirect(url_for(".teleconsultations"), code=303)
+    except (InvalidTransition, SlotTaken) as error:
+        flash(f"Action « {label} » non enregistrée : {error.message}", "warning")
+        return redirect(url_for(".teleconsultations"), code=303)
+    except ValidationFailed as error:
+        case = service.get_case(case_id=case_id, principal=principal)
+        fields = TELECONSULTATION_TRANSITION_FIELDS[name]
+        form = FormState.failed(fields, request.form, error.fields, prefix=f"{name}-{case_id}-")
+        if not fields or error.message != ValidationFailed.default_message:
+            form.general_errors.append(error.message)
+        return _render_list(principal, [case], {(case.id, name): form}, 422)
+    flash(f"Action « {label} » enregistrée.", "success")
+    return redirect(url_for(".teleconsultations"), code=303)

@@ -1,0 +1,108 @@
+"""Notification pages: the user's inbox (mark read); deliveries on case timelines (coordinator)."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Flask, flash, redirect, render_template, request, url_for
+
+from services.notifications import service
+from shared.auth.principal import Principal
+from shared.auth.roles import ADMIN, ALL_ROLES, COORDINATOR
+from shared.errors import Unauthenticated
+from shared.extensions import db
+from shared.web.pages import page, page_blueprint
+from shared.web.registry import (
+    Task,
+    TimelineEntry,
+    add_nav_link,
+    add_task_counter,
+    add_timeline_source,
+)
+from shared.web.session import session_principal
+
+blueprint = page_blueprint(
+    "notifications_pages", __name__, url_prefix="/notifications", templates="templates"
+)
+INBOX_LIMIT = 100
+CHANNEL_LABELS = {"email": "E-mail", "inbox": "Messagerie Relais"}
+STATUS_LABELS = {
+    "pending": "en attente",
+    "sent": "envoyée",
+    "failed": "échec, nouvel essai prévu",
+    "dead": "abandonnée",
+}
+
+
+def register_pages(app: Flask) -> None:
+    """Mount the inbox, its top-bar link, the unread count and the timeline entries."""
+    app.register_blueprint(blueprint)
+    add_nav_link(app, "Notifications", f"{blueprint.name}.inbox", order=90)
+    add_task_counter(app, tasks)
+    add_timeline_source(app, deliveries_timeline)
+
+
+def tasks(principal: Principal) -> list[Task]:
+    """Unread notifications."""
+    unread = service.unread_count(user_id=principal.user_id)
+    return [Task("Notifications non lues", unread, url_for(f"{blueprint.name}.inbox"))]
+
+
+def deliveries_timeline(reference: str) -> list[TimelineEntry]:
+    """Who was told what about a case, for the coordination only (recipients are people)."""
+    principal = session_principal()
+    if principal is None or not principal.has(COORDINATOR, ADMIN):
+        return []
+    return [
+        TimelineEntry(
+            at=row.created_at,
+            title=f"Notification ({CHANNEL_LABELS.get(row.channel, row.channel)}) à "
+            f"{row.recipient} : {STATUS_LABELS.get(row.status, row.status)}",
+            detail=row.subject,
+            by=None,
+        )
+        for row in service.deliveries_for(reference=reference)
+    ]
+
+
+def _principal() -> Principal:
+    principal = session_principal()
+    if principal is None:  # @page already redirected anonymous visitors
+        raise Unauthenticated()
+    return principal
+
+
+@blueprint.get("/")
+@page(*ALL_ROLES)
+def inbox():
+    """The user's notifications, newest first; unread ones highlighted."""
+    principal = _principal()
+    unread_only = request.args.get("unread") == "true"
+    query = service.inbox_query(user_id=principal.user_id, unread=unread_only)
+    items = list(db.session.scalars(query.limit(INBOX_LIMIT)))
+    return render_template(
+        "notifications/pages/inbox.html",
+        items=items,
+        unread=service.unread_count(user_id=principal.user_id),
+        unread_only=unread_only,
+    )
+
+
+@blueprint.post("/<uuid:item_id>/read")
+@page(*ALL_ROLES)
+def mark_read(item_id: uuid.UUID):
+    """Mark one notification read (someone else's is a 404)."""
+    service.mark_read(item_id=item_id, user_id=_principal().user_id)
+    flash("Notification marquée comme lue.", "success")
+    return redirect(url_for(".inbox"), code=303)
+
+
+@blueprint.post("/read-all")
+@page(*ALL_ROLES)
+def mark_all_read():
+    """Mark every unread notification of the user read."""
+    principal = _principal()
+    for item in db.session.scalars(service.inbox_query(user_id=principal.user_id, unread=True)):
+        service.mark_read(item_id=item.id, user_id=principal.user_id)
+    flash("Toutes les notifications sont marquées comme lues.", "success")
+    return redirect(url_for(".inbox"), code=303)

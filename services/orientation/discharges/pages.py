@@ -1,0 +1,329 @@
+"""Pages of hospital discharges (DAC): worklist, creation, case page with edits and actions."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Flask, flash, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
+
+from services.orientation.directory_client import directory
+from services.orientation.discharges import board as read_models
+from services.orientation.discharges import service
+from services.orientation.discharges.forms import (
+    CLEARABLE,
+    CREATE_FIELDS,
+    EDIT_FIELDS,
+    HOME_SERVICE_LABELS,
+    TRANSITION_FIELDS,
+)
+from services.orientation.discharges.machine import EDITABLE_STATES, MACHINE
+from services.orientation.discharges.models import DischargeCase
+from services.orientation.discharges.readiness import missing_items
+from services.orientation.discharges.schemas import DischargeCreateSchema, DischargeUpdateSchema
+from shared.auth.principal import Principal
+from shared.auth.roles import COORDINATOR, DAC
+from shared.errors import (
+    InvalidTransition,
+    NotFound,
+    Unauthenticated,
+    ValidationFailed,
+    VersionConflict,
+)
+from shared.http.parsing import load
+from shared.timeutil import today_paris
+from shared.web.forms import Field, FormState, form_body
+from shared.web.pages import page, page_blueprint
+from shared.web.registry import Task, TimelineEntry, add_nav_link, add_task_counter, timeline_extras
+from shared.web.session import session_principal
+
+blueprint = page_blueprint(
+    "orientation_discharge_pages",
+    __name__,
+    url_prefix="/orientation/discharges",
+    templates="../templates",
+)
+STAFF = (DAC, COORDINATOR)
+TRANSITION_LABELS = {
+    "submit": "annonce",
+    "update": "modification",
+    **{r.name: r.label for r in MACHINE.rules},
+}
+GROUPS = (
+    ("overdue", "En retard", "Date de sortie prévue dépassée, sortie non enregistrée."),
+    ("today", "Aujourd'hui", None),
+    ("tomorrow", "Demain", None),
+    ("this_week", "Cette semaine", None),
+    ("later", "Plus tard", None),
+    ("undated", "Sans date prévue", None),
+)
+STALE = (
+    "Ce dossier a été modifié par quelqu'un d'autre depuis que vous l'avez ouvert. "
+    "Votre action « {label} » n'a pas été enregistrée : voici l'état actuel du dossier. "
+    "Vérifiez-le avant de recommencer."
+)
+
+
+def register_pages(app: Flask) -> None:
+    """Mount the pages, their link in the top bar and the tasks they count."""
+    app.register_blueprint(blueprint)
+    add_nav_link(app, "Sorties d'hospitalisation", f"{blueprint.name}.worklist", *STAFF, order=60)
+    add_task_counter(app, tasks)
+
+
+def tasks(principal: Principal) -> list[Task]:
+    """Discharges due or overdue, and preparations stuck on something missing."""
+    due, stuck = read_models.task_counts(principal)
+    url = url_for(f"{blueprint.name}.worklist")
+    return [
+        Task("Sorties prévues aujourd'hui ou en retard", due, url),
+        Task("Sorties en préparation incomplètes", stuck, url + "#bloquees"),
+    ]
+
+
+def _principal() -> Principal:
+    principal = session_principal()
+    if principal is None:  # @page already redirected anonymous visitors
+        raise Unauthenticated()
+    return principal
+
+
+def _professional_choices() -> list[tuple[str, str]]:
+    return [
+        (p["id"], f"{p['last_name']} {p['first_name']} — {_profession(p)}, {p['city']}")
+        for p in sorted(
+            directory().professionals(), key=lambda p: (p["last_name"], p["first_name"])
+        )
+    ]
+
+
+def _profession(entry: dict[str, Any]) -> str:
+    return service.PROFESSION_LABELS.get(entry["profession"], entry["profession"])
+
+
+def _fields(fields: tuple[Field, ...]) -> tuple[Field, ...]:
+    choices = _professional_choices()
+    return tuple(f.with_choices(choices) if f.name == "city_professionals" else f for f in fields)
+
+
+def _body(form: MultiDict, fields: tuple[Field, ...], *, edit: bool) -> dict[str, Any]:
+    """The API's request body: professionals as objects; an edit may empty optional fields."""
+    body = form_body(form, fields)
+    # An empty block must still be sent, so its required fields are named one by one.
+    body.setdefault("hospital", {})
+    if not edit:
+        body.setdefault("patient", {}).setdefault("address", {})
+    if "city_professionals" in body:
+        body["city_professionals"] = [{"professional_id": v} for v in body["city_professionals"]]
+    if edit:
+        body.setdefault("home_services", [])
+        body.setdefault("city_professionals", [])
+        for name in CLEARABLE:
+            head, _, leaf = name.rpartition(".")
+            target = body.setdefault(head, {}) if head else body
+            target.setdefault(leaf, None)
+    return body
+
+
+# --- worklist -----------------------------------------------------------------------------
+
+
+@blueprint.get("/")
+@page(*STAFF)
+def worklist():
+    """Open discharges by planned date, stuck preparations, follow-up calls to make."""
+    found = service.worklist(principal=_principal())
+    return render_template(
+        "discharges/worklist.html",
+        worklist=found,
+        groups=GROUPS,
+        labels=MACHINE.labels,
+        missing_items=missing_items,
+    )
+
+
+# --- creation -----------------------------------------------------------------------------
+
+
+@blueprint.get("/new")
+@page(*STAFF)
+def new_discharge():
+    """The form announcing a discharge."""
+    return render_template("discharges/new.html", form=FormState.blank(_fields(CREATE_FIELDS)))
+
+
+@blueprint.post("/new")
+@page(*STAFF)
+def create_discharge():
+    """Validate with the API's schema; French errors next to each field, nothing stored."""
+    fields = _fields(CREATE_FIELDS)
+    try:
+        data = load(DischargeCreateSchema(), _body(request.form, fields, edit=False))
+        case = service.create_discharge(data=data, principal=_principal())
+    except ValidationFailed as error:
+        form = FormState.failed(fields, request.form, error.fields)
+        if (
+            error.message
+            and not form.general_errors
+            and error.message != ValidationFailed.default_message
+        ):
+            form.general_errors.append(error.message)
+        return render_template("discharges/new.html", form=form), 422
+    flash(f"Sortie {case.reference} enregistrée.", "success")
+    return redirect(url_for(".case_page", case_id=case.id), code=303)
+
+
+# --- case page ----------------------------------------------------------------------------
+
+
+@blueprint.get("/<uuid:case_id>")
+@page(*STAFF)
+def case_page(case_id: uuid.UUID):
+    """One discharge: what is missing, its actions, its edit form, its timeline."""
+    return render_case(service.get_discharge(case_id=case_id, principal=_principal()))
+
+
+@blueprint.post("/<uuid:case_id>/edit")
+@page(*STAFF)
+def edit_discharge(case_id: uuid.UUID):
+    """Change the discharge; a stale page never overwrites a newer version."""
+    principal = _principal()
+    fields = _fields(EDIT_FIELDS)
+    try:
+        body = _body(request.form, fields, edit=True)
+        # The form only ticks people: keep the role each one already has on the case.
+        current = service.get_discharge(case_id=case_id, principal=principal)
+        roles = {str(p.professional_id): p.role for p in current.professionals}
+        for item in body["city_professionals"]:
+            item.setdefault("role", roles.get(item["professional_id"]))
+        data = load(DischargeUpdateSchema(), body)
+        service.update_discharge(
+            case_id=case_id, data=data, principal=principal, if_match=_version(request.form)
+        )
+    except VersionConflict:
+        return _current_state(case_id, principal, STALE.format(label="modifier"))
+    except InvalidTransition as error:
+        return _current_state(case_id, principal, error.message)
+    except ValidationFailed as error:
+        current = service.get_discharge(case_id=case_id, principal=principal)
+        form = FormState.failed(fields, request.form, error.fields, prefix="edit-")
+        if error.message != ValidationFailed.default_message and not form.general_errors:
+            form.general_errors.append(error.message)
+        return render_case(current, edit_form=form), 422
+    flash("Modifications enregistrées.", "success")
+    return redirect(url_for(".case_page", case_id=case_id), code=303)
+
+
+@blueprint.post("/<uuid:case_id>/transitions/<name>")
+@page(*STAFF)
+def fire_transition(case_id: uuid.UUID, name: str):
+    """Fire a transition from its form (hidden version: stale pages are refused)."""
+    principal = _principal()
+    if name not in TRANSITION_FIELDS:
+        raise NotFound("Action inconnue.")
+    label = TRANSITION_LABELS.get(name, name)
+    try:
+        service.transition(
+            case_id=case_id,
+            name=name,
+            body=form_body(request.form, TRANSITION_FIELDS[name]),
+            principal=principal,
+            if_match=_version(request.form),
+        )
+    except VersionConflict:
+        return _current_state(case_id, principal, STALE.format(label=label))
+    except InvalidTransition as error:
+        return _current_state(case_id, principal, error.message)
+    except ValidationFailed as error:
+        current = service.get_discharge(case_id=case_id, principal=principal)
+        if not TRANSITION_FIELDS[name]:
+            # mark_ready: what is missing is shown next to the case's fields, not in a form.
+            return render_case(current, notice=error.message), 422
+        failed = FormState.failed(
+            TRANSITION_FIELDS[name], request.form, error.fields, prefix=f"{name}-"
+        )
+        return render_case(current, failed={name: failed}), 422
+    flash(f"Action « {label} » enregistrée.", "success")
+    return redirect(url_for(".case_page", case_id=case_id), code=303)
+
+
+def _current_state(case_id: uuid.UUID, principal: Principal, notice: str):
+    current = service.get_discharge(case_id=case_id, principal=principal)
+    return render_case(current, notice=notice), 409
+
+
+def _version(form: MultiDict) -> int:
+    raw = form.get("version", "")
+    if not raw.isdigit():
+        raise ValidationFailed({"version": ["Version du dossier manquante : rechargez la page."]})
+    return int(raw)
+
+
+def _edit_values(case: DischargeCase) -> MultiDict:
+    values: list[tuple[str, str]] = [
+        ("hospital.name", case.hospital_name),
+        ("hospital.service", case.hospital_service or ""),
+        ("admission_date", case.admission_date.isoformat() if case.admission_date else ""),
+        (
+            "planned_discharge_date",
+            case.planned_discharge_date.isoformat() if case.planned_discharge_date else "",
+        ),
+        ("summary", case.summary or ""),
+        ("prescription", case.prescription or ""),
+        ("notes", case.notes or ""),
+    ]
+    values += [("home_services", s) for s in case.home_services or []]
+    values += [("city_professionals", str(p.professional_id)) for p in case.professionals]
+    return MultiDict(values)
+
+
+def _timeline(case: DischargeCase) -> list[TimelineEntry]:
+    entries = []
+    for row in service.history(case):
+        title = TRANSITION_LABELS.get(row.transition, row.transition).capitalize()
+        if row.from_state != row.to_state:
+            title += f" → {MACHINE.labels.get(row.to_state, row.to_state)}"
+        entries.append(TimelineEntry(at=row.at, title=title, detail=row.comment, by=row.by))
+    entries.extend(timeline_extras(case.reference))
+    return sorted(entries, key=lambda entry: entry.at)
+
+
+def render_case(
+    case: DischargeCase,
+    *,
+    failed: dict[str, FormState] | None = None,
+    edit_form: FormState | None = None,
+    notice: str | None = None,
+) -> str:
+    """The case page, with a form for exactly each allowed transition."""
+    principal = _principal()
+    failed = failed or {}
+    forms = {
+        name: failed.get(name) or FormState.blank(TRANSITION_FIELDS[name], prefix=f"{name}-")
+        for name in MACHINE.allowed_transitions(case, principal)
+        if name in TRANSITION_FIELDS
+    }
+    editable = case.state in EDITABLE_STATES
+    if editable and edit_form is None:
+        edit_form = FormState.blank(_fields(EDIT_FIELDS), _edit_values(case), prefix="edit-")
+    ids = [p.professional_id for p in case.professionals]
+    names = {
+        entry["id"]: f"{entry['first_name']} {entry['last_name']} ({entry['city']})"
+        for entry in (directory().professionals(ids=ids) if ids else [])
+    }
+    return render_template(
+        "discharges/case.html",
+        names=names,
+        case=case,
+        forms=forms,
+        edit_form=edit_form if editable else None,
+        notice=notice,
+        labels=MACHINE.labels,
+        transition_labels=TRANSITION_LABELS,
+        home_labels=HOME_SERVICE_LABELS,
+        missing=missing_items(case),
+        timeline=_timeline(case),
+        age=case.patient_age(today_paris()),
+        is_final=case.state in MACHINE.final,
+    )

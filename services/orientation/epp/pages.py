@@ -1,0 +1,278 @@
+"""Pages of EPP referrals: refer a pregnant patient, the lists, the referral with its actions."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Flask, flash, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
+
+from services.orientation.epp import service
+from services.orientation.epp.forms import REFERRAL_FIELDS, TRANSITION_FIELDS
+from services.orientation.epp.machine import MACHINE, OPEN_STATES
+from services.orientation.epp.models import EppReferral
+from services.orientation.epp.pregnancy import is_late, weeks_on
+from services.orientation.epp.schemas import ReferralSchema
+from services.orientation.epp.suggestions import suggest_midwives
+from shared.auth.principal import Principal
+from shared.auth.roles import CLINICAL_ROLES, COORDINATOR, MIDWIFE
+from shared.errors import (
+    Duplicate,
+    InvalidTransition,
+    NotFound,
+    Unauthenticated,
+    ValidationFailed,
+    VersionConflict,
+)
+from shared.extensions import db
+from shared.http.parsing import load
+from shared.timeutil import today_paris
+from shared.web.forms import Field, FormState, form_body
+from shared.web.pages import page, page_blueprint
+from shared.web.patient import patient_body_skeleton
+from shared.web.registry import Task, TimelineEntry, add_nav_link, add_task_counter, timeline_extras
+from shared.web.session import session_principal
+
+blueprint = page_blueprint(
+    "orientation_epp_pages", __name__, url_prefix="/orientation/epp", templates="../templates"
+)
+SUGGESTION_LIMIT = 5
+LIST_LIMIT = 200
+TRANSITION_LABELS = {"submit": "demande", **{r.name: r.label for r in MACHINE.rules}}
+STALE = (
+    "Cette demande a été modifiée par quelqu'un d'autre depuis que vous l'avez ouverte. "
+    "Votre action « {label} » n'a pas été enregistrée : voici son état actuel. "
+    "Vérifiez-la avant de recommencer."
+)
+
+
+def register_pages(app: Flask) -> None:
+    """Mount the pages, their links in the top bar and the tasks they count."""
+    app.register_blueprint(blueprint)
+    add_nav_link(
+        app, "Adresser pour un EPP", f"{blueprint.name}.new_referral", *CLINICAL_ROLES, order=40
+    )
+    add_nav_link(app, "Demandes d'EPP", f"{blueprint.name}.referrals", *CLINICAL_ROLES, order=41)
+    add_task_counter(app, tasks)
+
+
+def _count(*conditions) -> int:
+    return db.session.scalar(select(func.count()).select_from(EppReferral).where(*conditions)) or 0
+
+
+def tasks(principal: Principal) -> list[Task]:
+    """Referrals to answer or to complete (midwife), to assign (coordinator)."""
+    url = url_for(f"{blueprint.name}.referrals")
+    found = []
+    if principal.has(MIDWIFE) and principal.professional_id is not None:
+        mine = EppReferral.assigned_professional_id == principal.professional_id
+        found.append(
+            Task(
+                "Demandes d'EPP à accepter ou refuser",
+                _count(mine, EppReferral.state == "assigned"),
+                url,
+            )
+        )
+        found.append(Task("EPP à réaliser", _count(mine, EppReferral.state == "accepted"), url))
+    if principal.has(COORDINATOR):
+        found.append(
+            Task("Demandes d'EPP à attribuer", _count(EppReferral.state == "submitted"), url)
+        )
+    return found
+
+
+def _principal() -> Principal:
+    principal = session_principal()
+    if principal is None:  # @page already redirected anonymous visitors
+        raise Unauthenticated()
+    return principal
+
+
+# --- referral -----------------------------------------------------------------------------
+
+
+@blueprint.get("/new")
+@page(*CLINICAL_ROLES)
+def new_referral():
+    """The EPP referral form."""
+    form = FormState.blank(REFERRAL_FIELDS, MultiDict({"patient.sex": "F"}))
+    return render_template("epp/new.html", form=form)
+
+
+@blueprint.post("/new")
+@page(*CLINICAL_ROLES)
+def submit_referral():
+    """Validate with the API's schema; French errors next to each field, nothing stored."""
+    try:
+        body = patient_body_skeleton(form_body(request.form, REFERRAL_FIELDS))
+        body.setdefault("pregnancy", {})
+        data = load(ReferralSchema(), body)
+        referral = service.submit_referral(data=data, principal=_principal())
+    except ValidationFailed as error:
+        form = FormState.failed(REFERRAL_FIELDS, request.form, error.fields)
+        return render_template("epp/new.html", form=form), 422
+    except Duplicate as error:
+        form = FormState(REFERRAL_FIELDS, request.form, {}, [error.message])
+        return render_template("epp/new.html", form=form), 409
+    flash(f"Demande {referral.reference} envoyée à la coordination.", "success")
+    return redirect(url_for(".referral_page", referral_id=referral.id), code=303)
+
+
+# --- lists --------------------------------------------------------------------------------
+
+
+@blueprint.get("/")
+@page(*CLINICAL_ROLES)
+def referrals():
+    """Late referrals first; a midwife sees hers to answer, the coordinator every one."""
+    principal = _principal()
+    state = request.args.get("state") or None
+    if state not in (None, *MACHINE.labels):
+        state = None
+    rows = list(
+        db.session.scalars(
+            service.list_query(principal=principal, state=state, late=None).limit(LIST_LIMIT)
+        )
+    )
+    service.record_list_read(rows)
+    today = today_paris()
+    to_answer, to_complete, others = [], [], []
+    for referral in rows:
+        assigned_to_me = (
+            principal.has(MIDWIFE)
+            and principal.professional_id is not None
+            and referral.assigned_professional_id == principal.professional_id
+        )
+        if assigned_to_me and referral.state == "assigned":
+            to_answer.append(referral)
+        elif assigned_to_me and referral.state == "accepted":
+            to_complete.append(referral)
+        else:
+            others.append(referral)
+    return render_template(
+        "epp/list.html",
+        to_answer=to_answer,
+        to_complete=to_complete,
+        others=others,
+        state=state,
+        labels=MACHINE.labels,
+        weeks=lambda r: weeks_on(r.pregnancy_start_date, today),
+        late=lambda r: r.state in OPEN_STATES and is_late(r.pregnancy_start_date, today),
+        is_coordinator=principal.has(COORDINATOR),
+    )
+
+
+# --- referral page ------------------------------------------------------------------------
+
+
+@blueprint.get("/<uuid:referral_id>")
+@page(*CLINICAL_ROLES)
+def referral_page(referral_id: uuid.UUID):
+    """One referral, with the actions the user may take now."""
+    return render_referral(service.get_referral(referral_id=referral_id, principal=_principal()))
+
+
+@blueprint.post("/<uuid:referral_id>/transitions/<name>")
+@page(*CLINICAL_ROLES)
+def fire_transition(referral_id: uuid.UUID, name: str):
+    """Fire a transition from its form; a stale page never overwrites a newer state."""
+    principal = _principal()
+    if name not in TRANSITION_FIELDS:
+        raise NotFound("Action inconnue.")
+    label = TRANSITION_LABELS.get(name, name)
+    try:
+        referral = service.transition(
+            referral_id=referral_id,
+            name=name,
+            body=form_body(request.form, TRANSITION_FIELDS[name]),
+            principal=principal,
+            if_match=_version(request.form),
+        )
+    except VersionConflict:
+        return _current_state(referral_id, principal, STALE.format(label=label))
+    except InvalidTransition as error:
+        return _current_state(referral_id, principal, error.message)
+    except ValidationFailed as error:
+        current = service.get_referral(referral_id=referral_id, principal=principal)
+        fields = _fields_for(name, current)
+        failed = FormState.failed(fields, request.form, error.fields, prefix=f"{name}-")
+        return render_referral(current, failed={name: failed}), 422
+    flash(f"Action « {label} » enregistrée.", "success")
+    if service.can_see(referral, principal):
+        return redirect(url_for(".referral_page", referral_id=referral.id), code=303)
+    return redirect(url_for(".referrals"), code=303)
+
+
+def _current_state(referral_id: uuid.UUID, principal: Principal, notice: str):
+    try:
+        current = service.get_referral(referral_id=referral_id, principal=principal)
+    except NotFound:
+        flash(notice, "warning")
+        return redirect(url_for(".referrals"), code=303)
+    return render_referral(current, notice=notice), 409
+
+
+def _version(form: MultiDict) -> int:
+    raw = form.get("version", "")
+    if not raw.isdigit():
+        raise ValidationFailed({"version": ["Version du dossier manquante : rechargez la page."]})
+    return int(raw)
+
+
+def _fields_for(name: str, referral: EppReferral) -> tuple[Field, ...]:
+    fields = TRANSITION_FIELDS[name]
+    if name != "assign":
+        return fields
+    choices, details = [], {}
+    for found in suggest_midwives(referral, limit=SUGGESTION_LIMIT):
+        midwife = found.professional
+        choices.append(
+            (midwife["id"], f"{midwife['first_name']} {midwife['last_name']} — {midwife['city']}")
+        )
+        details[midwife["id"]] = found.reasons
+    return (fields[0].with_choices(choices, details), *fields[1:])
+
+
+def _timeline(referral: EppReferral) -> list[TimelineEntry]:
+    entries = [
+        TimelineEntry(
+            at=row.at,
+            title=TRANSITION_LABELS.get(row.transition, row.transition).capitalize()
+            + f" → {MACHINE.labels.get(row.to_state, row.to_state)}",
+            detail=row.comment,
+            by=row.by,
+        )
+        for row in service.history(referral)
+    ]
+    entries.extend(timeline_extras(referral.reference))
+    return sorted(entries, key=lambda entry: entry.at)
+
+
+def render_referral(
+    referral: EppReferral,
+    *,
+    failed: dict[str, FormState] | None = None,
+    notice: str | None = None,
+) -> str:
+    """The referral page, with a form for exactly each allowed transition."""
+    principal = _principal()
+    failed = failed or {}
+    forms = {
+        name: failed.get(name) or FormState.blank(_fields_for(name, referral), prefix=f"{name}-")
+        for name in MACHINE.allowed_transitions(referral, principal)
+        if name in TRANSITION_FIELDS
+    }
+    today = today_paris()
+    return render_template(
+        "epp/referral.html",
+        referral=referral,
+        forms=forms,
+        notice=notice,
+        labels=MACHINE.labels,
+        transition_labels=TRANSITION_LABELS,
+        timeline=_timeline(referral),
+        weeks=weeks_on(referral.pregnancy_start_date, today),
+        late=referral.state in OPEN_STATES and is_late(referral.pregnancy_start_date, today),
+        is_final=referral.state in MACHINE.final,
+    )

@@ -1,0 +1,179 @@
+"""Agenda pages through Flask's test client: search, booking in two clicks, a GP's slots."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+
+from services.agenda.bookings.models import Booking
+from services.agenda.slots.models import Slot
+from shared.extensions import db
+from tests.support.agenda import booking_body, in_days, publish, register
+from tests.support.web import log_in
+
+PATIENT_FORM = {
+    "patient.last_name": "Reservnom",
+    "patient.first_name": "Prénomtest",
+    "patient.birth_date": "1970-05-02",
+    "patient.sex": "F",
+    "patient.phone": "06 12 34 56 78",
+    "patient.address.line": "3 rue des Essais",
+    "patient.address.postal_code": "69003",
+    "patient.address.city": "Lyon",
+    "reason": "Fièvre depuis deux jours.",
+}
+
+
+def _count(app, model) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+def _free_slot(client, accounts, days=2, **professional):
+    coordinator = accounts.create("coordinator")
+    gp = register(client, coordinator, **professional)
+    response = publish(client, coordinator, gp["id"], day=in_days(days))
+    assert response.status_code == 201, response.get_json()
+    return gp, response.get_json()
+
+
+def _search(client, **args):
+    query = {
+        "city": "Lyon",
+        "start_date": in_days(0).isoformat(),
+        "end_date": in_days(7).isoformat(),
+        "radius_km": "30",
+        **args,
+    }
+    return client.get("/agenda/", query_string=query)
+
+
+def test_search_lists_free_slots_near_the_commune_with_a_booking_link(client, accounts):
+    gp, slot = _free_slot(client, accounts)
+    log_in(client, accounts.create("professional")["X-Test-Email"])
+    response = _search(client)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "1 créneau libre autour de Lyon" in html
+    assert f"/agenda/slots/{slot['id']}/book" in html
+    assert gp["last_name"] in html
+
+
+def test_search_far_away_finds_nothing_and_unknown_commune_is_a_field_error(client, accounts):
+    _free_slot(client, accounts)
+    log_in(client, accounts.create("professional")["X-Test-Email"])
+    html = _search(client, city="Marseille", radius_km="5").get_data(as_text=True)
+    assert "Aucun créneau libre" in html
+    response = _search(client, city="Villeintrouvable")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="f-city-error"' in html
+    assert "Commune inconnue." in html
+
+
+def test_agenda_pages_are_not_for_dac_or_reporting(client, accounts):
+    log_in(client, accounts.create("dac")["X-Test-Email"])
+    assert client.get("/agenda/").status_code == 403
+    assert client.get("/agenda/my-slots").status_code == 403
+
+
+def test_invalid_booking_shows_french_errors_and_stores_nothing(client, accounts, app):
+    _, slot = _free_slot(client, accounts)
+    token = log_in(client, accounts.create("professional")["X-Test-Email"])
+    form = {**PATIENT_FORM, "csrf_token": token, "patient.phone": "12"}
+    del form["reason"]
+    response = client.post(f"/agenda/slots/{slot['id']}/book", data=form)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="f-reason-error"' in html
+    assert 'id="f-patient-phone-error"' in html
+    assert _count(app, Booking) == 0
+
+
+def test_booking_in_two_clicks_then_listed_and_cancellable(client, accounts, app):
+    _, slot = _free_slot(client, accounts)
+    token = log_in(client, accounts.create("professional")["X-Test-Email"])
+    form_page = client.get(f"/agenda/slots/{slot['id']}/book").get_data(as_text=True)
+    assert "Réserver ce créneau" in form_page
+    form = {**PATIENT_FORM, "csrf_token": token, "reason": "<b>douleur</b>"}
+    response = client.post(f"/agenda/slots/{slot['id']}/book", data=form)
+    assert response.status_code == 303
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Mes réservations (1)" in html
+    assert "&lt;b&gt;douleur&lt;/b&gt;" in html
+    assert "<b>douleur</b>" not in html
+    booking_id = re.search(r'data-booking="([^"]+)"', html).group(1)
+    again = client.post(f"/agenda/slots/{slot['id']}/book", data=form)
+    assert again.status_code == 303  # taken: back to the search with a notice
+    assert "vient d&#39;être réservé" in client.get("/agenda/").get_data(as_text=True)
+    assert _count(app, Booking) == 1
+    cancel = client.post(f"/agenda/bookings/{booking_id}/cancel", data={"csrf_token": token})
+    assert cancel.status_code == 303
+    assert "Mes réservations (0)" in client.get("/agenda/bookings").get_data(as_text=True)
+
+
+def test_gp_publishes_withdraws_and_sees_who_booked_what(client, accounts, app):
+    coordinator = accounts.create("coordinator")
+    gp = register(client, coordinator)
+    gp_headers = accounts.create("gp", professional_id=gp["id"])
+    token = log_in(client, gp_headers["X-Test-Email"])
+    day = in_days(3).isoformat()
+    bad = client.post(
+        "/agenda/my-slots",
+        data={
+            "csrf_token": token,
+            "date": day,
+            "start_time": "11:00",
+            "end_time": "10:00",
+            "kind": "snp",
+        },
+    )
+    assert bad.status_code == 422
+    assert "La fin du créneau doit être postérieure à son début." in bad.get_data(as_text=True)
+    assert _count(app, Slot) == 0
+    ok = client.post(
+        "/agenda/my-slots",
+        data={
+            "csrf_token": token,
+            "date": day,
+            "start_time": "10:00",
+            "end_time": "10:20",
+            "kind": "snp",
+        },
+    )
+    assert ok.status_code == 303
+    series = client.post(
+        "/agenda/my-slots/recurring",
+        data={
+            "csrf_token": token,
+            "weekday": "2",
+            "start_time": "14:00",
+            "end_time": "15:00",
+            "slot_minutes": "20",
+            "weeks": "2",
+            "kind": "snp",
+        },
+    )
+    assert series.status_code == 303, series.get_data(as_text=True)
+    html = client.get("/agenda/my-slots").get_data(as_text=True)
+    slot_ids = re.findall(r'data-slot="([^"]+)"', html)
+    assert len(slot_ids) >= 5
+    booked = slot_ids[0]
+    response = client.post(
+        f"/api/agenda/slots/{booked}/booking", json=booking_body(), headers=coordinator
+    )
+    assert response.status_code == 201
+    refused = client.post(f"/agenda/my-slots/{booked}/withdraw", data={"csrf_token": token})
+    assert refused.status_code == 303
+    assert "annulez d&#39;abord la réservation" in client.get("/agenda/my-slots").get_data(
+        as_text=True
+    )
+    withdrawn = client.post(f"/agenda/my-slots/{slot_ids[1]}/withdraw", data={"csrf_token": token})
+    assert withdrawn.status_code == 303
+    html = client.get("/agenda/my-slots").get_data(as_text=True)
+    assert slot_ids[1] not in html
+    bookings = client.get("/agenda/bookings").get_data(as_text=True)
+    assert "Patients réservés sur mes créneaux (1)" in bookings
+    assert coordinator["X-Test-Email"] in bookings
