@@ -20,6 +20,7 @@ from services.agenda.teleconsultation.machine import MACHINE, OPEN_STATES
 from services.agenda.teleconsultation.schemas import TeleconsultationCreateSchema
 from shared.auth.principal import Principal
 from shared.auth.roles import CLINICAL_ROLES, NURSE
+from shared.cases.service import record_reads
 from shared.errors import (
     InvalidTransition,
     NotFound,
@@ -107,7 +108,7 @@ def teleconsultations():
     rows = list(
         db.session.scalars(service.list_query(principal=principal, state=None).limit(LIST_LIMIT))
     )
-    service.record_list_read(rows)
+    record_reads(rows)
     rows.sort(key=lambda case: case.state not in OPEN_STATES)
     return _render_list(principal, rows)
 

@@ -27,6 +27,7 @@ from services.agenda.slots import service as slots
 from services.agenda.slots.schemas import RecurringSlotsSchema
 from shared.auth.principal import Principal
 from shared.auth.roles import CLINICAL_ROLES, GP, NURSE
+from shared.cases.service import record_reads
 from shared.errors import (
     Forbidden,
     InvalidTransition,
@@ -205,7 +206,7 @@ def my_bookings():
     rows = list(
         db.session.scalars(bookings.list_query(principal=principal, include_cancelled=False))
     )
-    bookings.record_list_read(rows)
+    record_reads(rows)
     presented = bookings.present(rows)
     mine = [b for b in presented if b["booking"].created_by == principal.user_id]
     on_my_slots = [

@@ -17,6 +17,7 @@ from services.orientation.epp.schemas import ReferralSchema
 from services.orientation.epp.suggestions import suggest_midwives
 from shared.auth.principal import Principal
 from shared.auth.roles import CLINICAL_ROLES, COORDINATOR, MIDWIFE
+from shared.cases.service import record_reads
 from shared.errors import (
     Duplicate,
     InvalidTransition,
@@ -135,7 +136,7 @@ def referrals():
             service.list_query(principal=principal, state=state, late=None).limit(LIST_LIMIT)
         )
     )
-    service.record_list_read(rows)
+    record_reads(rows)
     today = today_paris()
     to_answer, to_complete, others = [], [], []
     for referral in rows:
