@@ -69,13 +69,11 @@ def indicators():
     )
 
 
-@blueprint.get("/export.<fmt>")
+@blueprint.get("/export.<any(csv, xlsx):fmt>")
 @page(*ROLES)
 def export(fmt: str):
     """The same file as the API's `format=csv|xlsx` (recorded in the audit trail)."""
     _values, args = _args({"format": fmt, "public": request.args.get("public", "false")})
-    if args["format"] == "json":
-        return Response(status=404)
     period = Period(args["start"], args["end"])
     settings = current_app.config["RELAIS_SETTINGS"]
     threshold = settings.publication_threshold if args["public"] else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import AnyConverter, IntegerConverter
 
 from shared.auth.matrix import MATRIX_END, MATRIX_START, render_markdown, routes
 from shared.auth.permissions import allow, record_rule
@@ -15,11 +15,18 @@ from shared.auth.roles import ALL_ROLES, DIRECTORY_ROLES
 def _placeholder_url(app, route, placeholder: uuid.UUID) -> str:
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == route.endpoint)
     values = {
-        name: 1 if isinstance(converter, IntegerConverter) else str(placeholder)
-        for name, converter in rule._converters.items()
+        name: _placeholder(converter, placeholder) for name, converter in rule._converters.items()
     }
     with app.test_request_context():
         return app.url_for(route.endpoint, **values)
+
+
+def _placeholder(converter, placeholder: uuid.UUID) -> object:
+    if isinstance(converter, IntegerConverter):
+        return 1
+    if isinstance(converter, AnyConverter):
+        return sorted(converter.items)[0]
+    return str(placeholder)
 
 
 def _call(client, method: str, url: str, headers: dict[str, str] | None = None):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from marshmallow import Schema
-from werkzeug.routing import IntegerConverter, UUIDConverter
+from werkzeug.routing import AnyConverter, IntegerConverter, UUIDConverter
 
 from shared.app_factory import SERVICES, create_app
 from shared.auth.permissions import public
@@ -115,10 +115,11 @@ def test_no_route_takes_a_name_or_identifier_in_its_url(app):
             if IDENTITY_PARAMETER.search(name):
                 offending.append(f"{rule.rule}: ?{name}")
         for name, converter in rule._converters.items():
-            # Path segments are ids; the only free text is a transition name or a static file.
-            if not isinstance(converter, UUIDConverter | IntegerConverter) and name not in (
-                FREE_TEXT_PATH_PARAMETERS
-            ):
+            # Path segments are ids or one of a closed set (`any(csv, xlsx)`); the only free
+            # text is a transition name or a static file.
+            if not isinstance(
+                converter, UUIDConverter | IntegerConverter | AnyConverter
+            ) and name not in (FREE_TEXT_PATH_PARAMETERS):
                 offending.append(f"{rule.rule}: <{name}>")
     assert offending == []
 
