@@ -5,9 +5,8 @@ from __future__ import annotations
 from services.orientation.medecin_traitant.priority import VULNERABILITY_LABELS
 from services.orientation.medecin_traitant.schemas import CANCEL_REASONS
 from shared.web.forms import Field
+from shared.web.patient import OPTIONAL, PATIENT_FIELDS
 
-OPTIONAL = "Facultatif."
-SEX_CHOICES = (("", "— Choisir —"), ("F", "Femme"), ("M", "Homme"), ("X", "Autre ou non précisé"))
 VULNERABILITY_CHOICES = (
     ("c2s", "Bénéficiaire de la Complémentaire santé solidaire (C2S)"),
     *VULNERABILITY_LABELS.items(),
@@ -36,28 +35,7 @@ CANCEL_LABELS = {
 assert set(CANCEL_LABELS) == set(CANCEL_REASONS)
 
 SIGNALEMENT_FIELDS = (
-    Field("patient.last_name", "Nom", required=True, autocomplete="off"),
-    Field("patient.first_name", "Prénom", required=True, autocomplete="off"),
-    Field("patient.birth_date", "Date de naissance", "date", required=True),
-    Field("patient.sex", "Sexe", "select", required=True, choices=SEX_CHOICES),
-    Field(
-        "patient.nir",
-        "Numéro de sécurité sociale (NIR)",
-        hint="Facultatif. 15 caractères, clé comprise.",
-        autocomplete="off",
-    ),
-    Field(
-        "patient.phone",
-        "Téléphone",
-        "tel",
-        required=True,
-        hint="Numéro français, par exemple 06 12 34 56 78.",
-        autocomplete="off",
-    ),
-    Field("patient.email", "Adresse e-mail du patient", "email", hint=OPTIONAL),
-    Field("patient.address.line", "Adresse", required=True, hint="Numéro et nom de la voie."),
-    Field("patient.address.postal_code", "Code postal", required=True, hint="5 chiffres."),
-    Field("patient.address.city", "Commune", required=True),
+    *PATIENT_FIELDS,
     Field("situation.ald", "Le patient est en affection de longue durée (ALD)", "checkbox"),
     Field("situation.ald_label", "Affection de longue durée concernée", hint=OPTIONAL),
     Field(
