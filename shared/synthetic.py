@@ -68,7 +68,7 @@ def make_pools(seed: int) -> Pools:
         female_names=sorted({fake.first_name_female() for _ in range(600)}),
         male_names=sorted({fake.first_name_male() for _ in range(600)}),
         streets=[fake.street_name() for _ in range(800)],
-        phones=[f"06{n:08d}" for n in random.Random(seed).sample(range(10**8), 1000)],  # noqa: S311
+        phones=[f"06{n:08d}" for n in random.Random(seed).sample(range(10**8), 1000)],  # noqa: S311  # nosec B311
         communes=[(c.postal_codes[0], c.name, c.latitude, c.longitude) for c in near],
         weights=[float(c.population) for c in near],
     )

@@ -53,7 +53,7 @@ def _keep_sweeping(queue: Queue, settings: Settings, stop: threading.Event) -> N
     while not stop.wait(max(1, settings.sweep_interval_seconds)):
         try:
             enqueue_sweep(queue, settings)
-        except Exception:  # noqa: BLE001, S112 - Redis away: try again next period
+        except Exception:  # noqa: BLE001, S112  # nosec B112 - Redis away: try again next period
             continue
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -28,7 +28,7 @@ class CaseMixin:
 
     # Not a column: the history rows read inside the unit of work that wrote or read the case,
     # so presenting the case afterwards needs no new transaction (see `load_history`).
-    loaded_history = None
+    loaded_history: list[Any] | None = None
 
 
 class HistoryMixin:

@@ -127,7 +127,7 @@ def fire_transition(
     return case
 
 
-def load_history(case: Any, history_model: type) -> list[Any]:
+def load_history(case: Any, history_model: Any) -> list[Any]:
     """Read the case's history (oldest first) in the current transaction and keep it on the
     case: the response is then built without opening another transaction."""
     rows: list[Any] = list(
@@ -189,7 +189,7 @@ def get_visible_case(
     return case
 
 
-def case_history(case: Any, history_model: type) -> list[Any]:
+def case_history(case: Any, history_model: Any) -> list[Any]:
     """The case's history, oldest first: as read with the case, or read now."""
     if case.loaded_history is not None:
         return case.loaded_history

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-import subprocess
+import subprocess  # nosec B404 - runs pg_dump, a fixed program
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -60,7 +60,7 @@ def _backup_postgresql(url, destination: Path) -> None:
     ):
         if value is not None:
             env[variable] = str(value)
-    result = subprocess.run(  # noqa: S603 - fixed program, no shell
+    result = subprocess.run(  # noqa: S603  # nosec B603 - fixed program, no shell
         [pg_dump, "--format=custom", "--no-owner", "--file", str(destination)],
         env=env,
         capture_output=True,

@@ -100,7 +100,7 @@ def confirm_event(event_id: uuid.UUID, *, now: dt.datetime) -> None:
 def retry_policy(seconds: tuple[int, ...]) -> Retry:
     """RQ retries with the configured exponential intervals, each with ±25 % jitter."""
     intervals = [
-        max(1, round(base * random.uniform(0.75, 1.25))) if base else 0  # noqa: S311 - jitter
+        max(1, round(base * random.uniform(0.75, 1.25))) if base else 0  # noqa: S311  # nosec B311 - jitter
         for base in seconds
     ] or [0]
     return Retry(max=len(intervals), interval=intervals)

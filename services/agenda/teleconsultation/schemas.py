@@ -60,7 +60,7 @@ class TeleconsultationQuerySchema(PageQuerySchema):
 class HistoryEntrySchema(SharedHistoryEntrySchema):
     """History times shown in Europe/Paris, like every agenda time."""
 
-    at = ParisDateTime()
+    at = ParisDateTime()  # type: ignore[assignment]  # same field, shown in Paris time
 
 
 class TeleconsultationSchema(OutputSchema):

@@ -501,7 +501,7 @@ def seed_synthetic(
 ) -> dict[str, int]:
     """Generate and store the synthetic data set; returns rows written per table."""
     ctx = Context(
-        rng=random.Random(seed),  # noqa: S311 - reproducible test data, not secrets
+        rng=random.Random(seed),  # noqa: S311  # nosec B311 - reproducible data, not secrets
         pools=make_pools(seed),
         now=now or utcnow(),
         months=months,
