@@ -8,6 +8,7 @@ import secrets
 from pathlib import Path
 
 from flask import Flask, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from shared.audit.views import make_audit_blueprint
 from shared.auth.views import blueprint as auth_blueprint
@@ -49,7 +50,15 @@ def create_app(services: tuple[str, ...] = SERVICES, settings: Settings | None =
     install_operations(app)
     register_web(app)
     hardening.install(app)
+    trust_proxies(app, settings.proxy_hops)
     return app
+
+
+def trust_proxies(app: Flask, hops: int) -> None:
+    """Behind the gateway, take the caller's address from X-Forwarded-For: login throttling
+    and the audit trail would otherwise see every caller as the gateway."""
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 def register_extensions(app: Flask) -> None:

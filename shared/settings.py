@@ -51,6 +51,8 @@ class Settings:
     session_idle_minutes: int = 30
     publication_threshold: int = 5
     metrics_token: str | None = None
+    # Reverse proxies in front of the app (the gateway): their X-Forwarded-For gives the caller.
+    proxy_hops: int = 0
     log_level: str = "INFO"
     # Notifications delivery (see docs/notifications.md).
     outbox_redispatch_seconds: int = 60
@@ -117,6 +119,7 @@ class Settings:
                 env.get("PUBLICATION_THRESHOLD", defaults.publication_threshold)
             ),
             metrics_token=env.get("METRICS_TOKEN") or None,
+            proxy_hops=int(env.get("PROXY_HOPS", defaults.proxy_hops)),
             log_level=env.get("LOG_LEVEL", defaults.log_level),
             session_absolute_hours=int(
                 env.get("SESSION_ABSOLUTE_HOURS", defaults.session_absolute_hours)
