@@ -196,8 +196,21 @@ def case_history(case: Any, history_model: Any) -> list[Any]:
     return load_history(case, history_model)
 
 
-def record_reads(cases: list[Any]) -> None:
-    """Audit that these cases (with patient identities) were read, e.g. a page of a list."""
+def record_reads(cases: list[Any], history_model: Any = None) -> None:
+    """Audit that these cases (with patient identities) were read, e.g. a page of a list; with
+    `history_model`, load their histories in the same transaction with one query."""
     with unit_of_work():
         for case in cases:
             record_audit(action="read", reference=case.reference)
+        if not cases or history_model is None:
+            return
+        by_case: dict[Any, list[Any]] = {case.id: [] for case in cases}
+        rows = db.session.scalars(
+            select(history_model)
+            .where(history_model.case_id.in_(list(by_case)))
+            .order_by(history_model.at, history_model.id)
+        )
+        for row in rows:
+            by_case[row.case_id].append(row)
+        for case in cases:
+            case.loaded_history = by_case[case.id]

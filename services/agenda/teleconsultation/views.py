@@ -8,7 +8,7 @@ from flask import Blueprint
 
 from services.agenda.teleconsultation import service
 from services.agenda.teleconsultation.machine import MACHINE
-from services.agenda.teleconsultation.models import TeleconsultationCase
+from services.agenda.teleconsultation.models import TeleconsultationCase, TeleconsultationHistory
 from services.agenda.teleconsultation.schemas import (
     HistoryEntrySchema,
     TeleconsultationCreateSchema,
@@ -29,14 +29,14 @@ case_schema = TeleconsultationSchema()
 history_schema = HistoryEntrySchema(many=True)  # times in Europe/Paris
 
 
-def present(case: TeleconsultationCase, principal: Principal, *, with_history: bool = True) -> dict:
+def present(case: TeleconsultationCase, principal: Principal) -> dict:
     """The case as the API returns it to this caller."""
     return present_case(
         case,
         schema=case_schema,
         machine=MACHINE,
         principal=principal,
-        history=service.history(case) if with_history else None,
+        history=service.history(case),
         history_dumper=history_schema,
     )
 
@@ -76,8 +76,8 @@ def list_teleconsultations():
     query = service.list_query(principal=principal, state=args["state"])
 
     def dump(rows: list[TeleconsultationCase]) -> list[dict]:
-        record_reads(rows)
-        return [present(case, principal, with_history=False) for case in rows]
+        record_reads(rows, TeleconsultationHistory)
+        return [present(case, principal) for case in rows]
 
     return paginate(query, page=args["page"], per_page=args["per_page"], dump=dump)
 

@@ -8,7 +8,7 @@ from flask import Blueprint
 
 from services.orientation.discharges import service
 from services.orientation.discharges.machine import MACHINE
-from services.orientation.discharges.models import DischargeCase
+from services.orientation.discharges.models import DischargeCase, DischargeHistory
 from services.orientation.discharges.readiness import missing_items
 from services.orientation.discharges.schemas import (
     DischargeCaseSchema,
@@ -33,14 +33,14 @@ STAFF = (DAC, COORDINATOR)
 READERS = (*STAFF, GP, NURSE, MIDWIFE, PROFESSIONAL)
 
 
-def present(case: DischargeCase, principal: Principal, *, with_history: bool = True) -> dict:
+def present(case: DischargeCase, principal: Principal) -> dict:
     """The case as the API returns it to this caller."""
     return present_case(
         case,
         schema=case_schema,
         machine=MACHINE,
         principal=principal,
-        history=service.history(case) if with_history else None,
+        history=service.history(case),
     )
 
 
@@ -100,8 +100,8 @@ def list_discharges():
     query = service.list_query(principal=principal, state=args["state"])
 
     def dump(rows: list[DischargeCase]) -> list[dict]:
-        record_reads(rows)
-        return [present(case, principal, with_history=False) for case in rows]
+        record_reads(rows, DischargeHistory)
+        return [present(case, principal) for case in rows]
 
     return paginate(query, page=args["page"], per_page=args["per_page"], dump=dump)
 

@@ -8,7 +8,7 @@ from flask import Blueprint
 
 from services.orientation.epp import service
 from services.orientation.epp.machine import MACHINE
-from services.orientation.epp.models import EppReferral
+from services.orientation.epp.models import EppHistory, EppReferral
 from services.orientation.epp.schemas import (
     ReferralListQuerySchema,
     ReferralOutputSchema,
@@ -29,14 +29,14 @@ referral_schema = ReferralOutputSchema()
 suggestion_schema = SuggestionSchema()
 
 
-def present(referral: EppReferral, principal: Principal, *, with_history: bool = True) -> dict:
+def present(referral: EppReferral, principal: Principal) -> dict:
     """The referral as the API returns it to this caller."""
     return present_case(
         referral,
         schema=referral_schema,
         machine=MACHINE,
         principal=principal,
-        history=service.history(referral) if with_history else None,
+        history=service.history(referral),
     )
 
 
@@ -74,8 +74,8 @@ def list_referrals():
     query = service.list_query(principal=principal, state=args["state"], late=args["late"])
 
     def dump(rows: list[EppReferral]) -> list[dict]:
-        record_reads(rows)
-        return [present(r, principal, with_history=False) for r in rows]
+        record_reads(rows, EppHistory)
+        return [present(r, principal) for r in rows]
 
     return paginate(query, page=args["page"], per_page=args["per_page"], dump=dump)
 

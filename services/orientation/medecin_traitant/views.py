@@ -8,7 +8,7 @@ from flask import Blueprint
 
 from services.orientation.medecin_traitant import service
 from services.orientation.medecin_traitant.machine import MACHINE
-from services.orientation.medecin_traitant.models import MedecinTraitantCase
+from services.orientation.medecin_traitant.models import MedecinTraitantCase, MedecinTraitantHistory
 from services.orientation.medecin_traitant.schemas import (
     CaseListQuerySchema,
     CaseSchema,
@@ -32,14 +32,14 @@ suggestion_schema = SuggestionSchema()
 signalement_schema = SignalementSchema()
 
 
-def present(case: MedecinTraitantCase, principal: Principal, *, with_history: bool = True) -> dict:
+def present(case: MedecinTraitantCase, principal: Principal) -> dict:
     """The case as the API returns it to this caller."""
     return present_case(
         case,
         schema=case_schema,
         machine=MACHINE,
         principal=principal,
-        history=service.history(case) if with_history else None,
+        history=service.history(case),
     )
 
 
@@ -78,8 +78,8 @@ def list_cases():
     query = service.list_query(principal=principal, state=args["state"], priority=args["priority"])
 
     def dump(rows: list[MedecinTraitantCase]) -> list[dict]:
-        record_reads(rows)
-        return [present(case, principal, with_history=False) for case in rows]
+        record_reads(rows, MedecinTraitantHistory)
+        return [present(case, principal) for case in rows]
 
     return paginate(query, page=args["page"], per_page=args["per_page"], dump=dump)
 
