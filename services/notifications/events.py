@@ -79,7 +79,9 @@ class Notice:
 
 MT = "orientation/cases/{case_id}"
 DISCHARGE = "orientation/discharges/{case_id}"
-EPP = "orientation/epp-referrals/{case_id}"
+EPP = "orientation/epp/{case_id}"
+BOOKINGS = "agenda/bookings"
+TELECONSULTATIONS = "agenda/teleconsultations"
 
 EVENTS: dict[str, Notice] = {
     "medecin_traitant.submit": Notice(
@@ -167,12 +169,12 @@ EVENTS: dict[str, Notice] = {
         (professional("professional_id"),),
         "Créneau réservé {reference}",
         "Un de vos créneaux de soins non programmés vient d'être réservé.",
-        "agenda/slots",
+        BOOKINGS,
     ),
     "teleconsultation.pair": Notice(
         (professional("nurse_professional_id"), professional("professional_id")),
         "Téléconsultation programmée {reference}",
         "Une téléconsultation assistée a été programmée avec votre binôme.",
-        "agenda/teleconsultations/{case_id}",
+        TELECONSULTATIONS,
     ),
 }
