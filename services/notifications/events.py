@@ -12,13 +12,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
+
 from shared.auth.models import User
 from shared.auth.roles import COORDINATOR
 from shared.auth.service import users_for_professional, users_with_role
 from shared.extensions import db
 
-# Resolves the users concerned by one event payload.
-Recipients = Callable[[dict[str, Any]], list[User]]
+
+@dataclass(frozen=True)
+class DirectoryAddress:
+    """A directory professional without an active Relais account: e-mail only, no inbox."""
+
+    professional_id: uuid.UUID
+    email: str
+
+
+# Resolves the people concerned by one event payload.
+Recipients = Callable[[dict[str, Any]], list[User | DirectoryAddress]]
 
 
 def coordinators() -> Recipients:
@@ -29,7 +40,7 @@ def coordinators() -> Recipients:
 def submitter() -> Recipients:
     """The user who created the case (`payload.created_by`)."""
 
-    def resolve(payload: dict[str, Any]) -> list[User]:
+    def resolve(payload: dict[str, Any]) -> list[User | DirectoryAddress]:
         user = db.session.get(User, _uuid(payload.get("created_by")))
         return [user] if user is not None and user.active else []
 
@@ -39,9 +50,9 @@ def submitter() -> Recipients:
 def professional(key: str) -> Recipients:
     """The accounts of the directory entry whose id is `payload[key]`."""
 
-    def resolve(payload: dict[str, Any]) -> list[User]:
+    def resolve(payload: dict[str, Any]) -> list[User | DirectoryAddress]:
         pid = _uuid(payload.get(key))
-        return users_for_professional(pid) if pid else []
+        return _reach(pid) if pid else []
 
     return resolve
 
@@ -49,15 +60,29 @@ def professional(key: str) -> Recipients:
 def professionals(key: str) -> Recipients:
     """The accounts of every directory entry listed in `payload[key]`."""
 
-    def resolve(payload: dict[str, Any]) -> list[User]:
-        users: list[User] = []
+    def resolve(payload: dict[str, Any]) -> list[User | DirectoryAddress]:
+        people: list[User | DirectoryAddress] = []
         for value in payload.get(key) or []:
             pid = _uuid(value)
             if pid:
-                users.extend(users_for_professional(pid))
-        return users
+                people.extend(_reach(pid))
+        return people
 
     return resolve
+
+
+def _reach(professional_id: uuid.UUID) -> list[User | DirectoryAddress]:
+    """The entry's active accounts or, without any, its MSSanté address (e-mail only)."""
+    users: list[User | DirectoryAddress] = list(users_for_professional(professional_id))
+    if users:
+        return users
+    # Imported here: the directory belongs to the agenda service (same database).
+    from services.agenda.directory.models import Professional
+
+    email = db.session.scalar(
+        select(Professional.mssante_email).where(Professional.id == professional_id)
+    )
+    return [DirectoryAddress(professional_id, email)] if email else []
 
 
 def _uuid(value: Any) -> uuid.UUID | None:
