@@ -8,7 +8,7 @@ patient's identity or health data (the payloads do not hold any: only ids and st
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,12 +24,12 @@ from shared.extensions import db
 class DirectoryAddress:
     """A directory professional without an active Relais account: e-mail only, no inbox."""
 
-    professional_id: uuid.UUID
+    directory_id: uuid.UUID  # the directory entry (agenda professional) id
     email: str
 
 
 # Resolves the people concerned by one event payload.
-Recipients = Callable[[dict[str, Any]], list[User | DirectoryAddress]]
+Recipients = Callable[[dict[str, Any]], Sequence[User | DirectoryAddress]]
 
 
 def coordinators() -> Recipients:

@@ -95,7 +95,7 @@ def _recipients(
     for resolve in notice.recipients:
         for person in resolve(payload):
             if isinstance(person, DirectoryAddress):
-                addresses.setdefault(person.professional_id, person)
+                addresses.setdefault(person.directory_id, person)
             elif str(person.id) != actor:
                 users.setdefault(person.id, person)
     return list(users.values()), list(addresses.values())
@@ -170,7 +170,7 @@ def _delivery_values(
     rendered: Rendered,
     now: dt.datetime,
 ) -> dict[str, Any]:
-    key = person.professional_id if isinstance(person, DirectoryAddress) else person.id
+    key = person.directory_id if isinstance(person, DirectoryAddress) else person.id
     return {
         "id": delivery_id(event.id, key, channel),
         "event_id": event.id,
