@@ -153,6 +153,13 @@ EVENTS: dict[str, Notice] = {
         "Le patient que vous avez signalé a désormais un médecin traitant.",
         MT,
     ),
+    "medecin_traitant.cancel": Notice(
+        (professional("professional_id"),),
+        "Proposition annulée {reference}",
+        "La coordination a annulé le dossier pour lequel vous étiez sollicité comme médecin "
+        "traitant. Aucune action n'est attendue de votre part.",
+        MT,
+    ),
     "sortie_hospitalisation.mark_ready": Notice(
         (professionals("city_professional_ids"),),
         "Sortie d'hospitalisation prête {reference}",
@@ -172,6 +179,18 @@ EVENTS: dict[str, Notice] = {
         "La date de sortie prévue d'un patient que vous suivez a changé.",
         DISCHARGE,
     ),
+    "sortie_hospitalisation.cancel": Notice(
+        (professionals("city_professional_ids"),),
+        "Sortie d'hospitalisation annulée {reference}",
+        "La sortie annoncée d'un patient que vous suivez a été annulée.",
+        DISCHARGE,
+    ),
+    "epp.submit": Notice(
+        (coordinators(),),
+        "Nouvelle demande d'entretien prénatal {reference}",
+        "Une demande d'entretien prénatal précoce attend une sage-femme.",
+        EPP,
+    ),
     "epp.assign": Notice(
         (professional("professional_id"),),
         "Entretien prénatal précoce à réaliser {reference}",
@@ -190,16 +209,41 @@ EVENTS: dict[str, Notice] = {
         "La sage-femme sollicitée a décliné. Le dossier revient à la coordination.",
         EPP,
     ),
+    "epp.cancel": Notice(
+        (professional("professional_id"),),
+        "Entretien prénatal annulé {reference}",
+        "La demande d'entretien prénatal précoce qui vous était adressée a été annulée.",
+        EPP,
+    ),
     "agenda.booking_created": Notice(
         (professional("professional_id"),),
         "Créneau réservé {reference}",
         "Un de vos créneaux de soins non programmés vient d'être réservé.",
         BOOKINGS,
     ),
+    "agenda.booking_cancelled": Notice(
+        (professional("professional_id"),),
+        "Réservation annulée {reference}",
+        "Une réservation sur un de vos créneaux a été annulée : le créneau est de nouveau libre.",
+        BOOKINGS,
+    ),
     "teleconsultation.pair": Notice(
         (professional("nurse_professional_id"), professional("professional_id")),
         "Téléconsultation programmée {reference}",
         "Une téléconsultation assistée a été programmée avec votre binôme.",
+        TELECONSULTATIONS,
+    ),
+    "teleconsultation.cancel": Notice(
+        (professional("nurse_professional_id"), professional("professional_id")),
+        "Téléconsultation annulée {reference}",
+        "La téléconsultation assistée prévue avec votre binôme a été annulée.",
+        TELECONSULTATIONS,
+    ),
+    "teleconsultation.no_show": Notice(
+        (professional("nurse_professional_id"), professional("professional_id")),
+        "Téléconsultation non honorée {reference}",
+        "La téléconsultation assistée prévue n'a pas eu lieu (patient absent). Le créneau est "
+        "libéré.",
         TELECONSULTATIONS,
     ),
 }
