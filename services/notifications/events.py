@@ -8,17 +8,28 @@ patient's identity or health data (the payloads do not hold any: only ids and st
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from sqlalchemy import select
 
 from shared.auth.models import User
 from shared.auth.roles import COORDINATOR
 from shared.auth.service import users_for_professional, users_with_role
 from shared.extensions import db
 
-# Resolves the users concerned by one event payload.
-Recipients = Callable[[dict[str, Any]], list[User]]
+
+@dataclass(frozen=True)
+class DirectoryAddress:
+    """A directory professional without an active Relais account: e-mail only, no inbox."""
+
+    directory_id: uuid.UUID  # the directory entry (agenda professional) id
+    email: str
+
+
+# Resolves the people concerned by one event payload.
+Recipients = Callable[[dict[str, Any]], Sequence[User | DirectoryAddress]]
 
 
 def coordinators() -> Recipients:
@@ -29,7 +40,7 @@ def coordinators() -> Recipients:
 def submitter() -> Recipients:
     """The user who created the case (`payload.created_by`)."""
 
-    def resolve(payload: dict[str, Any]) -> list[User]:
+    def resolve(payload: dict[str, Any]) -> list[User | DirectoryAddress]:
         user = db.session.get(User, _uuid(payload.get("created_by")))
         return [user] if user is not None and user.active else []
 
@@ -39,9 +50,9 @@ def submitter() -> Recipients:
 def professional(key: str) -> Recipients:
     """The accounts of the directory entry whose id is `payload[key]`."""
 
-    def resolve(payload: dict[str, Any]) -> list[User]:
+    def resolve(payload: dict[str, Any]) -> list[User | DirectoryAddress]:
         pid = _uuid(payload.get(key))
-        return users_for_professional(pid) if pid else []
+        return _reach(pid) if pid else []
 
     return resolve
 
@@ -49,15 +60,29 @@ def professional(key: str) -> Recipients:
 def professionals(key: str) -> Recipients:
     """The accounts of every directory entry listed in `payload[key]`."""
 
-    def resolve(payload: dict[str, Any]) -> list[User]:
-        users: list[User] = []
+    def resolve(payload: dict[str, Any]) -> list[User | DirectoryAddress]:
+        people: list[User | DirectoryAddress] = []
         for value in payload.get(key) or []:
             pid = _uuid(value)
             if pid:
-                users.extend(users_for_professional(pid))
-        return users
+                people.extend(_reach(pid))
+        return people
 
     return resolve
+
+
+def _reach(professional_id: uuid.UUID) -> list[User | DirectoryAddress]:
+    """The entry's active accounts or, without any, its MSSanté address (e-mail only)."""
+    users: list[User | DirectoryAddress] = list(users_for_professional(professional_id))
+    if users:
+        return users
+    # Imported here: the directory belongs to the agenda service (same database).
+    from services.agenda.directory.models import Professional
+
+    email = db.session.scalar(
+        select(Professional.mssante_email).where(Professional.id == professional_id)
+    )
+    return [DirectoryAddress(professional_id, email)] if email else []
 
 
 def _uuid(value: Any) -> uuid.UUID | None:
@@ -79,7 +104,9 @@ class Notice:
 
 MT = "orientation/cases/{case_id}"
 DISCHARGE = "orientation/discharges/{case_id}"
-EPP = "orientation/epp-referrals/{case_id}"
+EPP = "orientation/epp/{case_id}"
+BOOKINGS = "agenda/bookings"
+TELECONSULTATIONS = "agenda/teleconsultations"
 
 EVENTS: dict[str, Notice] = {
     "medecin_traitant.submit": Notice(
@@ -126,6 +153,13 @@ EVENTS: dict[str, Notice] = {
         "Le patient que vous avez signalé a désormais un médecin traitant.",
         MT,
     ),
+    "medecin_traitant.cancel": Notice(
+        (professional("professional_id"),),
+        "Proposition annulée {reference}",
+        "La coordination a annulé le dossier pour lequel vous étiez sollicité comme médecin "
+        "traitant. Aucune action n'est attendue de votre part.",
+        MT,
+    ),
     "sortie_hospitalisation.mark_ready": Notice(
         (professionals("city_professional_ids"),),
         "Sortie d'hospitalisation prête {reference}",
@@ -145,6 +179,18 @@ EVENTS: dict[str, Notice] = {
         "La date de sortie prévue d'un patient que vous suivez a changé.",
         DISCHARGE,
     ),
+    "sortie_hospitalisation.cancel": Notice(
+        (professionals("city_professional_ids"),),
+        "Sortie d'hospitalisation annulée {reference}",
+        "La sortie annoncée d'un patient que vous suivez a été annulée.",
+        DISCHARGE,
+    ),
+    "epp.submit": Notice(
+        (coordinators(),),
+        "Nouvelle demande d'entretien prénatal {reference}",
+        "Une demande d'entretien prénatal précoce attend une sage-femme.",
+        EPP,
+    ),
     "epp.assign": Notice(
         (professional("professional_id"),),
         "Entretien prénatal précoce à réaliser {reference}",
@@ -163,16 +209,41 @@ EVENTS: dict[str, Notice] = {
         "La sage-femme sollicitée a décliné. Le dossier revient à la coordination.",
         EPP,
     ),
+    "epp.cancel": Notice(
+        (professional("professional_id"),),
+        "Entretien prénatal annulé {reference}",
+        "La demande d'entretien prénatal précoce qui vous était adressée a été annulée.",
+        EPP,
+    ),
     "agenda.booking_created": Notice(
         (professional("professional_id"),),
         "Créneau réservé {reference}",
         "Un de vos créneaux de soins non programmés vient d'être réservé.",
-        "agenda/slots",
+        BOOKINGS,
+    ),
+    "agenda.booking_cancelled": Notice(
+        (professional("professional_id"),),
+        "Réservation annulée {reference}",
+        "Une réservation sur un de vos créneaux a été annulée : le créneau est de nouveau libre.",
+        BOOKINGS,
     ),
     "teleconsultation.pair": Notice(
         (professional("nurse_professional_id"), professional("professional_id")),
         "Téléconsultation programmée {reference}",
         "Une téléconsultation assistée a été programmée avec votre binôme.",
-        "agenda/teleconsultations/{case_id}",
+        TELECONSULTATIONS,
+    ),
+    "teleconsultation.cancel": Notice(
+        (professional("nurse_professional_id"), professional("professional_id")),
+        "Téléconsultation annulée {reference}",
+        "La téléconsultation assistée prévue avec votre binôme a été annulée.",
+        TELECONSULTATIONS,
+    ),
+    "teleconsultation.no_show": Notice(
+        (professional("nurse_professional_id"), professional("professional_id")),
+        "Téléconsultation non honorée {reference}",
+        "La téléconsultation assistée prévue n'a pas eu lieu (patient absent). Le créneau est "
+        "libéré.",
+        TELECONSULTATIONS,
     ),
 }

@@ -34,6 +34,8 @@ class Delivery(db.Model):
     event_id: Mapped[uuid.UUID] = mapped_column(UUIDType, index=True)
     event_name: Mapped[str] = mapped_column(String(64))
     reference: Mapped[str | None] = mapped_column(String(32), index=True)
+    # The user's id; for a directory professional without account (e-mail only), the
+    # directory entry's id.
     user_id: Mapped[uuid.UUID] = mapped_column(UUIDType, index=True)
     channel: Mapped[str] = mapped_column(String(16))
     recipient: Mapped[str] = mapped_column(String(254))

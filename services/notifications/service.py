@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from services.notifications import mailer
-from services.notifications.events import EVENTS, Notice
+from services.notifications.events import EVENTS, DirectoryAddress, Notice
 from services.notifications.models import Delivery, InboxItem, Preference
 from services.notifications.rendering import Rendered, render
 from shared.auth.models import User
@@ -84,15 +84,21 @@ def process_event(event_id: uuid.UUID, *, now: dt.datetime | None = None) -> str
     return "delivered" if confirmed else "in progress"
 
 
-def _recipients(notice: Notice, payload: dict[str, Any]) -> list[User]:
+def _recipients(
+    notice: Notice, payload: dict[str, Any]
+) -> tuple[list[User], list[DirectoryAddress]]:
+    """The accounts to notify, and the directory entries without account to e-mail."""
     # The author of a change knows about it: telling them would only be noise.
     actor = str(payload.get("actor_user_id") or "")
     users: dict[uuid.UUID, User] = {}
+    addresses: dict[uuid.UUID, DirectoryAddress] = {}
     for resolve in notice.recipients:
-        for user in resolve(payload):
-            if str(user.id) != actor:
-                users.setdefault(user.id, user)
-    return list(users.values())
+        for person in resolve(payload):
+            if isinstance(person, DirectoryAddress):
+                addresses.setdefault(person.directory_id, person)
+            elif str(person.id) != actor:
+                users.setdefault(person.id, person)
+    return list(users.values()), list(addresses.values())
 
 
 def record_deliveries(event: OutboxEvent, notice: Notice, *, now: dt.datetime) -> None:
@@ -104,8 +110,8 @@ def record_deliveries(event: OutboxEvent, notice: Notice, *, now: dt.datetime) -
     rendered = render(
         notice, reference=event.reference, payload=event.payload, public_url=settings.public_url
     )
-    users = _recipients(notice, event.payload)
-    if not users:
+    users, addresses = _recipients(notice, event.payload)
+    if not users and not addresses:
         return
     preferences = {
         pref.user_id: pref
@@ -129,6 +135,14 @@ def record_deliveries(event: OutboxEvent, notice: Notice, *, now: dt.datetime) -
                     "digest": bool(preference and preference.daily_digest),
                 }
             )
+    if settings.smtp_url:
+        # No account, no inbox nor preferences: one e-mail to the directory's MSSanté address,
+        # keyed by the directory entry's id (never a user id) so re-runs add nothing.
+        email_rows += [
+            _delivery_values(event, address, "email", rendered, now)
+            | {"status": "pending", "sent_at": None, "digest": False}
+            for address in addresses
+        ]
     inserted = _insert_ignoring_duplicates(Delivery, inbox_rows + email_rows)
     _insert_ignoring_duplicates(
         InboxItem,
@@ -150,16 +164,21 @@ def record_deliveries(event: OutboxEvent, notice: Notice, *, now: dt.datetime) -
 
 
 def _delivery_values(
-    event: OutboxEvent, user: User, channel: str, rendered: Rendered, now: dt.datetime
+    event: OutboxEvent,
+    person: User | DirectoryAddress,
+    channel: str,
+    rendered: Rendered,
+    now: dt.datetime,
 ) -> dict[str, Any]:
+    key = person.directory_id if isinstance(person, DirectoryAddress) else person.id
     return {
-        "id": delivery_id(event.id, user.id, channel),
+        "id": delivery_id(event.id, key, channel),
         "event_id": event.id,
         "event_name": event.name,
         "reference": event.reference,
-        "user_id": user.id,
+        "user_id": key,
         "channel": channel,
-        "recipient": user.email,
+        "recipient": person.email,
         "subject": rendered.subject,
         "body_text": rendered.text,
         "body_html": rendered.html,

@@ -20,7 +20,7 @@ from tests.support.notifications import configure, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("RELAIS_TEST_REDIS", "redis://127.0.0.1:6379/14")
-SMTP_PORT = 18201
+SMTP_PORT = int(os.environ.get("RELAIS_TEST_SMTP_PORT", "18201"))
 
 
 class SmtpSink:

@@ -12,12 +12,15 @@ from services.notifications.events import EVENTS
 from services.notifications.models import InboxItem
 from services.notifications.service import process_event
 from services.orientation.medecin_traitant.models import MedecinTraitantCase
+from services.orientation.medecin_traitant.schemas import CANCEL_REASONS
 from services.orientation.medecin_traitant.timers import sweep_proposals
 from shared.db import unit_of_work
 from shared.extensions import db
 from shared.outbox.emit import emit
 from shared.outbox.relay import current_relay
 from tests.support.mt_flow import Cast
+
+CANCEL_REASON = next(iter(CANCEL_REASONS))
 
 GP, NURSE, MIDWIFE, CITY_1, CITY_2 = (uuid.uuid4() for _ in range(5))
 
@@ -44,22 +47,35 @@ CASES = [
     ("medecin_traitant.decline", {"professional_id": str(GP)}, {"coordinator", "submitter"}),
     ("medecin_traitant.expire", {"professional_id": str(GP)}, {"coordinator", "submitter"}),
     ("medecin_traitant.confirm", {"professional_id": str(GP)}, {"submitter"}),
+    ("medecin_traitant.cancel", {"professional_id": str(GP)}, {"gp"}),
     *(
         (
             f"sortie_hospitalisation.{name}",
             {"city_professional_ids": [str(CITY_1), str(CITY_2)]},
             {"city_1", "city_2"},
         )
-        for name in ("mark_ready", "discharge", "date_changed")
+        for name in ("mark_ready", "discharge", "date_changed", "cancel")
     ),
+    ("epp.submit", {}, {"coordinator"}),
     ("epp.assign", {"professional_id": str(MIDWIFE)}, {"midwife"}),
     ("epp.accept", {"professional_id": str(MIDWIFE)}, {"coordinator"}),
     ("epp.decline", {"professional_id": str(MIDWIFE)}, {"coordinator"}),
+    ("epp.cancel", {"professional_id": str(MIDWIFE)}, {"midwife"}),
+    ("epp.cancel", {"professional_id": None}, set()),
     ("agenda.booking_created", {"professional_id": str(GP)}, {"gp"}),
+    ("agenda.booking_cancelled", {"professional_id": str(GP)}, {"gp"}),
+    *(
+        (
+            f"teleconsultation.{name}",
+            {"professional_id": str(GP), "nurse_professional_id": str(NURSE)},
+            {"gp", "nurse"},
+        )
+        for name in ("pair", "cancel", "no_show")
+    ),
     (
-        "teleconsultation.pair",
-        {"professional_id": str(GP), "nurse_professional_id": str(NURSE)},
-        {"gp", "nurse"},
+        "teleconsultation.cancel",
+        {"professional_id": None, "nurse_professional_id": str(NURSE)},
+        {"nurse"},
     ),
 ]
 
@@ -68,7 +84,9 @@ def test_every_declared_event_is_covered_here():
     assert {name for name, _, _ in CASES} == set(EVENTS)
 
 
-@pytest.mark.parametrize(("name", "extra", "expected"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("name", "extra", "expected"), CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)]
+)
 def test_event_reaches_exactly_its_recipients(app, people, name, extra, expected):
     user_ids = {who: headers["X-Test-User-Id"] for who, headers in people.items()}
     payload = {
@@ -104,3 +122,38 @@ def test_reminder_and_expiry_are_notified_to_the_gp_then_to_coordination_and_sub
     assert titles(cast.gp) == ["Proposition de patient", "Rappel : proposition de patient"]
     assert titles(cast.coordinator) == ["Nouveau signalement", "Proposition expirée"]
     assert titles(cast.pharmacist) == ["Proposition expirée"]
+
+
+def _gp_titles(client, cast):
+    items = client.get("/api/notifications/inbox", headers=cast.gp).get_json()["items"]
+    return sorted(item["title"].split(" MT-")[0] for item in items)
+
+
+def test_cancelling_a_proposed_case_tells_the_gp_who_was_asked(app, client, accounts):
+    cast = Cast(client, accounts)
+    case = cast.proposed()
+    cast.fire(case, "cancel", {"reason": CANCEL_REASON}, cast.coordinator)
+    with app.app_context():
+        current_relay().relay_due()
+    assert _gp_titles(client, cast) == ["Proposition annulée", "Proposition de patient"]
+
+
+def test_cancelling_an_accepted_case_tells_the_gp_who_accepted(app, client, accounts):
+    cast = Cast(client, accounts)
+    case = cast.proposed()
+    cast.fire(case, "accept", {}, cast.gp)
+    cast.fire(case, "cancel", {"reason": CANCEL_REASON}, cast.coordinator)
+    with app.app_context():
+        current_relay().relay_due()
+    assert "Proposition annulée" in _gp_titles(client, cast)
+
+
+def test_cancelling_before_any_proposal_tells_no_gp(app, client, accounts):
+    cast = Cast(client, accounts)
+    case = cast.submit()
+    cast.fire(case, "cancel", {"reason": CANCEL_REASON}, cast.coordinator)
+    with app.app_context():
+        current_relay().relay_due()
+        names = set(db.session.scalars(select(InboxItem.event_name)))
+    assert "medecin_traitant.cancel" not in names
+    assert _gp_titles(client, cast) == []

@@ -198,3 +198,36 @@ def test_discharge_transition_without_csrf_is_refused(client, accounts):
         client.get(f"/api/orientation/discharges/{case['id']}", headers=dac).get_json()["state"]
         == "announced"
     )
+
+
+def test_city_nurse_named_on_the_case_reads_it_without_edit_form_or_actions(app, client, accounts):
+    dac = accounts.create("dac")
+    coordinator = accounts.create("coordinator")
+    named = directory_entry(client, coordinator, profession="nurse")
+    other = directory_entry(client, coordinator, profession="nurse")
+    case = _create(client, dac, named["id"])
+    nurse = accounts.create("nurse", professional_id=named["id"])
+    stranger = accounts.create("nurse", professional_id=other["id"])
+
+    log_in(client, nurse["X-Test-Email"])
+    page = client.get(f"/orientation/discharges/{case['id']}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert case["reference"] in html
+    assert "/edit" not in html
+    assert "/transitions/" not in html
+    assert "Modifier la sortie" not in html
+    assert client.get("/orientation/discharges/").status_code == 403
+
+    other_client = app.test_client()
+    log_in(other_client, stranger["X-Test-Email"])
+    assert other_client.get(f"/orientation/discharges/{case['id']}").status_code == 404
+
+
+def test_staff_still_gets_the_edit_form_and_actions(client, accounts):
+    dac = accounts.create("dac")
+    case = _create(client, dac, complete=False)
+    log_in(client, dac["X-Test-Email"])
+    html = client.get(f"/orientation/discharges/{case['id']}").get_data(as_text=True)
+    assert "Modifier la sortie" in html
+    assert "/transitions/" in html

@@ -23,7 +23,7 @@ from services.orientation.discharges.models import DischargeCase
 from services.orientation.discharges.readiness import missing_items
 from services.orientation.discharges.schemas import DischargeCreateSchema, DischargeUpdateSchema
 from shared.auth.principal import Principal
-from shared.auth.roles import COORDINATOR, DAC
+from shared.auth.roles import COORDINATOR, DAC, GP, MIDWIFE, NURSE, PROFESSIONAL
 from shared.errors import (
     InvalidTransition,
     NotFound,
@@ -45,6 +45,8 @@ blueprint = page_blueprint(
     templates="../templates",
 )
 STAFF = (DAC, COORDINATOR)
+# City professionals may read the cases naming them (record-level check in the service).
+READERS = (*STAFF, GP, NURSE, MIDWIFE, PROFESSIONAL)
 TRANSITION_LABELS = {
     "submit": "annonce",
     "update": "modification",
@@ -178,9 +180,12 @@ def create_discharge():
 
 
 @blueprint.get("/<uuid:case_id>")
-@page(*STAFF)
+@page(*READERS)
 def case_page(case_id: uuid.UUID):
-    """One discharge: what is missing, its actions, its edit form, its timeline."""
+    """One discharge: what is missing, its actions, its edit form, its timeline.
+
+    City professionals named on the case read it only: no edit form, no action.
+    """
     return render_case(service.get_discharge(case_id=case_id, principal=_principal()))
 
 
@@ -298,13 +303,14 @@ def render_case(
 ) -> str:
     """The case page, with a form for exactly each allowed transition."""
     principal = _principal()
+    staff = principal.has(*STAFF)
     failed = failed or {}
     forms = {
         name: failed.get(name) or FormState.blank(TRANSITION_FIELDS[name], prefix=f"{name}-")
-        for name in MACHINE.allowed_transitions(case, principal)
+        for name in (MACHINE.allowed_transitions(case, principal) if staff else ())
         if name in TRANSITION_FIELDS
     }
-    editable = case.state in EDITABLE_STATES
+    editable = staff and case.state in EDITABLE_STATES
     if editable and edit_form is None:
         edit_form = FormState.blank(_fields(EDIT_FIELDS), _edit_values(case), prefix="edit-")
     ids = [p.professional_id for p in case.professionals]
@@ -316,6 +322,7 @@ def render_case(
         "discharges/case.html",
         names=names,
         case=case,
+        staff=staff,
         forms=forms,
         edit_form=edit_form if editable else None,
         notice=notice,

@@ -240,9 +240,15 @@ def _hold(case: MedecinTraitantCase, data: dict[str, Any], _p: Principal) -> Non
     case.hold_reason = data["reason"]
 
 
-def _cancel(case: MedecinTraitantCase, data: dict[str, Any], _p: Principal) -> None:
+def _cancel(case: MedecinTraitantCase, data: dict[str, Any], _p: Principal) -> dict[str, Any]:
     case.cancel_reason = data["reason"]
     case.cancelled_at = utcnow()
+    # Runs before the state changes: the GP asked or committed hears of the cancellation.
+    if case.state == "proposed" and case.proposed_professional_id:
+        return {"professional_id": str(case.proposed_professional_id)}
+    if case.state == "accepted" and case.accepted_professional_id:
+        return {"professional_id": str(case.accepted_professional_id)}
+    return {}
 
 
 EFFECTS = {
