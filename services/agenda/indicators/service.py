@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, literal, select, union_all
 
 from services.agenda.bookings.models import Booking
 from services.agenda.slots.models import Slot
@@ -52,6 +52,16 @@ def _counts(query: Any, column: Any, months: list) -> dict[str, int]:
     return {label: count for count, label in db.session.execute(statement)}
 
 
+def _counts_by_range(query: Any, column: Any, months: list) -> dict[str, int]:
+    """The same counts as `_counts`, one range scan per month (UNION ALL): cheaper when an
+    index serves `column`, as `ix_agenda_slots_search` (kind, start_at) does for the slots."""
+    branches = [
+        query.add_columns(literal(label)).where(column >= low, column < high)
+        for label, low, high in months
+    ]
+    return {label: count for count, label in db.session.execute(union_all(*branches))}
+
+
 def agenda_indicators(*, start: dt.date | None, end: dt.date | None) -> dict[str, Any]:
     """Slots published and booked (by slot date), teleconsultations completed, per month."""
     end = end or today_paris()
@@ -61,15 +71,15 @@ def agenda_indicators(*, start: dt.date | None, end: dt.date | None) -> dict[str
     months = _months(start, end)
     if len(months) > MAX_MONTHS:
         raise ValidationFailed({"from": ["La période couvre 10 ans au maximum."]})
-    published = _counts(
-        select(func.count(Slot.id)).where(Slot.kind == "snp", Slot.withdrawn_at.is_(None)),
+    published = _counts_by_range(
+        select(func.count()).where(Slot.kind == "snp", Slot.withdrawn_at.is_(None)),
         Slot.start_at,
         months,
     )
     booked = _counts(
-        select(func.count(func.distinct(Booking.slot_id))).where(
-            Booking.kind == "snp", Booking.cancelled_at.is_(None)
-        ),
+        # Slots booked: at most one active booking per slot (`uq_agenda_bookings_active_slot`),
+        # so counting active bookings counts distinct slots, without sorting the slot ids.
+        select(func.count(Booking.id)).where(Booking.kind == "snp", Booking.cancelled_at.is_(None)),
         Booking.start_at,
         months,
     )

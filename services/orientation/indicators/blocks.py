@@ -61,7 +61,7 @@ BLOCKS: tuple[Block, ...] = (
         zero=EPP_ZERO,
         source=module_source(
             "services.orientation.epp.indicators",
-            "epp_indicators",
+            None,  # every figure is a count: the totals are the sums of the months
             "monthly_epp_indicators",
             name="epp",
             zero=EPP_ZERO,
@@ -72,7 +72,7 @@ BLOCKS: tuple[Block, ...] = (
         zero=DISCHARGES_ZERO,
         source=module_source(
             "services.orientation.discharges.indicators",
-            "discharge_indicators",
+            None,  # every figure is a count: the totals are the sums of the months
             "monthly_discharge_indicators",
             name="discharges",
             zero=DISCHARGES_ZERO,

@@ -31,10 +31,14 @@ def by_month(rows: list[dict[str, Any]] | None, name: str) -> Monthly:
     return monthly
 
 
-def module_source(module: str, totals: str, monthly: str, *, name: str, zero: Figures) -> Source:
+def module_source(
+    module: str, totals: str | None, monthly: str, *, name: str, zero: Figures
+) -> Source:
     """A source calling `module.totals(start, end)` and `module.monthly(start, end)`.
 
-    `start` and `end` are the period's Europe/Paris dates, both inclusive.
+    `start` and `end` are the period's Europe/Paris dates, both inclusive. With `totals=None`
+    the block's figures are counts over disjoint months, so the period's totals are the sums
+    of the months' figures: the rows are read once, not once more for the totals.
     """
 
     def source(period: Period) -> tuple[Figures, Monthly]:
@@ -42,9 +46,18 @@ def module_source(module: str, totals: str, monthly: str, *, name: str, zero: Fi
             return dict(zero), {}
         functions = importlib.import_module(module)
         start, end = period.first_day, period.last_day
-        return (
-            dict(getattr(functions, totals)(start, end)),
-            by_month(getattr(functions, monthly)(start, end), name),
-        )
+        months = by_month(getattr(functions, monthly)(start, end), name)
+        if totals is None:
+            return _sums(months, zero), months
+        return dict(getattr(functions, totals)(start, end)), months
 
     return source
+
+
+def _sums(months: Monthly, zero: Figures) -> Figures:
+    """The period's figures as the sums of its months' figures (additive counts only)."""
+    sums = dict(zero)
+    for figures in months.values():
+        for key, value in figures.items():
+            sums[key] = sums.get(key, 0) + value
+    return sums
