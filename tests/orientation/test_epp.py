@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from services.orientation.epp.models import EppHistory, EppReferral
+from shared.db import unit_of_work
+from shared.extensions import db
 from shared.timeutil import today_paris
 from tests.support import discharge_epp as f
+from tests.support import payloads
 
 URL = "/api/orientation/epp-referrals"
 
@@ -203,6 +208,41 @@ def test_a_second_open_referral_for_the_same_patient_is_a_duplicate(app, client,
     assert again.status_code == 409
     assert first["reference"] in again.get_json()["error"]["message"]
     assert f.count(app, EppReferral) == 1
+
+
+def test_a_referral_without_nir_for_an_open_patient_is_a_duplicate(app, client, people):
+    payload = f.epp_referral()
+    first = client.post(URL, json=payload, headers=people["pharmacist"]).get_json()
+    without_nir = {**payload, "patient": {**payload["patient"], "nir": None}}
+
+    again = client.post(URL, json=without_nir, headers=people["coordinator"])
+
+    assert again.status_code == 409
+    assert again.get_json()["error"]["reference"] == first["reference"]
+    assert f.count(app, EppReferral) == 1
+
+
+def test_the_database_refuses_two_open_referrals_with_the_same_identity(app):
+    patient = payloads.patient(birth_date=dt.date(1994, 6, 2), sex="F")
+    with app.app_context():
+        rows = []
+        for n, nir in enumerate((patient["nir"], None)):
+            referral = EppReferral(
+                reference=f"EPP-TEST-{n}",
+                state="submitted",
+                created_by=uuid.uuid4(),
+                pregnancy_start_date=dt.date(2026, 9, 1),
+                weeks_at_referral=10,
+                excluded_professional_ids=[],
+            )
+            referral.set_patient({**patient, "nir": nir})
+            rows.append(referral)
+        assert rows[0].patient_key != rows[1].patient_key
+
+        with unit_of_work():
+            db.session.add(rows[0])
+        with pytest.raises(IntegrityError), unit_of_work():
+            db.session.add(rows[1])
 
 
 def test_the_referrer_may_cancel_only_while_submitted(client, people):
