@@ -176,6 +176,25 @@ def test_patch_fills_the_gaps_bumps_the_version_and_writes_history(client, accou
     assert "update" in [entry["action"] for entry in audit]
 
 
+def test_a_patch_changing_nothing_is_audited_as_a_read(client, accounts, team):
+    dac = team["dac"]
+    case = _create(client, dac, f.discharge(complete=False))
+    admin = accounts.create("admin")
+
+    def reads():
+        audit = client.get(
+            f"/api/orientation/audit?reference={case['reference']}", headers=admin
+        ).get_json()["items"]
+        return [entry["action"] for entry in audit].count("read")
+
+    before = reads()
+    same = client.patch(f"{URL}/{case['id']}", json={"summary": case["summary"]}, headers=dac)
+
+    assert same.status_code == 200, same.get_json()
+    assert same.get_json()["version"] == case["version"]
+    assert reads() == before + 1
+
+
 def test_patch_with_a_stale_if_match_is_a_version_conflict_and_changes_nothing(app, client, team):
     dac = team["dac"]
     case = _create(client, dac, f.discharge(team["gp"]["id"]))

@@ -222,6 +222,8 @@ def update_discharge(
                     "et au moins un professionnel de ville.",
                 )
         if not changed:
+            # Nothing written, but the full case (patient data) goes back to the caller.
+            record_audit(action="read", reference=case.reference)
             return case
         case.version += 1
         session.add(
