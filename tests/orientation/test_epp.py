@@ -263,6 +263,41 @@ def test_the_referrer_may_cancel_only_while_submitted(client, people):
     assert _fire(client, people["coordinator"], assigned, "cancel").status_code == 409
 
 
+def test_a_caller_who_may_never_fire_a_transition_is_refused_before_any_conflict(client, people):
+    pharmacist, coordinator = people["pharmacist"], people["coordinator"]
+    referral = _refer(client, pharmacist)
+    assign = {"professional_id": people["midwife"]["id"]}
+
+    stale = _fire(client, {**pharmacist, "If-Match": '"99"'}, referral, "assign", assign)
+    assert stale.status_code == 403
+    assert stale.get_json()["error"]["code"] == "forbidden"
+
+    _fire(client, coordinator, referral, "cancel", {"reason": "Déménagée."})
+    wrong_state = _fire(client, pharmacist, referral, "assign", assign)
+    assert wrong_state.status_code == 403
+    assert wrong_state.get_json()["error"]["code"] == "forbidden"
+
+
+def test_an_allowed_caller_still_gets_the_conflicts(client, people):
+    pharmacist, coordinator = people["pharmacist"], people["coordinator"]
+    referral = _refer(client, pharmacist)
+    assign = {"professional_id": people["midwife"]["id"]}
+
+    unknown = _fire(client, pharmacist, referral, "teleport")
+    assert (unknown.status_code, unknown.get_json()["error"]["code"]) == (
+        409,
+        "invalid_transition",
+    )
+    stale = _fire(client, {**coordinator, "If-Match": '"99"'}, referral, "assign", assign)
+    assert (stale.status_code, stale.get_json()["error"]["code"]) == (409, "version_conflict")
+    _fire(client, coordinator, referral, "cancel", {"reason": "Déménagée."})
+    wrong_state = _fire(client, coordinator, referral, "assign", assign)
+    assert (wrong_state.status_code, wrong_state.get_json()["error"]["code"]) == (
+        409,
+        "invalid_transition",
+    )
+
+
 def test_completion_needs_a_plausible_epp_date(client, people):
     referral = _refer(client, people["pharmacist"], weeks=10)
     _fire(
