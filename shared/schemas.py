@@ -7,6 +7,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, post_load, validate
 
+from shared.timeutil import today_paris
 from shared.validators import InvalidIdentifier, validate_nir, validate_phone, validate_postal_code
 
 REQUIRED = "Ce champ est obligatoire."
@@ -201,12 +202,17 @@ class OutputSchema(Schema):
         unknown = EXCLUDE
 
 
+def not_in_future(value: dt.date) -> None:
+    """Refuse dates after today (Paris)."""
+    if value > today_paris():
+        raise ValidationError("La date ne peut pas être dans le futur.")
+
+
 def past_date(earliest: dt.date = dt.date(1900, 1, 1)) -> Any:
-    """A validator for dates between `earliest` and today."""
+    """A validator for dates between `earliest` and today (Paris)."""
 
     def _validate(value: dt.date) -> None:
-        if value > dt.date.today():
-            raise ValidationError("La date ne peut pas être dans le futur.")
+        not_in_future(value)
         if value < earliest:
             raise ValidationError(f"La date ne peut pas être antérieure au {earliest:%d/%m/%Y}.")
 

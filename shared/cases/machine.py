@@ -20,9 +20,15 @@ from shared.errors import Forbidden, InvalidTransition
 Actor = Callable[[Any, Principal], bool]
 
 
+def _needing(roles: frozenset[str], actor: Actor) -> Actor:
+    """Tag `actor` with the roles a caller must hold for it ever to match, whatever the case."""
+    actor.required_roles = roles  # type: ignore[attr-defined]
+    return actor
+
+
 def role(name: str) -> Actor:
     """Anyone holding the role `name`."""
-    return lambda _case, principal: principal.has(name)
+    return _needing(frozenset({name}), lambda _case, principal: principal.has(name))
 
 
 def party(role_name: str, attribute: str) -> Actor:
@@ -35,7 +41,7 @@ def party(role_name: str, attribute: str) -> Actor:
             and getattr(case, attribute) == principal.professional_id
         )
 
-    return check
+    return _needing(frozenset({role_name}), check)
 
 
 def submitter(*, while_in: Iterable[str]) -> Actor:
@@ -44,7 +50,15 @@ def submitter(*, while_in: Iterable[str]) -> Actor:
     return lambda case, principal: case.created_by == principal.user_id and case.state in states
 
 
-SYSTEM_ACTOR: Actor = lambda _case, principal: principal.has("system")  # noqa: E731
+SYSTEM_ACTOR: Actor = _needing(
+    frozenset({"system"}), lambda _case, principal: principal.has("system")
+)
+
+
+def _may_ever_match(actor: Actor, principal: Principal) -> bool:
+    # An actor without required roles (the submitter, say) may be anyone: decided per case.
+    roles = getattr(actor, "required_roles", None)
+    return roles is None or principal.has(*roles)
 
 
 @dataclass(frozen=True)
@@ -121,6 +135,17 @@ class CaseMachine:
             for name in dict.fromkeys(self._machine.get_triggers(case.state))
             if self.may(case, principal, name)
         ]
+
+    def check_role(self, principal: Principal, name: str) -> None:
+        """403 when no rule called `name` has an actor the caller's roles could ever match:
+        such a caller learns nothing about the case's state or version. Unknown names pass
+        (`check` refuses them with 409)."""
+        rules = self._by_name.get(name)
+        if not rules:
+            return
+        if not any(_may_ever_match(actor, principal) for r in rules for actor in r.actors):
+            label = rules[0].label or name
+            raise Forbidden(f"Vous ne pouvez pas effectuer l'action « {label} » sur ce dossier.")
 
     def check(self, case: Any, principal: Principal, name: str) -> TransitionRule:
         """The rule for `name`, after checking the state (409) and the caller (403)."""

@@ -8,7 +8,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.extensions import db
-from shared.timeutil import utcnow
+from shared.timeutil import today_paris
 
 
 class ReferenceCounter(db.Model):
@@ -29,7 +29,7 @@ def next_reference(prefix: str) -> str:
     duplicate, say). SQLite already serialises writers, so there it joins the caller's
     transaction (a second connection would wait for the caller's write lock).
     """
-    year = utcnow().year
+    year = today_paris().year
     dialect = db.session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     statement = (

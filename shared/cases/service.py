@@ -97,6 +97,8 @@ def fire_transition(
         case = session.scalar(for_update(select(model).where(model.id == case_id)))
         if case is None or not can_see(case, principal):
             raise NotFound("Dossier introuvable.")
+        # A caller who may never fire `name` gets 403 before any 409 (version or state).
+        machine.check_role(principal, name)
         if if_match is not None and case.version != if_match:
             raise VersionConflict(details={"current_version": case.version})
         rule = machine.check(case, principal, name)

@@ -176,6 +176,50 @@ def test_patch_fills_the_gaps_bumps_the_version_and_writes_history(client, accou
     assert "update" in [entry["action"] for entry in audit]
 
 
+def test_a_patch_changing_nothing_is_audited_as_a_read(client, accounts, team):
+    dac = team["dac"]
+    case = _create(client, dac, f.discharge(complete=False))
+    admin = accounts.create("admin")
+
+    def reads():
+        audit = client.get(
+            f"/api/orientation/audit?reference={case['reference']}", headers=admin
+        ).get_json()["items"]
+        return [entry["action"] for entry in audit].count("read")
+
+    before = reads()
+    same = client.patch(f"{URL}/{case['id']}", json={"summary": case["summary"]}, headers=dac)
+
+    assert same.status_code == 200, same.get_json()
+    assert same.get_json()["version"] == case["version"]
+    assert reads() == before + 1
+
+
+def test_a_patch_without_roles_keeps_the_roles_already_on_the_case(client, team):
+    dac = team["dac"]
+    body = f.discharge()
+    body["city_professionals"] = [
+        {"professional_id": team["nurse"]["id"], "role": "IDE à domicile"}
+    ]
+    case = _create(client, dac, body)
+
+    patched = client.patch(
+        f"{URL}/{case['id']}",
+        json={
+            "city_professionals": [
+                {"professional_id": team["nurse"]["id"]},
+                {"professional_id": team["gp"]["id"]},
+            ]
+        },
+        headers=dac,
+    )
+
+    assert patched.status_code == 200, patched.get_json()
+    roles = {p["professional_id"]: p["role"] for p in patched.get_json()["city_professionals"]}
+    assert roles[team["nurse"]["id"]] == "IDE à domicile"
+    assert roles[team["gp"]["id"]] not in (None, "", "IDE à domicile")
+
+
 def test_patch_with_a_stale_if_match_is_a_version_conflict_and_changes_nothing(app, client, team):
     dac = team["dac"]
     case = _create(client, dac, f.discharge(team["gp"]["id"]))

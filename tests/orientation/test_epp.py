@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from services.orientation.epp.models import EppHistory, EppReferral
+from shared.db import unit_of_work
+from shared.extensions import db
 from shared.timeutil import today_paris
 from tests.support import discharge_epp as f
+from tests.support import payloads
 
 URL = "/api/orientation/epp-referrals"
 
@@ -205,6 +210,41 @@ def test_a_second_open_referral_for_the_same_patient_is_a_duplicate(app, client,
     assert f.count(app, EppReferral) == 1
 
 
+def test_a_referral_without_nir_for_an_open_patient_is_a_duplicate(app, client, people):
+    payload = f.epp_referral()
+    first = client.post(URL, json=payload, headers=people["pharmacist"]).get_json()
+    without_nir = {**payload, "patient": {**payload["patient"], "nir": None}}
+
+    again = client.post(URL, json=without_nir, headers=people["coordinator"])
+
+    assert again.status_code == 409
+    assert again.get_json()["error"]["reference"] == first["reference"]
+    assert f.count(app, EppReferral) == 1
+
+
+def test_the_database_refuses_two_open_referrals_with_the_same_identity(app):
+    patient = payloads.patient(birth_date=dt.date(1994, 6, 2), sex="F")
+    with app.app_context():
+        rows = []
+        for n, nir in enumerate((patient["nir"], None)):
+            referral = EppReferral(
+                reference=f"EPP-TEST-{n}",
+                state="submitted",
+                created_by=uuid.uuid4(),
+                pregnancy_start_date=dt.date(2026, 9, 1),
+                weeks_at_referral=10,
+                excluded_professional_ids=[],
+            )
+            referral.set_patient({**patient, "nir": nir})
+            rows.append(referral)
+        assert rows[0].patient_key != rows[1].patient_key
+
+        with unit_of_work():
+            db.session.add(rows[0])
+        with pytest.raises(IntegrityError), unit_of_work():
+            db.session.add(rows[1])
+
+
 def test_the_referrer_may_cancel_only_while_submitted(client, people):
     mine = _refer(client, people["pharmacist"])
     assert _fire(client, people["pharmacist"], mine, "cancel").get_json()["state"] == "cancelled"
@@ -221,6 +261,41 @@ def test_the_referrer_may_cancel_only_while_submitted(client, people):
     cancelled = _fire(client, people["coordinator"], assigned, "cancel", {"reason": "Déménagée."})
     assert cancelled.get_json()["state"] == "cancelled"
     assert _fire(client, people["coordinator"], assigned, "cancel").status_code == 409
+
+
+def test_a_caller_who_may_never_fire_a_transition_is_refused_before_any_conflict(client, people):
+    pharmacist, coordinator = people["pharmacist"], people["coordinator"]
+    referral = _refer(client, pharmacist)
+    assign = {"professional_id": people["midwife"]["id"]}
+
+    stale = _fire(client, {**pharmacist, "If-Match": '"99"'}, referral, "assign", assign)
+    assert stale.status_code == 403
+    assert stale.get_json()["error"]["code"] == "forbidden"
+
+    _fire(client, coordinator, referral, "cancel", {"reason": "Déménagée."})
+    wrong_state = _fire(client, pharmacist, referral, "assign", assign)
+    assert wrong_state.status_code == 403
+    assert wrong_state.get_json()["error"]["code"] == "forbidden"
+
+
+def test_an_allowed_caller_still_gets_the_conflicts(client, people):
+    pharmacist, coordinator = people["pharmacist"], people["coordinator"]
+    referral = _refer(client, pharmacist)
+    assign = {"professional_id": people["midwife"]["id"]}
+
+    unknown = _fire(client, pharmacist, referral, "teleport")
+    assert (unknown.status_code, unknown.get_json()["error"]["code"]) == (
+        409,
+        "invalid_transition",
+    )
+    stale = _fire(client, {**coordinator, "If-Match": '"99"'}, referral, "assign", assign)
+    assert (stale.status_code, stale.get_json()["error"]["code"]) == (409, "version_conflict")
+    _fire(client, coordinator, referral, "cancel", {"reason": "Déménagée."})
+    wrong_state = _fire(client, coordinator, referral, "assign", assign)
+    assert (wrong_state.status_code, wrong_state.get_json()["error"]["code"]) == (
+        409,
+        "invalid_transition",
+    )
 
 
 def test_completion_needs_a_plausible_epp_date(client, people):

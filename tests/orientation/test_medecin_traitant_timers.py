@@ -7,10 +7,11 @@ import threading
 import uuid
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from services.orientation.medecin_traitant.models import MedecinTraitantCase
 from services.orientation.medecin_traitant.timers import sweep_proposals
+from shared import db as shared_db
 from shared.extensions import db
 from shared.outbox.models import OutboxEvent
 from tests.support.mt_flow import Cast
@@ -69,6 +70,26 @@ def test_a_proposal_unanswered_for_14_days_expires_back_to_triage_without_that_g
         f"/api/orientation/cases/{case['id']}/suggestions", headers=cast.coordinator
     ).get_json()
     assert cast.gp_id not in [s["professional"]["id"] for s in suggestions]
+
+
+@pytest.mark.postgres_only
+def test_the_sweep_commits_only_inside_units_of_work(app, client, accounts):
+    cast = Cast(client, accounts)
+    case = cast.proposed()
+    later = _proposed_at(app, case) + dt.timedelta(days=14, minutes=1)
+    outside: list[bool] = []
+
+    def on_commit(session):
+        outside.append(not shared_db._write_intent.get())
+
+    with app.app_context():
+        event.listen(db.session, "before_commit", on_commit)
+        try:
+            assert sweep_proposals(now=later).expired == 1
+        finally:
+            event.remove(db.session, "before_commit", on_commit)
+
+    assert outside and not any(outside)
 
 
 def test_an_answered_proposal_neither_reminds_nor_expires(app, client, accounts):

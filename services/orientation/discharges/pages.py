@@ -197,11 +197,6 @@ def edit_discharge(case_id: uuid.UUID):
     fields = _fields(EDIT_FIELDS)
     try:
         body = _body(request.form, fields, edit=True)
-        # The form only ticks people: keep the role each one already has on the case.
-        current = service.get_discharge(case_id=case_id, principal=principal)
-        roles = {str(p.professional_id): p.role for p in current.professionals}
-        for item in body["city_professionals"]:
-            item.setdefault("role", roles.get(item["professional_id"]))
         data = load(DischargeUpdateSchema(), body)
         service.update_discharge(
             case_id=case_id, data=data, principal=principal, if_match=_version(request.form)

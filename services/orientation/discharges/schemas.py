@@ -25,6 +25,7 @@ from shared.schemas import (
     String,
     length,
     not_blank,
+    not_in_future,
     one_of,
 )
 from shared.timeutil import today_paris
@@ -39,12 +40,6 @@ def within_a_year(value: dt.date) -> None:
     """Refuse dates more than a year after today (Paris)."""
     if value > today_paris() + dt.timedelta(days=MAX_DAYS_AHEAD):
         raise ValidationError("La date ne peut pas être à plus d'un an.")
-
-
-def not_in_future(value: dt.date) -> None:
-    """Refuse dates after today (Paris)."""
-    if value > today_paris():
-        raise ValidationError("La date ne peut pas être dans le futur.")
 
 
 class HospitalSchema(BaseSchema):

@@ -112,6 +112,17 @@ def resolve_professionals(items: list[dict[str, Any]]) -> list[tuple[uuid.UUID, 
     ]
 
 
+def _keep_roles(
+    case: DischargeCase, items: list[dict[str, Any]], resolved: list[tuple[uuid.UUID, str]]
+) -> list[tuple[uuid.UUID, str]]:
+    """A professional already on the case, given again without a role, keeps their role."""
+    current = {p.professional_id: p.role for p in case.professionals}
+    return [
+        (pid, role if item.get("role") else current.get(pid, role))
+        for item, (pid, role) in zip(items, resolved, strict=True)
+    ]
+
+
 def check_dates(case: DischargeCase) -> None:
     """The planned and actual discharge dates may not precede the admission."""
     admitted = case.admission_date
@@ -211,6 +222,8 @@ def update_discharge(
                 details={"state": case.state},
             )
         previous_date = case.planned_discharge_date
+        if resolved is not None:
+            resolved = _keep_roles(case, data["city_professionals"], resolved)
         changed = _apply_fields(case, data, resolved)
         check_dates(case)
         if case.state == "ready":
@@ -222,6 +235,8 @@ def update_discharge(
                     "et au moins un professionnel de ville.",
                 )
         if not changed:
+            # Nothing written, but the full case (patient data) goes back to the caller.
+            record_audit(action="read", reference=case.reference)
             return case
         case.version += 1
         session.add(

@@ -20,10 +20,20 @@ _OPEN = text("state IN ('submitted', 'assigned', 'accepted')")
 class EppReferral(CaseMixin, PatientMixin, db.Model):
     __tablename__ = "orientation_epp_referrals"
     __table_args__ = (
-        # At most one open referral per patient: the database refuses a duplicate.
+        # At most one open referral per patient: the database refuses a duplicate, by NIR
+        # (or identity when there is none)...
         Index(
             "uq_orientation_epp_referrals_open_patient",
             "patient_key",
+            unique=True,
+            postgresql_where=_OPEN,
+            sqlite_where=_OPEN,
+        ),
+        # ...and by names + birth date, which catches one referral sent with the NIR and
+        # another without it, even when both arrive at the same moment.
+        Index(
+            "uq_orientation_epp_referrals_open_identity",
+            "patient_identity_hash",
             unique=True,
             postgresql_where=_OPEN,
             sqlite_where=_OPEN,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
@@ -25,18 +24,13 @@ from shared.schemas import (
     String,
     length,
     not_blank,
+    not_in_future,
     one_of,
 )
 from shared.timeutil import today_paris
 
 STATES = ("submitted", "assigned", "accepted", "completed", "cancelled")
 OPEN_STATES = ("submitted", "assigned", "accepted")
-
-
-def not_in_future(value: dt.date) -> None:
-    """Refuse dates after today (Paris)."""
-    if value > today_paris():
-        raise ValidationError("La date ne peut pas être dans le futur.")
 
 
 class PregnancySchema(BaseSchema):

@@ -95,12 +95,9 @@ def submit_referral(*, data: dict[str, Any], principal: Principal) -> EppReferra
     )
     referral.set_patient(data["patient"])
     try:
+        # No check-then-insert: the two unique indexes of open referrals (NIR, identity) refuse
+        # a duplicate, concurrent or not; the existing referral is looked up only then.
         with unit_of_work():
-            existing = _open_duplicate(
-                patient_key=referral.patient_key, identity_hash=referral.patient_identity_hash
-            )
-            if existing is not None:
-                raise _duplicate(existing)
             create_case(
                 case=referral,
                 machine=MACHINE,
@@ -110,7 +107,6 @@ def submit_referral(*, data: dict[str, Any], principal: Principal) -> EppReferra
                 extra_event={"weeks": referral.weeks_at_referral},
             )
     except IntegrityError as exc:
-        # A concurrent referral won the race on the unique index of open patients.
         raise _duplicate(
             _open_duplicate(
                 patient_key=referral.patient_key, identity_hash=referral.patient_identity_hash

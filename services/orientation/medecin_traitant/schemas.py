@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from marshmallow import ValidationError, fields, validate
 
 from shared.cases.presentation import HistoryEntrySchema
@@ -22,6 +20,7 @@ from shared.schemas import (
     String,
     length,
     not_blank,
+    not_in_future,
     one_of,
 )
 
@@ -56,12 +55,6 @@ def must_be_true(message: str):
             raise ValidationError(message)
 
     return _validate
-
-
-def not_in_future(value: dt.date) -> None:
-    """Refuse dates after today."""
-    if value > dt.date.today():
-        raise ValidationError("La date ne peut pas être dans le futur.")
 
 
 class SituationSchema(BaseSchema):

@@ -81,6 +81,8 @@ def _remind_due(proposed_before: dt.datetime, now: dt.datetime) -> int:
 
 
 def _expire_due(proposed_before: dt.datetime) -> int:
+    # A plain read: `transition` locks each case in its own unit of work and fires only at the
+    # version read here, so a case answered, re-proposed or expired meanwhile is left alone.
     due = db.session.execute(
         select(MedecinTraitantCase.id, MedecinTraitantCase.version)
         .where(
@@ -89,10 +91,7 @@ def _expire_due(proposed_before: dt.datetime) -> int:
         )
         .order_by(MedecinTraitantCase.proposed_at)
         .limit(BATCH)
-        .with_for_update(skip_locked=True)
     ).all()
-    # Release the SKIP LOCKED snapshot: each expiry takes its own lock in its own transaction.
-    db.session.commit()
     expired = 0
     for case_id, version in due:
         try:
