@@ -52,7 +52,9 @@ CHOICE_LABELS = {
 }
 
 
-class BoardQuerySchema(CaseListQuerySchema):
+class BoardSearchSchema(CaseListQuerySchema):
+    """The search form: posted, so a patient's name never lands in a URL (issue #9)."""
+
     q = String(load_default=None, validate=length(100))
 
 
@@ -134,14 +136,27 @@ def signalement_created(case_id: uuid.UUID):
 @page(*CLINICAL_ROLES)
 def board():
     """Cases by state and priority, oldest first; a professional sees only their own."""
-    principal = _principal()
     raw = {key: value for key, value in request.args.items() if value.strip()}
-    args = load(BoardQuerySchema(), raw)
+    return _render_board(load(CaseListQuerySchema(), raw), raw)
+
+
+@blueprint.post("/cases")
+@page(*CLINICAL_ROLES)
+def search_board():
+    """Search by reference or surname: the term comes in the form body, never the URL."""
+    raw = {
+        key: value for key, value in request.form.items() if key != "csrf_token" and value.strip()
+    }
+    return _render_board(load(BoardSearchSchema(), raw), raw)
+
+
+def _render_board(args: dict[str, Any], raw: dict[str, str]) -> str:
+    principal = _principal()
     found = read_models.board(
         principal=principal,
         state=args["state"],
         priority=args["priority"],
-        search=args["q"],
+        search=args.get("q"),
         page=args["page"],
     )
     return render_template(
