@@ -101,8 +101,6 @@ def mark_read(item_id: uuid.UUID):
 @page(*ALL_ROLES)
 def mark_all_read():
     """Mark every unread notification of the user read."""
-    principal = _principal()
-    for item in db.session.scalars(service.inbox_query(user_id=principal.user_id, unread=True)):
-        service.mark_read(item_id=item.id, user_id=principal.user_id)
+    service.mark_all_read(user_id=_principal().user_id)
     flash("Toutes les notifications sont marquées comme lues.", "success")
     return redirect(url_for(".inbox"), code=303)
