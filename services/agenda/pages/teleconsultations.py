@@ -7,6 +7,7 @@ import uuid
 from flask import flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
+from services.agenda.pages.blueprint import blueprint
 from services.agenda.pages.forms import (
     TELECONSULTATION_CANCEL_LABELS,
     TELECONSULTATION_FIELDS,
@@ -14,7 +15,6 @@ from services.agenda.pages.forms import (
     WINDOW_ERROR_FIELDS,
     WindowFormSchema,
 )
-from services.agenda.pages.views import blueprint
 from services.agenda.teleconsultation import service
 from services.agenda.teleconsultation.machine import MACHINE, OPEN_STATES
 from services.agenda.teleconsultation.schemas import TeleconsultationCreateSchema
@@ -35,10 +35,20 @@ from shared.timeutil import today_paris
 from shared.web.forms import FormState, form_body
 from shared.web.pages import page
 from shared.web.patient import patient_body_skeleton
+from shared.web.registry import Task
 from shared.web.session import session_principal
 
 TRANSITION_LABELS = {r.name: r.label for r in MACHINE.rules}
 LIST_LIMIT = 200
+
+
+def tasks(principal: Principal) -> list[Task]:
+    """A nurse's teleconsultation requests still to schedule."""
+    if principal.professional_id is None or not principal.has(NURSE):
+        return []
+    waiting = service.count_to_schedule(nurse_professional_id=principal.professional_id)
+    url = url_for(f"{blueprint.name}.teleconsultations")
+    return [Task("Téléconsultations à programmer", waiting, url)]
 
 
 def _principal() -> Principal:

@@ -6,13 +6,12 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from flask import Flask, flash, redirect, render_template, request, url_for
-from sqlalchemy import func, select
+from flask import flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from services.agenda.bookings import service as bookings
-from services.agenda.bookings.models import Booking
 from services.agenda.bookings.schemas import BookingCreateSchema
+from services.agenda.pages.blueprint import blueprint
 from services.agenda.pages.forms import (
     BOOKING_FIELDS,
     KIND_LABELS,
@@ -26,7 +25,7 @@ from services.agenda.pages.forms import (
 from services.agenda.slots import service as slots
 from services.agenda.slots.schemas import RecurringSlotsSchema
 from shared.auth.principal import Principal
-from shared.auth.roles import CLINICAL_ROLES, GP, NURSE
+from shared.auth.roles import CLINICAL_ROLES, GP
 from shared.cases.service import record_reads
 from shared.errors import (
     Forbidden,
@@ -40,66 +39,22 @@ from shared.extensions import db
 from shared.http.parsing import load
 from shared.timeutil import PARIS, today_paris, utcnow
 from shared.web.forms import FormState, form_body
-from shared.web.pages import page, page_blueprint
+from shared.web.pages import page
 from shared.web.patient import patient_body_skeleton
-from shared.web.registry import Task, add_nav_link, add_task_counter
+from shared.web.registry import Task
 from shared.web.session import session_principal
 
-blueprint = page_blueprint("agenda_pages", __name__, url_prefix="/agenda", templates="../templates")
 SEARCH_PAGE_SIZE = 50
 MY_SLOTS_DAYS = 60
 
 
-def register_pages(app: Flask) -> None:
-    """Mount the agenda pages, their links in the top bar and the tasks they count."""
-    # The teleconsultation views live in their own module, on this blueprint.
-    from services.agenda.pages import teleconsultations  # noqa: F401
-
-    app.register_blueprint(blueprint)
-    add_nav_link(app, "Créneaux SNP", f"{blueprint.name}.search", *CLINICAL_ROLES, order=30)
-    add_nav_link(
-        app, "Mes réservations", f"{blueprint.name}.my_bookings", *CLINICAL_ROLES, order=31
-    )
-    add_nav_link(app, "Mes créneaux", f"{blueprint.name}.my_slots", GP, order=32)
-    add_nav_link(
-        app, "Téléconsultations", f"{blueprint.name}.teleconsultations", *CLINICAL_ROLES, order=33
-    )
-    add_task_counter(app, tasks)
-
-
 def tasks(principal: Principal) -> list[Task]:
-    """A GP's patients booked today; a nurse's teleconsultation requests still to schedule."""
-    from services.agenda.teleconsultation.models import TeleconsultationCase
-
-    found: list[Task] = []
-    if principal.professional_id is None:
-        return found
-    if principal.has(GP):
-        start = dt.datetime.combine(today_paris(), dt.time(0), tzinfo=PARIS)
-        today = db.session.scalar(
-            select(func.count())
-            .select_from(Booking)
-            .where(
-                Booking.professional_id == principal.professional_id,
-                Booking.cancelled_at.is_(None),
-                Booking.start_at >= start,
-                Booking.start_at < start + dt.timedelta(days=1),
-            )
-        )
-        url = url_for(f"{blueprint.name}.my_bookings")
-        found.append(Task("Patients réservés sur vos créneaux aujourd'hui", today or 0, url))
-    if principal.has(NURSE):
-        waiting = db.session.scalar(
-            select(func.count())
-            .select_from(TeleconsultationCase)
-            .where(
-                TeleconsultationCase.nurse_professional_id == principal.professional_id,
-                TeleconsultationCase.state == "requested",
-            )
-        )
-        url = url_for(f"{blueprint.name}.teleconsultations")
-        found.append(Task("Téléconsultations à programmer", waiting or 0, url))
-    return found
+    """A GP's patients booked on their slots today."""
+    if principal.professional_id is None or not principal.has(GP):
+        return []
+    today = bookings.count_booked_on(professional_id=principal.professional_id, day=today_paris())
+    url = url_for(f"{blueprint.name}.my_bookings")
+    return [Task("Patients réservés sur vos créneaux aujourd'hui", today, url)]
 
 
 def _principal() -> Principal:
