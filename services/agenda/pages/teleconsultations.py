@@ -25,18 +25,17 @@ from shared.errors import (
     InvalidTransition,
     NotFound,
     SlotTaken,
-    Unauthenticated,
     ValidationFailed,
     VersionConflict,
 )
 from shared.extensions import db
 from shared.http.parsing import load
 from shared.timeutil import today_paris
+from shared.web.case_pages import form_version, page_principal
 from shared.web.forms import FormState, form_body
 from shared.web.pages import page
 from shared.web.patient import patient_body_skeleton
 from shared.web.registry import Task
-from shared.web.session import session_principal
 
 TRANSITION_LABELS = {r.name: r.label for r in MACHINE.rules}
 LIST_LIMIT = 200
@@ -49,13 +48,6 @@ def tasks(principal: Principal) -> list[Task]:
     waiting = service.count_to_schedule(nurse_professional_id=principal.professional_id)
     url = url_for(f"{blueprint.name}.teleconsultations")
     return [Task("Téléconsultations à programmer", waiting, url)]
-
-
-def _principal() -> Principal:
-    principal = session_principal()
-    if principal is None:  # @page already redirected anonymous visitors
-        raise Unauthenticated()
-    return principal
 
 
 def _window_errors(errors: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -101,7 +93,7 @@ def request_teleconsultation():
         data = load(TeleconsultationCreateSchema(), body)
         if errors:
             raise ValidationFailed(errors)
-        service.request_teleconsultation(data=data, principal=_principal())
+        service.request_teleconsultation(data=data, principal=page_principal())
     except ValidationFailed as error:
         merged = {**_window_errors(error.fields), **errors}
         form = FormState.failed(TELECONSULTATION_FIELDS, request.form, merged)
@@ -114,7 +106,7 @@ def request_teleconsultation():
 @page(*CLINICAL_ROLES)
 def teleconsultations():
     """The teleconsultations the user may see, open ones first, with their allowed actions."""
-    principal = _principal()
+    principal = page_principal()
     rows = list(
         db.session.scalars(service.list_query(principal=principal, state=None).limit(LIST_LIMIT))
     )
@@ -151,20 +143,18 @@ def _render_list(principal: Principal, rows, failed: dict | None = None, status:
 @page(*CLINICAL_ROLES)
 def teleconsultation_transition(case_id: uuid.UUID, name: str):
     """Pair, complete, no-show or cancel; a stale list never overwrites a newer state."""
-    principal = _principal()
+    principal = page_principal()
     if name not in TELECONSULTATION_TRANSITION_FIELDS:
         raise NotFound("Action inconnue.")
     label = TRANSITION_LABELS[name]
-    raw = request.form.get("version", "")
     try:
-        if not raw.isdigit():
-            raise ValidationFailed({"version": ["Version manquante : rechargez la page."]})
+        version = form_version(request.form)
         service.transition(
             case_id=case_id,
             name=name,
             body=form_body(request.form, TELECONSULTATION_TRANSITION_FIELDS[name]),
             principal=principal,
-            if_match=int(raw),
+            if_match=version,
         )
     except VersionConflict:
         flash(

@@ -32,17 +32,16 @@ from shared.errors import (
     InvalidTransition,
     NotFound,
     SlotTaken,
-    Unauthenticated,
     ValidationFailed,
 )
 from shared.extensions import db
 from shared.http.parsing import load
 from shared.timeutil import PARIS, today_paris, utcnow
+from shared.web.case_pages import page_principal
 from shared.web.forms import FormState, form_body
 from shared.web.pages import page
 from shared.web.patient import patient_body_skeleton
 from shared.web.registry import Task
-from shared.web.session import session_principal
 
 SEARCH_PAGE_SIZE = 50
 MY_SLOTS_DAYS = 60
@@ -55,13 +54,6 @@ def tasks(principal: Principal) -> list[Task]:
     today = bookings.count_booked_on(professional_id=principal.professional_id, day=today_paris())
     url = url_for(f"{blueprint.name}.my_bookings")
     return [Task("Patients réservés sur vos créneaux aujourd'hui", today, url)]
-
-
-def _principal() -> Principal:
-    principal = session_principal()
-    if principal is None:  # @page already redirected anonymous visitors
-        raise Unauthenticated()
-    return principal
 
 
 # --- search and booking -------------------------------------------------------------------
@@ -135,7 +127,7 @@ def book(slot_id: uuid.UUID):
     try:
         body = patient_body_skeleton(form_body(request.form, BOOKING_FIELDS))
         data = load(BookingCreateSchema(), body)
-        bookings.book_slot(slot_id=slot_id, data=data, principal=_principal())
+        bookings.book_slot(slot_id=slot_id, data=data, principal=page_principal())
     except ValidationFailed as error:
         form = FormState.failed(BOOKING_FIELDS, request.form, error.fields)
         return render_template("agenda/book.html", slot=slot, form=form, kinds=KIND_LABELS), 422
@@ -157,7 +149,7 @@ def book(slot_id: uuid.UUID):
 @page(*CLINICAL_ROLES)
 def my_bookings():
     """Bookings I made; for a GP, also who booked what on their slots."""
-    principal = _principal()
+    principal = page_principal()
     rows = list(
         db.session.scalars(bookings.list_query(principal=principal, include_cancelled=False))
     )
@@ -186,7 +178,7 @@ def my_bookings():
 def cancel_booking(booking_id: uuid.UUID):
     """Cancel a booking, which frees the slot."""
     try:
-        bookings.cancel_booking(booking_id=booking_id, principal=_principal())
+        bookings.cancel_booking(booking_id=booking_id, principal=page_principal())
     except InvalidTransition as error:
         flash(error.message, "warning")
         return redirect(url_for(".my_bookings"), code=303)
@@ -237,14 +229,14 @@ def _render_my_slots(
 @page(GP)
 def my_slots():
     """My slots of the coming weeks (free or booked), publish one or a series, withdraw."""
-    return _render_my_slots(_principal())
+    return _render_my_slots(page_principal())
 
 
 @blueprint.post("/my-slots")
 @page(GP)
 def publish_slot():
     """Publish one slot typed as a day and two times."""
-    principal = _principal()
+    principal = page_principal()
     try:
         data = load(SlotFormSchema(), form_body(request.form, SLOT_FIELDS))
         slots.publish_slot(data=data, principal=principal)
@@ -262,7 +254,7 @@ def publish_slot():
 @page(GP)
 def publish_recurring():
     """Publish a series of slots, all or none (the API's schema and service)."""
-    principal = _principal()
+    principal = page_principal()
     try:
         data = load(RecurringSlotsSchema(), form_body(request.form, RECURRING_FIELDS))
         result = slots.publish_recurring(data=data, principal=principal)
@@ -280,7 +272,7 @@ def publish_recurring():
 def withdraw_slot(slot_id: uuid.UUID):
     """Withdraw a free slot; a booked one stays (cancel the booking first)."""
     try:
-        slots.withdraw_slot(slot_id=slot_id, principal=_principal())
+        slots.withdraw_slot(slot_id=slot_id, principal=page_principal())
     except SlotTaken as error:
         flash(error.message, "warning")
         return redirect(url_for(".my_slots"), code=303)
