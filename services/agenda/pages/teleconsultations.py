@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
@@ -83,23 +84,32 @@ def request_teleconsultation():
     """Validate with the API's schema (the window typed as days and times); nothing stored
     on bad input."""
     body = patient_body_skeleton(form_body(request.form, TELECONSULTATION_FIELDS))
-    errors: dict[str, list[str]] = {}
     try:
-        body["window"] = load(WindowFormSchema(), body.get("window", {}))
-    except ValidationFailed as error:
-        errors.update({f"window.{k}": v for k, v in error.fields.items()})
-        body["window"] = {"from": "2000-01-01T00:00:00+01:00", "to": "2000-01-01T01:00:00+01:00"}
-    try:
-        data = load(TeleconsultationCreateSchema(), body)
-        if errors:
-            raise ValidationFailed(errors)
+        data = _validated_request(body)
         service.request_teleconsultation(data=data, principal=page_principal())
     except ValidationFailed as error:
-        merged = {**_window_errors(error.fields), **errors}
-        form = FormState.failed(TELECONSULTATION_FIELDS, request.form, merged)
+        form = FormState.failed(TELECONSULTATION_FIELDS, request.form, error.fields)
         return _render_new(form, 422)
     flash("Demande de téléconsultation enregistrée.", "success")
     return redirect(url_for(".teleconsultations"), code=303)
+
+
+def _validated_request(body: dict[str, Any]) -> dict[str, Any]:
+    """The request checked by the API's schema; the window (typed as days and times) and the
+    rest are validated separately so that every error is shown at once."""
+    try:
+        window = load(WindowFormSchema(), body.pop("window", {}))
+    except ValidationFailed as error:
+        errors = {f"window.{key}": messages for key, messages in error.fields.items()}
+        try:
+            load(TeleconsultationCreateSchema(partial=("window",)), body)
+        except ValidationFailed as rest:
+            errors = {**_window_errors(rest.fields), **errors}
+        raise ValidationFailed(errors) from error
+    try:
+        return load(TeleconsultationCreateSchema(), {**body, "window": window})
+    except ValidationFailed as error:
+        raise ValidationFailed(_window_errors(error.fields)) from error
 
 
 @blueprint.get("/teleconsultations")
