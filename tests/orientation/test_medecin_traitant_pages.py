@@ -151,6 +151,8 @@ def test_board_search_by_surname_is_posted_and_keeps_the_name_out_of_every_url(c
     urls = re.findall(r'(?:href|action)="([^"]*)"', html)
     assert urls
     assert not [url for url in urls if "?" in url and "cherche" in unescape(url).lower()]
+    ignored = client.get("/orientation/cases?q=Cherchenom")  # a GET never searches by name
+    assert other["reference"] in ignored.text
     by_reference = client.post(
         "/orientation/cases", data={"csrf_token": token, "q": other["reference"]}
     )
