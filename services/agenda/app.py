@@ -8,7 +8,7 @@ from services.agenda.bookings.views import blueprint as bookings_blueprint
 from services.agenda.calendar.views import blueprint as calendar_blueprint
 from services.agenda.directory.views import blueprint as directory_blueprint
 from services.agenda.indicators.views import blueprint as indicators_blueprint
-from services.agenda.pages.views import register_pages
+from services.agenda.pages import register_pages
 from services.agenda.pairings.views import blueprint as pairings_blueprint
 from services.agenda.slots.views import blueprint as slots_blueprint
 from services.agenda.teleconsultation.views import blueprint as teleconsultation_blueprint

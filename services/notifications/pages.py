@@ -9,8 +9,8 @@ from flask import Flask, flash, redirect, render_template, request, url_for
 from services.notifications import service
 from shared.auth.principal import Principal
 from shared.auth.roles import ADMIN, ALL_ROLES, COORDINATOR
-from shared.errors import Unauthenticated
 from shared.extensions import db
+from shared.web.case_pages import page_principal
 from shared.web.pages import page, page_blueprint
 from shared.web.registry import (
     Task,
@@ -65,18 +65,11 @@ def deliveries_timeline(reference: str) -> list[TimelineEntry]:
     ]
 
 
-def _principal() -> Principal:
-    principal = session_principal()
-    if principal is None:  # @page already redirected anonymous visitors
-        raise Unauthenticated()
-    return principal
-
-
 @blueprint.get("/")
 @page(*ALL_ROLES)
 def inbox():
     """The user's notifications, newest first; unread ones highlighted."""
-    principal = _principal()
+    principal = page_principal()
     unread_only = request.args.get("unread") == "true"
     query = service.inbox_query(user_id=principal.user_id, unread=unread_only)
     items = list(db.session.scalars(query.limit(INBOX_LIMIT)))
@@ -92,7 +85,7 @@ def inbox():
 @page(*ALL_ROLES)
 def mark_read(item_id: uuid.UUID):
     """Mark one notification read (someone else's is a 404)."""
-    service.mark_read(item_id=item_id, user_id=_principal().user_id)
+    service.mark_read(item_id=item_id, user_id=page_principal().user_id)
     flash("Notification marquée comme lue.", "success")
     return redirect(url_for(".inbox"), code=303)
 
@@ -101,8 +94,6 @@ def mark_read(item_id: uuid.UUID):
 @page(*ALL_ROLES)
 def mark_all_read():
     """Mark every unread notification of the user read."""
-    principal = _principal()
-    for item in db.session.scalars(service.inbox_query(user_id=principal.user_id, unread=True)):
-        service.mark_read(item_id=item.id, user_id=principal.user_id)
+    service.mark_all_read(user_id=page_principal().user_id)
     flash("Toutes les notifications sont marquées comme lues.", "success")
     return redirect(url_for(".inbox"), code=303)

@@ -309,6 +309,18 @@ def mark_read(*, item_id: uuid.UUID, user_id: uuid.UUID) -> InboxItem:
     return item
 
 
+def mark_all_read(*, user_id: uuid.UUID) -> int:
+    """Mark every unread inbox entry of the user read in one UPDATE; returns how many."""
+    with unit_of_work() as session:
+        result = session.execute(
+            update(InboxItem)
+            .where(InboxItem.user_id == user_id, InboxItem.read_at.is_(None))
+            .values(read_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+    return result.rowcount or 0
+
+
 def unread_count(*, user_id: uuid.UUID) -> int:
     """How many inbox entries the user has not read."""
     return (

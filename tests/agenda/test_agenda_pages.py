@@ -177,3 +177,24 @@ def test_gp_publishes_withdraws_and_sees_who_booked_what(client, accounts, app):
     bookings = client.get("/agenda/bookings").get_data(as_text=True)
     assert "Patients réservés sur mes créneaux (1)" in bookings
     assert coordinator["X-Test-Email"] in bookings
+
+
+def test_booked_today_count_is_per_professional_and_per_paris_day(client, accounts, app):
+    import uuid
+
+    from services.agenda.bookings import service as bookings
+
+    gp, slot = _free_slot(client, accounts)
+    coordinator = accounts.create("coordinator")
+    booked = client.post(
+        f"/api/agenda/slots/{slot['id']}/booking", json=booking_body(), headers=coordinator
+    )
+    assert booked.status_code == 201, booked.get_json()
+    with app.app_context():
+        professional_id = uuid.UUID(gp["id"])
+        assert bookings.count_booked_on(professional_id=professional_id, day=in_days(2)) == 1
+        assert bookings.count_booked_on(professional_id=professional_id, day=in_days(1)) == 0
+        assert bookings.count_booked_on(professional_id=uuid.uuid4(), day=in_days(2)) == 0
+    client.delete(f"/api/agenda/bookings/{booked.get_json()['id']}", headers=coordinator)
+    with app.app_context():
+        assert bookings.count_booked_on(professional_id=professional_id, day=in_days(2)) == 0

@@ -47,6 +47,13 @@ def test_request_form_errors_are_next_to_fields_and_nothing_is_stored(client, ac
     )
     assert reversed_window.status_code == 422
     assert "La fin de la fenêtre doit suivre son début." in reversed_window.get_data(as_text=True)
+    both = client.post(
+        "/agenda/teleconsultations/new",
+        data=_form(token, day, reason="", **{"window.from_time": "8h"}),
+    )
+    assert both.status_code == 422
+    assert 'id="f-window-from-time-error"' in both.text
+    assert 'id="f-reason-error"' in both.text
     assert _count(app, TeleconsultationCase) == 0
 
 

@@ -253,3 +253,19 @@ def test_every_setting_the_code_reads_is_documented_in_env_example():
         read |= set(re.findall(r'env(?:iron)?\.get\("([A-Z_]+)"', path.read_text()))
     assert read, "no setting found: the pattern is out of date"
     assert read - documented == set()
+
+
+def test_gateway_access_log_masks_the_calendar_feed_token():
+    text = (ROOT / "deploy" / "nginx.conf").read_text()
+    log_format = re.search(r"log_format relais[^;]*;", text, re.S).group(0)
+    assert "$uri" not in log_format
+    assert "$request_uri" not in log_format
+    assert not re.search(r"\$request\b", log_format)
+    variable = re.search(r'"path":"\$(\w+)"', log_format).group(1)
+    block = re.search(rf"map \$uri \${variable} \{{([^}}]*)\}}", text).group(1)
+    rules = re.findall(r"~(\S+)\s+\"([^\"]+)\";", block)
+    assert re.search(r"default \$uri;", block)
+    feed = "/api/agenda/calendar/6f1c2a7e-1b7a-4a8e-9a43-0d2f9b3c1e55.ics"
+    masked = [value for pattern, value in rules if re.search(pattern, feed)]
+    assert masked == ["/api/agenda/calendar/[redacted]"]
+    assert not [value for pattern, value in rules if re.search(pattern, "/api/agenda/slots")]

@@ -64,6 +64,22 @@ def test_someone_elses_notification_cannot_be_marked_read(app, client, accounts)
         assert db.session.get(InboxItem, item_id).read_at is None
 
 
+def test_mark_all_read_marks_only_the_users_unread_items_in_one_update(app, accounts):
+    from services.notifications import service
+
+    mine = _user_id(app, accounts.create("gp")["X-Test-Email"])
+    theirs = _user_id(app, accounts.create("nurse")["X-Test-Email"])
+    first, second = _inbox_item(app, mine), _inbox_item(app, mine)
+    other = _inbox_item(app, theirs)
+    with app.app_context():
+        assert service.mark_all_read(user_id=mine) == 2
+        assert service.mark_all_read(user_id=mine) == 0
+        db.session.expire_all()
+        assert db.session.get(InboxItem, first).read_at is not None
+        assert db.session.get(InboxItem, second).read_at is not None
+        assert db.session.get(InboxItem, other).read_at is None
+
+
 def _delivery(app, reference, recipient):
     with app.app_context(), unit_of_work():
         db.session.add(

@@ -132,6 +132,39 @@ def test_board_counts_cases_per_state_and_filters_by_priority(client, accounts):
     assert urgent["reference"] not in filtered
 
 
+def test_board_search_by_surname_is_posted_and_keeps_the_name_out_of_every_url(client, accounts):
+    coordinator = accounts.create("coordinator")
+    submitter = accounts.create("professional")
+    wanted_body = payloads.signalement()
+    wanted_body["patient"]["last_name"] = "Cherchenom"
+    wanted = _submit(client, submitter, wanted_body)
+    other = _submit(client, submitter)
+    token = log_in(client, coordinator["X-Test-Email"])
+    board = client.get("/orientation/cases").get_data(as_text=True)
+    search_form = re.search(r'<form[^>]*role="search"[^>]*>', board).group(0)
+    assert 'method="post"' in search_form
+    found = client.post("/orientation/cases", data={"csrf_token": token, "q": "cherche"})
+    assert found.status_code == 200
+    html = found.get_data(as_text=True)
+    assert wanted["reference"] in html
+    assert other["reference"] not in html
+    urls = re.findall(r'(?:href|action)="([^"]*)"', html)
+    assert urls
+    assert not [url for url in urls if "?" in url and "cherche" in unescape(url).lower()]
+    ignored = client.get("/orientation/cases?q=Cherchenom")  # a GET never searches by name
+    assert other["reference"] in ignored.text
+    by_reference = client.post(
+        "/orientation/cases", data={"csrf_token": token, "q": other["reference"]}
+    )
+    assert other["reference"] in by_reference.text
+    assert wanted["reference"] not in by_reference.text
+
+
+def test_board_search_without_the_csrf_token_is_refused(client, accounts):
+    log_in(client, accounts.create("coordinator")["X-Test-Email"])
+    assert client.post("/orientation/cases", data={"q": "Nom"}).status_code == 400
+
+
 def test_coordinator_triages_and_proposes_from_the_case_page(client, accounts):
     coordinator = accounts.create("coordinator")
     gp = _gp(client, coordinator)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, false, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
 
 from services.agenda.bookings.models import Booking
@@ -18,7 +19,7 @@ from shared.db import for_update, unit_of_work
 from shared.errors import InvalidTransition, NotFound, SlotTaken, ValidationFailed
 from shared.extensions import db
 from shared.outbox.emit import emit
-from shared.timeutil import utcnow
+from shared.timeutil import PARIS, utcnow
 
 
 def _event(booking: Booking) -> dict[str, Any]:
@@ -173,3 +174,21 @@ def present(bookings: list[Booking]) -> list[dict[str, Any]]:
         }
         for booking in bookings
     ]
+
+
+def count_booked_on(*, professional_id: uuid.UUID, day: dt.date) -> int:
+    """How many active bookings a professional has on a given day (Paris time)."""
+    start = dt.datetime.combine(day, dt.time(0), tzinfo=PARIS)
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Booking)
+            .where(
+                Booking.professional_id == professional_id,
+                Booking.cancelled_at.is_(None),
+                Booking.start_at >= start,
+                Booking.start_at < start + dt.timedelta(days=1),
+            )
+        )
+        or 0
+    )

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
+from services.agenda.pages.blueprint import blueprint
 from services.agenda.pages.forms import (
     TELECONSULTATION_CANCEL_LABELS,
     TELECONSULTATION_FIELDS,
@@ -14,7 +16,6 @@ from services.agenda.pages.forms import (
     WINDOW_ERROR_FIELDS,
     WindowFormSchema,
 )
-from services.agenda.pages.views import blueprint
 from services.agenda.teleconsultation import service
 from services.agenda.teleconsultation.machine import MACHINE, OPEN_STATES
 from services.agenda.teleconsultation.schemas import TeleconsultationCreateSchema
@@ -25,27 +26,29 @@ from shared.errors import (
     InvalidTransition,
     NotFound,
     SlotTaken,
-    Unauthenticated,
     ValidationFailed,
     VersionConflict,
 )
 from shared.extensions import db
 from shared.http.parsing import load
 from shared.timeutil import today_paris
+from shared.web.case_pages import form_version, page_principal
 from shared.web.forms import FormState, form_body
 from shared.web.pages import page
 from shared.web.patient import patient_body_skeleton
-from shared.web.session import session_principal
+from shared.web.registry import Task
 
 TRANSITION_LABELS = {r.name: r.label for r in MACHINE.rules}
 LIST_LIMIT = 200
 
 
-def _principal() -> Principal:
-    principal = session_principal()
-    if principal is None:  # @page already redirected anonymous visitors
-        raise Unauthenticated()
-    return principal
+def tasks(principal: Principal) -> list[Task]:
+    """A nurse's teleconsultation requests still to schedule."""
+    if principal.professional_id is None or not principal.has(NURSE):
+        return []
+    waiting = service.count_to_schedule(nurse_professional_id=principal.professional_id)
+    url = url_for(f"{blueprint.name}.teleconsultations")
+    return [Task("Téléconsultations à programmer", waiting, url)]
 
 
 def _window_errors(errors: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -81,30 +84,39 @@ def request_teleconsultation():
     """Validate with the API's schema (the window typed as days and times); nothing stored
     on bad input."""
     body = patient_body_skeleton(form_body(request.form, TELECONSULTATION_FIELDS))
-    errors: dict[str, list[str]] = {}
     try:
-        body["window"] = load(WindowFormSchema(), body.get("window", {}))
+        data = _validated_request(body)
+        service.request_teleconsultation(data=data, principal=page_principal())
     except ValidationFailed as error:
-        errors.update({f"window.{k}": v for k, v in error.fields.items()})
-        body["window"] = {"from": "2000-01-01T00:00:00+01:00", "to": "2000-01-01T01:00:00+01:00"}
-    try:
-        data = load(TeleconsultationCreateSchema(), body)
-        if errors:
-            raise ValidationFailed(errors)
-        service.request_teleconsultation(data=data, principal=_principal())
-    except ValidationFailed as error:
-        merged = {**_window_errors(error.fields), **errors}
-        form = FormState.failed(TELECONSULTATION_FIELDS, request.form, merged)
+        form = FormState.failed(TELECONSULTATION_FIELDS, request.form, error.fields)
         return _render_new(form, 422)
     flash("Demande de téléconsultation enregistrée.", "success")
     return redirect(url_for(".teleconsultations"), code=303)
+
+
+def _validated_request(body: dict[str, Any]) -> dict[str, Any]:
+    """The request checked by the API's schema; the window (typed as days and times) and the
+    rest are validated separately so that every error is shown at once."""
+    try:
+        window = load(WindowFormSchema(), body.pop("window", {}))
+    except ValidationFailed as error:
+        errors = {f"window.{key}": messages for key, messages in error.fields.items()}
+        try:
+            load(TeleconsultationCreateSchema(partial=("window",)), body)
+        except ValidationFailed as rest:
+            errors = {**_window_errors(rest.fields), **errors}
+        raise ValidationFailed(errors) from error
+    try:
+        return load(TeleconsultationCreateSchema(), {**body, "window": window})
+    except ValidationFailed as error:
+        raise ValidationFailed(_window_errors(error.fields)) from error
 
 
 @blueprint.get("/teleconsultations")
 @page(*CLINICAL_ROLES)
 def teleconsultations():
     """The teleconsultations the user may see, open ones first, with their allowed actions."""
-    principal = _principal()
+    principal = page_principal()
     rows = list(
         db.session.scalars(service.list_query(principal=principal, state=None).limit(LIST_LIMIT))
     )
@@ -141,20 +153,18 @@ def _render_list(principal: Principal, rows, failed: dict | None = None, status:
 @page(*CLINICAL_ROLES)
 def teleconsultation_transition(case_id: uuid.UUID, name: str):
     """Pair, complete, no-show or cancel; a stale list never overwrites a newer state."""
-    principal = _principal()
+    principal = page_principal()
     if name not in TELECONSULTATION_TRANSITION_FIELDS:
         raise NotFound("Action inconnue.")
     label = TRANSITION_LABELS[name]
-    raw = request.form.get("version", "")
     try:
-        if not raw.isdigit():
-            raise ValidationFailed({"version": ["Version manquante : rechargez la page."]})
+        version = form_version(request.form)
         service.transition(
             case_id=case_id,
             name=name,
             body=form_body(request.form, TELECONSULTATION_TRANSITION_FIELDS[name]),
             principal=principal,
-            if_match=int(raw),
+            if_match=version,
         )
     except VersionConflict:
         flash(

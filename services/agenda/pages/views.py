@@ -6,13 +6,12 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from flask import Flask, flash, redirect, render_template, request, url_for
-from sqlalchemy import func, select
+from flask import flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from services.agenda.bookings import service as bookings
-from services.agenda.bookings.models import Booking
 from services.agenda.bookings.schemas import BookingCreateSchema
+from services.agenda.pages.blueprint import blueprint
 from services.agenda.pages.forms import (
     BOOKING_FIELDS,
     KIND_LABELS,
@@ -26,87 +25,35 @@ from services.agenda.pages.forms import (
 from services.agenda.slots import service as slots
 from services.agenda.slots.schemas import RecurringSlotsSchema
 from shared.auth.principal import Principal
-from shared.auth.roles import CLINICAL_ROLES, GP, NURSE
+from shared.auth.roles import CLINICAL_ROLES, GP
 from shared.cases.service import record_reads
 from shared.errors import (
     Forbidden,
     InvalidTransition,
     NotFound,
     SlotTaken,
-    Unauthenticated,
     ValidationFailed,
 )
 from shared.extensions import db
 from shared.http.parsing import load
 from shared.timeutil import PARIS, today_paris, utcnow
+from shared.web.case_pages import page_principal
 from shared.web.forms import FormState, form_body
-from shared.web.pages import page, page_blueprint
+from shared.web.pages import page
 from shared.web.patient import patient_body_skeleton
-from shared.web.registry import Task, add_nav_link, add_task_counter
-from shared.web.session import session_principal
+from shared.web.registry import Task
 
-blueprint = page_blueprint("agenda_pages", __name__, url_prefix="/agenda", templates="../templates")
 SEARCH_PAGE_SIZE = 50
 MY_SLOTS_DAYS = 60
 
 
-def register_pages(app: Flask) -> None:
-    """Mount the agenda pages, their links in the top bar and the tasks they count."""
-    # The teleconsultation views live in their own module, on this blueprint.
-    from services.agenda.pages import teleconsultations  # noqa: F401
-
-    app.register_blueprint(blueprint)
-    add_nav_link(app, "Créneaux SNP", f"{blueprint.name}.search", *CLINICAL_ROLES, order=30)
-    add_nav_link(
-        app, "Mes réservations", f"{blueprint.name}.my_bookings", *CLINICAL_ROLES, order=31
-    )
-    add_nav_link(app, "Mes créneaux", f"{blueprint.name}.my_slots", GP, order=32)
-    add_nav_link(
-        app, "Téléconsultations", f"{blueprint.name}.teleconsultations", *CLINICAL_ROLES, order=33
-    )
-    add_task_counter(app, tasks)
-
-
 def tasks(principal: Principal) -> list[Task]:
-    """A GP's patients booked today; a nurse's teleconsultation requests still to schedule."""
-    from services.agenda.teleconsultation.models import TeleconsultationCase
-
-    found: list[Task] = []
-    if principal.professional_id is None:
-        return found
-    if principal.has(GP):
-        start = dt.datetime.combine(today_paris(), dt.time(0), tzinfo=PARIS)
-        today = db.session.scalar(
-            select(func.count())
-            .select_from(Booking)
-            .where(
-                Booking.professional_id == principal.professional_id,
-                Booking.cancelled_at.is_(None),
-                Booking.start_at >= start,
-                Booking.start_at < start + dt.timedelta(days=1),
-            )
-        )
-        url = url_for(f"{blueprint.name}.my_bookings")
-        found.append(Task("Patients réservés sur vos créneaux aujourd'hui", today or 0, url))
-    if principal.has(NURSE):
-        waiting = db.session.scalar(
-            select(func.count())
-            .select_from(TeleconsultationCase)
-            .where(
-                TeleconsultationCase.nurse_professional_id == principal.professional_id,
-                TeleconsultationCase.state == "requested",
-            )
-        )
-        url = url_for(f"{blueprint.name}.teleconsultations")
-        found.append(Task("Téléconsultations à programmer", waiting or 0, url))
-    return found
-
-
-def _principal() -> Principal:
-    principal = session_principal()
-    if principal is None:  # @page already redirected anonymous visitors
-        raise Unauthenticated()
-    return principal
+    """A GP's patients booked on their slots today."""
+    if principal.professional_id is None or not principal.has(GP):
+        return []
+    today = bookings.count_booked_on(professional_id=principal.professional_id, day=today_paris())
+    url = url_for(f"{blueprint.name}.my_bookings")
+    return [Task("Patients réservés sur vos créneaux aujourd'hui", today, url)]
 
 
 # --- search and booking -------------------------------------------------------------------
@@ -180,7 +127,7 @@ def book(slot_id: uuid.UUID):
     try:
         body = patient_body_skeleton(form_body(request.form, BOOKING_FIELDS))
         data = load(BookingCreateSchema(), body)
-        bookings.book_slot(slot_id=slot_id, data=data, principal=_principal())
+        bookings.book_slot(slot_id=slot_id, data=data, principal=page_principal())
     except ValidationFailed as error:
         form = FormState.failed(BOOKING_FIELDS, request.form, error.fields)
         return render_template("agenda/book.html", slot=slot, form=form, kinds=KIND_LABELS), 422
@@ -202,7 +149,7 @@ def book(slot_id: uuid.UUID):
 @page(*CLINICAL_ROLES)
 def my_bookings():
     """Bookings I made; for a GP, also who booked what on their slots."""
-    principal = _principal()
+    principal = page_principal()
     rows = list(
         db.session.scalars(bookings.list_query(principal=principal, include_cancelled=False))
     )
@@ -231,7 +178,7 @@ def my_bookings():
 def cancel_booking(booking_id: uuid.UUID):
     """Cancel a booking, which frees the slot."""
     try:
-        bookings.cancel_booking(booking_id=booking_id, principal=_principal())
+        bookings.cancel_booking(booking_id=booking_id, principal=page_principal())
     except InvalidTransition as error:
         flash(error.message, "warning")
         return redirect(url_for(".my_bookings"), code=303)
@@ -282,14 +229,14 @@ def _render_my_slots(
 @page(GP)
 def my_slots():
     """My slots of the coming weeks (free or booked), publish one or a series, withdraw."""
-    return _render_my_slots(_principal())
+    return _render_my_slots(page_principal())
 
 
 @blueprint.post("/my-slots")
 @page(GP)
 def publish_slot():
     """Publish one slot typed as a day and two times."""
-    principal = _principal()
+    principal = page_principal()
     try:
         data = load(SlotFormSchema(), form_body(request.form, SLOT_FIELDS))
         slots.publish_slot(data=data, principal=principal)
@@ -307,7 +254,7 @@ def publish_slot():
 @page(GP)
 def publish_recurring():
     """Publish a series of slots, all or none (the API's schema and service)."""
-    principal = _principal()
+    principal = page_principal()
     try:
         data = load(RecurringSlotsSchema(), form_body(request.form, RECURRING_FIELDS))
         result = slots.publish_recurring(data=data, principal=principal)
@@ -325,7 +272,7 @@ def publish_recurring():
 def withdraw_slot(slot_id: uuid.UUID):
     """Withdraw a free slot; a booked one stays (cancel the booking first)."""
     try:
-        slots.withdraw_slot(slot_id=slot_id, principal=_principal())
+        slots.withdraw_slot(slot_id=slot_id, principal=page_principal())
     except SlotTaken as error:
         flash(error.message, "warning")
         return redirect(url_for(".my_slots"), code=303)

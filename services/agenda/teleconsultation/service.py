@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, false, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
 
 from services.agenda.bookings.models import Booking
@@ -284,4 +284,19 @@ def transition(
         if_match=if_match,
         can_see=can_see,
         effects=EFFECTS,
+    )
+
+
+def count_to_schedule(*, nurse_professional_id: uuid.UUID) -> int:
+    """How many of a nurse's teleconsultation requests still wait for a slot."""
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(TeleconsultationCase)
+            .where(
+                TeleconsultationCase.nurse_professional_id == nurse_professional_id,
+                TeleconsultationCase.state == "requested",
+            )
+        )
+        or 0
     )

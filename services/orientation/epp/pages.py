@@ -22,18 +22,17 @@ from shared.errors import (
     Duplicate,
     InvalidTransition,
     NotFound,
-    Unauthenticated,
     ValidationFailed,
     VersionConflict,
 )
 from shared.extensions import db
 from shared.http.parsing import load
 from shared.timeutil import today_paris
+from shared.web.case_pages import case_timeline, current_state, form_version, page_principal
 from shared.web.forms import Field, FormState, form_body
 from shared.web.pages import page, page_blueprint
 from shared.web.patient import patient_body_skeleton
-from shared.web.registry import Task, TimelineEntry, add_nav_link, add_task_counter, timeline_extras
-from shared.web.session import session_principal
+from shared.web.registry import Task, add_nav_link, add_task_counter
 
 blueprint = page_blueprint(
     "orientation_epp_pages", __name__, url_prefix="/orientation/epp", templates="../templates"
@@ -83,13 +82,6 @@ def tasks(principal: Principal) -> list[Task]:
     return found
 
 
-def _principal() -> Principal:
-    principal = session_principal()
-    if principal is None:  # @page already redirected anonymous visitors
-        raise Unauthenticated()
-    return principal
-
-
 # --- referral -----------------------------------------------------------------------------
 
 
@@ -109,7 +101,7 @@ def submit_referral():
         body = patient_body_skeleton(form_body(request.form, REFERRAL_FIELDS))
         body.setdefault("pregnancy", {})
         data = load(ReferralSchema(), body)
-        referral = service.submit_referral(data=data, principal=_principal())
+        referral = service.submit_referral(data=data, principal=page_principal())
     except ValidationFailed as error:
         form = FormState.failed(REFERRAL_FIELDS, request.form, error.fields)
         return render_template("epp/new.html", form=form), 422
@@ -127,7 +119,7 @@ def submit_referral():
 @page(*CLINICAL_ROLES)
 def referrals():
     """Late referrals first; a midwife sees hers to answer, the coordinator every one."""
-    principal = _principal()
+    principal = page_principal()
     state = request.args.get("state") or None
     if state not in (None, *MACHINE.labels):
         state = None
@@ -171,14 +163,16 @@ def referrals():
 @page(*CLINICAL_ROLES)
 def referral_page(referral_id: uuid.UUID):
     """One referral, with the actions the user may take now."""
-    return render_referral(service.get_referral(referral_id=referral_id, principal=_principal()))
+    return render_referral(
+        service.get_referral(referral_id=referral_id, principal=page_principal())
+    )
 
 
 @blueprint.post("/<uuid:referral_id>/transitions/<name>")
 @page(*CLINICAL_ROLES)
 def fire_transition(referral_id: uuid.UUID, name: str):
     """Fire a transition from its form; a stale page never overwrites a newer state."""
-    principal = _principal()
+    principal = page_principal()
     if name not in TRANSITION_FIELDS:
         raise NotFound("Action inconnue.")
     label = TRANSITION_LABELS.get(name, name)
@@ -188,12 +182,12 @@ def fire_transition(referral_id: uuid.UUID, name: str):
             name=name,
             body=form_body(request.form, TRANSITION_FIELDS[name]),
             principal=principal,
-            if_match=_version(request.form),
+            if_match=form_version(request.form),
         )
     except VersionConflict:
-        return _current_state(referral_id, principal, STALE.format(label=label))
+        return _stale(referral_id, principal, STALE.format(label=label))
     except InvalidTransition as error:
-        return _current_state(referral_id, principal, error.message)
+        return _stale(referral_id, principal, error.message)
     except ValidationFailed as error:
         current = service.get_referral(referral_id=referral_id, principal=principal)
         fields = _fields_for(name, current)
@@ -205,20 +199,13 @@ def fire_transition(referral_id: uuid.UUID, name: str):
     return redirect(url_for(".referrals"), code=303)
 
 
-def _current_state(referral_id: uuid.UUID, principal: Principal, notice: str):
-    try:
-        current = service.get_referral(referral_id=referral_id, principal=principal)
-    except NotFound:
-        flash(notice, "warning")
-        return redirect(url_for(".referrals"), code=303)
-    return render_referral(current, notice=notice), 409
-
-
-def _version(form: MultiDict) -> int:
-    raw = form.get("version", "")
-    if not raw.isdigit():
-        raise ValidationFailed({"version": ["Version du dossier manquante : rechargez la page."]})
-    return int(raw)
+def _stale(referral_id: uuid.UUID, principal: Principal, notice: str):
+    return current_state(
+        lambda: service.get_referral(referral_id=referral_id, principal=principal),
+        render_referral,
+        notice=notice,
+        fallback_endpoint=".referrals",
+    )
 
 
 def _fields_for(name: str, referral: EppReferral) -> tuple[Field, ...]:
@@ -235,21 +222,6 @@ def _fields_for(name: str, referral: EppReferral) -> tuple[Field, ...]:
     return (fields[0].with_choices(choices, details), *fields[1:])
 
 
-def _timeline(referral: EppReferral) -> list[TimelineEntry]:
-    entries = [
-        TimelineEntry(
-            at=row.at,
-            title=TRANSITION_LABELS.get(row.transition, row.transition).capitalize()
-            + f" → {MACHINE.labels.get(row.to_state, row.to_state)}",
-            detail=row.comment,
-            by=row.by,
-        )
-        for row in service.history(referral)
-    ]
-    entries.extend(timeline_extras(referral.reference))
-    return sorted(entries, key=lambda entry: entry.at)
-
-
 def render_referral(
     referral: EppReferral,
     *,
@@ -257,7 +229,7 @@ def render_referral(
     notice: str | None = None,
 ) -> str:
     """The referral page, with a form for exactly each allowed transition."""
-    principal = _principal()
+    principal = page_principal()
     failed = failed or {}
     forms = {
         name: failed.get(name) or FormState.blank(_fields_for(name, referral), prefix=f"{name}-")
@@ -272,7 +244,12 @@ def render_referral(
         notice=notice,
         labels=MACHINE.labels,
         transition_labels=TRANSITION_LABELS,
-        timeline=_timeline(referral),
+        timeline=case_timeline(
+            service.history(referral),
+            referral.reference,
+            transition_labels=TRANSITION_LABELS,
+            state_labels=MACHINE.labels,
+        ),
         weeks=weeks_on(referral.pregnancy_start_date, today),
         late=referral.state in OPEN_STATES and is_late(referral.pregnancy_start_date, today),
         is_final=referral.state in MACHINE.final,

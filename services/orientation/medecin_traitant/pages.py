@@ -28,17 +28,16 @@ from shared.errors import (
     Duplicate,
     InvalidTransition,
     NotFound,
-    Unauthenticated,
     ValidationFailed,
     VersionConflict,
 )
 from shared.http.parsing import load
 from shared.schemas import String, length
 from shared.timeutil import today_paris
+from shared.web.case_pages import case_timeline, current_state, form_version, page_principal
 from shared.web.forms import Field, FormState, form_body, validate_form
 from shared.web.pages import page, page_blueprint
-from shared.web.registry import Task, TimelineEntry, add_nav_link, add_task_counter, timeline_extras
-from shared.web.session import session_principal
+from shared.web.registry import Task, add_nav_link, add_task_counter
 
 blueprint = page_blueprint(
     "orientation_mt_pages", __name__, url_prefix="/orientation", templates="../templates"
@@ -52,7 +51,9 @@ CHOICE_LABELS = {
 }
 
 
-class BoardQuerySchema(CaseListQuerySchema):
+class BoardSearchSchema(CaseListQuerySchema):
+    """The search form: posted, so a patient's name never lands in a URL (issue #9)."""
+
     q = String(load_default=None, validate=length(100))
 
 
@@ -85,13 +86,6 @@ def tasks(principal: Principal) -> list[Task]:
     return found
 
 
-def _principal() -> Principal:
-    principal = session_principal()
-    if principal is None:  # @page already redirected anonymous visitors; never trust -O
-        raise Unauthenticated()
-    return principal
-
-
 # --- signalement --------------------------------------------------------------------------
 
 
@@ -109,7 +103,7 @@ def submit_signalement():
     """Validate with the API's schema; French errors next to each field, nothing stored."""
     try:
         data = validate_form(request.form, SIGNALEMENT_FIELDS, SignalementSchema())
-        case = service.submit_signalement(data=data, principal=_principal())
+        case = service.submit_signalement(data=data, principal=page_principal())
     except ValidationFailed as error:
         form = FormState.failed(SIGNALEMENT_FIELDS, request.form, error.fields)
         return render_template("medecin_traitant/new.html", form=form), 422
@@ -123,7 +117,7 @@ def submit_signalement():
 @page(*CLINICAL_ROLES)
 def signalement_created(case_id: uuid.UUID):
     """The confirmation, with the reference to give the patient."""
-    case = service.get_case(case_id=case_id, principal=_principal())
+    case = service.get_case(case_id=case_id, principal=page_principal())
     return render_template("medecin_traitant/created.html", case=case, labels=MACHINE.labels)
 
 
@@ -134,14 +128,27 @@ def signalement_created(case_id: uuid.UUID):
 @page(*CLINICAL_ROLES)
 def board():
     """Cases by state and priority, oldest first; a professional sees only their own."""
-    principal = _principal()
     raw = {key: value for key, value in request.args.items() if value.strip()}
-    args = load(BoardQuerySchema(), raw)
+    return _render_board(load(CaseListQuerySchema(), raw), raw)
+
+
+@blueprint.post("/cases")
+@page(*CLINICAL_ROLES)
+def search_board():
+    """Search by reference or surname: the term comes in the form body, never the URL."""
+    raw = {
+        key: value for key, value in request.form.items() if key != "csrf_token" and value.strip()
+    }
+    return _render_board(load(BoardSearchSchema(), raw), raw)
+
+
+def _render_board(args: dict[str, Any], raw: dict[str, str]) -> str:
+    principal = page_principal()
     found = read_models.board(
         principal=principal,
         state=args["state"],
         priority=args["priority"],
-        search=args["q"],
+        search=args.get("q"),
         page=args["page"],
     )
     return render_template(
@@ -163,7 +170,7 @@ def board():
 @page(*CLINICAL_ROLES)
 def case_page(case_id: uuid.UUID):
     """Everything about one case, and the actions the user may take now."""
-    case = service.get_case(case_id=case_id, principal=_principal())
+    case = service.get_case(case_id=case_id, principal=page_principal())
     return render_case(case)
 
 
@@ -171,7 +178,7 @@ def case_page(case_id: uuid.UUID):
 @page(*CLINICAL_ROLES)
 def fire_transition(case_id: uuid.UUID, name: str):
     """Fire a transition from its form; a stale page never overwrites a newer state."""
-    principal = _principal()
+    principal = page_principal()
     if name not in TRANSITION_FIELDS:
         raise NotFound("Action inconnue.")
     label = TRANSITION_LABELS.get(name, name)
@@ -181,7 +188,7 @@ def fire_transition(case_id: uuid.UUID, name: str):
             name=name,
             body=form_body(request.form, TRANSITION_FIELDS[name]),
             principal=principal,
-            if_match=_version(request.form),
+            if_match=form_version(request.form),
         )
     except VersionConflict:
         notice = (
@@ -189,9 +196,9 @@ def fire_transition(case_id: uuid.UUID, name: str):
             f"Votre action « {label} » n'a pas été enregistrée : voici l'état actuel du "
             f"dossier. Vérifiez-le avant de recommencer."
         )
-        return _current_state(case_id, principal, notice)
+        return _stale(case_id, principal, notice)
     except InvalidTransition as error:
-        return _current_state(case_id, principal, error.message)
+        return _stale(case_id, principal, error.message)
     except NotFound:
         flash(
             f"Votre action « {label} » n'a pas été enregistrée : ce dossier ne vous est plus "
@@ -210,26 +217,18 @@ def fire_transition(case_id: uuid.UUID, name: str):
     return redirect(url_for(".proposals"), code=303)
 
 
-def _current_state(case_id: uuid.UUID, principal: Principal, notice: str):
-    """The case as it is now, with why the action was not recorded; when the case has left
-    the user's hands meanwhile (e.g. a proposal withdrawn from a GP), their list instead."""
-    try:
-        current = service.get_case(case_id=case_id, principal=principal)
-    except NotFound:
-        flash(notice, "warning")
-        return redirect(url_for(_home_list(principal)), code=303)
-    return render_case(current, notice=notice), 409
+def _stale(case_id: uuid.UUID, principal: Principal, notice: str):
+    """The case as it is now; their list if it has left the user's hands (e.g. withdrawn)."""
+    return current_state(
+        lambda: service.get_case(case_id=case_id, principal=principal),
+        render_case,
+        notice=notice,
+        fallback_endpoint=_home_list(principal),
+    )
 
 
 def _home_list(principal: Principal) -> str:
     return ".proposals" if principal.has(GP) else ".board"
-
-
-def _version(form: MultiDict) -> int:
-    raw = form.get("version", "")
-    if not raw.isdigit():
-        raise ValidationFailed({"version": ["Version du dossier manquante : rechargez la page."]})
-    return int(raw)
 
 
 def _suggestion_field(case: MedecinTraitantCase) -> tuple[Field, list[Any]]:
@@ -260,19 +259,8 @@ def _professional_names(case: MedecinTraitantCase) -> dict[str, str]:
     }
 
 
-def _timeline(case: MedecinTraitantCase) -> list[TimelineEntry]:
-    entries = [
-        TimelineEntry(
-            at=row.at,
-            title=TRANSITION_LABELS.get(row.transition, row.transition).capitalize()
-            + f" → {MACHINE.labels.get(row.to_state, row.to_state)}",
-            detail=row.comment if row.transition != "cancel" else _cancel_detail(row),
-            by=row.by,
-        )
-        for row in service.history(case)
-    ]
-    entries.extend(timeline_extras(case.reference))
-    return sorted(entries, key=lambda entry: entry.at)
+def _history_detail(row: Any) -> str | None:
+    return row.comment if row.transition != "cancel" else _cancel_detail(row)
 
 
 def _cancel_detail(row: Any) -> str | None:
@@ -289,7 +277,7 @@ def render_case(
     notice: str | None = None,
 ) -> str:
     """The case page, with a form for exactly each allowed transition."""
-    principal = _principal()
+    principal = page_principal()
     allowed = MACHINE.allowed_transitions(case, principal)
     failed = failed or {}
     forms: dict[str, FormState] = {}
@@ -313,7 +301,13 @@ def render_case(
         transition_labels=TRANSITION_LABELS,
         choice_labels=CHOICE_LABELS,
         professionals=_professional_names(case),
-        timeline=_timeline(case),
+        timeline=case_timeline(
+            service.history(case),
+            case.reference,
+            transition_labels=TRANSITION_LABELS,
+            state_labels=MACHINE.labels,
+            detail=_history_detail,
+        ),
         age=case.patient_age(today_paris()),
         is_final=case.state in MACHINE.final,
     )
@@ -326,7 +320,7 @@ def render_case(
 @page(GP)
 def proposals():
     """Patients proposed to this GP (accept / decline), and orientations to confirm."""
-    principal = _principal()
+    principal = page_principal()
     waiting = read_models.proposals_to(principal)
     forms = {
         case.id: {

@@ -173,7 +173,12 @@ def test_a_transition_body_over_one_megabyte_is_413(world):
         ),
         ("consent.data_sharing", ..., "consent.data_sharing", "Ce champ est obligatoire."),
         ("situation.ald", "oui", "situation.ald", "Valeur vrai/faux attendue."),
-        ("situation.languages", ["french"], "situation.languages.0", None),
+        (
+            "situation.languages",
+            ["french"],
+            "situation.languages.0",
+            "Code de langue ISO 639 attendu (ex. « fr »).",
+        ),
     ],
 )
 def test_a_bad_signalement_is_422_and_names_the_field(world, path, value, field, message):
@@ -182,8 +187,7 @@ def test_a_bad_signalement_is_422_and_names_the_field(world, path, value, field,
         world, _post_signalement(world, _with(path, value)), 422, "validation_error", before
     )
     assert field in error["fields"], error
-    if message:
-        assert message in error["fields"][field]
+    assert message in error["fields"][field], error
 
 
 def test_an_unknown_vulnerability_is_422(world):
