@@ -27,16 +27,15 @@ from shared.auth.roles import COORDINATOR, DAC, GP, MIDWIFE, NURSE, PROFESSIONAL
 from shared.errors import (
     InvalidTransition,
     NotFound,
-    Unauthenticated,
     ValidationFailed,
     VersionConflict,
 )
 from shared.http.parsing import load
 from shared.timeutil import today_paris
+from shared.web.case_pages import case_timeline, form_version, page_principal
 from shared.web.forms import Field, FormState, form_body
 from shared.web.pages import page, page_blueprint
-from shared.web.registry import Task, TimelineEntry, add_nav_link, add_task_counter, timeline_extras
-from shared.web.session import session_principal
+from shared.web.registry import Task, add_nav_link, add_task_counter
 
 blueprint = page_blueprint(
     "orientation_discharge_pages",
@@ -84,13 +83,6 @@ def tasks(principal: Principal) -> list[Task]:
     ]
 
 
-def _principal() -> Principal:
-    principal = session_principal()
-    if principal is None:  # @page already redirected anonymous visitors
-        raise Unauthenticated()
-    return principal
-
-
 def _professional_choices() -> list[tuple[str, str]]:
     return [
         (p["id"], f"{p['last_name']} {p['first_name']} — {_profession(p)}, {p['city']}")
@@ -135,7 +127,7 @@ def _body(form: MultiDict, fields: tuple[Field, ...], *, edit: bool) -> dict[str
 @page(*STAFF)
 def worklist():
     """Open discharges by planned date, stuck preparations, follow-up calls to make."""
-    found = service.worklist(principal=_principal())
+    found = service.worklist(principal=page_principal())
     return render_template(
         "discharges/worklist.html",
         worklist=found,
@@ -162,7 +154,7 @@ def create_discharge():
     fields = _fields(CREATE_FIELDS)
     try:
         data = load(DischargeCreateSchema(), _body(request.form, fields, edit=False))
-        case = service.create_discharge(data=data, principal=_principal())
+        case = service.create_discharge(data=data, principal=page_principal())
     except ValidationFailed as error:
         form = FormState.failed(fields, request.form, error.fields)
         if (
@@ -186,20 +178,20 @@ def case_page(case_id: uuid.UUID):
 
     City professionals named on the case read it only: no edit form, no action.
     """
-    return render_case(service.get_discharge(case_id=case_id, principal=_principal()))
+    return render_case(service.get_discharge(case_id=case_id, principal=page_principal()))
 
 
 @blueprint.post("/<uuid:case_id>/edit")
 @page(*STAFF)
 def edit_discharge(case_id: uuid.UUID):
     """Change the discharge; a stale page never overwrites a newer version."""
-    principal = _principal()
+    principal = page_principal()
     fields = _fields(EDIT_FIELDS)
     try:
         body = _body(request.form, fields, edit=True)
         data = load(DischargeUpdateSchema(), body)
         service.update_discharge(
-            case_id=case_id, data=data, principal=principal, if_match=_version(request.form)
+            case_id=case_id, data=data, principal=principal, if_match=form_version(request.form)
         )
     except VersionConflict:
         return _current_state(case_id, principal, STALE.format(label="modifier"))
@@ -219,7 +211,7 @@ def edit_discharge(case_id: uuid.UUID):
 @page(*STAFF)
 def fire_transition(case_id: uuid.UUID, name: str):
     """Fire a transition from its form (hidden version: stale pages are refused)."""
-    principal = _principal()
+    principal = page_principal()
     if name not in TRANSITION_FIELDS:
         raise NotFound("Action inconnue.")
     label = TRANSITION_LABELS.get(name, name)
@@ -229,7 +221,7 @@ def fire_transition(case_id: uuid.UUID, name: str):
             name=name,
             body=form_body(request.form, TRANSITION_FIELDS[name]),
             principal=principal,
-            if_match=_version(request.form),
+            if_match=form_version(request.form),
         )
     except VersionConflict:
         return _current_state(case_id, principal, STALE.format(label=label))
@@ -253,13 +245,6 @@ def _current_state(case_id: uuid.UUID, principal: Principal, notice: str):
     return render_case(current, notice=notice), 409
 
 
-def _version(form: MultiDict) -> int:
-    raw = form.get("version", "")
-    if not raw.isdigit():
-        raise ValidationFailed({"version": ["Version du dossier manquante : rechargez la page."]})
-    return int(raw)
-
-
 def _edit_values(case: DischargeCase) -> MultiDict:
     values: list[tuple[str, str]] = [
         ("hospital.name", case.hospital_name),
@@ -278,17 +263,6 @@ def _edit_values(case: DischargeCase) -> MultiDict:
     return MultiDict(values)
 
 
-def _timeline(case: DischargeCase) -> list[TimelineEntry]:
-    entries = []
-    for row in service.history(case):
-        title = TRANSITION_LABELS.get(row.transition, row.transition).capitalize()
-        if row.from_state != row.to_state:
-            title += f" → {MACHINE.labels.get(row.to_state, row.to_state)}"
-        entries.append(TimelineEntry(at=row.at, title=title, detail=row.comment, by=row.by))
-    entries.extend(timeline_extras(case.reference))
-    return sorted(entries, key=lambda entry: entry.at)
-
-
 def render_case(
     case: DischargeCase,
     *,
@@ -297,7 +271,7 @@ def render_case(
     notice: str | None = None,
 ) -> str:
     """The case page, with a form for exactly each allowed transition."""
-    principal = _principal()
+    principal = page_principal()
     staff = principal.has(*STAFF)
     failed = failed or {}
     forms = {
@@ -325,7 +299,12 @@ def render_case(
         transition_labels=TRANSITION_LABELS,
         home_labels=HOME_SERVICE_LABELS,
         missing=missing_items(case),
-        timeline=_timeline(case),
+        timeline=case_timeline(
+            service.history(case),
+            case.reference,
+            transition_labels=TRANSITION_LABELS,
+            state_labels=MACHINE.labels,
+        ),
         age=case.patient_age(today_paris()),
         is_final=case.state in MACHINE.final,
     )
