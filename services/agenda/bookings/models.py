@@ -36,6 +36,14 @@ class Booking(PatientMixin, db.Model):
             sqlite_where=_ACTIVE,
         ),
         Index("ix_agenda_bookings_professional", "professional_id", "start_at"),
+        # The indicators count active bookings by kind and month from this index alone.
+        Index(
+            "ix_agenda_bookings_indicators_active",
+            "kind",
+            "start_at",
+            postgresql_where=_ACTIVE,
+            sqlite_where=_ACTIVE,
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUIDType, primary_key=True, default=new_uuid)

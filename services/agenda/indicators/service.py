@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import case, func, literal, select, union_all
+from sqlalchemy import func, literal, select, union_all
 
 from services.agenda.bookings.models import Booking
 from services.agenda.slots.models import Slot
-from services.agenda.teleconsultation.models import TeleconsultationCase
+from services.agenda.teleconsultation.models import COMPLETED, TeleconsultationCase
 from shared.errors import ValidationFailed
 from shared.extensions import db
 from shared.timeutil import PARIS, today_paris
@@ -40,21 +40,10 @@ def _months(start: dt.date, end: dt.date) -> list[tuple[str, dt.datetime, dt.dat
     return months
 
 
-def _by_month(column: Any, months: list[tuple[str, dt.datetime, dt.datetime]]) -> Any:
-    """SQL expression naming the month of `column`; exact on SQLite too (bounds are UTC)."""
-    return case(*[((column >= low) & (column < high), label) for label, low, high in months])
-
-
-def _counts(query: Any, column: Any, months: list) -> dict[str, int]:
-    month = _by_month(column, months).label("month")
-    low, high = months[0][1], months[-1][2]
-    statement = query.add_columns(month).where(column >= low, column < high).group_by(month)
-    return {label: count for count, label in db.session.execute(statement)}
-
-
-def _counts_by_range(query: Any, column: Any, months: list) -> dict[str, int]:
-    """The same counts as `_counts`, one range scan per month (UNION ALL): cheaper when an
-    index serves `column`, as `ix_agenda_slots_search` (kind, start_at) does for the slots."""
+def _counts_by_month(query: Any, column: Any, months: list) -> dict[str, int]:
+    """`query` (a count) for each month of `column`, one range scan per month (UNION ALL): an
+    index on `column` serves each branch, and PostgreSQL runs the branches in parallel workers
+    (labelling every row with a CASE over the months cost 3 times more on a year of bookings)."""
     branches = [
         query.add_columns(literal(label)).where(column >= low, column < high)
         for label, low, high in months
@@ -71,22 +60,22 @@ def agenda_indicators(*, start: dt.date | None, end: dt.date | None) -> dict[str
     months = _months(start, end)
     if len(months) > MAX_MONTHS:
         raise ValidationFailed({"from": ["La période couvre 10 ans au maximum."]})
-    published = _counts_by_range(
+    published = _counts_by_month(
         select(func.count()).where(Slot.kind == "snp", Slot.withdrawn_at.is_(None)),
         Slot.start_at,
         months,
     )
-    booked = _counts(
+    booked = _counts_by_month(
         # Slots booked: at most one active booking per slot (`uq_agenda_bookings_active_slot`),
-        # so counting active bookings counts distinct slots, without sorting the slot ids.
-        select(func.count(Booking.id)).where(Booking.kind == "snp", Booking.cancelled_at.is_(None)),
+        # so counting active bookings counts distinct slots, without sorting the slot ids;
+        # `ix_agenda_bookings_indicators_active` serves the scans.
+        select(func.count()).where(Booking.kind == "snp", Booking.cancelled_at.is_(None)),
         Booking.start_at,
         months,
     )
-    completed = _counts(
-        select(func.count(TeleconsultationCase.id)).where(
-            TeleconsultationCase.state == "completed"
-        ),
+    completed = _counts_by_month(
+        # `ix_agenda_tc_cases_indicators_completed` serves the scans.
+        select(func.count()).select_from(TeleconsultationCase).where(COMPLETED),
         TeleconsultationCase.completed_at,
         months,
     )

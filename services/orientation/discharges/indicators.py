@@ -17,11 +17,9 @@ from typing import Any
 
 from sqlalchemy import case, func, literal, null, select, union_all
 
-from services.orientation.discharges.models import DischargeCase
+from services.orientation.discharges.models import DISCHARGED, DischargeCase
 from services.orientation.periods import months, paris_bounds
 from shared.extensions import db
-
-DISCHARGED_STATES = ("discharged", "followed_up")
 
 
 def discharge_indicators(start: dt.date, end: dt.date) -> dict[str, int]:
@@ -42,7 +40,7 @@ def discharge_indicators(start: dt.date, end: dt.date) -> dict[str, int]:
                 0,
             ),
         ).where(
-            DischargeCase.state.in_(DISCHARGED_STATES),
+            DISCHARGED,
             DischargeCase.actual_discharge_date >= start,
             DischargeCase.actual_discharge_date <= end,
         )
@@ -77,7 +75,7 @@ def monthly_discharge_indicators(start: dt.date, end: dt.date) -> list[dict[str,
                     case((DischargeCase.ready_on < DischargeCase.actual_discharge_date, 1), else_=0)
                 ),
             ).where(
-                DischargeCase.state.in_(DISCHARGED_STATES),
+                DISCHARGED,
                 DischargeCase.actual_discharge_date >= first,
                 DischargeCase.actual_discharge_date <= last,
             )

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import func, literal, select, union_all
 
-from services.orientation.epp.models import EppReferral
+from services.orientation.epp.models import COMPLETED, EppReferral
 from services.orientation.periods import months, paris_bounds
 from shared.extensions import db
 
@@ -31,7 +31,7 @@ def epp_indicators(start: dt.date, end: dt.date) -> dict[str, int]:
         select(func.count())
         .select_from(EppReferral)
         .where(
-            EppReferral.state == "completed",
+            COMPLETED,
             EppReferral.epp_date >= start,
             EppReferral.epp_date <= end,
         )
@@ -57,7 +57,7 @@ def monthly_epp_indicators(start: dt.date, end: dt.date) -> list[dict[str, Any]]
             select(literal(label), literal("completed"), func.count())
             .select_from(EppReferral)
             .where(
-                EppReferral.state == "completed",
+                COMPLETED,
                 EppReferral.epp_date >= first,
                 EppReferral.epp_date <= last,
             )

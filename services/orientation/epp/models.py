@@ -15,6 +15,9 @@ from shared.privacy.registry import register_case_type
 from shared.types import UTCDateTime, UUIDType
 
 _OPEN = text("state IN ('submitted', 'assigned', 'accepted')")
+# Written as SQL text so that the indicators' query repeats the partial index's predicate word
+# for word: a bound parameter would keep PostgreSQL from using the index in a generic plan.
+COMPLETED = text("state = 'completed'")
 
 
 class EppReferral(CaseMixin, PatientMixin, db.Model):
@@ -40,6 +43,13 @@ class EppReferral(CaseMixin, PatientMixin, db.Model):
         ),
         Index("ix_orientation_epp_referrals_board", "state", "pregnancy_start_date"),
         Index("ix_orientation_epp_referrals_epp_date", "epp_date"),
+        # The indicators count completed EPPs by month from this index alone.
+        Index(
+            "ix_orientation_epp_referrals_indicators_completed",
+            "epp_date",
+            postgresql_where=COMPLETED,
+            sqlite_where=COMPLETED,
+        ),
     )
     kind = "epp"
 

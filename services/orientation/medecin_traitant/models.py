@@ -72,6 +72,12 @@ class MedecinTraitantCase(CaseMixin, PatientMixin, db.Model):
             postgresql_where=text("cancelled_at IS NOT NULL"),
             sqlite_where=text("cancelled_at IS NOT NULL"),
         ),
+        # PostgreSQL only, created by the orientation migration `f75ee4179bbb` (SQLAlchemy
+        # does not model them): an index on the delay `oriented_at - created_at` (the
+        # percentiles' second pass reads a few rows at a given rank from it) and extended
+        # statistics on (priority, ald, postal code, city), which tell the planner that a
+        # month groups into hundreds of rows, not tens of thousands, so it runs the per-month
+        # branches of the indicators in parallel workers.
     )
     kind = "medecin_traitant"
 

@@ -1,0 +1,106 @@
+"""The indicators' queries can be served by the indexes made for them (PostgreSQL).
+
+An index on an expression, or a partial one, serves a query only if the query repeats the
+expression or implies the predicate: a harmless-looking rewrite of a query (a bound parameter
+instead of SQL text, another spelling of the delay) would silently bring back full scans. Each
+statement the indicators run is captured and explained with every scan but index-only scans
+disabled, so the planner takes the index if it can answer from it alone, whatever the size of
+the test tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterator
+
+import pytest
+from sqlalchemy import event
+
+from services.agenda.indicators.service import agenda_indicators
+from services.orientation.discharges.indicators import monthly_discharge_indicators
+from services.orientation.epp.indicators import monthly_epp_indicators
+from services.orientation.indicators.period import Period
+from services.orientation.indicators.queries import _percentiles
+from shared.extensions import db
+from tests.support.mt_cases import make_case, utc
+
+pytestmark = pytest.mark.postgres_only
+
+START, END = dt.date(2026, 1, 1), dt.date(2026, 3, 31)
+
+
+def _statements(run: Callable[[], object]) -> list[tuple[str, object]]:
+    """The SQL statements (and parameters) `run` sends to the database."""
+    captured: list[tuple[str, object]] = []
+
+    def capture(_conn, _cursor, statement, parameters, _context, _executemany):
+        captured.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        run()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    return captured
+
+
+def _indexes_used(statement: str, parameters: object) -> set[str]:
+    """Names of the indexes in the plan of `statement` when only index-only scans are left:
+    the indexes that answer it alone, without reading the table."""
+    connection = db.session.connection()
+    connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    connection.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
+    connection.exec_driver_sql("SET LOCAL enable_indexscan = off")  # index-only scans stay
+    plan = connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {statement}", parameters).scalar()
+    names: set[str] = set()
+
+    def walk(node: dict) -> None:
+        if "Index Name" in node:
+            names.add(node["Index Name"])
+        for child in node.get("Plans", []):
+            walk(child)
+
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    walk(plan[0]["Plan"])
+    return names
+
+
+def _all_indexes(run: Callable[[], object]) -> Iterator[str]:
+    for statement, parameters in _statements(run):
+        yield from _indexes_used(statement, parameters)
+
+
+def test_the_percentiles_read_the_delays_from_their_index(app):
+    created = utc(2026, 2, 1, 9)
+    make_case(app, created_at=created, state="oriented", oriented_at=created + dt.timedelta(5))
+    with app.app_context():
+        indexes = set(_all_indexes(lambda: _percentiles(Period(START, END), (0.5, 0.9))))
+    assert "ix_orientation_mt_cases_delay" in indexes
+
+
+@pytest.mark.parametrize(
+    ("run", "index"),
+    [
+        (
+            lambda: monthly_epp_indicators(START, END),
+            "ix_orientation_epp_referrals_indicators_completed",
+        ),
+        (
+            lambda: monthly_discharge_indicators(START, END),
+            "ix_orientation_sh_cases_indicators_discharged",
+        ),
+        (
+            lambda: agenda_indicators(start=START, end=END),
+            "ix_agenda_bookings_indicators_active",
+        ),
+        (
+            lambda: agenda_indicators(start=START, end=END),
+            "ix_agenda_tc_cases_indicators_completed",
+        ),
+    ],
+    ids=["epp completed", "discharges", "agenda bookings", "teleconsultations completed"],
+)
+def test_each_block_counts_from_its_partial_index(app, run, index):
+    with app.app_context():
+        assert index in set(_all_indexes(run))
