@@ -5,6 +5,8 @@ the reporting role, through Flask, the registry and every breakdown), median of 
 `indicators_1m_ratio`: that time / the median time of the hand-written SQL for the headline
 counts (signalements, distinct oriented patients, ALD, median days, open by state, cancelled
 by reason), runs interleaved with the full call on the same database in the same run.
+`indicators_1m_past_seconds`: the same call for 12 months that ended 60 days ago, where open
+cases by state are those of the period's end, rebuilt from the history (same goal).
 
 The database `relais_bench_indicators` is this benchmark's own; it is seeded once with
 `relais seed-synthetic` (BENCH_INDICATORS_CASES cases, 1,000,000 by default) and kept between
@@ -132,9 +134,20 @@ def run() -> list[dict]:
     token = client.post("/api/auth/token", json={"email": EMAIL, "password": PASSWORD})
     headers = {"Authorization": f"Bearer {token.get_json()['token']}"}
 
-    def full_call() -> None:
-        response = client.get("/api/orientation/indicators", query_string=query, headers=headers)
+    def call(period_query: dict[str, str]) -> None:
+        response = client.get(
+            "/api/orientation/indicators", query_string=period_query, headers=headers
+        )
         assert response.status_code == 200, response.get_json()
+
+    def full_call() -> None:
+        call(query)
+
+    past_end = last - dt.timedelta(days=60)
+    past_query = {
+        "from": (past_end - dt.timedelta(days=364)).isoformat(),
+        "to": past_end.isoformat(),
+    }
 
     with psycopg.connect(url) as conn:
         bounds = {"s": period.start, "e": period.end}
@@ -144,6 +157,7 @@ def run() -> list[dict]:
                 conn.execute(statement, bounds).fetchall()
 
         full, baseline = _interleaved_medians(full_call, hand_written)
+        past = statistics.median(_seconds(lambda: call(past_query)) for _ in range(RUNS))
         naive = _seconds(lambda: conn.execute(NAIVE_DISTINCT_SQL, bounds).fetchall())
     with app.app_context():
         db.session.remove()
@@ -166,6 +180,15 @@ def run() -> list[dict]:
             "passed": full / baseline <= 2.0,
             "baseline_seconds": round(baseline, 3),
             "count_distinct_seconds": round(naive, 3),
+            **extra,
+        },
+        {
+            "name": "indicators_1m_past_seconds",
+            "value": round(past, 3),
+            "unit": "s",
+            "goal": "<= 1.0",
+            "passed": past <= 1.0,
+            "period": past_query,
             **extra,
         },
     ]

@@ -21,6 +21,11 @@ BRANCH_PREFIXES = {
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    # An object declared for some databases only (`info={"dialects": (...)}`, e.g. an index
+    # on an interval expression) is not compared on the others.
+    dialects = getattr(obj, "info", {}).get("dialects")
+    if dialects and context.get_context().dialect.name not in dialects:
+        return False
     branch = config.attributes.get("relais_branch")
     if branch is None:
         return True

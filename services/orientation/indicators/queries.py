@@ -28,12 +28,13 @@ from sqlalchemy import (
     cast,
     func,
     literal,
+    literal_column,
+    null,
     or_,
     select,
     type_coerce,
     union_all,
 )
-from sqlalchemy.orm import aliased
 
 from services.orientation.indicators.period import Month, Period
 from services.orientation.medecin_traitant.machine import OPEN_STATES
@@ -145,7 +146,9 @@ def _delay_histogram(period: Period) -> dict[int, int]:
     """{whole days of delay: orientations} over the period. `date_part('day', …)` of the
     difference of two instants is its number of whole days (PostgreSQL carries hours over 24
     into days), so it orders exactly as the delay itself."""
-    day = func.date_part("day", _delay())
+    # 'day' as SQL text, not a bound parameter: the statistics on this expression
+    # (`st_orientation_mt_cases_delay_days`) match it only word for word.
+    day = func.date_part(literal_column("'day'"), _delay())
     rows = _by_month(
         period,
         lambda month: (
@@ -249,14 +252,14 @@ def _age_bucket(created_at: Any, at: dt.datetime) -> Any:
     return case(*whens, else_=AGE_BUCKETS[-1][0])
 
 
-def _open_at(at: dt.datetime, *, current: bool) -> list[Any]:
-    """Cases open at instant `at`, by the state they were in then and by age bucket.
+def _open_cases(at: dt.datetime, *, current: bool) -> tuple[dict[str, int], dict[str, int]]:
+    """Cases open at instant `at`: ({state they were in then: n}, {age bucket then: n}).
 
     When `current` (`at` is now: the period ends today or later), the current state is the
-    answer and the board's index on (state, …, created_at) serves it. For a past period the
-    state at `at` is read from the history: the last transition before `at` of each case that
-    was open then.
+    answer and the board's index on (state, priority, created_at) serves it alone.
     """
+    by_state = dict.fromkeys(OPEN_STATES, 0)
+    by_age = {label: 0 for label, _limit in AGE_BUCKETS}
     if current:
         bucket = _age_bucket(Case.created_at, at)
         query = (
@@ -264,26 +267,78 @@ def _open_at(at: dt.datetime, *, current: bool) -> list[Any]:
             .where(Case.state.in_(OPEN_STATES))
             .group_by(Case.state, bucket)
         )
-        return list(db.session.execute(query))
-    later = aliased(History)
-    last_change = (
-        select(func.max(later.at))
-        .where(later.case_id == History.case_id, later.at < at)
-        .scalar_subquery()
-    )
+        for state, age, count in db.session.execute(query):
+            by_state[state] += count
+            by_age[age] += count
+        return by_state, by_age
+    for kind, first, second, count in db.session.execute(_open_then(at)):
+        if kind == "age":
+            by_age[first] += count
+        elif kind == "now":
+            by_state[first] += count
+        else:  # `count` transitions first → second since `at`: undo them
+            if first in by_state:
+                by_state[first] += count
+            if second in by_state:
+                by_state[second] -= count
+    return by_state, by_age
+
+
+def _open_then(at: dt.datetime) -> Any:
+    """One statement (one snapshot) giving what `_open_cases` folds for a past instant.
+
+    - ("age", bucket, NULL, n): the cases open then by age, i.e. created before `at` and
+      oriented after it, cancelled after it, or still open. Orientation and cancellation are
+      final, so the three sets are disjoint, and each is a range of an index that carries
+      `created_at` (index-only scans of the cases concerned, not of every case ever created).
+    - ("now", state, NULL, n): the open cases today by state;
+    - ("moved", from_state, to_state, n): the transitions since `at`.
+    Every state change writes one history row (shared/cases/service.py), so the state of each
+    case at `at` is its state today with the transitions since undone: for each state,
+    open then = open now + transitions out of it since `at` − transitions into it since `at`
+    (a case created since `at` enters with from_state NULL and cancels out). This reads only
+    the history since `at`, in 30-day ranges that PostgreSQL scans in parallel, instead of
+    looking up the last transition before `at` of each of tens of thousands of cases.
+    """
+    before = Case.created_at < at
     bucket = _age_bucket(Case.created_at, at)
-    query = (
-        select(History.to_state, bucket, func.count())
-        .join(Case, Case.id == History.case_id)
-        .where(
-            Case.created_at < at,
-            or_(Case.oriented_at.is_(None), Case.oriented_at >= at),
-            or_(Case.cancelled_at.is_(None), Case.cancelled_at >= at),
-            History.at == last_change,
+
+    def ages(closed_later: ColumnElement[bool]) -> Select[Any]:
+        return (
+            select(literal("age"), bucket, null(), func.count())
+            .where(closed_later, before)
+            .group_by(bucket)
         )
-        .group_by(History.to_state, bucket)
-    )
-    return list(db.session.execute(query))
+
+    branches = [
+        ages(Case.oriented_at >= at),
+        ages(Case.cancelled_at >= at),
+        ages(Case.state.in_(OPEN_STATES)),
+        select(literal("now"), Case.state, null(), func.count())
+        .where(Case.state.in_(OPEN_STATES))
+        .group_by(Case.state),
+    ]
+    for low, high in _ranges_since(at):
+        moved = History.at >= low if high is None else and_(History.at >= low, History.at < high)
+        branches.append(
+            select(literal("moved"), History.from_state, History.to_state, func.count())
+            .where(moved)
+            .group_by(History.from_state, History.to_state)
+        )
+    return union_all(*branches)
+
+
+def _ranges_since(at: dt.datetime, days: int = 30) -> list[tuple[dt.datetime, dt.datetime | None]]:
+    """[at, at + 30 days), … up to now, the last range open-ended so that no row written
+    after this clock was read is missed."""
+    now = utcnow()
+    ranges: list[tuple[dt.datetime, dt.datetime | None]] = []
+    low = at
+    while low + dt.timedelta(days=days) < now:
+        ranges.append((low, low + dt.timedelta(days=days)))
+        low += dt.timedelta(days=days)
+    ranges.append((low, None))
+    return ranges
 
 
 @lru_cache(maxsize=8192)
@@ -363,11 +418,7 @@ def medecin_traitant_block(period: Period) -> tuple[dict[str, Any], dict[str, di
 
     now = utcnow()
     at = min(period.end, now)
-    open_by_state = dict.fromkeys(OPEN_STATES, 0)
-    open_by_age = {label: 0 for label, _limit in AGE_BUCKETS}
-    for state, bucket, count in _open_at(at, current=period.end >= now):
-        open_by_state[state] = open_by_state.get(state, 0) + count
-        open_by_age[bucket] += count
+    open_by_state, open_by_age = _open_cases(at, current=period.end >= now)
 
     median, p90 = _percentiles(period, (0.5, 0.9))
     block = {

@@ -68,16 +68,25 @@ class MedecinTraitantCase(CaseMixin, PatientMixin, db.Model):
         Index(
             "ix_orientation_mt_cases_indicators_cancelled",
             "cancelled_at",
-            postgresql_include=["cancel_reason"],
+            postgresql_include=["cancel_reason", "created_at"],
             postgresql_where=text("cancelled_at IS NOT NULL"),
             sqlite_where=text("cancelled_at IS NOT NULL"),
         ),
-        # PostgreSQL only, created by the orientation migration `f75ee4179bbb` (SQLAlchemy
-        # does not model them): an index on the delay `oriented_at - created_at` (the
-        # percentiles' second pass reads a few rows at a given rank from it) and extended
-        # statistics on (priority, ald, postal code, city), which tell the planner that a
-        # month groups into hundreds of rows, not tens of thousands, so it runs the per-month
-        # branches of the indicators in parallel workers.
+        # The delay from signalement to orientation, in order: the percentiles' second pass
+        # reads the few delays at a given rank from it. PostgreSQL only (an interval
+        # expression; `info` keeps it out of SQLite's comparison in migrations/env.py).
+        Index(
+            "ix_orientation_mt_cases_delay",
+            text("(oriented_at - created_at)"),
+            postgresql_include=["oriented_at", "created_at"],
+            postgresql_where=text("oriented_at IS NOT NULL"),
+            info={"dialects": ("postgresql",)},
+        ),
+        # Also PostgreSQL only, created by the orientation migration `f75ee4179bbb` (SQLAlchemy
+        # does not model them): extended statistics on (priority, ald, postal code, city) and
+        # on the whole days of the delay, which tell the planner that a month groups into
+        # hundreds of rows, not tens of thousands, so it runs the per-month branches of the
+        # indicators in parallel workers.
     )
     kind = "medecin_traitant"
 
@@ -121,11 +130,9 @@ class MedecinTraitantCase(CaseMixin, PatientMixin, db.Model):
 class MedecinTraitantHistory(HistoryMixin, db.Model):
     __tablename__ = "orientation_mt_history"
     __table_args__ = (
-        # The state of a case at a past instant (open cases at the end of a past period):
-        # the last transition before that instant, found by (case_id, at) without a sort.
-        Index(
-            "ix_orientation_mt_history_case_at", "case_id", "at", postgresql_include=["to_state"]
-        ),
+        # Open cases by state at the end of a past period: the transitions since then, read
+        # from this index alone (services/orientation/indicators/queries.py, `_open_then`).
+        Index("ix_orientation_mt_history_at", "at", postgresql_include=["from_state", "to_state"]),
     )
 
 
