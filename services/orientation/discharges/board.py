@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from services.orientation.discharges.models import DischargeCase, DischargeProfessional
+from services.orientation.discharges.models import DischargeCase
+from services.orientation.discharges.readiness import lacks_something
 from services.orientation.discharges.service import visibility
 from shared.auth.principal import Principal
 from shared.auth.roles import COORDINATOR, DAC
@@ -26,22 +27,10 @@ def task_counts(principal: Principal) -> tuple[int, int]:
             DischargeCase.planned_discharge_date <= today,
         )
     )
-    # Stuck = preparing and missing any of: date, summary, prescription, a city professional.
-    has_professional = (
-        select(DischargeProfessional.id)
-        .where(DischargeProfessional.case_id == DischargeCase.id)
-        .exists()
-    )
+    # Stuck = preparing and still missing something the city professionals need.
     stuck = db.session.scalar(
         select(func.count())
         .select_from(DischargeCase)
-        .where(
-            visibility(principal),
-            DischargeCase.state == "preparing",
-            (DischargeCase.planned_discharge_date.is_(None))
-            | (func.coalesce(func.trim(DischargeCase.summary), "") == "")
-            | (func.coalesce(func.trim(DischargeCase.prescription), "") == "")
-            | ~has_professional,
-        )
+        .where(visibility(principal), DischargeCase.state == "preparing", lacks_something())
     )
     return due or 0, stuck or 0

@@ -32,7 +32,7 @@ from shared.errors import (
 )
 from shared.http.parsing import load
 from shared.timeutil import today_paris
-from shared.web.case_pages import case_timeline, form_version, page_principal
+from shared.web.case_pages import case_timeline, current_state, form_version, page_principal
 from shared.web.forms import Field, FormState, form_body
 from shared.web.pages import page, page_blueprint
 from shared.web.registry import Task, add_nav_link, add_task_counter
@@ -241,8 +241,12 @@ def fire_transition(case_id: uuid.UUID, name: str):
 
 
 def _current_state(case_id: uuid.UUID, principal: Principal, notice: str):
-    current = service.get_discharge(case_id=case_id, principal=principal)
-    return render_case(current, notice=notice), 409
+    return current_state(
+        lambda: service.get_discharge(case_id=case_id, principal=principal),
+        render_case,
+        notice=notice,
+        fallback_endpoint=".worklist",
+    )
 
 
 def _edit_values(case: DischargeCase) -> MultiDict:

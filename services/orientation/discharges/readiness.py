@@ -1,9 +1,18 @@
-"""What a discharge case still lacks before the city professionals can be told it is ready."""
+"""What a discharge case still lacks before the city professionals can be told it is ready.
+
+Each item states its rule twice, side by side: on a loaded case (the readiness check, the
+worklist) and as SQL (the counts of the top bar), so the two cannot drift apart.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from sqlalchemy import ColumnElement, func, or_, select
+
+from services.orientation.discharges.models import DischargeCase, DischargeProfessional
 
 
 @dataclass(frozen=True)
@@ -11,32 +20,61 @@ class MissingItem:
     field: str
     label: str
     message: str
+    lacks: Callable[[Any], bool]
+    lacks_in_sql: Callable[[], ColumnElement[bool]]
+
+
+def _blank(text: str | None) -> bool:
+    return not (text or "").strip()
+
+
+def _blank_in_sql(column: Any) -> ColumnElement[bool]:
+    return func.coalesce(func.trim(column), "") == ""
 
 
 PLANNED_DATE = MissingItem(
-    "planned_discharge_date", "date de sortie prévue", "La date de sortie prévue manque."
+    "planned_discharge_date",
+    "date de sortie prévue",
+    "La date de sortie prévue manque.",
+    lacks=lambda case: case.planned_discharge_date is None,
+    lacks_in_sql=lambda: DischargeCase.planned_discharge_date.is_(None),
 )
-SUMMARY = MissingItem("summary", "compte rendu court", "Le compte rendu court manque.")
-PRESCRIPTION = MissingItem("prescription", "ordonnance détaillée", "L'ordonnance détaillée manque.")
+SUMMARY = MissingItem(
+    "summary",
+    "compte rendu court",
+    "Le compte rendu court manque.",
+    lacks=lambda case: _blank(case.summary),
+    lacks_in_sql=lambda: _blank_in_sql(DischargeCase.summary),
+)
+PRESCRIPTION = MissingItem(
+    "prescription",
+    "ordonnance détaillée",
+    "L'ordonnance détaillée manque.",
+    lacks=lambda case: _blank(case.prescription),
+    lacks_in_sql=lambda: _blank_in_sql(DischargeCase.prescription),
+)
 CITY_PROFESSIONAL = MissingItem(
     "city_professionals",
     "au moins un professionnel de ville",
     "Indiquez au moins un professionnel de ville (médecin, infirmier…).",
+    lacks=lambda case: not case.professionals,
+    lacks_in_sql=lambda: (
+        ~select(DischargeProfessional.id)
+        .where(DischargeProfessional.case_id == DischargeCase.id)
+        .exists()
+    ),
 )
+ITEMS = (PLANNED_DATE, SUMMARY, PRESCRIPTION, CITY_PROFESSIONAL)
 
 
 def missing_items(case: Any) -> list[MissingItem]:
     """The items the city professionals need that the case does not have yet, in order."""
-    missing = []
-    if case.planned_discharge_date is None:
-        missing.append(PLANNED_DATE)
-    if not (case.summary or "").strip():
-        missing.append(SUMMARY)
-    if not (case.prescription or "").strip():
-        missing.append(PRESCRIPTION)
-    if not case.professionals:
-        missing.append(CITY_PROFESSIONAL)
-    return missing
+    return [item for item in ITEMS if item.lacks(case)]
+
+
+def lacks_something() -> ColumnElement[bool]:
+    """SQL: the discharge case lacks at least one item (the same rules as `missing_items`)."""
+    return or_(*(item.lacks_in_sql() for item in ITEMS))
 
 
 def not_ready_message(missing: list[MissingItem]) -> str:
