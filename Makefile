@@ -49,6 +49,6 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check shared services tests bench scripts
 	$(BIN)/ruff format --check shared services tests bench scripts
-	$(BIN)/mypy shared
+	$(BIN)/mypy
 	$(BIN)/bandit -q -c pyproject.toml -r shared services
 	$(BIN)/pip-audit --skip-editable --progress-spinner off

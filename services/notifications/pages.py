@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from flask import Flask, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from services.notifications import service
 from shared.auth.principal import Principal
@@ -67,7 +68,7 @@ def deliveries_timeline(reference: str) -> list[TimelineEntry]:
 
 @blueprint.get("/")
 @page(*ALL_ROLES)
-def inbox():
+def inbox() -> ResponseReturnValue:
     """The user's notifications, newest first; unread ones highlighted."""
     principal = page_principal()
     unread_only = request.args.get("unread") == "true"
@@ -83,7 +84,7 @@ def inbox():
 
 @blueprint.post("/<uuid:item_id>/read")
 @page(*ALL_ROLES)
-def mark_read(item_id: uuid.UUID):
+def mark_read(item_id: uuid.UUID) -> ResponseReturnValue:
     """Mark one notification read (someone else's is a 404)."""
     service.mark_read(item_id=item_id, user_id=page_principal().user_id)
     flash("Notification marquée comme lue.", "success")
@@ -92,7 +93,7 @@ def mark_read(item_id: uuid.UUID):
 
 @blueprint.post("/read-all")
 @page(*ALL_ROLES)
-def mark_all_read():
+def mark_all_read() -> ResponseReturnValue:
     """Mark every unread notification of the user read."""
     service.mark_all_read(user_id=page_principal().user_id)
     flash("Toutes les notifications sont marquées comme lues.", "success")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import validates_schema
 from marshmallow.exceptions import ValidationError
 
@@ -60,6 +62,6 @@ class PreferencesUpdateSchema(BaseSchema):
     daily_digest = Boolean()
 
     @validates_schema
-    def _not_empty(self, data, **_kwargs):
+    def _not_empty(self, data: dict[str, Any], **_kwargs: Any) -> None:
         if not data:
             raise ValidationError("Indiquez au moins une préférence à modifier.", "_schema")

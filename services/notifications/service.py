@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import CursorResult, Select, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -230,14 +230,18 @@ def _claim_emails(event_id: uuid.UUID, *, now: dt.datetime) -> list[Any]:
 
 def _confirm_if_settled(event_id: uuid.UUID, *, now: dt.datetime) -> bool:
     """Confirm the event once none of its immediate e-mails is left to send."""
-    result = db.session.execute(
-        update(OutboxEvent)
-        .where(
-            OutboxEvent.id == event_id,
-            OutboxEvent.processed_at.is_(None),
-            ~_unsettled(event_id),
-        )
-        .values(processed_at=now)
+    # An UPDATE without RETURNING executes to a CursorResult, which carries the row count.
+    result = cast(
+        CursorResult[Any],
+        db.session.execute(
+            update(OutboxEvent)
+            .where(
+                OutboxEvent.id == event_id,
+                OutboxEvent.processed_at.is_(None),
+                ~_unsettled(event_id),
+            )
+            .values(processed_at=now)
+        ),
     )
     return (
         bool(result.rowcount)
@@ -356,12 +360,14 @@ def update_preferences(*, user_id: uuid.UUID, changes: dict[str, bool]) -> Prefe
     with unit_of_work() as session:
         _insert_ignoring_duplicates(
             Preference,
-            {
-                "user_id": user_id,
-                "email_enabled": True,
-                "daily_digest": False,
-                "updated_at": utcnow(),
-            },
+            [
+                {
+                    "user_id": user_id,
+                    "email_enabled": True,
+                    "daily_digest": False,
+                    "updated_at": utcnow(),
+                }
+            ],
         )
         preference = session.get(Preference, user_id, populate_existing=True)
         assert preference is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint
+from flask.typing import ResponseReturnValue
 
 from services.notifications import service
 from services.notifications.models import InboxItem
@@ -38,7 +39,7 @@ def present_item(item: InboxItem) -> dict:
 @documented(
     summary="Mes notifications", query=InboxQuerySchema, response=page_schema(InboxItemSchema)
 )
-def inbox():
+def inbox() -> ResponseReturnValue:
     """The caller's notifications, newest first (`unread=true`: only those not read yet)."""
     args = query_args(InboxQuerySchema())
     query = service.inbox_query(user_id=current_principal().user_id, unread=args["unread"])
@@ -55,7 +56,7 @@ def inbox():
 @blueprint.post("/inbox/<uuid:item_id>/read")
 @allow(*ANY_ROLE)
 @documented(summary="Marquer une notification comme lue", response=InboxItemSchema, errors=(404,))
-def mark_read(item_id: uuid.UUID):
+def mark_read(item_id: uuid.UUID) -> ResponseReturnValue:
     """Mark one of the caller's notifications as read; 404 for anyone else's."""
     item = service.mark_read(item_id=item_id, user_id=current_principal().user_id)
     return present_item(item)
@@ -69,7 +70,7 @@ def mark_read(item_id: uuid.UUID):
     response=DeliverySchema(many=True),
     errors=(422,),
 )
-def deliveries():
+def deliveries() -> ResponseReturnValue:
     """Who was told what about one case, through which channel, and with which outcome."""
     args = query_args(DeliveryQuerySchema())
     return delivery_schema.dump(service.deliveries_for(reference=args["reference"]), many=True)
@@ -78,7 +79,7 @@ def deliveries():
 @blueprint.get("/preferences")
 @allow(*ANY_ROLE)
 @documented(summary="Mes préférences de notification", response=PreferencesSchema)
-def get_preferences():
+def get_preferences() -> ResponseReturnValue:
     """Whether the caller receives e-mails, and as a daily digest or at once."""
     return preferences_schema.dump(service.preferences_of(user_id=current_principal().user_id))
 
@@ -91,7 +92,7 @@ def get_preferences():
     response=PreferencesSchema,
     errors=(422,),
 )
-def update_preferences():
+def update_preferences() -> ResponseReturnValue:
     """Turn e-mails on or off, or gather them in one daily digest."""
     changes = json_body(PreferencesUpdateSchema())
     preference = service.update_preferences(user_id=current_principal().user_id, changes=changes)

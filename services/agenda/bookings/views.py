@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from flask import Blueprint
+from flask.typing import ResponseReturnValue
 
 from services.agenda.bookings import service
+from services.agenda.bookings.models import Booking
 from services.agenda.bookings.schemas import BookingCreateSchema, BookingQuerySchema, BookingSchema
 from shared.auth.permissions import allow, current_principal
 from shared.auth.roles import CLINICAL_ROLES
@@ -28,7 +31,7 @@ booking_schema = BookingSchema()
     status=201,
     errors=(404, 409, 422),
 )
-def book_slot(slot_id: uuid.UUID):
+def book_slot(slot_id: uuid.UUID) -> ResponseReturnValue:
     """Book a free slot for a patient; exactly one booking wins, the others get 409."""
     data = json_body(BookingCreateSchema())
     booking = service.book_slot(slot_id=slot_id, data=data, principal=current_principal())
@@ -40,14 +43,14 @@ def book_slot(slot_id: uuid.UUID):
 @documented(
     summary="Mes réservations", query=BookingQuerySchema, response=page_schema(BookingSchema)
 )
-def list_bookings():
+def list_bookings() -> ResponseReturnValue:
     """Bookings the caller made, and (for a GP) those made on their slots."""
     args = query_args(BookingQuerySchema())
     query = service.list_query(
         principal=current_principal(), include_cancelled=args["include_cancelled"]
     )
 
-    def dump(rows):
+    def dump(rows: list[Booking]) -> list[dict[str, Any]]:
         record_reads(rows)
         return booking_schema.dump(service.present(rows), many=True)
 
@@ -57,7 +60,7 @@ def list_bookings():
 @blueprint.get("/bookings/<uuid:booking_id>")
 @allow(*CLINICAL_ROLES)
 @documented(summary="Consulter une réservation", response=BookingSchema, errors=(404,))
-def get_booking(booking_id: uuid.UUID):
+def get_booking(booking_id: uuid.UUID) -> ResponseReturnValue:
     """One booking (404 when the caller may not see it)."""
     booking = service.get_booking(booking_id=booking_id, principal=current_principal())
     return booking_schema.dump(service.present([booking])[0])
@@ -66,7 +69,7 @@ def get_booking(booking_id: uuid.UUID):
 @blueprint.delete("/bookings/<uuid:booking_id>")
 @allow(*CLINICAL_ROLES)
 @documented(summary="Annuler une réservation", response=BookingSchema, errors=(404, 409))
-def cancel_booking(booking_id: uuid.UUID):
+def cancel_booking(booking_id: uuid.UUID) -> ResponseReturnValue:
     """Cancel a booking, which frees the slot."""
     booking = service.cancel_booking(booking_id=booking_id, principal=current_principal())
     return booking_schema.dump(service.present([booking])[0])

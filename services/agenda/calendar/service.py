@@ -8,6 +8,7 @@ import uuid
 
 from icalendar import Calendar, Event
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from services.agenda.bookings.models import Booking
 from services.agenda.calendar.models import CalendarFeed
@@ -52,7 +53,7 @@ def revoke_feed(*, principal: Principal) -> None:
             raise NotFound("Aucun flux de calendrier actif.")
 
 
-def _revoke_all(session, principal: Principal) -> int:
+def _revoke_all(session: Session, principal: Principal) -> int:
     feeds = list(
         session.scalars(
             select(CalendarFeed).where(

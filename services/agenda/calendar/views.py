@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint, Response, current_app, url_for
+from flask.typing import ResponseReturnValue
 
 from services.agenda.calendar import service
 from shared.auth.permissions import allow, current_principal, public, record_rule
@@ -29,7 +30,7 @@ def _absolute(path: str) -> str:
 @documented(
     summary="Créer l'adresse secrète de mon calendrier", response=FeedAddressSchema, status=201
 )
-def issue_feed():
+def issue_feed() -> ResponseReturnValue:
     """A new secret feed address for the caller (the previous one is revoked)."""
     token = service.issue_feed(principal=current_principal())
     return {"url": _absolute(url_for("agenda_calendar.calendar_feed", token=token))}, 201
@@ -38,7 +39,7 @@ def issue_feed():
 @blueprint.delete("/calendar/feed")
 @allow(*CLINICAL_ROLES)
 @documented(summary="Révoquer l'adresse de mon calendrier", status=204, errors=(404,))
-def revoke_feed():
+def revoke_feed() -> ResponseReturnValue:
     """Revoke the caller's feed address."""
     service.revoke_feed(principal=current_principal())
     return "", 204
@@ -51,7 +52,7 @@ def revoke_feed():
     "only the hash is stored, revocable; the feed carries no patient identity"
 )
 @documented(summary="Flux iCalendar (adresse secrète)", content_type="text/calendar", errors=(404,))
-def calendar_feed(token: uuid.UUID):
+def calendar_feed(token: uuid.UUID) -> ResponseReturnValue:
     """The caller's slots and bookings as iCalendar; the secret address is the credential."""
     feed = service.feed_for_token(str(token))
     return Response(service.render_feed(feed), mimetype="text/calendar")

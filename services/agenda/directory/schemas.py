@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import RAISE, validate
 
 from services.agenda.directory.models import PROFESSIONS
@@ -63,7 +65,7 @@ class ProfessionalUpdateSchema(ProfessionalCreateSchema):
         unknown = RAISE
         exclude = ("rpps", "profession")
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any):
         super().__init__(partial=True, **kwargs)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint
+from flask.typing import ResponseReturnValue
 
 from services.agenda.directory import service
 from services.agenda.directory.schemas import (
@@ -40,7 +41,7 @@ def _parse_ids(raw: str | None) -> list[uuid.UUID] | None:
     query=ProfessionalQuerySchema,
     response=page_schema(ProfessionalSchema),
 )
-def list_professionals():
+def list_professionals() -> ResponseReturnValue:
     """Professionals of the CPTS, filtered by profession, city and availability."""
     args = query_args(ProfessionalQuerySchema())
     query = service.search_query(
@@ -66,7 +67,7 @@ def list_professionals():
     status=201,
     errors=(409,),
 )
-def create_professional():
+def create_professional() -> ResponseReturnValue:
     """Register a professional in the directory."""
     data = json_body(ProfessionalCreateSchema())
     return professional_schema.dump(service.register_professional(data=data)), 201
@@ -75,7 +76,7 @@ def create_professional():
 @blueprint.get("/professionals/<uuid:professional_id>")
 @allow(*ANY_ROLE)
 @documented(summary="Fiche d'un professionnel", response=ProfessionalSchema, errors=(404,))
-def get_professional(professional_id: uuid.UUID):
+def get_professional(professional_id: uuid.UUID) -> ResponseReturnValue:
     """One directory entry."""
     return professional_schema.dump(service.get_professional(professional_id))
 
@@ -88,7 +89,7 @@ def get_professional(professional_id: uuid.UUID):
     response=ProfessionalSchema,
     errors=(404,),
 )
-def update_professional(professional_id: uuid.UUID):
+def update_professional(professional_id: uuid.UUID) -> ResponseReturnValue:
     """Update a directory entry (coordinator, admin, or the professional themself)."""
     data = json_body(ProfessionalUpdateSchema())
     professional = service.update_professional(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint
+from flask.typing import ResponseReturnValue
 
 from services.agenda.indicators import service
 from services.agenda.indicators.schemas import IndicatorQuerySchema, IndicatorsSchema
@@ -22,7 +23,7 @@ blueprint = Blueprint("agenda_indicators", __name__, url_prefix="/api/agenda")
     response=IndicatorsSchema,
     errors=(422,),
 )
-def indicators():
+def indicators() -> ResponseReturnValue:
     """SNP slots published and booked, teleconsultations completed, by month (Paris dates)."""
     args = query_args(IndicatorQuerySchema())
     return service.agenda_indicators(start=args["from_"], end=args["to"])

@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
 from services.agenda.pages.blueprint import blueprint
@@ -18,6 +19,7 @@ from services.agenda.pages.forms import (
 )
 from services.agenda.teleconsultation import service
 from services.agenda.teleconsultation.machine import MACHINE, OPEN_STATES
+from services.agenda.teleconsultation.models import TeleconsultationCase
 from services.agenda.teleconsultation.schemas import TeleconsultationCreateSchema
 from shared.auth.principal import Principal
 from shared.auth.roles import CLINICAL_ROLES, NURSE
@@ -58,13 +60,13 @@ def _window_errors(errors: dict[str, list[str]]) -> dict[str, list[str]]:
     return moved
 
 
-def _render_new(form: FormState, status: int = 200):
+def _render_new(form: FormState, status: int = 200) -> tuple[str, int]:
     return render_template("agenda/teleconsultation_new.html", form=form), status
 
 
 @blueprint.get("/teleconsultations/new")
 @page(NURSE)
-def new_teleconsultation():
+def new_teleconsultation() -> ResponseReturnValue:
     """The request form of an assisted teleconsultation."""
     today = today_paris().isoformat()
     values = MultiDict(
@@ -80,7 +82,7 @@ def new_teleconsultation():
 
 @blueprint.post("/teleconsultations/new")
 @page(NURSE)
-def request_teleconsultation():
+def request_teleconsultation() -> ResponseReturnValue:
     """Validate with the API's schema (the window typed as days and times); nothing stored
     on bad input."""
     body = patient_body_skeleton(form_body(request.form, TELECONSULTATION_FIELDS))
@@ -114,7 +116,7 @@ def _validated_request(body: dict[str, Any]) -> dict[str, Any]:
 
 @blueprint.get("/teleconsultations")
 @page(*CLINICAL_ROLES)
-def teleconsultations():
+def teleconsultations() -> ResponseReturnValue:
     """The teleconsultations the user may see, open ones first, with their allowed actions."""
     principal = page_principal()
     rows = list(
@@ -125,7 +127,12 @@ def teleconsultations():
     return _render_list(principal, rows)
 
 
-def _render_list(principal: Principal, rows, failed: dict | None = None, status: int = 200):
+def _render_list(
+    principal: Principal,
+    rows: list[TeleconsultationCase],
+    failed: dict[tuple[uuid.UUID, str], FormState] | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
     failed = failed or {}
     forms = {
         case.id: {
@@ -151,7 +158,7 @@ def _render_list(principal: Principal, rows, failed: dict | None = None, status:
 
 @blueprint.post("/teleconsultations/<uuid:case_id>/transitions/<name>")
 @page(*CLINICAL_ROLES)
-def teleconsultation_transition(case_id: uuid.UUID, name: str):
+def teleconsultation_transition(case_id: uuid.UUID, name: str) -> ResponseReturnValue:
     """Pair, complete, no-show or cancel; a stale list never overwrites a newer state."""
     principal = page_principal()
     if name not in TELECONSULTATION_TRANSITION_FIELDS:

@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
 from services.agenda.bookings import service as bookings
@@ -61,7 +62,7 @@ def tasks(principal: Principal) -> list[Task]:
 
 @blueprint.get("/")
 @page(*CLINICAL_ROLES)
-def search():
+def search() -> ResponseReturnValue:
     """Free slots near a commune between two days, soonest then nearest first."""
     raw = MultiDict({k: v for k, v in request.args.items() if v.strip()})
     if "city" not in raw:
@@ -108,7 +109,7 @@ def _slot_view(slot_id: uuid.UUID) -> dict[str, Any]:
 
 @blueprint.get("/slots/<uuid:slot_id>/book")
 @page(*CLINICAL_ROLES)
-def book_form(slot_id: uuid.UUID):
+def book_form(slot_id: uuid.UUID) -> ResponseReturnValue:
     """The second click: the patient and the reason, for this slot."""
     slot = _slot_view(slot_id)
     if not slot["available"]:
@@ -121,7 +122,7 @@ def book_form(slot_id: uuid.UUID):
 
 @blueprint.post("/slots/<uuid:slot_id>/book")
 @page(*CLINICAL_ROLES)
-def book(slot_id: uuid.UUID):
+def book(slot_id: uuid.UUID) -> ResponseReturnValue:
     """Book with the API's schema and service: exactly one booking wins a slot."""
     slot = _slot_view(slot_id)
     try:
@@ -147,7 +148,7 @@ def book(slot_id: uuid.UUID):
 
 @blueprint.get("/bookings")
 @page(*CLINICAL_ROLES)
-def my_bookings():
+def my_bookings() -> ResponseReturnValue:
     """Bookings I made; for a GP, also who booked what on their slots."""
     principal = page_principal()
     rows = list(
@@ -175,7 +176,7 @@ def my_bookings():
 
 @blueprint.post("/bookings/<uuid:booking_id>/cancel")
 @page(*CLINICAL_ROLES)
-def cancel_booking(booking_id: uuid.UUID):
+def cancel_booking(booking_id: uuid.UUID) -> ResponseReturnValue:
     """Cancel a booking, which frees the slot."""
     try:
         bookings.cancel_booking(booking_id=booking_id, principal=page_principal())
@@ -210,7 +211,7 @@ def _render_my_slots(
     one: FormState | None = None,
     recurring: FormState | None = None,
     status: int = 200,
-):
+) -> tuple[str, int]:
     today = today_paris().isoformat()
     return render_template(
         "agenda/my_slots.html",
@@ -227,14 +228,14 @@ def _render_my_slots(
 
 @blueprint.get("/my-slots")
 @page(GP)
-def my_slots():
+def my_slots() -> ResponseReturnValue:
     """My slots of the coming weeks (free or booked), publish one or a series, withdraw."""
     return _render_my_slots(page_principal())
 
 
 @blueprint.post("/my-slots")
 @page(GP)
-def publish_slot():
+def publish_slot() -> ResponseReturnValue:
     """Publish one slot typed as a day and two times."""
     principal = page_principal()
     try:
@@ -252,7 +253,7 @@ def publish_slot():
 
 @blueprint.post("/my-slots/recurring")
 @page(GP)
-def publish_recurring():
+def publish_recurring() -> ResponseReturnValue:
     """Publish a series of slots, all or none (the API's schema and service)."""
     principal = page_principal()
     try:
@@ -269,7 +270,7 @@ def publish_recurring():
 
 @blueprint.post("/my-slots/<uuid:slot_id>/withdraw")
 @page(GP)
-def withdraw_slot(slot_id: uuid.UUID):
+def withdraw_slot(slot_id: uuid.UUID) -> ResponseReturnValue:
     """Withdraw a free slot; a booked one stays (cancel the booking first)."""
     try:
         slots.withdraw_slot(slot_id=slot_id, principal=page_principal())

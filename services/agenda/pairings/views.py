@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint
+from flask.typing import ResponseReturnValue
 
 from services.agenda.pairings import service
 from services.agenda.pairings.schemas import PairingCreateSchema, PairingQuerySchema, PairingSchema
@@ -27,7 +28,7 @@ pairing_schema = PairingSchema()
     status=201,
     errors=(403, 409, 422),
 )
-def create_pairing():
+def create_pairing() -> ResponseReturnValue:
     """Record a standing pair of a home nurse and a GP."""
     data = json_body(PairingCreateSchema())
     pairing = service.create_pairing(
@@ -41,7 +42,7 @@ def create_pairing():
 @documented(
     summary="Lister les binômes", query=PairingQuerySchema, response=page_schema(PairingSchema)
 )
-def list_pairings():
+def list_pairings() -> ResponseReturnValue:
     """Standing pairs: the caller's own, or all for the coordinator."""
     args = query_args(PairingQuerySchema())
     query = service.list_query(
@@ -58,7 +59,7 @@ def list_pairings():
 @blueprint.delete("/pairings/<uuid:pairing_id>")
 @allow(COORDINATOR, ADMIN, NURSE, GP)
 @documented(summary="Mettre fin à un binôme", status=204, errors=(403, 404))
-def delete_pairing(pairing_id: uuid.UUID):
+def delete_pairing(pairing_id: uuid.UUID) -> ResponseReturnValue:
     """End a standing pair."""
     service.delete_pairing(pairing_id=pairing_id, principal=current_principal())
     return "", 204

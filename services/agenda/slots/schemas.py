@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from marshmallow import fields, validate
 
@@ -33,7 +34,9 @@ def paris_iso(value: dt.datetime | None) -> str | None:
 class ParisDateTime(fields.Field):
     """An aware datetime shown in Europe/Paris."""
 
-    def _serialize(self, value: dt.datetime | None, attr, obj, **kwargs):
+    def _serialize(
+        self, value: dt.datetime | None, attr: str | None, obj: Any, **kwargs: Any
+    ) -> str | None:
         return paris_iso(value)
 
 

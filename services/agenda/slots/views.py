@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint, request
+from flask.typing import ResponseReturnValue
 
 from services.agenda.slots import service
 from services.agenda.slots.schemas import (
@@ -43,7 +44,7 @@ def _query_args() -> dict:
     status=201,
     errors=(403, 422),
 )
-def publish_slot():
+def publish_slot() -> ResponseReturnValue:
     """A GP publishes one of their slots (the coordinator for any professional)."""
     slot = service.publish_slot(data=json_body(SlotCreateSchema()), principal=current_principal())
     return slot_schema.dump(service.describe([slot])[0]), 201
@@ -58,7 +59,7 @@ def publish_slot():
     status=201,
     errors=(403, 422),
 )
-def publish_recurring():
+def publish_recurring() -> ResponseReturnValue:
     """Every given weekday, N slots in a time range, for some weeks: ordinary slots, all or none."""
     result = service.publish_recurring(
         data=json_body(RecurringSlotsSchema()), principal=current_principal()
@@ -75,7 +76,7 @@ def publish_recurring():
 @documented(
     summary="Chercher des créneaux", query=SlotQuerySchema, response=page_schema(SlotSchema)
 )
-def list_slots():
+def list_slots() -> ResponseReturnValue:
     """Slots between two times, by kind, near a commune (`city`/`postal_code`), soonest first."""
     args = _query_args()
     distances = None
@@ -99,7 +100,7 @@ def list_slots():
 @blueprint.get("/slots/<uuid:slot_id>")
 @allow(*SLOT_READERS)
 @documented(summary="Consulter un créneau", response=SlotSchema, errors=(404,))
-def get_slot(slot_id: uuid.UUID):
+def get_slot(slot_id: uuid.UUID) -> ResponseReturnValue:
     """One published slot."""
     return slot_schema.dump(service.describe([service.get_slot(slot_id)])[0])
 
@@ -107,7 +108,7 @@ def get_slot(slot_id: uuid.UUID):
 @blueprint.delete("/slots/<uuid:slot_id>")
 @allow(GP, COORDINATOR, ADMIN)
 @documented(summary="Retirer un créneau", status=204, errors=(403, 404, 409))
-def withdraw_slot(slot_id: uuid.UUID):
+def withdraw_slot(slot_id: uuid.UUID) -> ResponseReturnValue:
     """Withdraw a free slot; 409 `slot_already_booked` while it is booked."""
     service.withdraw_slot(slot_id=slot_id, principal=current_principal())
     return "", 204

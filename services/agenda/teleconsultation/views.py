@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint
+from flask.typing import ResponseReturnValue
 
 from services.agenda.teleconsultation import service
 from services.agenda.teleconsultation.machine import MACHINE
@@ -41,7 +42,9 @@ def present(case: TeleconsultationCase, principal: Principal) -> dict:
     )
 
 
-def _response(case: TeleconsultationCase, principal: Principal, status: int = 200):
+def _response(
+    case: TeleconsultationCase, principal: Principal, status: int = 200
+) -> ResponseReturnValue:
     return case_response(present(case, principal), case, status)
 
 
@@ -54,7 +57,7 @@ def _response(case: TeleconsultationCase, principal: Principal, status: int = 20
     status=201,
     errors=(403, 422),
 )
-def request_teleconsultation():
+def request_teleconsultation() -> ResponseReturnValue:
     """A home nurse asks for a GP to join remotely within a time window."""
     data = json_body(TeleconsultationCreateSchema())
     principal = current_principal()
@@ -69,7 +72,7 @@ def request_teleconsultation():
     query=TeleconsultationQuerySchema,
     response=page_schema(TeleconsultationSchema),
 )
-def list_teleconsultations():
+def list_teleconsultations() -> ResponseReturnValue:
     """Teleconsultations the caller may see (all for the coordinator), newest first."""
     args = query_args(TeleconsultationQuerySchema())
     principal = current_principal()
@@ -87,7 +90,7 @@ def list_teleconsultations():
 @documented(
     summary="Consulter une téléconsultation", response=TeleconsultationSchema, errors=(404,)
 )
-def get_teleconsultation(case_id: uuid.UUID):
+def get_teleconsultation(case_id: uuid.UUID) -> ResponseReturnValue:
     """One teleconsultation with its history (404 when the caller may not see it)."""
     principal = current_principal()
     return _response(service.get_case(case_id=case_id, principal=principal), principal)
@@ -101,7 +104,7 @@ def get_teleconsultation(case_id: uuid.UUID):
     response=TeleconsultationSchema,
     errors=(403, 404, 409, 422),
 )
-def fire_transition(case_id: uuid.UUID, name: str):
+def fire_transition(case_id: uuid.UUID, name: str) -> ResponseReturnValue:
     """Fire `pair`, `complete`, `no_show` or `cancel`."""
     body = json_object(allow_empty=True)
     principal = current_principal()

@@ -6,7 +6,9 @@ import uuid
 from typing import Any
 
 from flask import Flask, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
 
 from services.orientation.directory_client import directory
 from services.orientation.discharges import board as read_models
@@ -125,7 +127,7 @@ def _body(form: MultiDict, fields: tuple[Field, ...], *, edit: bool) -> dict[str
 
 @blueprint.get("/")
 @page(*STAFF)
-def worklist():
+def worklist() -> ResponseReturnValue:
     """Open discharges by planned date, stuck preparations, follow-up calls to make."""
     found = service.worklist(principal=page_principal())
     return render_template(
@@ -142,14 +144,14 @@ def worklist():
 
 @blueprint.get("/new")
 @page(*STAFF)
-def new_discharge():
+def new_discharge() -> ResponseReturnValue:
     """The form announcing a discharge."""
     return render_template("discharges/new.html", form=FormState.blank(_fields(CREATE_FIELDS)))
 
 
 @blueprint.post("/new")
 @page(*STAFF)
-def create_discharge():
+def create_discharge() -> ResponseReturnValue:
     """Validate with the API's schema; French errors next to each field, nothing stored."""
     fields = _fields(CREATE_FIELDS)
     try:
@@ -173,7 +175,7 @@ def create_discharge():
 
 @blueprint.get("/<uuid:case_id>")
 @page(*READERS)
-def case_page(case_id: uuid.UUID):
+def case_page(case_id: uuid.UUID) -> ResponseReturnValue:
     """One discharge: what is missing, its actions, its edit form, its timeline.
 
     City professionals named on the case read it only: no edit form, no action.
@@ -183,7 +185,7 @@ def case_page(case_id: uuid.UUID):
 
 @blueprint.post("/<uuid:case_id>/edit")
 @page(*STAFF)
-def edit_discharge(case_id: uuid.UUID):
+def edit_discharge(case_id: uuid.UUID) -> ResponseReturnValue:
     """Change the discharge; a stale page never overwrites a newer version."""
     principal = page_principal()
     fields = _fields(EDIT_FIELDS)
@@ -209,7 +211,7 @@ def edit_discharge(case_id: uuid.UUID):
 
 @blueprint.post("/<uuid:case_id>/transitions/<name>")
 @page(*STAFF)
-def fire_transition(case_id: uuid.UUID, name: str):
+def fire_transition(case_id: uuid.UUID, name: str) -> ResponseReturnValue:
     """Fire a transition from its form (hidden version: stale pages are refused)."""
     principal = page_principal()
     if name not in TRANSITION_FIELDS:
@@ -240,7 +242,9 @@ def fire_transition(case_id: uuid.UUID, name: str):
     return redirect(url_for(".case_page", case_id=case_id), code=303)
 
 
-def _current_state(case_id: uuid.UUID, principal: Principal, notice: str):
+def _current_state(
+    case_id: uuid.UUID, principal: Principal, notice: str
+) -> tuple[str, int] | Response:
     return current_state(
         lambda: service.get_discharge(case_id=case_id, principal=principal),
         render_case,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint
+from flask.typing import ResponseReturnValue
 
 from services.orientation.discharges import service
 from services.orientation.discharges.machine import MACHINE
@@ -44,7 +45,7 @@ def present(case: DischargeCase, principal: Principal) -> dict:
     )
 
 
-def _response(case: DischargeCase, principal: Principal, status: int = 200):
+def _response(case: DischargeCase, principal: Principal, status: int = 200) -> ResponseReturnValue:
     return case_response(present(case, principal), case, status)
 
 
@@ -79,7 +80,7 @@ def _worklist_item(case: DischargeCase) -> dict:
     status=201,
     errors=(503,),
 )
-def create_discharge():
+def create_discharge() -> ResponseReturnValue:
     """DAC staff or the coordinator record a discharge to organise."""
     data = json_body(DischargeCreateSchema())
     principal = current_principal()
@@ -93,7 +94,7 @@ def create_discharge():
     query=DischargeListQuerySchema,
     response=page_schema(DischargeCaseSchema),
 )
-def list_discharges():
+def list_discharges() -> ResponseReturnValue:
     """Discharges the caller may see, soonest planned date first (undated last)."""
     args = query_args(DischargeListQuerySchema())
     principal = current_principal()
@@ -109,7 +110,7 @@ def list_discharges():
 @blueprint.get("/discharges/worklist")
 @allow(*STAFF)
 @documented(summary="Liste de travail du DAC", response=WorklistSchema)
-def get_worklist():
+def get_worklist() -> ResponseReturnValue:
     """Open discharges by planned date (Paris): overdue, today, tomorrow, rest of the week,
     later, undated; preparations still missing something; discharges awaiting follow-up."""
     found = service.worklist(principal=current_principal())
@@ -132,7 +133,7 @@ def get_worklist():
 @blueprint.get("/discharges/<uuid:case_id>")
 @allow(*READERS)
 @documented(summary="Consulter une sortie", response=DischargeCaseSchema, errors=(404,))
-def get_discharge(case_id: uuid.UUID):
+def get_discharge(case_id: uuid.UUID) -> ResponseReturnValue:
     """One discharge with its history; 404 when it does not exist or the caller may not see it."""
     principal = current_principal()
     return _response(service.get_discharge(case_id=case_id, principal=principal), principal)
@@ -146,7 +147,7 @@ def get_discharge(case_id: uuid.UUID):
     response=DischargeCaseSchema,
     errors=(404, 409, 503),
 )
-def update_discharge(case_id: uuid.UUID):
+def update_discharge(case_id: uuid.UUID) -> ResponseReturnValue:
     """Change any field before the discharge; `If-Match: "<version>"` refuses stale edits."""
     data = json_body(DischargeUpdateSchema())
     principal = current_principal()
@@ -164,7 +165,7 @@ def update_discharge(case_id: uuid.UUID):
     response=DischargeCaseSchema,
     errors=(404, 409, 422),
 )
-def fire_transition(case_id: uuid.UUID, name: str):
+def fire_transition(case_id: uuid.UUID, name: str) -> ResponseReturnValue:
     """Fire a transition (prepare, mark_ready, discharge, follow_up, cancel)."""
     body = json_object(allow_empty=True)
     principal = current_principal()

@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 
 from flask import Flask, flash, redirect, render_template, request, url_for
-from sqlalchemy import func, select
+from flask.typing import ResponseReturnValue
+from sqlalchemy import ColumnElement, func, select
 from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
 
 from services.orientation.epp import service
 from services.orientation.epp.forms import REFERRAL_FIELDS, TRANSITION_FIELDS
@@ -57,7 +59,7 @@ def register_pages(app: Flask) -> None:
     add_task_counter(app, tasks)
 
 
-def _count(*conditions) -> int:
+def _count(*conditions: ColumnElement[bool]) -> int:
     return db.session.scalar(select(func.count()).select_from(EppReferral).where(*conditions)) or 0
 
 
@@ -87,7 +89,7 @@ def tasks(principal: Principal) -> list[Task]:
 
 @blueprint.get("/new")
 @page(*CLINICAL_ROLES)
-def new_referral():
+def new_referral() -> ResponseReturnValue:
     """The EPP referral form."""
     form = FormState.blank(REFERRAL_FIELDS, MultiDict({"patient.sex": "F"}))
     return render_template("epp/new.html", form=form)
@@ -95,7 +97,7 @@ def new_referral():
 
 @blueprint.post("/new")
 @page(*CLINICAL_ROLES)
-def submit_referral():
+def submit_referral() -> ResponseReturnValue:
     """Validate with the API's schema; French errors next to each field, nothing stored."""
     try:
         body = patient_body_skeleton(form_body(request.form, REFERRAL_FIELDS))
@@ -117,7 +119,7 @@ def submit_referral():
 
 @blueprint.get("/")
 @page(*CLINICAL_ROLES)
-def referrals():
+def referrals() -> ResponseReturnValue:
     """Late referrals first; a midwife sees hers to answer, the coordinator every one."""
     principal = page_principal()
     state = request.args.get("state") or None
@@ -161,7 +163,7 @@ def referrals():
 
 @blueprint.get("/<uuid:referral_id>")
 @page(*CLINICAL_ROLES)
-def referral_page(referral_id: uuid.UUID):
+def referral_page(referral_id: uuid.UUID) -> ResponseReturnValue:
     """One referral, with the actions the user may take now."""
     return render_referral(
         service.get_referral(referral_id=referral_id, principal=page_principal())
@@ -170,7 +172,7 @@ def referral_page(referral_id: uuid.UUID):
 
 @blueprint.post("/<uuid:referral_id>/transitions/<name>")
 @page(*CLINICAL_ROLES)
-def fire_transition(referral_id: uuid.UUID, name: str):
+def fire_transition(referral_id: uuid.UUID, name: str) -> ResponseReturnValue:
     """Fire a transition from its form; a stale page never overwrites a newer state."""
     principal = page_principal()
     if name not in TRANSITION_FIELDS:
@@ -199,7 +201,7 @@ def fire_transition(referral_id: uuid.UUID, name: str):
     return redirect(url_for(".referrals"), code=303)
 
 
-def _stale(referral_id: uuid.UUID, principal: Principal, notice: str):
+def _stale(referral_id: uuid.UUID, principal: Principal, notice: str) -> tuple[str, int] | Response:
     return current_state(
         lambda: service.get_referral(referral_id=referral_id, principal=principal),
         render_referral,

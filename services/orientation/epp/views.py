@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint
+from flask.typing import ResponseReturnValue
 
 from services.orientation.epp import service
 from services.orientation.epp.machine import MACHINE
@@ -40,7 +41,9 @@ def present(referral: EppReferral, principal: Principal) -> dict:
     )
 
 
-def _response(referral: EppReferral, principal: Principal, status: int = 200):
+def _response(
+    referral: EppReferral, principal: Principal, status: int = 200
+) -> ResponseReturnValue:
     return case_response(present(referral, principal), referral, status)
 
 
@@ -53,7 +56,7 @@ def _response(referral: EppReferral, principal: Principal, status: int = 200):
     status=201,
     errors=(409, 503),
 )
-def submit_referral():
+def submit_referral() -> ResponseReturnValue:
     """Any member professional refers a pregnant patient to a midwife for the EPP."""
     data = json_body(ReferralSchema())
     principal = current_principal()
@@ -67,7 +70,7 @@ def submit_referral():
     query=ReferralListQuerySchema,
     response=page_schema(ReferralOutputSchema),
 )
-def list_referrals():
+def list_referrals() -> ResponseReturnValue:
     """Referrals the caller may see; late ones (past 16 weeks) first, flagged `late`."""
     args = query_args(ReferralListQuerySchema())
     principal = current_principal()
@@ -83,7 +86,7 @@ def list_referrals():
 @blueprint.get("/epp-referrals/<uuid:referral_id>")
 @allow(*CLINICAL_ROLES)
 @documented(summary="Consulter une demande d'EPP", response=ReferralOutputSchema, errors=(404,))
-def get_referral(referral_id: uuid.UUID):
+def get_referral(referral_id: uuid.UUID) -> ResponseReturnValue:
     """One referral with its history; 404 when it does not exist or the caller may not see it."""
     principal = current_principal()
     return _response(service.get_referral(referral_id=referral_id, principal=principal), principal)
@@ -97,7 +100,7 @@ def get_referral(referral_id: uuid.UUID):
     response=SuggestionSchema(many=True),
     errors=(404, 503),
 )
-def get_suggestions(referral_id: uuid.UUID):
+def get_suggestions(referral_id: uuid.UUID) -> ResponseReturnValue:
     """Midwives accepting new patients with room this month, nearest first."""
     args = query_args(SuggestionQuerySchema())
     found = service.suggestions(
@@ -114,7 +117,7 @@ def get_suggestions(referral_id: uuid.UUID):
     response=ReferralOutputSchema,
     errors=(404, 409, 422),
 )
-def fire_transition(referral_id: uuid.UUID, name: str):
+def fire_transition(referral_id: uuid.UUID, name: str) -> ResponseReturnValue:
     """Fire a transition (assign, accept, decline, complete, cancel)."""
     body = json_object(allow_empty=True)
     principal = current_principal()

@@ -6,7 +6,9 @@ import uuid
 from typing import Any
 
 from flask import Flask, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
 
 from services.orientation.directory_client import directory
 from services.orientation.medecin_traitant import board as read_models
@@ -91,7 +93,7 @@ def tasks(principal: Principal) -> list[Task]:
 
 @blueprint.get("/signalements/new")
 @page(*CLINICAL_ROLES)
-def new_signalement():
+def new_signalement() -> ResponseReturnValue:
     """The signalement form."""
     form = FormState.blank(SIGNALEMENT_FIELDS, MultiDict({"situation.languages": "fr"}))
     return render_template("medecin_traitant/new.html", form=form)
@@ -99,7 +101,7 @@ def new_signalement():
 
 @blueprint.post("/signalements/new")
 @page(*CLINICAL_ROLES)
-def submit_signalement():
+def submit_signalement() -> ResponseReturnValue:
     """Validate with the API's schema; French errors next to each field, nothing stored."""
     try:
         data = validate_form(request.form, SIGNALEMENT_FIELDS, SignalementSchema())
@@ -115,7 +117,7 @@ def submit_signalement():
 
 @blueprint.get("/signalements/<uuid:case_id>")
 @page(*CLINICAL_ROLES)
-def signalement_created(case_id: uuid.UUID):
+def signalement_created(case_id: uuid.UUID) -> ResponseReturnValue:
     """The confirmation, with the reference to give the patient."""
     case = service.get_case(case_id=case_id, principal=page_principal())
     return render_template("medecin_traitant/created.html", case=case, labels=MACHINE.labels)
@@ -126,7 +128,7 @@ def signalement_created(case_id: uuid.UUID):
 
 @blueprint.get("/cases")
 @page(*CLINICAL_ROLES)
-def board():
+def board() -> ResponseReturnValue:
     """Cases by state and priority, oldest first; a professional sees only their own."""
     raw = {key: value for key, value in request.args.items() if value.strip()}
     return _render_board(load(CaseListQuerySchema(), raw), raw)
@@ -134,7 +136,7 @@ def board():
 
 @blueprint.post("/cases")
 @page(*CLINICAL_ROLES)
-def search_board():
+def search_board() -> ResponseReturnValue:
     """Search by reference or surname: the term comes in the form body, never the URL."""
     raw = {
         key: value for key, value in request.form.items() if key != "csrf_token" and value.strip()
@@ -168,7 +170,7 @@ def _render_board(args: dict[str, Any], raw: dict[str, str]) -> str:
 
 @blueprint.get("/cases/<uuid:case_id>")
 @page(*CLINICAL_ROLES)
-def case_page(case_id: uuid.UUID):
+def case_page(case_id: uuid.UUID) -> ResponseReturnValue:
     """Everything about one case, and the actions the user may take now."""
     case = service.get_case(case_id=case_id, principal=page_principal())
     return render_case(case)
@@ -176,7 +178,7 @@ def case_page(case_id: uuid.UUID):
 
 @blueprint.post("/cases/<uuid:case_id>/transitions/<name>")
 @page(*CLINICAL_ROLES)
-def fire_transition(case_id: uuid.UUID, name: str):
+def fire_transition(case_id: uuid.UUID, name: str) -> ResponseReturnValue:
     """Fire a transition from its form; a stale page never overwrites a newer state."""
     principal = page_principal()
     if name not in TRANSITION_FIELDS:
@@ -217,7 +219,7 @@ def fire_transition(case_id: uuid.UUID, name: str):
     return redirect(url_for(".proposals"), code=303)
 
 
-def _stale(case_id: uuid.UUID, principal: Principal, notice: str):
+def _stale(case_id: uuid.UUID, principal: Principal, notice: str) -> tuple[str, int] | Response:
     """The case as it is now; their list if it has left the user's hands (e.g. withdrawn)."""
     return current_state(
         lambda: service.get_case(case_id=case_id, principal=principal),
@@ -318,7 +320,7 @@ def render_case(
 
 @blueprint.get("/proposals")
 @page(GP)
-def proposals():
+def proposals() -> ResponseReturnValue:
     """Patients proposed to this GP (accept / decline), and orientations to confirm."""
     principal = page_principal()
     waiting = read_models.proposals_to(principal)

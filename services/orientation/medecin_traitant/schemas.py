@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from marshmallow import ValidationError, fields, validate
 
 from shared.cases.presentation import HistoryEntrySchema
@@ -47,7 +49,7 @@ CANCEL_REASONS = (
 LANGUAGE = validate.Regexp(r"^[a-z]{2,3}$", error="Code de langue ISO 639 attendu (ex. « fr »).")
 
 
-def must_be_true(message: str):
+def must_be_true(message: str) -> Callable[[bool], None]:
     """A validator refusing anything but `true`."""
 
     def _validate(value: bool) -> None:

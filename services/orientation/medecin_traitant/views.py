@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint
+from flask.typing import ResponseReturnValue
 
 from services.orientation.medecin_traitant import service
 from services.orientation.medecin_traitant.machine import MACHINE
@@ -43,7 +44,9 @@ def present(case: MedecinTraitantCase, principal: Principal) -> dict:
     )
 
 
-def _response(case: MedecinTraitantCase, principal: Principal, status: int = 200):
+def _response(
+    case: MedecinTraitantCase, principal: Principal, status: int = 200
+) -> ResponseReturnValue:
     return case_response(present(case, principal), case, status)
 
 
@@ -56,7 +59,7 @@ def _response(case: MedecinTraitantCase, principal: Principal, status: int = 200
     status=201,
     errors=(409,),
 )
-def submit_signalement():
+def submit_signalement() -> ResponseReturnValue:
     """Any member professional reports a patient without a médecin traitant."""
     data = json_body(signalement_schema)
     principal = current_principal()
@@ -69,7 +72,7 @@ def submit_signalement():
 @documented(
     summary="Lister les dossiers", query=CaseListQuerySchema, response=page_schema(CaseSchema)
 )
-def list_cases():
+def list_cases() -> ResponseReturnValue:
     """Cases the caller may see (all for the coordinator), most urgent then oldest first."""
     args = query_args(CaseListQuerySchema())
     principal = current_principal()
@@ -87,7 +90,7 @@ def list_cases():
 @blueprint.get("/cases/<uuid:case_id>")
 @allow(*CLINICAL_ROLES)
 @documented(summary="Consulter un dossier", response=CaseSchema, errors=(404,))
-def get_case(case_id: uuid.UUID):
+def get_case(case_id: uuid.UUID) -> ResponseReturnValue:
     """One case with its history; 404 when it does not exist or the caller may not see it
     (a professional sees what they submitted, a GP what was proposed to or accepted by them)."""
     principal = current_principal()
@@ -102,7 +105,7 @@ def get_case(case_id: uuid.UUID):
     response=SuggestionSchema(many=True),
     errors=(404, 503),
 )
-def get_suggestions(case_id: uuid.UUID):
+def get_suggestions(case_id: uuid.UUID) -> ResponseReturnValue:
     """GPs ranked for this case: distance, languages, home visits, capacity left."""
     args = query_args(SuggestionQuerySchema())
     found = service.suggestions(case_id=case_id, principal=current_principal(), limit=args["limit"])
@@ -114,7 +117,7 @@ def get_suggestions(case_id: uuid.UUID):
 @documented(
     summary="Faire avancer un dossier", body=None, response=CaseSchema, errors=(404, 409, 422)
 )
-def fire_transition(case_id: uuid.UUID, name: str):
+def fire_transition(case_id: uuid.UUID, name: str) -> ResponseReturnValue:
     """Fire a transition (triage, propose, accept, decline, confirm, hold, resume, cancel).
 
     A case the caller may not see answers 404, as if it did not exist: a GP answering a case

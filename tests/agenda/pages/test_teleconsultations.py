@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from services.agenda.teleconsultation.models import TeleconsultationCase
-from tests.agenda.test_agenda_pages import PATIENT_FORM, _count
+from tests.agenda.pages.test_views import PATIENT_FORM, _count
 from tests.support.agenda import in_days, publish, register
 from tests.support.web import log_in
 
