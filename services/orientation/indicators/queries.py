@@ -63,7 +63,7 @@ def _between(column: Any, period: Period) -> ColumnElement[bool]:
     return and_(column >= period.start, column < period.end)
 
 
-def _by_month(period: Period, query: Callable[[Month], Select[Any]]) -> list[Any]:
+def _by_month(period: Period, query: Callable[[Month], Select[*tuple[Any, ...]]]) -> list[Any]:
     """Run `query(month)` for every month of the period as one UNION ALL statement.
 
     Each branch is a plain range scan of its month: cheaper than labelling every row of the
@@ -303,7 +303,7 @@ def _open_then(at: dt.datetime) -> Any:
     before = Case.created_at < at
     bucket = _age_bucket(Case.created_at, at)
 
-    def ages(closed_later: ColumnElement[bool]) -> Select[Any]:
+    def ages(closed_later: ColumnElement[bool]) -> Select[*tuple[Any, ...]]:
         return (
             select(literal("age"), bucket, null(), func.count())
             .where(closed_later, before)
