@@ -15,7 +15,7 @@ from services.agenda.bookings.models import Booking
 from services.agenda.directory.models import Professional
 from services.agenda.slots.models import Slot
 from shared.auth.principal import Principal
-from shared.auth.roles import ADMIN, COORDINATOR
+from shared.auth.roles import COORDINATOR
 from shared.db import for_update, unit_of_work
 from shared.errors import Forbidden, NotFound, SlotTaken, ValidationFailed
 from shared.extensions import db
@@ -36,7 +36,7 @@ def _publisher(*, principal: Principal, professional_id: uuid.UUID | None) -> Pr
         if principal.professional_id is None:
             raise ValidationFailed({"professional_id": ["Ce champ est obligatoire."]})
         professional_id = principal.professional_id
-    if not principal.has(COORDINATOR, ADMIN) and principal.professional_id != professional_id:
+    if not principal.has(COORDINATOR) and principal.professional_id != professional_id:
         raise Forbidden("Vous ne pouvez publier que vos propres créneaux.")
     professional = db.session.get(Professional, professional_id)
     if professional is None:
@@ -222,9 +222,7 @@ def withdraw_slot(*, slot_id: uuid.UUID, principal: Principal) -> None:
         )
         if slot is None:
             raise NotFound("Créneau introuvable.")
-        if not principal.has(COORDINATOR, ADMIN) and principal.professional_id != (
-            slot.professional_id
-        ):
+        if not principal.has(COORDINATOR) and principal.professional_id != slot.professional_id:
             raise Forbidden("Vous ne pouvez retirer que vos propres créneaux.")
         # This slot's bookings only (a bare `active_booking_exists()` would scan every slot).
         booked = exists().where(Booking.slot_id == slot.id, Booking.cancelled_at.is_(None))
