@@ -20,7 +20,7 @@ from shared.db import for_update, unit_of_work
 from shared.errors import Forbidden, NotFound, SlotTaken, ValidationFailed
 from shared.extensions import db
 from shared.geo import Commune, distance_km, find_by_name, locate
-from shared.timeutil import PARIS, today_paris, utcnow
+from shared.timeutil import PARIS, exists_in_paris, from_paris, today_paris, utcnow
 
 MAX_SLOT = dt.timedelta(hours=4)
 KM_PER_DEGREE = 111.0
@@ -125,12 +125,7 @@ class Recurrence:
 
 def _to_utc(local: dt.datetime) -> dt.datetime:
     """A Paris wall-clock time as UTC (the first one when the autumn change repeats it)."""
-    return local.replace(tzinfo=PARIS).astimezone(dt.UTC)
-
-
-def _exists_in_paris(local: dt.datetime) -> bool:
-    """False for wall-clock times skipped by the spring change (02:00–02:59 that night)."""
-    return _to_utc(local).astimezone(PARIS).replace(tzinfo=None) == local
+    return from_paris(local).astimezone(dt.UTC)
 
 
 def expand_recurrence(
@@ -169,7 +164,7 @@ def expand_recurrence(
             # Wall-clock arithmetic, then conversion: 08:00 Paris stays 08:00 across DST.
             local_start = day_start + dt.timedelta(minutes=index * slot_minutes)
             local_end = local_start + dt.timedelta(minutes=slot_minutes)
-            if not _exists_in_paris(local_start):
+            if not exists_in_paris(local_start):
                 continue  # that hour does not exist on the night of the spring change
             ranges.append((_to_utc(local_start), _to_utc(local_end)))
     return ranges
