@@ -79,5 +79,7 @@ def unit_of_work() -> Iterator[Any]:
 
 
 def for_update(statement: Select[Any]) -> Select[Any]:
-    """Lock the selected rows until commit (a no-op on SQLite, already serialised)."""
-    return statement.with_for_update()
+    """Lock the selected rows until commit (a no-op on SQLite, already serialised), and read
+    them as they are now: objects the session already holds from an earlier, unlocked read
+    (sessions keep objects across commits) are refreshed, never trusted."""
+    return statement.with_for_update().execution_options(populate_existing=True)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
@@ -179,3 +180,24 @@ def cli_runner(runner_env: dict[str, str]):
         return CliRunner().invoke(cli, args, input=input, env={**runner_env, **env})
 
     return invoke
+
+
+@pytest.fixture
+def service_app(settings: Settings, app: Flask) -> Iterator[Callable[..., Flask]]:
+    """Build `create_app(services, settings + overrides)`: services as deployed apart (e.g.
+    orientation calling the agenda over HTTP); their connections closed afterwards.
+
+    Depends on `app` so that the tables are emptied after the test as usual.
+    """
+    built: list[Flask] = []
+
+    def build(*services: str, **overrides: object) -> Flask:
+        application = create_app(services, dataclasses.replace(settings, **overrides))
+        built.append(application)
+        return application
+
+    yield build
+    for application in built:
+        with application.app_context():
+            db.session.remove()
+            db.engine.dispose()

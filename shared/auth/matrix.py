@@ -69,9 +69,9 @@ RECORD_RULES: dict[str, str] = {
         "one row per case without any identity (no name, NIR, phone, address); audited"
     ),
     # Agenda: slots, bookings, teleconsultations, standing pairs, calendar feeds.
-    "agenda_slots.publish_slot": "gp: only their own slots; coordinator, admin: anyone's",
-    "agenda_slots.publish_recurring": "gp: only their own slots; coordinator, admin: anyone's",
-    "agenda_slots.withdraw_slot": "gp: only their own slots (else 403); coordinator, admin: any",
+    "agenda_slots.publish_slot": "gp: only their own slots; coordinator: anyone's",
+    "agenda_slots.publish_recurring": "gp: only their own slots; coordinator: anyone's",
+    "agenda_slots.withdraw_slot": "gp: only their own slots (else 403); coordinator: any",
     "agenda_bookings.book_slot": "the booker is recorded; the slot's GP sees the booking",
     "agenda_bookings.list_bookings": (
         "coordinator: every booking; others: the bookings they made and those on their own "

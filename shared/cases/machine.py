@@ -14,6 +14,7 @@ from marshmallow import Schema
 from transitions import Machine, MachineError
 
 from shared.auth.principal import Principal
+from shared.cases.disclosure import HistoryDisclosure
 from shared.errors import Forbidden, InvalidTransition
 
 # Decides whether a caller may fire a transition on one case.
@@ -78,13 +79,14 @@ class TransitionRule:
 
 @dataclass
 class CaseMachine:
-    """The state machine of one case type."""
+    """The state machine of one case type, and who sees what in its history."""
 
     kind: str
     states: tuple[str, ...]
     initial: str
     final: frozenset[str]
     rules: tuple[TransitionRule, ...]
+    disclosure: HistoryDisclosure
     labels: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -12,12 +12,14 @@ from shared.schemas import OutputSchema, String
 
 
 class HistoryEntrySchema(OutputSchema):
-    """The contract's `history` item: `{transition, from, to, by, at, comment}`."""
+    """The contract's `history` item: `{transition, from, to, by, at, comment}`; `by` and
+    `comment` are null on the entries the caller may not read in full (the case type's
+    `HistoryDisclosure`)."""
 
     transition = String()
     from_ = String(attribute="from_state", data_key="from", allow_none=True)
     to = String(attribute="to_state")
-    by = String()
+    by = String(allow_none=True)
     at = fields.DateTime()
     comment = String(allow_none=True)
 
@@ -34,9 +36,11 @@ def present_case(
     history: list[Any] | None,
     history_dumper: Schema = history_schema,
 ) -> dict[str, Any]:
-    """The case as the API returns it to this caller (`history=None` for list items)."""
+    """The case as the API returns it to this caller (`history=None` for list items), its
+    history as the case type's disclosure rule lets this caller see it."""
     body = schema.dump(case)
-    body["history"] = history_dumper.dump(history) if history is not None else []
+    visible = machine.disclosure.visible(history, principal) if history is not None else []
+    body["history"] = history_dumper.dump(visible)
     body["allowed_transitions"] = machine.allowed_transitions(case, principal)
     return body
 

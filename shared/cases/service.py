@@ -23,6 +23,10 @@ from shared.outbox.emit import emit
 CaseT = TypeVar("CaseT", bound=CaseMixin)
 # Applies a transition's body to the case (may raise ValidationFailed); returns extra event data.
 Effect = Callable[[Any, dict[str, Any], Principal], dict[str, Any] | None]
+# Fetches what a transition's effect needs from another service (the directory, over HTTP when
+# the agenda runs apart) from the validated body, before the case is locked; what it returns
+# is added to the body the effect receives (and never stored in the history).
+Lookup = Callable[[dict[str, Any], Principal], dict[str, Any]]
 
 
 def _event_payload(
@@ -90,21 +94,34 @@ def fire_transition(
     if_match: int | None,
     can_see: Callable[[Any, Principal], bool],
     effects: Mapping[str, Effect] | None = None,
+    lookups: Mapping[str, Lookup] | None = None,
     comment_field: str | None = None,
 ) -> CaseT:
-    """Lock the case, check version, state and caller, apply the body, persist history."""
+    """Lock the case, check version, state and caller, apply the body, persist history.
+
+    A transition with a lookup is first checked the same way without the lock, then its lookup
+    runs with no transaction open: a slow service never holds a case row locked, and a caller
+    who would be refused causes no call. The checks run again under the lock."""
+    check = functools.partial(
+        _checked,
+        machine=machine,
+        name=name,
+        principal=principal,
+        body=body,
+        if_match=if_match,
+        can_see=can_see,
+    )
+    lookup = (lookups or {}).get(name)
+    found: dict[str, Any] = {}
+    if lookup is not None:
+        with unit_of_work() as session:
+            data = check(session.get(model, case_id))
+        found = lookup(data, principal)
     with unit_of_work() as session:
         case = session.scalar(for_update(select(model).where(model.id == case_id)))
-        if case is None or not can_see(case, principal):
-            raise NotFound("Dossier introuvable.")
-        # A caller who may never fire `name` gets 403 before any 409 (version or state).
-        machine.check_role(principal, name)
-        if if_match is not None and case.version != if_match:
-            raise VersionConflict(details={"current_version": case.version})
-        rule = machine.check(case, principal, name)
-        data = load(_schema(rule.schema), body) if rule.schema else load_empty(body)
+        data = check(case)
         effect = (effects or {}).get(name)
-        extra = effect(case, data, principal) if effect else None
+        extra = effect(case, {**data, **found}, principal) if effect else None
         before, _after = machine.apply(case, name)
         case.version += 1
         comment = _comment(data, comment_field)
@@ -127,6 +144,28 @@ def fire_transition(
         )
         load_history(case, history_model)
     return case
+
+
+def _checked(
+    case: Any,
+    *,
+    machine: CaseMachine,
+    name: str,
+    principal: Principal,
+    body: dict[str, Any],
+    if_match: int | None,
+    can_see: Callable[[Any, Principal], bool],
+) -> dict[str, Any]:
+    """The validated body, once the case, the caller, the version and the state allow `name`;
+    the contract's errors in the contract's order otherwise."""
+    if case is None or not can_see(case, principal):
+        raise NotFound("Dossier introuvable.")
+    # A caller who may never fire `name` gets 403 before any 409 (version or state).
+    machine.check_role(principal, name)
+    if if_match is not None and case.version != if_match:
+        raise VersionConflict(details={"current_version": case.version})
+    rule = machine.check(case, principal, name)
+    return load(_schema(rule.schema), body) if rule.schema else load_empty(body)
 
 
 def load_history(case: Any, history_model: Any) -> list[Any]:

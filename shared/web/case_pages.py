@@ -10,6 +10,8 @@ from flask import flash, redirect, url_for
 from werkzeug.wrappers import Response
 
 from shared.auth.principal import Principal
+from shared.cases.disclosure import HistoryEntry
+from shared.cases.machine import CaseMachine
 from shared.errors import NotFound, Unauthenticated, ValidationFailed
 from shared.web.registry import TimelineEntry, timeline_extras
 from shared.web.session import session_principal
@@ -38,17 +40,20 @@ def case_timeline(
     rows: Iterable[Any],
     reference: str,
     *,
+    machine: CaseMachine,
+    principal: Principal,
     transition_labels: Mapping[str, str],
-    state_labels: Mapping[str, str],
-    detail: Callable[[Any], str | None] = lambda row: row.comment,
+    detail: Callable[[HistoryEntry], str | None] = lambda entry: entry.comment,
 ) -> list[TimelineEntry]:
-    """History rows (plus other services' entries for the reference), oldest first."""
+    """History rows as `principal` may see them (the machine's disclosure rule, as in the API),
+    plus other services' entries for the reference, oldest first."""
     entries = []
-    for row in rows:
+    for row in machine.disclosure.visible(rows, principal):
         title = transition_labels.get(row.transition, row.transition).capitalize()
         if row.from_state != row.to_state:
-            title += f" → {state_labels.get(row.to_state, row.to_state)}"
-        entries.append(TimelineEntry(at=row.at, title=title, detail=detail(row), by=row.by))
+            title += f" → {machine.labels.get(row.to_state, row.to_state)}"
+        shown = detail(row) if row.revealed else None
+        entries.append(TimelineEntry(at=row.at, title=title, detail=shown, by=row.by))
     entries.extend(timeline_extras(reference))
     return sorted(entries, key=lambda entry: entry.at)
 

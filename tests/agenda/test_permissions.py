@@ -7,10 +7,15 @@ import pytest
 ZERO = "00000000-0000-4000-8000-000000000000"
 
 FORBIDDEN = [
-    ("post", "/api/agenda/slots", ("professional", "nurse", "midwife", "dac", "reporting")),
-    ("post", "/api/agenda/slots/recurring", ("professional", "nurse", "reporting")),
+    # Publishing and withdrawing slots: "the gp, coordinator" (the contract), not the admin.
+    (
+        "post",
+        "/api/agenda/slots",
+        ("professional", "nurse", "midwife", "dac", "reporting", "admin"),
+    ),
+    ("post", "/api/agenda/slots/recurring", ("professional", "nurse", "reporting", "admin")),
     ("get", "/api/agenda/slots", ("dac", "reporting")),
-    ("delete", f"/api/agenda/slots/{ZERO}", ("professional", "nurse", "reporting")),
+    ("delete", f"/api/agenda/slots/{ZERO}", ("professional", "nurse", "reporting", "admin")),
     ("post", f"/api/agenda/slots/{ZERO}/booking", ("dac", "reporting", "admin")),
     ("get", "/api/agenda/bookings", ("dac", "reporting")),
     ("post", "/api/agenda/teleconsultations", ("gp", "coordinator", "professional", "dac")),

@@ -4,16 +4,14 @@ and axe-core (installed from npm by `make axe`) for the accessibility scans."""
 from __future__ import annotations
 
 import os
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
 from tests.conftest import TEST_PASSWORD
+from tests.support.servers import serve_wsgi
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("RELAIS_CHROMIUM", "/usr/bin/chromium")
@@ -32,32 +30,14 @@ AXE = Path(
         "RELAIS_AXE", ROOT / ".cache" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
     )
 )
-# Ports this suite may listen on (the first free one is used).
-PORTS = os.environ.get("RELAIS_TEST_PORTS", "18600-18619")
 SCREENSHOTS = ROOT / "docs" / "screenshots"
-
-
-def _free_port() -> int:
-    first, last = (int(p) for p in PORTS.split("-"))
-    for port in range(first, last + 1):
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {PORTS}")
 
 
 @pytest.fixture
 def live_server(app: Flask) -> Iterator[str]:
     """The app (all services, test database) served by a thread; yields its base URL."""
-    server = make_server("127.0.0.1", _free_port(), app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    with serve_wsgi(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

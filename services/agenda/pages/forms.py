@@ -10,7 +10,7 @@ from marshmallow import ValidationError, post_load, validates_schema
 
 from services.agenda.slots.schemas import HH_MM
 from shared.schemas import BaseSchema, Date, Float, String, length, one_of
-from shared.timeutil import PARIS
+from shared.timeutil import exists_in_paris, from_paris
 from shared.web.forms import Field
 from shared.web.patient import PATIENT_FIELDS
 
@@ -62,10 +62,29 @@ RECURRING_FIELDS = (
 )
 
 
-def paris_moment(day: dt.date, hhmm: str) -> dt.datetime:
-    """`day` at `hh:mm` in Europe/Paris, as an aware datetime."""
+def _wall_clock(day: dt.date, hhmm: str) -> dt.datetime:
     hours, minutes = (int(part) for part in hhmm.split(":"))
-    return dt.datetime.combine(day, dt.time(hours, minutes), tzinfo=PARIS)
+    return dt.datetime.combine(day, dt.time(hours, minutes))
+
+
+def paris_moment(day: dt.date, hhmm: str) -> dt.datetime:
+    """`day` at `hh:mm` in Europe/Paris, as an aware datetime; in the hour the autumn change
+    repeats, the first time the clock shows it (see docs/agenda.md)."""
+    return from_paris(_wall_clock(day, hhmm))
+
+
+def skipped_times(day: dt.date, **times: str) -> dict[str, list[str]]:
+    """French errors, by field, for the times typed that do not exist in Paris on `day`: the
+    hour the clocks skip on the night of the spring change."""
+    return {
+        name: [
+            f"L'heure {hhmm} n'existe pas le {day:%d/%m/%Y} : cette nuit-là, à 2 h, les "
+            "horloges passent directement à 3 h (heure d'été). Choisissez une heure avant 2 h "
+            "ou à partir de 3 h."
+        ]
+        for name, hhmm in times.items()
+        if not exists_in_paris(_wall_clock(day, hhmm))
+    }
 
 
 class SlotSearchFormSchema(BaseSchema):
@@ -96,6 +115,14 @@ class SlotFormSchema(BaseSchema):
     start_time = String(required=True, validate=HH_MM)
     end_time = String(required=True, validate=HH_MM)
     kind = String(required=True, validate=one_of(tuple(KIND_LABELS)))
+
+    @validates_schema
+    def _times_exist(self, data: dict[str, Any], **_: Any) -> None:
+        errors = skipped_times(
+            data["date"], start_time=data["start_time"], end_time=data["end_time"]
+        )
+        if errors:
+            raise ValidationError(errors)
 
     @post_load
     def _to_moments(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
@@ -156,6 +183,15 @@ class WindowFormSchema(BaseSchema):
     from_time = String(required=True, validate=HH_MM)
     to_date = Date(required=True)
     to_time = String(required=True, validate=HH_MM)
+
+    @validates_schema
+    def _times_exist(self, data: dict[str, Any], **_: Any) -> None:
+        errors = {
+            **skipped_times(data["from_date"], from_time=data["from_time"]),
+            **skipped_times(data["to_date"], to_time=data["to_time"]),
+        }
+        if errors:
+            raise ValidationError(errors)
 
     @post_load
     def _to_window(self, data: dict[str, Any], **_: Any) -> dict[str, str]:

@@ -15,12 +15,12 @@ from services.agenda.bookings.models import Booking
 from services.agenda.directory.models import Professional
 from services.agenda.slots.models import Slot
 from shared.auth.principal import Principal
-from shared.auth.roles import ADMIN, COORDINATOR
+from shared.auth.roles import COORDINATOR
 from shared.db import for_update, unit_of_work
 from shared.errors import Forbidden, NotFound, SlotTaken, ValidationFailed
 from shared.extensions import db
 from shared.geo import Commune, distance_km, find_by_name, locate
-from shared.timeutil import PARIS, today_paris, utcnow
+from shared.timeutil import PARIS, exists_in_paris, from_paris, today_paris, utcnow
 
 MAX_SLOT = dt.timedelta(hours=4)
 KM_PER_DEGREE = 111.0
@@ -36,7 +36,7 @@ def _publisher(*, principal: Principal, professional_id: uuid.UUID | None) -> Pr
         if principal.professional_id is None:
             raise ValidationFailed({"professional_id": ["Ce champ est obligatoire."]})
         professional_id = principal.professional_id
-    if not principal.has(COORDINATOR, ADMIN) and principal.professional_id != professional_id:
+    if not principal.has(COORDINATOR) and principal.professional_id != professional_id:
         raise Forbidden("Vous ne pouvez publier que vos propres créneaux.")
     professional = db.session.get(Professional, professional_id)
     if professional is None:
@@ -125,12 +125,7 @@ class Recurrence:
 
 def _to_utc(local: dt.datetime) -> dt.datetime:
     """A Paris wall-clock time as UTC (the first one when the autumn change repeats it)."""
-    return local.replace(tzinfo=PARIS).astimezone(dt.UTC)
-
-
-def _exists_in_paris(local: dt.datetime) -> bool:
-    """False for wall-clock times skipped by the spring change (02:00–02:59 that night)."""
-    return _to_utc(local).astimezone(PARIS).replace(tzinfo=None) == local
+    return from_paris(local).astimezone(dt.UTC)
 
 
 def expand_recurrence(
@@ -169,7 +164,7 @@ def expand_recurrence(
             # Wall-clock arithmetic, then conversion: 08:00 Paris stays 08:00 across DST.
             local_start = day_start + dt.timedelta(minutes=index * slot_minutes)
             local_end = local_start + dt.timedelta(minutes=slot_minutes)
-            if not _exists_in_paris(local_start):
+            if not exists_in_paris(local_start):
                 continue  # that hour does not exist on the night of the spring change
             ranges.append((_to_utc(local_start), _to_utc(local_end)))
     return ranges
@@ -222,9 +217,7 @@ def withdraw_slot(*, slot_id: uuid.UUID, principal: Principal) -> None:
         )
         if slot is None:
             raise NotFound("Créneau introuvable.")
-        if not principal.has(COORDINATOR, ADMIN) and principal.professional_id != (
-            slot.professional_id
-        ):
+        if not principal.has(COORDINATOR) and principal.professional_id != slot.professional_id:
             raise Forbidden("Vous ne pouvez retirer que vos propres créneaux.")
         # This slot's bookings only (a bare `active_booking_exists()` would scan every slot).
         booked = exists().where(Booking.slot_id == slot.id, Booking.cancelled_at.is_(None))

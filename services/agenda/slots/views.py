@@ -24,6 +24,8 @@ from shared.http.parsing import json_body, load
 blueprint = Blueprint("agenda_slots", __name__, url_prefix="/api/agenda")
 slot_schema = SlotSchema()
 SLOT_READERS = (*CLINICAL_ROLES, ADMIN)
+# The contract's "the gp, coordinator": the admin manages accounts, not the agenda.
+SLOT_PUBLISHERS = (GP, COORDINATOR)
 
 
 def _query_args() -> dict:
@@ -36,7 +38,7 @@ def _query_args() -> dict:
 
 
 @blueprint.post("/slots")
-@allow(GP, COORDINATOR, ADMIN)
+@allow(*SLOT_PUBLISHERS)
 @documented(
     summary="Publier un créneau",
     body=SlotCreateSchema,
@@ -51,7 +53,7 @@ def publish_slot() -> ResponseReturnValue:
 
 
 @blueprint.post("/slots/recurring")
-@allow(GP, COORDINATOR, ADMIN)
+@allow(*SLOT_PUBLISHERS)
 @documented(
     summary="Publier des créneaux récurrents",
     body=RecurringSlotsSchema,
@@ -106,7 +108,7 @@ def get_slot(slot_id: uuid.UUID) -> ResponseReturnValue:
 
 
 @blueprint.delete("/slots/<uuid:slot_id>")
-@allow(GP, COORDINATOR, ADMIN)
+@allow(*SLOT_PUBLISHERS)
 @documented(summary="Retirer un créneau", status=204, errors=(403, 404, 409))
 def withdraw_slot(slot_id: uuid.UUID) -> ResponseReturnValue:
     """Withdraw a free slot; 409 `slot_already_booked` while it is booked."""

@@ -1,7 +1,8 @@
 """States and transitions of an assisted teleconsultation, declared once."""
 
 from services.agenda.teleconsultation import schemas
-from shared.auth.roles import COORDINATOR, GP, NURSE
+from shared.auth.roles import ADMIN, COORDINATOR, GP, NURSE
+from shared.cases.disclosure import HistoryDisclosure
 from shared.cases.machine import CaseMachine, TransitionRule, party, role
 
 KIND = "teleconsultation"
@@ -17,6 +18,9 @@ MACHINE = CaseMachine(
     states=(*OPEN_STATES, "completed", "cancelled"),
     initial="requested",
     final=frozenset({"completed", "cancelled"}),
+    # The nurse sees her own requests in full; a GP scheduled after a missed teleconsultation
+    # does not learn which colleague it was with, nor what was written then.
+    disclosure=HistoryDisclosure(full_view=frozenset({COORDINATOR, NURSE, ADMIN})),
     labels={
         "requested": "demandée",
         "scheduled": "programmée",

@@ -2,6 +2,7 @@
 
 from services.orientation.discharges import schemas
 from shared.auth.roles import COORDINATOR, DAC
+from shared.cases.disclosure import open_history
 from shared.cases.machine import CaseMachine, TransitionRule, role
 
 KIND = "sortie_hospitalisation"
@@ -17,6 +18,9 @@ MACHINE = CaseMachine(
     states=(*OPEN_STATES, "followed_up", "cancelled"),
     initial="announced",
     final=frozenset({"followed_up", "cancelled"}),
+    # Only the DAC and the coordination write this history, for every professional the case
+    # names: whoever may see the case reads it in full.
+    disclosure=open_history(),
     labels={
         "announced": "annoncée",
         "preparing": "en préparation",

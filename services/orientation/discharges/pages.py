@@ -310,8 +310,9 @@ def render_case(
         timeline=case_timeline(
             service.history(case),
             case.reference,
+            machine=MACHINE,
+            principal=principal,
             transition_labels=TRANSITION_LABELS,
-            state_labels=MACHINE.labels,
         ),
         age=case.patient_age(today_paris()),
         is_final=case.state in MACHINE.final,

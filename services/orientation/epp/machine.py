@@ -1,7 +1,8 @@
 """States and transitions of an EPP referral, declared once."""
 
 from services.orientation.epp import schemas
-from shared.auth.roles import COORDINATOR, MIDWIFE
+from shared.auth.roles import ADMIN, COORDINATOR, MIDWIFE
+from shared.cases.disclosure import HistoryDisclosure
 from shared.cases.machine import CaseMachine, TransitionRule, party, role, submitter
 
 KIND = "epp"
@@ -16,6 +17,10 @@ MACHINE = CaseMachine(
     states=(*OPEN_STATES, "completed", "cancelled"),
     initial="submitted",
     final=frozenset({"completed", "cancelled"}),
+    # As for médecin-traitant cases: the midwife assigned never learns who declined before.
+    disclosure=HistoryDisclosure(
+        full_view=frozenset({COORDINATOR, ADMIN}), addressed={"assign": "professional_id"}
+    ),
     labels={
         "submitted": "adressée",
         "assigned": "attribuée à une sage-femme",

@@ -249,8 +249,9 @@ def render_referral(
         timeline=case_timeline(
             service.history(referral),
             referral.reference,
+            machine=MACHINE,
+            principal=principal,
             transition_labels=TRANSITION_LABELS,
-            state_labels=MACHINE.labels,
         ),
         weeks=weeks_on(referral.pregnancy_start_date, today),
         late=referral.state in OPEN_STATES and is_late(referral.pregnancy_start_date, today),

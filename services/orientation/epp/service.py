@@ -21,6 +21,7 @@ from shared.auth.principal import Principal
 from shared.auth.roles import CLINICAL_ROLES, COORDINATOR, MIDWIFE
 from shared.cases.service import (
     Effect,
+    Lookup,
     case_history,
     create_case,
     fire_transition,
@@ -154,11 +155,21 @@ def suggestions(*, referral_id: uuid.UUID, principal: Principal, limit: int) -> 
     return suggest_midwives(get_referral(referral_id=referral_id, principal=principal), limit=limit)
 
 
+# --- lookups: what a transition needs from the directory, asked before the referral is locked
+
+
+def _find_midwife(data: dict[str, Any], _p: Principal) -> dict[str, Any]:
+    return {"midwife": find_midwife(data["professional_id"])}
+
+
+LOOKUPS: dict[str, Lookup] = {"assign": _find_midwife}
+
+
 # --- transition effects: apply a validated body to the locked referral ----------------------
 
 
 def _assign(referral: EppReferral, data: dict[str, Any], _p: Principal) -> dict[str, Any]:
-    problem = check_assignable(referral, data["professional_id"])
+    problem = check_assignable(referral, data["professional_id"], data["midwife"])
     if problem:
         raise ValidationFailed({"professional_id": [problem]})
     referral.assigned_professional_id = data["professional_id"]
@@ -226,4 +237,5 @@ def transition(
         if_match=if_match,
         can_see=can_see,
         effects=EFFECTS,
+        lookups=LOOKUPS,
     )

@@ -89,7 +89,8 @@ def suggest_midwives(referral: EppReferral, *, limit: int) -> list[Suggestion]:
 
 
 def find_midwife(professional_id: uuid.UUID) -> tuple[dict[str, Any] | None, str | None]:
-    """The directory entry of a midwife, or why this id is not one (French)."""
+    """The directory entry of a midwife, or why this id is not one (French). It may be an HTTP
+    call: ask it before locking any referral."""
     found = directory().professionals(ids=[professional_id])
     if not found:
         return None, "Ce professionnel n'existe pas dans l'annuaire."
@@ -98,9 +99,14 @@ def find_midwife(professional_id: uuid.UUID) -> tuple[dict[str, Any] | None, str
     return found[0], None
 
 
-def check_assignable(referral: EppReferral, professional_id: uuid.UUID) -> str | None:
-    """Why this midwife cannot be assigned this referral (French), or None when she can."""
+def check_assignable(
+    referral: EppReferral,
+    professional_id: uuid.UUID,
+    found: tuple[dict[str, Any] | None, str | None],
+) -> str | None:
+    """Why this midwife cannot be assigned this referral (French), or None when she can; `found`
+    is what `find_midwife` answered for her."""
     if str(professional_id) in (referral.excluded_professional_ids or []):
         return "Cette sage-femme a déjà refusé cette patiente."
-    _midwife, problem = find_midwife(professional_id)
+    _midwife, problem = found
     return problem

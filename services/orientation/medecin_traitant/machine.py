@@ -4,7 +4,8 @@ from collections.abc import Callable
 from typing import Any
 
 from services.orientation.medecin_traitant import schemas
-from shared.auth.roles import COORDINATOR, GP
+from shared.auth.roles import ADMIN, COORDINATOR, GP
+from shared.cases.disclosure import HistoryDisclosure
 from shared.cases.machine import SYSTEM_ACTOR, CaseMachine, TransitionRule, party, role, submitter
 
 KIND = "medecin_traitant"
@@ -26,6 +27,11 @@ MACHINE = CaseMachine(
     states=(*OPEN_STATES, "oriented", "cancelled"),
     initial="submitted",
     final=frozenset({"oriented", "cancelled"}),
+    # A GP proposed a patient sees each step, but who declined it before them (and why) only
+    # the coordination knows; the proposal made to them they read in full.
+    disclosure=HistoryDisclosure(
+        full_view=frozenset({COORDINATOR, ADMIN}), addressed={"propose": "professional_id"}
+    ),
     labels={
         "submitted": "signalé",
         "triaged": "analysé",

@@ -306,8 +306,9 @@ def render_case(
         timeline=case_timeline(
             service.history(case),
             case.reference,
+            machine=MACHINE,
+            principal=principal,
             transition_labels=TRANSITION_LABELS,
-            state_labels=MACHINE.labels,
             detail=_history_detail,
         ),
         age=case.patient_age(today_paris()),

@@ -15,11 +15,14 @@ from services.orientation.medecin_traitant.priority import compute_priority
 from services.orientation.medecin_traitant.suggestions import (
     Suggestion,
     check_proposable,
+    find_gp,
     suggest_gps,
 )
 from shared.auth.principal import SYSTEM, Principal
 from shared.auth.roles import CLINICAL_ROLES, COORDINATOR, GP
 from shared.cases.service import (
+    Effect,
+    Lookup,
     case_history,
     create_case,
     fire_transition,
@@ -170,6 +173,16 @@ def suggestions(*, case_id: uuid.UUID, principal: Principal, limit: int) -> list
     return suggest_gps(case, limit=limit)
 
 
+# --- lookups: what a transition needs from the directory, asked before the case is locked ---
+
+
+def _find_gp(data: dict[str, Any], _p: Principal) -> dict[str, Any]:
+    return {"gp": find_gp(data["professional_id"])}
+
+
+LOOKUPS: dict[str, Lookup] = {"propose": _find_gp}
+
+
 # --- transition effects: apply a validated body to the locked case -------------------------
 
 
@@ -186,7 +199,7 @@ def _triage(case: MedecinTraitantCase, data: dict[str, Any], _p: Principal) -> d
 
 
 def _propose(case: MedecinTraitantCase, data: dict[str, Any], _p: Principal) -> dict[str, Any]:
-    problem = check_proposable(case, data["professional_id"])
+    problem = check_proposable(case, data["professional_id"], data["gp"])
     if problem:
         raise ValidationFailed({"professional_id": [problem]})
     case.proposed_professional_id = data["professional_id"]
@@ -251,7 +264,7 @@ def _cancel(case: MedecinTraitantCase, data: dict[str, Any], _p: Principal) -> d
     return {}
 
 
-EFFECTS = {
+EFFECTS: dict[str, Effect] = {
     "triage": _triage,
     "propose": _propose,
     "accept": _accept,
@@ -283,4 +296,5 @@ def transition(
         if_match=if_match,
         can_see=can_see,
         effects=EFFECTS,
+        lookups=LOOKUPS,
     )

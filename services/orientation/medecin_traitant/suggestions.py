@@ -117,18 +117,32 @@ def suggest_gps(case: MedecinTraitantCase, *, limit: int) -> list[Suggestion]:
     return ranked[:limit]
 
 
-def check_proposable(case: MedecinTraitantCase, professional_id: uuid.UUID) -> str | None:
-    """Why this GP cannot be proposed for this case (French), or None when they can."""
-    if str(professional_id) in (case.excluded_professional_ids or []):
-        return "Ce médecin a déjà refusé ce patient ou laissé expirer la proposition."
+def find_gp(professional_id: uuid.UUID) -> tuple[dict[str, Any] | None, str | None]:
+    """The directory entry of a GP accepting new patients, or why this id is not one (French).
+    It may be an HTTP call: ask it before locking any case."""
     found = directory().professionals(ids=[professional_id])
     if not found:
-        return "Ce professionnel n'existe pas dans l'annuaire."
+        return None, "Ce professionnel n'existe pas dans l'annuaire."
     gp = found[0]
     if gp["profession"] != "gp":
-        return "Ce professionnel n'est pas médecin généraliste."
+        return None, "Ce professionnel n'est pas médecin généraliste."
     if not gp["accepts_new_patients"]:
-        return "Ce médecin n'accepte pas de nouveaux patients."
+        return None, "Ce médecin n'accepte pas de nouveaux patients."
+    return gp, None
+
+
+def check_proposable(
+    case: MedecinTraitantCase,
+    professional_id: uuid.UUID,
+    found: tuple[dict[str, Any] | None, str | None],
+) -> str | None:
+    """Why this GP cannot be proposed for this case (French), or None when they can; `found` is
+    what `find_gp` answered for them."""
+    if str(professional_id) in (case.excluded_professional_ids or []):
+        return "Ce médecin a déjà refusé ce patient ou laissé expirer la proposition."
+    gp, problem = found
+    if gp is None:
+        return problem
     used = accepted_this_month([professional_id]).get(professional_id, 0)
     if gp["new_patient_capacity"] - used <= 0:
         return "Ce médecin a atteint sa capacité de nouveaux patients pour ce mois."

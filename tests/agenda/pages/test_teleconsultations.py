@@ -57,6 +57,20 @@ def test_request_form_errors_are_next_to_fields_and_nothing_is_stored(client, ac
     assert _count(app, TeleconsultationCase) == 0
 
 
+def test_a_window_starting_at_a_time_the_spring_change_skips_is_refused(client, accounts, app):
+    _, nurse = _nurse(client, accounts)
+    token = log_in(client, nurse["X-Test-Email"])
+    response = client.post(
+        "/agenda/teleconsultations/new",
+        data=_form(token, "2027-03-28", **{"window.from_time": "02:15"}),
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="f-window-from-time-error"' in html
+    assert "L&#39;heure 02:15 n&#39;existe pas le 28/03/2027" in html
+    assert _count(app, TeleconsultationCase) == 0
+
+
 def test_nurse_requests_pairs_then_cancels_from_her_list(client, accounts, app):
     coordinator, nurse = _nurse(client, accounts)
     gp = register(client, coordinator)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from sqlalchemy import func, select
@@ -198,3 +199,74 @@ def test_booked_today_count_is_per_professional_and_per_paris_day(client, accoun
     client.delete(f"/api/agenda/bookings/{booked.get_json()['id']}", headers=coordinator)
     with app.app_context():
         assert bookings.count_booked_on(professional_id=professional_id, day=in_days(2)) == 0
+
+
+# On 28 March 2027 the clocks go from 02:00 to 03:00; on 31 October 2027, from 03:00 back to 02:00.
+SPRING_CHANGE, AUTUMN_CHANGE = "2027-03-28", "2027-10-31"
+
+
+def _publish_one(client, token, day, start, end):
+    return client.post(
+        "/agenda/my-slots",
+        data={
+            "csrf_token": token,
+            "date": day,
+            "start_time": start,
+            "end_time": end,
+            "kind": "snp",
+        },
+    )
+
+
+def _logged_in_gp(client, accounts):
+    coordinator = accounts.create("coordinator")
+    gp = register(client, coordinator)
+    headers = accounts.create("gp", professional_id=gp["id"])
+    return headers, log_in(client, headers["X-Test-Email"])
+
+
+def test_a_slot_at_a_time_the_spring_change_skips_is_refused_and_nothing_stored(
+    client, accounts, app
+):
+    _headers, token = _logged_in_gp(client, accounts)
+    start_gap = _publish_one(client, token, SPRING_CHANGE, "02:30", "03:30")
+    html = start_gap.get_data(as_text=True)
+    assert start_gap.status_code == 422
+    assert 'id="one-f-start-time-error"' in html
+    assert "L&#39;heure 02:30 n&#39;existe pas le 28/03/2027" in html
+    assert "Choisissez une heure avant 2 h ou à partir de 3 h." in html
+    both = _publish_one(client, token, SPRING_CHANGE, "02:00", "02:40").get_data(as_text=True)
+    assert 'id="one-f-start-time-error"' in both and 'id="one-f-end-time-error"' in both
+    end_gap = _publish_one(client, token, SPRING_CHANGE, "01:40", "02:10")
+    assert end_gap.status_code == 422
+    assert 'id="one-f-end-time-error"' in end_gap.get_data(as_text=True)
+    assert _count(app, Slot) == 0
+    # Around the gap the same night is fine: 01:30 winter time to 03:00 summer time is 30 min.
+    assert _publish_one(client, token, SPRING_CHANGE, "01:30", "03:00").status_code == 303
+    with app.app_context():
+        slot = db.session.scalar(select(Slot))
+        assert slot.end_at - slot.start_at == dt.timedelta(minutes=30)
+
+
+def test_a_slot_in_the_repeated_autumn_hour_is_its_first_occurrence(client, accounts, app):
+    headers, token = _logged_in_gp(client, accounts)
+    assert _publish_one(client, token, AUTUMN_CHANGE, "02:30", "02:50").status_code == 303
+    with app.app_context():
+        slot = db.session.scalar(select(Slot))
+        # Summer time, the first time the clock shows 02:30 (as calendar applications read it).
+        assert slot.start_at == dt.datetime(2027, 10, 31, 0, 30, tzinfo=dt.UTC)
+        assert slot.end_at - slot.start_at == dt.timedelta(minutes=20)
+    listed = client.get("/api/agenda/slots", headers=headers).get_json()
+    assert [item["start"] for item in listed["items"]] == ["2027-10-31T02:30:00+02:00"]
+    # The second 02:30 (winter time) is an instant of its own, which the API takes with its offset.
+    second = client.post(
+        "/api/agenda/slots",
+        json={
+            "start": "2027-10-31T02:30:00+01:00",
+            "end": "2027-10-31T02:50:00+01:00",
+            "kind": "snp",
+        },
+        headers=headers,
+    )
+    assert second.status_code == 201, second.get_json()
+    assert second.get_json()["start"] == "2027-10-31T02:30:00+01:00"

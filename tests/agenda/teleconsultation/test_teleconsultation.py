@@ -150,6 +150,36 @@ def test_no_show_frees_the_slot_and_returns_to_requested(app, client, team, acco
     assert again.get_json()["state"] == "scheduled"
 
 
+def test_the_next_gp_does_not_see_who_missed_it_before_nor_their_comment(client, team, accounts):
+    first = _gp(client, team, accounts, start="09:00")
+    second = _gp(client, team, accounts, start="14:00")
+    case = _pair(client, team).get_json()
+    assert case["professional_id"] == first["gp"]["id"]
+    note = "Commentaire-du-premier-medecin"
+    _fire(client, case, "no_show", first["headers"], {"comment": note})
+    withdrawn = client.delete(
+        f"/api/agenda/slots/{first['slot']['id']}", headers=team["coordinator"]
+    )
+    assert withdrawn.status_code == 204
+    again = _fire(client, case, "pair", team["nurse_headers"]).get_json()
+    assert again["professional_id"] == second["gp"]["id"]
+
+    url = f"/api/agenda/teleconsultations/{case['id']}"
+    seen = client.get(url, headers=second["headers"])
+    assert seen.status_code == 200
+    assert first["headers"]["X-Test-Email"] not in seen.get_data(as_text=True)
+    assert note not in seen.get_data(as_text=True)
+    [no_show] = [e for e in seen.get_json()["history"] if e["transition"] == "no_show"]
+    assert (no_show["by"], no_show["comment"]) == (None, None)
+    # The nurse who asked for it reads every entry in full.
+    [no_show] = [
+        e
+        for e in client.get(url, headers=team["nurse_headers"]).get_json()["history"]
+        if e["transition"] == "no_show"
+    ]
+    assert (no_show["by"], no_show["comment"]) == (first["headers"]["X-Test-Email"], note)
+
+
 def test_complete_records_it_and_final_states_refuse_more(client, team, accounts):
     gp = _gp(client, team, accounts)
     case = _pair(client, team).get_json()

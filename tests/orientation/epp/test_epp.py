@@ -111,6 +111,31 @@ def test_a_midwife_who_declines_is_never_suggested_nor_assigned_again(app, clien
     )
 
 
+def test_the_next_midwife_sees_neither_who_declined_nor_why(client, people):
+    referral = _refer(client, people["pharmacist"])
+    coordinator = people["coordinator"]
+    _fire(client, coordinator, referral, "assign", {"professional_id": people["midwife"]["id"]})
+    reason = "Motif-de-refus-de-la-premiere-sage-femme"
+    _fire(client, people["midwife_headers"], referral, "decline", {"reason": reason})
+    assigned = _fire(
+        client, coordinator, referral, "assign", {"professional_id": people["other"]["id"]}
+    )
+    assert assigned.status_code == 200, assigned.get_json()
+
+    seen = client.get(f"{URL}/{referral['id']}", headers=people["other_headers"])
+    text = seen.get_data(as_text=True)
+    assert people["midwife_headers"]["X-Test-Email"] not in text
+    assert reason not in text
+    [decline] = [e for e in seen.get_json()["history"] if e["transition"] == "decline"]
+    assert (decline["by"], decline["comment"]) == (None, None)
+    full = client.get(f"{URL}/{referral['id']}", headers=coordinator).get_json()
+    [decline] = [e for e in full["history"] if e["transition"] == "decline"]
+    assert (decline["by"], decline["comment"]) == (
+        people["midwife_headers"]["X-Test-Email"],
+        reason,
+    )
+
+
 def test_only_the_assigned_midwife_answers(client, people):
     referral = _refer(client, people["pharmacist"])
     _fire(

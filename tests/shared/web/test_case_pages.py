@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from types import SimpleNamespace
 
 import pytest
 
+from shared.auth.principal import Principal
+from shared.cases.disclosure import HistoryDisclosure
+from shared.cases.machine import CaseMachine
 from shared.errors import NotFound, ValidationFailed
 from shared.web.case_pages import MISSING_VERSION, case_timeline, current_state, form_version
 
@@ -22,6 +26,18 @@ def test_the_posted_version_is_read_as_an_integer():
     assert form_version({"version": "12"}) == 12
 
 
+MACHINE = CaseMachine(
+    kind="essai",
+    states=("ready",),
+    initial="ready",
+    final=frozenset(),
+    rules=(),
+    disclosure=HistoryDisclosure(full_view=frozenset({"coordinator"})),
+    labels={"ready": "prêt"},
+)
+COORDINATION = "coordination@relais.test"
+
+
 def _row(minutes, transition, from_state, to_state, comment=None):
     at = dt.datetime(2026, 1, 1, 9, tzinfo=dt.UTC) + dt.timedelta(minutes=minutes)
     return SimpleNamespace(
@@ -30,25 +46,40 @@ def _row(minutes, transition, from_state, to_state, comment=None):
         from_state=from_state,
         to_state=to_state,
         comment=comment,
-        by="Coordination",
+        by=COORDINATION,
+        data=None,
     )
 
 
-def test_timeline_is_oldest_first_and_shows_the_new_state_only_when_it_changed(app):
-    rows = [
-        _row(5, "edit", "ready", "ready", "Compte rendu corrigé"),
-        _row(0, "submit", None, "ready"),
-    ]
+ROWS = [
+    _row(5, "edit", "ready", "ready", "Compte rendu corrigé"),
+    _row(0, "submit", None, "ready"),
+]
+
+
+def _timeline(app, *roles):
+    reader = Principal(user_id=uuid.uuid4(), email="lecteur@relais.test", roles=frozenset(roles))
     with app.test_request_context():
-        entries = case_timeline(
-            rows,
+        return case_timeline(
+            ROWS,
             "XX-2026-000001",
+            machine=MACHINE,
+            principal=reader,
             transition_labels={"submit": "signalement", "edit": "modification"},
-            state_labels={"ready": "prêt"},
         )
-    assert [(e.title, e.detail) for e in entries] == [
-        ("Signalement → prêt", None),
-        ("Modification", "Compte rendu corrigé"),
+
+
+def test_timeline_is_oldest_first_and_shows_the_new_state_only_when_it_changed(app):
+    assert [(e.title, e.detail, e.by) for e in _timeline(app, "coordinator")] == [
+        ("Signalement → prêt", None, COORDINATION),
+        ("Modification", "Compte rendu corrigé", COORDINATION),
+    ]
+
+
+def test_timeline_shows_others_the_steps_without_actor_nor_comment(app):
+    assert [(e.title, e.detail, e.by) for e in _timeline(app, "professional")] == [
+        ("Signalement → prêt", None, None),
+        ("Modification", None, None),
     ]
 
 
