@@ -16,6 +16,7 @@ machine's background load affects both alike.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import itertools
 import os
@@ -40,6 +41,8 @@ PHASE_SECONDS = 5.0
 ROUNDS = 2
 WORKERS = ["--workers", "2", "--worker-class", "gthread", "--threads", "4"]
 SECRET_KEY = "bench-secret-key-not-for-production"  # noqa: S105
+# The production settings require a keyring; a fresh key per run (the database is fresh too).
+ENCRYPTION_KEYS = "bench:" + base64.b64encode(os.urandom(32)).decode()
 EMBEDDED_CASES = 10_000
 _numbers = itertools.count(1)
 _numbers_lock = threading.Lock()
@@ -227,7 +230,12 @@ def pg_ratios() -> list[dict]:
         upgrade(url)
         create_tables(url)
         tokens = make_accounts(url)
-        env = {"DATABASE_URL": url, "RELAIS_ENV": "production", "SECRET_KEY": SECRET_KEY}
+        env = {
+            "DATABASE_URL": url,
+            "RELAIS_ENV": "production",
+            "SECRET_KEY": SECRET_KEY,
+            "ENCRYPTION_KEYS": ENCRYPTION_KEYS,
+        }
         real_base = f"http://127.0.0.1:{REAL_PORT}"
         bare_base = f"http://127.0.0.1:{BARE_PORT}"
         submitter = {"Authorization": f"Bearer {tokens['professional']}"}

@@ -83,3 +83,25 @@ def for_update(statement: Select[Any]) -> Select[Any]:
     them as they are now: objects the session already holds from an earlier, unlocked read
     (sessions keep objects across commits) are refreshed, never trusted."""
     return statement.with_for_update().execution_options(populate_existing=True)
+
+
+@contextmanager
+def one_snapshot() -> Iterator[Any]:
+    """Run the block's reads against one snapshot of the database, for a report built from
+    several statements (the indicators): a case oriented between two of them cannot be
+    counted by one and missed by the other.
+
+    PostgreSQL: the request's transaction so far is committed, then the block runs in a
+    read-only REPEATABLE READ transaction, ended (rolled back) after it; the connection's
+    usual settings come back when it returns to the pool. SQLite: the block's reads share the
+    transaction they open (SQLite reads in a transaction see one snapshot)."""
+    session = db.session
+    session.commit()
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(
+            execution_options={"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+        )
+    try:
+        yield session
+    finally:
+        session.rollback()

@@ -24,6 +24,27 @@ class String(fields.String):
     }
 
 
+class OptionalText(String):
+    """Free text stored without surrounding white space; blank (spaces, line breaks,
+    non-breaking spaces…) means absent and is stored as null, so "is it missing?" has one
+    answer, in Python (`.strip()`) and in SQL (`IS NULL`) alike."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(allow_none=True, **kwargs)
+
+    # marshmallow types `_deserialize` as returning `str`; a field may return None at run time
+    # (`allow_none` fields do), which is the point here.
+    def _deserialize(  # type: ignore[override]
+        self, value: Any, attr: str | None, data: Any, **kwargs: Any
+    ) -> str | None:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        return text.strip() or None if text is not None else None
+
+    def _validate(self, value: Any) -> None:
+        if value is not None:  # blank became None: nothing left to check
+            super()._validate(value)
+
+
 class Integer(fields.Integer):
     default_error_messages = {
         "required": REQUIRED,

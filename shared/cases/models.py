@@ -29,6 +29,10 @@ class CaseMixin:
     # Not a column: the history rows read inside the unit of work that wrote or read the case,
     # so presenting the case afterwards needs no new transaction (see `load_history`).
     loaded_history: list[Any] | None = None
+    # Not a column: the instant of the transition being fired, one clock reading that the
+    # history row records and the effects stamp on the case (`oriented_at`, …), so a case's
+    # columns and its history agree to the microsecond (see `fire_transition`).
+    transition_at: dt.datetime | None = None
 
 
 class HistoryMixin:

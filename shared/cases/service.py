@@ -19,6 +19,7 @@ from shared.errors import NotFound, ValidationFailed, VersionConflict
 from shared.extensions import db
 from shared.http.parsing import load
 from shared.outbox.emit import emit
+from shared.timeutil import utcnow
 
 CaseT = TypeVar("CaseT", bound=CaseMixin)
 # Applies a transition's body to the case (may raise ValidationFailed); returns extra event data.
@@ -57,11 +58,16 @@ def create_case(
     principal: Principal,
     extra_event: dict[str, Any] | None = None,
 ) -> CaseT:
-    """Number, store and announce a new case inside the current unit of work."""
+    """Number, store and announce a new case inside the current unit of work.
+
+    The case's creation instant and its first history row's are one and the same: the
+    indicators rebuild past states from the history and ages from the case's columns."""
+    now = utcnow()
     case.reference = next_reference(prefix)
     case.state = machine.initial
     case.version = 1
     case.created_by = principal.user_id
+    case.created_at = case.updated_at = now
     db.session.add(case)
     db.session.flush()
     first = history_model(
@@ -70,6 +76,7 @@ def create_case(
         from_state=None,
         to_state=machine.initial,
         by=principal.email,
+        at=now,
     )
     db.session.add(first)
     case.loaded_history = [first]
@@ -101,7 +108,11 @@ def fire_transition(
 
     A transition with a lookup is first checked the same way without the lock, then its lookup
     runs with no transaction open: a slow service never holds a case row locked, and a caller
-    who would be refused causes no call. The checks run again under the lock."""
+    who would be refused causes no call. The checks run again under the lock.
+
+    The transition happens at one instant, `case.transition_at`, set before the effect runs
+    and recorded on the history row: effects stamp the case with it (`oriented_at`, …), so a
+    case's columns and its history agree to the microsecond."""
     check = functools.partial(
         _checked,
         machine=machine,
@@ -120,6 +131,7 @@ def fire_transition(
     with unit_of_work() as session:
         case = session.scalar(for_update(select(model).where(model.id == case_id)))
         data = check(case)
+        now = case.transition_at = case.updated_at = utcnow()
         effect = (effects or {}).get(name)
         extra = effect(case, {**data, **found}, principal) if effect else None
         before, _after = machine.apply(case, name)
@@ -134,6 +146,7 @@ def fire_transition(
                 by=principal.email,
                 comment=comment,
                 data=_json_safe(data),
+                at=now,
             )
         )
         record_audit(action="transition", reference=case.reference)

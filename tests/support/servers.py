@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import threading
 from collections.abc import Iterator
 from typing import Any
 
 from werkzeug.serving import make_server
+
+from bench.live_server import free_port as first_free_port
 
 # Ports the suite may listen on (the first free one is used).
 PORTS = os.environ.get("RELAIS_TEST_PORTS", "18600-18619")
@@ -18,14 +19,7 @@ PORTS = os.environ.get("RELAIS_TEST_PORTS", "18600-18619")
 def free_port() -> int:
     """The first port of `RELAIS_TEST_PORTS` nobody listens on."""
     first, last = (int(p) for p in PORTS.split("-"))
-    for port in range(first, last + 1):
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {PORTS}")
+    return first_free_port(range(first, last + 1))
 
 
 @contextlib.contextmanager

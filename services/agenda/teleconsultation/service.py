@@ -238,7 +238,7 @@ def _release_slot(case: TeleconsultationCase, principal: Principal) -> dict[str,
 
 
 def _complete(case: TeleconsultationCase, _data: dict[str, Any], _p: Principal) -> dict:
-    case.completed_at = utcnow()
+    case.completed_at = case.transition_at
     return {
         "professional_id": str(case.professional_id),
         "nurse_professional_id": str(case.nurse_professional_id),
@@ -252,7 +252,7 @@ def _no_show(case: TeleconsultationCase, _data: dict[str, Any], principal: Princ
 
 def _cancel(case: TeleconsultationCase, data: dict[str, Any], principal: Principal) -> dict:
     case.cancel_reason = data["reason"]
-    case.cancelled_at = utcnow()
+    case.cancelled_at = case.transition_at
     return _release_slot(case, principal)
 
 

@@ -1,7 +1,9 @@
 """What a discharge case still lacks before the city professionals can be told it is ready.
 
 Each item states its rule twice, side by side: on a loaded case (the readiness check, the
-worklist) and as SQL (the counts of the top bar), so the two cannot drift apart.
+worklist) and as SQL (the counts of the top bar), so the two cannot drift apart. The API stores
+the texts stripped, blank as null (`OptionalText`); SQL's `trim` removes spaces only, which
+then makes no difference.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from shared.schemas import (
     Integer,
     List,
     Nested,
+    OptionalText,
     OutputSchema,
     PageQuerySchema,
     PatientSchema,
@@ -61,8 +62,8 @@ class DischargeFieldsSchema(BaseSchema):
     hospital = Nested(HospitalSchema)
     admission_date = Date(allow_none=True, validate=within_a_year)
     planned_discharge_date = Date(allow_none=True, validate=within_a_year)
-    summary = String(allow_none=True, validate=length(20000))
-    prescription = String(allow_none=True, validate=length(20000))
+    summary = OptionalText(validate=length(20000))
+    prescription = OptionalText(validate=length(20000))
     home_services = List(String(validate=one_of(HOME_SERVICES)))
     city_professionals = List(Nested(CityProfessionalSchema))
     notes = String(allow_none=True, validate=length(4000))
@@ -83,8 +84,8 @@ class DischargeCreateSchema(DischargeFieldsSchema):
     hospital = Nested(HospitalSchema, required=True)
     admission_date = Date(load_default=None, allow_none=True, validate=within_a_year)
     planned_discharge_date = Date(load_default=None, allow_none=True, validate=within_a_year)
-    summary = String(load_default=None, allow_none=True, validate=length(20000))
-    prescription = String(load_default=None, allow_none=True, validate=length(20000))
+    summary = OptionalText(load_default=None, validate=length(20000))
+    prescription = OptionalText(load_default=None, validate=length(20000))
     home_services = List(String(validate=one_of(HOME_SERVICES)), load_default=list)
     city_professionals = List(Nested(CityProfessionalSchema), load_default=list)
     notes = String(load_default=None, allow_none=True, validate=length(4000))

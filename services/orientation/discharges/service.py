@@ -32,7 +32,7 @@ from shared.db import for_update, unit_of_work
 from shared.errors import InvalidTransition, NotFound, ValidationFailed, VersionConflict
 from shared.extensions import db
 from shared.outbox.emit import emit
-from shared.timeutil import today_paris, utcnow
+from shared.timeutil import today_paris
 
 PROFESSION_LABELS = {
     "gp": "médecin généraliste",
@@ -373,7 +373,7 @@ def worklist(*, principal: Principal) -> Worklist:
 
 
 def _prepare(case: DischargeCase, _data: dict[str, Any], _p: Principal) -> None:
-    case.preparing_at = utcnow()
+    case.preparing_at = case.transition_at
 
 
 def _mark_ready(case: DischargeCase, _data: dict[str, Any], _p: Principal) -> dict[str, Any]:
@@ -382,7 +382,7 @@ def _mark_ready(case: DischargeCase, _data: dict[str, Any], _p: Principal) -> di
         raise ValidationFailed(
             {item.field: [item.message] for item in missing}, not_ready_message(missing)
         )
-    case.ready_at = utcnow()
+    case.ready_at = case.transition_at
     case.ready_on = today_paris()
     return {
         "city_professional_ids": case.city_professional_ids,
@@ -397,7 +397,7 @@ def _discharge(case: DischargeCase, data: dict[str, Any], _p: Principal) -> dict
             {"actual_date": ["La date de sortie ne peut pas précéder la date d'admission."]}
         )
     case.actual_discharge_date = actual
-    case.discharged_at = utcnow()
+    case.discharged_at = case.transition_at
     return {"city_professional_ids": case.city_professional_ids, "actual_date": actual.isoformat()}
 
 
@@ -409,13 +409,13 @@ def _follow_up(case: DischargeCase, data: dict[str, Any], _p: Principal) -> dict
     case.follow_up_date = call_date or today_paris()
     case.follow_up_issues = data.get("issues_found")
     case.readmitted = data["readmitted"]
-    case.followed_up_at = utcnow()
+    case.followed_up_at = case.transition_at
     return {"readmitted": case.readmitted}
 
 
 def _cancel(case: DischargeCase, data: dict[str, Any], _p: Principal) -> dict[str, Any]:
     case.cancel_reason = data.get("reason")
-    case.cancelled_at = utcnow()
+    case.cancelled_at = case.transition_at
     return {"city_professional_ids": case.city_professional_ids}
 
 

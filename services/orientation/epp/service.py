@@ -30,7 +30,7 @@ from shared.cases.service import (
 from shared.db import unit_of_work
 from shared.errors import Duplicate, ValidationFailed
 from shared.extensions import db
-from shared.timeutil import today_paris, utcnow
+from shared.timeutil import today_paris
 
 
 def visibility(principal: Principal) -> ColumnElement[bool]:
@@ -173,12 +173,12 @@ def _assign(referral: EppReferral, data: dict[str, Any], _p: Principal) -> dict[
     if problem:
         raise ValidationFailed({"professional_id": [problem]})
     referral.assigned_professional_id = data["professional_id"]
-    referral.assigned_at = utcnow()
+    referral.assigned_at = referral.transition_at
     return {"professional_id": str(referral.assigned_professional_id)}
 
 
 def _accept(referral: EppReferral, data: dict[str, Any], _p: Principal) -> dict[str, Any]:
-    referral.accepted_at = utcnow()
+    referral.accepted_at = referral.transition_at
     referral.appointment_date = data.get("appointment_date")
     return {"professional_id": str(referral.assigned_professional_id)}
 
@@ -197,13 +197,13 @@ def _complete(referral: EppReferral, data: dict[str, Any], _p: Principal) -> dic
             {"epp_date": ["La date de l'EPP ne peut pas précéder le début de la grossesse."]}
         )
     referral.epp_date = data["epp_date"]
-    referral.completed_at = utcnow()
+    referral.completed_at = referral.transition_at
     return {"professional_id": str(referral.assigned_professional_id)}
 
 
 def _cancel(referral: EppReferral, data: dict[str, Any], _p: Principal) -> dict[str, Any]:
     referral.cancel_reason = data.get("reason")
-    referral.cancelled_at = utcnow()
+    referral.cancelled_at = referral.transition_at
     assigned = referral.assigned_professional_id
     return {"professional_id": str(assigned) if assigned else None}
 

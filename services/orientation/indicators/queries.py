@@ -1,8 +1,9 @@
 """SQL aggregations of the médecin-traitant block: every figure is counted by the database.
 
 Python only receives grouped rows (month × priority × ALD × commune, states, reasons) and
-folds them into the document; no case row is ever loaded here. Each time column is read once
-(an index-only scan of a covering index, see the case model) for every breakdown at once.
+folds them into the document; no case row is ever loaded here. One index-only scan of a
+covering index (see the case model) per time column serves every breakdown at once; the
+percentiles' histogram reads `oriented_at` once more.
 
 Time: periods are Europe/Paris calendar dates. They are turned into UTC instants in Python
 (`period.py`), one range per month, so the same SQL runs on PostgreSQL and SQLite (which has
@@ -134,7 +135,9 @@ def _percentiles_postgresql(period: Period, fractions: tuple[float, ...]) -> lis
         position = fraction * (total - 1)
         rank = math.floor(position)
         day, offset = _day_of_rank(histogram, rank)
-        delays = _delays_from(period, day, offset)
+        # Whole days truncate toward zero, so day 0 spans −1 to +1 day: from there down (only
+        # imported data could hold a delay below zero) the rank counts from the smallest delay.
+        delays = _delays_from(period, day, offset) if day > 0 else _delays_from(period, None, rank)
         lower = delays[0]
         upper = delays[1] if len(delays) > 1 else lower
         value = lower + (upper - lower) * (position - rank)
@@ -171,20 +174,14 @@ def _day_of_rank(histogram: dict[int, int], rank: int) -> tuple[int, int]:
     raise ValueError(f"rank {rank} beyond {before} delays")
 
 
-def _delays_from(period: Period, day: int, offset: int) -> list[dt.timedelta]:
-    """The delay at `offset` among those of at least `day` days in the period, and the next."""
+def _delays_from(period: Period, day: int | None, offset: int) -> list[dt.timedelta]:
+    """The delay at `offset` among those of at least `day` days in the period (all of them
+    if `day` is None), and the next."""
     delay = _delay()
-    query = (
-        select(delay)
-        .where(
-            _between(Case.oriented_at, period),
-            delay >= literal(dt.timedelta(days=day), Interval),
-        )
-        .order_by(delay)
-        .offset(offset)
-        .limit(2)
-    )
-    return list(db.session.scalars(query))
+    query = select(delay).where(_between(Case.oriented_at, period))
+    if day is not None:
+        query = query.where(delay >= literal(dt.timedelta(days=day), Interval))
+    return list(db.session.scalars(query.order_by(delay).offset(offset).limit(2)))
 
 
 def _first_since(start: Any) -> Any:

@@ -7,21 +7,23 @@ from typing import Any
 from services.orientation.indicators.blocks import BLOCKS
 from services.orientation.indicators.period import Period
 from shared.audit.service import record_audit
-from shared.db import unit_of_work
+from shared.db import one_snapshot, unit_of_work
 
 
 def indicators(period: Period) -> dict[str, Any]:
-    """The contract's indicators document: one entry per block, then the months."""
+    """The contract's indicators document: one entry per block, then the months, every figure
+    read from one snapshot of the database (the agenda's too when it runs in this process)."""
     document: dict[str, Any] = {"period": period.as_dict()}
     months: dict[str, dict[str, Any]] = {
         m.label: {"month": m.label, "from": m.first_day.isoformat(), "to": m.last_day.isoformat()}
         for m in period.months()
     }
-    for block in BLOCKS:
-        totals, monthly = block.compute(period)
-        document[block.name] = totals
+    with one_snapshot():
+        computed = [(block.name, *block.compute(period)) for block in BLOCKS]
+    for name, totals, monthly in computed:
+        document[name] = totals
         for label, figures in monthly.items():
-            months[label][block.name] = figures
+            months[label][name] = figures
     document["by_month"] = list(months.values())
     return document
 

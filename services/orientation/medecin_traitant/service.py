@@ -203,14 +203,14 @@ def _propose(case: MedecinTraitantCase, data: dict[str, Any], _p: Principal) -> 
     if problem:
         raise ValidationFailed({"professional_id": [problem]})
     case.proposed_professional_id = data["professional_id"]
-    case.proposed_at = utcnow()
+    case.proposed_at = case.transition_at
     case.reminder_sent_at = None
     return {"professional_id": str(case.proposed_professional_id)}
 
 
 def _accept(case: MedecinTraitantCase, data: dict[str, Any], _p: Principal) -> dict[str, Any]:
     case.accepted_professional_id = case.proposed_professional_id
-    case.accepted_at = utcnow()
+    case.accepted_at = case.transition_at
     case.appointment_date = data.get("appointment_date")
     return {"professional_id": str(case.accepted_professional_id)}
 
@@ -242,7 +242,7 @@ def previous_orientation(patient_key: str) -> dt.datetime | None:
 
 def _confirm(case: MedecinTraitantCase, data: dict[str, Any], _p: Principal) -> dict[str, Any]:
     case.previous_oriented_at = previous_orientation(case.patient_key)
-    case.oriented_at = utcnow()
+    case.oriented_at = case.transition_at
     case.first_visit_date = data.get("first_visit_date")
     case.declared_on = data.get("declared_on")
     return {"professional_id": str(case.accepted_professional_id)}
@@ -253,9 +253,16 @@ def _hold(case: MedecinTraitantCase, data: dict[str, Any], _p: Principal) -> Non
     case.hold_reason = data["reason"]
 
 
+def _resume(case: MedecinTraitantCase, _data: dict[str, Any], _p: Principal) -> None:
+    # The reason belongs to the hold: a GP proposed the case later must not read the
+    # coordinator's note (it may name a colleague); the history keeps it for the coordination.
+    # `held_from` stays: the machine reads it to know where the case resumes.
+    case.hold_reason = None
+
+
 def _cancel(case: MedecinTraitantCase, data: dict[str, Any], _p: Principal) -> dict[str, Any]:
     case.cancel_reason = data["reason"]
-    case.cancelled_at = utcnow()
+    case.cancelled_at = case.transition_at
     # Runs before the state changes: the GP asked or committed hears of the cancellation.
     if case.state == "proposed" and case.proposed_professional_id:
         return {"professional_id": str(case.proposed_professional_id)}
@@ -272,6 +279,7 @@ EFFECTS: dict[str, Effect] = {
     "expire": _expire,
     "confirm": _confirm,
     "hold": _hold,
+    "resume": _resume,
     "cancel": _cancel,
 }
 

@@ -52,3 +52,14 @@ def test_every_combination_of_missing_items_is_judged_alike_in_python_and_sql(
             expected = [item for item, lacks in zip(ITEMS, lacking, strict=True) if lacks]
             assert missing_items(case) == expected
             assert (str(case.id) in in_sql) == bool(expected), lacking
+
+
+def test_blank_texts_are_stored_as_absent_and_texts_without_surrounding_space(client, accounts):
+    coordinator = accounts.create("coordinator")
+    nurse = f.directory_entry(client, coordinator, profession="nurse")["id"]
+    dac = accounts.create("dac")
+    body = f.discharge(nurse, summary=" \n\u00a0\t", prescription="  Paracétamol 1 g x3/j.\n")
+    created = client.post(URL, json=body, headers=dac).get_json()
+    assert created["summary"] is None
+    assert created["prescription"] == "Paracétamol 1 g x3/j."
+    assert "compte rendu court" in created["missing"]

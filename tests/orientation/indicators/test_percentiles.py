@@ -107,3 +107,16 @@ def test_the_day_of_a_rank_counts_the_days_before_it():
     assert _day_of_rank(histogram, 6) == (7, 3)
     with pytest.raises(ValueError):
         _day_of_rank(histogram, 7)
+
+
+def test_delays_below_zero_from_imported_data_are_ranked_like_the_others(app):
+    """Day buckets truncate toward zero (−0.5 and +0.5 day share day 0): ranks must not
+    shift nor run out of rows."""
+    days = (-1.5, -0.5, -0.25, 0.2, 0.5, 3.0)
+    for index, value in enumerate(days):
+        oriented_at = utc(2026, 3, 10, 12) + dt.timedelta(hours=index)
+        _orient(app, oriented_at - dt.timedelta(days=value), dt.timedelta(days=value), index)
+    with app.app_context():
+        measured = _percentiles(MARCH, FRACTIONS)
+    expected = [_percentile_cont(list(days), fraction) for fraction in FRACTIONS]
+    assert measured == pytest.approx(expected, abs=1e-6)

@@ -232,7 +232,8 @@ def test_patient_text_is_escaped_on_every_page(client, accounts):
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in case_html
 
 
-def test_gp_answers_a_proposal_from_the_proposals_page(client, accounts):
+def _proposed_to_a_logged_in_gp(client, accounts):
+    """A case proposed to a GP now logged in: (case, the coordinator's headers, CSRF token)."""
     coordinator = accounts.create("coordinator")
     gp = _gp(client, coordinator)
     gp_account = accounts.create("gp", professional_id=gp["id"])
@@ -240,7 +241,11 @@ def test_gp_answers_a_proposal_from_the_proposals_page(client, accounts):
     url = f"/api/orientation/cases/{case['id']}/transitions"
     client.post(f"{url}/triage", json={"synthesis": "Synthèse."}, headers=coordinator)
     client.post(f"{url}/propose", json={"professional_id": gp["id"]}, headers=coordinator)
-    token = log_in(client, gp_account["X-Test-Email"])
+    return case, coordinator, log_in(client, gp_account["X-Test-Email"])
+
+
+def test_gp_answers_a_proposal_from_the_proposals_page(client, accounts):
+    case, coordinator, token = _proposed_to_a_logged_in_gp(client, accounts)
     home = client.get("/").get_data(as_text=True)
     assert "1 tâche" in home
     assert "Propositions de patients à examiner" in home
@@ -257,14 +262,7 @@ def test_gp_answers_a_proposal_from_the_proposals_page(client, accounts):
 
 
 def test_gp_who_declines_goes_back_to_the_proposals(client, accounts):
-    coordinator = accounts.create("coordinator")
-    gp = _gp(client, coordinator)
-    gp_account = accounts.create("gp", professional_id=gp["id"])
-    case = _submit(client, accounts.create("professional"))
-    url = f"/api/orientation/cases/{case['id']}/transitions"
-    client.post(f"{url}/triage", json={"synthesis": "Synthèse."}, headers=coordinator)
-    client.post(f"{url}/propose", json={"professional_id": gp["id"]}, headers=coordinator)
-    token = log_in(client, gp_account["X-Test-Email"])
+    case, coordinator, token = _proposed_to_a_logged_in_gp(client, accounts)
     response = client.post(
         f"/orientation/cases/{case['id']}/transitions/decline",
         data={"csrf_token": token, "version": "3", "reason": "Patientèle complète."},

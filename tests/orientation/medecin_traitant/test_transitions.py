@@ -84,7 +84,12 @@ def test_resume_returns_to_the_state_the_case_was_held_in(world):
     from_submitted = world.case_in("on_hold_from_submitted")
     from_triaged = world.case_in("on_hold_from_triaged")
     assert from_submitted["hold_reason"] == "Patient injoignable pour l'instant."
-    assert world.fire(from_submitted["id"], "resume").get_json()["state"] == "submitted"
+    back = world.fire(from_submitted["id"], "resume").get_json()
+    assert back["state"] == "submitted"
+    # The reason belonged to the hold; only the coordination's history keeps it.
+    assert back["hold_reason"] is None
+    hold = next(entry for entry in back["history"] if entry["transition"] == "hold")
+    assert hold["comment"] == "Patient injoignable pour l'instant."
     resumed = world.fire(from_triaged["id"], "resume").get_json()
     assert resumed["state"] == "triaged"
     assert resumed["synthesis"] == "Patiente isolée, diabète équilibré."
