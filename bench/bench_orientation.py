@@ -68,33 +68,35 @@ def pg_database() -> Iterator[str]:
 
 @contextlib.contextmanager
 def server(command: list[str], port: int, env: dict[str, str]) -> Iterator[subprocess.Popen]:
-    """Start a server process, wait for it to answer, stop it afterwards."""
-    process = subprocess.Popen(  # noqa: S603 - our own venv's executables
-        command,
-        cwd=ROOT,
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(process.stderr.read().decode()[-2000:])
-            with contextlib.suppress(requests.RequestException):
-                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code < 500:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"server on port {port} did not start")
-            time.sleep(0.2)
-        yield process
-    finally:
-        process.terminate()
+    """Start a server process, wait for it to answer, stop it afterwards.
+
+    Its output goes to a temporary file, not a pipe: a pipe nobody reads fills up with the
+    access log and every request thread then blocks on the log handler's lock."""
+    with tempfile.TemporaryFile() as output:
+        process = subprocess.Popen(  # noqa: S603 - our own venv's executables
+            command, cwd=ROOT, env={**os.environ, **env}, stdout=output, stderr=output
+        )
         try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            deadline = time.monotonic() + 60
+            while True:
+                if process.poll() is not None:
+                    output.seek(0)
+                    raise RuntimeError(output.read().decode()[-2000:])
+                with contextlib.suppress(requests.RequestException):
+                    response = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                    if response.status_code < 500:
+                        break
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"server on port {port} did not start")
+                time.sleep(0.2)
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def gunicorn(app_path: str, port: int, env: dict[str, str]):
