@@ -7,8 +7,6 @@ repeats, dates and l33t substitutions, and estimates how many guesses an attacke
 
 from __future__ import annotations
 
-from zxcvbn import zxcvbn
-
 MIN_PASSWORD_LENGTH = 12
 # zxcvbn's scale: 3 = "safely unguessable" (about 10^8 guesses or more).
 MIN_STRENGTH_SCORE = 3
@@ -28,6 +26,10 @@ def password_problems(password: str, *, user_inputs: tuple[str, ...] = ()) -> li
     """French messages explaining why `password` is refused (empty when it is acceptable)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return [f"Le mot de passe doit comporter au moins {MIN_PASSWORD_LENGTH} caractères."]
+    # Imported on first use: its dictionaries weigh ~11 MB in every server process, and a
+    # password is checked only when one is set.
+    from zxcvbn import zxcvbn
+
     estimate = zxcvbn(
         password[:MAX_CHECKED_LENGTH],
         user_inputs=[*user_inputs, *FRENCH_WORDS],

@@ -13,8 +13,6 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
-from openpyxl import Workbook
-
 from services.orientation.indicators.blocks import BLOCKS
 from services.orientation.indicators.period import Period
 
@@ -93,6 +91,10 @@ def to_csv(rows: Iterable[list[Any]]) -> bytes:
 
 def to_xlsx(sheets: dict[str, list[list[Any]]]) -> bytes:
     """A workbook with one sheet per table."""
+    # Imported on first use (~7 MB in every server process for a file asked a few times a
+    # year).
+    from openpyxl import Workbook
+
     workbook = Workbook()
     workbook.remove(workbook.active)
     for title, rows in sheets.items():
