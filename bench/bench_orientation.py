@@ -20,7 +20,6 @@ import base64
 import contextlib
 import itertools
 import os
-import subprocess
 import sys
 import tempfile
 import threading
@@ -31,6 +30,8 @@ from pathlib import Path
 
 import psycopg
 import requests
+
+from bench.live_server import running
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -66,37 +67,10 @@ def pg_database() -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@contextlib.contextmanager
-def server(command: list[str], port: int, env: dict[str, str]) -> Iterator[subprocess.Popen]:
-    """Start a server process, wait for it to answer, stop it afterwards.
-
-    Its output goes to a temporary file, not a pipe: a pipe nobody reads fills up with the
-    access log and every request thread then blocks on the log handler's lock."""
-    with tempfile.TemporaryFile() as output:
-        process = subprocess.Popen(  # noqa: S603 - our own venv's executables
-            command, cwd=ROOT, env={**os.environ, **env}, stdout=output, stderr=output
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                if process.poll() is not None:
-                    output.seek(0)
-                    raise RuntimeError(output.read().decode()[-2000:])
-                with contextlib.suppress(requests.RequestException):
-                    response = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                    if response.status_code < 500:
-                        break
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"server on port {port} did not start")
-                time.sleep(0.2)
-            yield process
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+def server(command: list[str], port: int, env: dict[str, str]):
+    """Start a server process with `env` added to this one's, wait for it to answer, stop it
+    afterwards (see `bench.live_server.running`)."""
+    return running(command, port=port, env={**os.environ, **env})
 
 
 def gunicorn(app_path: str, port: int, env: dict[str, str]):

@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +30,43 @@ def free_port(ports: range) -> int:
 
 
 @contextlib.contextmanager
+def running(
+    command: list[str], *, port: int, env: dict[str, str], timeout: float = 60
+) -> Iterator[subprocess.Popen]:
+    """Start a server process listening on `port`, wait until `/healthz` answers, stop it
+    afterwards; yields the process.
+
+    Its output goes to a temporary file, not a pipe: a pipe nobody reads fills up with the
+    access log and every request thread then blocks on the log handler's lock. The file's
+    end is the error raised when the process dies before answering."""
+    with tempfile.TemporaryFile() as output:
+        process = subprocess.Popen(  # noqa: S603 - our own venv's executables
+            command, cwd=ROOT, env=env, stdout=output, stderr=output
+        )
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                if process.poll() is not None:
+                    output.seek(0)
+                    raise RuntimeError(output.read().decode(errors="replace")[-2000:])
+                with contextlib.suppress(requests.RequestException):
+                    response = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                    if response.status_code < 500:
+                        break
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the server on port {port} did not start")
+                time.sleep(0.2)
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@contextlib.contextmanager
 def live_server(
     *, service: str, database_url: str, secret_key: str, ports: range, timeout: float = 30
 ) -> Iterator[str]:
@@ -38,26 +76,5 @@ def live_server(
     env["SECRET_KEY"] = secret_key
     env.pop("REDIS_URL", None)
     command = [str(Path(sys.executable).parent / "relais"), "serve", service, "--port", str(port)]
-    process = subprocess.Popen(  # noqa: S603 - our own CLI
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError(f"the {service} server did not start")
-            time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with running(command, port=port, env=env, timeout=timeout):
+        yield f"http://127.0.0.1:{port}"

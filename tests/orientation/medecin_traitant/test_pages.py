@@ -322,14 +322,8 @@ def test_other_services_can_add_entries_to_the_case_timeline(app, client, accoun
 
 
 def test_gp_answering_a_proposal_withdrawn_meanwhile_is_told_so(client, accounts):
-    coordinator = accounts.create("coordinator")
-    gp = _gp(client, coordinator)
-    gp_account = accounts.create("gp", professional_id=gp["id"])
-    case = _submit(client, accounts.create("professional"))
+    case, coordinator, token = _proposed_to_a_logged_in_gp(client, accounts)
     url = f"/api/orientation/cases/{case['id']}/transitions"
-    client.post(f"{url}/triage", json={"synthesis": "Synthèse."}, headers=coordinator)
-    client.post(f"{url}/propose", json={"professional_id": gp["id"]}, headers=coordinator)
-    token = log_in(client, gp_account["X-Test-Email"])
     client.get("/orientation/proposals")
     # The coordinator declines on the GP's behalf while the GP's page is open.
     client.post(f"{url}/decline", json={"reason": "Injoignable."}, headers=coordinator)
