@@ -60,8 +60,9 @@ AGE_BUCKETS = (("0_7_days", 7), ("8_30_days", 30), ("31_90_days", 90), ("over_90
 MONTHLY_FIGURES = ("signalements", "oriented", "oriented_ald", "cancelled")
 
 
-def _between(column: Any, period: Period) -> ColumnElement[bool]:
-    return and_(column >= period.start, column < period.end)
+def _between(column: Any, span: Period | Month) -> ColumnElement[bool]:
+    """`column` inside the span's instants, start included, end excluded."""
+    return and_(column >= span.start, column < span.end)
 
 
 def _by_month(period: Period, query: Callable[[Month], Select[*tuple[Any, ...]]]) -> list[Any]:
@@ -72,10 +73,6 @@ def _by_month(period: Period, query: Callable[[Month], Select[*tuple[Any, ...]]]
     """
     branches = [query(month) for month in period.months()]
     return list(db.session.execute(union_all(*branches)))
-
-
-def _in_month(column: Any, month: Month) -> ColumnElement[bool]:
-    return and_(column >= month.start, column < month.end)
 
 
 def _delay() -> Any:
@@ -155,7 +152,7 @@ def _delay_histogram(period: Period) -> dict[int, int]:
     rows = _by_month(
         period,
         lambda month: (
-            select(day, func.count()).where(_in_month(Case.oriented_at, month)).group_by(day)
+            select(day, func.count()).where(_between(Case.oriented_at, month)).group_by(day)
         ),
     )
     histogram: dict[int, int] = {}
@@ -204,7 +201,7 @@ def _signalements(period: Period) -> list[Any]:
         period,
         lambda month: (
             select(literal(month.label), *DIMENSIONS, func.count())
-            .where(_in_month(Case.created_at, month))
+            .where(_between(Case.created_at, month))
             .group_by(*DIMENSIONS)
         ),
     )
@@ -222,7 +219,7 @@ def _orientations(period: Period) -> list[Any]:
                 func.sum(_first_since(period.start)),
                 func.sum(_first_since(month.start)),
             )
-            .where(_in_month(Case.oriented_at, month))
+            .where(_between(Case.oriented_at, month))
             .group_by(*DIMENSIONS)
         ),
     )
@@ -234,7 +231,7 @@ def _cancelled(period: Period) -> list[Any]:
         period,
         lambda month: (
             select(literal(month.label), Case.cancel_reason, func.count())
-            .where(_in_month(Case.cancelled_at, month))
+            .where(_between(Case.cancelled_at, month))
             .group_by(Case.cancel_reason)
         ),
     )
