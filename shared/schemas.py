@@ -38,7 +38,7 @@ class OptionalText(String):
         self, value: Any, attr: str | None, data: Any, **kwargs: Any
     ) -> str | None:
         text = super()._deserialize(value, attr, data, **kwargs)
-        return text.strip() or None if text is not None else None
+        return text.strip() or None  # null never reaches here: `allow_none` returns it first
 
     def _validate(self, value: Any) -> None:
         if value is not None:  # blank became None: nothing left to check
