@@ -23,6 +23,7 @@ import psycopg
 from redis import Redis
 from sqlalchemy import func, select
 
+from bench.redis_lease import leased_redis_url
 from services.notifications.models import Delivery
 from shared.app_factory import SERVICES, create_app
 from shared.auth.service import create_user
@@ -37,7 +38,6 @@ from shared.timeutil import utcnow
 ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN = os.environ.get("RELAIS_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 DB_NAME = "relais_bench_notifications"
-REDIS_URL = os.environ.get("RELAIS_BENCH_REDIS", "redis://127.0.0.1:6379/14")
 SMTP_PORT = 18210
 BURST = int(os.environ.get("BENCH_NOTIFICATIONS_BURST", "5000"))
 WORKERS = int(os.environ.get("BENCH_NOTIFICATIONS_WORKERS", "2"))
@@ -63,7 +63,7 @@ def _worker_env(settings: Settings) -> dict[str, str]:
         **os.environ,
         "RELAIS_ENV": "development",
         "DATABASE_URL": settings.database_url,
-        "REDIS_URL": REDIS_URL,
+        "REDIS_URL": settings.redis_url or "",
         "SMTP_URL": settings.smtp_url or "",
         "SECRET_KEY": settings.secret_key,
     }
@@ -112,9 +112,13 @@ def _emit_events(count: int, professional_id: uuid.UUID) -> list[tuple[uuid.UUID
 
 
 def run() -> list[dict]:
-    """Both figures, measured side by side."""
-    redis = Redis.from_url(REDIS_URL)
-    redis.flushdb()
+    """Both figures, measured side by side, in a Redis database leased to this run."""
+    with leased_redis_url() as redis_url:
+        return _measure(redis_url)
+
+
+def _measure(redis_url: str) -> list[dict]:
+    redis = Redis.from_url(redis_url)
     folder = Path(tempfile.mkdtemp(prefix="relais-bench-smtp-"))
     sink = subprocess.Popen(
         [
@@ -134,7 +138,7 @@ def run() -> list[dict]:
         settings = Settings(
             env="development",
             database_url=url,
-            redis_url=REDIS_URL,
+            redis_url=redis_url,
             smtp_url=f"smtp://127.0.0.1:{SMTP_PORT}",
             secret_key="bench-secret-key-not-for-production",  # noqa: S106
         )

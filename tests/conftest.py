@@ -12,8 +12,10 @@ import psycopg
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from redis import Redis
 from sqlalchemy import text
 
+from bench.redis_lease import leased_redis_url
 from shared.app_factory import SERVICES, create_app
 from shared.auth.models import ApiToken, User, UserRole
 from shared.auth.service import _hasher, hash_token
@@ -70,6 +72,24 @@ def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> str:
     if backend == "postgresql":
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A Redis database of this run's own (leased, see `bench.redis_lease`): flushing it never
+    touches another run's jobs."""
+    with leased_redis_url() as url:
+        yield url
+
+
+@pytest.fixture
+def redis_db(redis_url: str) -> Iterator[Redis]:
+    """The run's Redis database, emptied before and after the test."""
+    connection = Redis.from_url(redis_url)
+    connection.flushdb()
+    yield connection
+    connection.flushdb()
+    connection.close()
 
 
 @pytest.fixture(scope="session")

@@ -14,8 +14,6 @@ from shared.ops.logs import JsonFormatter, bind_request_id, redact
 from shared.queue import redis_connection
 from tests.support import payloads
 
-REDIS_TEST_URL = "redis://127.0.0.1:6379/13"
-
 
 @pytest.fixture
 def json_logs():
@@ -104,8 +102,8 @@ def test_exceptions_are_logged_by_type_and_place_never_by_message(json_logs):
     assert any("test_logs.py" in frame for frame in line["stack"])
 
 
-def test_a_job_logs_under_the_request_id_of_the_request_that_enqueued_it(json_logs):
-    connection = redis_connection(REDIS_TEST_URL)
+def test_a_job_logs_under_the_request_id_of_the_request_that_enqueued_it(json_logs, redis_url):
+    connection = redis_connection(redis_url)
     connection.flushdb()
     queue = Queue("relais-logs-test", connection=connection, job_class=RequestIdJob)
     with bind_request_id("demande-du-job"):

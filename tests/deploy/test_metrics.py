@@ -11,8 +11,6 @@ from shared.app_factory import SERVICES
 from shared.queue import redis_connection
 from tests.support import payloads
 
-REDIS_TEST_URL = "redis://127.0.0.1:6379/13"
-
 
 def samples(body: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     return {
@@ -75,13 +73,13 @@ def test_metrics_are_served_to_a_remote_caller_with_the_token(service_app):
     assert "relais_http_requests_total" in right.get_data(as_text=True)
 
 
-def test_metrics_report_queue_depth_when_redis_is_configured(service_app):
-    connection = redis_connection(REDIS_TEST_URL)
+def test_metrics_report_queue_depth_when_redis_is_configured(service_app, redis_url):
+    connection = redis_connection(redis_url)
     connection.flushdb()
     queue = Queue("relais-metrics-test", connection=connection)
     queue.enqueue("builtins.print", "x")
     queue.enqueue("builtins.print", "y")
-    app = service_app("notifications", redis_url=REDIS_TEST_URL)
+    app = service_app("notifications", redis_url=redis_url)
     values = samples(app.test_client().get("/metrics").get_data(as_text=True))
     assert values[("relais_queue_jobs", (("queue", "relais-metrics-test"),))] == 2
     assert values[("relais_redis_up", ())] == 1

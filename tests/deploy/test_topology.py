@@ -21,7 +21,6 @@ from tests.support.processes import BIN, ServiceProcess, run_cli
 pytestmark = [pytest.mark.slow, pytest.mark.postgres_only]
 
 PORTS = {"orientation": 18701, "agenda": 18702, "notifications": 18703}
-REDIS_URL = "redis://127.0.0.1:6379/13"
 
 
 class Topology:
@@ -73,12 +72,12 @@ def _gunicorn(name: str, port: int, workers: int) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
+def topology(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[Topology]:
     database = f"relais_topology_{os.getpid()}"
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{database}"')
-    redis = Redis.from_url(REDIS_URL)
+    redis = Redis.from_url(redis_url)
     redis.flushdb()
     logs = tmp_path_factory.mktemp("topology")
     env = {
@@ -86,7 +85,7 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
         "RELAIS_ENV": "production",
         "SECRET_KEY": "topology-secret-key-0123456789-abcdefghijklmnop",
         "DATABASE_URL": f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{database}",
-        "REDIS_URL": REDIS_URL,
+        "REDIS_URL": redis_url,
         "ORIENTATION_URL": f"http://127.0.0.1:{PORTS['orientation']}",
         "AGENDA_URL": f"http://127.0.0.1:{PORTS['agenda']}",
         "NOTIFICATIONS_URL": f"http://127.0.0.1:{PORTS['notifications']}",

@@ -14,7 +14,6 @@ from shared.queue import redis_connection
 from tests.support.processes import BIN, ServiceProcess
 
 pytestmark = pytest.mark.slow
-REDIS_TEST_URL = "redis://127.0.0.1:6379/13"
 
 
 def _wait_for(predicate, timeout: float = 20.0) -> None:
@@ -26,8 +25,8 @@ def _wait_for(predicate, timeout: float = 20.0) -> None:
     raise AssertionError("condition not reached in time")
 
 
-def test_sigterm_lets_the_job_in_flight_finish_under_its_request_id(tmp_path):
-    connection = redis_connection(REDIS_TEST_URL)
+def test_sigterm_lets_the_job_in_flight_finish_under_its_request_id(tmp_path, redis_url):
+    connection = redis_connection(redis_url)
     connection.flushdb()
     queue = Queue("relais-shutdown-test", connection=connection, job_class=RequestIdJob)
     with bind_request_id("demande-arret"):
@@ -38,7 +37,7 @@ def test_sigterm_lets_the_job_in_flight_finish_under_its_request_id(tmp_path):
             str(BIN / "rq"),
             "worker",
             "--url",
-            REDIS_TEST_URL,
+            redis_url,
             "--job-class",
             "shared.ops.jobs.RequestIdJob",
             "relais-shutdown-test",

@@ -17,10 +17,9 @@ from flask import Flask
 from redis import Redis
 
 from tests.support.notifications import configure, wait_for
+from tests.support.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_URL = os.environ.get("RELAIS_TEST_REDIS", "redis://127.0.0.1:6379/14")
-SMTP_PORT = int(os.environ.get("RELAIS_TEST_SMTP_PORT", "18201"))
 
 
 class SmtpSink:
@@ -62,8 +61,8 @@ class SmtpSink:
 def smtp_factory(tmp_path: Path) -> Iterator:
     sinks: list[SmtpSink] = []
 
-    def start(*args: str, port: int = SMTP_PORT) -> SmtpSink:
-        sink = SmtpSink(tmp_path / f"smtp-{len(sinks)}", port, *args)
+    def start(*args: str, port: int | None = None) -> SmtpSink:
+        sink = SmtpSink(tmp_path / f"smtp-{len(sinks)}", port or free_port(), *args)
         sinks.append(sink)
         return sink
 
@@ -84,20 +83,13 @@ def embedded(app: Flask, smtp: SmtpSink) -> Flask:
     return app
 
 
-@pytest.fixture
-def redis_db() -> Iterator[Redis]:
-    connection = Redis.from_url(REDIS_URL)
-    connection.flushdb()
-    yield connection
-    connection.flushdb()
-    connection.close()
-
-
 class WorkerRunner:
-    """Runs `relais worker` as its own process, against the test database and Redis DB 14."""
+    """Runs `relais worker` as its own process, against the test database and the run's
+    Redis database."""
 
-    def __init__(self, app: Flask):
+    def __init__(self, app: Flask, redis_url: str):
         self.app = app
+        self.redis_url = redis_url
 
     def env(self) -> dict[str, str]:
         settings = self.app.config["RELAIS_SETTINGS"]
@@ -105,7 +97,7 @@ class WorkerRunner:
             **os.environ,
             "RELAIS_ENV": "test",
             "DATABASE_URL": settings.database_url,
-            "REDIS_URL": REDIS_URL,
+            "REDIS_URL": self.redis_url,
             "SMTP_URL": settings.smtp_url or "",
             "SECRET_KEY": settings.secret_key,
             "PUBLIC_URL": settings.public_url,
@@ -137,11 +129,12 @@ class WorkerRunner:
 
 
 @pytest.fixture
-def queued(app: Flask, smtp: SmtpSink, redis_db: Redis) -> Flask:
-    """The test app with `REDIS_URL` set (DB 14): commits enqueue, workers deliver."""
+def queued(app: Flask, smtp: SmtpSink, redis_db: Redis, redis_url: str) -> Flask:
+    """The test app with `REDIS_URL` set (the run's database): commits enqueue, workers
+    deliver."""
     configure(
         app,
-        redis_url=REDIS_URL,
+        redis_url=redis_url,
         smtp_url=smtp.url,
         public_url="https://relais.example",
         delivery_retry_seconds=(0, 0),
@@ -153,5 +146,5 @@ def queued(app: Flask, smtp: SmtpSink, redis_db: Redis) -> Flask:
 
 
 @pytest.fixture
-def workers(app: Flask) -> WorkerRunner:
-    return WorkerRunner(app)
+def workers(app: Flask, redis_url: str) -> WorkerRunner:
+    return WorkerRunner(app, redis_url)

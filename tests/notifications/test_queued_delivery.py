@@ -19,9 +19,9 @@ from shared.outbox.models import OutboxEvent
 from shared.outbox.relay import QUEUE_NAME
 from tests.support.mt_flow import Cast
 from tests.support.notifications import configure, wait_for
+from tests.support.servers import free_port
 
 pytestmark = [pytest.mark.slow]
-DOWN_PORT = 18202  # nothing listens here until the test starts a sink on it
 
 
 def _deliveries(app, reference: str) -> list[tuple[str, str]]:
@@ -66,7 +66,7 @@ def test_an_event_committed_while_no_worker_runs_is_delivered_once_one_starts_ev
 def test_a_worker_killed_mid_delivery_leaves_exactly_one_email_in_the_end(
     queued, client, accounts, smtp_factory, workers, redis_db: Redis
 ):
-    sink = smtp_factory("--hold-first", "30", port=18203)
+    sink = smtp_factory("--hold-first", "30", port=free_port())
     configure(queued, smtp_url=sink.url)
     cast = Cast(client, accounts)
     case = cast.submit()
@@ -94,7 +94,8 @@ def test_a_worker_killed_mid_delivery_leaves_exactly_one_email_in_the_end(
 def test_an_smtp_server_that_is_down_delays_the_email_until_it_is_back(
     queued, client, accounts, smtp_factory, workers
 ):
-    configure(queued, smtp_url=f"smtp://127.0.0.1:{DOWN_PORT}")
+    down_port = free_port()  # nothing listens here until the test starts a sink on it
+    configure(queued, smtp_url=f"smtp://127.0.0.1:{down_port}")
     cast = Cast(client, accounts)
     case = cast.submit()
 
@@ -104,7 +105,7 @@ def test_an_smtp_server_that_is_down_delays_the_email_until_it_is_back(
         failed = db.session.scalar(select(Delivery).where(Delivery.channel == "email"))
         assert failed.attempts == 3 and "Connection" in failed.last_error
 
-    sink = smtp_factory(port=DOWN_PORT)
+    sink = smtp_factory(port=down_port)
     time.sleep(1.1)  # the event's re-dispatch delay
     workers.burst()
 
@@ -115,7 +116,7 @@ def test_an_smtp_server_that_is_down_delays_the_email_until_it_is_back(
 def test_an_smtp_server_refusing_for_good_makes_the_delivery_dead_with_its_error(
     queued, client, accounts, smtp_factory, workers
 ):
-    sink = smtp_factory("--reject", port=18204)
+    sink = smtp_factory("--reject", port=free_port())
     configure(queued, smtp_url=sink.url)
     cast = Cast(client, accounts)
     case = cast.submit()
