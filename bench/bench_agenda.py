@@ -26,7 +26,7 @@ from bench.live_server import live_server
 from services.agenda.bookings.models import Booking
 from services.agenda.directory.models import Professional
 from services.agenda.slots.models import Slot
-from shared.app_factory import create_app
+from services.bootstrap import SCHEMA, create_app
 from shared.auth.models import ApiToken, User, UserRole
 from shared.auth.service import hash_token
 from shared.extensions import db
@@ -244,7 +244,7 @@ def run() -> list[dict]:
     """Both agenda figures, measured on a fresh PostgreSQL database."""
     name, url = _create_database()
     try:
-        upgrade(url)
+        upgrade(url, SCHEMA)
         app = create_app(("agenda",), Settings(env="test", database_url=url, secret_key=SECRET))
         with app.app_context():
             seeded = _seed()

@@ -71,8 +71,8 @@ def _existing_cases() -> int | None:
 
 def prepare() -> tuple[str, float | None]:
     """The benchmark database with CASES synthetic cases; seconds spent seeding (None: reused)."""
+    from services.bootstrap import SCHEMA, create_app
     from services.orientation.indicators.synthetic import case_mix, seed_synthetic
-    from shared.app_factory import create_app
     from shared.auth.models import User
     from shared.auth.service import create_user
     from shared.extensions import db
@@ -86,7 +86,7 @@ def prepare() -> tuple[str, float | None]:
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-    upgrade(url)
+    upgrade(url, SCHEMA)
     app = create_app(settings=_settings(url))
     started = time.perf_counter()
     with app.app_context():
@@ -122,8 +122,8 @@ def _interleaved_medians(first, second, runs: int = RUNS) -> tuple[float, float]
 
 
 def run() -> list[dict]:
+    from services.bootstrap import create_app
     from services.orientation.indicators.period import Period
-    from shared.app_factory import create_app
     from shared.extensions import db
     from shared.timeutil import today_paris
 

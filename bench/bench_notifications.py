@@ -24,8 +24,8 @@ from redis import Redis
 from sqlalchemy import func, select
 
 from bench.redis_lease import leased_redis_url
+from services.bootstrap import SCHEMA, SERVICES, create_app
 from services.notifications.models import Delivery
-from shared.app_factory import SERVICES, create_app
 from shared.auth.service import create_user
 from shared.db import unit_of_work
 from shared.extensions import db
@@ -134,7 +134,7 @@ def _measure(redis_url: str) -> list[dict]:
         while not (folder / "ready").exists():
             time.sleep(0.05)
         url = _database()
-        upgrade(url)
+        upgrade(url, SCHEMA)
         settings = Settings(
             env="development",
             database_url=url,

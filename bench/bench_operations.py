@@ -15,7 +15,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from shared.app_factory import create_app
+from services.bootstrap import SCHEMA, create_app
 from shared.auth.models import ApiToken, User, UserRole
 from shared.auth.service import hash_token
 from shared.extensions import db
@@ -70,7 +70,7 @@ def run() -> list[dict]:
     """Median seconds per request with and without the layer, and their ratio."""
     folder = Path(tempfile.mkdtemp(prefix="relais-bench-ops-"))
     url = f"sqlite:///{folder / 'bench.sqlite3'}"
-    upgrade(url)
+    upgrade(url, SCHEMA)
     with_ops = _app(url)
     without_ops = _without_operations(_app(url))
     headers = {"Authorization": f"Bearer {_token(with_ops)}"}

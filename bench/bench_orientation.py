@@ -154,7 +154,7 @@ def next_number() -> int:
 
 def make_accounts(database_url: str) -> dict[str, str]:
     """A professional and a coordinator with bearer tokens, written straight to the database."""
-    from shared.app_factory import SERVICES, create_app
+    from services.bootstrap import SERVICES, create_app
     from shared.auth.models import ApiToken, User, UserRole
     from shared.auth.service import hash_token
     from shared.extensions import db
@@ -200,10 +200,11 @@ def ids_of(database_url: str, sql: str) -> list[str]:
 
 def pg_ratios() -> list[dict]:
     from bench.bare_app import create_tables
+    from services.bootstrap import SCHEMA
     from shared.migrations.runner import upgrade
 
     with pg_database() as url:
-        upgrade(url)
+        upgrade(url, SCHEMA)
         create_tables(url)
         tokens = make_accounts(url)
         env = {
@@ -302,9 +303,9 @@ def pg_ratios() -> list[dict]:
 
 def load_cases(database_url: str, count: int, batch: int = 500) -> None:
     """Store `count` signalements through the service layer, `batch` per transaction."""
+    from services.bootstrap import SERVICES, create_app
     from services.orientation.medecin_traitant.schemas import SignalementSchema
     from services.orientation.medecin_traitant.service import new_case, store_case
-    from shared.app_factory import SERVICES, create_app
     from shared.auth.models import User
     from shared.auth.principal import Principal
     from shared.db import unit_of_work
@@ -345,11 +346,12 @@ def process_tree_memory(pid: int) -> tuple[float, float]:
 
 
 def embedded_rss() -> list[dict]:
+    from services.bootstrap import SCHEMA
     from shared.migrations.runner import upgrade
 
     with tempfile.TemporaryDirectory(prefix="relais-bench-") as folder:
         url = f"sqlite:///{Path(folder) / 'relais.sqlite3'}"
-        upgrade(url)
+        upgrade(url, SCHEMA)
         tokens = make_accounts(url)
         started = time.perf_counter()
         load_cases(url, EMBEDDED_CASES)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import psycopg
 
-from shared.app_factory import SERVICES, create_app
+from services.bootstrap import SERVICES, create_app
 from shared.settings import Settings
 
 OPEN_CASES = 10_000
@@ -35,6 +35,7 @@ PG_ADMIN_URL = os.environ.get("RELAIS_BENCH_PG", "postgresql://postgres@127.0.0.
 
 def _database() -> tuple[str, Callable[[], None]]:
     """A fresh, migrated database and the function that drops it."""
+    from services.bootstrap import SCHEMA
     from shared.migrations.runner import upgrade
 
     name = f"relais_bench_pages_{os.getpid()}"
@@ -56,7 +57,7 @@ def _database() -> tuple[str, Callable[[], None]]:
         def drop() -> None:
             (folder / "bench.sqlite3").unlink(missing_ok=True)
 
-    upgrade(url)
+    upgrade(url, SCHEMA)
     return url, drop
 
 

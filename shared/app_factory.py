@@ -1,10 +1,15 @@
-"""The application factory: one function builds a single service or all of them together."""
+"""The application factory's machinery: `build_app` mounts the services it is given.
+
+The composition root (`services/bootstrap.py`) declares the services and the wiring; this
+module never imports a service.
+"""
 
 from __future__ import annotations
 
-import importlib
 import re
 import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Flask, g, request
@@ -21,29 +26,40 @@ from shared.http.errors import register_error_handlers
 from shared.http.openapi import build_spec
 from shared.ops import install_operations
 from shared.outbox.relay import init_outbox
+from shared.periodic import PeriodicTask, init_periodic_tasks
 from shared.settings import Settings
 from shared.web import register_web
 
-SERVICES = ("orientation", "agenda", "notifications")
 # A caller's request id is reused only if it is short and plain (it ends up in every log line).
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
-SERVICE_TITLES = {
-    "orientation": "Relais — orientation (médecin traitant, sorties d'hospitalisation, EPP)",
-    "agenda": "Relais — agenda partagé et annuaire",
-    "notifications": "Relais — notifications",
-}
 
 
-def create_app(services: tuple[str, ...] = SERVICES, settings: Settings | None = None) -> Flask:
-    """Build a Flask app serving `services` (all of them for the embedded server)."""
-    settings = settings or Settings.from_environ()
+@dataclass(frozen=True)
+class Service:
+    """A service as the factory mounts it."""
+
+    name: str
+    title: str  # of its OpenAPI document
+    register: Callable[[Flask], None]  # mounts its blueprints and pages
+
+
+def build_app(
+    services: Sequence[Service],
+    settings: Settings,
+    *,
+    outbox_consumer: str,
+    periodic_tasks: Sequence[PeriodicTask],
+) -> Flask:
+    """A Flask app serving `services`; its events go to `outbox_consumer` (a dotted path) and
+    its sweeps run `periodic_tasks`."""
     app = Flask("relais", root_path=str(Path(__file__).resolve().parent))
     app.config.from_mapping(settings.to_flask_config())
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # French text stays readable
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(settings.database_url)
-    app.config["RELAIS_SERVICES"] = services
+    app.config["RELAIS_SERVICES"] = tuple(service.name for service in services)
     register_extensions(app)
+    register_background_work(app, outbox_consumer, periodic_tasks)
     register_blueprints(app, services)
     register_error_handlers(app)
     register_request_hooks(app)
@@ -71,25 +87,34 @@ def register_extensions(app: Flask) -> None:
     )
     db.init_app(app)
     configure_engine(app)
-    init_outbox(app)
 
 
-def register_blueprints(app: Flask, services: tuple[str, ...]) -> None:
+def register_background_work(
+    app: Flask, outbox_consumer: str, periodic_tasks: Sequence[PeriodicTask]
+) -> None:
+    """The outbox relay and the periodic tasks its sweeps run."""
+    init_outbox(app, outbox_consumer)
+    init_periodic_tasks(app, periodic_tasks)
+
+
+def register_blueprints(app: Flask, services: Sequence[Service]) -> None:
     """Mount health, auth, and for each service its API, audit trail and OpenAPI document."""
     app.register_blueprint(health_blueprint)
     app.register_blueprint(auth_blueprint)
     for service in services:
-        importlib.import_module(f"services.{service}.app").register(app)
-        app.register_blueprint(make_audit_blueprint(service))
+        service.register(app)
+        app.register_blueprint(make_audit_blueprint(service.name))
         _register_openapi(app, service)
 
 
-def _register_openapi(app: Flask, service: str) -> None:
+def _register_openapi(app: Flask, service: Service) -> None:
     def openapi_document():
-        return build_spec(app, service, SERVICE_TITLES[service])
+        return build_spec(app, service.name, service.title)
 
     openapi_document.__relais_public__ = True  # type: ignore[attr-defined]
-    app.add_url_rule(f"/api/{service}/openapi.json", f"{service}_openapi", openapi_document)
+    app.add_url_rule(
+        f"/api/{service.name}/openapi.json", f"{service.name}_openapi", openapi_document
+    )
 
 
 def register_request_hooks(app: Flask) -> None:

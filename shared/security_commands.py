@@ -4,36 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
-from flask import Flask
 
-from shared.app_factory import SERVICES, create_app
+from shared.commands import app_context, command_app
 from shared.errors import DomainError
-from shared.extensions import db
 
 SECURITY_DOC = Path(__file__).resolve().parents[1] / "docs" / "security.md"
-
-
-def _app() -> Flask:
-    from shared.cli import _settings
-
-    return create_app(SERVICES, _settings())
-
-
-@contextmanager
-def _app_context() -> Iterator[Flask]:
-    """An app context on every service's models; its connections are closed on exit."""
-    app = _app()
-    with app.app_context():
-        try:
-            yield app
-        finally:
-            db.session.remove()
-            db.engine.dispose()
 
 
 def _fail(message: str) -> None:
@@ -52,7 +30,7 @@ def security_matrix(check: bool) -> None:
     """Regenerate the permission matrix embedded in docs/security.md."""
     from shared.auth.matrix import embed, render_markdown, write_document
 
-    app = _app()
+    app = command_app()
     if check:
         current = SECURITY_DOC.read_text(encoding="utf-8")
         if embed(current, render_markdown(app)) != current:
@@ -73,7 +51,7 @@ def audit_purge() -> None:
     """Remove audit entries older than AUDIT_RETENTION_DAYS, and stale failed logins."""
     from shared.audit.retention import purge_expired, purge_login_failures
 
-    with _app_context() as app:
+    with app_context() as app:
         days = app.config["RELAIS_SETTINGS"].audit_retention_days
         removed = purge_expired(retention_days=days)
         failures = purge_login_failures()
@@ -103,7 +81,7 @@ def keys_rotate() -> None:
     """Re-encrypt every identifier with the first key of ENCRYPTION_KEYS and rehash them."""
     from shared.key_rotation import rotate_keys, stale_values
 
-    with _app_context():
+    with app_context():
         report = rotate_keys()
         left = stale_values()
     for table, count in report.rows.items():
@@ -126,7 +104,7 @@ def patient_export(reference: str, operator: str, output: Path | None) -> None:
     """Everything held on the patient, as JSON (stdout, or --output, created mode 0600)."""
     from shared.privacy.service import export_patient
 
-    with _app_context():
+    with app_context():
         try:
             data = export_patient(reference=reference, operator=operator)
         except DomainError as exc:
@@ -150,7 +128,7 @@ def patient_erase(reference: str, operator: str, yes: bool) -> None:
 
     if not yes:
         _fail("effacement irréversible : relancez avec --yes pour confirmer.")
-    with _app_context():
+    with app_context():
         try:
             references = erase_patient(reference=reference, operator=operator)
         except DomainError as exc:
@@ -164,7 +142,7 @@ def user_disable(email: str) -> None:
     """Disable an account and revoke its tokens."""
     from shared.auth.service import disable_user
 
-    with _app_context():
+    with app_context():
         try:
             disable_user(email)
         except DomainError as exc:

@@ -16,7 +16,7 @@ from redis import Redis
 from sqlalchemy import text
 
 from bench.redis_lease import leased_redis_url
-from shared.app_factory import SERVICES, create_app
+from services.bootstrap import SCHEMA, SERVICES, create_app
 from shared.auth.models import ApiToken, User, UserRole
 from shared.auth.service import _hasher, hash_token
 from shared.extensions import db
@@ -67,7 +67,7 @@ def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> str:
         url = _recreate_pg_database(name)
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'relais.sqlite3'}"
-    upgrade(url)
+    upgrade(url, SCHEMA)
     yield url
     if backend == "postgresql":
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
@@ -194,7 +194,7 @@ def cli_runner(runner_env: dict[str, str]):
     """Invoke `relais …` in-process against the test database; extra env as keywords."""
     from click.testing import CliRunner
 
-    from shared.cli import cli
+    from services.cli import cli
 
     def invoke(args: list[str], input: str | None = None, **env: str):
         return CliRunner().invoke(cli, args, input=input, env={**runner_env, **env})

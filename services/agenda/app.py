@@ -1,4 +1,4 @@
-"""Agenda service factory."""
+"""Agenda service: its blueprints and pages, mounted by `services/bootstrap.py`."""
 
 from __future__ import annotations
 
@@ -12,8 +12,6 @@ from services.agenda.pages import register_pages
 from services.agenda.pairings.views import blueprint as pairings_blueprint
 from services.agenda.slots.views import blueprint as slots_blueprint
 from services.agenda.teleconsultation.views import blueprint as teleconsultation_blueprint
-from shared.app_factory import create_app as create_relais_app
-from shared.settings import Settings
 
 
 def register(app: Flask) -> None:
@@ -26,8 +24,3 @@ def register(app: Flask) -> None:
     app.register_blueprint(teleconsultation_blueprint)
     app.register_blueprint(indicators_blueprint)
     register_pages(app)
-
-
-def create_app(settings: Settings | None = None) -> Flask:
-    """The agenda service alone."""
-    return create_relais_app(("agenda",), settings)

@@ -1,5 +1,5 @@
 """WSGI entry point: `gunicorn services.agenda.wsgi:app`."""
 
-from services.agenda.app import create_app
+from services.bootstrap import create_app
 
-app = create_app()
+app = create_app(("agenda",))

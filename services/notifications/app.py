@@ -1,4 +1,4 @@
-"""Notifications service factory."""
+"""Notifications service: its blueprints and pages, mounted by `services/bootstrap.py`."""
 
 from __future__ import annotations
 
@@ -6,16 +6,9 @@ from flask import Flask
 
 from services.notifications.pages import register_pages
 from services.notifications.views import blueprint as notifications_blueprint
-from shared.app_factory import create_app as create_relais_app
-from shared.settings import Settings
 
 
 def register(app: Flask) -> None:
     """Mount the notifications service's blueprints on `app`."""
     app.register_blueprint(notifications_blueprint)
     register_pages(app)
-
-
-def create_app(settings: Settings | None = None) -> Flask:
-    """The notifications service alone."""
-    return create_relais_app(("notifications",), settings)

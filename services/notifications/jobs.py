@@ -9,7 +9,9 @@ from contextlib import contextmanager
 
 from flask import Flask, has_app_context
 
+from services.bootstrap import create_app
 from shared.extensions import db
+from shared.periodic import run_periodic_tasks
 
 _app: Flask | None = None
 _app_pid: int | None = None
@@ -23,15 +25,14 @@ def use_app(app: Flask) -> None:
 
 @contextmanager
 def job_context() -> Iterator[None]:
-    """An app context for a job: the caller's, or the worker's app (built lazily otherwise)."""
+    """An app context for a job: the caller's, or the worker's app (otherwise built once, by
+    the composition root's `create_app`)."""
     global _app_pid
     if has_app_context():
         yield
         return
     if _app is None:
-        from shared.app_factory import SERVICES, create_app
-
-        use_app(create_app(SERVICES))
+        use_app(create_app())
     assert _app is not None
     with _app.app_context():
         if _app_pid != os.getpid():
@@ -54,8 +55,6 @@ def deliver_event(event_id: str) -> str:
 
 def periodic_sweep() -> None:
     """Re-dispatch unconfirmed events and fire due timers and digests."""
-    from shared.periodic import run_periodic_tasks
-
     with job_context():
         run_periodic_tasks()
 

@@ -7,6 +7,7 @@ import time
 import uuid
 
 import click
+from flask import Flask
 from redis import Redis
 from rq import Queue, Worker
 from rq.job import Job
@@ -15,11 +16,11 @@ from sqlalchemy.orm import configure_mappers
 
 from services.notifications import jobs
 from services.notifications.rendering import load_templates
-from shared.app_factory import SERVICES, create_app
+from shared.commands import command_app, command_settings
 from shared.extensions import db
 from shared.outbox.relay import event_queue
 from shared.queue import redis_connection
-from shared.settings import ConfigurationError, Settings
+from shared.settings import Settings
 
 SWEEP = "services.notifications.jobs.periodic_sweep"
 
@@ -57,9 +58,8 @@ def _keep_sweeping(queue: Queue, settings: Settings, stop: threading.Event) -> N
             continue
 
 
-def build_worker(settings: Settings, redis: Redis) -> Worker:
-    """A forking RQ worker on the events queue, with the app built once beforehand."""
-    app = create_app(SERVICES, settings)
+def build_worker(app: Flask, redis: Redis) -> Worker:
+    """A forking RQ worker on the events queue, running its jobs in `app`, built beforehand."""
     with app.app_context():
         # Work-horses inherit configured mappers, an initialised dialect and compiled
         # templates, but no database connection.
@@ -75,17 +75,14 @@ def build_worker(settings: Settings, redis: Redis) -> Worker:
 @click.option("--burst", is_flag=True, help="Traiter la file puis s'arrêter.")
 def worker(burst: bool) -> None:
     """Deliver notifications from Redis (requires REDIS_URL)."""
-    try:
-        settings = Settings.from_environ()
-    except ConfigurationError as exc:
-        raise click.ClickException(str(exc)) from exc
+    settings = command_settings()
     if not settings.redis_url:
         raise click.ClickException(
             "REDIS_URL n'est pas défini : sans Redis, `relais run` délivre les notifications "
             "lui-même."
         )
     redis = redis_connection(settings.redis_url)
-    rq_worker = build_worker(settings, redis)
+    rq_worker = build_worker(command_app(settings=settings), redis)
     queue = rq_worker.queues[0]
     enqueue_sweep(queue, settings, burst=burst)
     stop = threading.Event()

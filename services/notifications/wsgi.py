@@ -1,5 +1,5 @@
 """WSGI entry point: `gunicorn services.notifications.wsgi:app`."""
 
-from services.notifications.app import create_app
+from services.bootstrap import create_app
 
-app = create_app()
+app = create_app(("notifications",))

@@ -1,4 +1,4 @@
-"""Orientation service factory."""
+"""Orientation service: its blueprints and pages, mounted by `services/bootstrap.py`."""
 
 from __future__ import annotations
 
@@ -12,8 +12,6 @@ from services.orientation.indicators.pages import register_pages as register_ind
 from services.orientation.indicators.views import blueprint as indicators_blueprint
 from services.orientation.medecin_traitant.pages import register_pages as register_mt_pages
 from services.orientation.medecin_traitant.views import blueprint as medecin_traitant_blueprint
-from shared.app_factory import create_app as create_relais_app
-from shared.settings import Settings
 
 
 def register(app: Flask) -> None:
@@ -26,8 +24,3 @@ def register(app: Flask) -> None:
     register_epp_pages(app)
     app.register_blueprint(indicators_blueprint)
     register_indicator_pages(app)
-
-
-def create_app(settings: Settings | None = None) -> Flask:
-    """The orientation service alone."""
-    return create_relais_app(("orientation",), settings)

@@ -1,5 +1,5 @@
 """WSGI entry point: `gunicorn services.orientation.wsgi:app`."""
 
-from services.orientation.app import create_app
+from services.bootstrap import create_app
 
-app = create_app()
+app = create_app(("orientation",))

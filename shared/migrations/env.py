@@ -1,4 +1,4 @@
-"""Alembic environment: migrates the metadata of every service's models."""
+"""Alembic environment: the tables of `shared` and of the services in the caller's `Schema`."""
 
 from __future__ import annotations
 
@@ -6,18 +6,13 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 
 from shared.extensions import db
-from shared.models_registry import import_all_models
+from shared.migrations.runner import Schema
+from shared.models_registry import SHARED_TABLE_PREFIXES, import_models, service_table_prefix
 
 config = context.config
-import_all_models()
+schema: Schema = config.attributes["relais_schema"]
+import_models(schema.service_model_modules)
 target_metadata = db.metadata
-# When autogenerating on one branch, only that branch's tables are compared.
-BRANCH_PREFIXES = {
-    "shared": ("auth_", "audit_", "outbox_", "reference_"),
-    "orientation": ("orientation_",),
-    "agenda": ("agenda_",),
-    "notifications": ("notifications_",),
-}
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
@@ -29,8 +24,10 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
     branch = config.attributes.get("relais_branch")
     if branch is None:
         return True
+    # When autogenerating on one branch, only that branch's tables are compared.
+    prefixes = SHARED_TABLE_PREFIXES if branch == "shared" else (service_table_prefix(branch),)
     table = obj.name if type_ == "table" else getattr(getattr(obj, "table", None), "name", "")
-    return bool(table) and table.startswith(BRANCH_PREFIXES[branch])
+    return bool(table) and table.startswith(prefixes)
 
 
 def run_migrations_offline() -> None:

@@ -2,39 +2,52 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
-ROOT = Path(__file__).resolve().parents[2]
-BRANCHES = {
-    "shared": ROOT / "shared" / "migrations" / "versions",
-    "orientation": ROOT / "services" / "orientation" / "migrations",
-    "agenda": ROOT / "services" / "agenda" / "migrations",
-    "notifications": ROOT / "services" / "notifications" / "migrations",
-}
+HERE = Path(__file__).resolve().parent
 
 
-def alembic_config(database_url: str) -> Config:
+@dataclass(frozen=True)
+class Schema:
+    """What the migrations cover besides `shared`'s own tables, given by the composition root:
+    each service's migrations folder (its branch) and the modules declaring its tables."""
+
+    service_versions: Mapping[str, Path]
+    service_model_modules: tuple[str, ...]
+
+    @property
+    def branches(self) -> dict[str, Path]:
+        """Branch name → folder of its revisions; `shared` first."""
+        return {"shared": HERE / "versions", **self.service_versions}
+
+
+def alembic_config(database_url: str, schema: Schema) -> Config:
     """An Alembic config whose version locations are the branch of `shared` and each service."""
     config = Config()
-    config.set_main_option("script_location", str(ROOT / "shared" / "migrations"))
-    config.set_main_option("version_locations", " ".join(str(path) for path in BRANCHES.values()))
+    config.set_main_option("script_location", str(HERE))
+    config.set_main_option(
+        "version_locations", " ".join(str(path) for path in schema.branches.values())
+    )
     config.set_main_option("path_separator", "space")
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    config.attributes["relais_schema"] = schema
     return config
 
 
-def upgrade(database_url: str) -> None:
+def upgrade(database_url: str, schema: Schema) -> None:
     """Bring the database to the newest revision of every branch (idempotent)."""
-    command.upgrade(alembic_config(database_url), "heads")
+    command.upgrade(alembic_config(database_url, schema), "heads")
 
 
-def new_revision(database_url: str, *, branch: str, message: str) -> None:
+def new_revision(database_url: str, schema: Schema, *, branch: str, message: str) -> None:
     """Autogenerate a revision on one branch from the difference between models and database."""
-    config = alembic_config(database_url)
+    config = alembic_config(database_url, schema)
     config.attributes["relais_branch"] = branch
     has_branch = any(
         branch in (revision.branch_labels or ())
@@ -46,5 +59,5 @@ def new_revision(database_url: str, *, branch: str, message: str) -> None:
         autogenerate=True,
         head=f"{branch}@head" if has_branch else "base",
         branch_label=None if has_branch else branch,
-        version_path=str(BRANCHES[branch]),
+        version_path=str(schema.branches[branch]),
     )

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 
+from shared.commands import command_settings
+
 
 @click.command("check")
 def check() -> None:
@@ -35,10 +37,9 @@ def check() -> None:
 )
 def backup(output: Path | None) -> None:
     """Copy the database to one file (pg_dump custom format, or a SQLite file)."""
-    from shared.cli import _settings
     from shared.ops.backup import BackupFailed, backup_database
 
-    settings = _settings()
+    settings = command_settings()
     if output is None:
         suffix = "sqlite3" if settings.database_url.startswith("sqlite") else "dump"
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")

@@ -31,6 +31,7 @@ from shared.auth.permissions import public
 from shared.cases.models import CaseMixin
 from shared.errors import Forbidden
 from shared.extensions import db
+from shared.models_registry import mapped_classes, service_table_prefix
 
 REQUESTS = Counter(
     "relais_http_requests_total", "HTTP requests handled", ["service", "method", "route", "status"]
@@ -132,13 +133,9 @@ def _database_metrics(services: Iterable[str]) -> Iterator[Metric]:
 
 
 def _models_of(services: Iterable[str]) -> list[Any]:
-    """The mapped classes declared by these services' packages."""
-    prefixes = tuple(f"services.{name}." for name in services)
-    return [
-        mapper.class_
-        for mapper in db.Model.registry.mappers  # type: ignore[attr-defined]
-        if mapper.class_.__module__.startswith(prefixes)
-    ]
+    """The mapped classes of these services' tables."""
+    prefixes = tuple(service_table_prefix(name) for name in services)
+    return [model for model in mapped_classes() if model.__tablename__.startswith(prefixes)]
 
 
 def _count_by(model: Any, column: str) -> list[tuple[Any, int]]:

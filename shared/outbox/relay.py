@@ -46,8 +46,6 @@ from shared.timeutil import utcnow
 log = logging.getLogger(__name__)
 
 QUEUE_NAME = "relais"
-# The consumer of every event, by dotted path (RQ style): the relay never imports a service.
-CONSUMER = "services.notifications.jobs.deliver_event"
 MAX_REDISPATCH_DELAY = dt.timedelta(hours=1)
 CLAIM_BATCH = 500
 _IN_FLIGHT = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
@@ -111,8 +109,8 @@ def event_queue(redis: Redis) -> Queue:
     return Queue(QUEUE_NAME, connection=redis, serializer=JSONSerializer)
 
 
-def enqueue_event(queue: Queue, event_id: uuid.UUID, settings: Settings) -> bool:
-    """Enqueue the consumer job of one event unless a job for it is already in flight."""
+def enqueue_event(queue: Queue, event_id: uuid.UUID, settings: Settings, consumer: str) -> bool:
+    """Enqueue the `consumer` job of one event unless a job for it is already in flight."""
     job_id = str(event_id)
     try:
         job = Job.fetch(job_id, connection=queue.connection, serializer=JSONSerializer)
@@ -123,7 +121,7 @@ def enqueue_event(queue: Queue, event_id: uuid.UUID, settings: Settings) -> bool
             return False
         job.delete()
     queue.enqueue(
-        CONSUMER,
+        consumer,
         job_id,
         job_id=job_id,
         retry=retry_policy(settings.delivery_retry_seconds),
@@ -135,16 +133,21 @@ def enqueue_event(queue: Queue, event_id: uuid.UUID, settings: Settings) -> bool
     return True
 
 
-def _consumer() -> Callable[[str], Any]:
-    module, _, name = CONSUMER.rpartition(".")
+def _import_consumer(path: str) -> Callable[[str], Any]:
+    """The consumer function a dotted path names (as RQ would import it)."""
+    module, _, name = path.rpartition(".")
     return getattr(importlib.import_module(module), name)
 
 
 class OutboxRelay:
-    """Moves one app's committed events to their consumer (RQ or in-process)."""
+    """Moves one app's committed events to their consumer (RQ or in-process).
 
-    def __init__(self, app: Flask):
+    The consumer is a dotted path (RQ style), given by the composition root: the relay never
+    imports a service."""
+
+    def __init__(self, app: Flask, consumer: str):
         self.app = app
+        self.consumer = consumer
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread_pid: int | None = None
@@ -171,7 +174,7 @@ class OutboxRelay:
             try:
                 queue = self.queue()
                 for event_id in event_ids:
-                    enqueue_event(queue, event_id, self.settings)
+                    enqueue_event(queue, event_id, self.settings, self.consumer)
             except Exception:  # noqa: BLE001 - Redis down: the sweep re-dispatches later
                 log.warning("outbox: enqueue after commit failed; the sweep will retry")
         elif self._thread_pid == os.getpid():
@@ -185,9 +188,9 @@ class OutboxRelay:
         if self.uses_queue:
             queue = self.queue()
             for event_id in claimed:
-                enqueue_event(queue, event_id, self.settings)
+                enqueue_event(queue, event_id, self.settings, self.consumer)
             return len(claimed)
-        consumer = _consumer()
+        consumer = _import_consumer(self.consumer)
         for event_id in claimed:
             try:
                 consumer(str(event_id))
@@ -242,9 +245,10 @@ def relay_outbox() -> None:
     current_relay().relay_due()
 
 
-def init_outbox(app: Flask) -> None:
-    """Attach a relay to `app`; in embedded mode its thread starts with the first request."""
-    relay = OutboxRelay(app)
+def init_outbox(app: Flask, consumer: str) -> None:
+    """Attach a relay handing events to `consumer` (a dotted path) to `app`; in embedded mode
+    its thread starts with the first request."""
+    relay = OutboxRelay(app, consumer)
     app.extensions["relais_outbox"] = relay
     if relay.uses_queue:
         return

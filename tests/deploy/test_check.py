@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from shared.cli import cli
+from services.cli import cli
 
 SAFE = {
     "RELAIS_ENV": "production",

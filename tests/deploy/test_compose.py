@@ -12,8 +12,8 @@ import click
 import pytest
 import yaml
 
-from shared.app_factory import SERVICES
-from shared.cli import cli
+from services.bootstrap import SERVICES
+from services.cli import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB_SERVICES = SERVICES

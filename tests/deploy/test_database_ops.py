@@ -13,7 +13,8 @@ from alembic.script import ScriptDirectory
 from click.testing import CliRunner
 from sqlalchemy import create_engine, inspect, text
 
-from shared.cli import cli
+from services.bootstrap import SCHEMA
+from services.cli import cli
 from shared.migrations.runner import alembic_config, upgrade
 from tests.conftest import PG_ADMIN_URL
 
@@ -34,7 +35,7 @@ def test_db_upgrade_twice_changes_nothing_the_second_time(database_url):
         assert result.exit_code == 0, result.output
         assert "Base de données à jour." in result.output
     assert _versions(database_url) == before
-    heads = ScriptDirectory.from_config(alembic_config(database_url)).get_heads()
+    heads = ScriptDirectory.from_config(alembic_config(database_url, SCHEMA)).get_heads()
     assert before == set(heads)
 
 
@@ -53,7 +54,7 @@ def test_db_upgrade_creates_a_fresh_database_then_is_idempotent(tmp_path):
 
 def test_backup_of_a_sqlite_database_is_a_readable_private_copy(tmp_path, client, accounts):
     url = f"sqlite:///{tmp_path / 'source.sqlite3'}"
-    upgrade(url)
+    upgrade(url, SCHEMA)
     with sqlite3.connect(tmp_path / "source.sqlite3") as conn:
         conn.execute(
             "INSERT INTO outbox_events (id, name, payload, created_at, attempts) "
@@ -72,7 +73,7 @@ def test_backup_of_a_sqlite_database_is_a_readable_private_copy(tmp_path, client
 
 def test_backup_refuses_to_overwrite_an_existing_file(tmp_path):
     url = f"sqlite:///{tmp_path / 'source.sqlite3'}"
-    upgrade(url)
+    upgrade(url, SCHEMA)
     existing = tmp_path / "deja-la.sqlite3"
     existing.write_text("ancienne sauvegarde")
     result = CliRunner().invoke(

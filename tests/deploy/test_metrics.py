@@ -7,7 +7,7 @@ import re
 from prometheus_client.parser import text_string_to_metric_families
 from rq import Queue
 
-from shared.app_factory import SERVICES
+from services.bootstrap import SERVICES
 from shared.queue import redis_connection
 from tests.support import payloads
 

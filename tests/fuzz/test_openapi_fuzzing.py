@@ -8,7 +8,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
-from shared.app_factory import SERVICES
+from services.bootstrap import SERVICES
 
 MAX_EXAMPLES = 15
 # Not checked: "schema-valid data is accepted". NIR keys, RPPS Luhn keys, French phone numbers,

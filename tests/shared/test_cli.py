@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import create_engine, inspect, select
 
+from services.cli import cli
 from shared.auth.models import User
-from shared.cli import cli
 from shared.extensions import db
 from shared.key_rotation import generate_key_spec
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from openapi_spec_validator import validate
 
-from shared.app_factory import SERVICES, create_app
+from services.bootstrap import SERVICES, create_app
 
 
 def test_healthz_answers_without_a_token(client):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.app_factory import SERVICES, create_app
+from services.bootstrap import SERVICES, create_app
 from shared.settings import Settings
 from tests.support.web import csrf_from, log_in
 

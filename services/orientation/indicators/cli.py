@@ -6,7 +6,7 @@ import time
 
 import click
 
-from shared.settings import ConfigurationError, Settings
+from shared.commands import app_context, command_settings
 
 
 @click.command("seed-synthetic")
@@ -21,21 +21,13 @@ def seed_synthetic(cases: int, professionals: int, months: int, seed: int) -> No
     plus five SNP slots per teleconsultation (with their bookings).
     """
     from services.orientation.indicators.synthetic import seed_synthetic as generate
-    from shared.app_factory import SERVICES, create_app
-    from shared.extensions import db
 
-    try:
-        settings = Settings.from_environ()
-    except ConfigurationError as exc:
-        raise click.ClickException(str(exc)) from exc
+    settings = command_settings()
     if settings.env == "production":
         raise click.ClickException("Les données synthétiques sont refusées en production.")
-    app = create_app(SERVICES, settings)
-    started = time.perf_counter()
-    with app.app_context():
+    with app_context(settings=settings):
+        started = time.perf_counter()
         counts = generate(cases=cases, professionals=professionals, months=months, seed=seed)
-        db.session.remove()
-        db.engine.dispose()
     for table, count in counts.items():
         click.echo(f"{table} : {count} lignes")
     click.echo(f"Données synthétiques créées en {time.perf_counter() - started:.1f} s.")

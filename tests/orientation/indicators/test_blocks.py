@@ -10,10 +10,10 @@ import pytest
 from flask import Flask, request
 from werkzeug.serving import make_server
 
+from services.bootstrap import create_app
 from services.orientation.indicators import agenda_client
 from services.orientation.indicators.period import Period
 from services.orientation.indicators.sources import module_source
-from shared.app_factory import create_app
 from shared.extensions import db
 
 ZERO = {"referrals": 0, "completed": 0}

@@ -13,6 +13,7 @@ from services.agenda.bookings.models import Booking
 from services.agenda.directory.models import Professional
 from services.agenda.slots.models import Slot
 from services.agenda.teleconsultation.models import TeleconsultationCase
+from services.cli import cli
 from services.orientation.discharges.machine import MACHINE as DISCHARGE_MACHINE
 from services.orientation.discharges.models import DischargeCase, DischargeHistory
 from services.orientation.epp.machine import MACHINE as EPP_MACHINE
@@ -30,7 +31,6 @@ from services.orientation.medecin_traitant.machine import MACHINE as MT_MACHINE
 from services.orientation.medecin_traitant.machine import OPEN_STATES
 from services.orientation.medecin_traitant.models import MedecinTraitantCase as Case
 from services.orientation.medecin_traitant.models import MedecinTraitantHistory as History
-from shared.cli import cli
 from shared.extensions import db
 from shared.timeutil import PARIS, today_paris
 from tests.support import synthetic

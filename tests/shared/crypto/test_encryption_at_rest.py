@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import Text, select, type_coerce
 from sqlalchemy.engine import make_url
 
+from services.bootstrap import SERVICES, create_app
 from services.orientation.medecin_traitant.models import MedecinTraitantCase
-from shared.app_factory import SERVICES, create_app
 from shared.extensions import db
 from shared.key_rotation import generate_key_spec, rotate_keys, stale_values
 from tests.support import payloads

@@ -14,7 +14,7 @@ import pytest
 from marshmallow import Schema
 from werkzeug.routing import AnyConverter, IntegerConverter, UUIDConverter
 
-from shared.app_factory import SERVICES, create_app
+from services.bootstrap import SERVICES, create_app
 from shared.auth.permissions import public
 from shared.settings import Settings
 

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 from sqlalchemy import select
 
-from shared.app_factory import SERVICES, create_app
+from services.bootstrap import SERVICES, create_app
 from shared.audit.models import AuditEntry
 from shared.auth.models import LoginFailure
 from shared.extensions import db

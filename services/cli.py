@@ -1,49 +1,29 @@
-"""The `relais` command: serve, migrate, seed, manage accounts."""
+"""The `relais` command: serve, migrate, seed, manage accounts (part of the composition root)."""
 
 from __future__ import annotations
 
-import importlib
 import sys
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import click
-from flask import Flask
 
+from services.bootstrap import SCHEMA, SERVICES, create_app
+from services.notifications.worker import worker
 from services.orientation.indicators.cli import seed_synthetic
 from shared import security_commands
-from shared.app_factory import SERVICES, create_app
+from shared.commands import AppFactory, app_context, command_app, command_settings
+from shared.migrations.runner import new_revision, upgrade
 from shared.ops.cli import backup, check
-from shared.settings import ConfigurationError, Settings
 
 DEFAULT_PORT = 8000
 
 
-def _settings() -> Settings:
-    try:
-        return Settings.from_environ()
-    except ConfigurationError as exc:
-        raise click.ClickException(str(exc)) from exc
-
-
-@contextmanager
-def _app_context(services: tuple[str, ...], settings: Settings) -> Iterator[Flask]:
-    """An app context for one command; its connections are closed when the command ends."""
-    from shared.extensions import db
-
-    app = create_app(services, settings)
-    with app.app_context():
-        try:
-            yield app
-        finally:
-            db.session.remove()
-            db.engine.dispose()
-
-
 @click.group()
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """Relais : orientation des patients et coordination des soins pour les CPTS."""
+    # Commands that need an app, wherever they are declared, build it with this factory.
+    ctx.obj = AppFactory(create_app=create_app, services=SERVICES)
 
 
 @cli.command()
@@ -53,7 +33,7 @@ def run(port: int | None, host: str) -> None:
     """Serve every service in one process (embedded mode)."""
     from shared.server import serve
 
-    serve(create_app(SERVICES, _settings()), host=host, port=port or DEFAULT_PORT)
+    serve(command_app(), host=host, port=port or DEFAULT_PORT)
 
 
 @cli.command()
@@ -64,7 +44,7 @@ def serve(service: str, port: int | None, host: str) -> None:
     """Serve one service."""
     from shared.server import serve as serve_app
 
-    serve_app(create_app((service,), _settings()), host=host, port=port or DEFAULT_PORT)
+    serve_app(command_app((service,)), host=host, port=port or DEFAULT_PORT)
 
 
 @cli.group()
@@ -75,11 +55,9 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Apply every pending migration (idempotent)."""
-    from shared.migrations.runner import upgrade
-
-    settings = _settings()
+    settings = command_settings()
     _ensure_sqlite_folder(settings.database_url)
-    upgrade(settings.database_url)
+    upgrade(settings.database_url, SCHEMA)
     click.echo("Base de données à jour.")
 
 
@@ -88,9 +66,7 @@ def db_upgrade() -> None:
 @click.option("-m", "--message", required=True)
 def db_revision(branch: str, message: str) -> None:
     """Autogenerate a migration on one branch (for developers)."""
-    from shared.migrations.runner import new_revision
-
-    new_revision(_settings().database_url, branch=branch, message=message)
+    new_revision(command_settings().database_url, SCHEMA, branch=branch, message=message)
 
 
 def _ensure_sqlite_folder(url: str) -> None:
@@ -128,7 +104,7 @@ def user_add(
     except ValueError:
         click.echo("Erreur : --professional-id doit être un identifiant (UUID).", err=True)
         sys.exit(2)
-    with _app_context((), _settings()):
+    with app_context(services=()):
         try:
             created = create_user(
                 email=email, password=password, roles=list(roles), professional_id=pid
@@ -148,10 +124,10 @@ def seed_demo() -> None:
     """Load generated demo data and print the demo accounts (development only)."""
     from services.demo import seed_demo_data
 
-    settings = _settings()
+    settings = command_settings()
     if settings.env == "production":
         raise click.ClickException("Les données de démonstration sont refusées en production.")
-    with _app_context(SERVICES, settings):
+    with app_context(settings=settings):
         for line in seed_demo_data():
             click.echo(line)
 
@@ -163,7 +139,7 @@ cli.add_command(security_commands.audit)
 cli.add_command(security_commands.keys)
 cli.add_command(security_commands.patient)
 user.add_command(security_commands.user_disable)
-cli.add_command(importlib.import_module("services.notifications.worker").worker)
+cli.add_command(worker)
 cli.add_command(seed_synthetic)
 
 
