@@ -9,7 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import requests
@@ -17,7 +17,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def free_port(ports: range) -> int:
+def free_port(ports: Sequence[int]) -> int:
     """The first port of `ports` nobody listens on."""
     for port in ports:
         with contextlib.closing(socket.socket()) as sock:
@@ -26,7 +26,7 @@ def free_port(ports: range) -> int:
             except OSError:
                 continue
             return port
-    raise RuntimeError(f"no free port in {ports.start}-{ports.stop - 1}")
+    raise RuntimeError(f"no free port among {len(ports)} ports from {min(ports)}")
 
 
 @contextlib.contextmanager

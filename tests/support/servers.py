@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -12,14 +13,17 @@ from werkzeug.serving import make_server
 
 from bench.live_server import free_port as first_free_port
 
-# Ports the suite may listen on (the first free one is used).
-PORTS = os.environ.get("RELAIS_TEST_PORTS", "18600-18619")
+# Ports the suite may listen on. They are tried in random order, so that two runs on one
+# machine (two checkouts, or the tests beside a benchmark) rarely reach for the same port.
+PORTS = os.environ.get("RELAIS_TEST_PORTS", "18600-18999")
 
 
 def free_port() -> int:
-    """The first port of `RELAIS_TEST_PORTS` nobody listens on."""
+    """A port of `RELAIS_TEST_PORTS` nobody listens on."""
     first, last = (int(p) for p in PORTS.split("-"))
-    return first_free_port(range(first, last + 1))
+    ports = list(range(first, last + 1))
+    random.shuffle(ports)
+    return first_free_port(ports)
 
 
 @contextlib.contextmanager
