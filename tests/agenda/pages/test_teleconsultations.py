@@ -6,14 +6,15 @@ import re
 
 from services.agenda.teleconsultation.models import TeleconsultationCase
 from tests.agenda.pages.test_views import PATIENT_FORM, _count
-from tests.support.agenda import in_days, publish, register
+from tests.support import factories
+from tests.support.agenda import in_days, publish
 from tests.support.web import log_in
 
 
 def _nurse(client, accounts):
     coordinator = accounts.create("coordinator")
-    nurse = register(client, coordinator, profession="nurse")
-    return coordinator, accounts.create("nurse", professional_id=nurse["id"])
+    _, nurse = factories.professional_account(client, accounts, coordinator, profession="nurse")
+    return coordinator, nurse
 
 
 def _form(token, day, **overrides):
@@ -73,7 +74,7 @@ def test_a_window_starting_at_a_time_the_spring_change_skips_is_refused(client, 
 
 def test_nurse_requests_pairs_then_cancels_from_her_list(client, accounts, app):
     coordinator, nurse = _nurse(client, accounts)
-    gp = register(client, coordinator)
+    gp = factories.professional(client, coordinator)
     day = in_days(2)
     slot = publish(client, coordinator, gp["id"], day=day, kind="teleconsultation")
     assert slot.status_code == 201

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from services.agenda.bookings.models import Booking
 from services.agenda.slots.models import Slot
 from shared.extensions import db
-from tests.support.agenda import booking_body, in_days, publish, register
+from tests.support import factories
+from tests.support.agenda import booking_body, in_days, publish
 from tests.support.web import log_in
 
 PATIENT_FORM = {
@@ -33,7 +34,7 @@ def _count(app, model) -> int:
 
 def _free_slot(client, accounts, days=2, **professional):
     coordinator = accounts.create("coordinator")
-    gp = register(client, coordinator, **professional)
+    gp = factories.professional(client, coordinator, **professional)
     response = publish(client, coordinator, gp["id"], day=in_days(days))
     assert response.status_code == 201, response.get_json()
     return gp, response.get_json()
@@ -117,8 +118,7 @@ def test_booking_in_two_clicks_then_listed_and_cancellable(client, accounts, app
 
 def test_gp_publishes_withdraws_and_sees_who_booked_what(client, accounts, app):
     coordinator = accounts.create("coordinator")
-    gp = register(client, coordinator)
-    gp_headers = accounts.create("gp", professional_id=gp["id"])
+    gp, gp_headers = factories.professional_account(client, accounts, coordinator)
     token = log_in(client, gp_headers["X-Test-Email"])
     day = in_days(3).isoformat()
     bad = client.post(
@@ -220,8 +220,7 @@ def _publish_one(client, token, day, start, end):
 
 def _logged_in_gp(client, accounts):
     coordinator = accounts.create("coordinator")
-    gp = register(client, coordinator)
-    headers = accounts.create("gp", professional_id=gp["id"])
+    _, headers = factories.professional_account(client, accounts, coordinator)
     return headers, log_in(client, headers["X-Test-Email"])
 
 

@@ -160,11 +160,11 @@ def test_a_booking_is_exported_by_its_reference_and_erased_only_once_over(
     app, client, accounts, cli_runner
 ):
     from services.agenda.bookings.models import Booking
-    from tests.support.agenda import booking_body, in_days, publish, register
+    from tests.support import factories
+    from tests.support.agenda import booking_body, in_days, publish
 
     coordinator = accounts.create("coordinator")
-    gp = register(client, coordinator)
-    gp_headers = accounts.create("gp", professional_id=gp["id"])
+    gp, gp_headers = factories.professional_account(client, accounts, coordinator)
     slot = publish(client, gp_headers, gp["id"], day=in_days(1)).get_json()
     booked = client.post(
         f"/api/agenda/slots/{slot['id']}/booking", json=booking_body(), headers=coordinator
