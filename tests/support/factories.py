@@ -178,6 +178,13 @@ def situation(*, priority: int = 1, ald: bool | None = None) -> dict[str, Any]:
     return body
 
 
+def signalement(
+    client: FlaskClient, by: Headers, body: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A médecin-traitant case in `submitted`, signalled by `by` (a generated patient)."""
+    return created(client, f"{MT}/signalements", body or payloads.signalement(), by)
+
+
 class World:
     """The people of a test, each made the first time a test uses them: a coordinator, a
     submitting professional, two GPs with their accounts; and médecin-traitant cases."""
@@ -225,12 +232,7 @@ class World:
 
     def submit(self, body: dict[str, Any] | None = None, headers: Headers | None = None) -> dict:
         """A new case in `submitted`, signalled by `headers` (the submitter by default)."""
-        return created(
-            self.client,
-            f"{MT}/signalements",
-            body or payloads.signalement(),
-            self.submitter if headers is None else headers,
-        )
+        return signalement(self.client, self.submitter if headers is None else headers, body)
 
     def fire(
         self,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support import payloads
-from tests.support.medecin_traitant import table_counts
+from tests.support.factories import table_counts
 
 URL = "/api/agenda/professionals"
 

@@ -120,14 +120,14 @@ def test_export_and_erase_cover_a_discharge_case_of_the_same_patient(
     app, client, accounts, cli_runner
 ):
     from services.orientation.discharges.models import DischargeCase
-    from tests.support import discharge_epp
+    from tests.support import factories
 
     coordinator = accounts.create("coordinator")
     body = payloads.signalement()
     signalement = _case(client, coordinator, body)
     discharge = client.post(
         "/api/orientation/discharges",
-        json=discharge_epp.discharge(patient=body["patient"]),
+        json=factories.discharge_body(patient=body["patient"]),
         headers=accounts.create("dac"),
     ).get_json()
     assert discharge["reference"].startswith("SH-")
