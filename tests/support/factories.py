@@ -110,9 +110,20 @@ def professional_account(
 # --- firing transitions ---------------------------------------------------------------------
 
 
-def fire(client: FlaskClient, url: str, name: str, headers: Headers, body=None) -> dict:
-    """Fire transition `name` of the case at `url` (its API address); asserts it succeeded."""
-    response = client.post(f"{url}/transitions/{name}", json=body or {}, headers=headers)
+# Where the API serves each kind of case.
+CASE_URLS = {
+    "medecin_traitant": f"{MT}/cases",
+    "sortie_hospitalisation": DISCHARGES,
+    "epp": EPP,
+    "teleconsultation": TELECONSULTATIONS,
+}
+
+
+def fire(client: FlaskClient, case: dict[str, Any], name: str, by: Headers, body=None) -> dict:
+    """Fire transition `name` of `case` (as the API returned it) as `by`; asserts it succeeded
+    and returns the case."""
+    url = f"{CASE_URLS[case['kind']]}/{case['id']}/transitions/{name}"
+    response = client.post(url, json=body or {}, headers=by)
     assert response.status_code == 200, (name, response.get_json())
     return response.get_json()
 
@@ -162,37 +173,47 @@ MT_PATHS: dict[str, tuple[str, ...]] = {
 }
 
 
-def situation(*, priority: int = 1, ald: bool | None = None) -> dict[str, Any]:
-    """A signalement's `situation` (and the patient's birth date) giving `priority`: 1 is an
-    ALD and age 70+; 2 an ALD alone; 3 no criterion. `ald` overrides the ALD."""
-    has_ald = priority in (1, 2) if ald is None else ald
+def signalement_of_priority(priority: int) -> dict[str, Any]:
+    """A signalement body whose computed priority is `priority`: 1 an ALD at 70 or more (the
+    default body), 2 an ALD alone, 3 no criterion at all (no ALD)."""
+    if priority == 1:
+        return payloads.signalement()
     body = payloads.signalement(
-        ald=has_ald,
-        ald_label="Diabète de type 2" if has_ald else None,
-        vulnerabilities=["isolement"] if priority == 1 else [],
+        ald=priority == 2,
+        ald_label="Diabète de type 2" if priority == 2 else None,
+        vulnerabilities=[],
     )
-    if priority != 1:
-        body["patient"]["birth_date"] = "1990-03-14"
-    elif not has_ald:
-        body["situation"]["vulnerabilities"] = ["c2s", "isolement"]
+    body["patient"]["birth_date"] = "1990-03-14"
     return body
 
 
 def signalement(
-    client: FlaskClient, by: Headers, body: dict[str, Any] | None = None
+    client: FlaskClient, by: Headers, body: dict[str, Any] | None = None, **patient: Any
 ) -> dict[str, Any]:
-    """A médecin-traitant case in `submitted`, signalled by `by` (a generated patient)."""
-    return created(client, f"{MT}/signalements", body or payloads.signalement(), by)
+    """A médecin-traitant case in `submitted`, signalled by `by`: a generated patient, with
+    `patient` fields changed."""
+    body = body or payloads.signalement()
+    body["patient"].update(patient)
+    return created(client, f"{MT}/signalements", body, by)
 
 
 class World:
     """The people of a test, each made the first time a test uses them: a coordinator, a
     submitting professional, two GPs with their accounts; and médecin-traitant cases."""
 
-    def __init__(self, app: Flask, client: FlaskClient, accounts: Accounts):
-        self.app = app
+    def __init__(self, client: FlaskClient, accounts: Accounts):
         self.client = client
         self.accounts = accounts
+
+    @property
+    def app(self) -> Flask:
+        return self.client.application
+
+    def with_people(self, *names: str) -> World:
+        """Make these people now, in this order (e.g. before the events a test counts)."""
+        for name in names:
+            getattr(self, name)
+        return self
 
     @cached_property
     def coordinator(self) -> Headers:
@@ -230,9 +251,12 @@ class World:
         """A directory entry registered by the coordinator (a GP accepting patients by default)."""
         return professional(self.client, self.coordinator, **overrides)
 
-    def submit(self, body: dict[str, Any] | None = None, headers: Headers | None = None) -> dict:
+    def submit(
+        self, body: dict[str, Any] | None = None, headers: Headers | None = None, **patient: Any
+    ) -> dict[str, Any]:
         """A new case in `submitted`, signalled by `headers` (the submitter by default)."""
-        return signalement(self.client, self.submitter if headers is None else headers, body)
+        by = self.submitter if headers is None else headers
+        return signalement(self.client, by, body, **patient)
 
     def fire(
         self,
@@ -254,15 +278,21 @@ class World:
             **kwargs,
         )
 
+    def fired(
+        self, case: dict[str, Any], name: str, headers: Headers | None = None, body=None
+    ) -> dict[str, Any]:
+        """Fire a transition that must succeed (by the coordinator by default); the case."""
+        response = self.fire(case["id"], name, headers, body)
+        assert response.status_code == 200, (name, response.get_json())
+        return response.get_json()
+
     def case_in(self, state: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         """A case driven by the coordinator (the GP for `accept` and `confirm`) to `state`
         (see MT_PATHS), proposed to `gp`."""
         case = self.submit(body)
         for name in MT_PATHS[state]:
             headers = self.gp_headers if name in ("accept", "confirm") else self.coordinator
-            response = self.fire(case["id"], name, headers)
-            assert response.status_code == 200, (name, response.get_json())
-            case = response.get_json()
+            case = self.fired(case, name, headers)
         return case
 
     def case_through(
@@ -271,13 +301,15 @@ class World:
         steps: Iterable[Step] = (),
         body: dict[str, Any] | None = None,
         bodies: dict[str, dict[str, Any]] | None = None,
+        **patient: Any,
     ) -> dict[str, Any]:
-        """A case signalled at `created_at`, then taken by the coordinator through `steps`,
-        each fired at its instant; every proposal goes to a GP registered for it, so that no
-        decline nor monthly capacity stands in the way. `bodies` replace transition bodies."""
+        """A case signalled at `created_at` (with `patient` fields changed), then taken by the
+        coordinator through `steps`, each fired at its instant; every proposal goes to a GP
+        registered for it, so that no decline nor monthly capacity stands in the way. `bodies`
+        replace transition bodies."""
+        self.with_people("coordinator", "submitter")  # their tokens are issued now, not then
         with at(created_at):
-            case = self.submit(body)
-        url = f"{MT}/cases/{case['id']}"
+            case = self.submit(body, **patient)
         for name, instant in steps:
             with at(instant):
                 if name == "propose":
@@ -286,9 +318,7 @@ class World:
                     payload = {}  # no declaration date: it must not be after the instant
                 else:
                     payload = MT_BODIES.get(name, {})
-                case = fire(
-                    self.client, url, name, self.coordinator, (bodies or {}).get(name, payload)
-                )
+                case = self.fired(case, name, self.coordinator, (bodies or {}).get(name, payload))
         return case
 
     def case_then(
@@ -311,19 +341,12 @@ class World:
             f"{MT}/cases/{case_id}", headers=self.coordinator if headers is None else headers
         )
 
-    def proposed(self) -> dict[str, Any]:
-        """A case submitted by the submitter, triaged and proposed to `gp`."""
-        return self.case_in("proposed")
-
 
 @pytest.fixture
-def world(app: Flask, client: FlaskClient, accounts: Accounts) -> World:
+def world(client: FlaskClient, accounts: Accounts) -> World:
     """A `World` whose coordinator, submitter and both GPs exist from the start (import this
     fixture into a directory's conftest.py)."""
-    made = World(app=app, client=client, accounts=accounts)
-    for person in ("coordinator", "submitter", "gp", "other_gp"):
-        getattr(made, person)
-    return made
+    return World(client, accounts).with_people("coordinator", "submitter", "gp", "other_gp")
 
 
 # --- hospital discharges --------------------------------------------------------------------
@@ -378,24 +401,24 @@ def discharge(
     """A discharge case created by `dac` and taken by them to `state` (DISCHARGE_PATHS)."""
     case = created(client, DISCHARGES, discharge_body(*professional_ids, **overrides), dac)
     for name in DISCHARGE_PATHS[state]:
-        case = fire(
-            client, f"{DISCHARGES}/{case['id']}", name, dac, _discharge_transition_body(name)
-        )
+        case = fire(client, case, name, dac, _discharge_transition_body(name))
     return case
 
 
 def discharge_through(
-    client: FlaskClient, dac: Headers, created_at: dt.datetime, steps: Sequence[Step]
+    client: FlaskClient,
+    dac: Headers,
+    created_at: dt.datetime,
+    steps: Sequence[Step],
+    *professional_ids: str,
 ) -> dict[str, Any]:
-    """A discharge created at `created_at` (planned three days later), then taken through
-    `steps`, each fired at its instant (a discharge on its instant's Paris date)."""
+    """A discharge created by `dac` at `created_at` (planned three days later), then taken by
+    them through `steps`, each fired at its instant (a discharge on its Paris date)."""
     with at(created_at):
-        case = discharge(client, dac)
+        case = discharge(client, dac, *professional_ids)
     for name, instant in steps:
         with at(instant):
-            case = fire(
-                client, f"{DISCHARGES}/{case['id']}", name, dac, _discharge_transition_body(name)
-            )
+            case = fire(client, case, name, dac, _discharge_transition_body(name))
     return case
 
 
@@ -413,31 +436,80 @@ def epp_referral_body(*, weeks: int | None = 10, **overrides: Any) -> dict[str, 
     return body
 
 
+EPP_PATHS: dict[str, tuple[str, ...]] = {
+    "submitted": (),
+    "assigned": ("assign",),
+    "accepted": ("assign", "accept"),
+    "completed": ("assign", "accept", "complete"),
+    "cancelled": ("cancel",),
+}
+Midwife = tuple[dict[str, Any], Headers]  # a directory entry and its account
+
+
+def _fire_epp(
+    client: FlaskClient,
+    referral: dict[str, Any],
+    name: str,
+    *,
+    by: Headers,
+    coordinator: Headers | None,
+    midwife: Midwife | None,
+) -> dict[str, Any]:
+    """Fire `name` as whoever may: the coordinator assigns (and cancels, or the referrer),
+    the midwife answers and records the EPP (done today)."""
+    if name in ("cancel", "assign"):
+        actor = coordinator or by
+    else:
+        assert midwife is not None, f"{name} is the midwife's"
+        actor = midwife[1]
+    body: dict[str, Any] = {}
+    if name == "assign":
+        assert midwife is not None, "assign to whom?"
+        body = {"professional_id": midwife[0]["id"]}
+    elif name == "complete":
+        body = {"epp_date": today_paris().isoformat()}
+    elif name == "decline":
+        body = {"reason": "Agenda complet."}
+    return fire(client, referral, name, actor, body)
+
+
 def epp_referral(
     client: FlaskClient,
     by: Headers,
     *,
     state: str = "submitted",
     coordinator: Headers | None = None,
-    midwife: tuple[dict[str, Any], Headers] | None = None,
+    midwife: Midwife | None = None,
     **overrides: Any,
 ) -> dict[str, Any]:
-    """An EPP referral made by `by`, assigned by `coordinator` to `midwife` (entry, headers)
-    and taken to `state`: submitted, assigned, accepted, completed or cancelled."""
+    """An EPP referral made by `by` and taken to `state` (EPP_PATHS): assigned by
+    `coordinator` to `midwife`, who answers."""
     referral = created(client, EPP, epp_referral_body(**overrides), by)
-    url = f"{EPP}/{referral['id']}"
-    if state == "cancelled":
-        return fire(client, url, "cancel", coordinator or by)
-    if state == "submitted":
-        return referral
-    assert coordinator is not None and midwife is not None, "assigning needs both"
-    entry, headers = midwife
-    referral = fire(client, url, "assign", coordinator, {"professional_id": entry["id"]})
-    if state in ("accepted", "completed"):
-        referral = fire(client, url, "accept", headers)
-    if state == "completed":
-        referral = fire(client, url, "complete", headers, {"epp_date": today_paris().isoformat()})
-    assert referral["state"] == state
+    for name in EPP_PATHS[state]:
+        referral = _fire_epp(
+            client, referral, name, by=by, coordinator=coordinator, midwife=midwife
+        )
+    return referral
+
+
+def epp_referral_through(
+    client: FlaskClient,
+    by: Headers,
+    created_at: dt.datetime,
+    steps: Sequence[Step],
+    *,
+    coordinator: Headers,
+    midwife: Midwife,
+) -> dict[str, Any]:
+    """An EPP referral made by `by` at `created_at`, then taken through `steps`, each fired at
+    its instant (an EPP completed is dated that day)."""
+    with at(created_at):
+        referral = epp_referral(client, by)
+    for name, instant in steps:
+        with at(instant):
+            referral = _fire_epp(
+                client, referral, name, by=by, coordinator=coordinator, midwife=midwife
+            )
     return referral
 
 
@@ -473,12 +545,11 @@ def teleconsultation(
     """A teleconsultation requested by `nurse` over `day`, paired by her with a published
     slot (`scheduled`), then completed by the `gp` of that slot (`completed`)."""
     case = created(client, TELECONSULTATIONS, teleconsultation_body(day, **overrides), nurse)
-    url = f"{TELECONSULTATIONS}/{case['id']}"
     if state in ("scheduled", "completed"):
-        case = fire(client, url, "pair", nurse)
+        case = fire(client, case, "pair", nurse)
     if state == "completed":
         assert gp is not None, "the GP of the slot completes it"
-        case = fire(client, url, "complete", gp)
+        case = fire(client, case, "complete", gp)
     assert case["state"] == state
     return case
 
