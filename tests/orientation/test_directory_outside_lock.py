@@ -100,19 +100,8 @@ def people(client, accounts):
 
 
 def _triaged_case(client, people, submitter=None) -> dict[str, Any]:
-    created = client.post(
-        "/api/orientation/signalements",
-        json=payloads.signalement(),
-        headers=submitter or people["submitter"],
-    )
-    assert created.status_code == 201, created.get_json()
-    triaged = client.post(
-        f"{MT}/{created.get_json()['id']}/transitions/triage",
-        json={"synthesis": "Synthèse."},
-        headers=people["coordinator"],
-    )
-    assert triaged.status_code == 200, triaged.get_json()
-    return triaged.get_json()
+    case = factories.signalement(client, submitter or people["submitter"])
+    return factories.fire(client, case, "triage", people["coordinator"], {"synthesis": "Synthèse."})
 
 
 def _propose(client, people, case, professional_id, **kwargs):

@@ -60,6 +60,7 @@ class Accounts:
     def create(
         self, *roles: str, professional_id: uuid.UUID | str | None = None, email: str | None = None
     ) -> Headers:
+        """An account with `roles` (linked to a directory entry if given); its headers."""
         token = uuid.uuid4().hex
         with self.app.app_context():
             user = User(
@@ -128,9 +129,9 @@ def fire(client: FlaskClient, case: dict[str, Any], name: str, by: Headers, body
     return response.get_json()
 
 
-def created(client: FlaskClient, url: str, body: dict[str, Any], headers: Headers) -> dict:
-    """POST a new case to `url`; asserts it was created."""
-    response = client.post(url, json=body, headers=headers)
+def created(client: FlaskClient, url: str, body: dict[str, Any], by: Headers) -> dict:
+    """POST a new case to `url` as `by`; asserts it was created."""
+    response = client.post(url, json=body, headers=by)
     assert response.status_code == 201, response.get_json()
     return response.get_json()
 
@@ -207,6 +208,7 @@ class World:
 
     @property
     def app(self) -> Flask:
+        """The application under test."""
         return self.client.application
 
     def with_people(self, *names: str) -> World:
