@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -17,15 +16,13 @@ from sqlalchemy import text
 
 from bench.redis_lease import leased_redis_url
 from services.bootstrap import SCHEMA, SERVICES, create_app
-from shared.auth.models import ApiToken, User, UserRole
-from shared.auth.service import _hasher, hash_token
+from shared.auth.service import _hasher
 from shared.extensions import db
 from shared.migrations.runner import upgrade
 from shared.settings import Settings
-from shared.timeutil import utcnow
+from tests.support.factories import TEST_PASSWORD, Accounts
 
 PG_ADMIN_URL = os.environ.get("RELAIS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-TEST_PASSWORD = "correct horse battery staple"  # noqa: S105 - test accounts only
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -131,44 +128,9 @@ def password_hash() -> str:
     return _hasher.hash(TEST_PASSWORD)
 
 
-class Accounts:
-    """Creates users with a role and returns ready-to-use Authorization headers."""
-
-    def __init__(self, app: Flask, password_hash: str):
-        self.app = app
-        self.password_hash = password_hash
-
-    def create(
-        self, *roles: str, professional_id: uuid.UUID | str | None = None, email: str | None = None
-    ) -> dict[str, str]:
-        token = uuid.uuid4().hex
-        with self.app.app_context():
-            user = User(
-                email=email or f"{roles[0]}-{uuid.uuid4().hex[:8]}@relais.test",
-                password_hash=self.password_hash,
-                professional_id=uuid.UUID(str(professional_id)) if professional_id else None,
-                role_rows=[UserRole(role=role) for role in roles],
-            )
-            db.session.add(user)
-            db.session.flush()
-            db.session.add(
-                ApiToken(
-                    token_hash=hash_token(token),
-                    user_id=user.id,
-                    expires_at=utcnow().replace(year=utcnow().year + 1),
-                )
-            )
-            db.session.commit()
-            user_id = user.id
-        return {
-            "Authorization": f"Bearer {token}",
-            "X-Test-User-Id": str(user_id),
-            "X-Test-Email": user.email,
-        }
-
-
 @pytest.fixture
 def accounts(app: Flask, password_hash: str) -> Accounts:
+    """Accounts with roles, made by `tests.support.factories`."""
     return Accounts(app, password_hash)
 
 

@@ -9,20 +9,23 @@ from services.notifications.service import process_event
 from shared.db import unit_of_work
 from shared.extensions import db
 from shared.outbox.emit import emit
-from tests.support.discharge_epp import directory_entry
+from tests.support import factories
 
 
 def test_a_named_professional_without_account_gets_one_email_and_no_inbox_entry(
     embedded, client, accounts, smtp
 ):
     coordinator = accounts.create("coordinator")
-    without_account = directory_entry(
+    without_account = factories.professional(
         client, coordinator, profession="nurse", mssante_email="ide.sanscompte@test.mssante.fr"
     )
-    with_account = directory_entry(
-        client, coordinator, profession="nurse", mssante_email="ide.aveccompte@test.mssante.fr"
+    with_account, member = factories.professional_account(
+        client,
+        accounts,
+        coordinator,
+        profession="nurse",
+        mssante_email="ide.aveccompte@test.mssante.fr",
     )
-    member = accounts.create("nurse", professional_id=with_account["id"])
     payload = {
         "case_id": "00000000-0000-0000-0000-000000000001",
         # Named twice: still one e-mail.
@@ -55,7 +58,7 @@ def test_a_professional_without_account_nor_mssante_address_is_skipped(
     embedded, client, accounts, smtp
 ):
     coordinator = accounts.create("coordinator")
-    entry = directory_entry(client, coordinator, profession="nurse", mssante_email=None)
+    entry = factories.professional(client, coordinator, profession="nurse", mssante_email=None)
     with embedded.app_context():
         with unit_of_work():
             event = emit(

@@ -15,7 +15,7 @@ from shared.outbox.emit import emit
 from shared.outbox.models import OutboxEvent
 from shared.outbox.relay import current_relay
 from tests.support import payloads
-from tests.support.mt_flow import Cast
+from tests.support.factories import World
 
 
 def _relay(app) -> int:
@@ -31,16 +31,16 @@ def _count(app, model, *where) -> int:
 def test_a_new_signalement_reaches_each_coordinator_by_inbox_and_email(
     embedded, client, accounts, smtp
 ):
-    cast = Cast(client, accounts)
+    world = World(client, accounts).with_people("coordinator", "gp", "submitter")
     second = accounts.create("coordinator")
     nir = payloads.make_nir()
-    case = cast.submit(last_name="Zorglubienne", nir=nir)
+    case = world.submit(last_name="Zorglubienne", nir=nir)
 
     assert _relay(embedded) == 1
 
     messages = smtp.messages()
     assert sorted(m["To"] for m in messages) == sorted(
-        [cast.coordinator["X-Test-Email"], second["X-Test-Email"]]
+        [world.coordinator["X-Test-Email"], second["X-Test-Email"]]
     )
     message = messages[0]
     assert case["reference"] in message["Subject"]
@@ -56,25 +56,25 @@ def test_a_new_signalement_reaches_each_coordinator_by_inbox_and_email(
 
 
 def test_the_author_of_a_change_is_not_notified_of_it(embedded, client, accounts, smtp):
-    cast = Cast(client, accounts)
-    case = cast.proposed()
+    world = World(client, accounts).with_people("coordinator", "gp", "submitter")
+    case = world.case_in("proposed")
     _relay(embedded)
-    cast.fire(case, "accept", {}, cast.gp)
+    world.fired(case, "accept", world.gp_headers, {})
     _relay(embedded)
 
     recipients = [m["To"] for m in smtp.messages() if "acceptée" in m["Subject"]]
     assert sorted(recipients) == sorted(
-        [cast.coordinator["X-Test-Email"], cast.pharmacist["X-Test-Email"]]
+        [world.coordinator["X-Test-Email"], world.submitter["X-Test-Email"]]
     )
     proposal = [m["To"] for m in smtp.messages() if "Proposition de patient" in m["Subject"]]
-    assert proposal == [cast.gp["X-Test-Email"]]
+    assert proposal == [world.gp_headers["X-Test-Email"]]
 
 
 def test_the_same_event_handled_twice_gives_one_email_and_one_inbox_entry(
     embedded, client, accounts, smtp
 ):
-    cast = Cast(client, accounts)
-    case = cast.submit()
+    world = World(client, accounts).with_people("coordinator", "gp", "submitter")
+    case = world.submit()
     with embedded.app_context():
         event_id = db.session.scalar(select(OutboxEvent.id))
         assert process_event(event_id) == "delivered"
@@ -90,11 +90,13 @@ def test_the_same_event_handled_twice_gives_one_email_and_one_inbox_entry(
 
 
 def test_a_rolled_back_change_produces_no_notification(embedded, client, accounts, smtp):
-    cast = Cast(client, accounts)
-    case = cast.submit()
+    world = World(client, accounts).with_people("coordinator", "gp", "submitter")
+    case = world.submit()
     _relay(embedded)
     refused = client.post(
-        f"/api/orientation/cases/{case['id']}/transitions/triage", json={}, headers=cast.coordinator
+        f"/api/orientation/cases/{case['id']}/transitions/triage",
+        json={},
+        headers=world.coordinator,
     )
     assert refused.status_code == 422
     with embedded.app_context(), pytest.raises(RuntimeError), unit_of_work():
@@ -117,22 +119,22 @@ def test_an_unknown_event_is_acknowledged_and_notifies_nobody(embedded, accounts
 
 
 def test_a_user_who_turned_emails_off_gets_only_the_inbox_entry(embedded, client, accounts, smtp):
-    cast = Cast(client, accounts)
+    world = World(client, accounts).with_people("coordinator", "gp", "submitter")
     changed = client.patch(
-        "/api/notifications/preferences", json={"email_enabled": False}, headers=cast.coordinator
+        "/api/notifications/preferences", json={"email_enabled": False}, headers=world.coordinator
     )
     assert changed.get_json() == {"email_enabled": False, "daily_digest": False}
-    cast.submit()
+    world.submit()
     _relay(embedded)
 
     assert smtp.messages() == []
-    inbox = client.get("/api/notifications/inbox", headers=cast.coordinator).get_json()
+    inbox = client.get("/api/notifications/inbox", headers=world.coordinator).get_json()
     assert inbox["total"] == 1
 
 
 def test_an_unconfirmed_event_is_handed_over_again_after_its_delay(embedded, client, accounts):
-    cast = Cast(client, accounts)
-    cast.submit()
+    world = World(client, accounts).with_people("coordinator", "gp", "submitter")
+    world.submit()
     with embedded.app_context():
         db.session.execute(OutboxEvent.__table__.update().values(processed_at=None, attempts=0))
         db.session.commit()
@@ -151,12 +153,12 @@ def test_an_unconfirmed_event_is_handed_over_again_after_its_delay(embedded, cli
 
 
 def test_deliveries_of_a_case_are_listed_for_the_coordinator_only(embedded, client, accounts, smtp):
-    cast = Cast(client, accounts)
-    case = cast.submit()
+    world = World(client, accounts).with_people("coordinator", "gp", "submitter")
+    case = world.submit()
     _relay(embedded)
 
     listed = client.get(
-        f"/api/notifications/deliveries?reference={case['reference']}", headers=cast.coordinator
+        f"/api/notifications/deliveries?reference={case['reference']}", headers=world.coordinator
     )
     assert listed.status_code == 200
     rows = listed.get_json()
@@ -164,32 +166,32 @@ def test_deliveries_of_a_case_are_listed_for_the_coordinator_only(embedded, clie
         ("email", "sent"),
         ("inbox", "sent"),
     ]
-    assert {row["recipient"] for row in rows} == {cast.coordinator["X-Test-Email"]}
+    assert {row["recipient"] for row in rows} == {world.coordinator["X-Test-Email"]}
     assert all(row["attempts"] == 1 and row["sent_at"] for row in rows)
     forbidden = client.get(
-        f"/api/notifications/deliveries?reference={case['reference']}", headers=cast.gp
+        f"/api/notifications/deliveries?reference={case['reference']}", headers=world.gp_headers
     )
     assert forbidden.status_code == 403
-    missing = client.get("/api/notifications/deliveries", headers=cast.coordinator)
+    missing = client.get("/api/notifications/deliveries", headers=world.coordinator)
     assert missing.status_code == 422
 
 
 def test_inbox_entries_are_marked_read_by_their_owner_only(embedded, client, accounts):
-    cast = Cast(client, accounts)
-    cast.submit()
+    world = World(client, accounts).with_people("coordinator", "gp", "submitter")
+    world.submit()
     _relay(embedded)
-    item = client.get("/api/notifications/inbox", headers=cast.coordinator).get_json()["items"][0]
+    item = client.get("/api/notifications/inbox", headers=world.coordinator).get_json()["items"][0]
     assert item["read"] is False
 
-    other = client.post(f"/api/notifications/inbox/{item['id']}/read", headers=cast.gp)
+    other = client.post(f"/api/notifications/inbox/{item['id']}/read", headers=world.gp_headers)
     assert other.status_code == 404
-    read = client.post(f"/api/notifications/inbox/{item['id']}/read", headers=cast.coordinator)
+    read = client.post(f"/api/notifications/inbox/{item['id']}/read", headers=world.coordinator)
     assert read.status_code == 200 and read.get_json()["read"] is True
-    unread = client.get("/api/notifications/inbox?unread=true", headers=cast.coordinator)
+    unread = client.get("/api/notifications/inbox?unread=true", headers=world.coordinator)
     assert unread.get_json()["items"] == []
     assert (
         client.post(
-            f"/api/notifications/inbox/{uuid.uuid4()}/read", headers=cast.coordinator
+            f"/api/notifications/inbox/{uuid.uuid4()}/read", headers=world.coordinator
         ).status_code
         == 404
     )

@@ -11,18 +11,18 @@ from services.notifications.models import Delivery
 from shared.extensions import db
 from shared.outbox.relay import current_relay
 from shared.timeutil import PARIS
-from tests.support.mt_flow import Cast
+from tests.support.factories import World
 from tests.support.notifications import configure, wait_for
 
 
 def test_the_embedded_thread_delivers_right_after_the_commit(embedded, client, accounts, smtp):
     configure(embedded, sweep_interval_seconds=3600)  # only the commit can wake it up
-    cast = Cast(client, accounts)
+    world = World(client, accounts).with_people("coordinator", "gp", "submitter")
     with embedded.app_context():
         relay = current_relay()
     relay.ensure_thread()
     try:
-        case = cast.submit()
+        case = world.submit()
         wait_for(lambda: len(smtp.messages()) == 1, timeout=10, what="in-process delivery")
     finally:
         relay.stop_thread()
@@ -32,11 +32,11 @@ def test_the_embedded_thread_delivers_right_after_the_commit(embedded, client, a
 def test_digest_users_get_one_email_a_day_listing_their_notifications(
     embedded, client, accounts, smtp
 ):
-    cast = Cast(client, accounts)
+    world = World(client, accounts).with_people("coordinator", "gp", "submitter")
     client.patch(
-        "/api/notifications/preferences", json={"daily_digest": True}, headers=cast.coordinator
+        "/api/notifications/preferences", json={"daily_digest": True}, headers=world.coordinator
     )
-    first, second = cast.submit(), cast.submit()
+    first, second = world.submit(), world.submit()
     with embedded.app_context():
         current_relay().relay_due()
         assert smtp.messages() == []
@@ -47,11 +47,11 @@ def test_digest_users_get_one_email_a_day_listing_their_notifications(
         assert send_due_digests(now=next_morning + dt.timedelta(minutes=1)) == 0
 
     [digest] = smtp.messages()
-    assert digest["To"] == cast.coordinator["X-Test-Email"]
+    assert digest["To"] == world.coordinator["X-Test-Email"]
     text = digest.get_body(("plain",)).get_content()
     assert first["reference"] in text and second["reference"] in text
     rows = client.get(
-        f"/api/notifications/deliveries?reference={first['reference']}", headers=cast.coordinator
+        f"/api/notifications/deliveries?reference={first['reference']}", headers=world.coordinator
     ).get_json()
     assert {(r["channel"], r["status"]) for r in rows} == {("email", "sent"), ("inbox", "sent")}
 

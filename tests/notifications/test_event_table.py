@@ -18,7 +18,7 @@ from shared.db import unit_of_work
 from shared.extensions import db
 from shared.outbox.emit import emit
 from shared.outbox.relay import current_relay
-from tests.support.mt_flow import Cast
+from tests.support.factories import World
 
 CANCEL_REASON = next(iter(CANCEL_REASONS))
 
@@ -106,8 +106,8 @@ def test_event_reaches_exactly_its_recipients(app, people, name, extra, expected
 def test_reminder_and_expiry_are_notified_to_the_gp_then_to_coordination_and_submitter(
     app, client, accounts
 ):
-    cast = Cast(client, accounts)
-    case = cast.proposed()
+    world = World(client, accounts).with_people("coordinator", "gp", "submitter")
+    case = world.case_in("proposed")
     with app.app_context():
         current_relay().relay_due()
         proposed_at = db.session.get(MedecinTraitantCase, uuid.UUID(case["id"])).proposed_at
@@ -119,41 +119,41 @@ def test_reminder_and_expiry_are_notified_to_the_gp_then_to_coordination_and_sub
         items = client.get("/api/notifications/inbox", headers=headers).get_json()["items"]
         return sorted(item["title"].split(" MT-")[0] for item in items)
 
-    assert titles(cast.gp) == ["Proposition de patient", "Rappel : proposition de patient"]
-    assert titles(cast.coordinator) == ["Nouveau signalement", "Proposition expirée"]
-    assert titles(cast.pharmacist) == ["Proposition expirée"]
+    assert titles(world.gp_headers) == ["Proposition de patient", "Rappel : proposition de patient"]
+    assert titles(world.coordinator) == ["Nouveau signalement", "Proposition expirée"]
+    assert titles(world.submitter) == ["Proposition expirée"]
 
 
-def _gp_titles(client, cast):
-    items = client.get("/api/notifications/inbox", headers=cast.gp).get_json()["items"]
+def _gp_titles(client, world):
+    items = client.get("/api/notifications/inbox", headers=world.gp_headers).get_json()["items"]
     return sorted(item["title"].split(" MT-")[0] for item in items)
 
 
 def test_cancelling_a_proposed_case_tells_the_gp_who_was_asked(app, client, accounts):
-    cast = Cast(client, accounts)
-    case = cast.proposed()
-    cast.fire(case, "cancel", {"reason": CANCEL_REASON}, cast.coordinator)
+    world = World(client, accounts).with_people("coordinator", "gp", "submitter")
+    case = world.case_in("proposed")
+    world.fired(case, "cancel", world.coordinator, {"reason": CANCEL_REASON})
     with app.app_context():
         current_relay().relay_due()
-    assert _gp_titles(client, cast) == ["Proposition annulée", "Proposition de patient"]
+    assert _gp_titles(client, world) == ["Proposition annulée", "Proposition de patient"]
 
 
 def test_cancelling_an_accepted_case_tells_the_gp_who_accepted(app, client, accounts):
-    cast = Cast(client, accounts)
-    case = cast.proposed()
-    cast.fire(case, "accept", {}, cast.gp)
-    cast.fire(case, "cancel", {"reason": CANCEL_REASON}, cast.coordinator)
+    world = World(client, accounts).with_people("coordinator", "gp", "submitter")
+    case = world.case_in("proposed")
+    world.fired(case, "accept", world.gp_headers, {})
+    world.fired(case, "cancel", world.coordinator, {"reason": CANCEL_REASON})
     with app.app_context():
         current_relay().relay_due()
-    assert "Proposition annulée" in _gp_titles(client, cast)
+    assert "Proposition annulée" in _gp_titles(client, world)
 
 
 def test_cancelling_before_any_proposal_tells_no_gp(app, client, accounts):
-    cast = Cast(client, accounts)
-    case = cast.submit()
-    cast.fire(case, "cancel", {"reason": CANCEL_REASON}, cast.coordinator)
+    world = World(client, accounts).with_people("coordinator", "gp", "submitter")
+    case = world.submit()
+    world.fired(case, "cancel", world.coordinator, {"reason": CANCEL_REASON})
     with app.app_context():
         current_relay().relay_due()
         names = set(db.session.scalars(select(InboxItem.event_name)))
     assert "medecin_traitant.cancel" not in names
-    assert _gp_titles(client, cast) == []
+    assert _gp_titles(client, world) == []

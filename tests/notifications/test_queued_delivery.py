@@ -17,7 +17,7 @@ from services.notifications.models import Delivery
 from shared.extensions import db
 from shared.outbox.models import OutboxEvent
 from shared.outbox.relay import QUEUE_NAME
-from tests.support.mt_flow import Cast
+from tests.support.factories import World
 from tests.support.notifications import configure, wait_for
 from tests.support.servers import free_port
 
@@ -35,8 +35,8 @@ def _deliveries(app, reference: str) -> list[tuple[str, str]]:
 def test_a_commit_enqueues_its_event_as_a_json_job_named_by_the_event_id(
     queued, client, accounts, redis_db: Redis
 ):
-    cast = Cast(client, accounts)
-    cast.submit()
+    world = World(client, accounts).with_people("coordinator", "gp", "submitter")
+    world.submit()
     with queued.app_context():
         event_id = str(db.session.scalar(select(OutboxEvent.id)))
     queue = Queue(QUEUE_NAME, connection=redis_db, serializer=JSONSerializer)
@@ -51,13 +51,13 @@ def test_a_commit_enqueues_its_event_as_a_json_job_named_by_the_event_id(
 def test_an_event_committed_while_no_worker_runs_is_delivered_once_one_starts_even_after_flushdb(
     queued, client, accounts, smtp, workers, redis_db: Redis
 ):
-    cast = Cast(client, accounts)
-    case = cast.submit()
+    world = World(client, accounts).with_people("coordinator", "gp", "submitter")
+    case = world.submit()
     redis_db.flushdb()  # Redis lost everything it held: the outbox did not.
 
     workers.burst()
 
-    assert [m["To"] for m in smtp.messages()] == [cast.coordinator["X-Test-Email"]]
+    assert [m["To"] for m in smtp.messages()] == [world.coordinator["X-Test-Email"]]
     assert _deliveries(queued, case["reference"]) == [("email", "sent"), ("inbox", "sent")]
     with queued.app_context():
         assert db.session.scalar(select(OutboxEvent.processed_at)) is not None
@@ -68,8 +68,8 @@ def test_a_worker_killed_mid_delivery_leaves_exactly_one_email_in_the_end(
 ):
     sink = smtp_factory("--hold-first", "30", port=free_port())
     configure(queued, smtp_url=sink.url)
-    cast = Cast(client, accounts)
-    case = cast.submit()
+    world = World(client, accounts).with_people("coordinator", "gp", "submitter")
+    case = world.submit()
 
     worker = workers.start()
     try:
@@ -87,7 +87,7 @@ def test_a_worker_killed_mid_delivery_leaves_exactly_one_email_in_the_end(
     time.sleep(2.2)  # the killed sender's claim on the delivery runs out
     workers.burst()
 
-    assert [m["To"] for m in sink.messages()] == [cast.coordinator["X-Test-Email"]]
+    assert [m["To"] for m in sink.messages()] == [world.coordinator["X-Test-Email"]]
     assert _deliveries(queued, case["reference"]) == [("email", "sent"), ("inbox", "sent")]
 
 
@@ -96,8 +96,8 @@ def test_an_smtp_server_that_is_down_delays_the_email_until_it_is_back(
 ):
     down_port = free_port()  # nothing listens here until the test starts a sink on it
     configure(queued, smtp_url=f"smtp://127.0.0.1:{down_port}")
-    cast = Cast(client, accounts)
-    case = cast.submit()
+    world = World(client, accounts).with_people("coordinator", "gp", "submitter")
+    case = world.submit()
 
     workers.burst()  # every retry fails: nobody listens
     assert _deliveries(queued, case["reference"]) == [("email", "failed"), ("inbox", "sent")]
@@ -109,7 +109,7 @@ def test_an_smtp_server_that_is_down_delays_the_email_until_it_is_back(
     time.sleep(1.1)  # the event's re-dispatch delay
     workers.burst()
 
-    assert [m["To"] for m in sink.messages()] == [cast.coordinator["X-Test-Email"]]
+    assert [m["To"] for m in sink.messages()] == [world.coordinator["X-Test-Email"]]
     assert _deliveries(queued, case["reference"]) == [("email", "sent"), ("inbox", "sent")]
 
 
@@ -118,13 +118,13 @@ def test_an_smtp_server_refusing_for_good_makes_the_delivery_dead_with_its_error
 ):
     sink = smtp_factory("--reject", port=free_port())
     configure(queued, smtp_url=sink.url)
-    cast = Cast(client, accounts)
-    case = cast.submit()
+    world = World(client, accounts).with_people("coordinator", "gp", "submitter")
+    case = world.submit()
 
     workers.burst()
 
     rows = client.get(
-        f"/api/notifications/deliveries?reference={case['reference']}", headers=cast.coordinator
+        f"/api/notifications/deliveries?reference={case['reference']}", headers=world.coordinator
     ).get_json()
     email = next(row for row in rows if row["channel"] == "email")
     assert email["status"] == "dead"

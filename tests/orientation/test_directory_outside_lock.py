@@ -13,9 +13,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.support import payloads
-from tests.support.discharge_epp import directory_entry, epp_referral
-from tests.support.medecin_traitant import table_counts
+from tests.support import factories, payloads
 from tests.support.processes import plain_pg_url
 from tests.support.servers import free_port, serve_wsgi
 
@@ -90,31 +88,20 @@ def apart(service_app, agenda):
 @pytest.fixture
 def people(client, accounts):
     coordinator = accounts.create("coordinator")
-    gp = directory_entry(client, coordinator)
+    gp, gp_headers = factories.professional_account(client, accounts, coordinator)
     return {
         "coordinator": coordinator,
         "gp": gp,
-        "gp_headers": accounts.create("gp", professional_id=gp["id"]),
-        "nurse": directory_entry(client, coordinator, profession="nurse"),
-        "midwife": directory_entry(client, coordinator, profession="midwife"),
+        "gp_headers": gp_headers,
+        "nurse": factories.professional(client, coordinator, profession="nurse"),
+        "midwife": factories.professional(client, coordinator, profession="midwife"),
         "submitter": accounts.create("professional"),
     }
 
 
 def _triaged_case(client, people, submitter=None) -> dict[str, Any]:
-    created = client.post(
-        "/api/orientation/signalements",
-        json=payloads.signalement(),
-        headers=submitter or people["submitter"],
-    )
-    assert created.status_code == 201, created.get_json()
-    triaged = client.post(
-        f"{MT}/{created.get_json()['id']}/transitions/triage",
-        json={"synthesis": "Synthèse."},
-        headers=people["coordinator"],
-    )
-    assert triaged.status_code == 200, triaged.get_json()
-    return triaged.get_json()
+    case = factories.signalement(client, submitter or people["submitter"])
+    return factories.fire(client, case, "triage", people["coordinator"], {"synthesis": "Synthèse."})
 
 
 def _propose(client, people, case, professional_id, **kwargs):
@@ -138,7 +125,7 @@ def test_propose_asks_the_directory_while_the_case_is_not_locked(apart, agenda, 
 
 
 def test_assign_asks_the_directory_while_the_referral_is_not_locked(apart, agenda, people, client):
-    created = client.post(EPP, json=epp_referral(), headers=people["submitter"])
+    created = client.post(EPP, json=factories.epp_referral_body(), headers=people["submitter"])
     referral = created.get_json()
     agenda.watched = ("orientation_epp_referrals", referral["id"])
 
@@ -182,7 +169,7 @@ def test_a_change_made_during_the_directory_call_is_seen_under_the_lock(
 def test_an_unreachable_directory_stores_nothing(service_app, people, client, app):
     down = service_app("orientation", service_urls={"agenda": f"http://127.0.0.1:{free_port()}"})
     case = _triaged_case(client, people)
-    before = table_counts(app)
+    before = factories.table_counts(app)
 
     response = _propose(down.test_client(), people, case, people["gp"]["id"])
 
@@ -191,7 +178,7 @@ def test_an_unreachable_directory_stores_nothing(service_app, people, client, ap
         "code": "service_unavailable",
         "message": "L'annuaire (service agenda) ne répond pas.",
     }
-    assert table_counts(app) == before
+    assert factories.table_counts(app) == before
     current = client.get(f"{MT}/{case['id']}", headers=people["coordinator"]).get_json()
     assert (current["state"], current["version"]) == ("triaged", case["version"])
 
@@ -217,7 +204,7 @@ def test_a_refused_proposal_never_calls_the_directory(
             headers=people["submitter"],
         ).get_json()
     agenda.watched = ("orientation_mt_cases", case["id"])
-    before = table_counts(app)
+    before = factories.table_counts(app)
     body = {} if refusal == "no_professional" else {"professional_id": people["gp"]["id"]}
     headers = people["gp_headers"] if refusal == "a_gp_may_not_propose" else people["coordinator"]
     if refusal == "stale_version":
@@ -228,7 +215,7 @@ def test_a_refused_proposal_never_calls_the_directory(
     assert response.status_code == status, response.get_json()
     assert response.get_json()["error"]["code"] == code
     assert agenda.locked_during_calls == []
-    assert table_counts(app) == before
+    assert factories.table_counts(app) == before
 
 
 @pytest.mark.parametrize(
@@ -264,10 +251,10 @@ def test_the_directory_answer_still_validates_the_proposal(
             headers=people["coordinator"],
         )
         assert closed.status_code == 200, closed.get_json()
-    before = table_counts(app)
+    before = factories.table_counts(app)
 
     response = _propose(apart, people, case, professional_id)
 
     assert response.status_code == 422, response.get_json()
     assert response.get_json()["error"]["fields"] == {"professional_id": [message]}
-    assert table_counts(app) == before
+    assert factories.table_counts(app) == before

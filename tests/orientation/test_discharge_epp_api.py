@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from tests.support import discharge_epp as f
+from tests.support import factories as f
 
 URL = "/api/orientation/discharges"
 
@@ -41,9 +41,9 @@ def _race(app, requests):
 @pytest.mark.postgres_only
 def test_two_concurrent_edits_from_the_same_version_exactly_one_wins(app, client, accounts):
     coordinator = accounts.create("coordinator")
-    gp = f.directory_entry(client, coordinator)
+    gp = f.professional(client, coordinator)
     dac = accounts.create("dac")
-    case = client.post(URL, json=f.discharge(gp["id"]), headers=dac).get_json()
+    case = f.discharge(client, dac, gp["id"])
     headers = {**dac, "If-Match": '"1"'}
 
     statuses = _race(
@@ -63,9 +63,9 @@ def test_two_concurrent_edits_from_the_same_version_exactly_one_wins(app, client
 @pytest.mark.postgres_only
 def test_two_concurrent_identical_transitions_exactly_one_wins(app, client, accounts):
     coordinator = accounts.create("coordinator")
-    gp = f.directory_entry(client, coordinator)
+    gp = f.professional(client, coordinator)
     dac = accounts.create("dac")
-    case = client.post(URL, json=f.discharge(gp["id"]), headers=dac).get_json()
+    case = f.discharge(client, dac, gp["id"])
     url = f"{URL}/{case['id']}/transitions/prepare"
 
     statuses = _race(app, [("post", url, {}, dac), ("post", url, {}, coordinator)])

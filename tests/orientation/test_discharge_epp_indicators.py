@@ -1,104 +1,60 @@
-"""Indicator blocks of discharges and EPP referrals, on hand-built rows (Europe/Paris dates)."""
+"""Indicator blocks of discharges and EPP referrals, on cases taken through their transitions
+at chosen instants (Europe/Paris dates)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 from services.orientation.discharges.indicators import (
     discharge_indicators,
     monthly_discharge_indicators,
 )
-from services.orientation.discharges.models import DischargeCase
 from services.orientation.epp.indicators import epp_indicators, monthly_epp_indicators
-from services.orientation.epp.models import EppReferral
-from shared.extensions import db
-from shared.schemas import PatientSchema
-from tests.support import payloads
-
-UTC = dt.UTC
-CREATOR = uuid.uuid4()
+from tests.support import factories as f
+from tests.support.factories import utc
 
 
-def _patient():
-    return PatientSchema().load(payloads.patient())
+def test_discharge_indicators_count_cases_discharges_and_readiness_in_time(app, client, accounts):
+    coordinator, dac = accounts.create("coordinator"), accounts.create("dac")
+    nurse = f.professional(client, coordinator, profession="nurse")["id"]
 
+    def made(created_at, *steps):
+        f.discharge_through(client, dac, created_at, steps, nurse)
 
-def _discharge(n, created_at, state, *, ready_on=None, actual=None):
-    case = DischargeCase(
-        reference=f"SH-2026-{n:06d}",
-        state=state,
-        version=1,
-        created_by=CREATOR,
-        created_at=created_at,
-        hospital_name="CH de test",
-        home_services=[],
-        ready_on=ready_on,
-        actual_discharge_date=actual,
+    # 31 Jan 23:30 UTC is 1 Feb in Paris: a February case.
+    made(utc(2026, 1, 31, 23, 30))
+    made(utc(2026, 1, 31, 22, 30), ("cancel", utc(2026, 1, 31, 22, 40)))
+    # Ready the day before the discharge: in time.
+    made(
+        utc(2026, 2, 3, 9),
+        ("prepare", utc(2026, 2, 3, 10)),
+        ("mark_ready", utc(2026, 2, 9, 9)),
+        ("discharge", utc(2026, 2, 10, 9)),
+        ("follow_up", utc(2026, 2, 11, 9)),
     )
-    case.set_patient(_patient())
-    return case
-
-
-def _referral(n, created_at, state, *, epp_date=None):
-    referral = EppReferral(
-        reference=f"EPP-2026-{n:06d}",
-        state=state,
-        version=1,
-        created_by=CREATOR,
-        created_at=created_at,
-        pregnancy_start_date=dt.date(2025, 12, 1),
-        weeks_at_referral=8,
-        excluded_professional_ids=[],
-        epp_date=epp_date,
+    # Ready the same day: not in time.
+    made(
+        utc(2026, 2, 4, 9),
+        ("prepare", utc(2026, 2, 4, 10)),
+        ("mark_ready", utc(2026, 2, 12, 9)),
+        ("discharge", utc(2026, 2, 12, 15)),
     )
-    referral.set_patient(_patient())
-    return referral
-
-
-def test_discharge_indicators_count_cases_discharges_and_readiness_in_time(app):
+    # Discharged in March.
+    made(
+        utc(2026, 2, 20, 9),
+        ("prepare", utc(2026, 2, 20, 10)),
+        ("mark_ready", utc(2026, 2, 27, 9)),
+        ("discharge", utc(2026, 3, 2, 9)),
+    )
+    # Cancelled after discharge: not counted as discharged.
+    made(
+        utc(2026, 2, 5, 9),
+        ("prepare", utc(2026, 2, 5, 10)),
+        ("mark_ready", utc(2026, 2, 5, 11)),
+        ("discharge", utc(2026, 2, 6, 9)),
+        ("cancel", utc(2026, 2, 6, 10)),
+    )
     with app.app_context():
-        db.session.add_all(
-            [
-                # 31 Jan 23:30 UTC is 1 Feb in Paris: a February case.
-                _discharge(1, dt.datetime(2026, 1, 31, 23, 30, tzinfo=UTC), "announced"),
-                _discharge(2, dt.datetime(2026, 1, 31, 22, 30, tzinfo=UTC), "cancelled"),
-                # Ready the day before the discharge: in time.
-                _discharge(
-                    3,
-                    dt.datetime(2026, 2, 3, 9, tzinfo=UTC),
-                    "followed_up",
-                    ready_on=dt.date(2026, 2, 9),
-                    actual=dt.date(2026, 2, 10),
-                ),
-                # Ready the same day: not in time.
-                _discharge(
-                    4,
-                    dt.datetime(2026, 2, 4, 9, tzinfo=UTC),
-                    "discharged",
-                    ready_on=dt.date(2026, 2, 12),
-                    actual=dt.date(2026, 2, 12),
-                ),
-                # Discharged in March.
-                _discharge(
-                    5,
-                    dt.datetime(2026, 2, 20, 9, tzinfo=UTC),
-                    "discharged",
-                    ready_on=dt.date(2026, 2, 27),
-                    actual=dt.date(2026, 3, 2),
-                ),
-                # Cancelled after discharge: not counted as discharged.
-                _discharge(
-                    6,
-                    dt.datetime(2026, 2, 5, 9, tzinfo=UTC),
-                    "cancelled",
-                    ready_on=dt.date(2026, 2, 5),
-                    actual=dt.date(2026, 2, 6),
-                ),
-            ]
-        )
-        db.session.commit()
-
         february = discharge_indicators(dt.date(2026, 2, 1), dt.date(2026, 2, 28))
         january = discharge_indicators(dt.date(2026, 1, 1), dt.date(2026, 1, 31))
         monthly = monthly_discharge_indicators(dt.date(2026, 1, 15), dt.date(2026, 4, 30))
@@ -113,29 +69,31 @@ def test_discharge_indicators_count_cases_discharges_and_readiness_in_time(app):
     ]
 
 
-def test_epp_indicators_count_referrals_made_and_epp_completed_in_the_period(app):
-    with app.app_context():
-        db.session.add_all(
-            [
-                _referral(1, dt.datetime(2026, 3, 1, 10, tzinfo=UTC), "submitted"),
-                _referral(2, dt.datetime(2026, 2, 28, 23, 30, tzinfo=UTC), "cancelled"),  # 1 Mar
-                _referral(
-                    3,
-                    dt.datetime(2026, 2, 10, 10, tzinfo=UTC),
-                    "completed",
-                    epp_date=dt.date(2026, 3, 5),
-                ),
-                _referral(
-                    4,
-                    dt.datetime(2026, 3, 10, 10, tzinfo=UTC),
-                    "completed",
-                    epp_date=dt.date(2026, 4, 1),
-                ),
-                _referral(5, dt.datetime(2026, 4, 2, 10, tzinfo=UTC), "accepted"),
-            ]
-        )
-        db.session.commit()
+def test_epp_indicators_count_referrals_made_and_epp_completed_in_the_period(app, client, accounts):
+    coordinator, pharmacist = accounts.create("coordinator"), accounts.create("professional")
+    midwife = f.professional_account(client, accounts, coordinator, profession="midwife")
 
+    def made(created_at, *steps):
+        f.epp_referral_through(
+            client, pharmacist, created_at, steps, coordinator=coordinator, midwife=midwife
+        )
+
+    made(utc(2026, 3, 1, 10))
+    made(utc(2026, 2, 28, 23, 30), ("cancel", utc(2026, 2, 28, 23, 40)))  # 1 March in Paris
+    made(
+        utc(2026, 2, 10, 10),
+        ("assign", utc(2026, 2, 11, 9)),
+        ("accept", utc(2026, 2, 12, 9)),
+        ("complete", utc(2026, 3, 5, 10)),
+    )
+    made(
+        utc(2026, 3, 10, 10),
+        ("assign", utc(2026, 3, 11, 9)),
+        ("accept", utc(2026, 3, 12, 9)),
+        ("complete", utc(2026, 4, 1, 10)),
+    )
+    made(utc(2026, 4, 2, 10), ("assign", utc(2026, 4, 2, 11)), ("accept", utc(2026, 4, 2, 12)))
+    with app.app_context():
         march = epp_indicators(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
         monthly = monthly_epp_indicators(dt.date(2026, 2, 1), dt.date(2026, 4, 10))
 

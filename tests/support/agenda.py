@@ -1,4 +1,5 @@
-"""Helpers of the agenda tests: professionals, future times in Paris, a live server."""
+"""Helpers of the agenda tests: slots, future times in Paris, a live server (people and
+cases come from `tests.support.factories`)."""
 
 from __future__ import annotations
 
@@ -9,28 +10,14 @@ from collections.abc import Iterator
 from bench.live_server import live_server as serve
 from shared.timeutil import PARIS, utcnow
 from tests.support import payloads
+from tests.support.factories import paris
 
 PORTS = range(18300, 18320)
-
-
-def paris(day: dt.date, hhmm: str) -> str:
-    """`day` at `hhmm` in Paris, ISO 8601 with its offset."""
-    hours, minutes = map(int, hhmm.split(":"))
-    return dt.datetime.combine(day, dt.time(hours, minutes), tzinfo=PARIS).isoformat()
 
 
 def in_days(days: int) -> dt.date:
     """A Paris date `days` from today."""
     return (utcnow().astimezone(PARIS) + dt.timedelta(days=days)).date()
-
-
-def register(client, headers, **overrides) -> dict:
-    """Add a professional to the directory through the API (a GP in Lyon by default)."""
-    response = client.post(
-        "/api/agenda/professionals", json=payloads.professional(**overrides), headers=headers
-    )
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
 
 
 def publish(client, headers, professional_id, *, day, start="10:00", end="10:20", kind="snp"):

@@ -7,27 +7,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.support import payloads
+from tests.support import factories, payloads
 
 pytestmark = pytest.mark.browser
 
 REFERENCE = re.compile(r"MT-\d{4}-\d{6}")
-
-
-def _gp(client, coordinator, **overrides):
-    response = client.post(
-        "/api/agenda/professionals", json=payloads.professional(**overrides), headers=coordinator
-    )
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
-
-
-def _case(client, headers, body=None):
-    response = client.post(
-        "/api/orientation/signalements", json=body or payloads.signalement(), headers=headers
-    )
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
 
 
 def test_login_page_and_home_are_accessible(page, browser, accounts):
@@ -94,13 +78,15 @@ def test_professional_submits_a_signalement_with_errors_then_corrected(page, bro
 
 def test_coordinator_triages_and_proposes_then_the_gp_accepts(page, browser, client, accounts):
     coordinator = accounts.create("coordinator")
-    gp = _gp(client, coordinator, last_name="Docteurtestlyon")
-    gp_email = accounts.create("gp", professional_id=gp["id"])["X-Test-Email"]
+    gp, gp_headers = factories.professional_account(
+        client, accounts, coordinator, last_name="Docteurtestlyon"
+    )
+    gp_email = gp_headers["X-Test-Email"]
     submitter = accounts.create("professional")
-    case = _case(client, submitter)
+    case = factories.signalement(client, submitter)
     calm = payloads.signalement(ald=False, vulnerabilities=[])
     calm["patient"]["birth_date"] = "1992-06-01"
-    _case(client, submitter, calm)
+    factories.signalement(client, submitter, calm)
 
     browser.log_in(page, coordinator["X-Test-Email"])
     expect(page.get_by_test_id("task-count")).to_have_text("2 tâches")
@@ -162,7 +148,7 @@ def test_patient_text_containing_html_is_shown_escaped(page, browser, client, ac
     hostile_reason = "<script>document.title='pwned'</script><b>gras</b>"
     body = payloads.signalement(reason=hostile_reason)
     body["patient"]["last_name"] = hostile_name
-    case = _case(client, accounts.create("professional"), body)
+    case = factories.signalement(client, accounts.create("professional"), body)
     browser.log_in(page, coordinator["X-Test-Email"])
     for url in ("/orientation/cases", f"/orientation/cases/{case['id']}"):
         page.goto(url)
@@ -177,7 +163,7 @@ def test_a_stale_case_page_shows_the_new_state_instead_of_overwriting(
     page, browser, browser_context, client, accounts
 ):
     coordinator = accounts.create("coordinator")
-    case = _case(client, accounts.create("professional"))
+    case = factories.signalement(client, accounts.create("professional"))
     browser.log_in(page, coordinator["X-Test-Email"])
     page.goto(f"/orientation/cases/{case['id']}")
     # A colleague triages the case while our page is open.
@@ -211,7 +197,7 @@ def test_keyboard_users_can_skip_to_the_content_and_see_the_focus(page, browser,
 
 def test_board_fits_a_tablet_screen(chromium, live_server, browser, client, accounts):
     coordinator = accounts.create("coordinator")
-    _case(client, accounts.create("professional"))
+    factories.signalement(client, accounts.create("professional"))
     context = chromium.new_context(
         base_url=live_server, locale="fr-FR", viewport={"width": 768, "height": 1024}
     )

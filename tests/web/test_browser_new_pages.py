@@ -12,24 +12,15 @@ from playwright.sync_api import expect
 from services.notifications.models import InboxItem
 from shared.db import unit_of_work
 from shared.extensions import db
-from tests.support import payloads
+from tests.support import factories
 from tests.support.agenda import in_days, publish
-from tests.support.discharge_epp import directory_entry, discharge, epp_referral
 
 pytestmark = pytest.mark.browser
 
 
-def _api(client, path, body, headers, version=None):
-    if version is not None:
-        headers = {**headers, "If-Match": f'"{version}"'}
-    response = client.post(path, json=body, headers=headers)
-    assert response.status_code in (200, 201), response.get_json()
-    return response.get_json()
-
-
 def test_a_pharmacist_books_a_free_slot_in_two_clicks(page, browser, accounts, client):
     coordinator = accounts.create("coordinator")
-    gp = directory_entry(client, coordinator)
+    gp = factories.professional(client, coordinator)
     assert publish(client, coordinator, gp["id"], day=in_days(2)).status_code == 201
     browser.log_in(page, accounts.create("professional")["X-Test-Email"])
     page.get_by_role("link", name="Créneaux SNP").first.click()
@@ -63,9 +54,9 @@ def test_a_pharmacist_books_a_free_slot_in_two_clicks(page, browser, accounts, c
 def test_dac_prepares_a_discharge_and_marks_it_ready(page, browser, accounts, client):
     dac = accounts.create("dac")
     coordinator = accounts.create("coordinator")
-    nurse = directory_entry(client, coordinator, profession="nurse")
-    case = _api(client, "/api/orientation/discharges", discharge(nurse["id"]), dac)
-    _api(client, "/api/orientation/discharges", discharge(complete=False), dac)
+    nurse = factories.professional(client, coordinator, profession="nurse")
+    case = factories.discharge(client, dac, nurse["id"])
+    factories.discharge(client, dac, complete=False)
     browser.log_in(page, dac["X-Test-Email"])
     page.get_by_role("link", name="Sorties d'hospitalisation").first.click()
     expect(
@@ -91,15 +82,11 @@ def test_dac_prepares_a_discharge_and_marks_it_ready(page, browser, accounts, cl
 
 def test_a_midwife_accepts_an_epp_referral(page, browser, accounts, client):
     coordinator = accounts.create("coordinator")
-    midwife = directory_entry(client, coordinator, profession="midwife")
-    headers = accounts.create("midwife", professional_id=midwife["id"])
-    referral = _api(client, "/api/orientation/epp-referrals", epp_referral(), coordinator)
-    _api(
-        client,
-        f"/api/orientation/epp-referrals/{referral['id']}/transitions/assign",
-        {"professional_id": midwife["id"]},
-        coordinator,
-        referral["version"],
+    midwife, headers = factories.professional_account(
+        client, accounts, coordinator, profession="midwife"
+    )
+    referral = factories.epp_referral(
+        client, coordinator, state="assigned", coordinator=coordinator, midwife=(midwife, headers)
     )
     browser.log_in(page, headers["X-Test-Email"])
     expect(page.get_by_text("Demandes d'EPP à accepter ou refuser")).to_be_visible()
@@ -120,9 +107,9 @@ def test_coordinator_pages_for_epp_assignment_indicators_and_notifications(
     page, browser, accounts, client, app
 ):
     coordinator = accounts.create("coordinator")
-    directory_entry(client, coordinator, profession="midwife")
-    referral = _api(client, "/api/orientation/epp-referrals", epp_referral(), coordinator)
-    _api(client, "/api/orientation/signalements", payloads.signalement(), coordinator)
+    factories.professional(client, coordinator, profession="midwife")
+    referral = factories.epp_referral(client, coordinator)
+    factories.signalement(client, coordinator)
     browser.log_in(page, coordinator["X-Test-Email"])
     page.goto(f"/orientation/epp/{referral['id']}")
     expect(page.get_by_text("place(s) disponible(s) ce mois-ci")).to_be_visible()
@@ -159,9 +146,9 @@ def test_coordinator_pages_for_epp_assignment_indicators_and_notifications(
 
 def test_gp_slots_and_nurse_teleconsultation_pages_are_accessible(page, browser, accounts, client):
     coordinator = accounts.create("coordinator")
-    gp = directory_entry(client, coordinator)
-    nurse = directory_entry(client, coordinator, profession="nurse")
-    browser.log_in(page, accounts.create("gp", professional_id=gp["id"])["X-Test-Email"])
+    _, gp = factories.professional_account(client, accounts, coordinator)
+    _, nurse = factories.professional_account(client, accounts, coordinator, profession="nurse")
+    browser.log_in(page, gp["X-Test-Email"])
     page.get_by_role("link", name="Mes créneaux").first.click()
     page.get_by_label("Début").fill("10:00")
     page.get_by_label("Fin").fill("09:00")
@@ -177,7 +164,7 @@ def test_gp_slots_and_nurse_teleconsultation_pages_are_accessible(page, browser,
     page.goto("/agenda/bookings")
     browser.assert_accessible(page)
     browser.log_out(page)
-    browser.log_in(page, accounts.create("nurse", professional_id=nurse["id"])["X-Test-Email"])
+    browser.log_in(page, nurse["X-Test-Email"])
     page.goto("/agenda/teleconsultations/new")
     browser.assert_accessible(page)
     page.get_by_role("button", name="Envoyer la demande").click()

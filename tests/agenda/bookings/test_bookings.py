@@ -14,14 +14,14 @@ from services.agenda.slots.models import Slot
 from shared.audit.models import AuditEntry
 from shared.extensions import db
 from shared.outbox.models import OutboxEvent
-from tests.support.agenda import booking_body, in_days, publish, register
+from tests.support import factories
+from tests.support.agenda import booking_body, in_days, publish
 
 
 @pytest.fixture
 def setup(client, accounts):
     coordinator = accounts.create("coordinator")
-    gp = register(client, coordinator)
-    gp_headers = accounts.create("gp", professional_id=gp["id"])
+    gp, gp_headers = factories.professional_account(client, accounts, coordinator)
     slot = publish(client, gp_headers, gp["id"], day=in_days(1)).get_json()
     return {
         "coordinator": coordinator,
@@ -65,7 +65,9 @@ def test_pharmacist_books_a_free_slot_and_the_gp_is_told(app, client, setup):
 
 def test_booking_a_booked_slot_answers_409_and_stores_nothing(app, client, setup, accounts):
     assert _book(client, setup["slot"]["id"], setup["pharmacist"]).status_code == 201
-    nurse = accounts.create("nurse", professional_id=register(client, setup["coordinator"])["id"])
+    _, nurse = factories.professional_account(
+        client, accounts, setup["coordinator"], profession="nurse"
+    )
     second = _book(client, setup["slot"]["id"], nurse)
     assert second.status_code == 409
     assert second.get_json()["error"] == {

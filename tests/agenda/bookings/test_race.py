@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from services.agenda.bookings.models import Booking
 from services.agenda.slots.models import Slot
 from shared.extensions import db
-from tests.support.agenda import booking_body, in_days, live_server, paris, publish, register
+from tests.support import factories
+from tests.support.agenda import booking_body, in_days, live_server, paris, publish
 
 CLIENTS = 30
 
@@ -47,7 +48,7 @@ def test_thirty_concurrent_bookings_of_one_slot_give_one_201_and_409s(
     app, client, accounts, server
 ):
     coordinator = accounts.create("coordinator")
-    gp = register(client, coordinator)
+    gp = factories.professional(client, coordinator)
     slot = publish(client, coordinator, gp["id"], day=in_days(1)).get_json()
     bookers = [accounts.create("professional") for _ in range(CLIENTS)]
 
@@ -66,7 +67,7 @@ def test_thirty_concurrent_bookings_of_one_slot_give_one_201_and_409s(
 def test_concurrent_bookings_in_process_also_give_one_winner(app, accounts, client):
     """The same rule without a server (runs on SQLite too): threads share one app."""
     coordinator = accounts.create("coordinator")
-    gp = register(client, coordinator)
+    gp = factories.professional(client, coordinator)
     slot = publish(client, coordinator, gp["id"], day=in_days(1)).get_json()
     bookers = [accounts.create("professional") for _ in range(12)]
     barrier = threading.Barrier(len(bookers))
@@ -86,7 +87,7 @@ def test_concurrent_bookings_in_process_also_give_one_winner(app, accounts, clie
 @pytest.mark.slow
 def test_concurrent_overlapping_publications_give_one_slot(app, client, accounts, server):
     coordinator = accounts.create("coordinator")
-    gp = register(client, coordinator)
+    gp = factories.professional(client, coordinator)
     publishers = [accounts.create("coordinator") for _ in range(12)]
     day = in_days(2)
     barrier = threading.Barrier(len(publishers))

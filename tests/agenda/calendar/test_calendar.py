@@ -7,7 +7,8 @@ from urllib.parse import urlparse
 
 from icalendar import Calendar
 
-from tests.support.agenda import booking_body, in_days, paris, publish, register
+from tests.support import factories
+from tests.support.agenda import booking_body, in_days, paris, publish
 
 
 def _feed_path(client, headers) -> str:
@@ -18,8 +19,7 @@ def _feed_path(client, headers) -> str:
 
 def test_gp_feed_parses_back_with_slots_and_no_patient_identity(client, accounts):
     coordinator = accounts.create("coordinator")
-    gp = register(client, coordinator)
-    gp_headers = accounts.create("gp", professional_id=gp["id"])
+    gp, gp_headers = factories.professional_account(client, accounts, coordinator)
     day = in_days(2)
     free = publish(client, gp_headers, gp["id"], day=day, start="09:00", end="09:20").get_json()
     taken = publish(client, gp_headers, gp["id"], day=day, start="10:00", end="10:20").get_json()
@@ -55,7 +55,7 @@ def test_gp_feed_parses_back_with_slots_and_no_patient_identity(client, accounts
 
 def test_bookers_feed_shows_their_bookings_with_the_gp(client, accounts):
     coordinator = accounts.create("coordinator")
-    gp = register(client, coordinator, last_name="Medecinfictif")
+    gp = factories.professional(client, coordinator, last_name="Medecinfictif")
     slot = publish(client, coordinator, gp["id"], day=in_days(1)).get_json()
     pharmacist = accounts.create("professional")
     client.post(f"/api/agenda/slots/{slot['id']}/booking", json=booking_body(), headers=pharmacist)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support import payloads
-from tests.support.medecin_traitant import table_counts
+from tests.support import factories, payloads
+from tests.support.factories import table_counts
 
 URL = "/api/agenda/professionals"
 
@@ -68,9 +68,11 @@ def test_an_rpps_registered_twice_is_409(app, client, accounts):
 
 def test_filters_by_profession_city_and_availability(client, accounts):
     headers = accounts.create("coordinator")
-    open_gp = _create(client, headers).get_json()
-    _create(client, headers, accepts_new_patients=False)
-    _create(client, headers, profession="nurse", postal_code="69100", city="Villeurbanne")
+    open_gp = factories.professional(client, headers)
+    factories.professional(client, headers, accepts_new_patients=False)
+    factories.professional(
+        client, headers, profession="nurse", postal_code="69100", city="Villeurbanne"
+    )
     query = f"{URL}?profession=gp&accepting_new_patients=true"
     assert [p["id"] for p in client.get(query, headers=headers).get_json()["items"]] == [
         open_gp["id"]
@@ -81,9 +83,8 @@ def test_filters_by_profession_city_and_availability(client, accounts):
 
 def test_a_gp_edits_their_own_entry_only(client, accounts):
     coordinator = accounts.create("coordinator")
-    mine = _create(client, coordinator).get_json()
-    theirs = _create(client, coordinator).get_json()
-    gp = accounts.create("gp", professional_id=mine["id"])
+    mine, gp = factories.professional_account(client, accounts, coordinator)
+    theirs = factories.professional(client, coordinator)
     changed = client.patch(f"{URL}/{mine['id']}", json={"new_patient_capacity": 2}, headers=gp)
     assert changed.status_code == 200
     assert changed.get_json()["new_patient_capacity"] == 2
@@ -94,7 +95,7 @@ def test_a_gp_edits_their_own_entry_only(client, accounts):
 
 def test_moving_a_professional_recomputes_the_coordinates(client, accounts):
     coordinator = accounts.create("coordinator")
-    entry = _create(client, coordinator, postal_code="69003", city="Lyon").get_json()
+    entry = factories.professional(client, coordinator, postal_code="69003", city="Lyon")
     moved = client.patch(
         f"{URL}/{entry['id']}",
         json={"postal_code": "38000", "city": "Grenoble"},
@@ -106,7 +107,7 @@ def test_moving_a_professional_recomputes_the_coordinates(client, accounts):
 
 def test_rpps_and_profession_cannot_be_changed(client, accounts):
     coordinator = accounts.create("coordinator")
-    entry = _create(client, coordinator).get_json()
+    entry = factories.professional(client, coordinator)
     response = client.patch(
         f"{URL}/{entry['id']}", json={"profession": "nurse"}, headers=coordinator
     )

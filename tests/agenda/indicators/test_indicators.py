@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from shared.timeutil import today_paris
-from tests.support import payloads
-from tests.support.agenda import booking_body, in_days, paris, publish, register
+from tests.support import factories
+from tests.support.agenda import booking_body, in_days, publish
 
 
 def _slot(client, headers, pid, day: str, start: str, end: str, kind="snp") -> dict:
@@ -22,7 +22,7 @@ def _slot(client, headers, pid, day: str, start: str, end: str, kind="snp") -> d
 @pytest.fixture
 def figures(client, accounts):
     coordinator = accounts.create("coordinator")
-    gp = register(client, coordinator)
+    gp, gp_headers = factories.professional_account(client, accounts, coordinator)
     pid = gp["id"]
     # 23:30 on 31 January in Paris is January; 00:30 on 1 February in Paris is February even
     # though it is still 31 January in UTC.
@@ -40,23 +40,14 @@ def figures(client, accounts):
         == 201
     )
     # One assisted teleconsultation completed today.
-    nurse = register(client, coordinator, profession="nurse")
-    nurse_headers = accounts.create("nurse", professional_id=nurse["id"])
-    gp_headers = accounts.create("gp", professional_id=pid)
+    _, nurse_headers = factories.professional_account(
+        client, accounts, coordinator, profession="nurse"
+    )
     day = in_days(2)
     _slot(client, coordinator, pid, day.isoformat(), "14:00", "14:30", kind="teleconsultation")
-    case = client.post(
-        "/api/agenda/teleconsultations",
-        json={
-            "patient": payloads.patient(),
-            "reason": "Suivi d'ulcère.",
-            "window": {"from": paris(day, "08:00"), "to": paris(day, "18:00")},
-        },
-        headers=nurse_headers,
-    ).get_json()
-    url = f"/api/agenda/teleconsultations/{case['id']}/transitions"
-    assert client.post(f"{url}/pair", json={}, headers=nurse_headers).status_code == 200
-    assert client.post(f"{url}/complete", json={}, headers=gp_headers).status_code == 200
+    factories.teleconsultation(
+        client, nurse_headers, day, state="completed", gp=gp_headers, reason="Suivi d'ulcère."
+    )
     return coordinator
 
 

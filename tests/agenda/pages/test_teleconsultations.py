@@ -5,15 +5,16 @@ from __future__ import annotations
 import re
 
 from services.agenda.teleconsultation.models import TeleconsultationCase
-from tests.agenda.pages.test_views import PATIENT_FORM, _count
-from tests.support.agenda import in_days, publish, register
+from tests.agenda.pages.test_views import PATIENT_FORM
+from tests.support import factories
+from tests.support.agenda import in_days, publish
 from tests.support.web import log_in
 
 
 def _nurse(client, accounts):
     coordinator = accounts.create("coordinator")
-    nurse = register(client, coordinator, profession="nurse")
-    return coordinator, accounts.create("nurse", professional_id=nurse["id"])
+    _, nurse = factories.professional_account(client, accounts, coordinator, profession="nurse")
+    return coordinator, nurse
 
 
 def _form(token, day, **overrides):
@@ -54,7 +55,7 @@ def test_request_form_errors_are_next_to_fields_and_nothing_is_stored(client, ac
     assert both.status_code == 422
     assert 'id="f-window-from-time-error"' in both.text
     assert 'id="f-reason-error"' in both.text
-    assert _count(app, TeleconsultationCase) == 0
+    assert factories.count(app, TeleconsultationCase) == 0
 
 
 def test_a_window_starting_at_a_time_the_spring_change_skips_is_refused(client, accounts, app):
@@ -68,12 +69,12 @@ def test_a_window_starting_at_a_time_the_spring_change_skips_is_refused(client, 
     assert response.status_code == 422
     assert 'id="f-window-from-time-error"' in html
     assert "L&#39;heure 02:15 n&#39;existe pas le 28/03/2027" in html
-    assert _count(app, TeleconsultationCase) == 0
+    assert factories.count(app, TeleconsultationCase) == 0
 
 
 def test_nurse_requests_pairs_then_cancels_from_her_list(client, accounts, app):
     coordinator, nurse = _nurse(client, accounts)
-    gp = register(client, coordinator)
+    gp = factories.professional(client, coordinator)
     day = in_days(2)
     slot = publish(client, coordinator, gp["id"], day=day, kind="teleconsultation")
     assert slot.status_code == 201

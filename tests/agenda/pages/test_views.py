@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from services.agenda.bookings.models import Booking
 from services.agenda.slots.models import Slot
 from shared.extensions import db
-from tests.support.agenda import booking_body, in_days, publish, register
+from tests.support import factories
+from tests.support.agenda import booking_body, in_days, publish
 from tests.support.web import log_in
 
 PATIENT_FORM = {
@@ -26,14 +27,9 @@ PATIENT_FORM = {
 }
 
 
-def _count(app, model) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model))
-
-
 def _free_slot(client, accounts, days=2, **professional):
     coordinator = accounts.create("coordinator")
-    gp = register(client, coordinator, **professional)
+    gp = factories.professional(client, coordinator, **professional)
     response = publish(client, coordinator, gp["id"], day=in_days(days))
     assert response.status_code == 201, response.get_json()
     return gp, response.get_json()
@@ -90,7 +86,7 @@ def test_invalid_booking_shows_french_errors_and_stores_nothing(client, accounts
     assert response.status_code == 422
     assert 'id="f-reason-error"' in html
     assert 'id="f-patient-phone-error"' in html
-    assert _count(app, Booking) == 0
+    assert factories.count(app, Booking) == 0
 
 
 def test_booking_in_two_clicks_then_listed_and_cancellable(client, accounts, app):
@@ -109,7 +105,7 @@ def test_booking_in_two_clicks_then_listed_and_cancellable(client, accounts, app
     again = client.post(f"/agenda/slots/{slot['id']}/book", data=form)
     assert again.status_code == 303  # taken: back to the search with a notice
     assert "vient d&#39;être réservé" in client.get("/agenda/").get_data(as_text=True)
-    assert _count(app, Booking) == 1
+    assert factories.count(app, Booking) == 1
     cancel = client.post(f"/agenda/bookings/{booking_id}/cancel", data={"csrf_token": token})
     assert cancel.status_code == 303
     assert "Mes réservations (0)" in client.get("/agenda/bookings").get_data(as_text=True)
@@ -117,8 +113,7 @@ def test_booking_in_two_clicks_then_listed_and_cancellable(client, accounts, app
 
 def test_gp_publishes_withdraws_and_sees_who_booked_what(client, accounts, app):
     coordinator = accounts.create("coordinator")
-    gp = register(client, coordinator)
-    gp_headers = accounts.create("gp", professional_id=gp["id"])
+    gp, gp_headers = factories.professional_account(client, accounts, coordinator)
     token = log_in(client, gp_headers["X-Test-Email"])
     day = in_days(3).isoformat()
     bad = client.post(
@@ -133,7 +128,7 @@ def test_gp_publishes_withdraws_and_sees_who_booked_what(client, accounts, app):
     )
     assert bad.status_code == 422
     assert "La fin du créneau doit être postérieure à son début." in bad.get_data(as_text=True)
-    assert _count(app, Slot) == 0
+    assert factories.count(app, Slot) == 0
     ok = client.post(
         "/agenda/my-slots",
         data={
@@ -220,8 +215,7 @@ def _publish_one(client, token, day, start, end):
 
 def _logged_in_gp(client, accounts):
     coordinator = accounts.create("coordinator")
-    gp = register(client, coordinator)
-    headers = accounts.create("gp", professional_id=gp["id"])
+    _, headers = factories.professional_account(client, accounts, coordinator)
     return headers, log_in(client, headers["X-Test-Email"])
 
 
@@ -240,7 +234,7 @@ def test_a_slot_at_a_time_the_spring_change_skips_is_refused_and_nothing_stored(
     end_gap = _publish_one(client, token, SPRING_CHANGE, "01:40", "02:10")
     assert end_gap.status_code == 422
     assert 'id="one-f-end-time-error"' in end_gap.get_data(as_text=True)
-    assert _count(app, Slot) == 0
+    assert factories.count(app, Slot) == 0
     # Around the gap the same night is fine: 01:30 winter time to 03:00 summer time is 30 min.
     assert _publish_one(client, token, SPRING_CHANGE, "01:30", "03:00").status_code == 303
     with app.app_context():

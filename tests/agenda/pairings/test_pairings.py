@@ -7,19 +7,21 @@ from sqlalchemy import func, select
 
 from services.agenda.pairings.models import Pairing
 from shared.extensions import db
-from tests.support.agenda import register
+from tests.support import factories
 
 
 @pytest.fixture
 def people(client, accounts):
     coordinator = accounts.create("coordinator")
-    nurse = register(client, coordinator, profession="nurse")
+    nurse, nurse_headers = factories.professional_account(
+        client, accounts, coordinator, profession="nurse"
+    )
     return {
         "coordinator": coordinator,
         "nurse": nurse,
-        "nurse_headers": accounts.create("nurse", professional_id=nurse["id"]),
-        "gp": register(client, coordinator),
-        "pharmacist": register(client, coordinator, profession="pharmacist"),
+        "nurse_headers": nurse_headers,
+        "gp": factories.professional(client, coordinator),
+        "pharmacist": factories.professional(client, coordinator, profession="pharmacist"),
     }
 
 
@@ -72,7 +74,7 @@ def test_the_same_pair_twice_is_a_duplicate(app, client, people):
 
 
 def test_a_nurse_pairs_only_herself(app, client, people, accounts):
-    other_nurse = register(client, people["coordinator"], profession="nurse")
+    other_nurse = factories.professional(client, people["coordinator"], profession="nurse")
     response = client.post(
         "/api/agenda/pairings",
         json={"nurse_id": other_nurse["id"], "gp_id": people["gp"]["id"]},

@@ -11,7 +11,8 @@ from services.agenda.slots.models import Slot
 from services.agenda.slots.service import expand_recurrence
 from shared.extensions import db
 from shared.timeutil import PARIS
-from tests.support.agenda import in_days, register
+from tests.support import factories
+from tests.support.agenda import in_days
 
 # Tuesdays from early March to mid-November 2027: both changes (28 March, 31 October) inside.
 SPAN = {"weekday": 2, "start_date": "2027-03-02", "weeks": 38}
@@ -20,8 +21,7 @@ SPAN = {"weekday": 2, "start_date": "2027-03-02", "weeks": 38}
 @pytest.fixture
 def gp(client, accounts):
     coordinator = accounts.create("coordinator")
-    professional = register(client, coordinator)
-    return professional, accounts.create("gp", professional_id=professional["id"])
+    return factories.professional_account(client, accounts, coordinator)
 
 
 def _recurring(client, headers, **overrides):

@@ -6,15 +6,18 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.support.agenda import booking_body, in_days, paris, publish, register
+from tests.support import factories
+from tests.support.agenda import booking_body, in_days, paris, publish
 
 
 @pytest.fixture
 def agenda(client, accounts):
     coordinator = accounts.create("coordinator")
-    lyon = register(client, coordinator, postal_code="69003", city="Lyon")
-    villeurbanne = register(client, coordinator, postal_code="69100", city="Villeurbanne")
-    grenoble = register(client, coordinator, postal_code="38000", city="Grenoble")
+    lyon = factories.professional(client, coordinator, postal_code="69003", city="Lyon")
+    villeurbanne = factories.professional(
+        client, coordinator, postal_code="69100", city="Villeurbanne"
+    )
+    grenoble = factories.professional(client, coordinator, postal_code="38000", city="Grenoble")
     day = in_days(2)
     slots = {
         "lyon_late": publish(client, coordinator, lyon["id"], day=day, start="16:00", end="16:20"),
@@ -129,8 +132,8 @@ def test_reporting_cannot_browse_slots(client, agenda, accounts):
 
 def test_among_slots_starting_together_the_nearest_comes_first(client, accounts):
     coordinator = accounts.create("coordinator")
-    far = register(client, coordinator, postal_code="69500", city="Bron")
-    near = register(client, coordinator, postal_code="69003", city="Lyon")
+    far = factories.professional(client, coordinator, postal_code="69500", city="Bron")
+    near = factories.professional(client, coordinator, postal_code="69003", city="Lyon")
     day = in_days(2)
     far_slot = publish(client, coordinator, far["id"], day=day).get_json()
     near_slot = publish(client, coordinator, near["id"], day=day).get_json()

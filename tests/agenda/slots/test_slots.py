@@ -9,7 +9,8 @@ from sqlalchemy import func, select, text
 
 from services.agenda.slots.models import Slot
 from shared.extensions import db
-from tests.support.agenda import booking_body, in_days, paris, publish, register
+from tests.support import factories
+from tests.support.agenda import booking_body, in_days, paris, publish
 
 
 def _slot_count(app) -> int:
@@ -20,12 +21,8 @@ def _slot_count(app) -> int:
 @pytest.fixture
 def gp(client, accounts):
     coordinator = accounts.create("coordinator")
-    professional = register(client, coordinator)
-    return {
-        "professional": professional,
-        "headers": accounts.create("gp", professional_id=professional["id"]),
-        "coordinator": coordinator,
-    }
+    professional, headers = factories.professional_account(client, accounts, coordinator)
+    return {"professional": professional, "headers": headers, "coordinator": coordinator}
 
 
 def test_gp_publishes_a_slot_shown_in_paris_time(client, gp):
@@ -107,7 +104,7 @@ def test_overlapping_slots_of_one_professional_are_refused(app, client, gp):
 
 
 def test_two_professionals_may_publish_the_same_hours(client, gp, accounts):
-    other = register(client, gp["coordinator"])
+    other = factories.professional(client, gp["coordinator"])
     day = in_days(4)
     assert publish(client, gp["headers"], gp["professional"]["id"], day=day).status_code == 201
     assert publish(client, gp["coordinator"], other["id"], day=day).status_code == 201
@@ -138,7 +135,7 @@ def test_the_database_refuses_overlapping_slots_even_without_the_service(app, cl
 
 
 def test_gp_cannot_publish_for_another_professional(app, client, gp):
-    other = register(client, gp["coordinator"])
+    other = factories.professional(client, gp["coordinator"])
     response = publish(client, gp["headers"], other["id"], day=in_days(2))
     assert response.status_code == 403
     assert _slot_count(app) == 0
@@ -197,7 +194,6 @@ def test_withdrawing_a_booked_slot_is_refused(client, gp, accounts):
 
 def test_gp_cannot_withdraw_another_gps_slot(client, gp, accounts):
     slot = publish(client, gp["headers"], gp["professional"]["id"], day=in_days(2)).get_json()
-    other = register(client, gp["coordinator"])
-    other_headers = accounts.create("gp", professional_id=other["id"])
+    _, other_headers = factories.professional_account(client, accounts, gp["coordinator"])
     response = client.delete(f"/api/agenda/slots/{slot['id']}", headers=other_headers)
     assert response.status_code == 403

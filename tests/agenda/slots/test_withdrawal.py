@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from tests.support.agenda import booking_body, in_days, publish, register
+from tests.support import factories
+from tests.support.agenda import booking_body, in_days, publish
 
 
 def test_a_free_slot_is_withdrawn_while_another_slot_is_booked(client, accounts):
     coordinator = accounts.create("coordinator")
-    gp = register(client, coordinator)
+    gp = factories.professional(client, coordinator)
     booked = publish(client, coordinator, gp["id"], day=in_days(2)).get_json()
     free = publish(client, coordinator, gp["id"], day=in_days(3)).get_json()
     response = client.post(

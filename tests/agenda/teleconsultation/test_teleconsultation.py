@@ -11,24 +11,28 @@ from services.agenda.bookings.models import Booking
 from services.agenda.teleconsultation.models import TeleconsultationCase
 from shared.extensions import db
 from shared.outbox.models import OutboxEvent
-from tests.support import payloads
-from tests.support.agenda import in_days, paris, publish, register
+from tests.support import factories
+from tests.support.agenda import in_days, paris, publish
 
 
 @pytest.fixture
 def team(client, accounts):
     coordinator = accounts.create("coordinator")
-    nurse = register(client, coordinator, profession="nurse", postal_code="69003", city="Lyon")
+    nurse, nurse_headers = factories.professional_account(
+        client, accounts, coordinator, profession="nurse", postal_code="69003", city="Lyon"
+    )
     return {
         "coordinator": coordinator,
         "nurse": nurse,
-        "nurse_headers": accounts.create("nurse", professional_id=nurse["id"]),
+        "nurse_headers": nurse_headers,
         "day": in_days(3),
     }
 
 
 def _gp(client, team, accounts, *, postal_code="69003", city="Lyon", start="10:00"):
-    gp = register(client, team["coordinator"], postal_code=postal_code, city=city)
+    gp, headers = factories.professional_account(
+        client, accounts, team["coordinator"], postal_code=postal_code, city=city
+    )
     slot = publish(
         client,
         team["coordinator"],
@@ -39,20 +43,11 @@ def _gp(client, team, accounts, *, postal_code="69003", city="Lyon", start="10:0
         kind="teleconsultation",
     )
     assert slot.status_code == 201, slot.get_json()
-    return {
-        "gp": gp,
-        "slot": slot.get_json(),
-        "headers": accounts.create("gp", professional_id=gp["id"]),
-    }
+    return {"gp": gp, "slot": slot.get_json(), "headers": headers}
 
 
 def _request(client, team, **overrides):
-    body = {
-        "patient": payloads.patient(),
-        "reason": "Plaie chronique à réévaluer.",
-        "window": {"from": paris(team["day"], "08:00"), "to": paris(team["day"], "18:00")},
-    }
-    body.update(overrides)
+    body = factories.teleconsultation_body(team["day"], **overrides)
     return client.post("/api/agenda/teleconsultations", json=body, headers=team["nurse_headers"])
 
 
@@ -64,9 +59,8 @@ def _fire(client, case, name, headers, body=None):
     )
 
 
-def _pair(client, team, headers=None):
-    case = _request(client, team).get_json()
-    return _fire(client, case, "pair", headers or team["nurse_headers"])
+def _pair(client, team):
+    return factories.teleconsultation(client, team["nurse_headers"], team["day"], state="scheduled")
 
 
 def test_nurse_gets_a_teleconsultation_with_her_paired_gp(app, client, team, accounts):
@@ -138,7 +132,7 @@ def test_preference_order_is_preferred_then_pairs_then_distance(client, team, ac
 
 def test_no_show_frees_the_slot_and_returns_to_requested(app, client, team, accounts):
     gp = _gp(client, team, accounts)
-    case = _pair(client, team).get_json()
+    case = _pair(client, team)
     response = _fire(client, case, "no_show", gp["headers"], {"comment": "Patient absent."})
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
@@ -153,7 +147,7 @@ def test_no_show_frees_the_slot_and_returns_to_requested(app, client, team, acco
 def test_the_next_gp_does_not_see_who_missed_it_before_nor_their_comment(client, team, accounts):
     first = _gp(client, team, accounts, start="09:00")
     second = _gp(client, team, accounts, start="14:00")
-    case = _pair(client, team).get_json()
+    case = _pair(client, team)
     assert case["professional_id"] == first["gp"]["id"]
     note = "Commentaire-du-premier-medecin"
     _fire(client, case, "no_show", first["headers"], {"comment": note})
@@ -182,7 +176,7 @@ def test_the_next_gp_does_not_see_who_missed_it_before_nor_their_comment(client,
 
 def test_complete_records_it_and_final_states_refuse_more(client, team, accounts):
     gp = _gp(client, team, accounts)
-    case = _pair(client, team).get_json()
+    case = _pair(client, team)
     done = _fire(client, case, "complete", gp["headers"])
     assert done.status_code == 200
     assert done.get_json()["completed_at"] is not None
@@ -193,7 +187,7 @@ def test_complete_records_it_and_final_states_refuse_more(client, team, accounts
 
 def test_cancel_needs_a_reason_and_frees_the_booking(app, client, team, accounts):
     _gp(client, team, accounts)
-    case = _pair(client, team).get_json()
+    case = _pair(client, team)
     assert _fire(client, case, "cancel", team["nurse_headers"]).status_code == 422
     cancelled = _fire(client, case, "cancel", team["nurse_headers"], {"reason": "resolved"})
     assert cancelled.get_json()["state"] == "cancelled"
@@ -236,11 +230,7 @@ def test_bad_windows_are_refused_and_nothing_stored(app, client, team, window, m
 def test_only_nurses_request_and_others_do_not_see_the_case(client, team, accounts):
     gp = _gp(client, team, accounts)
     pharmacist = accounts.create("professional")
-    body = {
-        "patient": payloads.patient(),
-        "reason": "x",
-        "window": {"from": paris(team["day"], "08:00"), "to": paris(team["day"], "18:00")},
-    }
+    body = factories.teleconsultation_body(team["day"], reason="x")
     assert (
         client.post("/api/agenda/teleconsultations", json=body, headers=pharmacist).status_code
         == 403

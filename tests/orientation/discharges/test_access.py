@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.support import discharge_epp as f
+from tests.support import factories as f
 from tests.support import payloads
 
 URL = "/api/orientation/discharges"
@@ -10,16 +10,15 @@ URL = "/api/orientation/discharges"
 
 def _setup(client, accounts):
     coordinator = accounts.create("coordinator")
-    named = f.directory_entry(client, coordinator, profession="nurse")
-    other = f.directory_entry(client, coordinator, profession="nurse")
+    named, named_nurse = f.professional_account(client, accounts, coordinator, profession="nurse")
+    _, other_nurse = f.professional_account(client, accounts, coordinator, profession="nurse")
     dac = accounts.create("dac")
-    case = client.post(URL, json=f.discharge(named["id"]), headers=dac).get_json()
     return {
         "coordinator": coordinator,
         "dac": dac,
-        "case": case,
-        "named_nurse": accounts.create("nurse", professional_id=named["id"]),
-        "other_nurse": accounts.create("nurse", professional_id=other["id"]),
+        "case": f.discharge(client, dac, named["id"]),
+        "named_nurse": named_nurse,
+        "other_nurse": other_nurse,
     }
 
 
@@ -57,7 +56,7 @@ def test_dac_staff_and_the_coordinator_see_every_discharge(client, accounts):
 
 def test_roles_without_a_reason_to_see_discharges_are_refused(client, accounts):
     s = _setup(client, accounts)
-    body = f.discharge()
+    body = f.discharge_body()
 
     for role in ("reporting", "admin", "professional", "gp", "midwife"):
         headers = accounts.create(role)
@@ -96,7 +95,7 @@ def test_a_user_both_dac_and_professional_still_sees_no_medecin_traitant_case_of
 def test_dac_staff_cannot_see_epp_referrals(client, accounts):
     professional = accounts.create("professional")
     referral = client.post(
-        "/api/orientation/epp-referrals", json=f.epp_referral(), headers=professional
+        "/api/orientation/epp-referrals", json=f.epp_referral_body(), headers=professional
     ).get_json()
     dac = accounts.create("dac")
 
@@ -110,7 +109,7 @@ def test_dac_staff_cannot_see_epp_referrals(client, accounts):
 def test_the_discharge_list_filters_by_state(client, accounts):
     s = _setup(client, accounts)
     dac = s["dac"]
-    other = client.post(URL, json=f.discharge(), headers=dac).get_json()
+    other = f.discharge(client, dac)
     client.post(f"{URL}/{other['id']}/transitions/prepare", json={}, headers=dac)
 
     preparing = client.get(f"{URL}?state=preparing", headers=dac).get_json()

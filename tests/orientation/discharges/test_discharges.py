@@ -12,7 +12,7 @@ from services.orientation.discharges.models import (
     DischargeProfessional,
 )
 from shared.timeutil import today_paris
-from tests.support import discharge_epp as f
+from tests.support import factories as f
 
 URL = "/api/orientation/discharges"
 
@@ -21,22 +21,16 @@ URL = "/api/orientation/discharges"
 def team(client, accounts):
     """DAC staff, the coordinator, and a GP and a nurse of the directory with their accounts."""
     coordinator = accounts.create("coordinator")
-    gp = f.directory_entry(client, coordinator, profession="gp")
-    nurse = f.directory_entry(client, coordinator, profession="nurse")
+    gp, gp_headers = f.professional_account(client, accounts, coordinator, profession="gp")
+    nurse, nurse_headers = f.professional_account(client, accounts, coordinator, profession="nurse")
     return {
         "dac": accounts.create("dac"),
         "coordinator": coordinator,
         "gp": gp,
         "nurse": nurse,
-        "gp_headers": accounts.create("gp", professional_id=gp["id"]),
-        "nurse_headers": accounts.create("nurse", professional_id=nurse["id"]),
+        "gp_headers": gp_headers,
+        "nurse_headers": nurse_headers,
     }
-
-
-def _create(client, headers, body):
-    response = client.post(URL, json=body, headers=headers)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
 
 
 def _fire(client, headers, case, name, body=None):
@@ -47,7 +41,7 @@ def test_discharge_goes_from_announced_to_followed_up_telling_the_city_professio
     app, client, team
 ):
     dac = team["dac"]
-    case = _create(client, dac, f.discharge(team["gp"]["id"], team["nurse"]["id"]))
+    case = f.discharge(client, dac, team["gp"]["id"], team["nurse"]["id"])
     assert case["reference"].startswith("SH-")
     assert case["kind"] == "sortie_hospitalisation"
     assert case["state"] == "announced"
@@ -97,7 +91,7 @@ def test_discharge_goes_from_announced_to_followed_up_telling_the_city_professio
 
 def test_mark_ready_is_refused_naming_each_missing_item(app, client, team):
     dac = team["dac"]
-    case = _create(client, dac, f.discharge(complete=False))
+    case = f.discharge(client, dac, complete=False)
     assert case["missing"] == [
         "date de sortie prévue",
         "compte rendu court",
@@ -127,10 +121,7 @@ def test_mark_ready_is_refused_naming_each_missing_item(app, client, team):
 
 def test_mark_ready_names_only_what_is_still_missing(client, team):
     dac = team["dac"]
-    body = f.discharge(team["nurse"]["id"])
-    body["prescription"] = None
-    case = _create(client, dac, body)
-    _fire(client, dac, case, "prepare")
+    case = f.discharge(client, dac, team["nurse"]["id"], prescription=None, state="preparing")
 
     refused = _fire(client, dac, case, "mark_ready").get_json()["error"]
 
@@ -141,7 +132,7 @@ def test_mark_ready_names_only_what_is_still_missing(client, team):
 
 def test_patch_fills_the_gaps_bumps_the_version_and_writes_history(client, accounts, team):
     dac = team["dac"]
-    case = _create(client, dac, f.discharge(complete=False))
+    case = f.discharge(client, dac, complete=False)
     planned = (today_paris() + dt.timedelta(days=2)).isoformat()
 
     patched = client.patch(
@@ -178,7 +169,7 @@ def test_patch_fills_the_gaps_bumps_the_version_and_writes_history(client, accou
 
 def test_a_patch_changing_nothing_is_audited_as_a_read(client, accounts, team):
     dac = team["dac"]
-    case = _create(client, dac, f.discharge(complete=False))
+    case = f.discharge(client, dac, complete=False)
     admin = accounts.create("admin")
 
     def reads():
@@ -197,11 +188,11 @@ def test_a_patch_changing_nothing_is_audited_as_a_read(client, accounts, team):
 
 def test_a_patch_without_roles_keeps_the_roles_already_on_the_case(client, team):
     dac = team["dac"]
-    body = f.discharge()
-    body["city_professionals"] = [
-        {"professional_id": team["nurse"]["id"], "role": "IDE à domicile"}
-    ]
-    case = _create(client, dac, body)
+    case = f.discharge(
+        client,
+        dac,
+        city_professionals=[{"professional_id": team["nurse"]["id"], "role": "IDE à domicile"}],
+    )
 
     patched = client.patch(
         f"{URL}/{case['id']}",
@@ -222,7 +213,7 @@ def test_a_patch_without_roles_keeps_the_roles_already_on_the_case(client, team)
 
 def test_patch_with_a_stale_if_match_is_a_version_conflict_and_changes_nothing(app, client, team):
     dac = team["dac"]
-    case = _create(client, dac, f.discharge(team["gp"]["id"]))
+    case = f.discharge(client, dac, team["gp"]["id"])
     _fire(client, dac, case, "prepare")  # version 2
 
     stale = client.patch(
@@ -239,8 +230,7 @@ def test_patch_with_a_stale_if_match_is_a_version_conflict_and_changes_nothing(a
 
 def test_a_stale_if_match_on_a_transition_is_a_version_conflict(client, team):
     dac = team["dac"]
-    case = _create(client, dac, f.discharge(team["gp"]["id"]))
-    _fire(client, dac, case, "prepare")
+    case = f.discharge(client, dac, team["gp"]["id"], state="preparing")
 
     stale = _fire(client, {**dac, "If-Match": '"1"'}, case, "mark_ready")
 
@@ -250,7 +240,7 @@ def test_a_stale_if_match_on_a_transition_is_a_version_conflict(client, team):
 
 def test_changing_the_planned_date_after_ready_tells_the_city_professionals(app, client, team):
     dac = team["dac"]
-    case = _create(client, dac, f.discharge(team["gp"]["id"]))
+    case = f.discharge(client, dac, team["gp"]["id"])
     new_date = (today_paris() + dt.timedelta(days=1)).isoformat()
     client.patch(f"{URL}/{case['id']}", json={"planned_discharge_date": new_date}, headers=dac)
     assert f.events(app, "sortie_hospitalisation.date_changed") == []  # nobody told yet
@@ -271,9 +261,7 @@ def test_changing_the_planned_date_after_ready_tells_the_city_professionals(app,
 
 def test_a_ready_discharge_cannot_lose_what_made_it_ready(client, team):
     dac = team["dac"]
-    case = _create(client, dac, f.discharge(team["gp"]["id"]))
-    _fire(client, dac, case, "prepare")
-    _fire(client, dac, case, "mark_ready")
+    case = f.discharge(client, dac, team["gp"]["id"], state="ready")
 
     refused = client.patch(f"{URL}/{case['id']}", json={"summary": None}, headers=dac)
 
@@ -284,13 +272,7 @@ def test_a_ready_discharge_cannot_lose_what_made_it_ready(client, team):
 
 def test_a_discharge_cannot_be_edited_once_it_happened(client, team):
     dac = team["dac"]
-    case = _create(client, dac, f.discharge(team["gp"]["id"]))
-    for name, body in (
-        ("prepare", {}),
-        ("mark_ready", {}),
-        ("discharge", {"actual_date": today_paris().isoformat()}),
-    ):
-        _fire(client, dac, case, name, body)
+    case = f.discharge(client, dac, team["gp"]["id"], state="discharged")
 
     refused = client.patch(f"{URL}/{case['id']}", json={"notes": "Trop tard."}, headers=dac)
 
@@ -324,7 +306,7 @@ def test_a_discharge_cannot_be_edited_once_it_happened(client, team):
 def test_bad_discharge_input_is_refused_in_french_and_stores_nothing(
     app, client, team, changes, field
 ):
-    body = f.discharge(team["gp"]["id"], **changes)
+    body = f.discharge_body(team["gp"]["id"], **changes)
 
     response = client.post(URL, json=body, headers=team["dac"])
 
@@ -339,7 +321,7 @@ def test_bad_discharge_input_is_refused_in_french_and_stores_nothing(
 
 def test_a_bad_patch_stores_nothing(app, client, team):
     dac = team["dac"]
-    case = _create(client, dac, f.discharge(team["gp"]["id"]))
+    case = f.discharge(client, dac, team["gp"]["id"])
     unknown = "00000000-0000-0000-0000-00000000abcd"
 
     for body in (
@@ -362,7 +344,7 @@ def test_a_bad_patch_stores_nothing(app, client, team):
 )
 def test_a_discharge_can_be_cancelled_from_any_open_state(app, client, team, steps):
     dac = team["dac"]
-    case = _create(client, dac, f.discharge(team["gp"]["id"]))
+    case = f.discharge(client, dac, team["gp"]["id"])
     for name, body in [
         ("prepare", {}),
         ("mark_ready", {}),
@@ -391,7 +373,7 @@ def test_a_discharge_can_be_cancelled_from_any_open_state(app, client, team, ste
 )
 def test_transitions_out_of_order_are_invalid(client, team, steps, name, body):
     dac = team["dac"]
-    case = _create(client, dac, f.discharge(team["gp"]["id"]))
+    case = f.discharge(client, dac, team["gp"]["id"])
     for step, step_body in [
         ("prepare", {}),
         ("mark_ready", {}),
@@ -405,16 +387,8 @@ def test_transitions_out_of_order_are_invalid(client, team, steps, name, body):
     assert response.get_json()["error"]["code"] == "invalid_transition"
 
 
-def _ready(client, team):
-    dac = team["dac"]
-    case = _create(client, dac, f.discharge(team["gp"]["id"]))
-    _fire(client, dac, case, "prepare")
-    _fire(client, dac, case, "mark_ready")
-    return case
-
-
 def test_the_actual_discharge_date_cannot_be_in_the_future_nor_before_admission(client, team):
-    case = _ready(client, team)
+    case = f.discharge(client, team["dac"], team["gp"]["id"], state="ready")
     tomorrow = (today_paris() + dt.timedelta(days=1)).isoformat()
 
     future = _fire(client, team["dac"], case, "discharge", {"actual_date": tomorrow})
@@ -429,7 +403,7 @@ def test_the_actual_discharge_date_cannot_be_in_the_future_nor_before_admission(
 
 def test_follow_up_records_a_readmission_and_needs_an_outcome(app, client, team):
     dac = team["dac"]
-    case = _ready(client, team)
+    case = f.discharge(client, team["dac"], team["gp"]["id"], state="ready")
     _fire(client, dac, case, "discharge", {"actual_date": today_paris().isoformat()})
 
     assert _fire(client, dac, case, "follow_up", {}).status_code == 422

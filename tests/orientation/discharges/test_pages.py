@@ -7,7 +7,7 @@ import re
 
 from services.orientation.discharges.models import DischargeCase
 from shared.timeutil import today_paris
-from tests.support.discharge_epp import count, directory_entry, discharge
+from tests.support import factories
 from tests.support.web import log_in
 
 VALID_FORM = {
@@ -21,14 +21,6 @@ VALID_FORM = {
     "patient.address.city": "Lyon",
     "hospital.name": "Centre hospitalier de test",
 }
-
-
-def _create(client, dac, *ids, **overrides):
-    response = client.post(
-        "/api/orientation/discharges", json=discharge(*ids, **overrides), headers=dac
-    )
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
 
 
 def test_discharge_pages_are_for_dac_and_coordination_only(client, accounts):
@@ -46,10 +38,10 @@ def test_anonymous_visitor_is_sent_to_the_login_form(client):
 def test_worklist_groups_by_date_and_names_what_is_missing(client, accounts):
     dac = accounts.create("dac")
     coordinator = accounts.create("coordinator")
-    nurse = directory_entry(client, coordinator, profession="nurse")
+    nurse = factories.professional(client, coordinator, profession="nurse")
     today = today_paris()
-    _create(client, dac, nurse["id"], planned_discharge_date=today.isoformat())
-    stuck = _create(
+    factories.discharge(client, dac, nurse["id"], planned_discharge_date=today.isoformat())
+    stuck = factories.discharge(
         client,
         dac,
         complete=False,
@@ -84,12 +76,12 @@ def test_invalid_discharge_form_shows_french_errors_and_stores_nothing(client, a
     assert 'id="f-hospital-name-error"' in html
     assert "Ce champ est obligatoire." in html
     assert "La date ne peut pas être à plus d&#39;un an." in html
-    assert count(app, DischargeCase) == 0
+    assert factories.count(app, DischargeCase) == 0
 
 
 def test_discharge_created_from_the_form_escapes_patient_text(client, accounts, app):
     coordinator = accounts.create("coordinator")
-    nurse = directory_entry(client, coordinator, profession="nurse")
+    nurse = factories.professional(client, coordinator, profession="nurse")
     token = log_in(client, accounts.create("dac")["X-Test-Email"])
     form = {
         **VALID_FORM,
@@ -104,12 +96,12 @@ def test_discharge_created_from_the_form_escapes_patient_text(client, accounts, 
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<script>alert(1)" not in html
     assert "date de sortie prévue" in html  # still missing before ready
-    assert count(app, DischargeCase) == 1
+    assert factories.count(app, DischargeCase) == 1
 
 
 def test_mark_ready_with_missing_items_names_them_and_changes_nothing(client, accounts):
     dac = accounts.create("dac")
-    case = _create(client, dac, complete=False)
+    case = factories.discharge(client, dac, complete=False)
     client.post(
         f"/api/orientation/discharges/{case['id']}/transitions/prepare",
         json={},
@@ -129,7 +121,7 @@ def test_mark_ready_with_missing_items_names_them_and_changes_nothing(client, ac
 
 def test_stale_edit_is_refused_and_shows_the_current_case(client, accounts):
     dac = accounts.create("dac")
-    case = _create(client, dac)
+    case = factories.discharge(client, dac)
     token = log_in(client, dac["X-Test-Email"])
     client.patch(
         f"/api/orientation/discharges/{case['id']}",
@@ -150,8 +142,8 @@ def test_stale_edit_is_refused_and_shows_the_current_case(client, accounts):
 def test_edit_then_transitions_from_the_case_page(client, accounts):
     dac = accounts.create("dac")
     coordinator = accounts.create("coordinator")
-    gp = directory_entry(client, coordinator)
-    case = _create(
+    gp = factories.professional(client, coordinator)
+    case = factories.discharge(
         client,
         dac,
         city_professionals=[{"professional_id": gp["id"], "role": "médecin traitant"}],
@@ -188,7 +180,7 @@ def test_edit_then_transitions_from_the_case_page(client, accounts):
 
 def test_discharge_transition_without_csrf_is_refused(client, accounts):
     dac = accounts.create("dac")
-    case = _create(client, dac)
+    case = factories.discharge(client, dac)
     log_in(client, dac["X-Test-Email"])
     response = client.post(
         f"/orientation/discharges/{case['id']}/transitions/prepare", data={"version": 1}
@@ -203,11 +195,9 @@ def test_discharge_transition_without_csrf_is_refused(client, accounts):
 def test_city_nurse_named_on_the_case_reads_it_without_edit_form_or_actions(app, client, accounts):
     dac = accounts.create("dac")
     coordinator = accounts.create("coordinator")
-    named = directory_entry(client, coordinator, profession="nurse")
-    other = directory_entry(client, coordinator, profession="nurse")
-    case = _create(client, dac, named["id"])
-    nurse = accounts.create("nurse", professional_id=named["id"])
-    stranger = accounts.create("nurse", professional_id=other["id"])
+    named, nurse = factories.professional_account(client, accounts, coordinator, profession="nurse")
+    _, stranger = factories.professional_account(client, accounts, coordinator, profession="nurse")
+    case = factories.discharge(client, dac, named["id"])
 
     log_in(client, nurse["X-Test-Email"])
     page = client.get(f"/orientation/discharges/{case['id']}")
@@ -226,7 +216,7 @@ def test_city_nurse_named_on_the_case_reads_it_without_edit_form_or_actions(app,
 
 def test_staff_still_gets_the_edit_form_and_actions(client, accounts):
     dac = accounts.create("dac")
-    case = _create(client, dac, complete=False)
+    case = factories.discharge(client, dac, complete=False)
     log_in(client, dac["X-Test-Email"])
     html = client.get(f"/orientation/discharges/{case['id']}").get_data(as_text=True)
     assert "Modifier la sortie" in html

@@ -10,7 +10,7 @@ from sqlalchemy import delete, select, update
 from services.orientation.discharges.models import DischargeCase, DischargeProfessional
 from services.orientation.discharges.readiness import ITEMS, lacks_something, missing_items
 from shared.extensions import db
-from tests.support import discharge_epp as f
+from tests.support import factories as f
 
 URL = "/api/orientation/discharges"
 
@@ -19,12 +19,12 @@ def test_every_combination_of_missing_items_is_judged_alike_in_python_and_sql(
     app, client, accounts
 ):
     coordinator = accounts.create("coordinator")
-    nurse = f.directory_entry(client, coordinator, profession="nurse")["id"]
+    nurse = f.professional(client, coordinator, profession="nurse")["id"]
     dac = accounts.create("dac")
     combinations = list(itertools.product((False, True), repeat=len(ITEMS)))
     made = {}
     for lacking in combinations:
-        case = client.post(URL, json=f.discharge(nurse, complete=True), headers=dac).get_json()
+        case = f.discharge(client, dac, nurse)
         made[uuid.UUID(case["id"])] = lacking
     with app.app_context():
         for case_id, (no_date, no_summary, no_prescription, no_team) in made.items():
@@ -56,10 +56,11 @@ def test_every_combination_of_missing_items_is_judged_alike_in_python_and_sql(
 
 def test_blank_texts_are_stored_as_absent_and_texts_without_surrounding_space(client, accounts):
     coordinator = accounts.create("coordinator")
-    nurse = f.directory_entry(client, coordinator, profession="nurse")["id"]
+    nurse = f.professional(client, coordinator, profession="nurse")["id"]
     dac = accounts.create("dac")
-    body = f.discharge(nurse, summary=" \n\u00a0\t", prescription="  Paracétamol 1 g x3/j.\n")
-    created = client.post(URL, json=body, headers=dac).get_json()
+    created = f.discharge(
+        client, dac, nurse, summary=" \n\u00a0\t", prescription="  Paracétamol 1 g x3/j.\n"
+    )
     assert created["summary"] is None
     assert created["prescription"] == "Paracétamol 1 g x3/j."
     assert "compte rendu court" in created["missing"]

@@ -5,32 +5,30 @@ from __future__ import annotations
 import datetime as dt
 
 from shared.timeutil import today_paris
-from tests.support import discharge_epp as f
+from tests.support import factories as f
 
 URL = "/api/orientation/discharges"
 
 
 def _case(client, dac, professional_id, days, *, complete=True, state="announced"):
     today = today_paris()
-    body = f.discharge(
+    case = f.discharge(
+        client,
+        dac,
         *([professional_id] if professional_id else []),
+        state=state,
         complete=complete,
         admission_date=(today - dt.timedelta(days=20)).isoformat(),
+        planned_discharge_date=None
+        if days is None
+        else (today + dt.timedelta(days=days)).isoformat(),
     )
-    body["planned_discharge_date"] = (
-        None if days is None else (today + dt.timedelta(days=days)).isoformat()
-    )
-    case = client.post(URL, json=body, headers=dac).get_json()
-    steps = {"preparing": ["prepare"], "ready": ["prepare", "mark_ready"]}.get(state, [])
-    for name in steps:
-        response = client.post(f"{URL}/{case['id']}/transitions/{name}", json={}, headers=dac)
-        assert response.status_code == 200, response.get_json()
     return case["reference"]
 
 
 def test_the_worklist_groups_open_discharges_by_planned_date_soonest_first(client, accounts):
     coordinator = accounts.create("coordinator")
-    gp = f.directory_entry(client, coordinator)["id"]
+    gp = f.professional(client, coordinator)["id"]
     dac = accounts.create("dac")
     overdue_old = _case(client, dac, gp, -5)
     overdue = _case(client, dac, gp, -1, state="ready")
@@ -66,7 +64,7 @@ def test_the_worklist_groups_open_discharges_by_planned_date_soonest_first(clien
 
 def test_the_worklist_shows_preparations_stuck_on_missing_items(client, accounts):
     coordinator = accounts.create("coordinator")
-    nurse = f.directory_entry(client, coordinator, profession="nurse")["id"]
+    nurse = f.professional(client, coordinator, profession="nurse")["id"]
     dac = accounts.create("dac")
     complete = _case(client, dac, nurse, 3, state="preparing")
     no_team = _case(client, dac, None, 2, state="preparing")
@@ -88,7 +86,7 @@ def test_the_worklist_shows_preparations_stuck_on_missing_items(client, accounts
 
 def test_discharged_cases_wait_in_the_worklist_for_their_follow_up_call(client, accounts):
     coordinator = accounts.create("coordinator")
-    gp = f.directory_entry(client, coordinator)["id"]
+    gp = f.professional(client, coordinator)["id"]
     dac = accounts.create("dac")
     reference = _case(client, dac, gp, 0, state="ready")
     case_id = client.get(URL, headers=dac).get_json()["items"][0]["id"]

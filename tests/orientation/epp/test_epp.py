@@ -12,7 +12,7 @@ from services.orientation.epp.models import EppHistory, EppReferral
 from shared.db import unit_of_work
 from shared.extensions import db
 from shared.timeutil import today_paris
-from tests.support import discharge_epp as f
+from tests.support import factories as f
 from tests.support import payloads
 
 URL = "/api/orientation/epp-referrals"
@@ -21,26 +21,39 @@ URL = "/api/orientation/epp-referrals"
 @pytest.fixture
 def people(client, accounts):
     coordinator = accounts.create("coordinator")
-    midwife = f.directory_entry(client, coordinator, profession="midwife")
-    other = f.directory_entry(
-        client, coordinator, profession="midwife", postal_code="69100", city="Villeurbanne"
+    midwife, midwife_headers = f.professional_account(
+        client, accounts, coordinator, profession="midwife"
     )
-    gp = f.directory_entry(client, coordinator, profession="gp")
+    other, other_headers = f.professional_account(
+        client,
+        accounts,
+        coordinator,
+        profession="midwife",
+        postal_code="69100",
+        city="Villeurbanne",
+    )
+    gp = f.professional(client, coordinator, profession="gp")
     return {
         "coordinator": coordinator,
         "pharmacist": accounts.create("professional"),
         "midwife": midwife,
         "other": other,
         "gp": gp,
-        "midwife_headers": accounts.create("midwife", professional_id=midwife["id"]),
-        "other_headers": accounts.create("midwife", professional_id=other["id"]),
+        "midwife_headers": midwife_headers,
+        "other_headers": other_headers,
     }
 
 
-def _refer(client, headers, **overrides):
-    response = client.post(URL, json=f.epp_referral(**overrides), headers=headers)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
+def _assigned(client, people, **overrides):
+    """A referral of the pharmacist's, assigned by the coordinator to `midwife`."""
+    return f.epp_referral(
+        client,
+        people["pharmacist"],
+        state="assigned",
+        coordinator=people["coordinator"],
+        midwife=(people["midwife"], people["midwife_headers"]),
+        **overrides,
+    )
 
 
 def _fire(client, headers, referral, name, body=None):
@@ -50,7 +63,7 @@ def _fire(client, headers, referral, name, body=None):
 
 
 def test_a_pharmacist_refers_and_a_midwife_takes_it_to_a_completed_epp(app, client, people):
-    referral = _refer(client, people["pharmacist"], weeks=9)
+    referral = f.epp_referral(client, people["pharmacist"], weeks=9)
     assert referral["reference"].startswith("EPP-")
     assert referral["kind"] == "epp"
     assert referral["state"] == "submitted"
@@ -86,7 +99,7 @@ def test_a_pharmacist_refers_and_a_midwife_takes_it_to_a_completed_epp(app, clie
 
 
 def test_a_midwife_who_declines_is_never_suggested_nor_assigned_again(app, client, people):
-    referral = _refer(client, people["pharmacist"])
+    referral = f.epp_referral(client, people["pharmacist"])
     coordinator = people["coordinator"]
     midwife_id = people["midwife"]["id"]
     _fire(client, coordinator, referral, "assign", {"professional_id": midwife_id})
@@ -112,7 +125,7 @@ def test_a_midwife_who_declines_is_never_suggested_nor_assigned_again(app, clien
 
 
 def test_the_next_midwife_sees_neither_who_declined_nor_why(client, people):
-    referral = _refer(client, people["pharmacist"])
+    referral = f.epp_referral(client, people["pharmacist"])
     coordinator = people["coordinator"]
     _fire(client, coordinator, referral, "assign", {"professional_id": people["midwife"]["id"]})
     reason = "Motif-de-refus-de-la-premiere-sage-femme"
@@ -137,14 +150,7 @@ def test_the_next_midwife_sees_neither_who_declined_nor_why(client, people):
 
 
 def test_only_the_assigned_midwife_answers(client, people):
-    referral = _refer(client, people["pharmacist"])
-    _fire(
-        client,
-        people["coordinator"],
-        referral,
-        "assign",
-        {"professional_id": people["midwife"]["id"]},
-    )
+    referral = _assigned(client, people)
 
     assert _fire(client, people["other_headers"], referral, "accept").status_code == 404
     assert _fire(client, people["coordinator"], referral, "accept").status_code == 403
@@ -156,7 +162,7 @@ def test_only_the_assigned_midwife_answers(client, people):
     [("gp", "n'est pas sage-femme"), ("unknown", "n'existe pas dans l'annuaire")],
 )
 def test_assigning_someone_who_is_not_a_midwife_is_refused(app, client, people, target, message):
-    referral = _refer(client, people["pharmacist"])
+    referral = f.epp_referral(client, people["pharmacist"])
     professional_id = (
         people["gp"]["id"] if target == "gp" else "00000000-0000-0000-0000-00000000abcd"
     )
@@ -174,7 +180,7 @@ def test_assigning_someone_who_is_not_a_midwife_is_refused(app, client, people, 
 
 
 def _patient(sex="F"):
-    return f.epp_referral()["patient"] | {"sex": sex}
+    return f.epp_referral_body()["patient"] | {"sex": sex}
 
 
 @pytest.mark.parametrize(
@@ -201,7 +207,7 @@ def _patient(sex="F"):
     ],
 )
 def test_bad_referrals_are_refused_in_french_and_store_nothing(app, client, people, body, field):
-    payload = f.epp_referral() | body
+    payload = f.epp_referral_body() | body
 
     response = client.post(URL, json=payload, headers=people["pharmacist"])
 
@@ -213,7 +219,7 @@ def test_bad_referrals_are_refused_in_french_and_store_nothing(app, client, peop
 
 
 def test_a_preferred_professional_must_be_a_midwife(app, client, people):
-    payload = f.epp_referral(preferred_professional_id=people["gp"]["id"])
+    payload = f.epp_referral_body(preferred_professional_id=people["gp"]["id"])
 
     response = client.post(URL, json=payload, headers=people["pharmacist"])
 
@@ -225,7 +231,7 @@ def test_a_preferred_professional_must_be_a_midwife(app, client, people):
 
 
 def test_a_second_open_referral_for_the_same_patient_is_a_duplicate(app, client, people):
-    payload = f.epp_referral()
+    payload = f.epp_referral_body()
     first = client.post(URL, json=payload, headers=people["pharmacist"]).get_json()
 
     again = client.post(URL, json=payload, headers=people["coordinator"])
@@ -236,7 +242,7 @@ def test_a_second_open_referral_for_the_same_patient_is_a_duplicate(app, client,
 
 
 def test_a_referral_without_nir_for_an_open_patient_is_a_duplicate(app, client, people):
-    payload = f.epp_referral()
+    payload = f.epp_referral_body()
     first = client.post(URL, json=payload, headers=people["pharmacist"]).get_json()
     without_nir = {**payload, "patient": {**payload["patient"], "nir": None}}
 
@@ -271,17 +277,10 @@ def test_the_database_refuses_two_open_referrals_with_the_same_identity(app):
 
 
 def test_the_referrer_may_cancel_only_while_submitted(client, people):
-    mine = _refer(client, people["pharmacist"])
+    mine = f.epp_referral(client, people["pharmacist"])
     assert _fire(client, people["pharmacist"], mine, "cancel").get_json()["state"] == "cancelled"
 
-    assigned = _refer(client, people["pharmacist"])
-    _fire(
-        client,
-        people["coordinator"],
-        assigned,
-        "assign",
-        {"professional_id": people["midwife"]["id"]},
-    )
+    assigned = _assigned(client, people)
     assert _fire(client, people["pharmacist"], assigned, "cancel").status_code == 403
     cancelled = _fire(client, people["coordinator"], assigned, "cancel", {"reason": "Déménagée."})
     assert cancelled.get_json()["state"] == "cancelled"
@@ -290,7 +289,7 @@ def test_the_referrer_may_cancel_only_while_submitted(client, people):
 
 def test_a_caller_who_may_never_fire_a_transition_is_refused_before_any_conflict(client, people):
     pharmacist, coordinator = people["pharmacist"], people["coordinator"]
-    referral = _refer(client, pharmacist)
+    referral = f.epp_referral(client, pharmacist)
     assign = {"professional_id": people["midwife"]["id"]}
 
     stale = _fire(client, {**pharmacist, "If-Match": '"99"'}, referral, "assign", assign)
@@ -305,7 +304,7 @@ def test_a_caller_who_may_never_fire_a_transition_is_refused_before_any_conflict
 
 def test_an_allowed_caller_still_gets_the_conflicts(client, people):
     pharmacist, coordinator = people["pharmacist"], people["coordinator"]
-    referral = _refer(client, pharmacist)
+    referral = f.epp_referral(client, pharmacist)
     assign = {"professional_id": people["midwife"]["id"]}
 
     unknown = _fire(client, pharmacist, referral, "teleport")
@@ -324,14 +323,7 @@ def test_an_allowed_caller_still_gets_the_conflicts(client, people):
 
 
 def test_completion_needs_a_plausible_epp_date(client, people):
-    referral = _refer(client, people["pharmacist"], weeks=10)
-    _fire(
-        client,
-        people["coordinator"],
-        referral,
-        "assign",
-        {"professional_id": people["midwife"]["id"]},
-    )
+    referral = _assigned(client, people, weeks=10)
     midwife = people["midwife_headers"]
     assert (
         _fire(client, midwife, referral, "complete", {"epp_date": "2026-01-01"}).status_code == 409
@@ -347,7 +339,7 @@ def test_completion_needs_a_plausible_epp_date(client, people):
 
 
 def test_a_stale_if_match_on_a_referral_is_a_version_conflict(client, people):
-    referral = _refer(client, people["pharmacist"])
+    referral = f.epp_referral(client, people["pharmacist"])
     headers = {**people["coordinator"], "If-Match": '"7"'}
 
     response = _fire(
@@ -360,11 +352,11 @@ def test_a_stale_if_match_on_a_referral_is_a_version_conflict(client, people):
 
 def test_referrals_past_16_weeks_are_flagged_late_and_listed_first(client, people):
     pharmacist = people["pharmacist"]
-    early = _refer(client, pharmacist, weeks=8)
-    late = _refer(client, pharmacist, weeks=20)
-    exactly_16 = _refer(client, pharmacist, weeks=16)
-    later = _refer(client, pharmacist, weeks=30)
-    just_past = _refer(
+    early = f.epp_referral(client, pharmacist, weeks=8)
+    late = f.epp_referral(client, pharmacist, weeks=20)
+    exactly_16 = f.epp_referral(client, pharmacist, weeks=16)
+    later = f.epp_referral(client, pharmacist, weeks=30)
+    just_past = f.epp_referral(
         client,
         pharmacist,
         weeks=None,
@@ -387,9 +379,9 @@ def test_referrals_past_16_weeks_are_flagged_late_and_listed_first(client, peopl
 
 def test_suggestions_leave_out_midwives_without_room(client, people):
     coordinator = people["coordinator"]
-    f.directory_entry(client, coordinator, profession="midwife", accepts_new_patients=False)
-    f.directory_entry(client, coordinator, profession="midwife", new_patient_capacity=0)
-    referral = _refer(client, people["pharmacist"])
+    f.professional(client, coordinator, profession="midwife", accepts_new_patients=False)
+    f.professional(client, coordinator, profession="midwife", new_patient_capacity=0)
+    referral = f.epp_referral(client, people["pharmacist"])
 
     suggestions = client.get(f"{URL}/{referral['id']}/suggestions", headers=coordinator).get_json()
 
@@ -402,7 +394,9 @@ def test_suggestions_leave_out_midwives_without_room(client, people):
 
 
 def test_the_preferred_midwife_comes_first_in_suggestions(client, people):
-    referral = _refer(client, people["pharmacist"], preferred_professional_id=people["other"]["id"])
+    referral = f.epp_referral(
+        client, people["pharmacist"], preferred_professional_id=people["other"]["id"]
+    )
 
     suggestions = client.get(
         f"{URL}/{referral['id']}/suggestions", headers=people["coordinator"]
@@ -412,7 +406,7 @@ def test_the_preferred_midwife_comes_first_in_suggestions(client, people):
 
 
 def test_who_sees_a_referral(client, accounts, people):
-    referral = _refer(client, people["pharmacist"])
+    referral = f.epp_referral(client, people["pharmacist"])
     stranger = accounts.create("professional")
 
     assert client.get(f"{URL}/{referral['id']}", headers=people["pharmacist"]).status_code == 200

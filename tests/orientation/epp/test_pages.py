@@ -7,7 +7,7 @@ import re
 
 from services.orientation.epp.models import EppReferral
 from shared.timeutil import today_paris
-from tests.support import discharge_epp as f
+from tests.support import factories as f
 from tests.support.web import log_in
 
 VALID_FORM = {
@@ -21,14 +21,6 @@ VALID_FORM = {
     "patient.address.city": "Lyon",
     "pregnancy.weeks": "10",
 }
-
-
-def _refer(client, headers, **overrides):
-    response = client.post(
-        "/api/orientation/epp-referrals", json=f.epp_referral(**overrides), headers=headers
-    )
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
 
 
 def _version(html: str) -> str:
@@ -63,9 +55,11 @@ def test_referral_from_the_form_then_duplicate_is_refused(client, accounts, app)
 
 def test_coordinator_sees_late_flag_and_assigns_with_suggestions(client, accounts):
     coordinator = accounts.create("coordinator")
-    midwife = f.directory_entry(client, coordinator, profession="midwife")
+    midwife = f.professional(client, coordinator, profession="midwife")
     start = today_paris() - dt.timedelta(weeks=20)
-    late = _refer(client, coordinator, weeks=None, pregnancy={"start_date": start.isoformat()})
+    late = f.epp_referral(
+        client, coordinator, weeks=None, pregnancy={"start_date": start.isoformat()}
+    )
     token = log_in(client, coordinator["X-Test-Email"])
     html = client.get("/orientation/epp/").get_data(as_text=True)
     assert 'data-testid="late"' in html
@@ -90,13 +84,15 @@ def test_coordinator_sees_late_flag_and_assigns_with_suggestions(client, account
 
 def test_midwife_answers_then_completes_and_stale_pages_are_refused(client, accounts):
     coordinator = accounts.create("coordinator")
-    midwife = f.directory_entry(client, coordinator, profession="midwife")
-    midwife_headers = accounts.create("midwife", professional_id=midwife["id"])
-    referral = _refer(client, coordinator)
-    client.post(
-        f"/api/orientation/epp-referrals/{referral['id']}/transitions/assign",
-        json={"professional_id": midwife["id"]},
-        headers={**coordinator, "If-Match": f'"{referral["version"]}"'},
+    midwife, midwife_headers = f.professional_account(
+        client, accounts, coordinator, profession="midwife"
+    )
+    referral = f.epp_referral(
+        client,
+        coordinator,
+        state="assigned",
+        coordinator=coordinator,
+        midwife=(midwife, midwife_headers),
     )
     token = log_in(client, midwife_headers["X-Test-Email"])
     assert "Demandes d&#39;EPP à accepter ou refuser" in client.get("/").get_data(as_text=True)
@@ -135,7 +131,7 @@ def test_midwife_answers_then_completes_and_stale_pages_are_refused(client, acco
 
 
 def test_a_referral_is_not_shown_to_another_professional(client, accounts):
-    referral = _refer(client, accounts.create("professional"))
+    referral = f.epp_referral(client, accounts.create("professional"))
     log_in(client, accounts.create("professional")["X-Test-Email"])
     assert client.get(f"/orientation/epp/{referral['id']}").status_code == 404
 

@@ -9,7 +9,7 @@ import pytest
 
 from shared.audit.models import AuditEntry
 from shared.extensions import db
-from tests.support.mt_cases import make_case, utc
+from tests.support.factories import utc
 
 MARCH = {"from": "2026-03-01", "to": "2026-03-31"}
 
@@ -35,8 +35,8 @@ def test_indicators_need_a_token(client):
     assert client.get("/api/orientation/indicators", query_string=MARCH).status_code == 401
 
 
-def test_reporting_never_sees_a_patient(app, client, accounts):
-    case_id = make_case(app, created_at=utc(2026, 3, 2, 9), last_name="Secretnom")
+def test_reporting_never_sees_a_patient(world, client, accounts):
+    case_id = world.case_then("submitted", utc(2026, 3, 2, 9), last_name="Secretnom")["id"]
     reporting = accounts.create("reporting")
     assert client.get("/api/orientation/cases", headers=reporting).status_code == 403
     assert client.get(f"/api/orientation/cases/{case_id}", headers=reporting).status_code == 403
@@ -78,17 +78,15 @@ def test_only_the_admin_gets_the_extract(client, accounts, role):
     assert response.status_code == 403
 
 
-def test_the_extract_is_pseudonymised_and_audited(app, client, accounts):
-    make_case(
-        app,
-        created_at=utc(2026, 3, 2, 9),
+def test_the_extract_is_pseudonymised_and_audited(app, world, client, accounts):
+    case = world.case_then(
+        "oriented",
+        utc(2026, 3, 2, 9),
+        utc(2026, 3, 12, 21),
         last_name="Identitenom",
         first_name="Identiteprenom",
         birth_date="1950-03-14",
         phone="0698765432",
-        state="oriented",
-        oriented_at=utc(2026, 3, 12, 21),
-        ald=True,
     )
     admin = accounts.create("admin")
     response = client.get("/api/orientation/indicators/extract", query_string=MARCH, headers=admin)
@@ -100,7 +98,7 @@ def test_the_extract_is_pseudonymised_and_audited(app, client, accounts):
         "1950-03-14",
         "0698765432",
         "rue des Essais",
-        "MT-TEST",
+        case["reference"],
     ):
         assert identity not in raw
     (row,) = response.get_json()["items"]
@@ -120,8 +118,8 @@ def test_the_extract_is_pseudonymised_and_audited(app, client, accounts):
     assert entries[0].user_email.startswith("admin-")
 
 
-def test_the_extract_as_csv_has_the_columns_and_no_identity(app, client, accounts):
-    make_case(app, created_at=utc(2026, 3, 2, 9), last_name="Identitenom")
+def test_the_extract_as_csv_has_the_columns_and_no_identity(world, client, accounts):
+    world.case_then("submitted", utc(2026, 3, 2, 9), last_name="Identitenom")
     response = client.get(
         "/api/orientation/indicators/extract",
         query_string={**MARCH, "format": "csv"},

@@ -1,4 +1,5 @@
-"""Counting rules of the médecin-traitant block, on cases built by hand."""
+"""Counting rules of the médecin-traitant block, on cases taken through their transitions at
+chosen instants."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 
 from shared.timeutil import today_paris
 from tests.support import payloads
-from tests.support.mt_cases import make_case, utc
+from tests.support.factories import signalement_of_priority, utc
 
 MARCH = {"from": "2026-03-01", "to": "2026-03-31"}
 
@@ -24,33 +25,26 @@ def _indicators(client, headers, **period):
     return response.get_json()
 
 
-def _oriented(app, *, created_at, oriented_at, **kwargs):
-    return make_case(
-        app, created_at=created_at, state="oriented", oriented_at=oriented_at, **kwargs
-    )
-
-
-def test_a_case_oriented_at_23_30_paris_on_the_last_day_counts(app, client, reporting):
+def test_a_case_oriented_at_23_30_paris_on_the_last_day_counts(world, client, reporting):
     # 31 March 2026 is summer time (UTC+2): 21:30 UTC is 23:30 in Paris.
-    _oriented(app, created_at=utc(2026, 3, 2, 9), oriented_at=utc(2026, 3, 31, 21, 30))
+    world.case_then("oriented", utc(2026, 3, 2, 9), utc(2026, 3, 31, 21, 30))
     # 22:30 UTC is already 00:30 on 1 April in Paris: outside the period.
-    _oriented(app, created_at=utc(2026, 3, 3, 9), oriented_at=utc(2026, 3, 31, 22, 30))
+    world.case_then("oriented", utc(2026, 3, 3, 9), utc(2026, 3, 31, 22, 30))
     body = _indicators(client, reporting, **MARCH)
     assert body["medecin_traitant"]["oriented"] == 1
     april = _indicators(client, reporting, **{"from": "2026-04-01", "to": "2026-04-30"})
     assert april["medecin_traitant"]["oriented"] == 1
 
 
-def test_signalements_follow_midnight_in_paris_not_utc(app, client, reporting):
+def test_signalements_follow_midnight_in_paris_not_utc(world, client, reporting):
     # 28 Feb 23:30 UTC is 1 March 00:30 in Paris (winter time, UTC+1): a March signalement.
-    make_case(app, created_at=utc(2026, 2, 28, 23, 30))
+    world.case_then("submitted", utc(2026, 2, 28, 23, 30))
     # 28 Feb 22:30 UTC is 23:30 on 28 February in Paris: a February one.
-    make_case(
-        app,
-        created_at=utc(2026, 2, 28, 22, 30),
-        state="cancelled",
-        cancelled_at=utc(2026, 2, 28, 22, 40),
-        cancel_reason="duplicate",
+    world.case_then(
+        "cancelled",
+        utc(2026, 2, 28, 22, 30),
+        utc(2026, 2, 28, 22, 40),
+        bodies={"cancel": {"reason": "duplicate"}},
     )
     body = _indicators(client, reporting, **MARCH)
     assert body["medecin_traitant"]["signalements"] == 1
@@ -60,24 +54,13 @@ def test_signalements_follow_midnight_in_paris_not_utc(app, client, reporting):
     assert february["medecin_traitant"]["cancelled_by_reason"]["duplicate"] == 1
 
 
-def test_the_same_patient_oriented_twice_counts_once(app, client, reporting):
-    _oriented(
-        app,
-        created_at=utc(2026, 1, 5, 9),
-        oriented_at=utc(2026, 1, 20, 9),
-        patient_key="patient-a",
-        ald=True,
-    )
-    _oriented(
-        app,
-        created_at=utc(2026, 2, 1, 9),
-        oriented_at=utc(2026, 3, 10, 9),
-        patient_key="patient-a",
-        ald=True,
-    )
-    _oriented(
-        app, created_at=utc(2026, 2, 1, 9), oriented_at=utc(2026, 2, 10, 9), patient_key="patient-b"
-    )
+def test_the_same_patient_oriented_twice_counts_once(world, client, reporting):
+    with_ald = signalement_of_priority(2)
+    world.case_then("oriented", utc(2026, 1, 5, 9), utc(2026, 1, 20, 9), body=with_ald)
+    again = {**signalement_of_priority(2), "patient": with_ald["patient"]}
+    world.case_then("oriented", utc(2026, 2, 1, 9), utc(2026, 3, 10, 9), body=again)
+    without_ald = signalement_of_priority(3)
+    world.case_then("oriented", utc(2026, 2, 1, 9), utc(2026, 2, 10, 9), body=without_ald)
     body = _indicators(client, reporting, **{"from": "2026-01-01", "to": "2026-03-31"})
     block = body["medecin_traitant"]
     assert block["signalements"] == 3
@@ -91,17 +74,13 @@ def test_the_same_patient_oriented_twice_counts_once(app, client, reporting):
     }
 
 
-def test_a_case_reopened_by_decline_is_open_in_triaged_and_not_oriented(app, client, reporting):
-    created = utc(2026, 3, 2, 9)
-    make_case(
-        app,
-        created_at=created,
-        state="triaged",
-        history=[
-            ("submit", None, "submitted", created),
-            ("triage", "submitted", "triaged", utc(2026, 3, 3, 9)),
-            ("propose", "triaged", "proposed", utc(2026, 3, 4, 9)),
-            ("decline", "proposed", "triaged", utc(2026, 3, 5, 9)),
+def test_a_case_reopened_by_decline_is_open_in_triaged_and_not_oriented(world, client, reporting):
+    world.case_through(
+        utc(2026, 3, 2, 9),
+        [
+            ("triage", utc(2026, 3, 3, 9)),
+            ("propose", utc(2026, 3, 4, 9)),
+            ("decline", utc(2026, 3, 5, 9)),
         ],
     )
     body = _indicators(client, reporting, **MARCH)
@@ -113,20 +92,15 @@ def test_a_case_reopened_by_decline_is_open_in_triaged_and_not_oriented(app, cli
 
 
 def test_open_cases_at_the_end_of_a_past_period_are_counted_in_the_state_they_had_then(
-    app, client, reporting
+    world, client, reporting
 ):
-    created = utc(2026, 1, 10, 9)
-    make_case(
-        app,
-        created_at=created,
-        state="oriented",
-        oriented_at=utc(2026, 3, 1, 9),
-        history=[
-            ("submit", None, "submitted", created),
-            ("triage", "submitted", "triaged", utc(2026, 1, 12, 9)),
-            ("propose", "triaged", "proposed", utc(2026, 2, 20, 9)),
-            ("accept", "proposed", "accepted", utc(2026, 2, 22, 9)),
-            ("confirm", "accepted", "oriented", utc(2026, 3, 1, 9)),
+    world.case_through(
+        utc(2026, 1, 10, 9),
+        [
+            ("triage", utc(2026, 1, 12, 9)),
+            ("propose", utc(2026, 2, 20, 9)),
+            ("accept", utc(2026, 2, 22, 9)),
+            ("confirm", utc(2026, 3, 1, 9)),
         ],
     )
     january = _indicators(client, reporting, **{"from": "2026-01-01", "to": "2026-01-31"})
@@ -140,11 +114,11 @@ def test_open_cases_at_the_end_of_a_past_period_are_counted_in_the_state_they_ha
     assert march["medecin_traitant"]["oriented"] == 1
 
 
-def test_open_cases_today_are_counted_by_current_state_and_age(app, client, reporting):
+def test_open_cases_today_are_counted_by_current_state_and_age(world, client, reporting):
     now = dt.datetime.now(dt.UTC)
-    make_case(app, created_at=now - dt.timedelta(days=2), state="submitted")
-    make_case(app, created_at=now - dt.timedelta(days=40), state="on_hold")
-    make_case(app, created_at=now - dt.timedelta(days=120), state="proposed")
+    world.case_then("submitted", now - dt.timedelta(days=2))
+    world.case_then("on_hold_from_submitted", now - dt.timedelta(days=40))
+    world.case_then("proposed", now - dt.timedelta(days=120))
     today = today_paris().isoformat()
     body = _indicators(client, reporting, **{"from": "2020-01-01", "to": today})
     block = body["medecin_traitant"]
@@ -163,28 +137,22 @@ def test_open_cases_today_are_counted_by_current_state_and_age(app, client, repo
     }
 
 
-def test_median_and_90th_percentile_of_days_to_orientation(app, client, reporting):
-    for index, days in enumerate((10, 20, 30, 40)):
+def test_median_and_90th_percentile_of_days_to_orientation(world, client, reporting):
+    for days in (10, 20, 30, 40):
         created = utc(2026, 2, 1, 9)
-        _oriented(
-            app,
-            created_at=created,
-            oriented_at=created + dt.timedelta(days=days),
-            patient_key=f"p{index}",
-        )
+        world.case_then("oriented", created, created + dt.timedelta(days=days))
     body = _indicators(client, reporting, **{"from": "2026-01-01", "to": "2026-03-31"})
     assert body["medecin_traitant"]["median_days_to_orientation"] == 25.0
     assert body["medecin_traitant"]["p90_days_to_orientation"] == 37.0
 
 
-def test_cancelled_cases_are_counted_by_reason(app, client, reporting):
+def test_cancelled_cases_are_counted_by_reason(world, client, reporting):
     for reason in ("found_gp", "found_gp", "moved_out"):
-        make_case(
-            app,
-            created_at=utc(2026, 3, 2, 9),
-            state="cancelled",
-            cancelled_at=utc(2026, 3, 5, 9),
-            cancel_reason=reason,
+        world.case_then(
+            "cancelled",
+            utc(2026, 3, 2, 9),
+            utc(2026, 3, 5, 9),
+            bodies={"cancel": {"reason": reason}},
         )
     block = _indicators(client, reporting, **MARCH)["medecin_traitant"]
     assert block["cancelled_by_reason"] == {
@@ -198,14 +166,13 @@ def test_cancelled_cases_are_counted_by_reason(app, client, reporting):
     }
 
 
-def test_breakdowns_by_priority_and_commune(app, client, reporting):
-    make_case(
-        app, created_at=utc(2026, 3, 2, 9), priority=1, postal_code="69100", city="Villeurbanne"
-    )
-    make_case(
-        app, created_at=utc(2026, 3, 2, 9), priority=1, postal_code="69100", city="VILLEURBANNE"
-    )
-    _oriented(app, created_at=utc(2026, 3, 2, 9), oriented_at=utc(2026, 3, 9, 9), priority=3)
+def test_breakdowns_by_priority_and_commune(world, client, reporting):
+    for city in ("Villeurbanne", "VILLEURBANNE"):
+        urgent = signalement_of_priority(1)
+        urgent["patient"]["address"] |= {"postal_code": "69100", "city": city}
+        world.case_then("submitted", utc(2026, 3, 2, 9), body=urgent)
+    calm = signalement_of_priority(3)
+    world.case_then("oriented", utc(2026, 3, 2, 9), utc(2026, 3, 9, 9), body=calm)
     block = _indicators(client, reporting, **MARCH)["medecin_traitant"]
     assert block["by_priority"] == {
         "1": {"signalements": 2, "oriented": 0},
@@ -249,32 +216,10 @@ def test_a_period_across_months_is_split_by_calendar_month(client, reporting):
     ]
 
 
-def _orient_through_the_api(client, coordinator, gp, gp_headers, signalement):
-    created = client.post("/api/orientation/signalements", json=signalement, headers=coordinator)
-    assert created.status_code == 201, created.get_json()
-    url = f"/api/orientation/cases/{created.get_json()['id']}/transitions"
-    steps = [
-        ("triage", {"synthesis": "Synthèse."}, coordinator),
-        ("propose", {"professional_id": gp["id"]}, coordinator),
-        ("accept", {}, gp_headers),
-        ("confirm", {}, gp_headers),
-    ]
-    for name, body, headers in steps:
-        response = client.post(f"{url}/{name}", json=body, headers=headers)
-        assert response.status_code == 200, response.get_json()
-
-
-def test_a_patient_oriented_twice_through_the_workflow_counts_once(client, accounts, reporting):
-    coordinator = accounts.create("coordinator")
-    gp = client.post(
-        "/api/agenda/professionals",
-        json=payloads.professional(new_patient_capacity=10),
-        headers=coordinator,
-    ).get_json()
-    gp_headers = accounts.create("gp", professional_id=gp["id"])
+def test_a_patient_oriented_twice_through_the_workflow_counts_once(world, client, reporting):
     signalement = payloads.signalement()
-    _orient_through_the_api(client, coordinator, gp, gp_headers, signalement)
-    _orient_through_the_api(client, coordinator, gp, gp_headers, signalement)
+    world.case_in("oriented", signalement)
+    world.case_in("oriented", signalement)
     today = today_paris().isoformat()
     block = _indicators(client, reporting, **{"from": today, "to": today})["medecin_traitant"]
     assert block["signalements"] == 2

@@ -10,7 +10,8 @@ import pytest
 
 from shared.audit.models import AuditEntry
 from shared.extensions import db
-from tests.support.mt_cases import make_case, utc
+from tests.support import payloads
+from tests.support.factories import utc
 
 MARCH = {"from": "2026-03-01", "to": "2026-03-31"}
 
@@ -21,13 +22,15 @@ def reporting(accounts):
 
 
 @pytest.fixture
-def march_cases(app):
+def march_cases(world):
     """Three signalements in Villeurbanne (below the threshold), six in Lyon 3e, one oriented."""
     for _ in range(3):
-        make_case(app, created_at=utc(2026, 3, 2, 9), postal_code="69100", city="Villeurbanne")
+        body = payloads.signalement()
+        body["patient"]["address"] |= {"postal_code": "69100", "city": "Villeurbanne"}
+        world.case_then("submitted", utc(2026, 3, 2, 9), body=body)
     for _ in range(5):
-        make_case(app, created_at=utc(2026, 3, 3, 9))
-    make_case(app, created_at=utc(2026, 3, 3, 9), state="oriented", oriented_at=utc(2026, 3, 20, 9))
+        world.case_then("submitted", utc(2026, 3, 3, 9))
+    world.case_then("oriented", utc(2026, 3, 3, 9), utc(2026, 3, 20, 9))
 
 
 def _csv_rows(response):

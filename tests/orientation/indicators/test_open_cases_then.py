@@ -14,7 +14,7 @@ import pytest
 
 from services.orientation.indicators.queries import AGE_BUCKETS, _open_cases
 from services.orientation.medecin_traitant.machine import OPEN_STATES
-from tests.support.mt_cases import make_case, utc
+from tests.support.factories import utc
 
 # (transition, from, to) steps a case can take from each state, as the workflow allows.
 NEXT = {
@@ -59,23 +59,13 @@ def _expected(histories: list[list[tuple]], at: dt.datetime) -> tuple[dict, dict
 
 
 @pytest.fixture
-def histories(app) -> list[list[tuple]]:
+def histories(world) -> list[list[tuple]]:
     rng = random.Random(20261125)
     made = []
-    for index in range(60):
+    for _ in range(60):
         created = utc(2025, 11, 1, 8) + dt.timedelta(hours=rng.randint(0, 150 * 24))
         steps = _random_history(rng, created)
-        final, last_at = steps[-1][2], steps[-1][3]
-        make_case(
-            app,
-            created_at=created,
-            state=final,
-            patient_key=f"then-{index}",
-            oriented_at=last_at if final == "oriented" else None,
-            cancelled_at=last_at if final == "cancelled" else None,
-            cancel_reason="other" if final == "cancelled" else None,
-            history=steps,
-        )
+        world.case_through(created, [(name, at) for name, _from, _to, at in steps[1:]])
         made.append(steps)
     return made
 

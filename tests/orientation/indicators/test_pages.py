@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from tests.support import payloads
+from tests.support import factories
 from tests.support.web import log_in
 
 
 def test_indicators_page_draws_svg_charts_of_the_period(client, accounts):
-    professional = accounts.create("professional")
-    response = client.post(
-        "/api/orientation/signalements", json=payloads.signalement(), headers=professional
-    )
-    assert response.status_code == 201
+    factories.signalement(client, accounts.create("professional"))
     log_in(client, accounts.create("reporting")["X-Test-Email"])
     response = client.get("/indicators/")
     html = response.get_data(as_text=True)

@@ -9,14 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
+import uuid
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import text, update
 
 from services.orientation.indicators.period import Period
 from services.orientation.indicators.queries import _day_of_rank, _percentiles
+from services.orientation.medecin_traitant.models import MedecinTraitantCase
 from shared.extensions import db
-from tests.support.mt_cases import make_case, utc
+from tests.support.factories import utc
 
 FRACTIONS = (0.0, 0.1, 0.5, 0.9, 0.99, 1.0)
 MARCH = Period(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
@@ -31,18 +33,8 @@ def _percentile_cont(values: list[float], fraction: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def _orient(app, created_at: dt.datetime, delay: dt.timedelta, index: int) -> None:
-    make_case(
-        app,
-        created_at=created_at,
-        state="oriented",
-        oriented_at=created_at + delay,
-        patient_key=f"percentile-{index}",
-    )
-
-
 @pytest.fixture
-def delays(app) -> list[float]:
+def delays(world) -> list[float]:
     """~80 orientations in March with delays in seconds (ties, several per day, a delay of
     exactly whole days, one under a day) and a few outside March that must not count."""
     rng = random.Random(2026)
@@ -53,10 +45,10 @@ def delays(app) -> list[float]:
             seconds = 5 * 86_400 + 1  # ties across patients, just over a day boundary
         delay = dt.timedelta(seconds=seconds)
         oriented_at = utc(2026, 3, 1, 12) + dt.timedelta(hours=rng.randint(0, 29 * 24))
-        _orient(app, oriented_at - delay, delay, index)
+        world.case_then("oriented", oriented_at - delay, oriented_at)
         in_march.append(seconds / 86_400)
-    for index, oriented_at in enumerate((utc(2026, 2, 27, 9), utc(2026, 4, 1, 9)), start=100):
-        _orient(app, oriented_at - dt.timedelta(days=400), dt.timedelta(days=400), index)
+    for oriented_at in (utc(2026, 2, 27, 9), utc(2026, 4, 1, 9)):
+        world.case_then("oriented", oriented_at - dt.timedelta(days=400), oriented_at)
     return in_march
 
 
@@ -93,8 +85,9 @@ def test_no_orientation_gives_no_percentile(app):
         assert _percentiles(MARCH, (0.5, 0.9)) == [None, None]
 
 
-def test_a_single_orientation_is_every_percentile(app):
-    _orient(app, utc(2026, 3, 2, 9), dt.timedelta(days=3, hours=12), 1)
+def test_a_single_orientation_is_every_percentile(app, world):
+    created = utc(2026, 3, 2, 9)
+    world.case_then("oriented", created, created + dt.timedelta(days=3, hours=12))
     with app.app_context():
         assert _percentiles(MARCH, (0.0, 0.5, 0.9)) == pytest.approx([3.5, 3.5, 3.5])
 
@@ -109,13 +102,25 @@ def test_the_day_of_a_rank_counts_the_days_before_it():
         _day_of_rank(histogram, 7)
 
 
-def test_delays_below_zero_from_imported_data_are_ranked_like_the_others(app):
+def test_delays_below_zero_from_imported_data_are_ranked_like_the_others(app, world):
     """Day buckets truncate toward zero (−0.5 and +0.5 day share day 0): ranks must not
     shift nor run out of rows."""
     days = (-1.5, -0.5, -0.25, 0.2, 0.5, 3.0)
     for index, value in enumerate(days):
         oriented_at = utc(2026, 3, 10, 12) + dt.timedelta(hours=index)
-        _orient(app, oriented_at - dt.timedelta(days=value), dt.timedelta(days=value), index)
+        created_at = oriented_at - dt.timedelta(days=value)
+        if value > 0:
+            world.case_then("oriented", created_at, oriented_at)
+            continue
+        case = world.case_then("oriented", oriented_at - dt.timedelta(hours=1), oriented_at)
+        # Only imported data dates a signalement after its orientation: no transition can.
+        with app.app_context():
+            db.session.execute(
+                update(MedecinTraitantCase)
+                .where(MedecinTraitantCase.id == uuid.UUID(case["id"]))
+                .values(created_at=created_at)
+            )
+            db.session.commit()
     with app.app_context():
         measured = _percentiles(MARCH, FRACTIONS)
     expected = [_percentile_cont(list(days), fraction) for fraction in FRACTIONS]

@@ -24,7 +24,7 @@ from services.orientation.epp.indicators import monthly_epp_indicators
 from services.orientation.indicators.period import Period
 from services.orientation.indicators.queries import _percentiles
 from shared.extensions import db
-from tests.support.mt_cases import make_case, utc
+from tests.support.factories import utc
 
 pytestmark = pytest.mark.postgres_only
 
@@ -97,9 +97,9 @@ def _all_indexes(run: Callable[[], object], index: str) -> Iterator[str]:
         db.session.rollback()
 
 
-def test_the_percentiles_read_the_delays_from_their_index(app):
+def test_the_percentiles_read_the_delays_from_their_index(app, world):
     created = utc(2026, 2, 1, 9)
-    make_case(app, created_at=created, state="oriented", oriented_at=created + dt.timedelta(5))
+    world.case_then("oriented", created, created + dt.timedelta(5))
     with app.app_context():
         run = lambda: _percentiles(Period(START, END), (0.5, 0.9))  # noqa: E731
         indexes = set(_all_indexes(run, "ix_orientation_mt_cases_delay"))

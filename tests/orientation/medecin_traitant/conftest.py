@@ -1,3 +1,3 @@
 """Fixtures of these tests."""
 
-from tests.support.medecin_traitant import world  # noqa: F401 - a fixture
+from tests.support.factories import world  # noqa: F401 - a fixture

@@ -8,13 +8,13 @@ import json
 import pytest
 
 from tests.support import payloads
-from tests.support.medecin_traitant import BASE, table_counts
+from tests.support.factories import MT, table_counts
 
 
 def _post_signalement(world, body=None, **kwargs):
     if body is not None:
         kwargs["json"] = body
-    return world.client.post(f"{BASE}/signalements", headers=world.submitter, **kwargs)
+    return world.client.post(f"{MT}/signalements", headers=world.submitter, **kwargs)
 
 
 def _refused(world, response, status: int, code: str, before: dict[str, int]) -> dict:
@@ -43,7 +43,7 @@ def _with(path: str, value, body: dict | None = None) -> dict:
 def test_malformed_json_is_400(world):
     before = table_counts(world.app)
     response = world.client.post(
-        f"{BASE}/signalements",
+        f"{MT}/signalements",
         data='{"patient": {',
         content_type="application/json",
         headers=world.submitter,
@@ -55,7 +55,7 @@ def test_malformed_json_is_400(world):
 def test_a_body_that_is_not_json_is_415(world, content_type):
     before = table_counts(world.app)
     response = world.client.post(
-        f"{BASE}/signalements",
+        f"{MT}/signalements",
         data=json.dumps(payloads.signalement()),
         content_type=content_type,
         headers=world.submitter,
@@ -302,7 +302,7 @@ def test_a_malformed_transition_body_is_400(world):
     case = world.case_in("submitted")
     before = table_counts(world.app)
     response = world.client.post(
-        f"{BASE}/cases/{case['id']}/transitions/triage",
+        f"{MT}/cases/{case['id']}/transitions/triage",
         data="{synthesis",
         content_type="application/json",
         headers=world.coordinator,
@@ -314,7 +314,7 @@ def test_a_transition_body_that_is_not_json_is_415(world):
     case = world.case_in("submitted")
     before = table_counts(world.app)
     response = world.client.post(
-        f"{BASE}/cases/{case['id']}/transitions/triage",
+        f"{MT}/cases/{case['id']}/transitions/triage",
         data="synthesis=x",
         content_type="text/plain",
         headers=world.coordinator,
@@ -325,7 +325,7 @@ def test_a_transition_body_that_is_not_json_is_415(world):
 def test_a_transition_without_a_body_reads_as_empty(world):
     case = world.case_in("on_hold_from_submitted")
     response = world.client.post(
-        f"{BASE}/cases/{case['id']}/transitions/resume", headers=world.coordinator
+        f"{MT}/cases/{case['id']}/transitions/resume", headers=world.coordinator
     )
     assert response.status_code == 200
     assert response.get_json()["state"] == "submitted"

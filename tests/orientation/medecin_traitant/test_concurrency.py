@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from tests.support import payloads
-from tests.support.medecin_traitant import BASE
+from tests.support.factories import MT
 
 pytestmark = pytest.mark.postgres_only
 ROUNDS = 3
@@ -44,7 +44,7 @@ def _outcome(responses) -> Counter:
 @pytest.mark.parametrize("round_", range(ROUNDS))
 def test_two_concurrent_triages_exactly_one_wins(world, app, round_):
     case = world.case_in("submitted")
-    path = f"{BASE}/cases/{case['id']}/transitions/triage"
+    path = f"{MT}/cases/{case['id']}/transitions/triage"
     body = {"synthesis": "Même dossier, deux onglets."}
     responses = _race(
         app, [("a", path, world.coordinator, body), ("b", path, world.coordinator, body)]
@@ -58,7 +58,7 @@ def test_two_concurrent_triages_exactly_one_wins(world, app, round_):
 @pytest.mark.parametrize("round_", range(ROUNDS))
 def test_accept_and_decline_at_once_exactly_one_wins(world, app, round_):
     case = world.case_in("proposed")
-    url = f"{BASE}/cases/{case['id']}/transitions"
+    url = f"{MT}/cases/{case['id']}/transitions"
     responses = _race(
         app,
         [
@@ -79,7 +79,7 @@ def test_accept_and_decline_at_once_exactly_one_wins(world, app, round_):
 @pytest.mark.parametrize("round_", range(ROUNDS))
 def test_two_edits_with_the_same_if_match_exactly_one_wins(world, app, round_):
     case = world.case_in("submitted")
-    url = f"{BASE}/cases/{case['id']}/transitions"
+    url = f"{MT}/cases/{case['id']}/transitions"
     headers = {**world.coordinator, "If-Match": '"1"'}
     responses = _race(
         app,
@@ -98,7 +98,7 @@ def test_two_concurrent_signalements_of_one_patient_exactly_one_is_stored(
 ):
     nir = payloads.make_nir()
     nurse = accounts.create("nurse")
-    path = f"{BASE}/signalements"
+    path = f"{MT}/signalements"
     first, second = payloads.signalement(), payloads.signalement()
     first["patient"]["nir"] = second["patient"]["nir"] = nir
     responses = _race(app, [("a", path, world.submitter, first), ("b", path, nurse, second)])
@@ -106,12 +106,12 @@ def test_two_concurrent_signalements_of_one_patient_exactly_one_is_stored(
     winner = next(r for r in responses if r.status_code == 201).get_json()
     loser = next(r for r in responses if r.status_code == 409).get_json()
     assert loser["error"]["reference"] == winner["reference"]
-    listed = world.client.get(f"{BASE}/cases", headers=world.coordinator).get_json()
+    listed = world.client.get(f"{MT}/cases", headers=world.coordinator).get_json()
     assert listed["total"] == 1
 
 
 def test_concurrent_signalements_of_different_patients_get_distinct_references(world, app):
-    path = f"{BASE}/signalements"
+    path = f"{MT}/signalements"
     responses = _race(
         app, [(str(i), path, world.submitter, payloads.signalement()) for i in range(6)]
     )
@@ -124,7 +124,7 @@ def test_one_patient_sent_with_and_without_nir_at_once_is_stored_once(world, app
     with_nir = payloads.signalement()
     without_nir = payloads.signalement()
     without_nir["patient"] = {**with_nir["patient"], "nir": None}
-    path = f"{BASE}/signalements"
+    path = f"{MT}/signalements"
     responses = _race(
         app, [("a", path, world.submitter, with_nir), ("b", path, world.submitter, without_nir)]
     )

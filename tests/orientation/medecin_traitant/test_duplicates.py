@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support import payloads
-from tests.support.medecin_traitant import BASE, table_counts
+from tests.support.factories import MT, table_counts
 
 
 def _signalement_for(patient: dict) -> dict:
@@ -15,7 +15,7 @@ def _signalement_for(patient: dict) -> dict:
 
 
 def _post(world, body):
-    return world.client.post(f"{BASE}/signalements", json=body, headers=world.submitter)
+    return world.client.post(f"{MT}/signalements", json=body, headers=world.submitter)
 
 
 def _assert_duplicate_of(world, response, existing: dict, before: dict) -> None:
@@ -62,7 +62,7 @@ def test_another_professional_is_told_the_reference_of_the_existing_case(world, 
     nurse = accounts.create("nurse")
     before = table_counts(world.app)
     response = world.client.post(
-        f"{BASE}/signalements", json=_signalement_for(payloads.patient(nir=nir)), headers=nurse
+        f"{MT}/signalements", json=_signalement_for(payloads.patient(nir=nir)), headers=nurse
     )
     _assert_duplicate_of(world, response, first, before)
 

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from tests.support import payloads
-
-
-def _gp(client, coordinator, **overrides):
-    response = client.post(
-        "/api/agenda/professionals", json=payloads.professional(**overrides), headers=coordinator
-    )
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
+from tests.support import factories, payloads
 
 
 def test_signalement_goes_from_submitted_to_oriented(client, accounts):
     coordinator = accounts.create("coordinator")
-    gp = _gp(client, coordinator)
-    gp_headers = accounts.create("gp", professional_id=gp["id"])
+    gp, gp_headers = factories.professional_account(client, accounts, coordinator)
     pharmacist = accounts.create("professional")
 
     created = client.post(

@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-from tests.support import payloads
+from tests.support import factories
 
 
 def test_each_listed_case_carries_its_own_history(client, accounts):
     coordinator = accounts.create("coordinator")
     submitter = accounts.create("professional")
-    first = client.post(
-        "/api/orientation/signalements", json=payloads.signalement(), headers=submitter
-    ).get_json()
-    client.post("/api/orientation/signalements", json=payloads.signalement(), headers=submitter)
-    triaged = client.post(
-        f"/api/orientation/cases/{first['id']}/transitions/triage",
-        json={"synthesis": "Synthèse de test."},
-        headers=coordinator,
-    )
-    assert triaged.status_code == 200
+    first = factories.signalement(client, submitter)
+    factories.signalement(client, submitter)
+    factories.fire(client, first, "triage", coordinator, {"synthesis": "Synthèse de test."})
 
     items = client.get("/api/orientation/cases", headers=coordinator).get_json()["items"]
 

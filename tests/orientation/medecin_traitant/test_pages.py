@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from html import unescape
 
-from tests.support import payloads
+from tests.support import factories, payloads
+from tests.support.factories import World
 from tests.support.web import log_in
 
 VALID_FORM = {
@@ -24,24 +25,6 @@ VALID_FORM = {
     "consent.patient_informed": "on",
     "consent.data_sharing": "on",
 }
-
-
-def _gp(client, coordinator_headers, **overrides):
-    response = client.post(
-        "/api/agenda/professionals",
-        json=payloads.professional(**overrides),
-        headers=coordinator_headers,
-    )
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
-
-
-def _submit(client, headers, body=None):
-    response = client.post(
-        "/api/orientation/signalements", json=body or payloads.signalement(), headers=headers
-    )
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
 
 
 def test_signalement_form_has_the_contract_labels(client, accounts):
@@ -106,8 +89,8 @@ def test_duplicate_signalement_names_the_open_case(client, accounts):
 def test_professional_sees_only_what_they_submitted_on_the_board(client, accounts):
     mine = accounts.create("professional")
     other = accounts.create("professional")
-    own = _submit(client, mine)
-    foreign = _submit(client, other)
+    own = factories.signalement(client, mine)
+    foreign = factories.signalement(client, other)
     log_in(client, mine["X-Test-Email"])
     html = client.get("/orientation/cases").get_data(as_text=True)
     assert own["reference"] in html
@@ -119,10 +102,10 @@ def test_professional_sees_only_what_they_submitted_on_the_board(client, account
 def test_board_counts_cases_per_state_and_filters_by_priority(client, accounts):
     coordinator = accounts.create("coordinator")
     submitter = accounts.create("professional")
-    urgent = _submit(client, submitter)
+    urgent = factories.signalement(client, submitter)
     calm_body = payloads.signalement(ald=False, vulnerabilities=[])
     calm_body["patient"]["birth_date"] = "1990-01-01"
-    calm = _submit(client, submitter, calm_body)
+    calm = factories.signalement(client, submitter, calm_body)
     log_in(client, coordinator["X-Test-Email"])
     html = client.get("/orientation/cases").get_data(as_text=True)
     assert 'data-state-count="submitted">2<' in html
@@ -137,8 +120,8 @@ def test_board_search_by_surname_is_posted_and_keeps_the_name_out_of_every_url(c
     submitter = accounts.create("professional")
     wanted_body = payloads.signalement()
     wanted_body["patient"]["last_name"] = "Cherchenom"
-    wanted = _submit(client, submitter, wanted_body)
-    other = _submit(client, submitter)
+    wanted = factories.signalement(client, submitter, wanted_body)
+    other = factories.signalement(client, submitter)
     token = log_in(client, coordinator["X-Test-Email"])
     board = client.get("/orientation/cases").get_data(as_text=True)
     search_form = re.search(r'<form[^>]*role="search"[^>]*>', board).group(0)
@@ -167,8 +150,8 @@ def test_board_search_without_the_csrf_token_is_refused(client, accounts):
 
 def test_coordinator_triages_and_proposes_from_the_case_page(client, accounts):
     coordinator = accounts.create("coordinator")
-    gp = _gp(client, coordinator)
-    case = _submit(client, accounts.create("professional"))
+    gp = factories.professional(client, coordinator)
+    case = factories.signalement(client, accounts.create("professional"))
     token = log_in(client, coordinator["X-Test-Email"])
     page = client.get(f"/orientation/cases/{case['id']}").get_data(as_text=True)
     assert set(re.findall(r'data-transition="(\w+)"', page)) == {"triage", "hold", "cancel"}
@@ -196,7 +179,7 @@ def test_coordinator_triages_and_proposes_from_the_case_page(client, accounts):
 
 def test_a_stale_page_does_not_overwrite_a_newer_state(client, accounts):
     coordinator = accounts.create("coordinator")
-    case = _submit(client, accounts.create("professional"))
+    case = factories.signalement(client, accounts.create("professional"))
     token = log_in(client, coordinator["X-Test-Email"])
     # Someone else triages the case after our page was loaded at version 1.
     client.post(
@@ -221,7 +204,7 @@ def test_patient_text_is_escaped_on_every_page(client, accounts):
     coordinator = accounts.create("coordinator")
     body = payloads.signalement(reason="<script>alert('x')</script>")
     body["patient"]["last_name"] = "<img src=x onerror=alert(1)>"
-    case = _submit(client, accounts.create("professional"), body)
+    case = factories.signalement(client, accounts.create("professional"), body)
     log_in(client, coordinator["X-Test-Email"])
     for url in ("/orientation/cases", f"/orientation/cases/{case['id']}"):
         html = client.get(url).get_data(as_text=True)
@@ -234,14 +217,9 @@ def test_patient_text_is_escaped_on_every_page(client, accounts):
 
 def _proposed_to_a_logged_in_gp(client, accounts):
     """A case proposed to a GP now logged in: (case, the coordinator's headers, CSRF token)."""
-    coordinator = accounts.create("coordinator")
-    gp = _gp(client, coordinator)
-    gp_account = accounts.create("gp", professional_id=gp["id"])
-    case = _submit(client, accounts.create("professional"))
-    url = f"/api/orientation/cases/{case['id']}/transitions"
-    client.post(f"{url}/triage", json={"synthesis": "Synthèse."}, headers=coordinator)
-    client.post(f"{url}/propose", json={"professional_id": gp["id"]}, headers=coordinator)
-    return case, coordinator, log_in(client, gp_account["X-Test-Email"])
+    world = World(client, accounts).with_people("coordinator", "gp", "submitter")
+    case = world.case_in("proposed")
+    return case, world.coordinator, log_in(client, world.gp_headers["X-Test-Email"])
 
 
 def test_gp_answers_a_proposal_from_the_proposals_page(client, accounts):
@@ -275,7 +253,7 @@ def test_gp_who_declines_goes_back_to_the_proposals(client, accounts):
 
 def test_page_reads_are_in_the_audit_trail(client, accounts):
     admin = accounts.create("admin")
-    case = _submit(client, accounts.create("professional"))
+    case = factories.signalement(client, accounts.create("professional"))
     coordinator = accounts.create("coordinator")
     log_in(client, coordinator["X-Test-Email"])
     client.get(f"/orientation/cases/{case['id']}")
@@ -288,7 +266,7 @@ def test_page_reads_are_in_the_audit_trail(client, accounts):
 
 def test_submitter_cancels_from_the_case_page_with_a_reason(client, accounts):
     submitter = accounts.create("professional")
-    case = _submit(client, submitter)
+    case = factories.signalement(client, submitter)
     token = log_in(client, submitter["X-Test-Email"])
     page = client.get(f"/orientation/cases/{case['id']}").get_data(as_text=True)
     assert re.findall(r'data-transition="(\w+)"', page) == ["cancel"]
@@ -314,7 +292,7 @@ def test_other_services_can_add_entries_to_the_case_timeline(app, client, accoun
 
     add_timeline_source(app, notifications_sent)
     coordinator = accounts.create("coordinator")
-    case = _submit(client, accounts.create("professional"))
+    case = factories.signalement(client, accounts.create("professional"))
     log_in(client, coordinator["X-Test-Email"])
     page = client.get(f"/orientation/cases/{case['id']}").get_data(as_text=True)
     assert "E-mail envoyé au médecin proposé" in page

@@ -4,25 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support import payloads
+from tests.support import factories
+from tests.support.factories import World
 
 CASES = "/api/orientation/cases"
-
-
-def _gp(client, coordinator):
-    response = client.post(
-        "/api/agenda/professionals", json=payloads.professional(), headers=coordinator
-    )
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["id"]
-
-
-def _submit(client, headers):
-    response = client.post(
-        "/api/orientation/signalements", json=payloads.signalement(), headers=headers
-    )
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
 
 
 def _listed(client, headers):
@@ -31,17 +16,9 @@ def _listed(client, headers):
     return {case["reference"] for case in response.get_json()["items"]}
 
 
-def _propose(client, coordinator, case, gp_id):
-    url = f"{CASES}/{case['id']}/transitions"
-    triaged = client.post(f"{url}/triage", json={"synthesis": "Synthèse."}, headers=coordinator)
-    assert triaged.status_code == 200, triaged.get_json()
-    proposed = client.post(f"{url}/propose", json={"professional_id": gp_id}, headers=coordinator)
-    assert proposed.status_code == 200, proposed.get_json()
-
-
 def test_a_professional_sees_only_the_cases_they_submitted(client, accounts):
     alice, bob = accounts.create("professional"), accounts.create("professional")
-    mine, theirs = _submit(client, alice), _submit(client, bob)
+    mine, theirs = factories.signalement(client, alice), factories.signalement(client, bob)
 
     assert _listed(client, alice) == {mine["reference"]}
     assert client.get(f"{CASES}/{mine['id']}", headers=alice).status_code == 200
@@ -50,7 +27,7 @@ def test_a_professional_sees_only_the_cases_they_submitted(client, accounts):
 
 def test_a_professional_cannot_fire_a_transition_on_a_case_they_cannot_see(client, accounts):
     alice, bob = accounts.create("professional"), accounts.create("professional")
-    theirs = _submit(client, bob)
+    theirs = factories.signalement(client, bob)
     response = client.post(
         f"{CASES}/{theirs['id']}/transitions/cancel", json={"reason": "other"}, headers=alice
     )
@@ -59,13 +36,9 @@ def test_a_professional_cannot_fire_a_transition_on_a_case_they_cannot_see(clien
 
 
 def test_a_gp_sees_only_the_cases_addressed_to_them(client, accounts):
-    coordinator = accounts.create("coordinator")
-    gp_a, gp_b = _gp(client, coordinator), _gp(client, coordinator)
-    gp_a_headers = accounts.create("gp", professional_id=gp_a)
-    gp_b_headers = accounts.create("gp", professional_id=gp_b)
-    submitter = accounts.create("professional")
-    to_a, unaddressed = _submit(client, submitter), _submit(client, submitter)
-    _propose(client, coordinator, to_a, gp_a)
+    world = World(client, accounts).with_people("coordinator", "gp", "other_gp", "submitter")
+    gp_a_headers, gp_b_headers = world.gp_headers, world.other_gp_headers
+    to_a, unaddressed = world.case_in("proposed"), world.submit()
 
     assert _listed(client, gp_a_headers) == {to_a["reference"]}
     assert _listed(client, gp_b_headers) == set()
@@ -77,13 +50,16 @@ def test_a_gp_sees_only_the_cases_addressed_to_them(client, accounts):
 
 def test_the_coordinator_sees_every_case(client, accounts):
     coordinator = accounts.create("coordinator")
-    cases = {_submit(client, accounts.create("professional"))["reference"] for _ in range(2)}
+    cases = {
+        factories.signalement(client, accounts.create("professional"))["reference"]
+        for _ in range(2)
+    }
     assert _listed(client, coordinator) == cases
 
 
 @pytest.mark.parametrize("role", ["dac", "reporting", "admin"])
 def test_non_clinical_roles_see_no_medecin_traitant_case(client, accounts, role):
-    case = _submit(client, accounts.create("professional"))
+    case = factories.signalement(client, accounts.create("professional"))
     headers = accounts.create(role)
     assert client.get(CASES, headers=headers).status_code == 403
     assert client.get(f"{CASES}/{case['id']}", headers=headers).status_code == 403

@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from tests.support import payloads
-from tests.support.medecin_traitant import BASE
+from tests.support.factories import MT
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def _case(world, **situation):
 def _suggest(world, case, limit=None):
     query = f"?limit={limit}" if limit else ""
     response = world.client.get(
-        f"{BASE}/cases/{case['id']}/suggestions{query}", headers=world.coordinator
+        f"{MT}/cases/{case['id']}/suggestions{query}", headers=world.coordinator
     )
     assert response.status_code == 200, response.get_json()
     return response.get_json()
@@ -182,9 +182,7 @@ def test_proposing_someone_who_cannot_take_the_patient_is_422(world, kind, messa
 
 
 def test_suggestions_of_an_unknown_case_are_404(world):
-    response = world.client.get(
-        f"{BASE}/cases/{uuid.uuid4()}/suggestions", headers=world.coordinator
-    )
+    response = world.client.get(f"{MT}/cases/{uuid.uuid4()}/suggestions", headers=world.coordinator)
     assert response.status_code == 404
 
 
@@ -192,6 +190,6 @@ def test_suggestions_of_an_unknown_case_are_404(world):
 def test_a_bad_limit_is_422(world, limit):
     case = _case(world)
     response = world.client.get(
-        f"{BASE}/cases/{case['id']}/suggestions?limit={limit}", headers=world.coordinator
+        f"{MT}/cases/{case['id']}/suggestions?limit={limit}", headers=world.coordinator
     )
     assert response.status_code == 422

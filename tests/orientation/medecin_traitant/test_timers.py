@@ -14,7 +14,7 @@ from services.orientation.medecin_traitant.timers import sweep_proposals
 from shared import db as shared_db
 from shared.extensions import db
 from shared.outbox.models import OutboxEvent
-from tests.support.mt_flow import Cast
+from tests.support.factories import World
 from tests.support.notifications import configure
 
 
@@ -34,8 +34,8 @@ def _sweep(app, at: dt.datetime):
 
 
 def test_a_proposal_unanswered_for_7_days_reminds_the_gp_once(app, client, accounts):
-    cast = Cast(client, accounts)
-    case = cast.proposed()
+    world = World(client, accounts).with_people("coordinator", "gp", "submitter")
+    case = world.case_in("proposed")
     proposed_at = _proposed_at(app, case)
 
     assert _sweep(app, proposed_at + dt.timedelta(days=6, hours=23)).reminded == 0
@@ -44,38 +44,38 @@ def test_a_proposal_unanswered_for_7_days_reminds_the_gp_once(app, client, accou
 
     [reminder] = _events(app, "medecin_traitant.reminder")
     assert reminder.reference == case["reference"]
-    assert reminder.payload["professional_id"] == cast.gp_id
-    state = client.get(f"/api/orientation/cases/{case['id']}", headers=cast.coordinator)
+    assert reminder.payload["professional_id"] == world.gp["id"]
+    state = client.get(f"/api/orientation/cases/{case['id']}", headers=world.coordinator)
     assert state.get_json()["state"] == "proposed"
 
 
 def test_a_proposal_unanswered_for_14_days_expires_back_to_triage_without_that_gp(
     app, client, accounts
 ):
-    cast = Cast(client, accounts)
-    case = cast.proposed()
+    world = World(client, accounts).with_people("coordinator", "gp", "submitter")
+    case = world.case_in("proposed")
     proposed_at = _proposed_at(app, case)
 
     assert _sweep(app, proposed_at + dt.timedelta(days=13, hours=23)).expired == 0
     assert _sweep(app, proposed_at + dt.timedelta(days=14, minutes=1)).expired == 1
     assert _sweep(app, proposed_at + dt.timedelta(days=15)).expired == 0
 
-    body = client.get(f"/api/orientation/cases/{case['id']}", headers=cast.coordinator).get_json()
+    body = client.get(f"/api/orientation/cases/{case['id']}", headers=world.coordinator).get_json()
     assert body["state"] == "triaged"
     assert body["history"][-1]["transition"] == "expire"
     assert body["history"][-1]["by"] == "system@relais"
     [expired] = _events(app, "medecin_traitant.expire")
-    assert expired.payload["professional_id"] == cast.gp_id
+    assert expired.payload["professional_id"] == world.gp["id"]
     suggestions = client.get(
-        f"/api/orientation/cases/{case['id']}/suggestions", headers=cast.coordinator
+        f"/api/orientation/cases/{case['id']}/suggestions", headers=world.coordinator
     ).get_json()
-    assert cast.gp_id not in [s["professional"]["id"] for s in suggestions]
+    assert world.gp["id"] not in [s["professional"]["id"] for s in suggestions]
 
 
 @pytest.mark.postgres_only
 def test_the_sweep_commits_only_inside_units_of_work(app, client, accounts):
-    cast = Cast(client, accounts)
-    case = cast.proposed()
+    world = World(client, accounts).with_people("coordinator", "gp", "submitter")
+    case = world.case_in("proposed")
     later = _proposed_at(app, case) + dt.timedelta(days=14, minutes=1)
     outside: list[bool] = []
 
@@ -93,10 +93,10 @@ def test_the_sweep_commits_only_inside_units_of_work(app, client, accounts):
 
 
 def test_an_answered_proposal_neither_reminds_nor_expires(app, client, accounts):
-    cast = Cast(client, accounts)
-    case = cast.proposed()
+    world = World(client, accounts).with_people("coordinator", "gp", "submitter")
+    case = world.case_in("proposed")
     proposed_at = _proposed_at(app, case)
-    cast.fire(case, "accept", {}, cast.gp)
+    world.fired(case, "accept", world.gp_headers, {})
 
     result = _sweep(app, proposed_at + dt.timedelta(days=30))
 
@@ -105,8 +105,8 @@ def test_an_answered_proposal_neither_reminds_nor_expires(app, client, accounts)
 
 def test_durations_come_from_the_settings(app, client, accounts):
     configure(app, proposal_reminder_days=2, proposal_expiry_days=3)
-    cast = Cast(client, accounts)
-    case = cast.proposed()
+    world = World(client, accounts).with_people("coordinator", "gp", "submitter")
+    case = world.case_in("proposed")
     proposed_at = _proposed_at(app, case)
 
     assert _sweep(app, proposed_at + dt.timedelta(days=2, minutes=1)).reminded == 1
@@ -115,8 +115,8 @@ def test_durations_come_from_the_settings(app, client, accounts):
 
 @pytest.mark.postgres_only
 def test_sweeps_running_at_once_fire_each_timer_once(app, client, accounts):
-    cast = Cast(client, accounts)
-    cases = [cast.proposed() for _ in range(3)]
+    world = World(client, accounts).with_people("coordinator", "gp", "submitter")
+    cases = [world.case_in("proposed") for _ in range(3)]
     later = _proposed_at(app, cases[-1]) + dt.timedelta(days=7, minutes=1)
     much_later = later + dt.timedelta(days=7)
     _concurrently(4, lambda: _sweep(app, later))

@@ -12,7 +12,7 @@ from services.orientation.medecin_traitant.models import MedecinTraitantCase
 from shared.auth.principal import SYSTEM
 from shared.errors import Forbidden, InvalidTransition
 from shared.extensions import db
-from tests.support.medecin_traitant import PATHS
+from tests.support.factories import MT_PATHS as PATHS
 
 NAMES = ("triage", "propose", "accept", "decline", "expire", "confirm", "hold", "resume", "cancel")
 # What the coordinator may do from each state, and where it leads.

@@ -12,22 +12,9 @@ from shared.audit.models import AuditEntry
 from shared.extensions import db
 from shared.privacy.registry import unregistered_patient_models
 from shared.privacy.service import export_patient
-from tests.support import payloads
+from tests.support import factories, payloads
 
 OPERATOR = "dpo@relais.test"
-
-
-def _case(client, headers, body):
-    response = client.post("/api/orientation/signalements", json=body, headers=headers)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
-
-
-def _fire(client, headers, case, name, body):
-    url = f"/api/orientation/cases/{case['id']}/transitions/{name}"
-    response = client.post(url, json=body, headers=headers)
-    assert response.status_code == 200, response.get_json()
-    return response.get_json()
 
 
 def _audit_actions(app, reference):
@@ -48,11 +35,13 @@ def test_every_model_holding_a_patient_identity_is_registered(app):
 def test_export_gathers_every_case_of_the_patient_and_is_audited(app, client, accounts):
     coordinator = accounts.create("coordinator")
     body = payloads.signalement()
-    first = _case(client, coordinator, body)
-    _fire(client, coordinator, first, "triage", {"synthesis": "Vit seule."})
-    _fire(client, coordinator, first, "cancel", {"reason": "moved_out"})
-    second = _case(client, coordinator, {**body, "patient": {**body["patient"], "nir": None}})
-    someone_else = _case(client, coordinator, payloads.signalement())
+    first = factories.signalement(client, coordinator, body)
+    factories.fire(client, first, "triage", coordinator, {"synthesis": "Vit seule."})
+    factories.fire(client, first, "cancel", coordinator, {"reason": "moved_out"})
+    second = factories.signalement(
+        client, coordinator, {**body, "patient": {**body["patient"], "nir": None}}
+    )
+    someone_else = factories.signalement(client, coordinator)
 
     with app.app_context():
         exported = export_patient(reference=second["reference"], operator=OPERATOR)
@@ -69,7 +58,7 @@ def test_export_gathers_every_case_of_the_patient_and_is_audited(app, client, ac
 
 
 def test_export_command_prints_json_and_refuses_an_unknown_reference(client, accounts, cli_runner):
-    case = _case(client, accounts.create("professional"), payloads.signalement())
+    case = factories.signalement(client, accounts.create("professional"))
     result = cli_runner(["patient", "export", "--reference", case["reference"], "--by", OPERATOR])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["cases"][0]["reference"] == case["reference"]
@@ -79,7 +68,7 @@ def test_export_command_prints_json_and_refuses_an_unknown_reference(client, acc
 
 
 def test_erase_refuses_an_open_case(client, accounts, cli_runner):
-    case = _case(client, accounts.create("professional"), payloads.signalement())
+    case = factories.signalement(client, accounts.create("professional"))
     args = ["patient", "erase", "--reference", case["reference"], "--by", OPERATOR, "--yes"]
     result = cli_runner(args)
     assert result.exit_code == 2
@@ -89,9 +78,9 @@ def test_erase_refuses_an_open_case(client, accounts, cli_runner):
 def test_erase_anonymises_the_identity_and_keeps_the_facts(app, client, accounts, cli_runner):
     coordinator = accounts.create("coordinator")
     body = payloads.signalement()
-    case = _case(client, coordinator, body)
-    _fire(client, coordinator, case, "triage", {"synthesis": "Mme Testnom, isolée."})
-    _fire(client, coordinator, case, "cancel", {"reason": "consent_withdrawn"})
+    case = factories.signalement(client, coordinator, body)
+    factories.fire(client, case, "triage", coordinator, {"synthesis": "Mme Testnom, isolée."})
+    factories.fire(client, case, "cancel", coordinator, {"reason": "consent_withdrawn"})
 
     args = ["patient", "erase", "--reference", case["reference"], "--by", OPERATOR]
     assert cli_runner(args).exit_code == 2  # irreversible: needs --yes
@@ -120,14 +109,14 @@ def test_export_and_erase_cover_a_discharge_case_of_the_same_patient(
     app, client, accounts, cli_runner
 ):
     from services.orientation.discharges.models import DischargeCase
-    from tests.support import discharge_epp
+    from tests.support import factories
 
     coordinator = accounts.create("coordinator")
     body = payloads.signalement()
-    signalement = _case(client, coordinator, body)
+    signalement = factories.signalement(client, coordinator, body)
     discharge = client.post(
         "/api/orientation/discharges",
-        json=discharge_epp.discharge(patient=body["patient"]),
+        json=factories.discharge_body(patient=body["patient"]),
         headers=accounts.create("dac"),
     ).get_json()
     assert discharge["reference"].startswith("SH-")
@@ -142,7 +131,7 @@ def test_export_and_erase_cover_a_discharge_case_of_the_same_patient(
 
     erase = ["patient", "erase", "--reference", discharge["reference"], "--by", OPERATOR, "--yes"]
     assert "encore ouvert" in cli_runner(erase).output  # both cases are still open
-    _fire(client, coordinator, signalement, "cancel", {"reason": "consent_withdrawn"})
+    factories.fire(client, signalement, "cancel", coordinator, {"reason": "consent_withdrawn"})
     cancel = f"/api/orientation/discharges/{discharge['id']}/transitions/cancel"
     assert client.post(cancel, json={}, headers=coordinator).status_code == 200
     result = cli_runner(erase)
@@ -160,11 +149,11 @@ def test_a_booking_is_exported_by_its_reference_and_erased_only_once_over(
     app, client, accounts, cli_runner
 ):
     from services.agenda.bookings.models import Booking
-    from tests.support.agenda import booking_body, in_days, publish, register
+    from tests.support import factories
+    from tests.support.agenda import booking_body, in_days, publish
 
     coordinator = accounts.create("coordinator")
-    gp = register(client, coordinator)
-    gp_headers = accounts.create("gp", professional_id=gp["id"])
+    gp, gp_headers = factories.professional_account(client, accounts, coordinator)
     slot = publish(client, gp_headers, gp["id"], day=in_days(1)).get_json()
     booked = client.post(
         f"/api/agenda/slots/{slot['id']}/booking", json=booking_body(), headers=coordinator
