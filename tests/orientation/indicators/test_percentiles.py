@@ -13,9 +13,9 @@ import random
 import pytest
 from sqlalchemy import text
 
-from services.orientation.indicators.period import Period
 from services.orientation.indicators.queries import _day_of_rank, _percentiles
 from shared.extensions import db
+from shared.periods import Period
 from tests.support.mt_cases import make_case, utc
 
 FRACTIONS = (0.0, 0.1, 0.5, 0.9, 0.99, 1.0)
