@@ -16,7 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from services.notifications import mailer
 from services.notifications.events import EVENTS, DirectoryAddress, Notice
 from services.notifications.models import Delivery, InboxItem, Preference
-from services.notifications.rendering import Rendered, render
+from services.notifications.rendering import Rendered, render, title_of
 from shared.auth.models import User
 from shared.db import unit_of_work
 from shared.errors import NotFound
@@ -153,7 +153,7 @@ def record_deliveries(event: OutboxEvent, notice: Notice, *, now: dt.datetime) -
                 "user_id": row["user_id"],
                 "event_name": event.name,
                 "reference": event.reference,
-                "title": rendered.subject.removeprefix("[Relais] "),
+                "title": title_of(rendered.subject),
                 "body": rendered.summary,
                 "link": rendered.link,
                 "created_at": now,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -29,7 +30,7 @@ from shared.http.parsing import load
 from shared.periods import Period
 from shared.timeutil import today_paris, utcnow
 from shared.web.case_pages import page_principal
-from shared.web.forms import FormState, form_body
+from shared.web.forms import Field, FormState, form_body
 from shared.web.pages import page
 
 SEARCH_PAGE_SIZE = 50
@@ -117,6 +118,22 @@ def _render_my_slots(
     ), status
 
 
+def _refused(
+    fields: Sequence[Field],
+    error: ValidationFailed,
+    *,
+    prefix: str,
+    renamed: Mapping[str, str] | None = None,
+) -> FormState:
+    """The posted form shown again with the field messages (named as the form names them) and
+    the error's own message when it has one (an overlap, a series that is all past)."""
+    errors = {(renamed or {}).get(k, k): v for k, v in error.fields.items()}
+    form = FormState.failed(fields, request.form, errors, prefix=prefix)
+    if error.message != ValidationFailed.default_message:
+        form.general_errors.append(error.message)
+    return form
+
+
 @blueprint.get("/my-slots")
 @page(GP)
 def my_slots() -> ResponseReturnValue:
@@ -133,10 +150,7 @@ def publish_slot() -> ResponseReturnValue:
         data = load(SlotFormSchema(), form_body(request.form, SLOT_FIELDS))
         service.publish_slot(data=data, principal=principal)
     except ValidationFailed as error:
-        errors = {SLOT_ERROR_FIELDS.get(k, k): v for k, v in error.fields.items()}
-        form = FormState.failed(SLOT_FIELDS, request.form, errors, prefix="one-")
-        if error.message != ValidationFailed.default_message:
-            form.general_errors.append(error.message)
+        form = _refused(SLOT_FIELDS, error, prefix="one-", renamed=SLOT_ERROR_FIELDS)
         return _render_my_slots(principal, one=form, status=422)
     flash("Créneau publié.", "success")
     return redirect(url_for(".my_slots"), code=303)
@@ -151,9 +165,7 @@ def publish_recurring() -> ResponseReturnValue:
         data = load(RecurringSlotsSchema(), form_body(request.form, RECURRING_FIELDS))
         result = service.publish_recurring(data=data, principal=principal)
     except ValidationFailed as error:
-        form = FormState.failed(RECURRING_FIELDS, request.form, error.fields, prefix="rec-")
-        if error.message != ValidationFailed.default_message:
-            form.general_errors.append(error.message)
+        form = _refused(RECURRING_FIELDS, error, prefix="rec-")
         return _render_my_slots(principal, recurring=form, status=422)
     flash(f"{len(result.slots)} créneaux publiés.", "success")
     return redirect(url_for(".my_slots"), code=303)
