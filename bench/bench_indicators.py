@@ -123,8 +123,8 @@ def _interleaved_medians(first, second, runs: int = RUNS) -> tuple[float, float]
 
 def run() -> list[dict]:
     from services.bootstrap import create_app
-    from services.orientation.indicators.period import Period
     from shared.extensions import db
+    from shared.periods import Period
     from shared.timeutil import today_paris
 
     url, seeded_in = prepare()

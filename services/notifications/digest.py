@@ -11,7 +11,7 @@ from sqlalchemy import or_, select, update
 
 from services.notifications import mailer
 from services.notifications.models import Delivery
-from services.notifications.rendering import render_digest
+from services.notifications.rendering import render_digest, title_of
 from services.notifications.service import UNSETTLED, record_outcome, send_email
 from shared.db import unit_of_work
 from shared.extensions import db
@@ -68,7 +68,7 @@ def _send_digest(
         return False  # another sweep is sending this user's digest
     deliveries = list(db.session.scalars(select(Delivery).where(Delivery.id.in_(ids))))
     rendered = render_digest(
-        items=[{"title": d.subject.removeprefix("[Relais] "), "link": d.link} for d in deliveries],
+        items=[{"title": title_of(d.subject), "link": d.link} for d in deliveries],
         public_url=settings.public_url,
     )
     first = deliveries[0]

@@ -7,10 +7,9 @@ import uuid
 from flask import Flask, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from services.notifications import service
+from services.notifications import reads, service
 from shared.auth.principal import Principal
 from shared.auth.roles import ADMIN, ALL_ROLES, COORDINATOR
-from shared.extensions import db
 from shared.web.case_pages import page_principal
 from shared.web.pages import page, page_blueprint
 from shared.web.registry import (
@@ -45,7 +44,7 @@ def register_pages(app: Flask) -> None:
 
 def tasks(principal: Principal) -> list[Task]:
     """Unread notifications."""
-    unread = service.unread_count(user_id=principal.user_id)
+    unread = reads.unread_count(user_id=principal.user_id)
     return [Task("Notifications non lues", unread, url_for(f"{blueprint.name}.inbox"))]
 
 
@@ -62,7 +61,7 @@ def deliveries_timeline(reference: str) -> list[TimelineEntry]:
             detail=row.subject,
             by=None,
         )
-        for row in service.deliveries_for(reference=reference)
+        for row in reads.deliveries_for(reference=reference)
     ]
 
 
@@ -72,12 +71,11 @@ def inbox() -> ResponseReturnValue:
     """The user's notifications, newest first; unread ones highlighted."""
     principal = page_principal()
     unread_only = request.args.get("unread") == "true"
-    query = service.inbox_query(user_id=principal.user_id, unread=unread_only)
-    items = list(db.session.scalars(query.limit(INBOX_LIMIT)))
+    items = reads.latest_inbox(user_id=principal.user_id, unread=unread_only, limit=INBOX_LIMIT)
     return render_template(
         "notifications/pages/inbox.html",
         items=items,
-        unread=service.unread_count(user_id=principal.user_id),
+        unread=reads.unread_count(user_id=principal.user_id),
         unread_only=unread_only,
     )
 

@@ -28,6 +28,25 @@ class Rendered:
     summary: str
 
 
+SUBJECT_PREFIX = "[Relais] "
+
+
+def title_of(subject: str) -> str:
+    """The title a subject carries: the inbox and the digest show it without the prefix."""
+    return subject.removeprefix(SUBJECT_PREFIX)
+
+
+def _rendered(template: str, context: dict[str, Any], *, link: str, summary: str) -> Rendered:
+    """The e-mail of `notifications/<template>.txt|html`, its subject the context's title."""
+    return Rendered(
+        subject=SUBJECT_PREFIX + context["title"],
+        text=_environment.get_template(f"notifications/{template}.txt").render(context),
+        html=_environment.get_template(f"notifications/{template}.html").render(context),
+        link=link,
+        summary=summary,
+    )
+
+
 class _Blank(dict):
     def __missing__(self, key: str) -> str:
         return ""
@@ -44,26 +63,14 @@ def render(
     path = notice.link.format_map(values).rstrip("/")
     link = f"{public_url.rstrip('/')}/{path}"
     context = {"title": title, "summary": summary, "link": link, "reference": reference}
-    return Rendered(
-        subject=f"[Relais] {title}",
-        text=_environment.get_template("notifications/email.txt").render(context),
-        html=_environment.get_template("notifications/email.html").render(context),
-        link=link,
-        summary=summary,
-    )
+    return _rendered("email", context, link=link, summary=summary)
 
 
 def render_digest(*, items: list[dict[str, str]], public_url: str) -> Rendered:
     """One e-mail listing the day's notifications of a user who chose the daily digest."""
     title = f"Vos {len(items)} notification(s) Relais du jour"
     context = {"title": title, "items": items, "link": public_url}
-    return Rendered(
-        subject=f"[Relais] {title}",
-        text=_environment.get_template("notifications/digest.txt").render(context),
-        html=_environment.get_template("notifications/digest.html").render(context),
-        link=public_url,
-        summary=title,
-    )
+    return _rendered("digest", context, link=public_url, summary=title)
 
 
 def load_templates() -> None:

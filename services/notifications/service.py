@@ -1,4 +1,5 @@
-"""Use cases of notifications: turn an event into deliveries, send them, read the inbox."""
+"""Use cases of notifications: turn an event into deliveries, send them, mark the inbox read,
+change preferences; reads are in `reads.py`."""
 
 from __future__ import annotations
 
@@ -8,14 +9,14 @@ import uuid
 from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import CursorResult, Select, func, or_, select, update
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from services.notifications import mailer
 from services.notifications.events import EVENTS, DirectoryAddress, Notice
 from services.notifications.models import Delivery, InboxItem, Preference
-from services.notifications.rendering import Rendered, render
+from services.notifications.rendering import Rendered, render, title_of
 from shared.auth.models import User
 from shared.db import unit_of_work
 from shared.errors import NotFound
@@ -152,7 +153,7 @@ def record_deliveries(event: OutboxEvent, notice: Notice, *, now: dt.datetime) -
                 "user_id": row["user_id"],
                 "event_name": event.name,
                 "reference": event.reference,
-                "title": rendered.subject.removeprefix("[Relais] "),
+                "title": title_of(rendered.subject),
                 "body": rendered.summary,
                 "link": rendered.link,
                 "created_at": now,
@@ -291,17 +292,6 @@ def record_outcome(delivery: uuid.UUID, outcome: str, error: str | None) -> None
     db.session.execute(statement.values(**values))
 
 
-# --- reading -------------------------------------------------------------------------------
-
-
-def inbox_query(*, user_id: uuid.UUID, unread: bool) -> Select[Any]:
-    """The caller's inbox, newest first."""
-    query = select(InboxItem).where(InboxItem.user_id == user_id)
-    if unread:
-        query = query.where(InboxItem.read_at.is_(None))
-    return query.order_by(InboxItem.created_at.desc(), InboxItem.id)
-
-
 def mark_read(*, item_id: uuid.UUID, user_id: uuid.UUID) -> InboxItem:
     """Mark one of the caller's inbox entries as read (404 for anyone else's)."""
     with unit_of_work() as session:
@@ -323,36 +313,6 @@ def mark_all_read(*, user_id: uuid.UUID) -> int:
             .execution_options(synchronize_session=False)
         )
     return result.rowcount or 0
-
-
-def unread_count(*, user_id: uuid.UUID) -> int:
-    """How many inbox entries the user has not read."""
-    return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(InboxItem)
-            .where(InboxItem.user_id == user_id, InboxItem.read_at.is_(None))
-        )
-        or 0
-    )
-
-
-def deliveries_for(*, reference: str) -> list[Delivery]:
-    """Every delivery about one case, oldest first (coordination's view of who was told)."""
-    return list(
-        db.session.scalars(
-            select(Delivery)
-            .where(Delivery.reference == reference)
-            .order_by(Delivery.created_at, Delivery.channel, Delivery.recipient)
-        )
-    )
-
-
-def preferences_of(*, user_id: uuid.UUID) -> Preference:
-    """The user's preferences (the defaults when never changed)."""
-    return db.session.get(Preference, user_id) or Preference(
-        user_id=user_id, email_enabled=True, daily_digest=False
-    )
 
 
 def update_preferences(*, user_id: uuid.UUID, changes: dict[str, bool]) -> Preference:

@@ -7,7 +7,7 @@ import uuid
 from flask import Blueprint
 from flask.typing import ResponseReturnValue
 
-from services.notifications import service
+from services.notifications import reads, service
 from services.notifications.models import InboxItem
 from services.notifications.schemas import (
     DeliveryQuerySchema,
@@ -42,14 +42,14 @@ def present_item(item: InboxItem) -> dict:
 def inbox() -> ResponseReturnValue:
     """The caller's notifications, newest first (`unread=true`: only those not read yet)."""
     args = query_args(InboxQuerySchema())
-    query = service.inbox_query(user_id=current_principal().user_id, unread=args["unread"])
+    query = reads.inbox_query(user_id=current_principal().user_id, unread=args["unread"])
     page = paginate(
         query,
         page=args["page"],
         per_page=args["per_page"],
         dump=lambda rows: [present_item(item) for item in rows],
     )
-    page["unread"] = service.unread_count(user_id=current_principal().user_id)
+    page["unread"] = reads.unread_count(user_id=current_principal().user_id)
     return page
 
 
@@ -73,7 +73,7 @@ def mark_read(item_id: uuid.UUID) -> ResponseReturnValue:
 def deliveries() -> ResponseReturnValue:
     """Who was told what about one case, through which channel, and with which outcome."""
     args = query_args(DeliveryQuerySchema())
-    return delivery_schema.dump(service.deliveries_for(reference=args["reference"]), many=True)
+    return delivery_schema.dump(reads.deliveries_for(reference=args["reference"]), many=True)
 
 
 @blueprint.get("/preferences")
@@ -81,7 +81,7 @@ def deliveries() -> ResponseReturnValue:
 @documented(summary="Mes préférences de notification", response=PreferencesSchema)
 def get_preferences() -> ResponseReturnValue:
     """Whether the caller receives e-mails, and as a daily digest or at once."""
-    return preferences_schema.dump(service.preferences_of(user_id=current_principal().user_id))
+    return preferences_schema.dump(reads.preferences_of(user_id=current_principal().user_id))
 
 
 @blueprint.patch("/preferences")

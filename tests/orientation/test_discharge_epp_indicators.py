@@ -1,17 +1,26 @@
 """Indicator blocks of discharges and EPP referrals, on cases taken through their transitions
-at chosen instants (Europe/Paris dates)."""
+at chosen instants (Europe/Paris months); the period's figures in the indicators document are
+the sums of its months."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from services.orientation.discharges.indicators import (
-    discharge_indicators,
-    monthly_discharge_indicators,
-)
-from services.orientation.epp.indicators import epp_indicators, monthly_epp_indicators
+from services.orientation.discharges.indicators import monthly_discharge_indicators
+from services.orientation.epp.indicators import monthly_epp_indicators
+from shared.periods import Period
 from tests.support import factories as f
 from tests.support.factories import utc
+
+
+def _indicators(client, accounts, start, end):
+    response = client.get(
+        "/api/orientation/indicators",
+        query_string={"from": start, "to": end},
+        headers=accounts.create("reporting"),
+    )
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
 
 
 def test_discharge_indicators_count_cases_discharges_and_readiness_in_time(app, client, accounts):
@@ -55,18 +64,17 @@ def test_discharge_indicators_count_cases_discharges_and_readiness_in_time(app, 
         ("cancel", utc(2026, 2, 6, 10)),
     )
     with app.app_context():
-        february = discharge_indicators(dt.date(2026, 2, 1), dt.date(2026, 2, 28))
-        january = discharge_indicators(dt.date(2026, 1, 1), dt.date(2026, 1, 31))
-        monthly = monthly_discharge_indicators(dt.date(2026, 1, 15), dt.date(2026, 4, 30))
+        monthly = monthly_discharge_indicators(Period(dt.date(2026, 1, 15), dt.date(2026, 4, 30)))
 
-    assert february == {"cases": 5, "ready_before_discharge": 1, "discharged": 2}
-    assert january == {"cases": 1, "ready_before_discharge": 0, "discharged": 0}
-    assert monthly == [
-        {"month": "2026-01", "cases": 1, "ready_before_discharge": 0, "discharged": 0},
-        {"month": "2026-02", "cases": 5, "ready_before_discharge": 1, "discharged": 2},
-        {"month": "2026-03", "cases": 0, "ready_before_discharge": 1, "discharged": 1},
-        {"month": "2026-04", "cases": 0, "ready_before_discharge": 0, "discharged": 0},
-    ]
+    assert monthly == {
+        "2026-01": {"cases": 1, "ready_before_discharge": 0, "discharged": 0},
+        "2026-02": {"cases": 5, "ready_before_discharge": 1, "discharged": 2},
+        "2026-03": {"cases": 0, "ready_before_discharge": 1, "discharged": 1},
+        "2026-04": {"cases": 0, "ready_before_discharge": 0, "discharged": 0},
+    }
+    assert list(monthly) == ["2026-01", "2026-02", "2026-03", "2026-04"]
+    totals = _indicators(client, accounts, "2026-02-01", "2026-03-31")["discharges"]
+    assert totals == {"cases": 5, "ready_before_discharge": 2, "discharged": 3}
 
 
 def test_epp_indicators_count_referrals_made_and_epp_completed_in_the_period(app, client, accounts):
@@ -94,12 +102,13 @@ def test_epp_indicators_count_referrals_made_and_epp_completed_in_the_period(app
     )
     made(utc(2026, 4, 2, 10), ("assign", utc(2026, 4, 2, 11)), ("accept", utc(2026, 4, 2, 12)))
     with app.app_context():
-        march = epp_indicators(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
-        monthly = monthly_epp_indicators(dt.date(2026, 2, 1), dt.date(2026, 4, 10))
+        monthly = monthly_epp_indicators(Period(dt.date(2026, 2, 1), dt.date(2026, 4, 10)))
 
-    assert march == {"referrals": 3, "completed": 1}
-    assert monthly == [
-        {"month": "2026-02", "referrals": 1, "completed": 0},
-        {"month": "2026-03", "referrals": 3, "completed": 1},
-        {"month": "2026-04", "referrals": 1, "completed": 1},
-    ]
+    assert monthly == {
+        "2026-02": {"referrals": 1, "completed": 0},
+        "2026-03": {"referrals": 3, "completed": 1},
+        "2026-04": {"referrals": 1, "completed": 1},
+    }
+    assert list(monthly) == ["2026-02", "2026-03", "2026-04"]
+    totals = _indicators(client, accounts, "2026-02-01", "2026-04-10")["epp"]
+    assert totals == {"referrals": 5, "completed": 2}

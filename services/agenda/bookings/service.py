@@ -1,25 +1,24 @@
-"""Booking use cases: book a free slot (the database picks the one winner), cancel, read."""
+"""Booking use cases: book a free slot (the database picks the one winner), cancel, read one
+(audited); lists and presentation are in `reads.py`."""
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, false, func, or_, select, true
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from services.agenda.bookings.models import Booking
+from services.agenda.bookings.reads import can_see
 from services.agenda.slots.models import Slot
-from services.agenda.slots.service import describe
 from shared.audit.service import record_audit
 from shared.auth.principal import Principal
-from shared.auth.roles import COORDINATOR
 from shared.db import for_update, unit_of_work
 from shared.errors import InvalidTransition, NotFound, SlotTaken, ValidationFailed
 from shared.extensions import db
 from shared.outbox.emit import emit
-from shared.timeutil import PARIS, utcnow
+from shared.timeutil import utcnow
 
 
 def _event(booking: Booking) -> dict[str, Any]:
@@ -85,36 +84,6 @@ def book_slot(*, slot_id: uuid.UUID, data: dict[str, Any], principal: Principal)
     return booking
 
 
-def visibility(principal: Principal) -> ColumnElement[bool]:
-    """Bookings the caller may see: their own, those on their slots; all for the coordinator."""
-    if principal.has(COORDINATOR):
-        return true()
-    conditions = [Booking.created_by == principal.user_id]
-    if principal.professional_id is not None:
-        conditions.append(Booking.professional_id == principal.professional_id)
-    return or_(*conditions) if conditions else false()
-
-
-def can_see(booking: Booking, principal: Principal) -> bool:
-    """Whether `principal` may read `booking`."""
-    return (
-        principal.has(COORDINATOR)
-        or booking.created_by == principal.user_id
-        or (
-            principal.professional_id is not None
-            and booking.professional_id == principal.professional_id
-        )
-    )
-
-
-def list_query(*, principal: Principal, include_cancelled: bool) -> Select[Any]:
-    """The caller's bookings (and those on their slots), soonest first."""
-    query = select(Booking).where(visibility(principal))
-    if not include_cancelled:
-        query = query.where(Booking.cancelled_at.is_(None))
-    return query.order_by(Booking.start_at, Booking.id)
-
-
 def get_booking(*, booking_id: uuid.UUID, principal: Principal) -> Booking:
     """One booking the caller may see (404 otherwise); audited."""
     booking = db.session.get(Booking, booking_id)
@@ -152,43 +121,3 @@ def release(booking: Booking, principal: Principal) -> None:
     """Mark `booking` cancelled, which frees its slot (the unique index covers active ones)."""
     booking.cancelled_at = utcnow()
     booking.cancelled_by = principal.email
-
-
-def present(bookings: list[Booking]) -> list[dict[str, Any]]:
-    """Bookings with their slot, ready for `BookingSchema`."""
-    slots = {
-        slot.id: slot
-        for slot in db.session.scalars(
-            select(Slot).where(Slot.id.in_({booking.slot_id for booking in bookings}))
-        )
-    }
-    described = {row["id"]: row for row in describe(list(slots.values()))}
-    return [
-        {
-            "id": booking.id,
-            "booking": booking,
-            "slot": described.get(booking.slot_id),
-            "teleconsultation_id": booking.teleconsultation_id,
-            "created_at": booking.created_at,
-            "cancelled_at": booking.cancelled_at,
-        }
-        for booking in bookings
-    ]
-
-
-def count_booked_on(*, professional_id: uuid.UUID, day: dt.date) -> int:
-    """How many active bookings a professional has on a given day (Paris time)."""
-    start = dt.datetime.combine(day, dt.time(0), tzinfo=PARIS)
-    return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(Booking)
-            .where(
-                Booking.professional_id == professional_id,
-                Booking.cancelled_at.is_(None),
-                Booking.start_at >= start,
-                Booking.start_at < start + dt.timedelta(days=1),
-            )
-        )
-        or 0
-    )

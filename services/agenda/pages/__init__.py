@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Flask
 
-from services.agenda.pages import teleconsultations, views
+# Importing the page modules adds their routes to `blueprint` (`slots` has no other use here).
+from services.agenda.pages import bookings, slots, teleconsultations  # noqa: F401
 from services.agenda.pages.blueprint import blueprint
 from shared.auth.roles import CLINICAL_ROLES, GP
 from shared.web.registry import add_nav_link, add_task_counter
@@ -21,5 +22,5 @@ def register_pages(app: Flask) -> None:
     add_nav_link(
         app, "Téléconsultations", f"{blueprint.name}.teleconsultations", *CLINICAL_ROLES, order=33
     )
-    add_task_counter(app, views.tasks)
+    add_task_counter(app, bookings.tasks)
     add_task_counter(app, teleconsultations.tasks)

@@ -7,7 +7,7 @@ import uuid
 from flask import Blueprint, request
 from flask.typing import ResponseReturnValue
 
-from services.agenda.slots import service
+from services.agenda.slots import reads, service
 from services.agenda.slots.schemas import (
     RecurringResultSchema,
     RecurringSlotsSchema,
@@ -49,7 +49,7 @@ def _query_args() -> dict:
 def publish_slot() -> ResponseReturnValue:
     """A GP publishes one of their slots (the coordinator for any professional)."""
     slot = service.publish_slot(data=json_body(SlotCreateSchema()), principal=current_principal())
-    return slot_schema.dump(service.describe([slot])[0]), 201
+    return slot_schema.dump(reads.describe([slot])[0]), 201
 
 
 @blueprint.post("/slots/recurring")
@@ -69,7 +69,7 @@ def publish_recurring() -> ResponseReturnValue:
     return {
         "created": len(result.slots),
         "skipped_past": result.skipped_past,
-        "items": slot_schema.dump(service.describe(result.slots), many=True),
+        "items": slot_schema.dump(reads.describe(result.slots), many=True),
     }, 201
 
 
@@ -83,9 +83,9 @@ def list_slots() -> ResponseReturnValue:
     args = _query_args()
     distances = None
     if args["city"] or args["postal_code"]:
-        commune = service.find_commune(city=args["city"], postal_code=args["postal_code"])
-        distances = service.professionals_near(commune, args["radius_km"])
-    query = service.search_query(
+        commune = reads.find_commune(city=args["city"], postal_code=args["postal_code"])
+        distances = reads.professionals_near(commune, args["radius_km"])
+    query = reads.search_query(
         start=args["from_"],
         end=args["to"],
         kind=args["kind"],
@@ -93,7 +93,7 @@ def list_slots() -> ResponseReturnValue:
         professional_id=args["professional_id"],
         professional_ids=list(distances) if distances is not None else None,
     )
-    found = service.search_page(
+    found = reads.search_page(
         query, page=args["page"], per_page=args["per_page"], distances=distances
     )
     return {**found, "items": slot_schema.dump(found["items"], many=True)}
@@ -104,7 +104,7 @@ def list_slots() -> ResponseReturnValue:
 @documented(summary="Consulter un créneau", response=SlotSchema, errors=(404,))
 def get_slot(slot_id: uuid.UUID) -> ResponseReturnValue:
     """One published slot."""
-    return slot_schema.dump(service.describe([service.get_slot(slot_id)])[0])
+    return slot_schema.dump(reads.describe_slot(slot_id))
 
 
 @blueprint.delete("/slots/<uuid:slot_id>")

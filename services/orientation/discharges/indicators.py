@@ -1,9 +1,8 @@
-"""The `discharges` block of the indicators, counted in SQL.
+"""The `discharges` block of the indicators, counted in SQL by Europe/Paris month.
 
-Periods are inclusive ranges of Europe/Paris calendar dates, `start` to `end`:
-- `cases`: discharge cases created during the period (whatever became of them since,
+- `cases`: discharge cases created during the month (whatever became of them since,
   cancelled ones included), by the Paris date of their creation;
-- `discharged`: cases whose recorded actual discharge date falls in the period (state
+- `discharged`: cases whose recorded actual discharge date falls in the month (state
   `discharged` or `followed_up`);
 - `ready_before_discharge`: among those, the cases that reached `ready` on a Paris date
   strictly before the actual discharge date: the city professionals had the date, the short
@@ -12,82 +11,44 @@ Periods are inclusive ranges of Europe/Paris calendar dates, `start` to `end`:
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from sqlalchemy import case, func, literal, null, select, union_all
+from sqlalchemy import Select, case, func, literal, null, select
 
 from services.orientation.discharges.models import DISCHARGED, DischargeCase
-from services.orientation.periods import months, paris_bounds
-from shared.extensions import db
+from shared.periods import Month, Period, during, rows_by_month
 
 
-def discharge_indicators(start: dt.date, end: dt.date) -> dict[str, int]:
-    """`{"cases", "ready_before_discharge", "discharged"}` for the Paris dates start..end."""
-    low, high = paris_bounds(start, end)
-    cases = db.session.scalar(
-        select(func.count())
-        .select_from(DischargeCase)
-        .where(DischargeCase.created_at >= low, DischargeCase.created_at < high)
-    )
-    discharged, ready_before = db.session.execute(
-        select(
-            func.count(),
-            func.coalesce(
-                func.sum(
-                    case((DischargeCase.ready_on < DischargeCase.actual_discharge_date, 1), else_=0)
-                ),
-                0,
-            ),
-        ).where(
-            DISCHARGED,
-            DischargeCase.actual_discharge_date >= start,
-            DischargeCase.actual_discharge_date <= end,
-        )
-    ).one()
-    return {
-        "cases": int(cases or 0),
-        "ready_before_discharge": int(ready_before or 0),
-        "discharged": int(discharged or 0),
-    }
-
-
-def monthly_discharge_indicators(start: dt.date, end: dt.date) -> list[dict[str, Any]]:
-    """The same counts for each month of the period (`month` = "YYYY-MM"), months clipped to
-    the period, empty months included, oldest first."""
-    periods = months(start, end)
-    # One UNION ALL statement (a range scan per month and date column) rather than two round
-    # trips per month: the indicators endpoint reads a year of months at once.
-    branches = []
-    for label, first, last in periods:
-        low, high = paris_bounds(first, last)
-        branches.append(
-            select(literal(label), literal("cases"), func.count(), null())
-            .select_from(DischargeCase)
-            .where(DischargeCase.created_at >= low, DischargeCase.created_at < high)
-        )
-        branches.append(
-            select(
-                literal(label),
-                literal("discharged"),
-                func.count(),
-                func.sum(
-                    case((DischargeCase.ready_on < DischargeCase.actual_discharge_date, 1), else_=0)
-                ),
-            ).where(
-                DISCHARGED,
-                DischargeCase.actual_discharge_date >= first,
-                DischargeCase.actual_discharge_date <= last,
-            )
-        )
+def monthly_discharge_indicators(period: Period) -> dict[str, dict[str, int]]:
+    """`{"YYYY-MM": {"cases", "ready_before_discharge", "discharged"}}` for each month of the
+    period, clipped to it, empty months included, oldest first."""
     figures = {
-        label: {"cases": 0, "ready_before_discharge": 0, "discharged": 0}
-        for label, _first, _last in periods
+        month.label: {"cases": 0, "ready_before_discharge": 0, "discharged": 0}
+        for month in period.months()
     }
-    for label, figure, count, ready_before in db.session.execute(union_all(*branches)):
+    for label, figure, count, ready_before in rows_by_month(period, _created, _discharged):
         if figure == "cases":
             figures[label]["cases"] = int(count or 0)
         else:
             figures[label]["discharged"] = int(count or 0)
             figures[label]["ready_before_discharge"] = int(ready_before or 0)
-    return [{"month": label, **counts} for label, counts in figures.items()]
+    return figures
+
+
+def _created(month: Month) -> Select[*tuple[Any, ...]]:
+    return (
+        select(literal(month.label), literal("cases"), func.count(), null())
+        .select_from(DischargeCase)
+        .where(during(DischargeCase.created_at, month))
+    )
+
+
+def _discharged(month: Month) -> Select[*tuple[Any, ...]]:
+    in_time = case((DischargeCase.ready_on < DischargeCase.actual_discharge_date, 1), else_=0)
+    return select(
+        literal(month.label), literal("discharged"), func.count(), func.sum(in_time)
+    ).where(
+        DISCHARGED,
+        DischargeCase.actual_discharge_date >= month.first_day,
+        DischargeCase.actual_discharge_date <= month.last_day,
+    )

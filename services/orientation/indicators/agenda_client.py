@@ -3,45 +3,32 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import Any, Protocol
 
 import requests
 from flask import current_app
 
-from services.orientation.indicators.period import Period
-from services.orientation.indicators.sources import (
-    Figures,
-    Monthly,
-    Source,
-    by_month,
-    module_present,
-)
+from services.orientation.indicators.sources import Figures, Monthly
 from shared.auth.permissions import current_principal
 from shared.errors import ServiceUnavailable
+from shared.periods import Period
 
 TIMEOUT = (2.0, 10.0)  # connect, read (seconds): the agenda aggregates a year of slots
-# The agenda's own function behind `GET /api/agenda/indicators`, called with the keywords
-# `start` and `end` (Paris dates, inclusive) and returning the same document
-# `{"agenda": {...}, "by_month": [{"month": "YYYY-MM", ...}]}`; absent until the agenda's
-# indicators land, in which case the block reads 0.
-IN_PROCESS_FUNCTION = ("services.agenda.indicators.service", "agenda_indicators")
 
 
 class AgendaIndicators(Protocol):
-    def fetch(self, period: Period) -> dict[str, Any] | None: ...
+    def fetch(self, period: Period) -> dict[str, Any]: ...
 
 
 class InProcessAgenda:
     """The agenda's indicators service, called directly (embedded server)."""
 
-    def fetch(self, period: Period) -> dict[str, Any] | None:
-        """The agenda's document, or None while its code is not there yet."""
-        module, function = IN_PROCESS_FUNCTION
-        if not module_present(module):
-            return None
-        indicators = getattr(importlib.import_module(module), function)
-        return indicators(start=period.first_day, end=period.last_day)
+    def fetch(self, period: Period) -> dict[str, Any]:
+        """The document of `GET /api/agenda/indicators` for the period."""
+        # Imported here: orientation running apart never loads the agenda's code.
+        from services.agenda.indicators.service import agenda_indicators
+
+        return agenda_indicators(start=period.first_day, end=period.last_day)
 
 
 class HttpAgenda:
@@ -51,12 +38,12 @@ class HttpAgenda:
         self.base_url = base_url
         self.headers = {"Authorization": f"Bearer {token}"} if token else {}
 
-    def fetch(self, period: Period) -> dict[str, Any] | None:
+    def fetch(self, period: Period) -> dict[str, Any]:
         """The agenda's document; 503 when the agenda is down or answers with an error."""
         try:
             response = requests.get(
                 self.base_url + "/api/agenda/indicators",
-                params={"from": period.first_day.isoformat(), "to": period.last_day.isoformat()},
+                params=period.as_dict(),
                 headers=self.headers,
                 timeout=TIMEOUT,
             )
@@ -77,13 +64,11 @@ def agenda() -> AgendaIndicators:
     raise ServiceUnavailable("Le service agenda n'est pas configuré : définissez AGENDA_URL.")
 
 
-def agenda_source(zero: Figures) -> Source:
+def agenda_block(period: Period) -> tuple[Figures, Monthly]:
     """The `agenda` block's source for the registry."""
-
-    def source(period: Period) -> tuple[Figures, Monthly]:
-        document = agenda().fetch(period)
-        if document is None:
-            return dict(zero), {}
-        return dict(document.get("agenda", {})), by_month(document.get("by_month"), "agenda")
-
-    return source
+    document = agenda().fetch(period)
+    monthly = {
+        row["month"]: {key: value for key, value in row.items() if key != "month"}
+        for row in document.get("by_month", [])
+    }
+    return dict(document.get("agenda", {})), monthly

@@ -1,19 +1,19 @@
-"""The registry of indicator blocks: one entry per mission, each reading 0 until its code lands.
+"""The registry of indicator blocks: one entry per mission.
 
 A block is a name, the figures it shows when it has nothing to say (`zero`), and a source:
-a function `(period) -> (totals, {"YYYY-MM": figures})`. Blocks computed by other case types
-are named by module and function, imported only when that module exists, so a branch that has
-not landed yet leaves its block at 0 instead of breaking the endpoint.
+a function `(period) -> (totals, {"YYYY-MM": figures})`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from services.orientation.discharges.indicators import monthly_discharge_indicators
+from services.orientation.epp.indicators import monthly_epp_indicators
 from services.orientation.indicators import agenda_client
-from services.orientation.indicators.period import Period
 from services.orientation.indicators.queries import medecin_traitant_block
-from services.orientation.indicators.sources import Figures, Monthly, Source, module_source
+from services.orientation.indicators.sources import Figures, Monthly, Source, summed
+from shared.periods import Period
 
 
 @dataclass(frozen=True)
@@ -38,10 +38,6 @@ def _flat_zero(zero: Figures) -> Figures:
     return {key: value for key, value in zero.items() if isinstance(value, int | float)}
 
 
-def _medecin_traitant(period: Period) -> tuple[Figures, Monthly]:
-    return medecin_traitant_block(period)
-
-
 EPP_ZERO: Figures = {"referrals": 0, "completed": 0}
 DISCHARGES_ZERO: Figures = {"cases": 0, "ready_before_discharge": 0, "discharged": 0}
 AGENDA_ZERO: Figures = {
@@ -54,29 +50,13 @@ BLOCKS: tuple[Block, ...] = (
     Block(
         "medecin_traitant",
         zero={"signalements": 0, "oriented": 0, "oriented_ald": 0, "cancelled": 0},
-        source=_medecin_traitant,
+        source=medecin_traitant_block,
     ),
-    Block(
-        "epp",
-        zero=EPP_ZERO,
-        source=module_source(
-            "services.orientation.epp.indicators",
-            None,  # every figure is a count: the totals are the sums of the months
-            "monthly_epp_indicators",
-            name="epp",
-            zero=EPP_ZERO,
-        ),
-    ),
+    Block("epp", zero=EPP_ZERO, source=summed(monthly_epp_indicators, zero=EPP_ZERO)),
     Block(
         "discharges",
         zero=DISCHARGES_ZERO,
-        source=module_source(
-            "services.orientation.discharges.indicators",
-            None,  # every figure is a count: the totals are the sums of the months
-            "monthly_discharge_indicators",
-            name="discharges",
-            zero=DISCHARGES_ZERO,
-        ),
+        source=summed(monthly_discharge_indicators, zero=DISCHARGES_ZERO),
     ),
-    Block("agenda", zero=AGENDA_ZERO, source=agenda_client.agenda_source(AGENDA_ZERO)),
+    Block("agenda", zero=AGENDA_ZERO, source=agenda_client.agenda_block),
 )

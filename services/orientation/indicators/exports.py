@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from services.orientation.indicators.blocks import BLOCKS
-from services.orientation.indicators.period import Period
+from shared.periods import Period
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -14,11 +14,11 @@ from typing import Any
 
 from sqlalchemy import and_, select
 
-from services.orientation.indicators.period import Period
 from services.orientation.indicators.queries import commune_of
 from services.orientation.medecin_traitant.models import MedecinTraitantCase as Case
 from shared.crypto import current_keyring
 from shared.extensions import db
+from shared.periods import Period
 from shared.timeutil import PARIS
 
 AGE_BANDS = ((18, "0-17"), (40, "18-39"), (60, "40-59"), (70, "60-69"), (80, "70-79"))

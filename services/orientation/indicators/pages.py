@@ -9,11 +9,11 @@ from werkzeug.datastructures import MultiDict
 
 from services.orientation.indicators import exports, service
 from services.orientation.indicators.charts import charts
-from services.orientation.indicators.period import Period
 from services.orientation.indicators.schemas import IndicatorsQuerySchema
 from shared.auth.roles import ADMIN, COORDINATOR, REPORTING
 from shared.errors import ValidationFailed
 from shared.http.parsing import load
+from shared.periods import Period
 from shared.timeutil import today_paris
 from shared.web.forms import Field, FormState
 from shared.web.pages import page, page_blueprint

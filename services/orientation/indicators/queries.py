@@ -5,16 +5,14 @@ folds them into the document; no case row is ever loaded here. One index-only sc
 covering index (see the case model) per time column serves every breakdown at once; the
 percentiles' histogram reads `oriented_at` once more.
 
-Time: periods are Europe/Paris calendar dates. They are turned into UTC instants in Python
-(`period.py`), one range per month, so the same SQL runs on PostgreSQL and SQLite (which has
-no time zones) and DST changes fall where they should.
+Time: periods are Europe/Paris calendar dates, turned into UTC instants one range per month
+(`shared/periods.py`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -37,12 +35,12 @@ from sqlalchemy import (
     union_all,
 )
 
-from services.orientation.indicators.period import Month, Period
 from services.orientation.medecin_traitant.machine import OPEN_STATES
 from services.orientation.medecin_traitant.models import MedecinTraitantCase as Case
 from services.orientation.medecin_traitant.models import MedecinTraitantHistory as History
 from shared.extensions import db
 from shared.geo import locate
+from shared.periods import Period, during, rows_by_month
 from shared.timeutil import utcnow
 
 CANCEL_REASONS = (
@@ -60,21 +58,6 @@ AGE_BUCKETS = (("0_7_days", 7), ("8_30_days", 30), ("31_90_days", 90), ("over_90
 MONTHLY_FIGURES = ("signalements", "oriented", "oriented_ald", "cancelled")
 
 
-def _between(column: Any, span: Period | Month) -> ColumnElement[bool]:
-    """`column` inside the span's instants, start included, end excluded."""
-    return and_(column >= span.start, column < span.end)
-
-
-def _by_month(period: Period, query: Callable[[Month], Select[*tuple[Any, ...]]]) -> list[Any]:
-    """Run `query(month)` for every month of the period as one UNION ALL statement.
-
-    Each branch is a plain range scan of its month: cheaper than labelling every row of the
-    year with a CASE over twelve instants (measured 4 times slower on a million cases).
-    """
-    branches = [query(month) for month in period.months()]
-    return list(db.session.execute(union_all(*branches)))
-
-
 def _delay() -> Any:
     """Time from signalement to orientation, as PostgreSQL's expression index writes it."""
     return type_coerce(Case.oriented_at - Case.created_at, Interval)
@@ -87,7 +70,7 @@ def _percentiles(period: Period, fractions: tuple[float, ...]) -> list[float | N
         return _percentiles_postgresql(period, fractions)
     # SQLite has no percentile_cont: rank the rows with window functions and interpolate
     # between the two ranks around p·(n−1), which is exactly what percentile_cont does.
-    in_period = _between(Case.oriented_at, period)
+    in_period = during(Case.oriented_at, period)
     days = (func.julianday(Case.oriented_at) - func.julianday(Case.created_at)).label("days")
     ranked = (
         select(
@@ -149,10 +132,10 @@ def _delay_histogram(period: Period) -> dict[int, int]:
     # 'day' as SQL text, not a bound parameter: the statistics on this expression
     # (`st_orientation_mt_cases_delay_days`) match it only word for word.
     day = func.date_part(literal_column("'day'"), _delay())
-    rows = _by_month(
+    rows = rows_by_month(
         period,
         lambda month: (
-            select(day, func.count()).where(_between(Case.oriented_at, month)).group_by(day)
+            select(day, func.count()).where(during(Case.oriented_at, month)).group_by(day)
         ),
     )
     histogram: dict[int, int] = {}
@@ -175,7 +158,7 @@ def _delays_from(period: Period, day: int | None, offset: int) -> list[dt.timede
     """The delay at `offset` among those of at least `day` days in the period (all of them
     if `day` is None), and the next."""
     delay = _delay()
-    query = select(delay).where(_between(Case.oriented_at, period))
+    query = select(delay).where(during(Case.oriented_at, period))
     if day is not None:
         query = query.where(delay >= literal(dt.timedelta(days=day), Interval))
     return list(db.session.scalars(query.order_by(delay).offset(offset).limit(2)))
@@ -197,11 +180,11 @@ DIMENSIONS = (Case.priority, Case.ald, Case.patient_postal_code, Case.patient_ci
 
 def _signalements(period: Period) -> list[Any]:
     """Cases created in the period by month and every breakdown (covering index on created_at)."""
-    return _by_month(
+    return rows_by_month(
         period,
         lambda month: (
             select(literal(month.label), *DIMENSIONS, func.count())
-            .where(_between(Case.created_at, month))
+            .where(during(Case.created_at, month))
             .group_by(*DIMENSIONS)
         ),
     )
@@ -210,7 +193,7 @@ def _signalements(period: Period) -> list[Any]:
 def _orientations(period: Period) -> list[Any]:
     """Patients oriented in the period (first orientation in the period, and in the month),
     by month and every breakdown (covering index on oriented_at)."""
-    return _by_month(
+    return rows_by_month(
         period,
         lambda month: (
             select(
@@ -219,7 +202,7 @@ def _orientations(period: Period) -> list[Any]:
                 func.sum(_first_since(period.start)),
                 func.sum(_first_since(month.start)),
             )
-            .where(_between(Case.oriented_at, month))
+            .where(during(Case.oriented_at, month))
             .group_by(*DIMENSIONS)
         ),
     )
@@ -227,11 +210,11 @@ def _orientations(period: Period) -> list[Any]:
 
 def _cancelled(period: Period) -> list[Any]:
     """Cases cancelled in the period, by month and reason."""
-    return _by_month(
+    return rows_by_month(
         period,
         lambda month: (
             select(literal(month.label), Case.cancel_reason, func.count())
-            .where(_between(Case.cancelled_at, month))
+            .where(during(Case.cancelled_at, month))
             .group_by(Case.cancel_reason)
         ),
     )

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from services.orientation.indicators.blocks import BLOCKS
-from services.orientation.indicators.period import Period
 from shared.audit.service import record_audit
 from shared.db import one_snapshot, unit_of_work
+from shared.periods import Period
 
 
 def indicators(period: Period) -> dict[str, Any]:

@@ -6,7 +6,6 @@ from flask import Blueprint, Response, current_app
 
 from services.orientation.indicators import exports, service
 from services.orientation.indicators.extract import COLUMNS, extract_rows
-from services.orientation.indicators.period import Period
 from services.orientation.indicators.schemas import (
     ExtractQuerySchema,
     ExtractSchema,
@@ -17,6 +16,7 @@ from shared.auth.permissions import allow
 from shared.auth.roles import ADMIN, COORDINATOR, REPORTING
 from shared.http.openapi import documented
 from shared.http.parsing import query_args
+from shared.periods import Period
 
 blueprint = Blueprint("orientation_indicators", __name__, url_prefix="/api/orientation")
 

@@ -178,7 +178,7 @@ def test_gp_publishes_withdraws_and_sees_who_booked_what(client, accounts, app):
 def test_booked_today_count_is_per_professional_and_per_paris_day(client, accounts, app):
     import uuid
 
-    from services.agenda.bookings import service as bookings
+    from services.agenda.bookings import reads
 
     gp, slot = _free_slot(client, accounts)
     coordinator = accounts.create("coordinator")
@@ -188,12 +188,12 @@ def test_booked_today_count_is_per_professional_and_per_paris_day(client, accoun
     assert booked.status_code == 201, booked.get_json()
     with app.app_context():
         professional_id = uuid.UUID(gp["id"])
-        assert bookings.count_booked_on(professional_id=professional_id, day=in_days(2)) == 1
-        assert bookings.count_booked_on(professional_id=professional_id, day=in_days(1)) == 0
-        assert bookings.count_booked_on(professional_id=uuid.uuid4(), day=in_days(2)) == 0
+        assert reads.count_booked_on(professional_id=professional_id, day=in_days(2)) == 1
+        assert reads.count_booked_on(professional_id=professional_id, day=in_days(1)) == 0
+        assert reads.count_booked_on(professional_id=uuid.uuid4(), day=in_days(2)) == 0
     client.delete(f"/api/agenda/bookings/{booked.get_json()['id']}", headers=coordinator)
     with app.app_context():
-        assert bookings.count_booked_on(professional_id=professional_id, day=in_days(2)) == 0
+        assert reads.count_booked_on(professional_id=professional_id, day=in_days(2)) == 0
 
 
 # On 28 March 2027 the clocks go from 02:00 to 03:00; on 31 October 2027, from 03:00 back to 02:00.

@@ -185,7 +185,7 @@ def test_breakdowns_by_priority_and_commune(world, client, reporting):
     assert communes["69383"]["oriented"] == 1
 
 
-def test_the_document_has_the_contract_shape_with_absent_blocks_at_zero(client, reporting):
+def test_the_document_has_the_contract_shape_with_zeros_where_nothing_happened(client, reporting):
     body = _indicators(client, reporting, **MARCH)
     assert body["period"] == MARCH
     assert {

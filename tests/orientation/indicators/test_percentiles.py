@@ -14,10 +14,10 @@ import uuid
 import pytest
 from sqlalchemy import text, update
 
-from services.orientation.indicators.period import Period
 from services.orientation.indicators.queries import _day_of_rank, _percentiles
 from services.orientation.medecin_traitant.models import MedecinTraitantCase
 from shared.extensions import db
+from shared.periods import Period
 from tests.support.factories import utc
 
 FRACTIONS = (0.0, 0.1, 0.5, 0.9, 0.99, 1.0)

@@ -21,9 +21,9 @@ from sqlalchemy import event
 from services.agenda.indicators.service import agenda_indicators
 from services.orientation.discharges.indicators import monthly_discharge_indicators
 from services.orientation.epp.indicators import monthly_epp_indicators
-from services.orientation.indicators.period import Period
 from services.orientation.indicators.queries import _percentiles
 from shared.extensions import db
+from shared.periods import Period
 from tests.support.factories import utc
 
 pytestmark = pytest.mark.postgres_only
@@ -110,11 +110,11 @@ def test_the_percentiles_read_the_delays_from_their_index(app, world):
     ("run", "index"),
     [
         (
-            lambda: monthly_epp_indicators(START, END),
+            lambda: monthly_epp_indicators(Period(START, END)),
             "ix_orientation_epp_referrals_indicators_completed",
         ),
         (
-            lambda: monthly_discharge_indicators(START, END),
+            lambda: monthly_discharge_indicators(Period(START, END)),
             "ix_orientation_sh_cases_indicators_discharged",
         ),
         (

@@ -1,0 +1,87 @@
+"""Reporting periods: Europe/Paris calendar dates, their months, and counting over them in SQL.
+
+Dates become UTC instants in Python, one range per month, so the same SQL runs on PostgreSQL
+and SQLite (which has no time zones) and DST changes fall where they should.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, union_all
+
+from shared.extensions import db
+from shared.timeutil import PARIS
+
+
+def paris_midnight(day: dt.date) -> dt.datetime:
+    """The UTC instant at which `day` begins in Europe/Paris (DST handled by zoneinfo)."""
+    return dt.datetime.combine(day, dt.time(), tzinfo=PARIS).astimezone(dt.UTC)
+
+
+@dataclass(frozen=True)
+class Period:
+    """From `first_day` to `last_day` inclusive, as calendar dates in Europe/Paris."""
+
+    first_day: dt.date
+    last_day: dt.date
+
+    @property
+    def start(self) -> dt.datetime:
+        """First instant of the period (UTC)."""
+        return paris_midnight(self.first_day)
+
+    @property
+    def end(self) -> dt.datetime:
+        """First instant after the period (UTC, exclusive bound)."""
+        return paris_midnight(self.last_day + dt.timedelta(days=1))
+
+    def months(self) -> list[Month]:
+        """The calendar months the period touches, each clipped to the period."""
+        months = []
+        day = self.first_day
+        while day <= self.last_day:
+            next_month = (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+            months.append(Month(day, min(next_month - dt.timedelta(days=1), self.last_day)))
+            day = next_month
+        return months
+
+    def as_dict(self) -> dict[str, str]:
+        """`{"from": …, "to": …}`, ISO dates, as the indicators documents show the period."""
+        return {"from": self.first_day.isoformat(), "to": self.last_day.isoformat()}
+
+    @property
+    def slug(self) -> str:
+        """`2026-01-01_2026-12-31`, for file names."""
+        return f"{self.first_day.isoformat()}_{self.last_day.isoformat()}"
+
+
+class Month(Period):
+    """One calendar month of a period, clipped to the period's bounds."""
+
+    @property
+    def label(self) -> str:
+        """`YYYY-MM`."""
+        return f"{self.first_day:%Y-%m}"
+
+
+def during(column: Any, span: Period) -> ColumnElement[bool]:
+    """`column` (an instant) inside the span, start included, end excluded."""
+    return and_(column >= span.start, column < span.end)
+
+
+MonthQuery = Callable[[Month], Select[*tuple[Any, ...]]]
+
+
+def rows_by_month(period: Period, *queries: MonthQuery) -> list[Any]:
+    """The rows of every `query(month)` for every month of the period, in one UNION ALL.
+
+    Each branch is a plain range scan of its month, which an index on the column serves and
+    PostgreSQL runs in parallel workers: cheaper than labelling every row of the year with a
+    CASE over twelve instants (measured 3 to 4 times slower on a year of rows).
+    """
+    branches = [query(month) for month in period.months() for query in queries]
+    return list(db.session.execute(union_all(*branches)))
