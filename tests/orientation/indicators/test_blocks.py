@@ -8,7 +8,8 @@ import pytest
 from flask import Flask, request
 from werkzeug.serving import make_server
 
-from tests.support.agenda import in_days, publish, register
+from tests.support.agenda import in_days, publish
+from tests.support.factories import professional
 
 AGENDA_PORT = 18500
 DEAD_PORT = 18509  # nothing listens there
@@ -83,7 +84,7 @@ def test_indicators_answer_503_when_the_agenda_is_down(accounts, service_app):
 
 def test_the_agenda_block_is_counted_in_process_when_the_agenda_runs_here(app, client, accounts):
     coordinator = accounts.create("coordinator")
-    gp = register(client, coordinator)
+    gp = professional(client, coordinator)
     day = in_days(3)
     for start, end in (("09:00", "09:20"), ("09:20", "09:40")):
         published = publish(client, coordinator, gp["id"], day=day, start=start, end=end)
