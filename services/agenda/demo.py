@@ -20,6 +20,7 @@ from services.agenda.teleconsultation import service as teleconsultations
 from services.agenda.teleconsultation.schemas import TeleconsultationCreateSchema
 from shared.auth.models import User
 from shared.auth.principal import Principal
+from shared.cases.service import fire_transition
 from shared.errors import ValidationFailed
 from shared.extensions import db
 from shared.http.parsing import load
@@ -107,7 +108,12 @@ def seed_agenda_cases_demo(
         )
     # Without a free teleconsultation slot in the window, both simply stay requested.
     with contextlib.suppress(ValidationFailed):
-        teleconsultations.transition(
-            case_id=created[0].id, name="pair", body={}, principal=requester, if_match=None
+        fire_transition(
+            teleconsultations.TELECONSULTATION,
+            case_id=created[0].id,
+            name="pair",
+            body={},
+            principal=requester,
+            if_match=None,
         )
     return bookings, len(created)

@@ -25,9 +25,9 @@ from stdnum import luhn
 from services.agenda.bookings.models import Booking
 from services.agenda.directory.models import Professional
 from services.agenda.slots.models import Slot
-from services.agenda.teleconsultation.machine import PREFIX
 from services.agenda.teleconsultation.models import TeleconsultationCase, TeleconsultationHistory
 from services.agenda.teleconsultation.schemas import CANCEL_REASONS
+from services.agenda.teleconsultation.service import TELECONSULTATION
 from shared.synthetic import (
     SYNTHETIC_EMAIL,
     SYNTHETIC_USER,
@@ -274,7 +274,7 @@ class AgendaGenerator:
         ctx, rng = self.ctx, self.rng
         case: dict[str, Any] = {
             **case_columns(ctx, "requested", created_at),
-            "reference": f"{PREFIX}-{created_at.year}-S{number:07d}",
+            "reference": f"{TELECONSULTATION.prefix}-{created_at.year}-S{number:07d}",
             "reason": rng.choice(TELECONSULTATION_REASONS),
             "window_from": created_at + dt.timedelta(hours=rng.uniform(0, 24)),
             "window_to": None,

@@ -20,6 +20,7 @@ from services.orientation.epp import service as epp
 from services.orientation.epp.schemas import ReferralSchema
 from shared.auth.models import User
 from shared.auth.principal import Principal
+from shared.cases.service import fire_transition
 from shared.http.parsing import load
 from shared.timeutil import today_paris
 
@@ -59,8 +60,13 @@ def _discharge(
     }
     case = discharges.create_discharge(data=load(DischargeCreateSchema(), body), principal=dac)
     for name, step_body in steps:
-        discharges.transition(
-            case_id=case.id, name=name, body=step_body, principal=dac, if_match=None
+        fire_transition(
+            discharges.DISCHARGE,
+            case_id=case.id,
+            name=name,
+            body=step_body,
+            principal=dac,
+            if_match=None,
         )
 
 
@@ -100,15 +106,17 @@ def seed_orientation_demo(
     accepted = _referral(patient, submitter, weeks=12)
     midwife_id = str(professionals["midwife"][0].id)
     for referral in (assigned, accepted):
-        epp.transition(
-            referral_id=referral.id,
+        fire_transition(
+            epp.EPP,
+            case_id=referral.id,
             name="assign",
             body={"professional_id": midwife_id},
             principal=coordinator,
             if_match=None,
         )
-    epp.transition(
-        referral_id=accepted.id,
+    fire_transition(
+        epp.EPP,
+        case_id=accepted.id,
         name="accept",
         body={"appointment_date": (today_paris() + dt.timedelta(days=10)).isoformat()},
         principal=midwife,

@@ -6,8 +6,8 @@ passed to the machine when a transition fires, never attached to it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import Schema
@@ -15,6 +15,7 @@ from transitions import Machine, MachineError
 
 from shared.auth.principal import Principal
 from shared.cases.disclosure import HistoryDisclosure
+from shared.cases.states import CaseStates
 from shared.errors import Forbidden, InvalidTransition
 
 # Decides whether a caller may fire a transition on one case.
@@ -81,13 +82,9 @@ class TransitionRule:
 class CaseMachine:
     """The state machine of one case type, and who sees what in its history."""
 
-    kind: str
-    states: tuple[str, ...]
-    initial: str
-    final: frozenset[str]
+    case_states: CaseStates
     rules: tuple[TransitionRule, ...]
     disclosure: HistoryDisclosure
-    labels: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._by_name: dict[str, list[TransitionRule]] = {}
@@ -117,9 +114,39 @@ class CaseMachine:
         return None
 
     @property
-    def open_states(self) -> tuple[str, ...]:
-        """States from which the case is still in progress."""
-        return tuple(state for state in self.states if state not in self.final)
+    def kind(self) -> str:
+        """The case type's kind (events are named `<kind>.<transition>`)."""
+        return self.case_states.kind
+
+    @property
+    def states(self) -> tuple[str, ...]:
+        """Every state, open ones first."""
+        return self.case_states.names
+
+    @property
+    def initial(self) -> str:
+        """Where every case starts."""
+        return self.case_states.initial
+
+    @property
+    def final(self) -> frozenset[str]:
+        """States a case never leaves."""
+        return frozenset(self.case_states.final)
+
+    @property
+    def labels(self) -> Mapping[str, str]:
+        """The French label of each state."""
+        return self.case_states.labels
+
+    def label(self, name: str) -> str:
+        """The French label of transition `name` (its name when it has none, or is unknown)."""
+        rules = self._by_name.get(name)
+        return (rules[0].label if rules else "") or name
+
+    @property
+    def transition_labels(self) -> dict[str, str]:
+        """The French label of each transition, in declaration order."""
+        return {name: self.label(name) for name in self._by_name}
 
     def names(self) -> list[str]:
         """Every transition name, in declaration order."""
@@ -146,8 +173,9 @@ class CaseMachine:
         if not rules:
             return
         if not any(_may_ever_match(actor, principal) for r in rules for actor in r.actors):
-            label = rules[0].label or name
-            raise Forbidden(f"Vous ne pouvez pas effectuer l'action « {label} » sur ce dossier.")
+            raise Forbidden(
+                f"Vous ne pouvez pas effectuer l'action « {self.label(name)} » sur ce dossier."
+            )
 
     def check(self, case: Any, principal: Principal, name: str) -> TransitionRule:
         """The rule for `name`, after checking the state (409) and the caller (403)."""
@@ -155,9 +183,8 @@ class CaseMachine:
             raise InvalidTransition(f"Action inconnue : « {name} ».")
         rule = self._applicable(case, name)
         if rule is None:
-            label = self._by_name[name][0].label or name
             raise InvalidTransition(
-                f"L'action « {label} » n'est pas possible depuis l'état "
+                f"L'action « {self.label(name)} » n'est pas possible depuis l'état "
                 f"« {self.labels.get(case.state, case.state)} ».",
                 details={"state": case.state, "transition": name},
             )

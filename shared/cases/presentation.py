@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, fields
+from marshmallow import fields
 
 from shared.auth.principal import Principal
-from shared.cases.machine import CaseMachine
+from shared.cases.case_type import CaseType
+from shared.cases.service import case_history, record_reads
 from shared.schemas import OutputSchema, String
 
 
@@ -27,24 +28,28 @@ class HistoryEntrySchema(OutputSchema):
 history_schema = HistoryEntrySchema(many=True)
 
 
-def present_case(
-    case: Any,
-    *,
-    schema: Schema,
-    machine: CaseMachine,
-    principal: Principal,
-    history: list[Any] | None,
-    history_dumper: Schema = history_schema,
-) -> dict[str, Any]:
-    """The case as the API returns it to this caller (`history=None` for list items), its
-    history as the case type's disclosure rule lets this caller see it."""
-    body = schema.dump(case)
-    visible = machine.disclosure.visible(history, principal) if history is not None else []
-    body["history"] = history_dumper.dump(visible)
+def present_case(case_type: CaseType[Any], case: Any, principal: Principal) -> dict[str, Any]:
+    """The case as the API returns it to this caller: its history as the case type's
+    disclosure rule lets this caller see it, and the transitions the caller may fire now."""
+    machine = case_type.machine
+    body = case_type.schema.dump(case)
+    visible = machine.disclosure.visible(case_history(case_type, case), principal)
+    body["history"] = (case_type.history_schema or history_schema).dump(visible)
     body["allowed_transitions"] = machine.allowed_transitions(case, principal)
     return body
 
 
-def case_response(body: dict[str, Any], case: Any, status: int = 200) -> tuple:
-    """A Flask response tuple carrying the case's version as its ETag (for `If-Match`)."""
-    return body, status, {"ETag": f'"{case.version}"'}
+def present_cases(
+    case_type: CaseType[Any], cases: list[Any], principal: Principal
+) -> list[dict[str, Any]]:
+    """A page of cases as the API lists them: their reads audited, their histories read in
+    one query."""
+    record_reads(cases, case_type.history)
+    return [present_case(case_type, case, principal) for case in cases]
+
+
+def case_response(
+    case_type: CaseType[Any], case: Any, principal: Principal, status: int = 200
+) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """A Flask response tuple of the case, with its version as its ETag (for `If-Match`)."""
+    return present_case(case_type, case, principal), status, {"ETag": f'"{case.version}"'}

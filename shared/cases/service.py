@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import uuid
-from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from shared.audit.service import record_audit
 from shared.auth.principal import Principal
-from shared.cases.machine import CaseMachine
-from shared.cases.models import CaseMixin
+from shared.cases.case_type import CaseT, CaseType
 from shared.cases.references import next_reference
 from shared.db import for_update, unit_of_work
 from shared.errors import NotFound, ValidationFailed, VersionConflict
@@ -21,40 +20,37 @@ from shared.http.parsing import load
 from shared.outbox.emit import emit
 from shared.timeutil import utcnow
 
-CaseT = TypeVar("CaseT", bound=CaseMixin)
-# Applies a transition's body to the case (may raise ValidationFailed); returns extra event data.
-Effect = Callable[[Any, dict[str, Any], Principal], dict[str, Any] | None]
-# Fetches what a transition's effect needs from another service (the directory, over HTTP when
-# the agenda runs apart) from the validated body, before the case is locked; what it returns
-# is added to the body the effect receives (and never stored in the history).
-Lookup = Callable[[dict[str, Any], Principal], dict[str, Any]]
 
-
-def _event_payload(
+def announce(
+    case_type: CaseType[Any],
     case: Any,
-    transition: str,
+    name: str,
+    *,
     before: str | None,
     principal: Principal,
-    extra: dict[str, Any] | None,
-) -> dict[str, Any]:
-    return {
-        "case_id": str(case.id),
-        "kind": case.kind,
-        "transition": transition,
-        "from": before,
-        "to": case.state,
-        "actor_user_id": str(principal.user_id),
-        "created_by": str(case.created_by),
-        **(extra or {}),
-    }
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """Emit the event `<kind>.<name>` of a step of `case`, in the current unit of work."""
+    emit(
+        f"{case_type.kind}.{name}",
+        reference=case.reference,
+        payload={
+            "case_id": str(case.id),
+            "kind": case_type.kind,
+            "transition": name,
+            "from": before,
+            "to": case.state,
+            "actor_user_id": str(principal.user_id),
+            "created_by": str(case.created_by),
+            **(extra or {}),
+        },
+    )
 
 
 def create_case(
-    *,
+    case_type: CaseType[CaseT],
     case: CaseT,
-    machine: CaseMachine,
-    history_model: type,
-    prefix: str,
+    *,
     principal: Principal,
     extra_event: dict[str, Any] | None = None,
 ) -> CaseT:
@@ -63,46 +59,53 @@ def create_case(
     The case's creation instant and its first history row's are one and the same: the
     indicators rebuild past states from the history and ages from the case's columns."""
     now = utcnow()
-    case.reference = next_reference(prefix)
-    case.state = machine.initial
+    initial = case_type.machine.initial
+    case.reference = next_reference(case_type.prefix)
+    case.state = initial
     case.version = 1
     case.created_by = principal.user_id
     case.created_at = case.updated_at = now
     db.session.add(case)
     db.session.flush()
-    first = history_model(
+    first = case_type.history(
         case_id=case.id,
         transition="submit",
         from_state=None,
-        to_state=machine.initial,
+        to_state=initial,
         by=principal.email,
         at=now,
     )
     db.session.add(first)
     case.loaded_history = [first]
     record_audit(action="create", reference=case.reference)
-    emit(
-        f"{machine.kind}.submit",
-        reference=case.reference,
-        payload=_event_payload(case, "submit", None, principal, extra_event),
-    )
+    announce(case_type, case, "submit", before=None, principal=principal, extra=extra_event)
     return case
 
 
+def open_duplicate(case_type: CaseType[CaseT], case: CaseT) -> CaseT | None:
+    """The open case of the same patient as `case` (same NIR, or same names and birth date),
+    if any: the one a refused duplicate ran into."""
+    model: Any = case_type.model
+    patient: Any = case  # a `PatientMixin` row
+    return db.session.scalar(
+        select(model).where(
+            model.state.in_(case_type.machine.case_states.open),
+            or_(
+                model.patient_key == patient.patient_key,
+                model.patient_identity_hash == patient.patient_identity_hash,
+            ),
+        )
+    )
+
+
 def fire_transition(
+    case_type: CaseType[CaseT],
     *,
-    model: type[CaseT],
-    history_model: type,
-    machine: CaseMachine,
     case_id: uuid.UUID,
     name: str,
     principal: Principal,
     body: dict[str, Any],
     if_match: int | None,
-    can_see: Callable[[Any, Principal], bool],
-    effects: Mapping[str, Effect] | None = None,
-    lookups: Mapping[str, Lookup] | None = None,
-    comment_field: str | None = None,
 ) -> CaseT:
     """Lock the case, check version, state and caller, apply the body, persist history.
 
@@ -114,71 +117,101 @@ def fire_transition(
     and recorded on the history row: effects stamp the case with it (`oriented_at`, …), so a
     case's columns and its history agree to the microsecond."""
     check = functools.partial(
-        _checked,
-        machine=machine,
-        name=name,
-        principal=principal,
-        body=body,
-        if_match=if_match,
-        can_see=can_see,
+        _checked, case_type, name=name, principal=principal, body=body, if_match=if_match
     )
-    lookup = (lookups or {}).get(name)
+    lookup = case_type.lookups.get(name)
     found: dict[str, Any] = {}
     if lookup is not None:
         with unit_of_work() as session:
-            data = check(session.get(model, case_id))
+            _case, data = check(session.get(case_type.model, case_id))
         found = lookup(data, principal)
-    with unit_of_work() as session:
-        case = session.scalar(for_update(select(model).where(model.id == case_id)))
-        data = check(case)
+    with unit_of_work():
+        case, data = check(lock_case(case_type, case_id))
         now = case.transition_at = case.updated_at = utcnow()
-        effect = (effects or {}).get(name)
+        effect = case_type.effects.get(name)
         extra = effect(case, {**data, **found}, principal) if effect else None
-        before, _after = machine.apply(case, name)
-        case.version += 1
-        comment = _comment(data, comment_field)
-        session.add(
-            history_model(
-                case_id=case.id,
-                transition=name,
-                from_state=before,
-                to_state=case.state,
-                by=principal.email,
-                comment=comment,
-                data=_json_safe(data),
-                at=now,
-            )
+        before, _after = case_type.machine.apply(case, name)
+        record_step(
+            case_type,
+            case,
+            name=name,
+            before=before,
+            principal=principal,
+            comment=case_type.history_comment(data),
+            data=_json_safe(data),
+            at=now,
         )
         record_audit(action="transition", reference=case.reference)
-        emit(
-            f"{machine.kind}.{name}",
-            reference=case.reference,
-            payload=_event_payload(case, name, before, principal, extra),
-        )
-        load_history(case, history_model)
+        announce(case_type, case, name, before=before, principal=principal, extra=extra)
+        load_history(case, case_type.history)
     return case
 
 
-def _checked(
+def lock_case(case_type: CaseType[CaseT], case_id: uuid.UUID) -> CaseT | None:
+    """The case, its row locked until the current unit of work ends (None if there is none)."""
+    model = case_type.model
+    return db.session.scalar(for_update(select(model).where(model.id == case_id)))
+
+
+def check_visible(case_type: CaseType[CaseT], case: CaseT | None, principal: Principal) -> CaseT:
+    """`case` if the caller may see it; 404 otherwise, as if it did not exist."""
+    if case is None or not case_type.can_see(case, principal):
+        raise NotFound("Dossier introuvable.")
+    return case
+
+
+def check_version(case: Any, if_match: int | None) -> None:
+    """409 when the caller changes a version of the case other than the current one."""
+    if if_match is not None and case.version != if_match:
+        raise VersionConflict(details={"current_version": case.version})
+
+
+def record_step(
+    case_type: CaseType[Any],
     case: Any,
     *,
-    machine: CaseMachine,
+    name: str,
+    before: str | None,
+    principal: Principal,
+    comment: str | None,
+    data: dict[str, Any] | None,
+    at: dt.datetime | None = None,
+) -> None:
+    """Count one more version of `case` and write the history row of the step that made it
+    (a transition, or an edit that keeps the state)."""
+    case.version += 1
+    db.session.add(
+        case_type.history(
+            case_id=case.id,
+            transition=name,
+            from_state=before,
+            to_state=case.state,
+            by=principal.email,
+            comment=comment,
+            data=data,
+            at=at or utcnow(),
+        )
+    )
+
+
+def _checked(
+    case_type: CaseType[CaseT],
+    found: CaseT | None,
+    *,
     name: str,
     principal: Principal,
     body: dict[str, Any],
     if_match: int | None,
-    can_see: Callable[[Any, Principal], bool],
-) -> dict[str, Any]:
-    """The validated body, once the case, the caller, the version and the state allow `name`;
-    the contract's errors in the contract's order otherwise."""
-    if case is None or not can_see(case, principal):
-        raise NotFound("Dossier introuvable.")
+) -> tuple[CaseT, dict[str, Any]]:
+    """The case and the validated body, once the case, the caller, the version and the state
+    allow `name`; the contract's errors in the contract's order otherwise."""
+    case = check_visible(case_type, found, principal)
+    machine = case_type.machine
     # A caller who may never fire `name` gets 403 before any 409 (version or state).
     machine.check_role(principal, name)
-    if if_match is not None and case.version != if_match:
-        raise VersionConflict(details={"current_version": case.version})
+    check_version(case, if_match)
     rule = machine.check(case, principal, name)
-    return load(_schema(rule.schema), body) if rule.schema else load_empty(body)
+    return case, load(_schema(rule.schema), body) if rule.schema else load_empty(body)
 
 
 def load_history(case: Any, history_model: Any) -> list[Any]:
@@ -208,13 +241,6 @@ def load_empty(body: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-def _comment(data: dict[str, Any], field: str | None) -> str | None:
-    for key in (field, "comment", "reason", "synthesis", "outcome"):
-        if key and data.get(key):
-            return str(data[key])
-    return None
-
-
 def _json_safe(data: dict[str, Any]) -> dict[str, Any] | None:
     safe = {
         key: value if isinstance(value, str | int | float | bool | None) else str(value)
@@ -224,30 +250,24 @@ def _json_safe(data: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def get_visible_case(
-    *,
-    model: type[CaseT],
-    history_model: type,
-    case_id: Any,
-    principal: Principal,
-    can_see: Callable[[Any, Principal], bool],
-    not_found: str = "Dossier introuvable.",
+    case_type: CaseType[CaseT], *, case_id: uuid.UUID, principal: Principal
 ) -> CaseT:
     """One case the caller may see, its read audited and its history loaded; 404 otherwise,
     so that a case the caller may not see is indistinguishable from one that does not exist."""
     with unit_of_work():
-        case = db.session.get(model, case_id)
-        if case is None or not can_see(case, principal):
-            raise NotFound(not_found)
+        case = db.session.get(case_type.model, case_id)
+        if case is None or not case_type.can_see(case, principal):
+            raise NotFound(case_type.not_found)
         record_audit(action="read", reference=case.reference)
-        load_history(case, history_model)
+        load_history(case, case_type.history)
     return case
 
 
-def case_history(case: Any, history_model: Any) -> list[Any]:
+def case_history(case_type: CaseType[Any], case: Any) -> list[Any]:
     """The case's history, oldest first: as read with the case, or read now."""
     if case.loaded_history is not None:
         return case.loaded_history
-    return load_history(case, history_model)
+    return load_history(case, case_type.history)
 
 
 def record_reads(cases: list[Any], history_model: Any = None) -> None:

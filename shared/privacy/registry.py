@@ -1,73 +1,78 @@
-"""The case types holding patient identities, declared by each service next to its models.
+"""The types of record holding patient identities, registered by each service.
 
-Every mapped class using `PatientMixin` must be registered (a test walks the mappers), so a
-new case type cannot escape the export, the erasure or the key rotation.
+Every case type registers its declaration (`shared/cases/case_type.py`); a record outside any
+case machine (an agenda booking) registers a `PatientRecords`. Every mapped class using
+`PatientMixin` must be registered (a test walks the mappers), so a new case type cannot escape
+the export, the erasure or the key rotation.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from shared.models_registry import mapped_classes
 from shared.patients import PatientMixin
 
 
-@dataclass(frozen=True)
-class CaseType:
-    """A case model, its history model, its final states, and its free-text columns (which may
-    describe the patient in prose and are blanked by an erasure).
+class RecordType(Protocol):
+    """What the export and the erasure need of a type of patient record."""
 
-    Every model exposes a `reference` (a column, or a property naming the row as its audit
-    entries do). A model without a `state` column (e.g. a booking) gives `is_closed` instead of
-    final states, and `find` when its reference is not a column.
-    """
+    @property
+    def model(self) -> Any:
+        """The mapped class; every row exposes a `reference` (a column, or a property naming
+        the row as its audit entries do)."""
 
-    model: Any
-    history: Any | None
-    final_states: frozenset[str]
-    free_text: tuple[str, ...] = ()
-    is_closed: Callable[[Any], bool] | None = None
-    find: Callable[[str], Any | None] | None = None
+    @property
+    def history(self) -> Any | None:
+        """The history table (rows with `case_id`, `at`, `comment`, `data`), if any."""
+
+    @property
+    def free_text(self) -> tuple[str, ...]:
+        """Columns that may describe the patient in prose: an erasure blanks them."""
 
     def closed(self, row: Any) -> bool:
         """Whether nobody works on `row` any more (its patient's identity may then be erased)."""
-        if self.is_closed is not None:
-            return self.is_closed(row)
-        return row.state in self.final_states
+
+    def find(self, reference: str) -> Any | None:
+        """The row named `reference`, if any."""
 
 
-_CASE_TYPES: dict[str, CaseType] = {}
+@dataclass(frozen=True)
+class PatientRecords:
+    """A record type without a state machine (e.g. a booking): it says itself when a row is
+    closed, and how to find a row when its reference is not a column."""
+
+    model: Any
+    free_text: tuple[str, ...]
+    is_closed: Callable[[Any], bool]
+    by_reference: Callable[[str], Any | None]
+    history: None = None
+
+    def closed(self, row: Any) -> bool:
+        """Whether nobody works on `row` any more."""
+        return self.is_closed(row)
+
+    def find(self, reference: str) -> Any | None:
+        """The row named `reference`, if any."""
+        return self.by_reference(reference)
 
 
-def register_case_type(
-    model: Any,
-    *,
-    history: Any | None,
-    final_states: frozenset[str] = frozenset(),
-    free_text: tuple[str, ...],
-    is_closed: Callable[[Any], bool] | None = None,
-    find: Callable[[str], Any | None] | None = None,
-) -> None:
-    """Declare a case model holding a patient identity (idempotent)."""
-    unknown = [name for name in free_text if name not in model.__table__.columns]
+_CASE_TYPES: dict[str, RecordType] = {}
+
+
+def register_case_type(record_type: RecordType) -> None:
+    """Declare a type of record holding a patient identity (idempotent)."""
+    model = record_type.model
+    unknown = [name for name in record_type.free_text if name not in model.__table__.columns]
     if unknown:
         raise ValueError(f"{model.__name__} has no columns {unknown}")
-    if not final_states and is_closed is None:
-        raise ValueError(f"{model.__name__} needs final_states or is_closed")
-    _CASE_TYPES[model.__tablename__] = CaseType(
-        model=model,
-        history=history,
-        final_states=final_states,
-        free_text=free_text,
-        is_closed=is_closed,
-        find=find,
-    )
+    _CASE_TYPES[model.__tablename__] = record_type
 
 
-def case_types() -> list[CaseType]:
-    """Every registered case type, by table name."""
+def case_types() -> list[RecordType]:
+    """Every registered record type, by table name."""
     return [_CASE_TYPES[name] for name in sorted(_CASE_TYPES)]
 
 

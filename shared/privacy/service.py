@@ -17,29 +17,25 @@ from shared.db import unit_of_work
 from shared.errors import InvalidTransition, NotFound
 from shared.extensions import db
 from shared.models_registry import mapped_classes
-from shared.privacy.registry import CaseType, case_types
+from shared.privacy.registry import RecordType, case_types
 from shared.timeutil import utcnow
 
 EXPORT_FORMAT = "relais-patient-export/1"
 
 
-def _find(reference: str) -> tuple[CaseType, Any]:
+def _find(reference: str) -> tuple[RecordType, Any]:
     for case_type in case_types():
-        model = case_type.model
-        if case_type.find is not None:
-            case = case_type.find(reference)
-        else:
-            case = db.session.scalar(select(model).where(model.reference == reference))
+        case = case_type.find(reference)
         if case is not None:
             return case_type, case
     raise NotFound(f"Aucun dossier avec la référence {reference}.")
 
 
-def patient_cases(reference: str) -> list[tuple[CaseType, Any]]:
+def patient_cases(reference: str) -> list[tuple[RecordType, Any]]:
     """Every case of the patient of case `reference`, oldest first."""
     _, anchor = _find(reference)
     keys = {anchor.patient_key, anchor.patient_identity_hash}
-    found: list[tuple[CaseType, Any]] = []
+    found: list[tuple[RecordType, Any]] = []
     for case_type in case_types():
         model = case_type.model
         rows = db.session.scalars(
@@ -76,7 +72,7 @@ def _rows_referencing(reference: str, skip: set[str]) -> dict[str, list[dict[str
     return found
 
 
-def _history(case_type: CaseType, case: Any) -> list[dict[str, Any]]:
+def _history(case_type: RecordType, case: Any) -> list[dict[str, Any]]:
     if case_type.history is None:
         return []
     history = case_type.history

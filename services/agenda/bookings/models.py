@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.extensions import db
 from shared.patients import PatientMixin
-from shared.privacy.registry import register_case_type
+from shared.privacy.registry import PatientRecords, register_case_type
 from shared.timeutil import utcnow
 from shared.types import UTCDateTime, UUIDType, new_uuid
 
@@ -80,9 +80,10 @@ class Booking(PatientMixin, db.Model):
 
 
 register_case_type(
-    Booking,
-    history=None,
-    free_text=("reason",),
-    is_closed=Booking.is_closed,
-    find=Booking.by_reference,
+    PatientRecords(
+        Booking,
+        free_text=("reason",),
+        is_closed=Booking.is_closed,
+        by_reference=Booking.by_reference,
+    )
 )

@@ -17,38 +17,31 @@ from services.agenda.pages.forms import (
     WINDOW_ERROR_FIELDS,
     WindowFormSchema,
 )
-from services.agenda.teleconsultation import service
-from services.agenda.teleconsultation.machine import MACHINE, OPEN_STATES
+from services.agenda.teleconsultation import reads, service
+from services.agenda.teleconsultation.machine import MACHINE
 from services.agenda.teleconsultation.models import TeleconsultationCase
 from services.agenda.teleconsultation.schemas import TeleconsultationCreateSchema
+from services.agenda.teleconsultation.service import TELECONSULTATION
 from shared.auth.principal import Principal
 from shared.auth.roles import CLINICAL_ROLES, NURSE
-from shared.cases.service import record_reads
-from shared.errors import (
-    InvalidTransition,
-    NotFound,
-    SlotTaken,
-    ValidationFailed,
-    VersionConflict,
-)
-from shared.extensions import db
+from shared.cases.service import get_visible_case
+from shared.errors import ValidationFailed
 from shared.http.parsing import load
 from shared.timeutil import today_paris
-from shared.web.case_pages import form_version, page_principal
+from shared.web.case_pages import FormTransitions, page_principal
 from shared.web.forms import FormState, form_body
 from shared.web.pages import page
 from shared.web.patient import patient_body_skeleton
 from shared.web.registry import Task
 
-TRANSITION_LABELS = {r.name: r.label for r in MACHINE.rules}
-LIST_LIMIT = 200
+TRANSITION_LABELS = MACHINE.transition_labels
 
 
 def tasks(principal: Principal) -> list[Task]:
     """A nurse's teleconsultation requests still to schedule."""
     if principal.professional_id is None or not principal.has(NURSE):
         return []
-    waiting = service.count_to_schedule(nurse_professional_id=principal.professional_id)
+    waiting = reads.count_to_schedule(nurse_professional_id=principal.professional_id)
     url = url_for(f"{blueprint.name}.teleconsultations")
     return [Task("Téléconsultations à programmer", waiting, url)]
 
@@ -119,12 +112,7 @@ def _validated_request(body: dict[str, Any]) -> dict[str, Any]:
 def teleconsultations() -> ResponseReturnValue:
     """The teleconsultations the user may see, open ones first, with their allowed actions."""
     principal = page_principal()
-    rows = list(
-        db.session.scalars(service.list_query(principal=principal, state=None).limit(LIST_LIMIT))
-    )
-    record_reads(rows)
-    rows.sort(key=lambda case: case.state not in OPEN_STATES)
-    return _render_list(principal, rows)
+    return _render_list(principal, reads.teleconsultations(principal=principal))
 
 
 def _render_list(
@@ -160,35 +148,29 @@ def _render_list(
 @page(*CLINICAL_ROLES)
 def teleconsultation_transition(case_id: uuid.UUID, name: str) -> ResponseReturnValue:
     """Pair, complete, no-show or cancel; a stale list never overwrites a newer state."""
-    principal = page_principal()
-    if name not in TELECONSULTATION_TRANSITION_FIELDS:
-        raise NotFound("Action inconnue.")
-    label = TRANSITION_LABELS[name]
-    try:
-        version = form_version(request.form)
-        service.transition(
-            case_id=case_id,
-            name=name,
-            body=form_body(request.form, TELECONSULTATION_TRANSITION_FIELDS[name]),
-            principal=principal,
-            if_match=version,
-        )
-    except VersionConflict:
-        flash(
-            f"Cette téléconsultation a été modifiée entre-temps : votre action « {label} » "
-            f"n'a pas été enregistrée. Vérifiez son état actuel.",
-            "warning",
-        )
-        return redirect(url_for(".teleconsultations"), code=303)
-    except (InvalidTransition, SlotTaken) as error:
-        flash(f"Action « {label} » non enregistrée : {error.message}", "warning")
-        return redirect(url_for(".teleconsultations"), code=303)
-    except ValidationFailed as error:
-        case = service.get_case(case_id=case_id, principal=principal)
-        fields = TELECONSULTATION_TRANSITION_FIELDS[name]
-        form = FormState.failed(fields, request.form, error.fields, prefix=f"{name}-{case_id}-")
-        if not fields or error.message != ValidationFailed.default_message:
-            form.general_errors.append(error.message)
-        return _render_list(principal, [case], {(case.id, name): form}, 422)
-    flash(f"Action « {label} » enregistrée.", "success")
-    return redirect(url_for(".teleconsultations"), code=303)
+    return TRANSITIONS.fire(case_id, name)
+
+
+def _invalid(
+    case_id: uuid.UUID, name: str, principal: Principal, error: ValidationFailed
+) -> tuple[str, int]:
+    """The case alone in the list, its form shown again with the errors."""
+    case = get_visible_case(TELECONSULTATION, case_id=case_id, principal=principal)
+    fields = TELECONSULTATION_TRANSITION_FIELDS[name]
+    form = FormState.failed(fields, request.form, error.fields, prefix=f"{name}-{case_id}-")
+    if not fields or error.message != ValidationFailed.default_message:
+        form.general_errors.append(error.message)
+    return _render_list(principal, [case], {(case.id, name): form}, 422)
+
+
+TRANSITIONS = FormTransitions(
+    TELECONSULTATION,
+    fields=TELECONSULTATION_TRANSITION_FIELDS,
+    home=lambda _principal: ".teleconsultations",
+    invalid=_invalid,
+    changed=(
+        "Cette téléconsultation a été modifiée entre-temps : votre action « {label} » "
+        "n'a pas été enregistrée. Vérifiez son état actuel."
+    ),
+    refused="Action « {label} » non enregistrée : {message}",
+)

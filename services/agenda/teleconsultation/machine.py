@@ -1,32 +1,20 @@
-"""States and transitions of an assisted teleconsultation, declared once."""
+"""Transitions of an assisted teleconsultation, declared once (its states are in `states.py`)."""
 
 from services.agenda.teleconsultation import schemas
+from services.agenda.teleconsultation.states import STATES
 from shared.auth.roles import ADMIN, COORDINATOR, GP, NURSE
 from shared.cases.disclosure import HistoryDisclosure
 from shared.cases.machine import CaseMachine, TransitionRule, party, role
-
-KIND = "teleconsultation"
-PREFIX = "TC"
-OPEN_STATES = ("requested", "scheduled")
 
 coordinator = role(COORDINATOR)
 nurse = party(NURSE, "nurse_professional_id")
 gp = party(GP, "professional_id")
 
 MACHINE = CaseMachine(
-    kind=KIND,
-    states=(*OPEN_STATES, "completed", "cancelled"),
-    initial="requested",
-    final=frozenset({"completed", "cancelled"}),
+    STATES,
     # The nurse sees her own requests in full; a GP scheduled after a missed teleconsultation
     # does not learn which colleague it was with, nor what was written then.
     disclosure=HistoryDisclosure(full_view=frozenset({COORDINATOR, NURSE, ADMIN})),
-    labels={
-        "requested": "demandée",
-        "scheduled": "programmée",
-        "completed": "réalisée",
-        "cancelled": "annulée",
-    },
     rules=(
         TransitionRule(
             "pair", ("requested",), "scheduled", (coordinator, nurse), None, "programmer"
@@ -49,7 +37,7 @@ MACHINE = CaseMachine(
         ),
         TransitionRule(
             "cancel",
-            OPEN_STATES,
+            STATES.open,
             "cancelled",
             (nurse, coordinator),
             schemas.CancelSchema,

@@ -8,10 +8,10 @@ import uuid
 from sqlalchemy import Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from services.agenda.teleconsultation.states import STATES
 from shared.cases.models import CaseMixin, HistoryMixin
 from shared.extensions import db
 from shared.patients import PatientMixin
-from shared.privacy.registry import register_case_type
 from shared.types import UTCDateTime, UUIDType
 
 COMPLETED = text("state = 'completed'")
@@ -29,7 +29,7 @@ class TeleconsultationCase(CaseMixin, PatientMixin, db.Model):
             sqlite_where=COMPLETED,
         ),
     )
-    kind = "teleconsultation"
+    kind = STATES.kind
 
     reason: Mapped[str] = mapped_column(Text)
     window_from: Mapped[dt.datetime] = mapped_column(UTCDateTime)
@@ -50,11 +50,3 @@ class TeleconsultationCase(CaseMixin, PatientMixin, db.Model):
 
 class TeleconsultationHistory(HistoryMixin, db.Model):
     __tablename__ = "agenda_tc_history"
-
-
-register_case_type(
-    TeleconsultationCase,
-    history=TeleconsultationHistory,
-    final_states=frozenset({"completed", "cancelled"}),
-    free_text=("reason",),
-)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import fields
 
 from services.agenda.slots.schemas import ParisDateTime, paris_iso
+from services.agenda.teleconsultation.states import STATES
 from shared.cases.presentation import HistoryEntrySchema as SharedHistoryEntrySchema
 from shared.schemas import (
     UUID,
@@ -22,7 +23,6 @@ from shared.schemas import (
     one_of,
 )
 
-STATES = ("requested", "scheduled", "completed", "cancelled")
 CANCEL_REASONS = ("patient_declined", "hospitalised", "resolved", "deceased", "other")
 
 
@@ -54,7 +54,7 @@ class CancelSchema(BaseSchema):
 
 
 class TeleconsultationQuerySchema(PageQuerySchema):
-    state = String(load_default=None, validate=one_of(STATES))
+    state = String(load_default=None, validate=one_of(STATES.names))
 
 
 class HistoryEntrySchema(SharedHistoryEntrySchema):

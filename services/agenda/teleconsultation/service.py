@@ -1,12 +1,13 @@
-"""Use cases of assisted teleconsultations; the only place that commits or emits their events."""
+"""The assisted-teleconsultation case type: who sees a case, how `pair` books a slot, what each
+transition does to the case, its declaration (`TELECONSULTATION`) and its use cases; the only
+place that commits or emits their events."""
 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, false, or_, select, true
 from sqlalchemy.exc import IntegrityError
 
 from services.agenda.bookings.models import Booking
@@ -15,26 +16,26 @@ from services.agenda.directory.models import Professional
 from services.agenda.pairings.service import paired_gp_ids
 from services.agenda.slots.models import Slot
 from services.agenda.slots.service import active_booking_exists
-from services.agenda.teleconsultation.machine import MACHINE, PREFIX
+from services.agenda.teleconsultation.machine import MACHINE
 from services.agenda.teleconsultation.models import TeleconsultationCase, TeleconsultationHistory
+from services.agenda.teleconsultation.schemas import HistoryEntrySchema, TeleconsultationSchema
 from shared.auth.principal import Principal
 from shared.auth.roles import COORDINATOR, GP, NURSE
-from shared.cases.service import (
-    Effect,
-    case_history,
-    create_case,
-    fire_transition,
-    get_visible_case,
-)
+from shared.cases.case_type import CaseType, Effect
+from shared.cases.service import create_case
 from shared.db import for_update, unit_of_work
 from shared.errors import Forbidden, ValidationFailed
 from shared.extensions import db
 from shared.geo import distance_km, locate
+from shared.privacy.registry import register_case_type
 from shared.timeutil import utcnow
 
 MAX_WINDOW = dt.timedelta(days=31)
 # Ranks of the GPs `pair` considers, best first.
 PREFERRED, PAIRED, OTHER = 0, 1, 2
+
+
+# --- who sees a case ----------------------------------------------------------------------------
 
 
 def visibility(principal: Principal) -> ColumnElement[bool]:
@@ -59,75 +60,6 @@ def can_see(case: TeleconsultationCase, principal: Principal) -> bool:
         or (principal.has(NURSE) and pid is not None and case.nurse_professional_id == pid)
         or (principal.has(GP) and pid is not None and case.professional_id == pid)
     )
-
-
-def request_teleconsultation(*, data: dict[str, Any], principal: Principal) -> TeleconsultationCase:
-    """A nurse asks for an assisted teleconsultation within a time window (state `requested`)."""
-    if principal.professional_id is None:
-        raise Forbidden("Votre compte n'est rattaché à aucune fiche de l'annuaire.")
-    window_from = data["window"]["from_"].astimezone(dt.UTC)
-    window_to = data["window"]["to"].astimezone(dt.UTC)
-    if window_to <= window_from:
-        raise ValidationFailed({"window.to": ["La fin de la fenêtre doit suivre son début."]})
-    if window_to <= utcnow():
-        raise ValidationFailed({"window.to": ["La fenêtre proposée est déjà passée."]})
-    if window_to - window_from > MAX_WINDOW:
-        raise ValidationFailed({"window.to": ["La fenêtre dure 31 jours au maximum."]})
-    preferred = data["preferred_professional_id"]
-    if preferred is not None:
-        gp = db.session.get(Professional, preferred)
-        if gp is None or gp.profession != "gp":
-            raise ValidationFailed(
-                {
-                    "preferred_professional_id": [
-                        "Ce professionnel n'est pas un médecin généraliste."
-                    ]
-                }
-            )
-    case = TeleconsultationCase(
-        reason=data["reason"],
-        window_from=window_from,
-        window_to=window_to,
-        nurse_professional_id=principal.professional_id,
-        preferred_professional_id=preferred,
-        no_show_count=0,
-    )
-    case.set_patient(data["patient"])
-    with unit_of_work():
-        create_case(
-            case=case,
-            machine=MACHINE,
-            history_model=TeleconsultationHistory,
-            prefix=PREFIX,
-            principal=principal,
-            extra_event={"nurse_professional_id": str(case.nurse_professional_id)},
-        )
-    return case
-
-
-def list_query(*, principal: Principal, state: str | None) -> Select[Any]:
-    """The teleconsultations the caller may see, newest first."""
-    query = select(TeleconsultationCase).where(visibility(principal))
-    if state:
-        query = query.where(TeleconsultationCase.state == state)
-    return query.order_by(TeleconsultationCase.created_at.desc(), TeleconsultationCase.id)
-
-
-def get_case(*, case_id: uuid.UUID, principal: Principal) -> TeleconsultationCase:
-    """One case the caller may see (404 otherwise); audited, history loaded."""
-    return get_visible_case(
-        model=TeleconsultationCase,
-        history_model=TeleconsultationHistory,
-        case_id=case_id,
-        principal=principal,
-        can_see=can_see,
-        not_found="Téléconsultation introuvable.",
-    )
-
-
-def history(case: TeleconsultationCase) -> list[TeleconsultationHistory]:
-    """The case's transitions, oldest first."""
-    return case_history(case, TeleconsultationHistory)
 
 
 # --- pairing: which slot to book -----------------------------------------------------------
@@ -264,39 +196,71 @@ EFFECTS: dict[str, Effect] = {
 }
 
 
-def transition(
-    *,
-    case_id: uuid.UUID,
-    name: str,
-    body: dict[str, Any],
-    principal: Principal,
-    if_match: int | None,
-) -> TeleconsultationCase:
-    """Fire transition `name` on a teleconsultation, atomically with its booking and event."""
-    return fire_transition(
-        model=TeleconsultationCase,
-        history_model=TeleconsultationHistory,
-        machine=MACHINE,
-        case_id=case_id,
-        name=name,
-        principal=principal,
-        body=body,
-        if_match=if_match,
-        can_see=can_see,
-        effects=EFFECTS,
-    )
+TELECONSULTATION = CaseType(
+    model=TeleconsultationCase,
+    history=TeleconsultationHistory,
+    machine=MACHINE,
+    prefix="TC",
+    visibility=visibility,
+    can_see=can_see,
+    schema=TeleconsultationSchema(),
+    history_schema=HistoryEntrySchema(many=True),  # times in Europe/Paris
+    free_text=("reason",),
+    effects=EFFECTS,
+    comment_fields=("comment", "reason"),
+    not_found="Téléconsultation introuvable.",
+)
+register_case_type(TELECONSULTATION)
 
 
-def count_to_schedule(*, nurse_professional_id: uuid.UUID) -> int:
-    """How many of a nurse's teleconsultation requests still wait for a slot."""
-    return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(TeleconsultationCase)
-            .where(
-                TeleconsultationCase.nurse_professional_id == nurse_professional_id,
-                TeleconsultationCase.state == "requested",
+# --- use cases --------------------------------------------------------------------------------
+
+
+def request_teleconsultation(*, data: dict[str, Any], principal: Principal) -> TeleconsultationCase:
+    """A nurse asks for an assisted teleconsultation within a time window (state `requested`)."""
+    if principal.professional_id is None:
+        raise Forbidden("Votre compte n'est rattaché à aucune fiche de l'annuaire.")
+    window_from = data["window"]["from_"].astimezone(dt.UTC)
+    window_to = data["window"]["to"].astimezone(dt.UTC)
+    if window_to <= window_from:
+        raise ValidationFailed({"window.to": ["La fin de la fenêtre doit suivre son début."]})
+    if window_to <= utcnow():
+        raise ValidationFailed({"window.to": ["La fenêtre proposée est déjà passée."]})
+    if window_to - window_from > MAX_WINDOW:
+        raise ValidationFailed({"window.to": ["La fenêtre dure 31 jours au maximum."]})
+    preferred = data["preferred_professional_id"]
+    if preferred is not None:
+        gp = db.session.get(Professional, preferred)
+        if gp is None or gp.profession != "gp":
+            raise ValidationFailed(
+                {
+                    "preferred_professional_id": [
+                        "Ce professionnel n'est pas un médecin généraliste."
+                    ]
+                }
             )
-        )
-        or 0
+    case = TeleconsultationCase(
+        reason=data["reason"],
+        window_from=window_from,
+        window_to=window_to,
+        nurse_professional_id=principal.professional_id,
+        preferred_professional_id=preferred,
+        no_show_count=0,
     )
+    case.set_patient(data["patient"])
+    with unit_of_work():
+        create_case(
+            TELECONSULTATION,
+            case,
+            principal=principal,
+            extra_event={"nurse_professional_id": str(case.nurse_professional_id)},
+        )
+    return case
+
+
+def list_query(*, principal: Principal, state: str | None) -> Select[Any]:
+    """The teleconsultations the caller may see, newest first."""
+    query = select(TeleconsultationCase).where(visibility(principal))
+    if state:
+        query = query.where(TeleconsultationCase.state == state)
+    return query.order_by(TeleconsultationCase.created_at.desc(), TeleconsultationCase.id)

@@ -8,10 +8,10 @@ import uuid
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from services.orientation.discharges.states import STATES
 from shared.cases.models import CaseMixin, HistoryMixin
 from shared.extensions import db
 from shared.patients import PatientMixin
-from shared.privacy.registry import register_case_type
 from shared.types import UTCDateTime, UUIDType, new_uuid
 
 # Written as SQL text so that the indicators' query repeats the partial index's predicate word
@@ -35,7 +35,7 @@ class DischargeCase(CaseMixin, PatientMixin, db.Model):
             sqlite_where=DISCHARGED,
         ),
     )
-    kind = "sortie_hospitalisation"
+    kind = STATES.kind
 
     hospital_name: Mapped[str] = mapped_column(String(200))
     hospital_service: Mapped[str | None] = mapped_column(String(200))
@@ -89,11 +89,3 @@ class DischargeProfessional(db.Model):
 
 class DischargeHistory(HistoryMixin, db.Model):
     __tablename__ = "orientation_sh_history"
-
-
-register_case_type(
-    DischargeCase,
-    history=DischargeHistory,
-    final_states=frozenset({"followed_up", "cancelled"}),
-    free_text=("summary", "prescription", "notes", "follow_up_outcome", "cancel_reason"),
-)

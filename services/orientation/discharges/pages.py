@@ -8,11 +8,9 @@ from typing import Any
 from flask import Flask, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
-from werkzeug.wrappers import Response
 
 from services.orientation.directory_client import directory
-from services.orientation.discharges import board as read_models
-from services.orientation.discharges import service
+from services.orientation.discharges import reads, service
 from services.orientation.discharges.forms import (
     CLEARABLE,
     CREATE_FIELDS,
@@ -20,21 +18,25 @@ from services.orientation.discharges.forms import (
     HOME_SERVICE_LABELS,
     TRANSITION_FIELDS,
 )
-from services.orientation.discharges.machine import EDITABLE_STATES, MACHINE
+from services.orientation.discharges.machine import MACHINE
 from services.orientation.discharges.models import DischargeCase
 from services.orientation.discharges.readiness import missing_items
 from services.orientation.discharges.schemas import DischargeCreateSchema, DischargeUpdateSchema
+from services.orientation.discharges.service import DISCHARGE
+from services.orientation.discharges.states import EDITABLE_STATES
 from shared.auth.principal import Principal
 from shared.auth.roles import COORDINATOR, DAC, GP, MIDWIFE, NURSE, PROFESSIONAL
-from shared.errors import (
-    InvalidTransition,
-    NotFound,
-    ValidationFailed,
-    VersionConflict,
-)
+from shared.cases.service import get_visible_case
+from shared.errors import InvalidTransition, ValidationFailed, VersionConflict
 from shared.http.parsing import load
 from shared.timeutil import today_paris
-from shared.web.case_pages import case_timeline, current_state, form_version, page_principal
+from shared.web.case_pages import (
+    CHANGED,
+    FormTransitions,
+    form_version,
+    history_timeline,
+    page_principal,
+)
 from shared.web.forms import Field, FormState, form_body
 from shared.web.pages import page, page_blueprint
 from shared.web.registry import Task, add_nav_link, add_task_counter
@@ -51,7 +53,7 @@ READERS = (*STAFF, GP, NURSE, MIDWIFE, PROFESSIONAL)
 TRANSITION_LABELS = {
     "submit": "annonce",
     "update": "modification",
-    **{r.name: r.label for r in MACHINE.rules},
+    **MACHINE.transition_labels,
 }
 GROUPS = (
     ("overdue", "En retard", "Date de sortie prévue dépassée, sortie non enregistrée."),
@@ -60,11 +62,6 @@ GROUPS = (
     ("this_week", "Cette semaine", None),
     ("later", "Plus tard", None),
     ("undated", "Sans date prévue", None),
-)
-STALE = (
-    "Ce dossier a été modifié par quelqu'un d'autre depuis que vous l'avez ouvert. "
-    "Votre action « {label} » n'a pas été enregistrée : voici l'état actuel du dossier. "
-    "Vérifiez-le avant de recommencer."
 )
 
 
@@ -77,7 +74,7 @@ def register_pages(app: Flask) -> None:
 
 def tasks(principal: Principal) -> list[Task]:
     """Discharges due or overdue, and preparations stuck on something missing."""
-    due, stuck = read_models.task_counts(principal)
+    due, stuck = reads.task_counts(principal)
     url = url_for(f"{blueprint.name}.worklist")
     return [
         Task("Sorties prévues aujourd'hui ou en retard", due, url),
@@ -180,7 +177,7 @@ def case_page(case_id: uuid.UUID) -> ResponseReturnValue:
 
     City professionals named on the case read it only: no edit form, no action.
     """
-    return render_case(service.get_discharge(case_id=case_id, principal=page_principal()))
+    return render_case(_case(case_id, page_principal()))
 
 
 @blueprint.post("/<uuid:case_id>/edit")
@@ -196,11 +193,11 @@ def edit_discharge(case_id: uuid.UUID) -> ResponseReturnValue:
             case_id=case_id, data=data, principal=principal, if_match=form_version(request.form)
         )
     except VersionConflict:
-        return _current_state(case_id, principal, STALE.format(label="modifier"))
+        return TRANSITIONS.refuse(case_id, principal, CHANGED.format(label="modifier"))
     except InvalidTransition as error:
-        return _current_state(case_id, principal, error.message)
+        return TRANSITIONS.refuse(case_id, principal, error.message)
     except ValidationFailed as error:
-        current = service.get_discharge(case_id=case_id, principal=principal)
+        current = _case(case_id, principal)
         form = FormState.failed(fields, request.form, error.fields, prefix="edit-")
         if error.message != ValidationFailed.default_message and not form.general_errors:
             form.general_errors.append(error.message)
@@ -213,44 +210,11 @@ def edit_discharge(case_id: uuid.UUID) -> ResponseReturnValue:
 @page(*STAFF)
 def fire_transition(case_id: uuid.UUID, name: str) -> ResponseReturnValue:
     """Fire a transition from its form (hidden version: stale pages are refused)."""
-    principal = page_principal()
-    if name not in TRANSITION_FIELDS:
-        raise NotFound("Action inconnue.")
-    label = TRANSITION_LABELS.get(name, name)
-    try:
-        service.transition(
-            case_id=case_id,
-            name=name,
-            body=form_body(request.form, TRANSITION_FIELDS[name]),
-            principal=principal,
-            if_match=form_version(request.form),
-        )
-    except VersionConflict:
-        return _current_state(case_id, principal, STALE.format(label=label))
-    except InvalidTransition as error:
-        return _current_state(case_id, principal, error.message)
-    except ValidationFailed as error:
-        current = service.get_discharge(case_id=case_id, principal=principal)
-        if not TRANSITION_FIELDS[name]:
-            # mark_ready: what is missing is shown next to the case's fields, not in a form.
-            return render_case(current, notice=error.message), 422
-        failed = FormState.failed(
-            TRANSITION_FIELDS[name], request.form, error.fields, prefix=f"{name}-"
-        )
-        return render_case(current, failed={name: failed}), 422
-    flash(f"Action « {label} » enregistrée.", "success")
-    return redirect(url_for(".case_page", case_id=case_id), code=303)
+    return TRANSITIONS.fire(case_id, name)
 
 
-def _current_state(
-    case_id: uuid.UUID, principal: Principal, notice: str
-) -> tuple[str, int] | Response:
-    return current_state(
-        lambda: service.get_discharge(case_id=case_id, principal=principal),
-        render_case,
-        notice=notice,
-        fallback_endpoint=".worklist",
-    )
+def _case(case_id: uuid.UUID, principal: Principal) -> DischargeCase:
+    return get_visible_case(DISCHARGE, case_id=case_id, principal=principal)
 
 
 def _edit_values(case: DischargeCase) -> MultiDict:
@@ -307,13 +271,21 @@ def render_case(
         transition_labels=TRANSITION_LABELS,
         home_labels=HOME_SERVICE_LABELS,
         missing=missing_items(case),
-        timeline=case_timeline(
-            service.history(case),
-            case.reference,
-            machine=MACHINE,
+        timeline=history_timeline(
+            DISCHARGE,
+            case,
             principal=principal,
             transition_labels=TRANSITION_LABELS,
         ),
         age=case.patient_age(today_paris()),
         is_final=case.state in MACHINE.final,
     )
+
+
+TRANSITIONS = FormTransitions(
+    DISCHARGE,
+    fields=TRANSITION_FIELDS,
+    home=lambda _principal: ".worklist",
+    render=render_case,
+    case_url=lambda case: url_for(".case_page", case_id=case.id),
+)

@@ -8,6 +8,7 @@ from typing import Any
 from marshmallow import ValidationError, fields, validates_schema
 
 from services.orientation.discharges.readiness import missing_items
+from services.orientation.discharges.states import STATES
 
 # History entries and suggestions have one shape for every case type.
 from shared.cases.presentation import HistoryEntrySchema
@@ -32,7 +33,6 @@ from shared.schemas import (
 from shared.timeutil import today_paris
 
 HOME_SERVICES = ("ssiad", "had", "prado", "portage_repas", "aide_a_domicile")
-STATES = ("announced", "preparing", "ready", "discharged", "followed_up", "cancelled")
 # A planned discharge further away than this is a typing error, not a plan.
 MAX_DAYS_AHEAD = 365
 
@@ -115,7 +115,7 @@ class CancelSchema(BaseSchema):
 
 
 class DischargeListQuerySchema(PageQuerySchema):
-    state = String(load_default=None, validate=one_of(STATES))
+    state = String(load_default=None, validate=one_of(STATES.names))
 
 
 class DischargeCaseSchema(OutputSchema):

@@ -1,4 +1,6 @@
-"""Use cases of hospital discharge cases; the only place that commits or emits their events."""
+"""The hospital discharge case type: who sees a case, what each transition does to it, its
+declaration (`DISCHARGE`) and its use cases (with the edits before the discharge, and the DAC
+worklist); the only place that commits or emits their events."""
 
 from __future__ import annotations
 
@@ -10,28 +12,32 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, false, select, true
 
 from services.orientation.directory_client import directory
-from services.orientation.discharges.machine import EDITABLE_STATES, KIND, MACHINE, PREFIX
+from services.orientation.discharges.machine import MACHINE
 from services.orientation.discharges.models import (
     DischargeCase,
     DischargeHistory,
     DischargeProfessional,
 )
 from services.orientation.discharges.readiness import missing_items, not_ready_message
+from services.orientation.discharges.schemas import DischargeCaseSchema
+from services.orientation.discharges.states import EDITABLE_STATES, STATES
 from shared.audit.service import record_audit
 from shared.auth.principal import Principal
 from shared.auth.roles import COORDINATOR, DAC
+from shared.cases.case_type import CaseType, Effect
 from shared.cases.service import (
-    Effect,
-    case_history,
+    announce,
+    check_version,
+    check_visible,
     create_case,
-    fire_transition,
-    get_visible_case,
+    lock_case,
     record_reads,
+    record_step,
 )
-from shared.db import for_update, unit_of_work
-from shared.errors import InvalidTransition, NotFound, ValidationFailed, VersionConflict
+from shared.db import unit_of_work
+from shared.errors import InvalidTransition, ValidationFailed
 from shared.extensions import db
-from shared.outbox.emit import emit
+from shared.privacy.registry import register_case_type
 from shared.timeutil import today_paris
 
 PROFESSION_LABELS = {
@@ -181,194 +187,6 @@ def _apply_fields(
     return changed
 
 
-# --- use cases ------------------------------------------------------------------------------
-
-
-def create_discharge(*, data: dict[str, Any], principal: Principal) -> DischargeCase:
-    """Record a discharge announced by the hospital or the DAC, in state `announced`."""
-    resolved = resolve_professionals(data["city_professionals"])
-    case = DischargeCase(home_services=[])
-    _apply_fields(case, data, resolved)
-    check_dates(case)
-    with unit_of_work():
-        create_case(
-            case=case,
-            machine=MACHINE,
-            history_model=DischargeHistory,
-            prefix=PREFIX,
-            principal=principal,
-            extra_event={"city_professional_ids": case.city_professional_ids},
-        )
-    return case
-
-
-def update_discharge(
-    *, case_id: uuid.UUID, data: dict[str, Any], principal: Principal, if_match: int | None
-) -> DischargeCase:
-    """Change a discharge before it happens: version +1, history and audit; a new planned date
-    is announced again to the city professionals once they have been told the case is ready."""
-    resolved = (
-        resolve_professionals(data["city_professionals"]) if "city_professionals" in data else None
-    )
-    with unit_of_work() as session:
-        case = session.scalar(for_update(select(DischargeCase).where(DischargeCase.id == case_id)))
-        if case is None or not can_see(case, principal):
-            raise NotFound("Dossier introuvable.")
-        if if_match is not None and case.version != if_match:
-            raise VersionConflict(details={"current_version": case.version})
-        if case.state not in EDITABLE_STATES:
-            raise InvalidTransition(
-                "Le dossier ne peut plus être modifié après la sortie ou sa clôture.",
-                details={"state": case.state},
-            )
-        previous_date = case.planned_discharge_date
-        if resolved is not None:
-            resolved = _keep_roles(case, data["city_professionals"], resolved)
-        changed = _apply_fields(case, data, resolved)
-        check_dates(case)
-        if case.state == "ready":
-            missing = missing_items(case)
-            if missing:
-                raise ValidationFailed(
-                    {item.field: [item.message] for item in missing},
-                    "Une sortie prête doit garder sa date, son compte rendu, son ordonnance "
-                    "et au moins un professionnel de ville.",
-                )
-        if not changed:
-            # Nothing written, but the full case (patient data) goes back to the caller.
-            record_audit(action="read", reference=case.reference)
-            return case
-        case.version += 1
-        session.add(
-            DischargeHistory(
-                case_id=case.id,
-                transition="update",
-                from_state=case.state,
-                to_state=case.state,
-                by=principal.email,
-                comment="Modifié : " + ", ".join(FIELD_LABELS[name] for name in changed) + ".",
-                data={"fields": changed},
-            )
-        )
-        record_audit(action="update", reference=case.reference)
-        if "planned_discharge_date" in changed and case.ready_at is not None:
-            emit(
-                f"{KIND}.date_changed",
-                reference=case.reference,
-                payload={
-                    "case_id": str(case.id),
-                    "kind": KIND,
-                    "transition": "date_changed",
-                    "from": case.state,
-                    "to": case.state,
-                    "actor_user_id": str(principal.user_id),
-                    "created_by": str(case.created_by),
-                    "previous_date": previous_date.isoformat() if previous_date else None,
-                    "planned_discharge_date": case.planned_discharge_date.isoformat(),
-                    "city_professional_ids": case.city_professional_ids,
-                },
-            )
-    return case
-
-
-def list_query(*, principal: Principal, state: str | None) -> Select[Any]:
-    """The discharge cases the caller may see, soonest planned discharge first."""
-    query = select(DischargeCase).where(visibility(principal))
-    if state:
-        query = query.where(DischargeCase.state == state)
-    # Cases without a planned date come last on both backends.
-    return query.order_by(
-        DischargeCase.planned_discharge_date.is_(None),
-        DischargeCase.planned_discharge_date,
-        DischargeCase.created_at,
-        DischargeCase.id,
-    )
-
-
-def get_discharge(*, case_id: uuid.UUID, principal: Principal) -> DischargeCase:
-    """One case the caller may see (404 otherwise); audited, history loaded."""
-    return get_visible_case(
-        model=DischargeCase,
-        history_model=DischargeHistory,
-        case_id=case_id,
-        principal=principal,
-        can_see=can_see,
-    )
-
-
-def history(case: DischargeCase) -> list[DischargeHistory]:
-    """The case's transitions and edits, oldest first."""
-    return case_history(case, DischargeHistory)
-
-
-# --- the DAC worklist -----------------------------------------------------------------------
-
-
-@dataclass
-class Worklist:
-    """Open discharges grouped by planned date (Europe/Paris), and what needs chasing."""
-
-    date: dt.date
-    overdue: list[DischargeCase] = field(default_factory=list)
-    today: list[DischargeCase] = field(default_factory=list)
-    tomorrow: list[DischargeCase] = field(default_factory=list)
-    this_week: list[DischargeCase] = field(default_factory=list)
-    later: list[DischargeCase] = field(default_factory=list)
-    undated: list[DischargeCase] = field(default_factory=list)
-    stuck_preparing: list[DischargeCase] = field(default_factory=list)
-    to_follow_up: list[DischargeCase] = field(default_factory=list)
-
-
-def worklist(*, principal: Principal) -> Worklist:
-    """The DAC's week: discharges not yet done by planned date, incomplete preparations, and
-    discharges still waiting for their follow-up call; audited (patient names are shown)."""
-    today = today_paris()
-    week_end = today + dt.timedelta(days=6)
-    open_cases = list(
-        db.session.scalars(
-            select(DischargeCase)
-            .where(visibility(principal), DischargeCase.state.in_((*EDITABLE_STATES, "discharged")))
-            .order_by(
-                DischargeCase.planned_discharge_date.is_(None),
-                DischargeCase.planned_discharge_date,
-                DischargeCase.reference,
-            )
-        )
-    )
-    result = Worklist(date=today)
-    for case in open_cases:
-        if case.state == "discharged":
-            result.to_follow_up.append(case)
-            continue
-        if case.state == "preparing" and missing_items(case):
-            result.stuck_preparing.append(case)
-        planned = case.planned_discharge_date
-        if planned is None:
-            result.undated.append(case)
-        elif planned < today:
-            result.overdue.append(case)
-        elif planned == today:
-            result.today.append(case)
-        elif planned == today + dt.timedelta(days=1):
-            result.tomorrow.append(case)
-        elif planned <= week_end:
-            result.this_week.append(case)
-        else:
-            result.later.append(case)
-    # Longest-stuck first among cases with the same urgency.
-    result.stuck_preparing.sort(
-        key=lambda c: (
-            c.planned_discharge_date is None,
-            c.planned_discharge_date or today,
-            c.preparing_at or c.created_at,
-        )
-    )
-    result.to_follow_up.sort(key=lambda c: (c.actual_discharge_date or today, c.reference))
-    if open_cases:
-        record_reads(open_cases)
-    return result
-
-
 # --- transition effects: apply a validated body to the locked case -------------------------
 
 
@@ -428,24 +246,177 @@ EFFECTS: dict[str, Effect] = {
 }
 
 
-def transition(
-    *,
-    case_id: uuid.UUID,
-    name: str,
-    body: dict[str, Any],
-    principal: Principal,
-    if_match: int | None,
+DISCHARGE = CaseType(
+    model=DischargeCase,
+    history=DischargeHistory,
+    machine=MACHINE,
+    prefix="SH",
+    visibility=visibility,
+    can_see=can_see,
+    schema=DischargeCaseSchema(),
+    free_text=("summary", "prescription", "notes", "follow_up_outcome", "cancel_reason"),
+    effects=EFFECTS,
+    comment_fields=("comment", "reason", "outcome"),
+)
+register_case_type(DISCHARGE)
+
+
+# --- use cases ------------------------------------------------------------------------------
+
+
+def create_discharge(*, data: dict[str, Any], principal: Principal) -> DischargeCase:
+    """Record a discharge announced by the hospital or the DAC, in state `announced`."""
+    resolved = resolve_professionals(data["city_professionals"])
+    case = DischargeCase(home_services=[])
+    _apply_fields(case, data, resolved)
+    check_dates(case)
+    with unit_of_work():
+        create_case(
+            DISCHARGE,
+            case,
+            principal=principal,
+            extra_event={"city_professional_ids": case.city_professional_ids},
+        )
+    return case
+
+
+def update_discharge(
+    *, case_id: uuid.UUID, data: dict[str, Any], principal: Principal, if_match: int | None
 ) -> DischargeCase:
-    """Fire transition `name` on a discharge, atomically with its history, audit and event."""
-    return fire_transition(
-        model=DischargeCase,
-        history_model=DischargeHistory,
-        machine=MACHINE,
-        case_id=case_id,
-        name=name,
-        principal=principal,
-        body=body,
-        if_match=if_match,
-        can_see=can_see,
-        effects=EFFECTS,
+    """Change a discharge before it happens: version +1, history and audit; a new planned date
+    is announced again to the city professionals once they have been told the case is ready."""
+    resolved = (
+        resolve_professionals(data["city_professionals"]) if "city_professionals" in data else None
     )
+    with unit_of_work():
+        case = check_visible(DISCHARGE, lock_case(DISCHARGE, case_id), principal)
+        check_version(case, if_match)
+        if case.state not in EDITABLE_STATES:
+            raise InvalidTransition(
+                "Le dossier ne peut plus être modifié après la sortie ou sa clôture.",
+                details={"state": case.state},
+            )
+        previous_date = case.planned_discharge_date
+        if resolved is not None:
+            resolved = _keep_roles(case, data["city_professionals"], resolved)
+        changed = _apply_fields(case, data, resolved)
+        check_dates(case)
+        if case.state == "ready":
+            missing = missing_items(case)
+            if missing:
+                raise ValidationFailed(
+                    {item.field: [item.message] for item in missing},
+                    "Une sortie prête doit garder sa date, son compte rendu, son ordonnance "
+                    "et au moins un professionnel de ville.",
+                )
+        if not changed:
+            # Nothing written, but the full case (patient data) goes back to the caller.
+            record_audit(action="read", reference=case.reference)
+            return case
+        record_step(
+            DISCHARGE,
+            case,
+            name="update",
+            before=case.state,
+            principal=principal,
+            comment="Modifié : " + ", ".join(FIELD_LABELS[name] for name in changed) + ".",
+            data={"fields": changed},
+        )
+        record_audit(action="update", reference=case.reference)
+        planned = case.planned_discharge_date
+        if "planned_discharge_date" in changed and case.ready_at is not None:
+            announce(
+                DISCHARGE,
+                case,
+                "date_changed",
+                before=case.state,
+                principal=principal,
+                extra={
+                    "previous_date": previous_date.isoformat() if previous_date else None,
+                    "planned_discharge_date": planned.isoformat() if planned else None,
+                    "city_professional_ids": case.city_professional_ids,
+                },
+            )
+    return case
+
+
+def list_query(*, principal: Principal, state: str | None) -> Select[Any]:
+    """The discharge cases the caller may see, soonest planned discharge first."""
+    query = select(DischargeCase).where(visibility(principal))
+    if state:
+        query = query.where(DischargeCase.state == state)
+    # Cases without a planned date come last on both backends.
+    return query.order_by(
+        DischargeCase.planned_discharge_date.is_(None),
+        DischargeCase.planned_discharge_date,
+        DischargeCase.created_at,
+        DischargeCase.id,
+    )
+
+
+# --- the DAC worklist -----------------------------------------------------------------------
+
+
+@dataclass
+class Worklist:
+    """Open discharges grouped by planned date (Europe/Paris), and what needs chasing."""
+
+    date: dt.date
+    overdue: list[DischargeCase] = field(default_factory=list)
+    today: list[DischargeCase] = field(default_factory=list)
+    tomorrow: list[DischargeCase] = field(default_factory=list)
+    this_week: list[DischargeCase] = field(default_factory=list)
+    later: list[DischargeCase] = field(default_factory=list)
+    undated: list[DischargeCase] = field(default_factory=list)
+    stuck_preparing: list[DischargeCase] = field(default_factory=list)
+    to_follow_up: list[DischargeCase] = field(default_factory=list)
+
+
+def worklist(*, principal: Principal) -> Worklist:
+    """The DAC's week: discharges not yet done by planned date, incomplete preparations, and
+    discharges still waiting for their follow-up call; audited (patient names are shown)."""
+    today = today_paris()
+    week_end = today + dt.timedelta(days=6)
+    open_cases = list(
+        db.session.scalars(
+            select(DischargeCase)
+            .where(visibility(principal), DischargeCase.state.in_(STATES.open))
+            .order_by(
+                DischargeCase.planned_discharge_date.is_(None),
+                DischargeCase.planned_discharge_date,
+                DischargeCase.reference,
+            )
+        )
+    )
+    result = Worklist(date=today)
+    for case in open_cases:
+        if case.state == "discharged":
+            result.to_follow_up.append(case)
+            continue
+        if case.state == "preparing" and missing_items(case):
+            result.stuck_preparing.append(case)
+        planned = case.planned_discharge_date
+        if planned is None:
+            result.undated.append(case)
+        elif planned < today:
+            result.overdue.append(case)
+        elif planned == today:
+            result.today.append(case)
+        elif planned == today + dt.timedelta(days=1):
+            result.tomorrow.append(case)
+        elif planned <= week_end:
+            result.this_week.append(case)
+        else:
+            result.later.append(case)
+    # Longest-stuck first among cases with the same urgency.
+    result.stuck_preparing.sort(
+        key=lambda c: (
+            c.planned_discharge_date is None,
+            c.planned_discharge_date or today,
+            c.preparing_at or c.created_at,
+        )
+    )
+    result.to_follow_up.sort(key=lambda c: (c.actual_discharge_date or today, c.reference))
+    if open_cases:
+        record_reads(open_cases)
+    return result

@@ -8,8 +8,7 @@ from flask import Blueprint
 from flask.typing import ResponseReturnValue
 
 from services.orientation.discharges import service
-from services.orientation.discharges.machine import MACHINE
-from services.orientation.discharges.models import DischargeCase, DischargeHistory
+from services.orientation.discharges.models import DischargeCase
 from services.orientation.discharges.readiness import missing_items
 from services.orientation.discharges.schemas import (
     DischargeCaseSchema,
@@ -18,35 +17,19 @@ from services.orientation.discharges.schemas import (
     DischargeUpdateSchema,
     WorklistSchema,
 )
+from services.orientation.discharges.service import DISCHARGE
 from shared.auth.permissions import allow, current_principal
-from shared.auth.principal import Principal
 from shared.auth.roles import COORDINATOR, DAC, GP, MIDWIFE, NURSE, PROFESSIONAL
-from shared.cases.presentation import case_response, present_case
-from shared.cases.service import record_reads
+from shared.cases.endpoints import page_response, read_case_response, transition_response
+from shared.cases.presentation import case_response
 from shared.http.openapi import documented
-from shared.http.pagination import page_schema, paginate
-from shared.http.parsing import if_match_version, json_body, json_object, query_args
+from shared.http.pagination import page_schema
+from shared.http.parsing import if_match_version, json_body, query_args
 
 blueprint = Blueprint("orientation_discharges", __name__, url_prefix="/api/orientation")
-case_schema = DischargeCaseSchema()
 STAFF = (DAC, COORDINATOR)
 # City professionals read the cases that name them (record rule in the service).
 READERS = (*STAFF, GP, NURSE, MIDWIFE, PROFESSIONAL)
-
-
-def present(case: DischargeCase, principal: Principal) -> dict:
-    """The case as the API returns it to this caller."""
-    return present_case(
-        case,
-        schema=case_schema,
-        machine=MACHINE,
-        principal=principal,
-        history=service.history(case),
-    )
-
-
-def _response(case: DischargeCase, principal: Principal, status: int = 200) -> ResponseReturnValue:
-    return case_response(present(case, principal), case, status)
 
 
 def _worklist_item(case: DischargeCase) -> dict:
@@ -84,7 +67,8 @@ def create_discharge() -> ResponseReturnValue:
     """DAC staff or the coordinator record a discharge to organise."""
     data = json_body(DischargeCreateSchema())
     principal = current_principal()
-    return _response(service.create_discharge(data=data, principal=principal), principal, 201)
+    case = service.create_discharge(data=data, principal=principal)
+    return case_response(DISCHARGE, case, principal, 201)
 
 
 @blueprint.get("/discharges")
@@ -99,12 +83,7 @@ def list_discharges() -> ResponseReturnValue:
     args = query_args(DischargeListQuerySchema())
     principal = current_principal()
     query = service.list_query(principal=principal, state=args["state"])
-
-    def dump(rows: list[DischargeCase]) -> list[dict]:
-        record_reads(rows, DischargeHistory)
-        return [present(case, principal) for case in rows]
-
-    return paginate(query, page=args["page"], per_page=args["per_page"], dump=dump)
+    return page_response(DISCHARGE, query, args, principal)
 
 
 @blueprint.get("/discharges/worklist")
@@ -135,8 +114,7 @@ def get_worklist() -> ResponseReturnValue:
 @documented(summary="Consulter une sortie", response=DischargeCaseSchema, errors=(404,))
 def get_discharge(case_id: uuid.UUID) -> ResponseReturnValue:
     """One discharge with its history; 404 when it does not exist or the caller may not see it."""
-    principal = current_principal()
-    return _response(service.get_discharge(case_id=case_id, principal=principal), principal)
+    return read_case_response(DISCHARGE, case_id)
 
 
 @blueprint.patch("/discharges/<uuid:case_id>")
@@ -154,7 +132,7 @@ def update_discharge(case_id: uuid.UUID) -> ResponseReturnValue:
     case = service.update_discharge(
         case_id=case_id, data=data, principal=principal, if_match=if_match_version()
     )
-    return _response(case, principal)
+    return case_response(DISCHARGE, case, principal)
 
 
 @blueprint.post("/discharges/<uuid:case_id>/transitions/<name>")
@@ -167,9 +145,4 @@ def update_discharge(case_id: uuid.UUID) -> ResponseReturnValue:
 )
 def fire_transition(case_id: uuid.UUID, name: str) -> ResponseReturnValue:
     """Fire a transition (prepare, mark_ready, discharge, follow_up, cancel)."""
-    body = json_object(allow_empty=True)
-    principal = current_principal()
-    case = service.transition(
-        case_id=case_id, name=name, body=body, principal=principal, if_match=if_match_version()
-    )
-    return _response(case, principal)
+    return transition_response(DISCHARGE, case_id, name)

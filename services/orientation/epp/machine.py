@@ -1,33 +1,20 @@
-"""States and transitions of an EPP referral, declared once."""
+"""Transitions of an EPP referral, declared once (its states are in `states.py`)."""
 
 from services.orientation.epp import schemas
+from services.orientation.epp.states import STATES
 from shared.auth.roles import ADMIN, COORDINATOR, MIDWIFE
 from shared.cases.disclosure import HistoryDisclosure
 from shared.cases.machine import CaseMachine, TransitionRule, party, role, submitter
-
-KIND = "epp"
-PREFIX = "EPP"
-OPEN_STATES = ("submitted", "assigned", "accepted")
 
 coordinator = role(COORDINATOR)
 assigned_midwife = party(MIDWIFE, "assigned_professional_id")
 
 MACHINE = CaseMachine(
-    kind=KIND,
-    states=(*OPEN_STATES, "completed", "cancelled"),
-    initial="submitted",
-    final=frozenset({"completed", "cancelled"}),
+    STATES,
     # As for médecin-traitant cases: the midwife assigned never learns who declined before.
     disclosure=HistoryDisclosure(
         full_view=frozenset({COORDINATOR, ADMIN}), addressed={"assign": "professional_id"}
     ),
-    labels={
-        "submitted": "adressée",
-        "assigned": "attribuée à une sage-femme",
-        "accepted": "acceptée",
-        "completed": "EPP réalisé",
-        "cancelled": "annulée",
-    },
     rules=(
         TransitionRule(
             "assign",
@@ -63,7 +50,7 @@ MACHINE = CaseMachine(
         ),
         TransitionRule(
             "cancel",
-            OPEN_STATES,
+            STATES.open,
             "cancelled",
             (coordinator, submitter(while_in=("submitted",))),
             schemas.CancelSchema,

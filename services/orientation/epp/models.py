@@ -8,13 +8,14 @@ import uuid
 from sqlalchemy import JSON, Index, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from services.orientation.epp.states import STATES
 from shared.cases.models import CaseMixin, HistoryMixin
+from shared.cases.states import state_in
 from shared.extensions import db
 from shared.patients import PatientMixin
-from shared.privacy.registry import register_case_type
 from shared.types import UTCDateTime, UUIDType
 
-_OPEN = text("state IN ('submitted', 'assigned', 'accepted')")
+_OPEN = state_in(STATES.open)
 # Written as SQL text so that the indicators' query repeats the partial index's predicate word
 # for word: a bound parameter would keep PostgreSQL from using the index in a generic plan.
 COMPLETED = text("state = 'completed'")
@@ -51,7 +52,7 @@ class EppReferral(CaseMixin, PatientMixin, db.Model):
             sqlite_where=COMPLETED,
         ),
     )
-    kind = "epp"
+    kind = STATES.kind
 
     # The date pregnancy weeks are counted from, as the referrer declared it (or computed
     # from the weeks they gave on the day of the referral).
@@ -74,11 +75,3 @@ class EppReferral(CaseMixin, PatientMixin, db.Model):
 
 class EppHistory(HistoryMixin, db.Model):
     __tablename__ = "orientation_epp_history"
-
-
-register_case_type(
-    EppReferral,
-    history=EppHistory,
-    final_states=frozenset({"completed", "cancelled"}),
-    free_text=("notes", "cancel_reason"),
-)

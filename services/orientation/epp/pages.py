@@ -6,31 +6,24 @@ import uuid
 
 from flask import Flask, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import ColumnElement, func, select
 from werkzeug.datastructures import MultiDict
-from werkzeug.wrappers import Response
 
-from services.orientation.epp import service
+from services.orientation.epp import reads, service
 from services.orientation.epp.forms import REFERRAL_FIELDS, TRANSITION_FIELDS
-from services.orientation.epp.machine import MACHINE, OPEN_STATES
+from services.orientation.epp.machine import MACHINE
 from services.orientation.epp.models import EppReferral
 from services.orientation.epp.pregnancy import is_late, weeks_on
 from services.orientation.epp.schemas import ReferralSchema
+from services.orientation.epp.service import EPP
+from services.orientation.epp.states import STATES
 from services.orientation.epp.suggestions import suggest_midwives
 from shared.auth.principal import Principal
 from shared.auth.roles import CLINICAL_ROLES, COORDINATOR, MIDWIFE
-from shared.cases.service import record_reads
-from shared.errors import (
-    Duplicate,
-    InvalidTransition,
-    NotFound,
-    ValidationFailed,
-    VersionConflict,
-)
-from shared.extensions import db
+from shared.cases.service import get_visible_case
+from shared.errors import Duplicate, ValidationFailed
 from shared.http.parsing import load
 from shared.timeutil import today_paris
-from shared.web.case_pages import case_timeline, current_state, form_version, page_principal
+from shared.web.case_pages import FormTransitions, history_timeline, page_principal
 from shared.web.forms import Field, FormState, form_body
 from shared.web.pages import page, page_blueprint
 from shared.web.patient import patient_body_skeleton
@@ -40,13 +33,7 @@ blueprint = page_blueprint(
     "orientation_epp_pages", __name__, url_prefix="/orientation/epp", templates="../templates"
 )
 SUGGESTION_LIMIT = 5
-LIST_LIMIT = 200
-TRANSITION_LABELS = {"submit": "demande", **{r.name: r.label for r in MACHINE.rules}}
-STALE = (
-    "Cette demande a été modifiée par quelqu'un d'autre depuis que vous l'avez ouverte. "
-    "Votre action « {label} » n'a pas été enregistrée : voici son état actuel. "
-    "Vérifiez-la avant de recommencer."
-)
+TRANSITION_LABELS = {"submit": "demande", **MACHINE.transition_labels}
 
 
 def register_pages(app: Flask) -> None:
@@ -59,28 +46,22 @@ def register_pages(app: Flask) -> None:
     add_task_counter(app, tasks)
 
 
-def _count(*conditions: ColumnElement[bool]) -> int:
-    return db.session.scalar(select(func.count()).select_from(EppReferral).where(*conditions)) or 0
-
-
 def tasks(principal: Principal) -> list[Task]:
     """Referrals to answer or to complete (midwife), to assign (coordinator)."""
     url = url_for(f"{blueprint.name}.referrals")
     found = []
     if principal.has(MIDWIFE) and principal.professional_id is not None:
-        mine = EppReferral.assigned_professional_id == principal.professional_id
+        mine = principal.professional_id
         found.append(
             Task(
                 "Demandes d'EPP à accepter ou refuser",
-                _count(mine, EppReferral.state == "assigned"),
+                reads.count_in("assigned", assigned_to=mine),
                 url,
             )
         )
-        found.append(Task("EPP à réaliser", _count(mine, EppReferral.state == "accepted"), url))
+        found.append(Task("EPP à réaliser", reads.count_in("accepted", assigned_to=mine), url))
     if principal.has(COORDINATOR):
-        found.append(
-            Task("Demandes d'EPP à attribuer", _count(EppReferral.state == "submitted"), url)
-        )
+        found.append(Task("Demandes d'EPP à attribuer", reads.count_in("submitted"), url))
     return found
 
 
@@ -125,35 +106,17 @@ def referrals() -> ResponseReturnValue:
     state = request.args.get("state") or None
     if state not in (None, *MACHINE.labels):
         state = None
-    rows = list(
-        db.session.scalars(
-            service.list_query(principal=principal, state=state, late=None).limit(LIST_LIMIT)
-        )
-    )
-    record_reads(rows)
+    lists = reads.referral_lists(principal=principal, state=state)
     today = today_paris()
-    to_answer, to_complete, others = [], [], []
-    for referral in rows:
-        assigned_to_me = (
-            principal.has(MIDWIFE)
-            and principal.professional_id is not None
-            and referral.assigned_professional_id == principal.professional_id
-        )
-        if assigned_to_me and referral.state == "assigned":
-            to_answer.append(referral)
-        elif assigned_to_me and referral.state == "accepted":
-            to_complete.append(referral)
-        else:
-            others.append(referral)
     return render_template(
         "epp/list.html",
-        to_answer=to_answer,
-        to_complete=to_complete,
-        others=others,
+        to_answer=lists.to_answer,
+        to_complete=lists.to_complete,
+        others=lists.others,
         state=state,
         labels=MACHINE.labels,
         weeks=lambda r: weeks_on(r.pregnancy_start_date, today),
-        late=lambda r: r.state in OPEN_STATES and is_late(r.pregnancy_start_date, today),
+        late=lambda r: r.state in STATES.open and is_late(r.pregnancy_start_date, today),
         is_coordinator=principal.has(COORDINATOR),
     )
 
@@ -165,49 +128,14 @@ def referrals() -> ResponseReturnValue:
 @page(*CLINICAL_ROLES)
 def referral_page(referral_id: uuid.UUID) -> ResponseReturnValue:
     """One referral, with the actions the user may take now."""
-    return render_referral(
-        service.get_referral(referral_id=referral_id, principal=page_principal())
-    )
+    return render_referral(get_visible_case(EPP, case_id=referral_id, principal=page_principal()))
 
 
 @blueprint.post("/<uuid:referral_id>/transitions/<name>")
 @page(*CLINICAL_ROLES)
 def fire_transition(referral_id: uuid.UUID, name: str) -> ResponseReturnValue:
     """Fire a transition from its form; a stale page never overwrites a newer state."""
-    principal = page_principal()
-    if name not in TRANSITION_FIELDS:
-        raise NotFound("Action inconnue.")
-    label = TRANSITION_LABELS.get(name, name)
-    try:
-        referral = service.transition(
-            referral_id=referral_id,
-            name=name,
-            body=form_body(request.form, TRANSITION_FIELDS[name]),
-            principal=principal,
-            if_match=form_version(request.form),
-        )
-    except VersionConflict:
-        return _stale(referral_id, principal, STALE.format(label=label))
-    except InvalidTransition as error:
-        return _stale(referral_id, principal, error.message)
-    except ValidationFailed as error:
-        current = service.get_referral(referral_id=referral_id, principal=principal)
-        fields = _fields_for(name, current)
-        failed = FormState.failed(fields, request.form, error.fields, prefix=f"{name}-")
-        return render_referral(current, failed={name: failed}), 422
-    flash(f"Action « {label} » enregistrée.", "success")
-    if service.can_see(referral, principal):
-        return redirect(url_for(".referral_page", referral_id=referral.id), code=303)
-    return redirect(url_for(".referrals"), code=303)
-
-
-def _stale(referral_id: uuid.UUID, principal: Principal, notice: str) -> tuple[str, int] | Response:
-    return current_state(
-        lambda: service.get_referral(referral_id=referral_id, principal=principal),
-        render_referral,
-        notice=notice,
-        fallback_endpoint=".referrals",
-    )
+    return TRANSITIONS.fire(referral_id, name)
 
 
 def _fields_for(name: str, referral: EppReferral) -> tuple[Field, ...]:
@@ -246,14 +174,28 @@ def render_referral(
         notice=notice,
         labels=MACHINE.labels,
         transition_labels=TRANSITION_LABELS,
-        timeline=case_timeline(
-            service.history(referral),
-            referral.reference,
-            machine=MACHINE,
+        timeline=history_timeline(
+            EPP,
+            referral,
             principal=principal,
             transition_labels=TRANSITION_LABELS,
         ),
         weeks=weeks_on(referral.pregnancy_start_date, today),
-        late=referral.state in OPEN_STATES and is_late(referral.pregnancy_start_date, today),
+        late=referral.state in STATES.open and is_late(referral.pregnancy_start_date, today),
         is_final=referral.state in MACHINE.final,
     )
+
+
+TRANSITIONS = FormTransitions(
+    EPP,
+    fields=TRANSITION_FIELDS,
+    home=lambda _principal: ".referrals",
+    render=render_referral,
+    case_url=lambda referral: url_for(".referral_page", referral_id=referral.id),
+    fields_for=_fields_for,
+    changed=(
+        "Cette demande a été modifiée par quelqu'un d'autre depuis que vous l'avez ouverte. "
+        "Votre action « {label} » n'a pas été enregistrée : voici son état actuel. "
+        "Vérifiez-la avant de recommencer."
+    ),
+)

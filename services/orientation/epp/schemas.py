@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from services.orientation.epp.pregnancy import MAX_WEEKS, is_late, weeks_on
+from services.orientation.epp.states import STATES
 
 # History entries and suggestions have one shape for every case type.
 from shared.cases.presentation import HistoryEntrySchema
@@ -28,9 +29,6 @@ from shared.schemas import (
     one_of,
 )
 from shared.timeutil import today_paris
-
-STATES = ("submitted", "assigned", "accepted", "completed", "cancelled")
-OPEN_STATES = ("submitted", "assigned", "accepted")
 
 
 class PregnancySchema(BaseSchema):
@@ -109,12 +107,12 @@ class CancelSchema(BaseSchema):
 
 
 class ReferralListQuerySchema(PageQuerySchema):
-    state = String(load_default=None, validate=one_of(STATES))
+    state = String(load_default=None, validate=one_of(STATES.names))
     late = Boolean(load_default=None)
 
 
 def _late(referral: Any) -> bool:
-    return referral.state in OPEN_STATES and is_late(referral.pregnancy_start_date, today_paris())
+    return referral.state in STATES.open and is_late(referral.pregnancy_start_date, today_paris())
 
 
 class ReferralOutputSchema(OutputSchema):

@@ -1,4 +1,5 @@
-"""Use cases of EPP referrals; the only place that commits or emits their events."""
+"""The EPP referral case type: who sees a referral, what each transition does to it, its
+declaration (`EPP`) and its use cases; the only place that commits or emits their events."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, case, false, or_, select, true
 from sqlalchemy.exc import IntegrityError
 
-from services.orientation.epp.machine import MACHINE, OPEN_STATES, PREFIX
+from services.orientation.epp.machine import MACHINE
 from services.orientation.epp.models import EppHistory, EppReferral
 from services.orientation.epp.pregnancy import late_cutoff, start_from_weeks, weeks_on
+from services.orientation.epp.schemas import ReferralOutputSchema
+from services.orientation.epp.states import STATES
 from services.orientation.epp.suggestions import (
     Suggestion,
     check_assignable,
@@ -19,18 +22,14 @@ from services.orientation.epp.suggestions import (
 )
 from shared.auth.principal import Principal
 from shared.auth.roles import CLINICAL_ROLES, COORDINATOR, MIDWIFE
-from shared.cases.service import (
-    Effect,
-    Lookup,
-    case_history,
-    create_case,
-    fire_transition,
-    get_visible_case,
-)
+from shared.cases.case_type import CaseType, Effect, Lookup
+from shared.cases.service import create_case, get_visible_case, open_duplicate
 from shared.db import unit_of_work
 from shared.errors import Duplicate, ValidationFailed
-from shared.extensions import db
+from shared.privacy.registry import register_case_type
 from shared.timeutil import today_paris
+
+# --- who sees a referral --------------------------------------------------------------------
 
 
 def visibility(principal: Principal) -> ColumnElement[bool]:
@@ -55,104 +54,6 @@ def can_see(referral: EppReferral, principal: Principal) -> bool:
         and principal.professional_id is not None
         and referral.assigned_professional_id == principal.professional_id
     )
-
-
-def _open_duplicate(*, patient_key: str, identity_hash: str) -> EppReferral | None:
-    return db.session.scalar(
-        select(EppReferral).where(
-            EppReferral.state.in_(OPEN_STATES),
-            or_(
-                EppReferral.patient_key == patient_key,
-                EppReferral.patient_identity_hash == identity_hash,
-            ),
-        )
-    )
-
-
-def _duplicate(existing: EppReferral | None) -> Duplicate:
-    if existing is None:
-        return Duplicate("Une demande d'EPP est déjà en cours pour cette patiente.")
-    return Duplicate(
-        f"Une demande d'EPP est déjà en cours pour cette patiente : {existing.reference}.",
-        details={"reference": existing.reference},
-    )
-
-
-def submit_referral(*, data: dict[str, Any], principal: Principal) -> EppReferral:
-    """Refer a pregnant patient for an EPP, in state `submitted`; 409 if one is already open."""
-    if data.get("preferred_professional_id"):
-        _midwife, problem = find_midwife(data["preferred_professional_id"])
-        if problem:
-            raise ValidationFailed({"preferred_professional_id": [problem]})
-    today = today_paris()
-    pregnancy = data["pregnancy"]
-    start = pregnancy["start_date"] or start_from_weeks(pregnancy["weeks"], today)
-    referral = EppReferral(
-        pregnancy_start_date=start,
-        weeks_at_referral=weeks_on(start, today),
-        preferred_professional_id=data.get("preferred_professional_id"),
-        notes=data.get("notes"),
-        excluded_professional_ids=[],
-    )
-    referral.set_patient(data["patient"])
-    try:
-        # No check-then-insert: the two unique indexes of open referrals (NIR, identity) refuse
-        # a duplicate, concurrent or not; the existing referral is looked up only then.
-        with unit_of_work():
-            create_case(
-                case=referral,
-                machine=MACHINE,
-                history_model=EppHistory,
-                prefix=PREFIX,
-                principal=principal,
-                extra_event={"weeks": referral.weeks_at_referral},
-            )
-    except IntegrityError as exc:
-        raise _duplicate(
-            _open_duplicate(
-                patient_key=referral.patient_key, identity_hash=referral.patient_identity_hash
-            )
-        ) from exc
-    return referral
-
-
-def list_query(*, principal: Principal, state: str | None, late: bool | None) -> Select[Any]:
-    """Referrals the caller may see: open referrals past 16 weeks first (most advanced
-    pregnancy first), then the others, oldest referral first."""
-    is_late = and_(
-        EppReferral.state.in_(OPEN_STATES),
-        EppReferral.pregnancy_start_date < late_cutoff(today_paris()),
-    )
-    query = select(EppReferral).where(visibility(principal))
-    if state:
-        query = query.where(EppReferral.state == state)
-    if late is not None:
-        query = query.where(is_late if late else ~is_late)
-    late_first = case((is_late, 0), else_=1)
-    late_start = case((is_late, EppReferral.pregnancy_start_date), else_=None)
-    return query.order_by(late_first, late_start, EppReferral.created_at, EppReferral.id)
-
-
-def get_referral(*, referral_id: uuid.UUID, principal: Principal) -> EppReferral:
-    """One referral the caller may see (404 otherwise); audited, history loaded."""
-    return get_visible_case(
-        model=EppReferral,
-        history_model=EppHistory,
-        case_id=referral_id,
-        principal=principal,
-        can_see=can_see,
-        not_found="Demande d'EPP introuvable.",
-    )
-
-
-def history(referral: EppReferral) -> list[EppHistory]:
-    """The referral's transitions, oldest first."""
-    return case_history(referral, EppHistory)
-
-
-def suggestions(*, referral_id: uuid.UUID, principal: Principal, limit: int) -> list[Suggestion]:
-    """Ranked midwives for a referral (coordinator)."""
-    return suggest_midwives(get_referral(referral_id=referral_id, principal=principal), limit=limit)
 
 
 # --- lookups: what a transition needs from the directory, asked before the referral is locked
@@ -217,25 +118,85 @@ EFFECTS: dict[str, Effect] = {
 }
 
 
-def transition(
-    *,
-    referral_id: uuid.UUID,
-    name: str,
-    body: dict[str, Any],
-    principal: Principal,
-    if_match: int | None,
-) -> EppReferral:
-    """Fire transition `name` on a referral, atomically with its history, audit and event."""
-    return fire_transition(
-        model=EppReferral,
-        history_model=EppHistory,
-        machine=MACHINE,
-        case_id=referral_id,
-        name=name,
-        principal=principal,
-        body=body,
-        if_match=if_match,
-        can_see=can_see,
-        effects=EFFECTS,
-        lookups=LOOKUPS,
+EPP = CaseType(
+    model=EppReferral,
+    history=EppHistory,
+    machine=MACHINE,
+    prefix="EPP",
+    visibility=visibility,
+    can_see=can_see,
+    schema=ReferralOutputSchema(),
+    free_text=("notes", "cancel_reason"),
+    effects=EFFECTS,
+    lookups=LOOKUPS,
+    comment_fields=("comment", "reason"),
+    not_found="Demande d'EPP introuvable.",
+)
+register_case_type(EPP)
+
+
+# --- use cases --------------------------------------------------------------------------------
+
+
+def _duplicate(existing: EppReferral | None) -> Duplicate:
+    if existing is None:
+        return Duplicate("Une demande d'EPP est déjà en cours pour cette patiente.")
+    return Duplicate(
+        f"Une demande d'EPP est déjà en cours pour cette patiente : {existing.reference}.",
+        details={"reference": existing.reference},
     )
+
+
+def submit_referral(*, data: dict[str, Any], principal: Principal) -> EppReferral:
+    """Refer a pregnant patient for an EPP, in state `submitted`; 409 if one is already open."""
+    if data.get("preferred_professional_id"):
+        _midwife, problem = find_midwife(data["preferred_professional_id"])
+        if problem:
+            raise ValidationFailed({"preferred_professional_id": [problem]})
+    today = today_paris()
+    pregnancy = data["pregnancy"]
+    start = pregnancy["start_date"] or start_from_weeks(pregnancy["weeks"], today)
+    referral = EppReferral(
+        pregnancy_start_date=start,
+        weeks_at_referral=weeks_on(start, today),
+        preferred_professional_id=data.get("preferred_professional_id"),
+        notes=data.get("notes"),
+        excluded_professional_ids=[],
+    )
+    referral.set_patient(data["patient"])
+    try:
+        # No check-then-insert: the two unique indexes of open referrals (NIR, identity) refuse
+        # a duplicate, concurrent or not; the existing referral is looked up only then.
+        with unit_of_work():
+            create_case(
+                EPP,
+                referral,
+                principal=principal,
+                extra_event={"weeks": referral.weeks_at_referral},
+            )
+    except IntegrityError as exc:
+        raise _duplicate(open_duplicate(EPP, referral)) from exc
+    return referral
+
+
+def list_query(*, principal: Principal, state: str | None, late: bool | None) -> Select[Any]:
+    """Referrals the caller may see: open referrals past 16 weeks first (most advanced
+    pregnancy first), then the others, oldest referral first."""
+    is_late = and_(
+        EppReferral.state.in_(STATES.open),
+        EppReferral.pregnancy_start_date < late_cutoff(today_paris()),
+    )
+    query = select(EppReferral).where(visibility(principal))
+    if state:
+        query = query.where(EppReferral.state == state)
+    if late is not None:
+        query = query.where(is_late if late else ~is_late)
+    late_first = case((is_late, 0), else_=1)
+    late_start = case((is_late, EppReferral.pregnancy_start_date), else_=None)
+    return query.order_by(late_first, late_start, EppReferral.created_at, EppReferral.id)
+
+
+def suggestions(*, referral_id: uuid.UUID, principal: Principal, limit: int) -> list[Suggestion]:
+    """Ranked midwives for a referral (coordinator)."""
+    referral = get_visible_case(EPP, case_id=referral_id, principal=principal)
+    return suggest_midwives(referral, limit=limit)

@@ -8,43 +8,23 @@ from flask import Blueprint
 from flask.typing import ResponseReturnValue
 
 from services.orientation.epp import service
-from services.orientation.epp.machine import MACHINE
-from services.orientation.epp.models import EppHistory, EppReferral
 from services.orientation.epp.schemas import (
     ReferralListQuerySchema,
     ReferralOutputSchema,
     ReferralSchema,
 )
+from services.orientation.epp.service import EPP
 from services.orientation.medecin_traitant.schemas import SuggestionQuerySchema, SuggestionSchema
 from shared.auth.permissions import allow, current_principal
-from shared.auth.principal import Principal
 from shared.auth.roles import CLINICAL_ROLES, COORDINATOR
-from shared.cases.presentation import case_response, present_case
-from shared.cases.service import record_reads
+from shared.cases.endpoints import page_response, read_case_response, transition_response
+from shared.cases.presentation import case_response
 from shared.http.openapi import documented
-from shared.http.pagination import page_schema, paginate
-from shared.http.parsing import if_match_version, json_body, json_object, query_args
+from shared.http.pagination import page_schema
+from shared.http.parsing import json_body, query_args
 
 blueprint = Blueprint("orientation_epp", __name__, url_prefix="/api/orientation")
-referral_schema = ReferralOutputSchema()
 suggestion_schema = SuggestionSchema()
-
-
-def present(referral: EppReferral, principal: Principal) -> dict:
-    """The referral as the API returns it to this caller."""
-    return present_case(
-        referral,
-        schema=referral_schema,
-        machine=MACHINE,
-        principal=principal,
-        history=service.history(referral),
-    )
-
-
-def _response(
-    referral: EppReferral, principal: Principal, status: int = 200
-) -> ResponseReturnValue:
-    return case_response(present(referral, principal), referral, status)
 
 
 @blueprint.post("/epp-referrals")
@@ -60,7 +40,8 @@ def submit_referral() -> ResponseReturnValue:
     """Any member professional refers a pregnant patient to a midwife for the EPP."""
     data = json_body(ReferralSchema())
     principal = current_principal()
-    return _response(service.submit_referral(data=data, principal=principal), principal, 201)
+    referral = service.submit_referral(data=data, principal=principal)
+    return case_response(EPP, referral, principal, 201)
 
 
 @blueprint.get("/epp-referrals")
@@ -75,12 +56,7 @@ def list_referrals() -> ResponseReturnValue:
     args = query_args(ReferralListQuerySchema())
     principal = current_principal()
     query = service.list_query(principal=principal, state=args["state"], late=args["late"])
-
-    def dump(rows: list[EppReferral]) -> list[dict]:
-        record_reads(rows, EppHistory)
-        return [present(r, principal) for r in rows]
-
-    return paginate(query, page=args["page"], per_page=args["per_page"], dump=dump)
+    return page_response(EPP, query, args, principal)
 
 
 @blueprint.get("/epp-referrals/<uuid:referral_id>")
@@ -88,8 +64,7 @@ def list_referrals() -> ResponseReturnValue:
 @documented(summary="Consulter une demande d'EPP", response=ReferralOutputSchema, errors=(404,))
 def get_referral(referral_id: uuid.UUID) -> ResponseReturnValue:
     """One referral with its history; 404 when it does not exist or the caller may not see it."""
-    principal = current_principal()
-    return _response(service.get_referral(referral_id=referral_id, principal=principal), principal)
+    return read_case_response(EPP, referral_id)
 
 
 @blueprint.get("/epp-referrals/<uuid:referral_id>/suggestions")
@@ -119,13 +94,4 @@ def get_suggestions(referral_id: uuid.UUID) -> ResponseReturnValue:
 )
 def fire_transition(referral_id: uuid.UUID, name: str) -> ResponseReturnValue:
     """Fire a transition (assign, accept, decline, complete, cancel)."""
-    body = json_object(allow_empty=True)
-    principal = current_principal()
-    referral = service.transition(
-        referral_id=referral_id,
-        name=name,
-        body=body,
-        principal=principal,
-        if_match=if_match_version(),
-    )
-    return _response(referral, principal)
+    return transition_response(EPP, referral_id, name)

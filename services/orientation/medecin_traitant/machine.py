@@ -1,16 +1,16 @@
-"""States and transitions of a médecin-traitant case, declared once."""
+"""Transitions of a médecin-traitant case, declared once (its states are in `states.py`)."""
 
 from collections.abc import Callable
 from typing import Any
 
 from services.orientation.medecin_traitant import schemas
+from services.orientation.medecin_traitant.states import STATES
 from shared.auth.roles import ADMIN, COORDINATOR, GP
 from shared.cases.disclosure import HistoryDisclosure
 from shared.cases.machine import SYSTEM_ACTOR, CaseMachine, TransitionRule, party, role, submitter
 
-KIND = "medecin_traitant"
-PREFIX = "MT"
-OPEN_STATES = ("submitted", "triaged", "proposed", "accepted", "on_hold")
+# Read by the indicators (open cases by state).
+OPEN_STATES = STATES.open
 
 coordinator = role(COORDINATOR)
 
@@ -23,24 +23,12 @@ def held_in(state: str) -> Callable[[Any], bool]:
 proposed_gp = party(GP, "proposed_professional_id")
 
 MACHINE = CaseMachine(
-    kind=KIND,
-    states=(*OPEN_STATES, "oriented", "cancelled"),
-    initial="submitted",
-    final=frozenset({"oriented", "cancelled"}),
+    STATES,
     # A GP proposed a patient sees each step, but who declined it before them (and why) only
     # the coordination knows; the proposal made to them they read in full.
     disclosure=HistoryDisclosure(
         full_view=frozenset({COORDINATOR, ADMIN}), addressed={"propose": "professional_id"}
     ),
-    labels={
-        "submitted": "signalé",
-        "triaged": "analysé",
-        "proposed": "proposé à un médecin",
-        "accepted": "accepté",
-        "oriented": "orienté",
-        "on_hold": "en attente",
-        "cancelled": "annulé",
-    },
     rules=(
         TransitionRule(
             "triage", ("submitted",), "triaged", (coordinator,), schemas.TriageSchema, "analyser"
@@ -100,7 +88,7 @@ MACHINE = CaseMachine(
         ),
         TransitionRule(
             "cancel",
-            OPEN_STATES,
+            STATES.open,
             "cancelled",
             (coordinator, submitter(while_in=("submitted",))),
             schemas.CancelSchema,

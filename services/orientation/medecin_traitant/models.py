@@ -8,13 +8,14 @@ import uuid
 from sqlalchemy import JSON, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from services.orientation.medecin_traitant.states import STATES
 from shared.cases.models import CaseMixin, HistoryMixin
+from shared.cases.states import state_not_in
 from shared.extensions import db
 from shared.patients import PatientMixin
-from shared.privacy.registry import register_case_type
 from shared.types import UTCDateTime, UUIDType
 
-_OPEN = text("state NOT IN ('oriented', 'cancelled')")
+_OPEN = state_not_in(STATES.final)
 
 
 class MedecinTraitantCase(CaseMixin, PatientMixin, db.Model):
@@ -88,7 +89,7 @@ class MedecinTraitantCase(CaseMixin, PatientMixin, db.Model):
         # hundreds of rows, not tens of thousands, so it runs the per-month branches of the
         # indicators in parallel workers.
     )
-    kind = "medecin_traitant"
+    kind = STATES.kind
 
     ald: Mapped[bool] = mapped_column(default=False)
     ald_label: Mapped[str | None] = mapped_column(String(200))
@@ -134,11 +135,3 @@ class MedecinTraitantHistory(HistoryMixin, db.Model):
         # from this index alone (services/orientation/indicators/queries.py, `_open_then`).
         Index("ix_orientation_mt_history_at", "at", postgresql_include=["from_state", "to_state"]),
     )
-
-
-register_case_type(
-    MedecinTraitantCase,
-    history=MedecinTraitantHistory,
-    final_states=frozenset({"oriented", "cancelled"}),
-    free_text=("reason", "synthesis", "hold_reason", "ald_label"),
-)

@@ -5,14 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Flask, flash, redirect, render_template, request, url_for
+from flask import Flask, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
-from werkzeug.wrappers import Response
 
 from services.orientation.directory_client import directory
-from services.orientation.medecin_traitant import board as read_models
-from services.orientation.medecin_traitant import service
+from services.orientation.medecin_traitant import reads, service
 from services.orientation.medecin_traitant.forms import (
     CANCEL_LABELS,
     LANGUAGE_CHOICES,
@@ -20,24 +18,20 @@ from services.orientation.medecin_traitant.forms import (
     TRANSITION_FIELDS,
     VULNERABILITY_CHOICES,
 )
-from services.orientation.medecin_traitant.machine import MACHINE, OPEN_STATES
+from services.orientation.medecin_traitant.machine import MACHINE
 from services.orientation.medecin_traitant.models import MedecinTraitantCase
 from services.orientation.medecin_traitant.schemas import CaseListQuerySchema, SignalementSchema
+from services.orientation.medecin_traitant.service import MEDECIN_TRAITANT
 from services.orientation.medecin_traitant.suggestions import suggest_gps
 from shared.auth.principal import Principal
 from shared.auth.roles import CLINICAL_ROLES, COORDINATOR, GP
-from shared.errors import (
-    Duplicate,
-    InvalidTransition,
-    NotFound,
-    ValidationFailed,
-    VersionConflict,
-)
+from shared.cases.service import get_visible_case
+from shared.errors import Duplicate, ValidationFailed
 from shared.http.parsing import load
 from shared.schemas import String, length
 from shared.timeutil import today_paris
-from shared.web.case_pages import case_timeline, current_state, form_version, page_principal
-from shared.web.forms import Field, FormState, form_body, validate_form
+from shared.web.case_pages import FormTransitions, history_timeline, page_principal
+from shared.web.forms import Field, FormState, validate_form
 from shared.web.pages import page, page_blueprint
 from shared.web.registry import Task, add_nav_link, add_task_counter
 
@@ -45,7 +39,7 @@ blueprint = page_blueprint(
     "orientation_mt_pages", __name__, url_prefix="/orientation", templates="../templates"
 )
 SUGGESTION_LIMIT = 5
-TRANSITION_LABELS = {"submit": "signalement", **{r.name: r.label for r in MACHINE.rules}}
+TRANSITION_LABELS = {"submit": "signalement", **MACHINE.transition_labels}
 CHOICE_LABELS = {
     "vulnerabilities": dict(VULNERABILITY_CHOICES),
     "languages": dict(LANGUAGE_CHOICES),
@@ -71,7 +65,7 @@ def register_pages(app: Flask) -> None:
 def tasks(principal: Principal) -> list[Task]:
     """What waits for this user in the médecin-traitant workflow."""
     found: list[Task] = []
-    counts = read_models.coordinator_task_counts(principal)
+    counts = reads.coordinator_task_counts(principal)
     board_url = f"{blueprint.name}.board"
     for state, label in (
         ("submitted", "Signalements à analyser"),
@@ -80,7 +74,7 @@ def tasks(principal: Principal) -> list[Task]:
     ):
         if counts.get(state):
             found.append(Task(label, counts[state], url_for(board_url, state=state)))
-    proposals, to_confirm = read_models.gp_task_counts(principal)
+    proposals, to_confirm = reads.gp_task_counts(principal)
     proposals_url = url_for(f"{blueprint.name}.proposals")
     found.append(Task("Propositions de patients à examiner", proposals, proposals_url))
     if not principal.has(COORDINATOR):
@@ -119,7 +113,7 @@ def submit_signalement() -> ResponseReturnValue:
 @page(*CLINICAL_ROLES)
 def signalement_created(case_id: uuid.UUID) -> ResponseReturnValue:
     """The confirmation, with the reference to give the patient."""
-    case = service.get_case(case_id=case_id, principal=page_principal())
+    case = get_visible_case(MEDECIN_TRAITANT, case_id=case_id, principal=page_principal())
     return render_template("medecin_traitant/created.html", case=case, labels=MACHINE.labels)
 
 
@@ -146,7 +140,7 @@ def search_board() -> ResponseReturnValue:
 
 def _render_board(args: dict[str, Any], raw: dict[str, str]) -> str:
     principal = page_principal()
-    found = read_models.board(
+    found = reads.board(
         principal=principal,
         state=args["state"],
         priority=args["priority"],
@@ -159,7 +153,7 @@ def _render_board(args: dict[str, Any], raw: dict[str, str]) -> str:
         args=args,
         filters=raw,
         labels=MACHINE.labels,
-        tab_states=(*OPEN_STATES, *sorted(MACHINE.final, reverse=True)),
+        tab_states=MACHINE.states,
         today=today_paris(),
         is_coordinator=principal.has(COORDINATOR),
     )
@@ -172,7 +166,7 @@ def _render_board(args: dict[str, Any], raw: dict[str, str]) -> str:
 @page(*CLINICAL_ROLES)
 def case_page(case_id: uuid.UUID) -> ResponseReturnValue:
     """Everything about one case, and the actions the user may take now."""
-    case = service.get_case(case_id=case_id, principal=page_principal())
+    case = get_visible_case(MEDECIN_TRAITANT, case_id=case_id, principal=page_principal())
     return render_case(case)
 
 
@@ -180,53 +174,7 @@ def case_page(case_id: uuid.UUID) -> ResponseReturnValue:
 @page(*CLINICAL_ROLES)
 def fire_transition(case_id: uuid.UUID, name: str) -> ResponseReturnValue:
     """Fire a transition from its form; a stale page never overwrites a newer state."""
-    principal = page_principal()
-    if name not in TRANSITION_FIELDS:
-        raise NotFound("Action inconnue.")
-    label = TRANSITION_LABELS.get(name, name)
-    try:
-        case = service.transition(
-            case_id=case_id,
-            name=name,
-            body=form_body(request.form, TRANSITION_FIELDS[name]),
-            principal=principal,
-            if_match=form_version(request.form),
-        )
-    except VersionConflict:
-        notice = (
-            f"Ce dossier a été modifié par quelqu'un d'autre depuis que vous l'avez ouvert. "
-            f"Votre action « {label} » n'a pas été enregistrée : voici l'état actuel du "
-            f"dossier. Vérifiez-le avant de recommencer."
-        )
-        return _stale(case_id, principal, notice)
-    except InvalidTransition as error:
-        return _stale(case_id, principal, error.message)
-    except NotFound:
-        flash(
-            f"Votre action « {label} » n'a pas été enregistrée : ce dossier ne vous est plus "
-            f"accessible (il a pu être confié à quelqu'un d'autre entre-temps).",
-            "warning",
-        )
-        return redirect(url_for(_home_list(principal)), code=303)
-    except ValidationFailed as error:
-        current = service.get_case(case_id=case_id, principal=principal)
-        fields = _fields_for(name, current)
-        failed = FormState.failed(fields, request.form, error.fields, prefix=f"{name}-")
-        return render_case(current, failed={name: failed}), 422
-    flash(f"Action « {label} » enregistrée.", "success")
-    if service.can_see(case, principal):
-        return redirect(url_for(".case_page", case_id=case.id), code=303)
-    return redirect(url_for(".proposals"), code=303)
-
-
-def _stale(case_id: uuid.UUID, principal: Principal, notice: str) -> tuple[str, int] | Response:
-    """The case as it is now; their list if it has left the user's hands (e.g. withdrawn)."""
-    return current_state(
-        lambda: service.get_case(case_id=case_id, principal=principal),
-        render_case,
-        notice=notice,
-        fallback_endpoint=_home_list(principal),
-    )
+    return TRANSITIONS.fire(case_id, name)
 
 
 def _home_list(principal: Principal) -> str:
@@ -303,10 +251,9 @@ def render_case(
         transition_labels=TRANSITION_LABELS,
         choice_labels=CHOICE_LABELS,
         professionals=_professional_names(case),
-        timeline=case_timeline(
-            service.history(case),
-            case.reference,
-            machine=MACHINE,
+        timeline=history_timeline(
+            MEDECIN_TRAITANT,
+            case,
             principal=principal,
             transition_labels=TRANSITION_LABELS,
             detail=_history_detail,
@@ -324,7 +271,7 @@ def render_case(
 def proposals() -> ResponseReturnValue:
     """Patients proposed to this GP (accept / decline), and orientations to confirm."""
     principal = page_principal()
-    waiting = read_models.proposals_to(principal)
+    waiting = reads.proposals_to(principal)
     forms = {
         case.id: {
             name: FormState.blank(TRANSITION_FIELDS[name], prefix=f"{name}-{case.id}-")
@@ -336,7 +283,21 @@ def proposals() -> ResponseReturnValue:
         "medecin_traitant/proposals.html",
         waiting=waiting,
         forms=forms,
-        accepted=read_models.accepted_by(principal),
+        accepted=reads.accepted_by(principal),
         today=today_paris(),
         choice_labels=CHOICE_LABELS,
     )
+
+
+TRANSITIONS = FormTransitions(
+    MEDECIN_TRAITANT,
+    fields=TRANSITION_FIELDS,
+    home=_home_list,
+    render=render_case,
+    case_url=lambda case: url_for(".case_page", case_id=case.id),
+    fields_for=_fields_for,
+    gone=(
+        "Votre action « {label} » n'a pas été enregistrée : ce dossier ne vous est plus "
+        "accessible (il a pu être confié à quelqu'un d'autre entre-temps)."
+    ),
+)

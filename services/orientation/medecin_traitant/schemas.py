@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from marshmallow import ValidationError, fields, validate
 
+from services.orientation.medecin_traitant.states import STATES
 from shared.cases.presentation import HistoryEntrySchema
 from shared.schemas import (
     UUID,
@@ -125,12 +126,7 @@ class CancelSchema(BaseSchema):
 
 
 class CaseListQuerySchema(PageQuerySchema):
-    state = String(
-        load_default=None,
-        validate=one_of(
-            ("submitted", "triaged", "proposed", "accepted", "oriented", "on_hold", "cancelled")
-        ),
-    )
+    state = String(load_default=None, validate=one_of(STATES.names))
     priority = Integer(
         load_default=None, validate=validate.Range(min=1, max=3, error="La priorité va de 1 à 3.")
     )

@@ -1,4 +1,6 @@
-"""Use cases of médecin-traitant cases; the only place that commits or emits their events."""
+"""The médecin-traitant case type: who sees a case, what each transition does to it, its
+declaration (`MEDECIN_TRAITANT`) and its use cases; the only place that commits or emits their
+events."""
 
 from __future__ import annotations
 
@@ -9,9 +11,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, false, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
 
-from services.orientation.medecin_traitant.machine import MACHINE, OPEN_STATES, PREFIX
+from services.orientation.medecin_traitant.machine import MACHINE
 from services.orientation.medecin_traitant.models import MedecinTraitantCase, MedecinTraitantHistory
 from services.orientation.medecin_traitant.priority import compute_priority
+from services.orientation.medecin_traitant.schemas import CaseSchema
 from services.orientation.medecin_traitant.suggestions import (
     Suggestion,
     check_proposable,
@@ -20,18 +23,15 @@ from services.orientation.medecin_traitant.suggestions import (
 )
 from shared.auth.principal import SYSTEM, Principal
 from shared.auth.roles import CLINICAL_ROLES, COORDINATOR, GP
-from shared.cases.service import (
-    Effect,
-    Lookup,
-    case_history,
-    create_case,
-    fire_transition,
-    get_visible_case,
-)
+from shared.cases.case_type import CaseType, Effect, Lookup
+from shared.cases.service import create_case, get_visible_case, open_duplicate
 from shared.db import unit_of_work
 from shared.errors import Duplicate, ValidationFailed
 from shared.extensions import db
+from shared.privacy.registry import register_case_type
 from shared.timeutil import today_paris, utcnow
+
+# --- who sees a case ----------------------------------------------------------------------------
 
 
 def visibility(principal: Principal) -> ColumnElement[bool]:
@@ -57,120 +57,6 @@ def can_see(case: MedecinTraitantCase, principal: Principal) -> bool:
         and pid is not None
         and pid in (case.proposed_professional_id, case.accepted_professional_id)
     )
-
-
-def _open_duplicate(*, patient_key: str, identity_hash: str) -> MedecinTraitantCase | None:
-    return db.session.scalar(
-        select(MedecinTraitantCase).where(
-            MedecinTraitantCase.state.in_(OPEN_STATES),
-            or_(
-                MedecinTraitantCase.patient_key == patient_key,
-                MedecinTraitantCase.patient_identity_hash == identity_hash,
-            ),
-        )
-    )
-
-
-def new_case(data: dict[str, Any]) -> MedecinTraitantCase:
-    """An unsaved case built from a validated signalement, with its priority computed."""
-    situation = data["situation"]
-    case = MedecinTraitantCase(
-        ald=situation["ald"],
-        ald_label=situation.get("ald_label"),
-        vulnerabilities=sorted(set(situation["vulnerabilities"])),
-        reduced_mobility=situation["reduced_mobility"],
-        needs_home_visits=situation["needs_home_visits"],
-        languages=list(dict.fromkeys(situation["languages"])),
-        reason=situation["reason"],
-        consent_at=utcnow(),
-    )
-    case.set_patient(data["patient"])
-    priority = compute_priority(
-        birth_date=case.patient_birth_date,
-        ald=case.ald,
-        ald_label=case.ald_label,
-        vulnerabilities=case.vulnerabilities,
-        reduced_mobility=case.reduced_mobility,
-        needs_home_visits=case.needs_home_visits,
-        today=today_paris(),
-    )
-    case.priority, case.priority_score, case.priority_reasons = (
-        priority.level,
-        priority.score,
-        priority.reasons,
-    )
-    return case
-
-
-def store_case(case: MedecinTraitantCase, principal: Principal) -> MedecinTraitantCase:
-    """Number, store and announce a new case inside the current unit of work."""
-    return create_case(
-        case=case,
-        machine=MACHINE,
-        history_model=MedecinTraitantHistory,
-        prefix=PREFIX,
-        principal=principal,
-        extra_event={"priority": case.priority},
-    )
-
-
-def submit_signalement(*, data: dict[str, Any], principal: Principal) -> MedecinTraitantCase:
-    """Record a signalement as a new case in `submitted`, prioritised; 409 for an open duplicate."""
-    case = new_case(data)
-    try:
-        # No check-then-insert: the two unique indexes of open cases (NIR, identity) refuse a
-        # duplicate, concurrent or not; the existing case is looked up only then.
-        with unit_of_work():
-            store_case(case, principal)
-    except IntegrityError as exc:
-        existing = _open_duplicate(
-            patient_key=case.patient_key, identity_hash=case.patient_identity_hash
-        )
-        raise _duplicate(existing) from exc
-    return case
-
-
-def _duplicate(existing: MedecinTraitantCase | None) -> Duplicate:
-    if existing is None:
-        return Duplicate()
-    return Duplicate(
-        f"Un dossier ouvert existe déjà pour ce patient : {existing.reference}.",
-        details={"reference": existing.reference},
-    )
-
-
-def list_query(*, principal: Principal, state: str | None, priority: int | None) -> Select[Any]:
-    """The cases the caller may see, most urgent first, then oldest first."""
-    query = select(MedecinTraitantCase).where(visibility(principal))
-    if state:
-        query = query.where(MedecinTraitantCase.state == state)
-    if priority:
-        query = query.where(MedecinTraitantCase.priority == priority)
-    return query.order_by(
-        MedecinTraitantCase.priority, MedecinTraitantCase.created_at, MedecinTraitantCase.id
-    )
-
-
-def get_case(*, case_id: uuid.UUID, principal: Principal) -> MedecinTraitantCase:
-    """One case the caller may see (404 otherwise); audited, history loaded."""
-    return get_visible_case(
-        model=MedecinTraitantCase,
-        history_model=MedecinTraitantHistory,
-        case_id=case_id,
-        principal=principal,
-        can_see=can_see,
-    )
-
-
-def history(case: MedecinTraitantCase) -> list[MedecinTraitantHistory]:
-    """The case's transitions, oldest first."""
-    return case_history(case, MedecinTraitantHistory)
-
-
-def suggestions(*, case_id: uuid.UUID, principal: Principal, limit: int) -> list[Suggestion]:
-    """Ranked GPs for a case (coordinator)."""
-    case = get_case(case_id=case_id, principal=principal)
-    return suggest_gps(case, limit=limit)
 
 
 # --- lookups: what a transition needs from the directory, asked before the case is locked ---
@@ -284,25 +170,98 @@ EFFECTS: dict[str, Effect] = {
 }
 
 
-def transition(
-    *,
-    case_id: uuid.UUID,
-    name: str,
-    body: dict[str, Any],
-    principal: Principal,
-    if_match: int | None,
-) -> MedecinTraitantCase:
-    """Fire transition `name` on a case, atomically with its history, audit and event."""
-    return fire_transition(
-        model=MedecinTraitantCase,
-        history_model=MedecinTraitantHistory,
-        machine=MACHINE,
-        case_id=case_id,
-        name=name,
-        principal=principal,
-        body=body,
-        if_match=if_match,
-        can_see=can_see,
-        effects=EFFECTS,
-        lookups=LOOKUPS,
+MEDECIN_TRAITANT = CaseType(
+    model=MedecinTraitantCase,
+    history=MedecinTraitantHistory,
+    machine=MACHINE,
+    prefix="MT",
+    visibility=visibility,
+    can_see=can_see,
+    schema=CaseSchema(),
+    free_text=("reason", "synthesis", "hold_reason", "ald_label"),
+    effects=EFFECTS,
+    lookups=LOOKUPS,
+    comment_fields=("comment", "reason", "synthesis"),
+)
+register_case_type(MEDECIN_TRAITANT)
+
+
+# --- use cases --------------------------------------------------------------------------------
+
+
+def new_case(data: dict[str, Any]) -> MedecinTraitantCase:
+    """An unsaved case built from a validated signalement, with its priority computed."""
+    situation = data["situation"]
+    case = MedecinTraitantCase(
+        ald=situation["ald"],
+        ald_label=situation.get("ald_label"),
+        vulnerabilities=sorted(set(situation["vulnerabilities"])),
+        reduced_mobility=situation["reduced_mobility"],
+        needs_home_visits=situation["needs_home_visits"],
+        languages=list(dict.fromkeys(situation["languages"])),
+        reason=situation["reason"],
+        consent_at=utcnow(),
     )
+    case.set_patient(data["patient"])
+    priority = compute_priority(
+        birth_date=case.patient_birth_date,
+        ald=case.ald,
+        ald_label=case.ald_label,
+        vulnerabilities=case.vulnerabilities,
+        reduced_mobility=case.reduced_mobility,
+        needs_home_visits=case.needs_home_visits,
+        today=today_paris(),
+    )
+    case.priority, case.priority_score, case.priority_reasons = (
+        priority.level,
+        priority.score,
+        priority.reasons,
+    )
+    return case
+
+
+def store_case(case: MedecinTraitantCase, principal: Principal) -> MedecinTraitantCase:
+    """Number, store and announce a new case inside the current unit of work."""
+    return create_case(
+        MEDECIN_TRAITANT, case, principal=principal, extra_event={"priority": case.priority}
+    )
+
+
+def submit_signalement(*, data: dict[str, Any], principal: Principal) -> MedecinTraitantCase:
+    """Record a signalement as a new case in `submitted`, prioritised; 409 for an open duplicate."""
+    case = new_case(data)
+    try:
+        # No check-then-insert: the two unique indexes of open cases (NIR, identity) refuse a
+        # duplicate, concurrent or not; the existing case is looked up only then.
+        with unit_of_work():
+            store_case(case, principal)
+    except IntegrityError as exc:
+        raise _duplicate(open_duplicate(MEDECIN_TRAITANT, case)) from exc
+    return case
+
+
+def _duplicate(existing: MedecinTraitantCase | None) -> Duplicate:
+    if existing is None:
+        return Duplicate()
+    return Duplicate(
+        f"Un dossier ouvert existe déjà pour ce patient : {existing.reference}.",
+        details={"reference": existing.reference},
+    )
+
+
+def list_query(*, principal: Principal, state: str | None, priority: int | None) -> Select[Any]:
+    """The cases the caller may see, most urgent first, then oldest first."""
+    query = select(MedecinTraitantCase).where(visibility(principal))
+    if state:
+        query = query.where(MedecinTraitantCase.state == state)
+    if priority:
+        query = query.where(MedecinTraitantCase.priority == priority)
+    return query.order_by(
+        MedecinTraitantCase.priority, MedecinTraitantCase.created_at, MedecinTraitantCase.id
+    )
+
+
+def suggestions(*, case_id: uuid.UUID, principal: Principal, limit: int) -> list[Suggestion]:
+    """Ranked GPs for a case (coordinator)."""
+    case = get_visible_case(MEDECIN_TRAITANT, case_id=case_id, principal=principal)
+    return suggest_gps(case, limit=limit)

@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import select
 
-from services.orientation.medecin_traitant import service
-from services.orientation.medecin_traitant.machine import KIND
 from services.orientation.medecin_traitant.models import MedecinTraitantCase
+from services.orientation.medecin_traitant.service import MEDECIN_TRAITANT
 from shared.auth.principal import SYSTEM
+from shared.cases.service import announce, fire_transition
 from shared.db import unit_of_work
 from shared.errors import InvalidTransition, NotFound, VersionConflict
 from shared.extensions import db
-from shared.outbox.emit import emit
 from shared.settings import Settings
 from shared.timeutil import utcnow
 
@@ -64,16 +63,14 @@ def _remind_due(proposed_before: dt.datetime, now: dt.datetime) -> int:
         )
         for case in cases:
             case.reminder_sent_at = now
-            emit(
-                f"{KIND}.reminder",
-                reference=case.reference,
-                payload={
-                    "case_id": str(case.id),
-                    "kind": KIND,
-                    "transition": "reminder",
+            announce(
+                MEDECIN_TRAITANT,
+                case,
+                "reminder",
+                before=case.state,
+                principal=SYSTEM,
+                extra={
                     "professional_id": str(case.proposed_professional_id),
-                    "created_by": str(case.created_by),
-                    "actor_user_id": str(SYSTEM.user_id),
                     "proposed_at": case.proposed_at.isoformat() if case.proposed_at else None,
                 },
             )
@@ -81,8 +78,9 @@ def _remind_due(proposed_before: dt.datetime, now: dt.datetime) -> int:
 
 
 def _expire_due(proposed_before: dt.datetime) -> int:
-    # A plain read: `transition` locks each case in its own unit of work and fires only at the
-    # version read here, so a case answered, re-proposed or expired meanwhile is left alone.
+    # A plain read: `fire_transition` locks each case in its own unit of work and fires only
+    # at the version read here, so a case answered, re-proposed or expired meanwhile is left
+    # alone.
     due = db.session.execute(
         select(MedecinTraitantCase.id, MedecinTraitantCase.version)
         .where(
@@ -95,8 +93,13 @@ def _expire_due(proposed_before: dt.datetime) -> int:
     expired = 0
     for case_id, version in due:
         try:
-            service.transition(
-                case_id=case_id, name="expire", body={}, principal=SYSTEM, if_match=version
+            fire_transition(
+                MEDECIN_TRAITANT,
+                case_id=case_id,
+                name="expire",
+                principal=SYSTEM,
+                body={},
+                if_match=version,
             )
             expired += 1
         except (InvalidTransition, VersionConflict, NotFound):

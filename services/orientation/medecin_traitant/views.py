@@ -8,8 +8,6 @@ from flask import Blueprint
 from flask.typing import ResponseReturnValue
 
 from services.orientation.medecin_traitant import service
-from services.orientation.medecin_traitant.machine import MACHINE
-from services.orientation.medecin_traitant.models import MedecinTraitantCase, MedecinTraitantHistory
 from services.orientation.medecin_traitant.schemas import (
     CaseListQuerySchema,
     CaseSchema,
@@ -17,37 +15,19 @@ from services.orientation.medecin_traitant.schemas import (
     SuggestionQuerySchema,
     SuggestionSchema,
 )
+from services.orientation.medecin_traitant.service import MEDECIN_TRAITANT
 from shared.auth.permissions import allow, current_principal
-from shared.auth.principal import Principal
 from shared.auth.roles import CLINICAL_ROLES, COORDINATOR
-from shared.cases.presentation import case_response, present_case
-from shared.cases.service import record_reads
+from shared.cases.endpoints import page_response, read_case_response, transition_response
+from shared.cases.presentation import case_response
 from shared.http.openapi import documented
-from shared.http.pagination import page_schema, paginate
-from shared.http.parsing import if_match_version, json_body, json_object, query_args
+from shared.http.pagination import page_schema
+from shared.http.parsing import json_body, query_args
 
 blueprint = Blueprint("orientation_medecin_traitant", __name__, url_prefix="/api/orientation")
-case_schema = CaseSchema()
 suggestion_schema = SuggestionSchema()
 # Built once: instantiating a nested schema on every request costs more than validating.
 signalement_schema = SignalementSchema()
-
-
-def present(case: MedecinTraitantCase, principal: Principal) -> dict:
-    """The case as the API returns it to this caller."""
-    return present_case(
-        case,
-        schema=case_schema,
-        machine=MACHINE,
-        principal=principal,
-        history=service.history(case),
-    )
-
-
-def _response(
-    case: MedecinTraitantCase, principal: Principal, status: int = 200
-) -> ResponseReturnValue:
-    return case_response(present(case, principal), case, status)
 
 
 @blueprint.post("/signalements")
@@ -64,7 +44,7 @@ def submit_signalement() -> ResponseReturnValue:
     data = json_body(signalement_schema)
     principal = current_principal()
     case = service.submit_signalement(data=data, principal=principal)
-    return _response(case, principal, 201)
+    return case_response(MEDECIN_TRAITANT, case, principal, 201)
 
 
 @blueprint.get("/cases")
@@ -76,15 +56,10 @@ def list_cases() -> ResponseReturnValue:
     """Cases the caller may see (all for the coordinator), most urgent then oldest first."""
     args = query_args(CaseListQuerySchema())
     principal = current_principal()
-    if args["kind"] not in (None, MedecinTraitantCase.kind):
+    if args["kind"] not in (None, MEDECIN_TRAITANT.kind):
         return {"items": [], "page": args["page"], "per_page": args["per_page"], "total": 0}
     query = service.list_query(principal=principal, state=args["state"], priority=args["priority"])
-
-    def dump(rows: list[MedecinTraitantCase]) -> list[dict]:
-        record_reads(rows, MedecinTraitantHistory)
-        return [present(case, principal) for case in rows]
-
-    return paginate(query, page=args["page"], per_page=args["per_page"], dump=dump)
+    return page_response(MEDECIN_TRAITANT, query, args, principal)
 
 
 @blueprint.get("/cases/<uuid:case_id>")
@@ -93,8 +68,7 @@ def list_cases() -> ResponseReturnValue:
 def get_case(case_id: uuid.UUID) -> ResponseReturnValue:
     """One case with its history; 404 when it does not exist or the caller may not see it
     (a professional sees what they submitted, a GP what was proposed to or accepted by them)."""
-    principal = current_principal()
-    return _response(service.get_case(case_id=case_id, principal=principal), principal)
+    return read_case_response(MEDECIN_TRAITANT, case_id)
 
 
 @blueprint.get("/cases/<uuid:case_id>/suggestions")
@@ -126,9 +100,4 @@ def fire_transition(case_id: uuid.UUID, name: str) -> ResponseReturnValue:
     a stale `If-Match` → 409 `version_conflict`; a bad body → 422. `expire` is fired by the
     system only (no answer within 14 days).
     """
-    body = json_object(allow_empty=True)
-    principal = current_principal()
-    case = service.transition(
-        case_id=case_id, name=name, body=body, principal=principal, if_match=if_match_version()
-    )
-    return _response(case, principal)
+    return transition_response(MEDECIN_TRAITANT, case_id, name)

@@ -17,8 +17,8 @@ from services.cli import cli
 from services.orientation.discharges.machine import MACHINE as DISCHARGE_MACHINE
 from services.orientation.discharges.models import DischargeCase, DischargeHistory
 from services.orientation.epp.machine import MACHINE as EPP_MACHINE
-from services.orientation.epp.machine import OPEN_STATES as EPP_OPEN_STATES
 from services.orientation.epp.models import EppHistory, EppReferral
+from services.orientation.epp.states import STATES as EPP_STATES
 from services.orientation.indicators.synthetic import (
     Context,
     case_mix,
@@ -124,7 +124,7 @@ def test_epp_referrals_cover_every_state_one_open_referral_per_patient(app):
         referrals = synthetic.check_history(EppReferral, EppHistory, EPP_MACHINE)
         assert len(referrals) == 360
         assert set(Counter(r.state for r in referrals.values())) == set(EPP_MACHINE.states)
-        open_keys = Counter(r.patient_key for r in referrals.values() if r.state in EPP_OPEN_STATES)
+        open_keys = Counter(r.patient_key for r in referrals.values() if r.state in EPP_STATES.open)
         assert max(open_keys.values()) == 1
         for referral in referrals.values():
             assert referral.patient_sex == "F"

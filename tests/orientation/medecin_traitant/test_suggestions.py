@@ -137,11 +137,13 @@ def test_a_gp_who_declined_or_let_the_case_expire_is_never_suggested_again(only_
     if how == "decline":
         assert world.fire(case["id"], "decline").status_code == 200
     else:
-        from services.orientation.medecin_traitant import service
+        from services.orientation.medecin_traitant.service import MEDECIN_TRAITANT
         from shared.auth.principal import SYSTEM
+        from shared.cases.service import fire_transition
 
         with app.app_context():
-            service.transition(
+            fire_transition(
+                MEDECIN_TRAITANT,
                 case_id=uuid.UUID(case["id"]),
                 name="expire",
                 body={},

@@ -6,10 +6,11 @@ import uuid
 
 import pytest
 
-from services.orientation.medecin_traitant import service
 from services.orientation.medecin_traitant.machine import MACHINE
 from services.orientation.medecin_traitant.models import MedecinTraitantCase
+from services.orientation.medecin_traitant.service import MEDECIN_TRAITANT
 from shared.auth.principal import SYSTEM
+from shared.cases.service import fire_transition
 from shared.errors import Forbidden, InvalidTransition
 from shared.extensions import db
 from tests.support.factories import MT_PATHS as PATHS
@@ -31,7 +32,13 @@ COORDINATOR_MOVES: dict[str, dict[str, str]] = {
 def test_the_machine_declares_exactly_the_contract_transitions():
     assert MACHINE.names() == list(NAMES)
     assert MACHINE.final == {"oriented", "cancelled"}
-    assert set(MACHINE.open_states) == {"submitted", "triaged", "proposed", "accepted", "on_hold"}
+    assert set(MACHINE.states) - MACHINE.final == {
+        "submitted",
+        "triaged",
+        "proposed",
+        "accepted",
+        "on_hold",
+    }
 
 
 @pytest.mark.parametrize("start", list(PATHS))
@@ -209,8 +216,13 @@ def test_declining_gp_loses_sight_of_the_case_and_is_never_proposed_again(world)
 
 def _expire_as_system(app, case_id: str) -> MedecinTraitantCase:
     with app.app_context():
-        expired = service.transition(
-            case_id=uuid.UUID(case_id), name="expire", body={}, principal=SYSTEM, if_match=None
+        expired = fire_transition(
+            MEDECIN_TRAITANT,
+            case_id=uuid.UUID(case_id),
+            name="expire",
+            body={},
+            principal=SYSTEM,
+            if_match=None,
         )
         db.session.remove()
         return expired
@@ -242,7 +254,8 @@ def test_system_cannot_expire_outside_proposed(world, app, start):
 def test_the_system_has_no_other_power(world, app):
     case = world.case_in("submitted")
     with app.app_context(), pytest.raises(Forbidden):
-        service.transition(
+        fire_transition(
+            MEDECIN_TRAITANT,
             case_id=uuid.UUID(case["id"]),
             name="triage",
             body={"synthesis": "x"},

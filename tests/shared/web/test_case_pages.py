@@ -11,6 +11,7 @@ import pytest
 from shared.auth.principal import Principal
 from shared.cases.disclosure import HistoryDisclosure
 from shared.cases.machine import CaseMachine
+from shared.cases.states import CaseStates
 from shared.errors import NotFound, ValidationFailed
 from shared.web.case_pages import MISSING_VERSION, case_timeline, current_state, form_version
 
@@ -27,13 +28,9 @@ def test_the_posted_version_is_read_as_an_integer():
 
 
 MACHINE = CaseMachine(
-    kind="essai",
-    states=("ready",),
-    initial="ready",
-    final=frozenset(),
+    CaseStates(kind="essai", open=("ready",), final=(), labels={"ready": "prêt"}),
     rules=(),
     disclosure=HistoryDisclosure(full_view=frozenset({"coordinator"})),
-    labels={"ready": "prêt"},
 )
 COORDINATION = "coordination@relais.test"
 

@@ -1,4 +1,4 @@
-"""Read models of the discharge pages: the task counts of the top bar."""
+"""What the discharge pages read beyond the worklist: the task counts of the top bar."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from services.orientation.discharges.models import DischargeCase
 from services.orientation.discharges.readiness import lacks_something
 from services.orientation.discharges.service import visibility
+from services.orientation.discharges.states import EDITABLE_STATES
 from shared.auth.principal import Principal
 from shared.auth.roles import COORDINATOR, DAC
 from shared.extensions import db
@@ -23,7 +24,7 @@ def task_counts(principal: Principal) -> tuple[int, int]:
         .select_from(DischargeCase)
         .where(
             visibility(principal),
-            DischargeCase.state.in_(("announced", "preparing", "ready")),
+            DischargeCase.state.in_(EDITABLE_STATES),
             DischargeCase.planned_discharge_date <= today,
         )
     )

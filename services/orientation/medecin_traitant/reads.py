@@ -1,4 +1,5 @@
-"""Read models of the pages: the board, the counts per state, a GP's proposals, the tasks."""
+"""What the médecin-traitant pages read: the board, the counts per state, a GP's proposals,
+the tasks."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ from dataclasses import dataclass
 from flask import g
 from sqlalchemy import func, or_, select
 
-from services.orientation.medecin_traitant.machine import OPEN_STATES
 from services.orientation.medecin_traitant.models import MedecinTraitantCase
 from services.orientation.medecin_traitant.service import list_query, visibility
+from services.orientation.medecin_traitant.states import STATES
 from shared.auth.principal import Principal
 from shared.auth.roles import COORDINATOR, GP
 from shared.cases.service import record_reads
@@ -36,7 +37,7 @@ class Board:
     @property
     def open_total(self) -> int:
         """Cases still in progress."""
-        return sum(self.counts.get(state, 0) for state in OPEN_STATES)
+        return sum(self.counts.get(state, 0) for state in STATES.open)
 
 
 def state_counts(principal: Principal) -> dict[str, int]:
@@ -65,7 +66,7 @@ def board(
     """Cases by priority then oldest first (open ones unless a state is asked); audited."""
     query = list_query(principal=principal, state=state, priority=priority)
     if state is None:
-        query = query.where(MedecinTraitantCase.state.in_(OPEN_STATES))
+        query = query.where(MedecinTraitantCase.state.in_(STATES.open))
     if search and search.strip():
         term = search.strip()
         query = query.where(
@@ -76,7 +77,7 @@ def board(
         )
     counts = state_counts(principal)
     if priority is None and not search:
-        total = counts.get(state, 0) if state else sum(counts.get(s, 0) for s in OPEN_STATES)
+        total = counts.get(state, 0) if state else sum(counts.get(s, 0) for s in STATES.open)
     else:
         subquery = query.order_by(None).subquery()
         total = db.session.scalar(select(func.count()).select_from(subquery)) or 0
@@ -99,34 +100,26 @@ def board(
 
 def proposals_to(principal: Principal) -> list[MedecinTraitantCase]:
     """Cases proposed to this GP and waiting for their answer, oldest proposal first; audited."""
-    if not principal.has(GP) or principal.professional_id is None:
-        return []
-    items = list(
-        db.session.scalars(
-            select(MedecinTraitantCase)
-            .where(
-                MedecinTraitantCase.state == "proposed",
-                MedecinTraitantCase.proposed_professional_id == principal.professional_id,
-            )
-            .order_by(MedecinTraitantCase.proposed_at, MedecinTraitantCase.id)
-        )
-    )
-    record_reads(items)
-    return items
+    return _gp_cases(principal, "proposed")
 
 
 def accepted_by(principal: Principal) -> list[MedecinTraitantCase]:
     """Patients this GP accepted whose orientation is still to confirm; audited."""
+    return _gp_cases(principal, "accepted")
+
+
+def _gp_cases(principal: Principal, state: str) -> list[MedecinTraitantCase]:
+    """The cases in `state` (`proposed`, `accepted`) whose `<state>_professional_id` names
+    this GP, by `<state>_at`; audited."""
     if not principal.has(GP) or principal.professional_id is None:
         return []
+    gp = getattr(MedecinTraitantCase, f"{state}_professional_id")
+    since = getattr(MedecinTraitantCase, f"{state}_at")
     items = list(
         db.session.scalars(
             select(MedecinTraitantCase)
-            .where(
-                MedecinTraitantCase.state == "accepted",
-                MedecinTraitantCase.accepted_professional_id == principal.professional_id,
-            )
-            .order_by(MedecinTraitantCase.accepted_at, MedecinTraitantCase.id)
+            .where(MedecinTraitantCase.state == state, gp == principal.professional_id)
+            .order_by(since, MedecinTraitantCase.id)
         )
     )
     record_reads(items)

@@ -1,0 +1,84 @@
+"""One declaration per case type, in its folder: what shared code needs to create its cases,
+fire their transitions, decide who sees them, present them and erase their patient.
+
+`create_case`, `fire_transition`, `get_visible_case` and `case_history` (shared/cases/service.py),
+the API's presentation (shared/cases/presentation.py, endpoints.py), the pages' transition forms
+(shared/web/case_pages.py) and the privacy registry all take it; its kind, states and final
+states come from its machine, which reads them from the case type's `states.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from marshmallow import Schema
+from sqlalchemy import ColumnElement, select
+
+from shared.auth.principal import Principal
+from shared.cases.machine import CaseMachine
+from shared.cases.models import CaseMixin
+from shared.extensions import db
+
+CaseT = TypeVar("CaseT", bound=CaseMixin)
+# Applies a transition's body to the case (may raise ValidationFailed); returns extra event data.
+Effect = Callable[[Any, dict[str, Any], Principal], dict[str, Any] | None]
+# Fetches what a transition's effect needs from another service (the directory, over HTTP when
+# the agenda runs apart) from the validated body, before the case is locked; what it returns
+# is added to the body the effect receives (and never stored in the history).
+Lookup = Callable[[dict[str, Any], Principal], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class CaseType(Generic[CaseT]):
+    """A case type: its tables, its machine, who may see a case, what each transition does to
+    it, how the API shows it, and which of its columns an erasure blanks."""
+
+    model: type[CaseT]
+    history: Any
+    machine: CaseMachine
+    # References read `<prefix>-<year>-<number>` (`MT-2026-000123`).
+    prefix: str
+    # Who may see a case, said twice: as SQL for lists, in Python for one case (a test checks
+    # that both agree for every role and state).
+    visibility: Callable[[Principal], ColumnElement[bool]]
+    can_see: Callable[[Any, Principal], bool]
+    # The case as the API returns it (`history` and `allowed_transitions` are added).
+    schema: Schema
+    # Free-text columns, which may describe the patient in prose: an erasure blanks them.
+    free_text: tuple[str, ...] = ()
+    effects: Mapping[str, Effect] = field(default_factory=dict)
+    lookups: Mapping[str, Lookup] = field(default_factory=dict)
+    # The body fields a history row keeps as its comment: the first one filled in.
+    comment_fields: tuple[str, ...] = ("comment",)
+    # How history entries are shown, when not as every other case type's (times in Paris…).
+    history_schema: Schema | None = None
+    not_found: str = "Dossier introuvable."
+
+    def __post_init__(self) -> None:
+        names = set(self.machine.names())
+        unknown = sorted({*self.effects, *self.lookups} - names)
+        if unknown:
+            raise ValueError(f"{self.kind}: effects or lookups of unknown transitions {unknown}")
+        columns = self.model.__table__.columns  # type: ignore[attr-defined]
+        missing = [name for name in self.free_text if name not in columns]
+        if missing:
+            raise ValueError(f"{self.model.__name__} has no columns {missing}")
+
+    @property
+    def kind(self) -> str:
+        """The kind of the case type (events are named `<kind>.<transition>`)."""
+        return self.machine.kind
+
+    def closed(self, case: Any) -> bool:
+        """Whether nobody works on `case` any more (its patient's identity may then be erased)."""
+        return case.state in self.machine.final
+
+    def find(self, reference: str) -> CaseT | None:
+        """The case numbered `reference`, if any."""
+        return db.session.scalar(select(self.model).where(self.model.reference == reference))
+
+    def history_comment(self, data: Mapping[str, Any]) -> str | None:
+        """What a transition's history row keeps as its comment, from the validated body."""
+        return next((str(data[key]) for key in self.comment_fields if data.get(key)), None)
