@@ -13,6 +13,7 @@ from services.orientation.indicators.cli import seed_synthetic
 from shared import security_commands
 from shared.commands import AppFactory, app_context, command_app, command_settings
 from shared.migrations.runner import new_revision, upgrade
+from shared.audit.commands import audit_verify
 from shared.ops.cli import backup, check
 
 DEFAULT_PORT = 8000
@@ -136,6 +137,7 @@ cli.add_command(check)
 cli.add_command(backup)
 cli.add_command(security_commands.security)
 cli.add_command(security_commands.audit)
+security_commands.audit.add_command(audit_verify)
 cli.add_command(security_commands.keys)
 cli.add_command(security_commands.patient)
 user.add_command(security_commands.user_disable)

@@ -23,6 +23,7 @@ from shared.extensions import db
 from shared.migrations.runner import upgrade
 from shared.settings import Settings
 from shared.timeutil import utcnow
+from tests.support.database import triggers_lifted
 
 PG_ADMIN_URL = os.environ.get("RELAIS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 TEST_PASSWORD = "correct horse battery staple"  # noqa: S105 - test accounts only
@@ -112,7 +113,7 @@ def app(settings: Settings) -> Iterator[Flask]:
 
 def _empty_tables() -> None:
     tables = [table.name for table in db.metadata.sorted_tables]
-    with db.engine.begin() as conn:
+    with db.engine.begin() as conn, triggers_lifted(conn):
         if conn.dialect.name == "postgresql":
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
