@@ -63,15 +63,20 @@ def _walk(session: Session) -> ChainReport:
     entries = session.scalars(
         select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=BATCH)
     )
-    for entry in entries:
-        if entry.seq != expected:
-            reason = f"entrée(s) n° {expected} à {entry.seq - 1} manquante(s) avant celle-ci"
-            return report(BrokenLink(entry.seq, entry.id, entry.at, reason))
-        if entry.hash != digest(previous, entry):
-            reason = "empreinte incorrecte : l'entrée ou le lien avec la précédente a été modifié"
-            return report(BrokenLink(entry.seq, entry.id, entry.at, reason))
-        previous = entry.hash
-        expected += 1
+    try:
+        for entry in entries:
+            if entry.seq != expected:
+                reason = f"entrée(s) n° {expected} à {entry.seq - 1} manquante(s) avant celle-ci"
+                return report(BrokenLink(entry.seq, entry.id, entry.at, reason))
+            if entry.hash != digest(previous, entry):
+                reason = (
+                    "empreinte incorrecte : l'entrée ou le lien avec la précédente a été modifié"
+                )
+                return report(BrokenLink(entry.seq, entry.id, entry.at, reason))
+            previous = entry.hash
+            expected += 1
+    finally:
+        entries.close()  # a server-side cursor on PostgreSQL, left mid-way at a break
     if (expected - 1, previous) != (head_seq, head_hash):
         reason = f"la tête de chaîne annonce l'entrée n° {head_seq}, absente ou différente"
         return report(BrokenLink(expected, None, None, reason))
