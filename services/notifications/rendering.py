@@ -19,13 +19,16 @@ _environment = Environment(
 
 @dataclass(frozen=True)
 class Rendered:
-    """Subject, bodies and link of one notification."""
+    """Subject, bodies and links of one notification: `path` inside the application (the
+    inbox links there, relative, so it follows whatever address serves the page), `link`
+    the absolute address an e-mail carries (`PUBLIC_URL` + `path`)."""
 
     subject: str
     text: str
     html: str
     link: str
     summary: str
+    path: str
 
 
 class _Blank(dict):
@@ -41,8 +44,8 @@ def render(
     values["reference"] = reference or ""
     title = notice.title.format_map(values).strip()
     summary = notice.summary.format_map(values)
-    path = notice.link.format_map(values).rstrip("/")
-    link = f"{public_url.rstrip('/')}/{path}"
+    path = "/" + notice.link.format_map(values).strip("/")
+    link = public_url.rstrip("/") + path
     context = {"title": title, "summary": summary, "link": link, "reference": reference}
     return Rendered(
         subject=f"[Relais] {title}",
@@ -50,6 +53,7 @@ def render(
         html=_environment.get_template("notifications/email.html").render(context),
         link=link,
         summary=summary,
+        path=path,
     )
 
 
@@ -63,6 +67,7 @@ def render_digest(*, items: list[dict[str, str]], public_url: str) -> Rendered:
         html=_environment.get_template("notifications/digest.html").render(context),
         link=public_url,
         summary=title,
+        path="/",
     )
 
 
