@@ -30,6 +30,8 @@ from shared.types import UTCDateTime, UUIDType
 
 revision = "b3d8f2a6c9e1"
 down_revision = "7d5a9341e609"
+# The revision whose append-only triggers (with the purge switch) this one replaces.
+APPEND_ONLY_REVISION = "a7c3e9d2f1b4"
 branch_labels = None
 depends_on = None
 
@@ -170,11 +172,7 @@ entries = sa.table(
 
 def upgrade() -> None:
     dialect = op.get_bind().dialect.name
-    if dialect == "postgresql":
-        op.execute("DROP TRIGGER IF EXISTS audit_entries_append_only ON audit_entries")
-        op.execute("DROP FUNCTION IF EXISTS audit_entries_append_only()")
-    elif dialect == "sqlite":
-        op.execute("DROP TRIGGER IF EXISTS audit_entries_no_update")
+    _append_only_revision().downgrade()  # its triggers go first
     op.create_table(
         "audit_chain",
         sa.Column("id", sa.SmallInteger(), autoincrement=False, nullable=False),
@@ -239,5 +237,8 @@ def downgrade() -> None:
         batch_op.drop_column("hash")
         batch_op.drop_column("seq")
     op.drop_table("audit_chain")
-    # The previous revision's triggers (append-only with the purge switch) come back.
-    context.script.get_revision(down_revision).module.upgrade()
+    _append_only_revision().upgrade()  # its triggers come back
+
+
+def _append_only_revision():
+    return context.script.get_revision(APPEND_ONLY_REVISION).module
