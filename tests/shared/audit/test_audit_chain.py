@@ -15,6 +15,7 @@ from sqlalchemy import column, create_engine, insert, select, table, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from services.bootstrap import SCHEMA
 from shared.audit.chain import GENESIS, digest
 from shared.audit.models import AuditChain, AuditEntry
 from shared.audit.service import record_audit
@@ -22,8 +23,9 @@ from shared.audit.verification import verify_chain
 from shared.db import unit_of_work
 from shared.extensions import db
 from shared.migrations.runner import alembic_config
+from shared.settings import normalise_database_url
 from shared.timeutil import utcnow
-from tests.conftest import PG_ADMIN_URL, _recreate_pg_database
+from tests.conftest import PG_ADMIN_URL
 from tests.support.database import triggers_lifted
 
 # The last revision of the `shared` branch before the chain existed.
@@ -152,13 +154,16 @@ def fresh_database_url(backend, tmp_path):
         yield f"sqlite:///{tmp_path / 'avant-la-chaine.sqlite3'}"
         return
     name = f"relais_chain_{os.getpid()}"
-    yield _recreate_pg_database(name)
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield normalise_database_url(f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}")
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_the_migration_chains_the_rows_written_before_it(fresh_database_url):
-    config = alembic_config(fresh_database_url)
+    config = alembic_config(fresh_database_url, SCHEMA)
     command.upgrade(config, BEFORE_THE_CHAIN)
     engine = create_engine(fresh_database_url)
     # The table as it was then: no place in a chain, no hash.
