@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import sys
 import uuid
 
@@ -11,11 +13,11 @@ from services.bootstrap import SCHEMA, SERVICES, create_app
 from services.notifications.worker import worker
 from services.orientation.indicators.cli import seed_synthetic
 from shared import security_commands
+from shared.audit.commands import audit_verify
 from shared.commands import AppFactory, app_context, command_app, command_settings
 from shared.migrations.runner import new_revision, upgrade
 from shared.ops.cli import backup, check
-
-DEFAULT_PORT = 8000
+from shared.settings import DEFAULT_PORT, Settings, served_url
 
 
 @click.group()
@@ -33,7 +35,16 @@ def run(port: int | None, host: str) -> None:
     """Serve every service in one process (embedded mode)."""
     from shared.server import serve
 
-    serve(command_app(), host=host, port=port or DEFAULT_PORT)
+    port = port or DEFAULT_PORT
+    serve(command_app(settings=_served_settings(host, port)), host=host, port=port)
+
+
+def _served_settings(host: str, port: int) -> Settings:
+    """The settings of `relais run` on host:port: without PUBLIC_URL, links point to it."""
+    settings = command_settings()
+    if os.environ.get("PUBLIC_URL"):
+        return settings
+    return dataclasses.replace(settings, public_url=served_url(host=host, port=port))
 
 
 @cli.command()
@@ -136,6 +147,7 @@ cli.add_command(check)
 cli.add_command(backup)
 cli.add_command(security_commands.security)
 cli.add_command(security_commands.audit)
+security_commands.audit.add_command(audit_verify)
 cli.add_command(security_commands.keys)
 cli.add_command(security_commands.patient)
 user.add_command(security_commands.user_disable)

@@ -12,6 +12,7 @@ from shared.crypto import Keyring, KeyringError
 
 ENVIRONMENTS = ("development", "test", "production")
 DEFAULT_SQLITE_PATH = Path("var") / "relais.sqlite3"
+DEFAULT_PORT = 8000
 
 
 class ConfigurationError(RuntimeError):
@@ -24,6 +25,17 @@ def normalise_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def served_url(*, host: str = "127.0.0.1", port: int | str | None = None) -> str:
+    """The address `relais run` serves: `PUBLIC_URL` when it is not given, so that the links
+    of e-mails lead to the server actually running (an address of every interface is reached
+    on this machine's loopback)."""
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104 - names the wildcard, binds nothing
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port or DEFAULT_PORT}"
 
 
 def _default_database_url() -> str:
@@ -39,7 +51,7 @@ class Settings:
     redis_url: str | None = None
     secret_key: str = "dev-only-secret-key-change-me"  # noqa: S105 - refused in production
     smtp_url: str | None = None
-    public_url: str = "http://127.0.0.1:8000"
+    public_url: str = field(default_factory=served_url)
     service_urls: dict[str, str] = field(default_factory=dict)
     token_lifetime_hours: int = 12
     encryption_keys: str | None = None
@@ -100,7 +112,7 @@ class Settings:
             redis_url=env.get("REDIS_URL") or None,
             secret_key=secret_key or defaults.secret_key,
             smtp_url=env.get("SMTP_URL") or None,
-            public_url=env.get("PUBLIC_URL", defaults.public_url).rstrip("/"),
+            public_url=(env.get("PUBLIC_URL") or served_url(port=env.get("PORT"))).rstrip("/"),
             service_urls=service_urls,
             token_lifetime_hours=int(
                 env.get("TOKEN_LIFETIME_HOURS", defaults.token_lifetime_hours)

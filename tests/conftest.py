@@ -20,6 +20,7 @@ from shared.auth.service import _hasher
 from shared.extensions import db
 from shared.migrations.runner import upgrade
 from shared.settings import Settings
+from tests.support.database import triggers_lifted
 from tests.support.factories import TEST_PASSWORD, Accounts
 
 PG_ADMIN_URL = os.environ.get("RELAIS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -109,7 +110,7 @@ def app(settings: Settings) -> Iterator[Flask]:
 
 def _empty_tables() -> None:
     tables = [table.name for table in db.metadata.sorted_tables]
-    with db.engine.begin() as conn:
+    with db.engine.begin() as conn, triggers_lifted(conn):
         if conn.dialect.name == "postgresql":
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:

@@ -19,13 +19,16 @@ _environment = Environment(
 
 @dataclass(frozen=True)
 class Rendered:
-    """Subject, bodies and link of one notification."""
+    """Subject, bodies and links of one notification: `path` inside the application (the
+    inbox links there, relative, so it follows whatever address serves the page), `link`
+    the absolute address an e-mail carries (`PUBLIC_URL` + `path`)."""
 
     subject: str
     text: str
     html: str
     link: str
     summary: str
+    path: str
 
 
 SUBJECT_PREFIX = "[Relais] "
@@ -36,7 +39,9 @@ def title_of(subject: str) -> str:
     return subject.removeprefix(SUBJECT_PREFIX)
 
 
-def _rendered(template: str, context: dict[str, Any], *, link: str, summary: str) -> Rendered:
+def _rendered(
+    template: str, context: dict[str, Any], *, link: str, summary: str, path: str
+) -> Rendered:
     """The e-mail of `notifications/<template>.txt|html`, its subject the context's title."""
     return Rendered(
         subject=SUBJECT_PREFIX + context["title"],
@@ -44,6 +49,7 @@ def _rendered(template: str, context: dict[str, Any], *, link: str, summary: str
         html=_environment.get_template(f"notifications/{template}.html").render(context),
         link=link,
         summary=summary,
+        path=path,
     )
 
 
@@ -60,17 +66,17 @@ def render(
     values["reference"] = reference or ""
     title = notice.title.format_map(values).strip()
     summary = notice.summary.format_map(values)
-    path = notice.link.format_map(values).rstrip("/")
-    link = f"{public_url.rstrip('/')}/{path}"
+    path = "/" + notice.link.format_map(values).strip("/")
+    link = public_url.rstrip("/") + path
     context = {"title": title, "summary": summary, "link": link, "reference": reference}
-    return _rendered("email", context, link=link, summary=summary)
+    return _rendered("email", context, link=link, summary=summary, path=path)
 
 
 def render_digest(*, items: list[dict[str, str]], public_url: str) -> Rendered:
     """One e-mail listing the day's notifications of a user who chose the daily digest."""
     title = f"Vos {len(items)} notification(s) Relais du jour"
     context = {"title": title, "items": items, "link": public_url}
-    return _rendered("digest", context, link=public_url, summary=title)
+    return _rendered("digest", context, link=public_url, summary=title, path="/")
 
 
 def load_templates() -> None:

@@ -155,7 +155,7 @@ def record_deliveries(event: OutboxEvent, notice: Notice, *, now: dt.datetime) -
                 "reference": event.reference,
                 "title": title_of(rendered.subject),
                 "body": rendered.summary,
-                "link": rendered.link,
+                "link": row["link"],
                 "created_at": now,
             }
             for row in inbox_rows
@@ -183,7 +183,8 @@ def _delivery_values(
         "subject": rendered.subject,
         "body_text": rendered.text,
         "body_html": rendered.html,
-        "link": rendered.link,
+        # The inbox is a page of the application: its link is relative; an e-mail's is not.
+        "link": rendered.path if channel == "inbox" else rendered.link,
         "created_at": now,
         "attempts": 0,
         "last_error": None,

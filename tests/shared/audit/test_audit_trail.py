@@ -9,7 +9,8 @@ from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from shared.audit.models import AuditEntry
-from shared.audit.retention import purge_expired
+from shared.audit.retention import MIN_RETENTION_DAYS, RetentionTooShort, purge_expired
+from shared.audit.verification import verify_chain
 from shared.extensions import db
 from shared.timeutil import utcnow
 from tests.conftest import TEST_PASSWORD
@@ -27,25 +28,27 @@ def _entry(days_old: int, reference: str) -> AuditEntry:
     )
 
 
+def _store(*entries: AuditEntry) -> None:
+    db.session.add_all(entries)
+    db.session.commit()
+
+
 def _references() -> set[str]:
     return set(db.session.scalars(select(AuditEntry.reference)))
 
 
 def test_updating_an_audit_entry_is_refused_by_the_database(app):
     with app.app_context():
-        db.session.add(_entry(1, "MT-2026-000001"))
-        db.session.commit()
+        _store(_entry(1, "MT-2026-000001"))
         with pytest.raises(DBAPIError, match="append-only"):
             db.session.execute(update(AuditEntry).values(user_email="someone-else@relais.test"))
         db.session.rollback()
         assert db.session.scalar(select(AuditEntry.user_email)) == "coordinator@relais.test"
 
 
-@pytest.mark.postgres_only
 def test_deleting_an_audit_entry_outside_the_purge_is_refused(app):
     with app.app_context():
-        db.session.add(_entry(500, "MT-2026-000001"))
-        db.session.commit()
+        _store(_entry(500, "MT-2026-000001"))
         with pytest.raises(DBAPIError, match="append-only"):
             db.session.execute(delete(AuditEntry))
         db.session.rollback()
@@ -53,14 +56,23 @@ def test_deleting_an_audit_entry_outside_the_purge_is_refused(app):
 
 
 @pytest.mark.postgres_only
-def test_the_purge_setting_cannot_reach_recent_entries(app):
+def test_truncating_the_trail_is_refused(app):
     with app.app_context():
-        db.session.add(_entry(10, "MT-2026-000002"))
-        db.session.commit()
-        future = (utcnow() + dt.timedelta(days=1)).isoformat()
+        _store(_entry(500, "MT-2026-000001"))
+        for table in ("audit_entries", "audit_chain"):
+            with pytest.raises(DBAPIError, match="append-only: TRUNCATE refused"):
+                db.session.execute(text(f"TRUNCATE {table}"))
+            db.session.rollback()
+        assert _references() == {"MT-2026-000001"}
+
+
+@pytest.mark.postgres_only
+def test_the_former_purge_switch_no_longer_opens_the_trail(app):
+    with app.app_context():
+        _store(_entry(500, "MT-2026-000002"))
         db.session.execute(
             text("SELECT set_config('relais.audit_purge_before', :cutoff, true)"),
-            {"cutoff": future},
+            {"cutoff": utcnow().isoformat()},
         )
         with pytest.raises(DBAPIError, match="append-only"):
             db.session.execute(delete(AuditEntry))
@@ -70,23 +82,58 @@ def test_the_purge_setting_cannot_reach_recent_entries(app):
 
 def test_purge_removes_only_entries_older_than_the_retention(app):
     with app.app_context():
-        db.session.add_all(
-            [_entry(400, "MT-OLD-1"), _entry(366, "MT-OLD-2"), _entry(364, "MT-KEPT-1")]
+        _store(
+            _entry(400, "MT-OLD-1"),
+            _entry(366, "MT-OLD-2"),
+            _entry(364, "MT-KEPT-1"),
+            _entry(0, "MT-KEPT-2"),
         )
-        db.session.add(_entry(0, "MT-KEPT-2"))
-        db.session.commit()
         assert purge_expired(retention_days=365) == 2
         assert _references() == {"MT-KEPT-1", "MT-KEPT-2"}
         assert purge_expired(retention_days=365) == 0
+        assert verify_chain(db.session).broken is None
+
+
+def test_purge_removes_only_the_start_of_the_chain(app):
+    with app.app_context():
+        # An old entry written after a recent one (a clock set back) waits for the recent one:
+        # what is kept must still verify from the anchor.
+        for days_old, reference in ((400, "MT-OLD"), (10, "MT-RECENT"), (300, "MT-LATE")):
+            db.session.add(_entry(days_old, reference))
+            db.session.commit()
+        assert purge_expired(retention_days=200) == 1
+        assert _references() == {"MT-RECENT", "MT-LATE"}
+        report = verify_chain(db.session)
+        assert (report.broken, report.checked, report.first_seq) == (None, 2, 2)
+
+
+def test_purge_refuses_a_retention_under_the_floor(app):
+    with app.app_context():
+        _store(_entry(400, "MT-OLD"))
+        with pytest.raises(RetentionTooShort):
+            purge_expired(retention_days=MIN_RETENTION_DAYS - 1)
+        assert _references() == {"MT-OLD"}
+
+
+@pytest.mark.postgres_only
+def test_the_database_purge_function_has_the_same_floor(app):
+    with app.app_context():
+        _store(_entry(400, "MT-OLD"))
+        with pytest.raises(DBAPIError, match=f"at least {MIN_RETENTION_DAYS}"):
+            db.session.scalar(text("SELECT audit_purge(:days)"), {"days": MIN_RETENTION_DAYS - 1})
+        db.session.rollback()
+        assert _references() == {"MT-OLD"}
+        assert db.session.scalar(text("SELECT audit_purge(:days)"), {"days": MIN_RETENTION_DAYS})
+        db.session.commit()
+        assert _references() == set()
 
 
 def test_purge_command_uses_the_retention_setting(app, runner_env, cli_runner):
     with app.app_context():
-        db.session.add_all([_entry(40, "MT-OLD"), _entry(20, "MT-KEPT")])
-        db.session.commit()
-    result = cli_runner(["audit", "purge"], AUDIT_RETENTION_DAYS="30")
+        _store(_entry(250, "MT-OLD"), _entry(190, "MT-KEPT"))
+    result = cli_runner(["audit", "purge"], AUDIT_RETENTION_DAYS="200")
     assert result.exit_code == 0, result.output
-    assert "1 entrée(s) d'audit de plus de 30 jours" in result.output
+    assert "1 entrée(s) d'audit de plus de 200 jours" in result.output
     with app.app_context():
         assert _references() == {"MT-KEPT"}
 

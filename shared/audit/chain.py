@@ -1,0 +1,78 @@
+"""The hash chain that makes the audit trail tamper-evident.
+
+Each entry carries `seq`, its place in the chain, and `hash`: sha256 over the hash of the entry
+before it and the entry's canonical fields. Changing, removing or slipping in an entry breaks
+the link of that entry or of the one after it; removing the last ones leaves the chain's head
+(`audit_chain`, kept by the database's insert trigger) pointing past the end.
+
+The digest is frozen: changing it would break every chain already stored (the migration that
+introduced it computed the hashes of the rows that existed then with this very function).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from collections.abc import Sequence
+from typing import Protocol
+
+from sqlalchemy import Connection, text
+
+# The hash before the first entry ever written.
+GENESIS = "0" * 64
+# The key of the PostgreSQL advisory lock that serialises the chain's writers ("RELAIS").
+CHAIN_LOCK_KEY = 0x52454C414953
+
+
+class Linkable(Protocol):
+    """The fields of an audit entry that the chain covers."""
+
+    seq: int
+    hash: str
+    id: uuid.UUID
+    at: dt.datetime
+    service: str
+    user_email: str
+    action: str
+    reference: str | None
+    ip: str | None
+
+
+def canonical(entry: Linkable) -> str:
+    """The entry's fields as one unambiguous string (JSON array, fixed order, UTC instant)."""
+    at = entry.at.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    fields = [
+        entry.seq,
+        str(entry.id),
+        at,
+        entry.service,
+        entry.user_email,
+        entry.action,
+        entry.reference,
+        entry.ip,
+    ]
+    return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+
+
+def digest(previous: str, entry: Linkable) -> str:
+    """The entry's hash: sha256 over the previous entry's hash and the entry's fields."""
+    return hashlib.sha256(f"{previous}\n{canonical(entry)}".encode()).hexdigest()
+
+
+def link(connection: Connection, entries: Sequence[Linkable]) -> None:
+    """Place new entries after the chain's head and hash them, in the caller's transaction.
+
+    On PostgreSQL a transaction-scoped advisory lock makes concurrent writers take turns from
+    here to their commit, so none reads a head that another is about to move (the insert
+    trigger would refuse the second of two entries claiming one place). SQLite serialises
+    writers by itself."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
+    head = connection.execute(text("SELECT head_seq, head_hash FROM audit_chain WHERE id = 1"))
+    seq, previous = head.one_or_none() or (0, GENESIS)
+    for entry in entries:
+        seq += 1
+        entry.seq = seq
+        entry.hash = previous = digest(previous, entry)

@@ -1,0 +1,202 @@
+"""The audit trail is a hash chain: `relais audit verify` finds the first entry altered, removed
+or slipped in, concurrent writers never fork it, and the migration chains the existing rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+import uuid
+
+import psycopg
+import pytest
+from alembic import command
+from sqlalchemy import column, create_engine, insert, select, table, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from services.bootstrap import SCHEMA
+from shared.audit.chain import GENESIS, digest
+from shared.audit.models import AuditChain, AuditEntry
+from shared.audit.service import record_audit
+from shared.audit.verification import verify_chain
+from shared.db import unit_of_work
+from shared.extensions import db
+from shared.migrations.runner import alembic_config
+from shared.settings import normalise_database_url
+from shared.timeutil import utcnow
+from tests.conftest import PG_ADMIN_URL
+from tests.support.database import triggers_lifted
+
+# The last revision of the `shared` branch before the chain existed.
+BEFORE_THE_CHAIN = "7d5a9341e609"
+FIELDS_BEFORE = ("id", "at", "service", "user_email", "action", "reference")
+
+
+def _record(app, count: int, reference: str = "MT-2026-000001") -> None:
+    with app.app_context(), unit_of_work():
+        for _ in range(count):
+            record_audit(action="read", reference=reference, user_email="coord@relais.test")
+
+
+def _entries(app) -> list[AuditEntry]:
+    with app.app_context():
+        return list(db.session.scalars(select(AuditEntry).order_by(AuditEntry.seq)))
+
+
+def _tamper(app, statement: str) -> None:
+    """Change the trail as a superuser could, its triggers lifted."""
+    with app.app_context(), db.engine.begin() as conn, triggers_lifted(conn):
+        conn.execute(text(statement))
+
+
+def test_each_entry_is_chained_to_the_one_before(app):
+    _record(app, 2)
+    _record(app, 1)
+    entries = _entries(app)
+    assert [entry.seq for entry in entries] == [1, 2, 3]
+    previous = GENESIS
+    for entry in entries:
+        assert entry.hash == digest(previous, entry)
+        previous = entry.hash
+    with app.app_context():
+        chain = db.session.get(AuditChain, 1)
+        assert (chain.head_seq, chain.head_hash) == (3, previous)
+
+
+def test_verify_reports_an_intact_chain(app, cli_runner):
+    _record(app, 3)
+    result = cli_runner(["audit", "verify"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == "Chaîne intacte."
+    assert "3 entrée(s) vérifiée(s), n° 1 à 3" in result.output
+
+
+def test_verify_names_the_entry_a_superuser_changed(app, cli_runner):
+    _record(app, 4)
+    changed = _entries(app)[2]
+    _tamper(app, f"UPDATE audit_entries SET user_email = 'x@relais.test' WHERE seq = {changed.seq}")
+    result = cli_runner(["audit", "verify"])
+    assert result.exit_code == 1
+    assert f"Chaîne rompue à l'entrée n° 3 (id {changed.id}, {changed.at.isoformat()})" in (
+        result.output
+    )
+    assert "empreinte incorrecte" in result.output
+    assert "2 entrée(s) intacte(s) avant elle." in result.output
+
+
+def test_verify_names_the_entry_after_a_removed_one(app, cli_runner):
+    _record(app, 4)
+    after = _entries(app)[2]
+    _tamper(app, "DELETE FROM audit_entries WHERE seq = 2")
+    result = cli_runner(["audit", "verify"])
+    assert result.exit_code == 1
+    assert f"Chaîne rompue à l'entrée n° 3 (id {after.id}" in result.output
+    assert "entrée(s) n° 2 à 2 manquante(s)" in result.output
+
+
+def test_verify_notices_that_the_last_entries_were_removed(app, cli_runner):
+    _record(app, 3)
+    _tamper(app, "DELETE FROM audit_entries WHERE seq = 3")
+    result = cli_runner(["audit", "verify"])
+    assert result.exit_code == 1
+    broken = "Chaîne rompue à l'entrée n° 3 : la tête de chaîne annonce l'entrée n° 3"
+    assert broken in result.output
+
+
+def test_an_entry_that_does_not_take_the_next_place_is_refused(app):
+    _record(app, 1)
+    with app.app_context():
+        row = {
+            "id": uuid.uuid4(),
+            "at": utcnow(),
+            "service": "orientation",
+            "user_email": "x@relais.test",
+            "action": "read",
+            "seq": 5,
+            "hash": GENESIS,
+        }
+        with pytest.raises(DBAPIError, match="does not follow the head of the chain"):
+            db.session.execute(insert(AuditEntry).values(**row))
+        db.session.rollback()
+    assert [entry.seq for entry in _entries(app)] == [1]
+
+
+@pytest.mark.postgres_only
+def test_concurrent_writers_never_fork_the_chain(app):
+    writers, each = 6, 5
+    start = threading.Barrier(writers)
+    failures: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            start.wait()
+            for _ in range(each):
+                _record(app, 1)
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=write) for _ in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert [entry.seq for entry in _entries(app)] == list(range(1, writers * each + 1))
+    with app.app_context():
+        assert verify_chain(db.session).broken is None
+
+
+@pytest.fixture
+def fresh_database_url(backend, tmp_path):
+    """An empty database of the suite's backend, dropped afterwards."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'avant-la-chaine.sqlite3'}"
+        return
+    name = f"relais_chain_{os.getpid()}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield normalise_database_url(f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}")
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_the_migration_chains_the_rows_written_before_it(fresh_database_url):
+    config = alembic_config(fresh_database_url, SCHEMA)
+    command.upgrade(config, BEFORE_THE_CHAIN)
+    engine = create_engine(fresh_database_url)
+    # The table as it was then: no place in a chain, no hash.
+    before = table(
+        "audit_entries",
+        *(column(name, AuditEntry.__table__.c[name].type) for name in FIELDS_BEFORE),
+    )
+    written = [("MT-B", 2), ("MT-A", 3), ("MT-C", 1)]  # in this order, days old
+    with engine.begin() as conn:
+        conn.execute(
+            before.insert(),
+            [
+                {
+                    "id": uuid.uuid4(),
+                    "at": utcnow() - dt.timedelta(days=days_old),
+                    "service": "orientation",
+                    "user_email": "coord@relais.test",
+                    "action": "read",
+                    "reference": reference,
+                }
+                for reference, days_old in written
+            ],
+        )
+    command.upgrade(config, "heads")
+    try:
+        with Session(engine) as session:
+            chained = session.scalars(select(AuditEntry.reference).order_by(AuditEntry.seq))
+            assert list(chained) == ["MT-A", "MT-B", "MT-C"]  # oldest first
+            report = verify_chain(session)
+            assert (report.broken, report.checked, report.head_seq) == (None, 3, 3)
+            session.add(AuditEntry(service="agenda", user_email="x@relais.test", action="read"))
+            session.commit()
+            assert verify_chain(session).head_seq == 4
+            assert verify_chain(session).broken is None
+    finally:
+        engine.dispose()
