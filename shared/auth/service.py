@@ -20,7 +20,7 @@ from shared.auth.models import ApiToken, PageSession, User, UserRole
 from shared.auth.passwords import password_problems
 from shared.auth.principal import Principal
 from shared.auth.roles import ALL_ROLES, DIRECTORY_ROLES
-from shared.auth.throttle import forget_failures, reserve_attempt
+from shared.auth.throttle import forget_failures, record_failure, reserve_attempt
 from shared.db import unit_of_work
 from shared.errors import Duplicate, NotFound, Unauthenticated, ValidationFailed
 from shared.extensions import db
@@ -91,6 +91,7 @@ def authenticate(*, email: str, password: str, ip: str) -> User:
     except (VerificationError, InvalidHashError):
         valid = False
     if not valid:
+        record_failure(email=email, ip=ip)
         raise Unauthenticated("Adresse e-mail ou mot de passe incorrect.")
     assert user is not None
     return user

@@ -4,7 +4,8 @@ Two counters, both in `auth_login_failures`:
 
 - per account **and** address, a delay that grows: the first `FREE_FAILURES` failures cost
   nothing, then each attempt must wait 1 s, 2 s, 4 s… (at most `MAX_DELAY`) after the previous
-  one. Someone guessing from elsewhere never delays the owner.
+  failure, and none may start while the previous one is being checked. Someone guessing from
+  elsewhere never delays the owner.
 - per address, a hard limit: `ADDRESS_LIMIT` failures in `FAILURE_WINDOW`, whatever the
   account, then every attempt from that address is refused until the window ends.
 
@@ -31,6 +32,9 @@ FAILURE_WINDOW = dt.timedelta(minutes=15)
 ADDRESS_LIMIT = 10
 FREE_FAILURES = 3
 MAX_DELAY = dt.timedelta(minutes=15)
+# Longer than any password check: an attempt being checked holds the account's turn at its
+# address until its answer (or this long, should the process die meanwhile).
+CHECK_TIME = dt.timedelta(seconds=30)
 # The e-mail of an address's own counter (failures on every account from that address).
 ANY_ACCOUNT = ""
 
@@ -85,6 +89,15 @@ def reserve_attempt(*, email: str, ip: str, now: dt.datetime | None = None) -> N
         address.count += 1
         account.count += 1
         address.at = account.at = now
+        if account.count >= FREE_FAILURES:
+            account.retry_at = now + CHECK_TIME
+
+
+def record_failure(*, email: str, ip: str) -> None:
+    """The attempt reserved for (email, ip) failed: the next one waits from now."""
+    now = utcnow()
+    with unit_of_work():
+        account = _locked_counter(email, ip, now)
         account.retry_at = now + delay_after(account.count)
 
 

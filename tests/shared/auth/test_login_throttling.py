@@ -105,7 +105,7 @@ def test_the_delay_doubles_after_the_free_failures_and_is_announced(app, client,
     assert _login(client, "slow@relais.test", "nope nope nope").status_code == 401
 
 
-def test_the_delay_is_capped_and_forgotten_after_a_quiet_window():
+def test_the_delay_doubles_up_to_a_cap_shorter_than_the_window():
     assert [delay_after(n) for n in range(1, FREE_FAILURES + 3)] == [
         *[dt.timedelta(0)] * (FREE_FAILURES - 1),
         dt.timedelta(seconds=1),
