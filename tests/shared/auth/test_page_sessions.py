@@ -14,6 +14,7 @@ from shared.auth.service import disable_user, resolve_token
 from shared.auth.sessions import (
     SessionPolicy,
     close_page_session,
+    delegate_token,
     open_page_session,
     resolve_page_session,
 )
@@ -21,9 +22,12 @@ from shared.errors import Unauthenticated
 from shared.extensions import db
 from shared.timeutil import utcnow
 from tests.conftest import TEST_PASSWORD
+from tests.support.discharge_epp import directory_entry
+from tests.support.servers import serve_wsgi
 from tests.support.web import log_in
 
 CASES_PAGE = "/orientation/cases"
+DIRECTORY = "/api/agenda/professionals"
 API = "/api/orientation/cases"
 POLICY = SessionPolicy(
     lifetime=dt.timedelta(hours=12), idle=dt.timedelta(minutes=1), secret="test-secret"
@@ -103,6 +107,30 @@ def test_the_delegate_token_dies_with_an_idle_session(app, accounts):
     _pass_time(app, 95)
     with app.app_context(), pytest.raises(Unauthenticated):
         resolve_token(principal.token)
+
+
+def test_pages_call_a_service_deployed_apart_with_the_sessions_delegate_token(
+    service_app, settings, accounts
+):
+    agenda = service_app("agenda")
+    coordinator = accounts.create("coordinator")
+    entry = directory_entry(agenda.test_client(), coordinator, last_name="Delegat")
+    with serve_wsgi(agenda) as agenda_url:
+        orientation = service_app("orientation", service_urls={"agenda": agenda_url})
+        client = orientation.test_client()
+        token = log_in(client, coordinator["X-Test-Email"])
+        page = client.get("/orientation/discharges/new")
+        assert page.status_code == 200
+        assert entry["last_name"] in page.get_data(as_text=True)
+        session_id = orientation.session_interface.get_signing_serializer(orientation).loads(
+            _session_cookie(client)
+        )["sid"]
+        delegate = {
+            "Authorization": f"Bearer {delegate_token(session_id, secret=settings.secret_key)}"
+        }
+        assert agenda.test_client().get(DIRECTORY, headers=delegate).status_code == 200
+        client.post("/logout", data={"csrf_token": token})
+        assert agenda.test_client().get(DIRECTORY, headers=delegate).status_code == 401
 
 
 # -- Logout and disabling end the session at once ---------------------------------------------
