@@ -38,9 +38,10 @@ def normalise_database_url(url: str) -> str:
 
 
 def secret_key_problem(secret: str) -> str | None:
-    """Why `secret` is too weak for production (in French, after "SECRET_KEY"), or None: it must hold at least 32
-    random bytes, counted by its length over the smallest alphabet it uses (hexadecimal,
-    base64, printable characters), and spread over that alphabet."""
+    """Why `secret` is too weak for production (in French, to follow "SECRET_KEY"), or None.
+
+    It must hold at least 32 random bytes, counted by its length over the smallest alphabet it
+    uses (hexadecimal, base64, printable characters), and be spread over that alphabet."""
     characters = set(secret)
     alphabet = (
         16

@@ -24,8 +24,10 @@ from shared.errors import RateLimited
 from shared.extensions import db
 from shared.timeutil import utcnow
 from tests.conftest import TEST_PASSWORD
+from tests.support.clock import pass_time
 
 TOKEN = "/api/auth/token"
+COUNTER_INSTANTS = ("window_start", "at", "retry_at")
 PARALLEL = 60
 
 
@@ -49,13 +51,7 @@ def _in_parallel(app, attempts: list[tuple[str, str]], ip: str) -> Counter[int]:
 
 
 def _pass_time(app, seconds: float) -> None:
-    """Let `seconds` pass for the throttling counters (their stored instants move back)."""
-    shift = dt.timedelta(seconds=seconds)
-    with app.app_context():
-        for row in db.session.scalars(select(LoginFailure)):
-            for column in ("window_start", "at", "retry_at"):
-                setattr(row, column, getattr(row, column) - shift)
-        db.session.commit()
+    pass_time(app, LoginFailure, COUNTER_INSTANTS, seconds)
 
 
 def test_parallel_wrong_passwords_from_one_address_check_no_more_than_its_limit(app):

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
 
 from shared.auth.models import PageSession
 from shared.auth.service import disable_user, resolve_token
@@ -22,11 +21,13 @@ from shared.errors import Unauthenticated
 from shared.extensions import db
 from shared.timeutil import utcnow
 from tests.conftest import TEST_PASSWORD
+from tests.support.clock import pass_time
 from tests.support.discharge_epp import directory_entry
 from tests.support.servers import serve_wsgi
 from tests.support.web import log_in
 
 CASES_PAGE = "/orientation/cases"
+SESSION_INSTANTS = ("created_at", "expires_at", "idle_expires_at")
 DIRECTORY = "/api/agenda/professionals"
 API = "/api/orientation/cases"
 POLICY = SessionPolicy(
@@ -40,14 +41,8 @@ def _session_cookie(client) -> str:
     return cookie.value
 
 
-def _pass_time(app, seconds: int) -> None:
-    """Let `seconds` pass for every page session (their stored instants move back)."""
-    shift = dt.timedelta(seconds=seconds)
-    with app.app_context():
-        for row in db.session.scalars(select(PageSession)):
-            for column in ("created_at", "expires_at", "idle_expires_at"):
-                setattr(row, column, getattr(row, column) - shift)
-        db.session.commit()
+def _pass_time(app, seconds: float) -> None:
+    pass_time(app, PageSession, SESSION_INSTANTS, seconds)
 
 
 def _open(app, accounts, *, policy: SessionPolicy = POLICY, now: dt.datetime) -> str:
