@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from shared.app_factory import create_app
+from services.bootstrap import create_app
 from shared.extensions import db
 
 
