@@ -9,6 +9,8 @@ Two counters, both in `auth_login_failures`:
 - per address, a hard limit: `ADDRESS_LIMIT` failures in `FAILURE_WINDOW`, whatever the
   account, then every attempt from that address is refused until the window ends.
 
+Both counts start over `FAILURE_WINDOW` after their first failure.
+
 An attempt is counted *before* its password is checked, under a lock on both counters (rows
 locked `FOR UPDATE` on PostgreSQL; SQLite serialises writers), so parallel attempts cannot all
 see the same count: no more than the limits are ever checked. A successful login gives its
@@ -57,8 +59,8 @@ def _locked_counter(email: str, ip: str, now: dt.datetime) -> LoginFailure:
     counter = db.session.scalars(
         for_update(select(LoginFailure).where(LoginFailure.email == email, LoginFailure.ip == ip))
     ).one()
-    if counter.at <= now - FAILURE_WINDOW:
-        # Quiet for a whole window: what came before is forgotten.
+    if counter.window_start <= now - FAILURE_WINDOW:
+        # Counts start over a window after their first failure.
         counter.count, counter.window_start, counter.retry_at = 0, now, now
     return counter
 
@@ -79,7 +81,7 @@ def reserve_attempt(*, email: str, ip: str, now: dt.datetime | None = None) -> N
     the address is over its limit or the account must still wait at this address."""
     now = now or utcnow()
     with unit_of_work():
-        # Always the address first, then the account: two attempts never wait for each other.
+        # Always the address first, then the account: two attempts cannot deadlock.
         address = _locked_counter(ANY_ACCOUNT, ip, now)
         if address.count >= ADDRESS_LIMIT:
             raise _refuse(address.window_start + FAILURE_WINDOW, now)

@@ -12,6 +12,7 @@ from shared.auth.throttle import FAILURE_WINDOW, FREE_FAILURES
 from shared.extensions import db
 from shared.timeutil import utcnow
 from tests.conftest import TEST_PASSWORD
+from tests.support.clock import pass_time
 
 TOKEN = "/api/auth/token"
 PROTECTED = "/api/orientation/cases"
@@ -71,11 +72,8 @@ def test_repeated_failures_slow_down_the_right_password_from_that_address_only(
     assert response.get_json()["error"]["code"] == "rate_limited"
     elsewhere = _login(client, "guess@relais.test", environ_base={"REMOTE_ADDR": "192.0.2.99"})
     assert elsewhere.status_code == 200
-    with app.app_context():
-        # Failures older than the window no longer count.
-        for counter in db.session.scalars(select(LoginFailure)):
-            counter.at = counter.retry_at = utcnow() - FAILURE_WINDOW
-        db.session.commit()
+    # Failures older than the window no longer count.
+    pass_time(app, LoginFailure, FAILURE_WINDOW.seconds)
     assert _login(client, "guess@relais.test").status_code == 200
 
 

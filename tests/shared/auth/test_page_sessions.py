@@ -27,7 +27,6 @@ from tests.support.servers import serve_wsgi
 from tests.support.web import log_in
 
 CASES_PAGE = "/orientation/cases"
-SESSION_INSTANTS = ("created_at", "expires_at", "idle_expires_at")
 DIRECTORY = "/api/agenda/professionals"
 API = "/api/orientation/cases"
 POLICY = SessionPolicy(
@@ -39,10 +38,6 @@ def _session_cookie(client) -> str:
     cookie = client.get_cookie("relais_session")
     assert cookie is not None
     return cookie.value
-
-
-def _pass_time(app, seconds: float) -> None:
-    pass_time(app, PageSession, SESSION_INSTANTS, seconds)
 
 
 def _open(app, accounts, *, policy: SessionPolicy = POLICY, now: dt.datetime) -> str:
@@ -99,7 +94,7 @@ def test_the_delegate_token_dies_with_an_idle_session(app, accounts):
         _session_id, principal = open_page_session(
             email=email, password=TEST_PASSWORD, ip="192.0.2.7", policy=POLICY
         )
-    _pass_time(app, 95)
+    pass_time(app, PageSession, 95)
     with app.app_context(), pytest.raises(Unauthenticated):
         resolve_token(principal.token)
 
@@ -168,7 +163,7 @@ def test_a_session_idle_for_95_seconds_with_a_one_minute_setting_is_closed(
     app, client = short_idle_client
     log_in(client, accounts.create("coordinator")["X-Test-Email"])
     assert client.get(CASES_PAGE).status_code == 200
-    _pass_time(app, 95)
+    pass_time(app, PageSession, 95)
     page = client.get(CASES_PAGE)
     assert page.status_code == 302
     assert page.headers["Location"].startswith("/?next=")
@@ -179,7 +174,7 @@ def test_requests_keep_a_session_alive_past_its_first_idle_minute(short_idle_cli
     app, client = short_idle_client
     log_in(client, accounts.create("coordinator")["X-Test-Email"])
     for _ in range(3):
-        _pass_time(app, 50)
+        pass_time(app, PageSession, 50)
         assert client.get(CASES_PAGE).status_code == 200
 
 
