@@ -205,6 +205,6 @@ def test_a_session_ends_at_its_absolute_lifetime_whatever_the_activity(app, acco
             resolve_page_session(session_id, policy=policy, now=opened + dt.timedelta(minutes=3))
 
 
-def test_the_settings_reach_the_pages(app):
-    settings = app.config["RELAIS_SETTINGS"]
-    assert app.permanent_session_lifetime == dt.timedelta(hours=settings.session_absolute_hours)
+def test_the_cookie_lasts_the_sessions_absolute_lifetime_not_the_tokens(service_app):
+    app = service_app("orientation", session_absolute_hours=3, token_lifetime_hours=12)
+    assert app.permanent_session_lifetime == dt.timedelta(hours=3)
