@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, select, text, update
 
 from shared.audit.models import AuditChain, AuditEntry
 from shared.auth.models import LoginFailure
-from shared.auth.service import FAILURE_WINDOW
+from shared.auth.throttle import FAILURE_WINDOW
 from shared.db import unit_of_work
 from shared.timeutil import utcnow
 
