@@ -318,29 +318,34 @@ def _ranges_since(at: dt.datetime, days: int = 30) -> list[tuple[dt.datetime, dt
     return ranges
 
 
+# Where every case whose commune the commune table does not know is counted: what was typed
+# in the "commune" field may be anything (a name, a birth date, a NIR) and never leaves.
+UNKNOWN_COMMUNE = "Autre / inconnue"
+
+
 @lru_cache(maxsize=8192)
 def commune_of(postal_code: str, city: str) -> tuple[str | None, str]:
-    """(INSEE code, official name) of a typed address, or (None, the typed city) if unknown."""
+    """(INSEE code, official name) of a typed address, or (None, "Autre / inconnue") when the
+    commune table does not know its postal code: never the typed text."""
     commune = locate(postal_code, city)
-    return (commune.insee, commune.name) if commune else (None, city.strip())
+    return (commune.insee, commune.name) if commune else (None, UNKNOWN_COMMUNE)
 
 
 class _Communes:
     """Folds grouped rows by (postal code, typed city) into communes keyed by INSEE code:
-    spellings vary ("Lyon", "LYON 3e"), the code does not."""
+    spellings vary ("Lyon", "LYON 3e"), the code does not. Unknown communes make one row."""
 
     def __init__(self) -> None:
-        self.rows: dict[str, dict[str, Any]] = {}
+        self.rows: dict[str | None, dict[str, Any]] = {}
 
     def entry(self, postal_code: str, city: str) -> dict[str, Any]:
         insee, name = commune_of(postal_code, city)
-        key = insee or f"{postal_code} {name.upper()}"
         return self.rows.setdefault(
-            key,
+            insee,
             {
                 "insee": insee,
                 "commune": name,
-                "postal_code": postal_code,
+                "postal_code": postal_code if insee else None,
                 "signalements": 0,
                 "oriented": 0,
                 "oriented_ald": 0,

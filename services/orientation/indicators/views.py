@@ -17,6 +17,7 @@ from shared.auth.roles import ADMIN, COORDINATOR, REPORTING
 from shared.http.openapi import documented
 from shared.http.parsing import query_args
 from shared.periods import Period
+from shared.spreadsheets import CSV_MEDIA_TYPE, write_csv
 
 blueprint = Blueprint("orientation_indicators", __name__, url_prefix="/api/orientation")
 
@@ -68,10 +69,9 @@ def get_extract():
     rows = list(extract_rows(period))
     service.record_export("extract", period)
     if args["format"] == "csv":
-        table = [list(COLUMNS), *([row[column] for column in COLUMNS] for row in rows)]
         return _file(
-            exports.to_csv(table),
-            exports.CSV_MEDIA_TYPE,
+            write_csv(([row[column] for column in COLUMNS] for row in rows), headers=COLUMNS),
+            CSV_MEDIA_TYPE,
             f"extraction_pseudonymisee_{period.slug}.csv",
         )
     return {"period": period.as_dict(), "items": rows}
