@@ -42,7 +42,12 @@ class SmtpSink:
                 *args,
             ],
         )
-        wait_for(lambda: (folder / "ready").exists(), what="SMTP sink start")
+        try:
+            wait_for(lambda: (folder / "ready").exists(), what="SMTP sink start")
+        except AssertionError:
+            self.process.kill()  # e.g. another run took the port meanwhile
+            self.process.wait(timeout=10)
+            raise
 
     @property
     def url(self) -> str:
