@@ -109,7 +109,8 @@ class RelaisWorker(Worker):
         every minute, and a worker stopping at the wrong moment waits for it."""
         self.pubsub = self.connection.pubsub()
         self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
-        self.pubsub_thread = self.pubsub.run_in_thread(
+        # RQ leaves the attribute typed by its initial `None`.
+        self.pubsub_thread = self.pubsub.run_in_thread(  # type: ignore[assignment]
             sleep_time=COMMAND_LISTENER_WAKE_SECONDS,
             daemon=True,
             exception_handler=self._pubsub_exception_handler,
