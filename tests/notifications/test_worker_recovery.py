@@ -13,7 +13,7 @@ from services.notifications.models import Delivery
 from shared.extensions import db
 from shared.outbox.models import OutboxEvent
 from tests.notifications.conftest import WorkerRunner
-from tests.support.mt_flow import Cast
+from tests.support.factories import World
 from tests.support.notifications import configure, wait_for
 from tests.support.servers import free_port
 
@@ -43,8 +43,8 @@ def test_a_delivery_cut_by_a_killed_worker_is_sent_once_soon_after_a_worker_rest
 ):
     sink = smtp_factory("--hold-first", "30", port=free_port())
     configure(queued, smtp_url=sink.url, worker_heartbeat_seconds=1, sweep_interval_seconds=1)
-    cast = Cast(client, accounts)
-    case = cast.submit()
+    world = World(client, accounts).with_people("coordinator", "gp", "submitter")
+    case = world.submit()
 
     crashed = workers.start()
     try:
@@ -67,7 +67,7 @@ def test_a_delivery_cut_by_a_killed_worker_is_sent_once_soon_after_a_worker_rest
         workers.stop(restarted)
 
     assert elapsed < RECOVERY_BOUND_SECONDS
-    assert [m["To"] for m in sink.messages()] == [cast.coordinator["X-Test-Email"]]
+    assert [m["To"] for m in sink.messages()] == [world.coordinator["X-Test-Email"]]
     assert _deliveries(queued, case["reference"]) == [("email", "sent"), ("inbox", "sent")]
     assert "abandoned" in (tmp_path / "worker.log").read_text()
 
@@ -85,8 +85,8 @@ def test_a_worker_outlives_a_redis_restart_during_a_delivery_and_delivers_what_f
         delivery_lease_seconds=30,  # longer than the held send, as in production
     )
     workers = WorkerRunner(queued, private_redis.url)
-    cast = Cast(client, accounts)
-    first = cast.submit()
+    world = World(client, accounts).with_people("coordinator", "gp", "submitter")
+    first = world.submit()
     log = tmp_path / "worker.log"
     worker = workers.start(log=log)
     try:
@@ -96,14 +96,14 @@ def test_a_worker_outlives_a_redis_restart_during_a_delivery_and_delivers_what_f
         private_redis.kill()
         time.sleep(4)
         private_redis.start()
-        second = cast.submit()
+        second = world.submit()
 
         wait_for(lambda: _all_confirmed(queued), timeout=30, what="both deliveries")
         assert worker.poll() is None
     finally:
         workers.stop(worker)
 
-    assert [m["To"] for m in sink.messages()] == [cast.coordinator["X-Test-Email"]] * 2
+    assert [m["To"] for m in sink.messages()] == [world.coordinator["X-Test-Email"]] * 2
     for case in (first, second):
         assert _deliveries(queued, case["reference"]) == [("email", "sent"), ("inbox", "sent")]
     output = log.read_text()
@@ -121,8 +121,8 @@ def test_a_long_running_worker_puts_a_retried_delivery_back_when_its_backoff_end
         delivery_retry_seconds=(2, 2, 2),
         outbox_redispatch_seconds=3600,  # only RQ's retry can bring the job back in time
     )
-    cast = Cast(client, accounts)
-    case = cast.submit()
+    world = World(client, accounts).with_people("coordinator", "gp", "submitter")
+    case = world.submit()
 
     worker = workers.start()
     try:
@@ -136,4 +136,4 @@ def test_a_long_running_worker_puts_a_retried_delivery_back_when_its_backoff_end
     finally:
         workers.stop(worker)
 
-    assert [m["To"] for m in sink.messages()] == [cast.coordinator["X-Test-Email"]]
+    assert [m["To"] for m in sink.messages()] == [world.coordinator["X-Test-Email"]]

@@ -12,7 +12,7 @@ from services.cli import cli
 from shared.auth.models import User
 from shared.extensions import db
 from shared.key_rotation import generate_key_spec
-from tests.support import payloads
+from tests.support.factories import professional
 
 
 @pytest.fixture
@@ -81,14 +81,8 @@ def test_the_new_account_can_log_in(run_cli, client):
 
 @pytest.fixture
 def directory_entry(client, accounts) -> str:
-    """The id of a real directory entry (created through the agenda's API)."""
-    response = client.post(
-        "/api/agenda/professionals",
-        json=payloads.professional(),
-        headers=accounts.create("coordinator"),
-    )
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["id"]
+    """The id of a real directory entry."""
+    return professional(client, accounts.create("coordinator"))["id"]
 
 
 def test_a_gp_account_is_linked_to_its_directory_entry(run_cli, app, directory_entry):
