@@ -122,11 +122,12 @@ def is_abandoned(job: Job, *, now: dt.datetime, heartbeat_seconds: int) -> bool:
     started, last_beat = job.started_at, job.last_heartbeat or job.started_at
     if job.get_status(refresh=False) != JobStatus.STARTED or started is None or last_beat is None:
         return False
-    missed = (now - last_beat).total_seconds() > heartbeat_seconds * MISSED_HEARTBEATS
+    silence = heartbeat_seconds * MISSED_HEARTBEATS
+    missed = (now - last_beat).total_seconds() > silence
     overdue = (
         job.timeout is not None
         and job.timeout > 0
-        and (now - started).total_seconds() > job.timeout + RQ_KILL_GRACE_SECONDS
+        and (now - started).total_seconds() > job.timeout + RQ_KILL_GRACE_SECONDS + silence
     )
     return missed or overdue
 

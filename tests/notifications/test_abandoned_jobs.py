@@ -64,7 +64,7 @@ def test_a_started_job_whose_worker_still_beats_is_left_to_it(queue):
 
 def test_a_started_job_past_its_timeout_is_abandoned_despite_a_recent_beat(queue):
     job = _event_job(queue)
-    overdue = job.started_at + dt.timedelta(seconds=job.timeout + 61)
+    overdue = job.started_at + SILENCE + dt.timedelta(seconds=job.timeout + 61)
     job.heartbeat(overdue - dt.timedelta(seconds=1), ttl=60)
 
     assert is_abandoned(job, now=overdue, heartbeat_seconds=SETTINGS.worker_heartbeat_seconds)
