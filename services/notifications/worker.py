@@ -78,9 +78,9 @@ class RelaisWorker(Worker):
     """RQ's forking worker, sharing its stop request with the `relais worker` command, and
     stopping within a second when idle."""
 
-    def __init__(self, *args: Any, stop: threading.Event, **kwargs: Any):
+    def __init__(self, *args: Any, stop: threading.Event | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.stop = stop
+        self.stop = stop or threading.Event()  # its own when run by `rq worker --worker-class`
 
     def request_stop(self, signum: int, frame: FrameType | None) -> None:
         """SIGTERM/SIGINT: finish the job in flight, then stop (RQ's warm shutdown)."""
@@ -147,7 +147,9 @@ def prepare_app(app: Flask) -> None:
     jobs.use_app(app)
 
 
-def build_worker(redis: Redis, settings: Settings, stop: threading.Event) -> RelaisWorker:
+def build_worker(
+    redis: Redis, settings: Settings, stop: threading.Event | None = None
+) -> RelaisWorker:
     """A forking worker on the events queue; a busy one beats every `worker_heartbeat_seconds`
     so that the relay can tell its jobs from those of a dead worker."""
     return RelaisWorker(
@@ -237,7 +239,7 @@ def worker(burst: bool) -> None:
     if not burst:
         work_until_stopped(redis, settings)
         return
-    rq_worker = build_worker(redis, settings, threading.Event())
+    rq_worker = build_worker(redis, settings)
     enqueue_sweep(rq_worker.queues[0], settings, burst=True)
     # Moves retries whose backoff ended back to the queue before draining it.
     rq_worker.work(burst=True, with_scheduler=True)

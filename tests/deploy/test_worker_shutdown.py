@@ -42,6 +42,9 @@ def test_sigterm_lets_the_job_in_flight_finish_under_its_request_id(tmp_path, re
             redis_url,
             "--job-class",
             "shared.ops.jobs.RequestIdJob",
+            # RQ's own class may wait a minute for its command listener once the job is done.
+            "--worker-class",
+            "services.notifications.worker.RelaisWorker",
             "relais-shutdown-test",
         ],
         {"PATH": "/usr/bin:/bin"},

@@ -3,7 +3,6 @@ stops promptly."""
 
 from __future__ import annotations
 
-import threading
 import time
 
 from click.testing import CliRunner
@@ -24,7 +23,7 @@ def test_worker_without_redis_url_explains_the_embedded_mode(monkeypatch):
 
 
 def test_a_stopping_worker_waits_at_most_a_second_for_its_command_listener(redis_db):
-    rq_worker = build_worker(redis_db, Settings(), threading.Event())
+    rq_worker = build_worker(redis_db, Settings())
     rq_worker.subscribe()
     # The listener saw its channel go before being told to stop (the race that held an idle
     # `relais worker` up to a minute after SIGTERM): it now waits for a new subscription.
