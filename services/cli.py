@@ -117,6 +117,8 @@ def user_add(
         sys.exit(2)
     with app_context(services=()):
         try:
+            if pid is not None:
+                _require_directory_entry(pid)
             created = create_user(
                 email=email, password=password, roles=list(roles), professional_id=pid
             )
@@ -128,6 +130,27 @@ def user_add(
             click.echo(f"Erreur : {exc.message}", err=True)
             sys.exit(2)
         click.echo(str(created.id))
+
+
+def _require_directory_entry(professional_id: uuid.UUID) -> None:
+    """Refuse an id no directory entry carries.
+
+    Read in the database every service of a CPTS shares, where the agenda keeps its directory
+    even when it runs apart (`AGENDA_URL`): over HTTP, a command has no caller's token to show.
+    """
+    from services.agenda.directory.service import get_professional
+    from shared.errors import NotFound, ValidationFailed
+
+    try:
+        get_professional(professional_id)
+    except NotFound as exc:
+        raise ValidationFailed(
+            {
+                "professional_id": [
+                    f"Aucune fiche de l'annuaire ne porte l'identifiant {professional_id}."
+                ]
+            }
+        ) from exc
 
 
 @cli.command("seed-demo")

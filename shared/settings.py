@@ -108,6 +108,8 @@ class Settings:
     delivery_lease_seconds: int = 120
     smtp_timeout_seconds: int = 20
     sweep_interval_seconds: int = 60
+    # A busy worker proves it is alive this often; three missed beats mark its job abandoned.
+    worker_heartbeat_seconds: int = 10
     rq_result_ttl_seconds: int = 3600
     rq_failure_ttl_seconds: int = 14 * 24 * 3600
     digest_hour: int = 7
@@ -218,6 +220,9 @@ def _notification_settings(env: dict[str, str], defaults: Settings) -> dict[str,
         "smtp_timeout_seconds": int(env.get("SMTP_TIMEOUT_SECONDS", defaults.smtp_timeout_seconds)),
         "sweep_interval_seconds": int(
             env.get("SWEEP_INTERVAL_SECONDS", defaults.sweep_interval_seconds)
+        ),
+        "worker_heartbeat_seconds": int(
+            env.get("WORKER_HEARTBEAT_SECONDS", defaults.worker_heartbeat_seconds)
         ),
         "rq_result_ttl_seconds": int(
             env.get("RQ_RESULT_TTL_SECONDS", defaults.rq_result_ttl_seconds)

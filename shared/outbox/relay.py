@@ -3,7 +3,8 @@
 Two modes, chosen by `REDIS_URL`:
 - set: each event becomes an RQ job (JSON serializer, the event id as job id) right after the
   commit that wrote it; a periodic sweep (`relais worker`) re-enqueues anything still unconfirmed
-  whose job is gone (Redis flushed or restarted, failure TTL expired, retries exhausted);
+  whose job is gone (Redis flushed or restarted, failure TTL expired, retries exhausted) or was
+  abandoned by a dead worker (left `started`, its heartbeat stopped);
 - unset (embedded): a background thread of the web process calls the consumer in-process after
   each commit and periodically.
 
@@ -30,6 +31,7 @@ from redis import Redis
 from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
+from rq.registry import StartedJobRegistry
 from rq.serializers import JSONSerializer
 from sqlalchemy import event, or_, select, update
 from sqlalchemy.orm import Session
@@ -49,6 +51,10 @@ QUEUE_NAME = "relais"
 MAX_REDISPATCH_DELAY = dt.timedelta(hours=1)
 CLAIM_BATCH = 500
 _IN_FLIGHT = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+# A started job whose worker missed this many heartbeats in a row is abandoned.
+MISSED_HEARTBEATS = 3
+# RQ's worker kills a work-horse this long after its job's timeout.
+RQ_KILL_GRACE_SECONDS = 60
 
 
 def redispatch_delay(attempts: int, base_seconds: int) -> dt.timedelta:
@@ -109,7 +115,37 @@ def event_queue(redis: Redis) -> Queue:
     return Queue(QUEUE_NAME, connection=redis, serializer=JSONSerializer)
 
 
-def enqueue_event(queue: Queue, event_id: uuid.UUID, settings: Settings, consumer: str) -> bool:
+def is_abandoned(job: Job, *, now: dt.datetime, heartbeat_seconds: int) -> bool:
+    """True for a `started` job no live worker runs: its worker beats every `heartbeat_seconds`
+    while the job runs, and kills the job past its timeout; RQ itself would notice only at its
+    next registry cleaning, up to ten minutes later."""
+    started, last_beat = job.started_at, job.last_heartbeat or job.started_at
+    if job.get_status(refresh=False) != JobStatus.STARTED or started is None or last_beat is None:
+        return False
+    silence = heartbeat_seconds * MISSED_HEARTBEATS
+    missed = (now - last_beat).total_seconds() > silence
+    overdue = (
+        job.timeout is not None
+        and job.timeout > 0
+        and (now - started).total_seconds() > job.timeout + RQ_KILL_GRACE_SECONDS + silence
+    )
+    return missed or overdue
+
+
+def _in_flight(job: Job, settings: Settings, now: dt.datetime) -> bool:
+    return job.get_status(refresh=False) in _IN_FLIGHT and not is_abandoned(
+        job, now=now, heartbeat_seconds=settings.worker_heartbeat_seconds
+    )
+
+
+def enqueue_event(
+    queue: Queue,
+    event_id: uuid.UUID,
+    settings: Settings,
+    consumer: str,
+    *,
+    now: dt.datetime | None = None,
+) -> bool:
     """Enqueue the `consumer` job of one event unless a job for it is already in flight."""
     job_id = str(event_id)
     try:
@@ -117,7 +153,7 @@ def enqueue_event(queue: Queue, event_id: uuid.UUID, settings: Settings, consume
     except NoSuchJobError:
         job = None
     if job is not None:
-        if job.get_status(refresh=False) in _IN_FLIGHT:
+        if _in_flight(job, settings, now or utcnow()):
             return False
         job.delete()
     queue.enqueue(
@@ -131,6 +167,26 @@ def enqueue_event(queue: Queue, event_id: uuid.UUID, settings: Settings, consume
         description=f"outbox event {job_id}",
     )
     return True
+
+
+def requeue_abandoned(
+    queue: Queue, settings: Settings, consumer: str, *, now: dt.datetime
+) -> list[str]:
+    """Re-enqueue at once the `consumer` jobs dead workers left `started`; returns their ids."""
+    registry = StartedJobRegistry(queue=queue)
+    job_ids = registry.get_job_ids(cleanup=False)
+    jobs = Job.fetch_many(job_ids, connection=queue.connection, serializer=JSONSerializer)
+    abandoned = [
+        job.id
+        for job in jobs
+        if job is not None
+        and job.func_name == consumer
+        and is_abandoned(job, now=now, heartbeat_seconds=settings.worker_heartbeat_seconds)
+    ]
+    for job_id in abandoned:
+        log.warning("outbox: job %s abandoned by a dead worker; re-enqueued", job_id)
+        enqueue_event(queue, uuid.UUID(job_id), settings, consumer, now=now)
+    return abandoned
 
 
 def _import_consumer(path: str) -> Callable[[str], Any]:
@@ -181,15 +237,18 @@ class OutboxRelay:
             self._wake.set()
 
     def relay_due(self, now: dt.datetime | None = None) -> int:
-        """Hand over every due, unconfirmed event; returns how many were handed over."""
+        """Hand over every due, unconfirmed event and, with Redis, every event whose job a dead
+        worker abandoned; returns how many were handed over."""
+        now = now or utcnow()
         claimed = claim_due_events(
-            now=now or utcnow(), redispatch_seconds=self.settings.outbox_redispatch_seconds
+            now=now, redispatch_seconds=self.settings.outbox_redispatch_seconds
         )
         if self.uses_queue:
             queue = self.queue()
+            requeued = requeue_abandoned(queue, self.settings, self.consumer, now=now)
             for event_id in claimed:
-                enqueue_event(queue, event_id, self.settings, self.consumer)
-            return len(claimed)
+                enqueue_event(queue, event_id, self.settings, self.consumer, now=now)
+            return len(requeued) + len(claimed)
         consumer = _import_consumer(self.consumer)
         for event_id in claimed:
             try:

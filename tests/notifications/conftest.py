@@ -1,7 +1,9 @@
-"""Fixtures of the notifications tests: a real SMTP server process, Redis DB 14, RQ workers."""
+"""Fixtures of the notifications tests: a real SMTP server process, the run's Redis database
+(or a private `redis-server` a test may restart), `relais worker` processes."""
 
 from __future__ import annotations
 
+import contextlib
 import email
 import os
 import signal
@@ -15,6 +17,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from redis import Redis
+from redis.exceptions import RedisError
 
 from tests.support.notifications import configure, wait_for
 from tests.support.servers import free_port
@@ -39,7 +42,12 @@ class SmtpSink:
                 *args,
             ],
         )
-        wait_for(lambda: (folder / "ready").exists(), what="SMTP sink start")
+        try:
+            wait_for(lambda: (folder / "ready").exists(), what="SMTP sink start")
+        except AssertionError:
+            self.process.kill()  # e.g. another run took the port meanwhile
+            self.process.wait(timeout=10)
+            raise
 
     @property
     def url(self) -> str:
@@ -105,6 +113,8 @@ class WorkerRunner:
             "OUTBOX_REDISPATCH_SECONDS": str(settings.outbox_redispatch_seconds),
             "DELIVERY_LEASE_SECONDS": str(settings.delivery_lease_seconds),
             "SMTP_TIMEOUT_SECONDS": str(settings.smtp_timeout_seconds),
+            "SWEEP_INTERVAL_SECONDS": str(settings.sweep_interval_seconds),
+            "WORKER_HEARTBEAT_SECONDS": str(settings.worker_heartbeat_seconds),
         }
 
     def burst(self) -> subprocess.CompletedProcess:
@@ -118,14 +128,45 @@ class WorkerRunner:
         assert done.returncode == 0, done.stderr[-3000:]
         return done
 
-    def start(self) -> subprocess.Popen:
-        return subprocess.Popen(
-            [str(ROOT / ".venv/bin/relais"), "worker"],
-            env=self.env(),
-            start_new_session=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+    def start(self, log: Path | None = None) -> subprocess.Popen:
+        """A long-running worker; its output goes to `log` when given."""
+        with open(log or os.devnull, "ab") as output:
+            return subprocess.Popen(
+                [str(ROOT / ".venv/bin/relais"), "worker"],
+                env=self.env(),
+                start_new_session=True,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+
+    @staticmethod
+    def kill(worker: subprocess.Popen) -> None:
+        """SIGKILL the worker with its work-horse and scheduler, as when their container is
+        killed (the work-horse runs in a process group of its own, so `killpg` would miss it)."""
+        family = [worker.pid, *_descendants(worker.pid)]
+        for pid in family:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+
+    @staticmethod
+    def stop(worker: subprocess.Popen) -> None:
+        """SIGTERM, then SIGKILL whatever is left if it does not stop in time."""
+        if worker.poll() is None:
+            worker.send_signal(signal.SIGTERM)
+            try:
+                worker.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                WorkerRunner.kill(worker)
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every live process below `pid` (Linux `/proc`)."""
+    children: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(FileNotFoundError):
+            children += [int(child) for child in (task / "children").read_text().split()]
+    return [grandchild for child in children for grandchild in (child, *_descendants(child))]
 
 
 @pytest.fixture
@@ -148,3 +189,61 @@ def queued(app: Flask, smtp: SmtpSink, redis_db: Redis, redis_url: str) -> Flask
 @pytest.fixture
 def workers(app: Flask, redis_url: str) -> WorkerRunner:
     return WorkerRunner(app, redis_url)
+
+
+class PrivateRedis:
+    """A `redis-server` of the test's own on a free port, without persistence, which the test
+    may kill and restart (never the machine's shared Redis, which other runs use)."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def client(self) -> Redis:
+        return Redis.from_url(self.url)
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        client = self.client()
+        wait_for(lambda: _answers(client), what="the private Redis to start")
+        client.close()
+
+    def kill(self) -> None:
+        assert self.process is not None
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+def _answers(client: Redis) -> bool:
+    try:
+        return bool(client.ping())
+    except RedisError:
+        return False
+
+
+@pytest.fixture
+def private_redis() -> Iterator[PrivateRedis]:
+    server = PrivateRedis(free_port())
+    server.start()
+    yield server
+    server.kill()

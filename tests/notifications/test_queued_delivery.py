@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import time
 
 import pytest
 from redis import Redis
 from rq import Queue
-from rq.registry import StartedJobRegistry
 from rq.serializers import JSONSerializer
 from sqlalchemy import select
 
@@ -18,7 +15,7 @@ from shared.extensions import db
 from shared.outbox.models import OutboxEvent
 from shared.outbox.relay import QUEUE_NAME
 from tests.support.factories import World
-from tests.support.notifications import configure, wait_for
+from tests.support.notifications import configure
 from tests.support.servers import free_port
 
 pytestmark = [pytest.mark.slow]
@@ -61,34 +58,6 @@ def test_an_event_committed_while_no_worker_runs_is_delivered_once_one_starts_ev
     assert _deliveries(queued, case["reference"]) == [("email", "sent"), ("inbox", "sent")]
     with queued.app_context():
         assert db.session.scalar(select(OutboxEvent.processed_at)) is not None
-
-
-def test_a_worker_killed_mid_delivery_leaves_exactly_one_email_in_the_end(
-    queued, client, accounts, smtp_factory, workers, redis_db: Redis
-):
-    sink = smtp_factory("--hold-first", "30", port=free_port())
-    configure(queued, smtp_url=sink.url)
-    world = World(client, accounts).with_people("coordinator", "gp", "submitter")
-    case = world.submit()
-
-    worker = workers.start()
-    try:
-        wait_for(lambda: (sink.folder / "holding").exists(), what="the worker to be sending")
-        # The worker and its work-horse die together, as when their container is killed.
-        os.killpg(worker.pid, signal.SIGKILL)
-        worker.wait(timeout=10)
-    finally:
-        if worker.poll() is None:
-            os.killpg(worker.pid, signal.SIGKILL)
-    assert sink.messages() == []
-
-    registry = StartedJobRegistry(QUEUE_NAME, connection=redis_db, serializer=JSONSerializer)
-    registry.cleanup(timestamp=time.time() + 3600)  # as RQ does once the heartbeat is stale
-    time.sleep(2.2)  # the killed sender's claim on the delivery runs out
-    workers.burst()
-
-    assert [m["To"] for m in sink.messages()] == [world.coordinator["X-Test-Email"]]
-    assert _deliveries(queued, case["reference"]) == [("email", "sent"), ("inbox", "sent")]
 
 
 def test_an_smtp_server_that_is_down_delays_the_email_until_it_is_back(

@@ -13,6 +13,7 @@ from services.cli import cli
 from shared.auth.models import User
 from shared.extensions import db
 from shared.key_rotation import generate_key_spec
+from tests.support.factories import professional
 
 
 @pytest.fixture
@@ -79,8 +80,13 @@ def test_the_new_account_can_log_in(run_cli, client):
     assert response.get_json()["roles"] == ["professional"]
 
 
-def test_a_gp_account_is_linked_to_its_directory_entry(run_cli, app):
-    pid = uuid.uuid4()
+@pytest.fixture
+def directory_entry(client, accounts) -> str:
+    """The id of a real directory entry."""
+    return professional(client, accounts.create("coordinator"))["id"]
+
+
+def test_a_gp_account_is_linked_to_its_directory_entry(run_cli, app, directory_entry):
     result = run_cli(
         "user",
         "add",
@@ -89,13 +95,37 @@ def test_a_gp_account_is_linked_to_its_directory_entry(run_cli, app):
         "--role",
         "gp",
         "--professional-id",
-        str(pid),
+        directory_entry,
         "--password-stdin",
         input=PASSWORD,
     )
     assert result.exit_code == 0, result.output
     with app.app_context():
-        assert db.session.get(User, uuid.UUID(result.stdout.strip())).professional_id == pid
+        user = db.session.get(User, uuid.UUID(result.stdout.strip()))
+        assert user.professional_id == uuid.UUID(directory_entry)
+
+
+def test_user_add_refuses_an_id_no_directory_entry_carries(run_cli, app, directory_entry):
+    nobody = uuid.uuid4()
+
+    result = run_cli(
+        "user",
+        "add",
+        "--email",
+        "ghost@relais.test",
+        "--role",
+        "gp",
+        "--professional-id",
+        str(nobody),
+        "--password-stdin",
+        input=PASSWORD,
+    )
+
+    assert result.exit_code == 2, result.output
+    assert f"Aucune fiche de l'annuaire ne porte l'identifiant {nobody}." in result.stderr
+    assert result.stdout == ""
+    with app.app_context():
+        assert db.session.scalars(select(User).where(User.email == "ghost@relais.test")).all() == []
 
 
 @pytest.mark.parametrize(
@@ -120,7 +150,7 @@ def test_user_add_refuses_bad_input_with_exit_2_and_a_french_message(
         assert db.session.scalars(select(User)).all() == []
 
 
-def test_user_add_refuses_a_duplicate_email(run_cli, app):
+def test_user_add_refuses_a_duplicate_email(run_cli, app, directory_entry):
     first = run_cli(
         "user",
         "add",
@@ -129,7 +159,7 @@ def test_user_add_refuses_a_duplicate_email(run_cli, app):
         "--role",
         "nurse",
         "--professional-id",
-        str(uuid.uuid4()),
+        directory_entry,
         "--password-stdin",
         input=PASSWORD,
     )
@@ -147,7 +177,9 @@ def test_user_add_refuses_a_duplicate_email(run_cli, app):
     assert again.exit_code == 2
     assert "Un compte existe déjà avec cette adresse e-mail." in again.stderr
     with app.app_context():
-        assert len(db.session.scalars(select(User)).all()) == 1
+        assert db.session.scalars(select(User.email).where(User.email.like("twice@%"))).all() == [
+            "twice@relais.test"
+        ]
 
 
 def test_db_upgrade_is_idempotent(run_cli, settings):
