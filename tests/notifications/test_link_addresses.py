@@ -12,7 +12,7 @@ import requests
 from shared.outbox.relay import current_relay
 from shared.settings import Settings
 from tests.support import payloads
-from tests.support.mt_flow import Cast
+from tests.support.factories import World
 from tests.support.notifications import wait_for
 from tests.support.processes import BIN, ServiceProcess, run_cli
 from tests.support.servers import free_port
@@ -25,7 +25,7 @@ def test_public_url_defaults_to_the_port_served():
 
 
 def test_inbox_links_are_relative_and_emails_carry_the_public_url(embedded, client, accounts, smtp):
-    cast = Cast(client, accounts)
+    cast = World(client, accounts)
     case = cast.submit()
     with embedded.app_context():
         assert current_relay().relay_due() == 1

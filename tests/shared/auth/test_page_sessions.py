@@ -22,7 +22,7 @@ from shared.extensions import db
 from shared.timeutil import utcnow
 from tests.conftest import TEST_PASSWORD
 from tests.support.clock import pass_time
-from tests.support.discharge_epp import directory_entry
+from tests.support.factories import professional
 from tests.support.servers import serve_wsgi
 from tests.support.web import log_in
 
@@ -104,7 +104,7 @@ def test_pages_call_a_service_deployed_apart_with_the_sessions_delegate_token(
 ):
     agenda = service_app("agenda")
     coordinator = accounts.create("coordinator")
-    entry = directory_entry(agenda.test_client(), coordinator, last_name="Delegat")
+    entry = professional(agenda.test_client(), coordinator, last_name="Delegat")
     with serve_wsgi(agenda) as agenda_url:
         orientation = service_app("orientation", service_urls={"agenda": agenda_url})
         client = orientation.test_client()
