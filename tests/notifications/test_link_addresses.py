@@ -25,7 +25,7 @@ def test_public_url_defaults_to_the_port_served():
 
 
 def test_inbox_links_are_relative_and_emails_carry_the_public_url(embedded, client, accounts, smtp):
-    cast = World(client, accounts)
+    cast = World(client, accounts).with_people("coordinator")
     case = cast.submit()
     with embedded.app_context():
         assert current_relay().relay_due() == 1
