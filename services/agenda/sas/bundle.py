@@ -33,6 +33,7 @@ from services.agenda.sas.errors import Issue
 from services.agenda.sas.schemas import IDNPS_SYSTEM, INCLUDES, SlotSearch
 from services.agenda.slots.models import Slot
 from shared.timeutil import PARIS
+from shared.validators import InvalidIdentifier, validate_phone
 
 GUIDE = "https://interop.esante.gouv.fr/ig/fhir/sas/StructureDefinition/"
 SAS = "http://sas.fr/fhir/StructureDefinition/"
@@ -99,6 +100,14 @@ def idnps(professional: Professional) -> str:
 def instant(moment: dt.datetime) -> str:
     """`2024-06-12T16:40:00.000+02:00`: Paris time with milliseconds, as the ANS kit expects."""
     return moment.astimezone(PARIS).isoformat(timespec="milliseconds")
+
+
+def _e164(phone: str | None) -> str | None:
+    """The directory's phone in international form (+33…), as the SAS expects; none if odd."""
+    try:
+        return validate_phone(phone) if phone else None
+    except InvalidIdentifier:
+        return None
 
 
 def _coding(system: str, code: str) -> dict[str, Any]:
@@ -236,7 +245,8 @@ def practitioner_role_resource(professional: Professional, *, public_url: str) -
             "postalCode": professional.postal_code,
         },
     }
-    phone = [{"system": "phone", "value": professional.phone}] if professional.phone else []
+    e164 = _e164(professional.phone)
+    phone = [{"system": "phone", "value": e164}] if e164 else []
     return _validated(
         PractitionerRole,
         {
@@ -303,6 +313,8 @@ def _included(
         resources.append(schedule_resource(professional))
         resources.append(practitioner_resource(professional))
         resources.append(practitioner_role_resource(professional, public_url=public_url))
+    if not resources:
+        return resources  # no slot, nothing to include
     if search.includes_services():
         resources.append(healthcare_service_resource(cpts))
     if search.includes_organization():
@@ -332,18 +344,21 @@ def search_bundle(
     entries = [_entry(base_url, slot, "match") for slot in slots] + [
         _entry(base_url, resource, "include") for resource in included
     ]
-    envelope = {
+    envelope: dict[str, Any] = {
         "resourceType": "Bundle",
         "id": str(uuid.uuid4()),
         "meta": {"profile": [PROFILES["Bundle"]]},
         "type": "searchset",
         "total": len(slots),
         "link": [{"relation": "self", "url": self_url}],
-        "entry": [{key: value for key, value in e.items() if key != "resource"} for e in entries],
     }
     # The resources were validated one by one above: the envelope is validated around them.
-    _validated(Bundle, envelope)
-    return {**envelope, "entry": entries}
+    _validated(
+        Bundle,
+        {**envelope, "entry": [{k: v for k, v in e.items() if k != "resource"} for e in entries]},
+    )
+    # FHIR JSON has no empty arrays: an answer without slots has no `entry`.
+    return {**envelope, "entry": entries} if entries else envelope
 
 
 def operation_outcome(issues: list[Issue]) -> dict[str, Any]:

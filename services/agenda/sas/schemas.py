@@ -165,7 +165,7 @@ class SlotSearchSchema(Schema):
         if upper[0].moment - lower[0].moment > MAX_WINDOW:
             raise ValidationError("La fenêtre de recherche dépasse 7 jours.", field_name="start")
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _includes(self, data: dict[str, Any], **_: Any) -> None:
         given = {*data.get("include", ()), *data.get("include_iterate", ())}
         missing = [chain for chain in REQUIRED_INCLUDES if chain not in given]
