@@ -10,6 +10,7 @@ CPTS is one Organization and the one HealthcareService its slots belong to.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -28,10 +29,9 @@ from fhir.resources.R4B.resource import Resource
 from fhir.resources.R4B.schedule import Schedule
 from fhir.resources.R4B.slot import Slot as FhirSlot
 
-from services.agenda.directory.models import Professional
 from services.agenda.sas.errors import Issue
 from services.agenda.sas.schemas import IDNPS_SYSTEM, INCLUDES, SlotSearch
-from services.agenda.slots.models import Slot
+from services.agenda.sas.search import Card, OfferedSlot
 from shared.timeutil import PARIS
 from shared.validators import InvalidIdentifier, validate_phone
 
@@ -92,11 +92,6 @@ class Cpts:
         return "1" + self.finess
 
 
-def idnps(professional: Professional) -> str:
-    """The national professional identifier: 8 followed by the RPPS number."""
-    return "8" + professional.rpps
-
-
 def instant(moment: dt.datetime) -> str:
     """`2024-06-12T16:40:00.000+02:00`: Paris time with milliseconds, as the ANS kit expects."""
     return moment.astimezone(PARIS).isoformat(timespec="milliseconds")
@@ -114,9 +109,9 @@ def _coding(system: str, code: str) -> dict[str, Any]:
     return {"coding": [{"system": system, "code": code}]}
 
 
-def booking_url(public_url: str, slot: Slot) -> str:
+def booking_url(public_url: str, slot_id: uuid.UUID) -> str:
     """The page where the slot is booked (the SAS appends an `origin` parameter)."""
-    return f"{public_url}/agenda/creneaux/{slot.id}"
+    return f"{public_url}/agenda/creneaux/{slot_id}"
 
 
 def _validated(model: type[Resource], data: dict[str, Any]) -> dict[str, Any]:
@@ -169,12 +164,12 @@ class SlotTemplate:
             "appointmentType": CodeableConcept.model_validate(self.shared["appointmentType"]),
         }
 
-    def resource(self, slot: Slot, *, public_url: str) -> dict[str, Any]:
+    def resource(self, slot: OfferedSlot, *, public_url: str) -> dict[str, Any]:
         """The Slot resource of one free slot."""
         own = {
-            "schedule": {"reference": f"Schedule/{slot.professional_id}"},
+            "schedule": {"reference": f"Schedule/{slot.professional.id}"},
             "status": "free",
-            "comment": booking_url(public_url, slot),
+            "comment": booking_url(public_url, slot.id),
         }
         FhirSlot(id=str(slot.id), **self.parts, **own, start=slot.start_at, end=slot.end_at)
         return {
@@ -190,7 +185,13 @@ class SlotTemplate:
         }
 
 
-def schedule_resource(professional: Professional) -> dict[str, Any]:
+@functools.lru_cache(maxsize=64)
+def slot_template(cpts: Cpts, profession: str) -> SlotTemplate:
+    """The template of the Slots of `profession`'s professionals (validated once)."""
+    return SlotTemplate(cpts=cpts, profession=profession)
+
+
+def schedule_resource(professional: Card) -> dict[str, Any]:
     """The professional's agenda, whose actors are their Practitioner and PractitionerRole."""
     return _validated(
         Schedule,
@@ -206,7 +207,7 @@ def schedule_resource(professional: Professional) -> dict[str, Any]:
     )
 
 
-def practitioner_resource(professional: Professional) -> dict[str, Any]:
+def practitioner_resource(professional: Card) -> dict[str, Any]:
     """The professional, identified by their IDNPS."""
     return _validated(
         Practitioner,
@@ -218,7 +219,7 @@ def practitioner_resource(professional: Professional) -> dict[str, Any]:
                 {
                     "type": _coding(PROFESSIONAL_ID_TYPE_SYSTEM, "IDNPS"),
                     "system": IDNPS_SYSTEM,
-                    "value": idnps(professional),
+                    "value": professional.idnps,
                 }
             ],
             "name": [{"family": professional.last_name, "given": [professional.first_name]}],
@@ -226,7 +227,7 @@ def practitioner_resource(professional: Professional) -> dict[str, Any]:
     )
 
 
-def practitioner_role_resource(professional: Professional, *, public_url: str) -> dict[str, Any]:
+def practitioner_role_resource(professional: Card, *, public_url: str) -> dict[str, Any]:
     """Where and how the professional practises: their address as a contained Location."""
     location = {
         "resourceType": "Location",
@@ -304,15 +305,27 @@ def _entry(base_url: str, resource: dict[str, Any], mode: str) -> dict[str, Any]
     }
 
 
+@functools.lru_cache(maxsize=4096)
+def professional_resources(card: Card, *, public_url: str) -> tuple[dict[str, Any], ...]:
+    """The Schedule, Practitioner and PractitionerRole of a professional, validated once for as
+    long as their directory entry reads the same (the SAS asks for the same professionals again
+    and again). Shared between answers: never mutated."""
+    return (
+        schedule_resource(card),
+        practitioner_resource(card),
+        practitioner_role_resource(card, public_url=public_url),
+    )
+
+
 def _included(
-    search: SlotSearch, professionals: Iterable[Professional], *, cpts: Cpts, public_url: str
+    search: SlotSearch, cards: Iterable[Card], *, cpts: Cpts, public_url: str
 ) -> list[dict[str, Any]]:
     """The resources the include chains reach, each once."""
-    resources = []
-    for professional in professionals:
-        resources.append(schedule_resource(professional))
-        resources.append(practitioner_resource(professional))
-        resources.append(practitioner_role_resource(professional, public_url=public_url))
+    resources = [
+        resource
+        for card in cards
+        for resource in professional_resources(card, public_url=public_url)
+    ]
     if not resources:
         return resources  # no slot, nothing to include
     if search.includes_services():
@@ -323,7 +336,7 @@ def _included(
 
 
 def search_bundle(
-    rows: list[tuple[Slot, Professional]],
+    offered: list[OfferedSlot],
     search: SlotSearch,
     *,
     cpts: Cpts,
@@ -332,15 +345,13 @@ def search_bundle(
 ) -> dict[str, Any]:
     """The searchset answer, as JSON-ready data: the Slots, then what they include."""
     base_url = f"{public_url}/fhir/sas"
-    templates: dict[str, SlotTemplate] = {}
-    slots = []
-    for slot, professional in rows:
-        profession = professional.profession
-        if profession not in templates:
-            templates[profession] = SlotTemplate(cpts=cpts, profession=profession)
-        slots.append(templates[profession].resource(slot, public_url=public_url))
-    professionals = {professional.id: professional for _slot, professional in rows}
-    included = _included(search, professionals.values(), cpts=cpts, public_url=public_url)
+    slots = [
+        slot_template(cpts, slot.professional.profession).resource(slot, public_url=public_url)
+        for slot in offered
+    ]
+    # Each professional once, in the order of their first slot.
+    cards = {slot.professional.id: slot.professional for slot in offered}
+    included = _included(search, cards.values(), cpts=cpts, public_url=public_url)
     entries = [_entry(base_url, slot, "match") for slot in slots] + [
         _entry(base_url, resource, "include") for resource in included
     ]
