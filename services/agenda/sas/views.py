@@ -25,7 +25,7 @@ from services.agenda.sas.errors import FhirError, Issue
 from services.agenda.sas.invariants import violations
 from services.agenda.sas.schemas import SlotSearch, parse_search
 from services.agenda.sas.search import offered_slots
-from shared.auth.permissions import public
+from shared.auth.permissions import public, record_rule
 from shared.settings import Settings
 from shared.timeutil import utcnow
 
@@ -101,6 +101,7 @@ def _self_url(settings: Settings, search: SlotSearch) -> str:
 
 @blueprint.get("/fhir/sas/Slot")
 @public
+@record_rule("the SAS platform only: bearer SAS_API_TOKEN, not a Relais account (docs/sas.md)")
 def search_slots() -> ResponseReturnValue:
     """The SAS's search: free SNP slots of 1 to 25 professionals over up to 7 days."""
     settings = _settings()
