@@ -11,6 +11,7 @@ from services.agenda.indicators.views import blueprint as indicators_blueprint
 from services.agenda.pages import register_pages
 from services.agenda.pairings.views import blueprint as pairings_blueprint
 from services.agenda.sas.views import blueprint as sas_blueprint
+from services.agenda.sas.views import pages as sas_pages
 from services.agenda.slots.views import blueprint as slots_blueprint
 from services.agenda.teleconsultation.views import blueprint as teleconsultation_blueprint
 
@@ -25,4 +26,5 @@ def register(app: Flask) -> None:
     app.register_blueprint(teleconsultation_blueprint)
     app.register_blueprint(indicators_blueprint)
     app.register_blueprint(sas_blueprint)
+    app.register_blueprint(sas_pages)
     register_pages(app)

@@ -2,8 +2,8 @@
 the SAS sends a regulator to (`/agenda/creneaux/<id>`).
 
 The SAS authenticates with the bearer `SAS_API_TOKEN` (behind the mutual-TLS reverse proxy of
-docs/sas.md), not with a Relais account: the routes are `public` for the permission matrix and
-check the token themselves. Every refusal is a FHIR `OperationOutcome`.
+docs/sas.md), not with a Relais account: the FHIR routes are `public` for the permission matrix
+and check the token themselves. Every refusal there is a FHIR `OperationOutcome`.
 """
 
 from __future__ import annotations
@@ -26,11 +26,15 @@ from services.agenda.sas.invariants import violations
 from services.agenda.sas.schemas import SlotSearch, parse_search
 from services.agenda.sas.search import offered_slots
 from shared.auth.permissions import public, record_rule
+from shared.auth.roles import CLINICAL_ROLES
 from shared.settings import Settings
 from shared.timeutil import utcnow
+from shared.web.pages import page, page_blueprint
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("agenda_sas", __name__)
+# The page the SAS sends a regulator to, among the agenda's pages (login, HTML errors).
+pages = page_blueprint("agenda_sas_pages", __name__, url_prefix="/agenda", templates="templates")
 FHIR_JSON = "application/fhir+json"
 # The guide writes the older `application/json+fhir`: both are accepted.
 JSON_TYPES = (FHIR_JSON, "application/json+fhir", "application/json")
@@ -149,10 +153,10 @@ def unknown_resource(anything: str) -> ResponseReturnValue:
     return _outcome(404, [Issue("not-found", "Seule la ressource Slot est servie ici.")])
 
 
-@blueprint.get("/agenda/creneaux/<uuid:slot_id>")
-@public
+@pages.get("/creneaux/<uuid:slot_id>")
+@page(*CLINICAL_ROLES)
 def slot_page(slot_id: uuid.UUID) -> ResponseReturnValue:
-    """The booking page a Slot's `comment` names (the booking page itself asks for a login)."""
+    """The page a Slot's `comment` names: the slot's booking form (after the login)."""
     return redirect(url_for("agenda_pages.book_form", slot_id=slot_id), code=303)
 
 

@@ -14,6 +14,7 @@ from shared.timeutil import PARIS, utcnow
 from tests.support.agenda import booking_body, in_days, paris
 from tests.support.notifications import configure
 from tests.support.sas import PUBLIC_URL, Sas, window
+from tests.support.web import log_in
 
 
 def _resources(bundle: dict, resource_type: str) -> list[dict]:
@@ -217,15 +218,23 @@ def test_the_answer_never_carries_patient_data(sas, directory, client):
         assert secret not in text
 
 
-def test_the_booking_page_named_in_comment_leads_to_the_booking_form(sas, directory, client):
+def test_the_booking_page_named_in_comment_leads_to_the_booking_form_after_login(
+    sas, directory, client, accounts
+):
     gp = directory.professional()
     slot = directory.slot(gp)
     comment = _resources(sas.search(gp["rpps"]).get_json(), "Slot")[0]["comment"]
     path = comment.removeprefix(PUBLIC_URL)
+    assert path == f"/agenda/creneaux/{slot['id']}"
     # The SAS appends where the regulator comes from.
+    anonymous = client.get(path, query_string={"origin": "sas"})
+    assert anonymous.status_code == 302
+    assert anonymous.headers["Location"].startswith("/?next=")
+    log_in(client, accounts.create("professional")["X-Test-Email"])
     response = client.get(path, query_string={"origin": "sas"})
     assert response.status_code == 303
     assert response.headers["Location"] == f"/agenda/slots/{slot['id']}/book"
+    assert client.get(response.headers["Location"]).status_code == 200
 
 
 def test_the_self_link_repeats_the_parameters_applied(sas, directory):
