@@ -166,12 +166,14 @@ class SlotTemplate:
 
     def resource(self, slot: OfferedSlot, *, public_url: str) -> dict[str, Any]:
         """The Slot resource of one free slot."""
-        own = {
+        own: dict[str, Any] = {
             "schedule": {"reference": f"Schedule/{slot.professional.id}"},
             "status": "free",
             "comment": booking_url(public_url, slot.id),
         }
-        FhirSlot(id=str(slot.id), **self.parts, **own, start=slot.start_at, end=slot.end_at)
+        FhirSlot.model_validate(
+            {"id": str(slot.id), **self.parts, **own, "start": slot.start_at, "end": slot.end_at}
+        )
         return {
             "resourceType": "Slot",
             "id": str(slot.id),
@@ -374,51 +376,49 @@ def search_bundle(
 
 def operation_outcome(issues: list[Issue]) -> dict[str, Any]:
     """Why a request was refused, as JSON-ready data."""
-    outcome = OperationOutcome(
-        issue=[
-            {"severity": "error", "code": issue.code, "diagnostics": issue.diagnostics}
-            for issue in issues
-        ]
+    return _validated(
+        OperationOutcome,
+        {
+            "resourceType": "OperationOutcome",
+            "issue": [
+                {"severity": "error", "code": issue.code, "diagnostics": issue.diagnostics}
+                for issue in issues
+            ],
+        },
     )
-    data: dict[str, Any] = outcome.model_dump(mode="json")
-    return data
 
 
 def capability_statement(*, public_url: str, published: dt.datetime) -> dict[str, Any]:
     """What the endpoint serves: a search of Slots with the guide's parameters and includes."""
-    statement = CapabilityStatement(
-        status="active",
-        date=published,
-        kind="instance",
-        fhirVersion="4.0.1",
-        format=["application/fhir+json"],
-        implementation={
-            "description": "Relais : créneaux de soins non programmés de la CPTS pour le SAS",
-            "url": f"{public_url}/fhir/sas",
-        },
-        rest=[
+    slot = {
+        "type": "Slot",
+        "profile": PROFILES["Slot"],
+        "interaction": [{"code": "search-type"}],
+        "searchInclude": list(INCLUDES),
+        "searchParam": [
+            {"name": "start", "type": "date"},
+            {"name": "status", "type": "token"},
             {
-                "mode": "server",
-                "resource": [
-                    {
-                        "type": "Slot",
-                        "profile": PROFILES["Slot"],
-                        "interaction": [{"code": "search-type"}],
-                        "searchInclude": list(INCLUDES),
-                        "searchParam": [
-                            {"name": "start", "type": "date"},
-                            {"name": "status", "type": "token"},
-                            {
-                                "name": "schedule",
-                                "type": "reference",
-                                "documentation": "Chaîné : schedule.actor:Practitioner.identifier="
-                                f"{IDNPS_SYSTEM}|8<RPPS>, 1 à 25 séparés par des virgules.",
-                            },
-                        ],
-                    }
-                ],
-            }
+                "name": "schedule",
+                "type": "reference",
+                "documentation": "Chaîné : schedule.actor:Practitioner.identifier="
+                f"{IDNPS_SYSTEM}|8<RPPS>, 1 à 25 séparés par des virgules.",
+            },
         ],
+    }
+    return _validated(
+        CapabilityStatement,
+        {
+            "resourceType": "CapabilityStatement",
+            "status": "active",
+            "date": instant(published),
+            "kind": "instance",
+            "implementation": {
+                "description": "Relais : créneaux de soins non programmés de la CPTS pour le SAS",
+                "url": f"{public_url}/fhir/sas",
+            },
+            "fhirVersion": "4.0.1",
+            "format": ["application/fhir+json"],
+            "rest": [{"mode": "server", "resource": [slot]}],
+        },
     )
-    data: dict[str, Any] = statement.model_dump(mode="json")
-    return data

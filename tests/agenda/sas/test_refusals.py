@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from fhir.resources.R4B.operationoutcome import OperationOutcome
 
 from services.agenda.sas.schemas import IDNPS_SYSTEM, PRACTITIONER_PARAMETER
 from shared.timeutil import utcnow
@@ -22,6 +23,7 @@ def _outcome(response, status: int) -> list[dict]:
     assert outcome["resourceType"] == "OperationOutcome"
     assert outcome["issue"], outcome
     assert set(outcome) == {"resourceType", "issue"}
+    OperationOutcome.model_validate(outcome)
     return outcome["issue"]
 
 

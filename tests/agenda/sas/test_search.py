@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
+
+from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 
 from services.agenda.sas.bundle import PROFILES
 from services.agenda.sas.schemas import ORGANIZATION, SCHEDULE, SERVICE
@@ -163,7 +166,7 @@ def test_slots_already_started_are_not_offered(sas_app, sas, directory):
     gp = directory.professional()
     slot = directory.slot(gp)
     with sas_app.app_context():
-        stored = db.session.get(Slot, slot["id"])
+        stored = db.session.get(Slot, uuid.UUID(slot["id"]))
         stored.start_at = utcnow() - dt.timedelta(minutes=5)
         stored.end_at = utcnow() + dt.timedelta(minutes=15)
         db.session.commit()
@@ -251,6 +254,7 @@ def test_the_capability_statement_lists_the_slot_search(sas, client):
     response = client.get("/fhir/sas/metadata")
     assert response.status_code == 200
     statement = response.get_json()
+    CapabilityStatement.model_validate(statement)
     assert statement["resourceType"] == "CapabilityStatement"
     assert statement["fhirVersion"] == "4.0.1"
     [resource] = statement["rest"][0]["resource"]
