@@ -23,6 +23,7 @@ from unittest import mock
 import requests
 from sqlalchemy import insert, text
 
+from bench.bench_agenda import BENCH_PATIENT
 from bench.bench_orientation import pg_database
 from bench.live_server import live_server
 from services.agenda.bookings.models import Booking
@@ -45,16 +46,6 @@ CELLS = 36  # 20-minute cells from 08:00 to 20:00 Paris time
 PER_SEARCH = 25
 SEARCHES = 200
 GOAL_MS = 200
-PATIENT = {
-    "last_name": "Bancdessai",
-    "first_name": "Dominique",
-    "birth_date": dt.date(1950, 1, 1),
-    "sex": "X",
-    "nir": None,
-    "phone": "+33612345678",
-    "email": None,
-    "address": {"line": "1 rue du Banc", "postal_code": "69003", "city": "Lyon"},
-}
 
 
 def _professionals() -> list[dict]:
@@ -113,7 +104,7 @@ def _slots(professionals: list[dict]) -> list[dict]:
 def _bookings(slots: list[dict], rng: random.Random) -> list[dict]:
     """A tenth of the SNP slots to come, booked for one generated patient."""
     sample = Booking()
-    sample.set_patient(PATIENT)
+    sample.set_patient(BENCH_PATIENT)
     patient = {c.name: getattr(sample, c.name) for c in Booking.__table__.columns}
     patient = {name: value for name, value in patient.items() if name.startswith("patient_")}
     now = utcnow()
