@@ -30,7 +30,7 @@ from services.agenda.bookings.models import Booking
 from services.agenda.directory.models import Professional
 from services.agenda.sas.schemas import IDNPS_SYSTEM, PRACTITIONER_PARAMETER
 from services.agenda.slots.models import Slot
-from shared.app_factory import create_app
+from services.bootstrap import SCHEMA, create_app
 from shared.extensions import db
 from shared.migrations.runner import upgrade
 from shared.settings import Settings
@@ -179,7 +179,7 @@ def _searches(base: str, rpps: list[str]) -> dict:
 def run() -> list[dict]:
     """The SAS search figure, measured on a fresh PostgreSQL database."""
     with pg_database() as url:
-        upgrade(url)
+        upgrade(url, SCHEMA)
         app = create_app(("agenda",), Settings(env="test", database_url=url, secret_key=SECRET))
         with app.app_context():
             rpps = _seed()
