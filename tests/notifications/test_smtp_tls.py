@@ -26,7 +26,7 @@ from services.notifications.service import DeliveryDelayed, process_event
 from shared.extensions import db
 from shared.outbox.models import OutboxEvent
 from shared.settings import ConfigurationError, Settings
-from tests.support.mt_flow import Cast
+from tests.support.factories import World
 from tests.support.notifications import configure
 
 STRUCTURE = "CPTS de test (certificat de structure)"
@@ -267,8 +267,8 @@ def test_a_tls_failure_leaves_the_delivery_failed_then_the_retry_sends_it(
         smtp_ca_file=wrong.smtp_ca_file,
         smtp_timeout_seconds=5,
     )
-    cast = Cast(client, accounts)
-    cast.submit()
+    world = World(client, accounts).with_people("coordinator", "submitter")
+    world.submit()
     with app.app_context():
         event_id = db.session.scalar(select(OutboxEvent.id))
         with pytest.raises(DeliveryDelayed):
@@ -284,5 +284,5 @@ def test_a_tls_failure_leaves_the_delivery_failed_then_the_retry_sends_it(
         assert process_event(event_id) == "delivered"
         sent = db.session.scalar(select(Delivery).where(Delivery.channel == "email"))
         assert (sent.status, sent.attempts) == ("sent", 2)
-    assert [m["To"] for m in sink.messages()] == [cast.coordinator["X-Test-Email"]]
+    assert [m["To"] for m in sink.messages()] == [world.coordinator["X-Test-Email"]]
     assert _peers(sink) == [STRUCTURE]

@@ -7,7 +7,8 @@ import datetime as dt
 
 from services.agenda.sas.schemas import IDNPS_SYSTEM, INCLUDES, PRACTITIONER_PARAMETER
 from shared.timeutil import PARIS, utcnow
-from tests.support.agenda import in_days, paris, register
+from tests.support import factories
+from tests.support.agenda import in_days, publish
 
 TOKEN = "sas-test-token-0123456789abcdef"  # noqa: S105 - test only
 PUBLIC_URL = "https://relais.example"
@@ -73,20 +74,17 @@ class Directory:
         self.coordinator = accounts.create("coordinator")
 
     def professional(self, **overrides) -> dict:
-        return register(self.client, self.coordinator, **overrides)
+        return factories.professional(self.client, self.coordinator, **overrides)
 
     def slot(self, professional: dict, *, days: int = 1, start="10:00", end="10:20", **body):
-        day = in_days(days)
-        response = self.client.post(
-            "/api/agenda/slots",
-            json={
-                "professional_id": professional["id"],
-                "start": paris(day, start),
-                "end": paris(day, end),
-                "kind": "snp",
-                **body,
-            },
-            headers=self.coordinator,
+        response = publish(
+            self.client,
+            self.coordinator,
+            professional["id"],
+            day=in_days(days),
+            start=start,
+            end=end,
+            **body,
         )
         assert response.status_code == 201, response.get_json()
         return response.get_json()

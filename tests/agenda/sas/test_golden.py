@@ -22,7 +22,8 @@ from services.agenda.sas.invariants import (
     SLOW_INVARIANTS,
     violations,
 )
-from tests.support.agenda import in_days, paris
+from tests.support.agenda import in_days
+from tests.support.factories import paris
 from tests.support.notifications import configure
 
 ALL_RULES = INVARIANTS + SLOW_INVARIANTS + PROFILE_RULES

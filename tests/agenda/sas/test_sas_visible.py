@@ -5,23 +5,12 @@ from __future__ import annotations
 
 import re
 
-from tests.support.agenda import in_days, paris
+from tests.support.agenda import in_days, publish
 from tests.support.web import log_in
 
 
 def _publish(client, headers, professional_id, **body):
-    day = in_days(2)
-    return client.post(
-        "/api/agenda/slots",
-        json={
-            "professional_id": professional_id,
-            "start": paris(day, body.pop("start", "10:00")),
-            "end": paris(day, body.pop("end", "10:20")),
-            "kind": "snp",
-            **body,
-        },
-        headers=headers,
-    )
+    return publish(client, headers, professional_id, day=in_days(2), **body)
 
 
 def test_snp_slots_are_offered_to_the_sas_by_default_and_can_be_kept_out(client, directory):

@@ -14,7 +14,8 @@ from services.agenda.sas.schemas import ORGANIZATION, SCHEDULE, SERVICE
 from services.agenda.slots.models import Slot
 from shared.extensions import db
 from shared.timeutil import PARIS, utcnow
-from tests.support.agenda import booking_body, in_days, paris
+from tests.support.agenda import booking_body, in_days
+from tests.support.factories import paris
 from tests.support.notifications import configure
 from tests.support.sas import PUBLIC_URL, Sas, window
 from tests.support.web import log_in
