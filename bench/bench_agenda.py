@@ -43,6 +43,17 @@ GPS = 500
 SLOTS_PER_GP = 40
 SEARCHES = 200
 ORIGIN = ("69003", "Lyon")
+# The one generated patient of the benchmarks' bookings.
+BENCH_PATIENT = {
+    "last_name": "Bancdessai",
+    "first_name": "Dominique",
+    "birth_date": dt.date(1950, 1, 1),
+    "sex": "X",
+    "nir": None,
+    "phone": "+33612345678",
+    "email": None,
+    "address": {"line": "1 rue du Banc", "postal_code": "69003", "city": "Lyon"},
+}
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -151,18 +162,7 @@ def _seed() -> dict:
             created_by=creator,
             created_by_email="bench@relais.test",
         )
-        booking.set_patient(
-            {
-                "last_name": "Bancdessai",
-                "first_name": "Dominique",
-                "birth_date": dt.date(1950, 1, 1),
-                "sex": "X",
-                "nir": None,
-                "phone": "+33612345678",
-                "email": None,
-                "address": {"line": "1 rue du Banc", "postal_code": "69003", "city": "Lyon"},
-            }
-        )
+        booking.set_patient(BENCH_PATIENT)
         db.session.add(booking)
     race_gp = professionals[0]["id"]
     race_start = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(21), tzinfo=PARIS)

@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+import re
 import string
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from shared.crypto import Keyring, KeyringError
+from shared.validators import InvalidIdentifier, validate_phone
 
 ENVIRONMENTS = ("development", "test", "production")
 DEFAULT_SQLITE_PATH = Path("var") / "relais.sqlite3"
@@ -24,6 +27,9 @@ HEX_DIGITS = frozenset(string.hexdigits)
 BASE64_CHARACTERS = frozenset(string.ascii_letters + string.digits + "+/-_=")
 PRINTABLE_ASCII = 95
 KEY_GENERATION_COMMAND = "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+TLS_SMTP_SCHEMES = ("smtp+starttls", "smtps")
+SMTP_SCHEMES = ("smtp", *TLS_SMTP_SCHEMES)
+FINESS = re.compile(r"[0-9]{9}")
 
 
 class ConfigurationError(RuntimeError):
@@ -114,6 +120,15 @@ class Settings:
     rq_failure_ttl_seconds: int = 14 * 24 * 3600
     digest_hour: int = 7
     mail_from: str = "Relais <ne-pas-repondre@relais.invalid>"
+    # Mutual TLS with an MSSanté operator: the structure's certificate and the operator's CA.
+    smtp_client_cert: str | None = None
+    smtp_client_key: str | None = None
+    smtp_ca_file: str | None = None
+    # The SAS slot search (docs/sas.md).
+    sas_api_token: str | None = None
+    cpts_name: str | None = None
+    cpts_finess: str | None = None
+    cpts_phone: str | None = None
 
     @classmethod
     def from_environ(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -180,6 +195,7 @@ class Settings:
                 env.get("SESSION_IDLE_MINUTES", defaults.session_idle_minutes)
             ),
             **_notification_settings(env, defaults),
+            **_sas_settings(env),
         )
 
     def to_flask_config(self) -> dict[str, object]:
@@ -232,4 +248,51 @@ def _notification_settings(env: dict[str, str], defaults: Settings) -> dict[str,
         ),
         "digest_hour": int(env.get("DIGEST_HOUR", defaults.digest_hour)),
         "mail_from": env.get("MAIL_FROM") or defaults.mail_from,
+        **_smtp_tls_settings(env),
     }
+
+
+def _smtp_tls_settings(env: dict[str, str]) -> dict[str, Any]:
+    """The client certificate and CA of `SMTP_URL`, refused where they could not be used."""
+    cert, key = env.get("SMTP_CLIENT_CERT") or None, env.get("SMTP_CLIENT_KEY") or None
+    ca_file = env.get("SMTP_CA_FILE") or None
+    url = env.get("SMTP_URL") or ""
+    if url and urlsplit(url).scheme not in SMTP_SCHEMES:
+        # A misspelt TLS scheme must not end up as a clear-text connection.
+        raise ConfigurationError(f"SMTP_URL must start with {', '.join(SMTP_SCHEMES)}://")
+    if key and not cert:
+        raise ConfigurationError("SMTP_CLIENT_KEY needs SMTP_CLIENT_CERT")
+    if (cert or ca_file) and not smtp_uses_tls(url):
+        # A certificate on a clear-text connection would give a false sense of security.
+        raise ConfigurationError(
+            "SMTP_CLIENT_CERT and SMTP_CA_FILE need SMTP_URL=smtp+starttls://… or smtps://…"
+        )
+    return {"smtp_client_cert": cert, "smtp_client_key": key, "smtp_ca_file": ca_file}
+
+
+def _sas_settings(env: dict[str, str]) -> dict[str, Any]:
+    """The SAS endpoint's token and the CPTS it publishes for (FINESS: 9 digits)."""
+    finess = (env.get("CPTS_FINESS") or "").strip() or None
+    if finess is not None and not FINESS.fullmatch(finess):
+        raise ConfigurationError("CPTS_FINESS must be the CPTS's 9-digit FINESS number")
+    return {
+        "sas_api_token": env.get("SAS_API_TOKEN") or None,
+        "cpts_name": (env.get("CPTS_NAME") or "").strip() or None,
+        "cpts_finess": finess,
+        "cpts_phone": _phone(env.get("CPTS_PHONE"), "CPTS_PHONE"),
+    }
+
+
+def _phone(value: str | None, name: str) -> str | None:
+    if not (value or "").strip():
+        return None
+    try:
+        return validate_phone(value or "")
+    except InvalidIdentifier as exc:
+        raise ConfigurationError(f"{name} must be a French phone number") from exc
+
+
+def smtp_uses_tls(url: str) -> bool:
+    """Whether `SMTP_URL` asks for TLS (implicit, STARTTLS, or the older `?starttls=1`)."""
+    parts = urlsplit(url)
+    return parts.scheme in TLS_SMTP_SCHEMES or parse_qs(parts.query).get("starttls") == ["1"]

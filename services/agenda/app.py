@@ -10,6 +10,8 @@ from services.agenda.directory.views import blueprint as directory_blueprint
 from services.agenda.indicators.views import blueprint as indicators_blueprint
 from services.agenda.pages import register_pages
 from services.agenda.pairings.views import blueprint as pairings_blueprint
+from services.agenda.sas.views import blueprint as sas_blueprint
+from services.agenda.sas.views import pages as sas_pages
 from services.agenda.slots.views import blueprint as slots_blueprint
 from services.agenda.teleconsultation.views import blueprint as teleconsultation_blueprint
 
@@ -23,4 +25,6 @@ def register(app: Flask) -> None:
     app.register_blueprint(pairings_blueprint)
     app.register_blueprint(teleconsultation_blueprint)
     app.register_blueprint(indicators_blueprint)
+    app.register_blueprint(sas_blueprint)
+    app.register_blueprint(sas_pages)
     register_pages(app)

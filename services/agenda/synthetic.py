@@ -201,6 +201,7 @@ class AgendaGenerator:
             "created_by": SYNTHETIC_USER,
             "created_at": created,
             "withdrawn_at": None,
+            "sas_visible": kind == "snp",
         }
 
     def booking(

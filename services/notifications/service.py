@@ -266,8 +266,7 @@ def _mail(settings: Settings, row: Any) -> mailer.OutgoingEmail:
 def send_email(settings: Settings, mail: mailer.OutgoingEmail) -> tuple[str, str | None]:
     """Hand one e-mail to SMTP: (`sent` | `dead` | `delayed`, error)."""
     try:
-        assert settings.smtp_url
-        mailer.send(settings.smtp_url, mail, timeout=settings.smtp_timeout_seconds)
+        mailer.send(settings, mail)
     except mailer.PermanentFailure as exc:
         return "dead", str(exc)
     except mailer.TransientFailure as exc:

@@ -20,10 +20,12 @@ CONTENT_SECURITY_POLICY = (
 
 
 def is_page_request() -> bool:
-    """True for the pages (not the API, not the health checks, not static files)."""
+    """True for the pages (not the APIs, FHIR included, not the health checks, not static
+    files)."""
     path = request.path
     return not (
-        path.startswith(("/api/", "/assets/")) or path in ("/healthz", "/readyz", "/metrics")
+        path.startswith(("/api/", "/assets/", "/fhir/"))
+        or path in ("/healthz", "/readyz", "/metrics")
     )
 
 

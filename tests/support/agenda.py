@@ -20,8 +20,11 @@ def in_days(days: int) -> dt.date:
     return (utcnow().astimezone(PARIS) + dt.timedelta(days=days)).date()
 
 
-def publish(client, headers, professional_id, *, day, start="10:00", end="10:20", kind="snp"):
-    """Publish one slot; returns the response (status not checked)."""
+def publish(
+    client, headers, professional_id, *, day, start="10:00", end="10:20", kind="snp", **body
+):
+    """Publish one slot (`body` adds fields, e.g. `sas_visible`); returns the response (status
+    not checked)."""
     return client.post(
         "/api/agenda/slots",
         json={
@@ -29,6 +32,7 @@ def publish(client, headers, professional_id, *, day, start="10:00", end="10:20"
             "start": paris(day, start),
             "end": paris(day, end),
             "kind": kind,
+            **body,
         },
         headers=headers,
     )

@@ -9,7 +9,7 @@ from typing import Any
 from marshmallow import ValidationError, post_load, validates_schema
 
 from services.agenda.slots.schemas import HH_MM
-from shared.schemas import BaseSchema, Date, Float, String, length, one_of
+from shared.schemas import BaseSchema, Boolean, Date, Float, String, length, one_of
 from shared.timeutil import exists_in_paris, from_paris
 from shared.web.forms import Field
 from shared.web.patient import PATIENT_FIELDS
@@ -26,6 +26,13 @@ WEEKDAYS = (
     ("7", "Dimanche"),
 )
 MAX_SEARCH_DAYS = 31
+SAS_VISIBLE_FIELD = Field(
+    "sas_visible",
+    "Proposer au SAS (Service d'accès aux soins)",
+    "checkbox",
+    hint="Soins non programmés seulement : la régulation du SAS voit ces créneaux et peut les "
+    "réserver.",
+)
 
 SEARCH_FIELDS = (
     Field("city", "Commune", required=True, hint="Par exemple : Lyon."),
@@ -49,6 +56,7 @@ SLOT_FIELDS = (
     Field("start_time", "Début", required=True, hint="HH:MM, heure de Paris."),
     Field("end_time", "Fin", required=True, hint="HH:MM ; 4 heures au plus."),
     Field("kind", "Type", "select", required=True, choices=KIND_CHOICES),
+    SAS_VISIBLE_FIELD,
 )
 RECURRING_FIELDS = (
     Field("weekday", "Jour de la semaine", "select", required=True, choices=WEEKDAYS),
@@ -59,6 +67,7 @@ RECURRING_FIELDS = (
     Field("weeks", "Pendant (semaines)", required=True),
     Field("start_date", "À partir du", "date", hint="Facultatif. Aujourd'hui par défaut."),
     Field("kind", "Type", "select", required=True, choices=KIND_CHOICES),
+    SAS_VISIBLE_FIELD,
 )
 
 
@@ -115,6 +124,7 @@ class SlotFormSchema(BaseSchema):
     start_time = String(required=True, validate=HH_MM)
     end_time = String(required=True, validate=HH_MM)
     kind = String(required=True, validate=one_of(tuple(KIND_LABELS)))
+    sas_visible = Boolean(load_default=False)
 
     @validates_schema
     def _times_exist(self, data: dict[str, Any], **_: Any) -> None:
@@ -131,6 +141,7 @@ class SlotFormSchema(BaseSchema):
             "start": paris_moment(data["date"], data["start_time"]),
             "end": paris_moment(data["date"], data["end_time"]),
             "kind": data["kind"],
+            "sas_visible": data["sas_visible"],
         }
 
 

@@ -108,10 +108,15 @@ def _render_my_slots(
     return render_template(
         "agenda/my_slots.html",
         found=_my_slots(principal),
-        one=one or FormState.blank(SLOT_FIELDS, MultiDict({"date": today}), prefix="one-"),
+        one=one
+        or FormState.blank(
+            SLOT_FIELDS, MultiDict({"date": today, "sas_visible": "on"}), prefix="one-"
+        ),
         recurring=recurring
         or FormState.blank(
-            RECURRING_FIELDS, MultiDict({"slot_minutes": "20", "weeks": "4"}), prefix="rec-"
+            RECURRING_FIELDS,
+            MultiDict({"slot_minutes": "20", "weeks": "4", "sas_visible": "on"}),
+            prefix="rec-",
         ),
         kinds=KIND_LABELS,
         days=MY_SLOTS_DAYS,

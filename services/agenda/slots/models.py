@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy import ForeignKey, Index, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.extensions import db
@@ -14,6 +14,8 @@ from shared.types import UTCDateTime, UUIDType, new_uuid
 
 SLOT_KINDS = ("snp", "teleconsultation")
 _PUBLISHED = text("withdrawn_at IS NULL")
+# What the SAS may see: published SNP slots their professional offers it (services/agenda/sas).
+_OFFERED_TO_SAS = text("withdrawn_at IS NULL AND sas_visible AND kind = 'snp'")
 
 
 class Slot(db.Model):
@@ -34,6 +36,14 @@ class Slot(db.Model):
             sqlite_where=_PUBLISHED,
         ),
         Index("ix_agenda_slots_professional", "professional_id", "start_at"),
+        # The SAS search: up to 25 professionals over a few days.
+        Index(
+            "ix_agenda_slots_sas",
+            "professional_id",
+            "start_at",
+            postgresql_where=_OFFERED_TO_SAS,
+            sqlite_where=_OFFERED_TO_SAS,
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUIDType, primary_key=True, default=new_uuid)
@@ -46,3 +56,5 @@ class Slot(db.Model):
     created_by: Mapped[uuid.UUID] = mapped_column(UUIDType)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Offered to the national SAS (SNP slots only; see docs/sas.md).
+    sas_visible: Mapped[bool] = mapped_column(default=False, server_default=false())

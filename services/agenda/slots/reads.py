@@ -110,6 +110,7 @@ def _present(
         "start_at": slot.start_at,
         "end_at": slot.end_at,
         "available": not booked,
+        "sas_visible": slot.sas_visible,
         "distance_km": (distances or {}).get(slot.professional_id),
     }
 

@@ -24,6 +24,13 @@ from shared.schemas import (
 from shared.timeutil import PARIS
 
 HH_MM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="Heure attendue au format HH:MM.")
+# Offered to the national SAS: SNP slots only, `true` unless said otherwise (docs/sas.md).
+SAS_VISIBLE = Boolean(
+    load_default=True,
+    metadata={
+        "description": "Créneau proposé au SAS (soins non programmés seulement ; vrai par défaut)."
+    },
+)
 
 
 def paris_iso(value: dt.datetime | None) -> str | None:
@@ -47,6 +54,7 @@ class SlotCreateSchema(BaseSchema):
     start = AwareDateTime(required=True)
     end = AwareDateTime(required=True)
     kind = String(required=True, validate=one_of(SLOT_KINDS))
+    sas_visible = SAS_VISIBLE
 
 
 class RecurringSlotsSchema(BaseSchema):
@@ -74,6 +82,7 @@ class RecurringSlotsSchema(BaseSchema):
         validate=validate.Range(min=1, max=52, error="Entre 1 et 52 semaines."),
     )
     start_date = Date(load_default=None, allow_none=True)
+    sas_visible = SAS_VISIBLE
 
 
 class SlotQuerySchema(PageQuerySchema):
@@ -109,6 +118,7 @@ class SlotSchema(OutputSchema):
     start = ParisDateTime(attribute="start_at")
     end = ParisDateTime(attribute="end_at")
     available = Boolean()
+    sas_visible = Boolean()
     distance_km = Float(allow_none=True)
 
 

@@ -96,6 +96,11 @@ def _insert_slots(professional_id: uuid.UUID, slots: list[Slot]) -> None:
         raise _overlap_error(first, last) from exc
 
 
+def offered_to_sas(data: dict[str, Any]) -> bool:
+    """Whether new slots go to the SAS: only SNP slots, unless their professional declines."""
+    return data["kind"] == "snp" and data.get("sas_visible", True)
+
+
 def publish_slot(*, data: dict[str, Any], principal: Principal) -> Slot:
     """Publish one slot for a professional (a GP for themself, or the coordinator)."""
     professional = _publisher(principal=principal, professional_id=data["professional_id"])
@@ -107,6 +112,7 @@ def publish_slot(*, data: dict[str, Any], principal: Principal) -> Slot:
         start_at=start,
         end_at=end,
         created_by=principal.user_id,
+        sas_visible=offered_to_sas(data),
     )
     _insert_slots(professional.id, [slot])
     return slot
@@ -194,6 +200,7 @@ def publish_recurring(*, data: dict[str, Any], principal: Principal) -> Recurren
             start_at=start,
             end_at=end,
             created_by=principal.user_id,
+            sas_visible=offered_to_sas(data),
         )
         for start, end in future
     ]
