@@ -351,15 +351,17 @@ def import_extract(
         key = (site["siret"] or site["finess"] or "", site["address"] or "", site["postal_code"])
         entry = pending.get(rpps)
         if entry is None:
+            # Flushed only between professionals: the lines of one (consecutive in the
+            # national file) land in one batch, so a re-import compares whole site lists.
+            if len(pending) >= BATCH:
+                _flush(pending, seen, report)
+                pending = {}
             entry = pending[rpps] = Imported(
                 rpps, last_name[:100], first_name[:100], profession, {}
             )
         elif profession == "gp":
             entry.profession = "gp"
         entry.sites.setdefault(key, site)
-        if len(pending) >= BATCH:
-            _flush(pending, seen, report)
-            pending = {}
     if pending:
         _flush(pending, seen, report)
     if progress is not None:
@@ -645,7 +647,9 @@ def import_list(
             professional = existing.get(rpps)
             if professional is None:
                 report.created += 1
-                professional = Professional(**data, cpts_member=True, capacity_updated_at=now)
+                professional = Professional(
+                    **{**data, "cpts_member": True, "capacity_updated_at": now}
+                )
                 professional.search_name = search_key(
                     professional.last_name, professional.first_name
                 )

@@ -6,7 +6,7 @@ import json
 import uuid
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 from flask.typing import ResponseReturnValue
 
 from services.agenda.directory import exports, imports, service
@@ -159,9 +159,12 @@ def update_professional(professional_id: uuid.UUID) -> ResponseReturnValue:
 
 def upload() -> Any:
     """The uploaded `file` (multipart), within the size limit."""
-    if (request.content_length or 0) > IMPORT_MAX_BYTES:
-        raise PayloadTooLarge("Le fichier dépasse la taille maximale d'un import (1 Go).")
-    request.max_content_length = IMPORT_MAX_BYTES
+    limit = current_app.config.get("DIRECTORY_IMPORT_MAX_BYTES", IMPORT_MAX_BYTES)
+    if (request.content_length or 0) > limit:
+        raise PayloadTooLarge(
+            f"Le fichier dépasse la taille maximale d'un import ({limit // 1024**2} Mo)."
+        )
+    request.max_content_length = limit
     file = request.files.get("file")
     if file is None or not file.filename:
         raise ValidationFailed({"file": ["Joignez le fichier à importer (champ « file »)."]})
