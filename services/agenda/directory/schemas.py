@@ -108,8 +108,9 @@ class ProfessionalUpdateSchema(ProfessionalCreateSchema):
         super().__init__(partial=True, **kwargs)
 
 
-class PracticeSiteSchema(OutputSchema):
-    name = String(allow_none=True)
+class PlaceSchema(OutputSchema):
+    """Where an entry is: address, commune and its reference point, phone."""
+
     address = String(allow_none=True)
     postal_code = String()
     city = String()
@@ -117,24 +118,21 @@ class PracticeSiteSchema(OutputSchema):
     latitude = Float(allow_none=True)
     longitude = Float(allow_none=True)
     phone = String(allow_none=True)
+
+
+class PracticeSiteSchema(PlaceSchema):
+    name = String(allow_none=True)
     siret = String(allow_none=True)
     finess = String(allow_none=True)
 
 
-class ProfessionalSchema(OutputSchema):
+class ProfessionalSchema(PlaceSchema):
     id = UUID()
     rpps = String()
     idnps = String()
     last_name = String()
     first_name = String()
     profession = String()
-    address = String(allow_none=True)
-    postal_code = String()
-    city = String()
-    insee = String(allow_none=True)
-    latitude = Float(allow_none=True)
-    longitude = Float(allow_none=True)
-    phone = String(allow_none=True)
     mssante_email = String(allow_none=True)
     accepts_new_patients = Boolean()
     new_patient_capacity = Integer()
@@ -209,19 +207,12 @@ class OrganisationUpdateSchema(OrganisationCreateSchema):
         super().__init__(partial=True, **kwargs)
 
 
-class OrganisationSchema(OutputSchema):
+class OrganisationSchema(PlaceSchema):
     id = UUID()
     name = String()
     kind = String()
     finess = String(allow_none=True)
     siret = String(allow_none=True)
-    address = String(allow_none=True)
-    postal_code = String()
-    city = String()
-    insee = String(allow_none=True)
-    latitude = Float(allow_none=True)
-    longitude = Float(allow_none=True)
-    phone = String(allow_none=True)
     email = String(allow_none=True)
     mssante_email = String(allow_none=True)
     website = String(allow_none=True)
