@@ -12,6 +12,7 @@ from pathlib import Path
 from flask import Flask
 
 from services.agenda.app import register as register_agenda
+from services.agenda.directory.service import remind_stale_availability
 from services.notifications.app import register as register_notifications
 from services.notifications.digest import send_due_digests
 from services.orientation.app import register as register_orientation
@@ -38,7 +39,7 @@ SERVICES = tuple(service.name for service in ALL_SERVICES)
 OUTBOX_CONSUMER = "services.notifications.jobs.deliver_event"
 
 # Timers first: the events they emit are then handed over by the relay in the same pass.
-PERIODIC_TASKS = (sweep_proposals, send_due_digests, relay_outbox)
+PERIODIC_TASKS = (sweep_proposals, remind_stale_availability, send_due_digests, relay_outbox)
 
 # Each service's tables: declared in its `models.py`, migrated on its own branch.
 SCHEMA = Schema(

@@ -9,6 +9,7 @@ import uuid
 
 import click
 
+from services.agenda.directory.cli import directory
 from services.bootstrap import SCHEMA, SERVICES, create_app
 from services.notifications.worker import worker
 from services.orientation.indicators.cli import seed_synthetic
@@ -176,6 +177,7 @@ cli.add_command(security_commands.patient)
 user.add_command(security_commands.user_disable)
 cli.add_command(worker)
 cli.add_command(seed_synthetic)
+cli.add_command(directory)
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ from flask import Flask
 
 from services.agenda.bookings.views import blueprint as bookings_blueprint
 from services.agenda.calendar.views import blueprint as calendar_blueprint
+from services.agenda.directory.pages import register_directory_pages
 from services.agenda.directory.views import blueprint as directory_blueprint
 from services.agenda.indicators.views import blueprint as indicators_blueprint
 from services.agenda.pages import register_pages
@@ -28,3 +29,4 @@ def register(app: Flask) -> None:
     app.register_blueprint(sas_blueprint)
     app.register_blueprint(sas_pages)
     register_pages(app)
+    register_directory_pages(app)

@@ -246,4 +246,12 @@ EVENTS: dict[str, Notice] = {
         "libéré.",
         TELECONSULTATIONS,
     ),
+    "directory.availability_reminder": Notice(
+        (professional("professional_id"),),
+        "Vos disponibilités sont-elles à jour ?",
+        "Vos places pour de nouveaux patients n'ont pas été confirmées depuis plus d'un mois. "
+        "Indiquez vos places de ce mois : la coordination de la CPTS s'y fie pour vous proposer "
+        "des patients.",
+        "annuaire/ma-disponibilite",
+    ),
 }

@@ -63,6 +63,7 @@ CASES = [
     ("epp.cancel", {"professional_id": str(MIDWIFE)}, {"midwife"}),
     ("epp.cancel", {"professional_id": None}, set()),
     ("agenda.booking_created", {"professional_id": str(GP)}, {"gp"}),
+    ("directory.availability_reminder", {"professional_id": str(GP)}, {"gp"}),
     ("agenda.booking_cancelled", {"professional_id": str(GP)}, {"gp"}),
     *(
         (
