@@ -23,7 +23,7 @@ $(AXE):
 axe: $(AXE)
 
 run: $(STAMP)
-	mkdir -p var
+	mkdir -p -m 700 var
 	$(BIN)/relais db upgrade
 	@if [ "$${RELAIS_ENV:-development}" = "development" ]; then $(BIN)/relais seed-demo; fi
 	$(BIN)/relais run --port $(PORT)

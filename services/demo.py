@@ -147,6 +147,7 @@ def seed_demo_data() -> Iterator[str]:
                 password=DEMO_PASSWORD,
                 roles=[role],
                 professional_id=linked.get(role),
+                weak_password_allowed=True,
             )
             for role in ROLES
         }

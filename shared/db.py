@@ -1,7 +1,8 @@
 """Database engine tuning and the unit of work that owns every commit.
 
 SQLite (the embedded default) gets WAL and `BEGIN IMMEDIATE` for write transactions, which
-serialises writers the way `SELECT … FOR UPDATE` serialises them on PostgreSQL.
+serialises writers the way `SELECT … FOR UPDATE` serialises them on PostgreSQL. Its file holds
+health data: it is created readable by the service's user only.
 """
 
 from __future__ import annotations
@@ -9,15 +10,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 from typing import Any, TypeVar
 
 from flask import Flask
 from sqlalchemy import Engine, Select, event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from shared.extensions import db
+from shared.settings import DEFAULT_SQLITE_PATH
 
 _write_intent: ContextVar[bool] = ContextVar("relais_write_intent", default=False)
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+SQLITE_PREFIX = "sqlite:///"
+PRIVATE_FOLDER, PRIVATE_FILE = 0o700, 0o600
 
 T = TypeVar("T")
 
@@ -31,8 +38,25 @@ def engine_options(database_url: str) -> dict[str, Any]:
     return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
 
 
+def secure_sqlite_file(database_url: str) -> None:
+    """Create the SQLite file (0600) and its folder (0700) before SQLite would, with the umask's
+    modes (0644, world-readable); tighten a file left readable by others, and the project's own
+    `var/` folder. SQLite gives its `-wal` and `-shm` files the database file's mode."""
+    if not database_url.startswith(SQLITE_PREFIX):
+        return
+    path = Path(database_url.removeprefix(SQLITE_PREFIX))
+    if not path.name or path.name == ":memory:":
+        return
+    path.parent.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
+    if path.parent.resolve() == DEFAULT_SQLITE_PATH.parent.resolve():
+        path.parent.chmod(PRIVATE_FOLDER)
+    path.touch(mode=PRIVATE_FILE, exist_ok=True)
+    path.chmod(PRIVATE_FILE)
+
+
 def configure_engine(app: Flask) -> None:
     """Attach backend-specific listeners to the app's engine."""
+    secure_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
     with app.app_context():
         engine = db.engine
         if engine.dialect.name == "sqlite":
@@ -76,6 +100,12 @@ def unit_of_work() -> Iterator[Any]:
         raise
     finally:
         _write_intent.reset(token)
+
+
+def dialect_insert(model: type) -> Any:
+    """The backend's INSERT construct for `model`, which knows `ON CONFLICT` (both backends)."""
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return insert(model)
 
 
 def for_update(statement: Select[Any]) -> Select[Any]:

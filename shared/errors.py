@@ -85,6 +85,10 @@ class RateLimited(DomainError):
     status, code = 429, "rate_limited"
     default_message = "Trop de tentatives : réessayez dans quelques minutes."
 
+    def __init__(self, message: str | None = None, *, retry_after: int = 15 * 60):
+        super().__init__(message)
+        self.retry_after = retry_after
+
 
 class ServiceUnavailable(DomainError):
     status, code = 503, "service_unavailable"

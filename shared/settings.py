@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
+import string
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,6 +15,14 @@ from shared.crypto import Keyring, KeyringError
 
 ENVIRONMENTS = ("development", "test", "production")
 DEFAULT_SQLITE_PATH = Path("var") / "relais.sqlite3"
+# SECRET_KEY signs the session cookies and derives the pages' delegate tokens: 32 random bytes.
+MIN_SECRET_BITS = 256
+# A random string spreads over its alphabet; "x" * 64 or "abab…" do not.
+MIN_SECRET_BITS_PER_CHARACTER = 3.0
+HEX_DIGITS = frozenset(string.hexdigits)
+BASE64_CHARACTERS = frozenset(string.ascii_letters + string.digits + "+/-_=")
+PRINTABLE_ASCII = 95
+KEY_GENERATION_COMMAND = "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
 
 
 class ConfigurationError(RuntimeError):
@@ -24,6 +35,31 @@ def normalise_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def secret_key_problem(secret: str) -> str | None:
+    """Why `secret` is too weak for production (in French, to follow "SECRET_KEY"), or None.
+
+    It must hold at least 32 random bytes, counted by its length over the smallest alphabet it
+    uses (hexadecimal, base64, printable characters), and be spread over that alphabet."""
+    characters = set(secret)
+    alphabet = (
+        16
+        if characters <= HEX_DIGITS
+        else 64
+        if characters <= BASE64_CHARACTERS
+        else PRINTABLE_ASCII
+    )
+    length_bits = len(secret.rstrip("=")) * math.log2(alphabet)
+    counts = Counter(secret).values()
+    spread = -sum(n / len(secret) * math.log2(n / len(secret)) for n in counts) if secret else 0.0
+    if length_bits >= MIN_SECRET_BITS and spread >= MIN_SECRET_BITS_PER_CHARACTER:
+        return None
+    return (
+        "trop faible : il faut au moins 32 octets aléatoires (43 caractères "
+        f"base64 ou 64 chiffres hexadécimaux). Générez-en une avec : {KEY_GENERATION_COMMAND} "
+        "(ou : openssl rand -hex 32)."
+    )
 
 
 def _default_database_url() -> str:
@@ -77,6 +113,8 @@ class Settings:
         secret_key = env.get("SECRET_KEY")
         if relais_env == "production" and not secret_key:
             raise ConfigurationError("SECRET_KEY is required when RELAIS_ENV=production")
+        if relais_env == "production" and (problem := secret_key_problem(secret_key or "")):
+            raise ConfigurationError(f"SECRET_KEY {problem}")
         if relais_env == "production" and not env.get("ENCRYPTION_KEYS"):
             # Without it identifiers would be sealed with a key derived from SECRET_KEY.
             raise ConfigurationError("ENCRYPTION_KEYS is required when RELAIS_ENV=production")
@@ -145,8 +183,8 @@ class Settings:
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
             "SESSION_COOKIE_SECURE": self.env == "production",
+            # The cookie's lifetime; the server ends the session itself (shared/auth/sessions.py).
             "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=self.session_absolute_hours),
-            "SESSION_IDLE_TIMEOUT": dt.timedelta(minutes=self.session_idle_minutes),
         }
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import delete, text
 
 from shared.audit.models import AuditEntry
 from shared.auth.models import LoginFailure
-from shared.auth.service import FAILURE_WINDOW
+from shared.auth.throttle import FAILURE_WINDOW
 from shared.db import unit_of_work
 from shared.extensions import db
 from shared.timeutil import utcnow

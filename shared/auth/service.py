@@ -1,4 +1,4 @@
-"""Accounts, passwords, tokens and login throttling."""
+"""Accounts, passwords, credentials checks and API tokens."""
 
 from __future__ import annotations
 
@@ -10,23 +10,22 @@ import uuid
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, or_, select
+from flask import current_app
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from shared.audit.service import record_audit
-from shared.auth.models import ApiToken, LoginFailure, User, UserRole
-from shared.auth.passwords import MIN_PASSWORD_LENGTH as MIN_PASSWORD_LENGTH
+from shared.auth.models import ApiToken, PageSession, User, UserRole
 from shared.auth.passwords import password_problems
 from shared.auth.principal import Principal
 from shared.auth.roles import ALL_ROLES, DIRECTORY_ROLES
+from shared.auth.throttle import forget_failures, record_failure, reserve_attempt
 from shared.db import unit_of_work
-from shared.errors import Duplicate, NotFound, RateLimited, Unauthenticated, ValidationFailed
+from shared.errors import Duplicate, NotFound, Unauthenticated, ValidationFailed
 from shared.extensions import db
 from shared.timeutil import utcnow
 
-MAX_FAILURES = 10
-FAILURE_WINDOW = dt.timedelta(minutes=15)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _hasher = PasswordHasher()
 # Verified against when the e-mail is unknown, so both paths cost the same time.
@@ -39,9 +38,17 @@ def hash_token(token: str) -> str:
 
 
 def create_user(
-    *, email: str, password: str, roles: list[str], professional_id: uuid.UUID | None = None
+    *,
+    email: str,
+    password: str,
+    roles: list[str],
+    professional_id: uuid.UUID | None = None,
+    weak_password_allowed: bool = False,
 ) -> User:
-    """Create an account; refuses unknown roles, weak passwords and duplicate e-mails."""
+    """Create an account; refuses unknown roles, weak passwords and duplicate e-mails.
+
+    `weak_password_allowed` is for the demo accounts (their password is printed for anyone to
+    try): never honoured in production."""
     email = email.strip().lower()
     errors: dict[str, list[str]] = {}
     if not EMAIL.match(email):
@@ -51,8 +58,8 @@ def create_user(
         errors["roles"] = ["Au moins un rôle est nécessaire."]
     elif unknown:
         errors["roles"] = [f"Rôle inconnu : {', '.join(unknown)} (rôles : {', '.join(ALL_ROLES)})."]
-    weak = password_problems(password, user_inputs=tuple(email.replace("@", ".").split(".")))
-    if weak:
+    weak = password_problems(password, email=email)
+    if weak and not (weak_password_allowed and current_app.config["RELAIS_ENV"] != "production"):
         errors["password"] = weak
     if set(roles) & set(DIRECTORY_ROLES) and professional_id is None:
         errors["professional_id"] = ["Ce rôle doit être rattaché à une fiche de l'annuaire."]
@@ -72,27 +79,11 @@ def create_user(
     return user
 
 
-def _recent_failures(email: str, ip: str) -> int:
-    since = utcnow() - FAILURE_WINDOW
-    return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(LoginFailure)
-            .where(
-                LoginFailure.at >= since, or_(LoginFailure.email == email, LoginFailure.ip == ip)
-            )
-        )
-        or 0
-    )
-
-
-def issue_token(
-    *, email: str, password: str, ip: str, lifetime: dt.timedelta
-) -> tuple[str, ApiToken, User]:
-    """Check credentials and return a new bearer token; 429 after repeated failures."""
+def authenticate(*, email: str, password: str, ip: str) -> User:
+    """The active account matching the credentials: `Unauthenticated` otherwise, and
+    `RateLimited` (without checking the password) while guessing is throttled."""
     email = (email or "").strip().lower()
-    if _recent_failures(email, ip) >= MAX_FAILURES:
-        raise RateLimited()
+    reserve_attempt(email=email, ip=ip)
     user = db.session.scalar(select(User).where(User.email == email))
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
@@ -100,17 +91,42 @@ def issue_token(
     except (VerificationError, InvalidHashError):
         valid = False
     if not valid:
-        with unit_of_work() as session:
-            session.add(LoginFailure(email=email, ip=ip))
+        record_failure(email=email, ip=ip)
         raise Unauthenticated("Adresse e-mail ou mot de passe incorrect.")
     assert user is not None
+    return user
+
+
+def record_login(user: User, *, ip: str) -> None:
+    """Inside the unit of work opening the token or session: audit the login, forget the
+    failures it ends."""
+    forget_failures(email=user.email, ip=ip)
+    record_audit(action="login", user_email=user.email, ip=ip)
+
+
+def principal_for(user: User, *, token: str | None) -> Principal:
+    """The principal of `user`, calling with `token` (the other services accept it)."""
+    return Principal(
+        user_id=user.id,
+        email=user.email,
+        roles=user.roles,
+        professional_id=user.professional_id,
+        token=token,
+    )
+
+
+def issue_token(
+    *, email: str, password: str, ip: str, lifetime: dt.timedelta
+) -> tuple[str, ApiToken, User]:
+    """Check credentials and return a new bearer token; 429 while guessing is throttled."""
+    user = authenticate(email=email, password=password, ip=ip)
     token = secrets.token_urlsafe(32)
     with unit_of_work() as session:
         record = ApiToken(
             token_hash=hash_token(token), user_id=user.id, expires_at=utcnow() + lifetime
         )
         session.add(record)
-        record_audit(action="login", user_email=user.email, ip=ip)
+        record_login(user, ip=ip)
     return token, record, user
 
 
@@ -120,24 +136,23 @@ def resolve_token(token: str) -> Principal:
     record = (
         db.session.scalars(
             select(ApiToken)
-            .options(joinedload(ApiToken.user).joinedload(User.role_rows))
+            .options(
+                joinedload(ApiToken.user).joinedload(User.role_rows),
+                joinedload(ApiToken.page_session),
+            )
             .where(ApiToken.token_hash == hash_token(token))
         )
         .unique()
         .first()
     )
-    if record is None or record.revoked_at is not None or record.expires_at <= utcnow():
+    now = utcnow()
+    if record is None or record.revoked_at is not None or record.expires_at <= now:
         raise Unauthenticated()
-    user = record.user
-    if not user.active:
+    if not record.user.active:
         raise Unauthenticated()
-    return Principal(
-        user_id=user.id,
-        email=user.email,
-        roles=user.roles,
-        professional_id=user.professional_id,
-        token=token,
-    )
+    if record.page_session is not None and not record.page_session.is_live(now):
+        raise Unauthenticated()
+    return principal_for(record.user, token=token)
 
 
 def revoke_token(token: str) -> None:
@@ -167,15 +182,18 @@ def users_for_professional(professional_id: uuid.UUID) -> list[User]:
 
 
 def disable_user(email: str) -> User:
-    """Deactivate an account and revoke every token it holds (effective on the next request)."""
+    """Deactivate an account, revoke every token and end every page session it holds
+    (effective on the next request)."""
     with unit_of_work() as session:
         user = session.scalar(select(User).where(User.email == email.strip().lower()))
         if user is None:
             raise NotFound("Aucun compte avec cette adresse e-mail.")
         user.active = False
         now = utcnow()
-        for token in session.scalars(
-            select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-        ):
-            token.revoked_at = now
+        for model in (ApiToken, PageSession):
+            session.execute(
+                update(model)
+                .where(model.user_id == user.id, model.revoked_at.is_(None))
+                .values(revoked_at=now)
+            )
     return user

@@ -11,7 +11,6 @@ from werkzeug.exceptions import HTTPException
 from shared.errors import DomainError, RateLimited, ValidationFailed
 
 log = logging.getLogger(__name__)
-RETRY_AFTER_SECONDS = 15 * 60
 
 HTTP_CODES = {
     400: ("bad_request", "La requête est invalide."),
@@ -71,8 +70,7 @@ def register_error_handlers(app: Flask) -> None:
         fields = error.fields if isinstance(error, ValidationFailed) else None
         response = error_response(error.status, error.code, error.message, fields, error.details)
         if isinstance(error, RateLimited):
-            # Login throttling counts failures over a 15-minute window.
-            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            response.headers["Retry-After"] = str(error.retry_after)
         return response
 
     app.register_error_handler(HTTPException, http_error_response)

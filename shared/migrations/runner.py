@@ -10,6 +10,8 @@ from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
+from shared.db import secure_sqlite_file
+
 HERE = Path(__file__).resolve().parent
 
 
@@ -42,6 +44,7 @@ def alembic_config(database_url: str, schema: Schema) -> Config:
 
 def upgrade(database_url: str, schema: Schema) -> None:
     """Bring the database to the newest revision of every branch (idempotent)."""
+    secure_sqlite_file(database_url)
     command.upgrade(alembic_config(database_url, schema), "heads")
 
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from shared.crypto import Keyring, KeyringError
-from shared.settings import ConfigurationError, Settings
+from shared.settings import ConfigurationError, Settings, secret_key_problem
 
-MIN_SECRET_LENGTH = 32
 MIN_METRICS_TOKEN_LENGTH = 16
 TRUTHY = {"1", "true", "yes", "on"}
-# A well-formed keyring, so that the rest of the settings parse when ENCRYPTION_KEYS is bad.
+# A well-formed keyring and a strong key, so that the rest of the settings parse when
+# ENCRYPTION_KEYS or SECRET_KEY is bad.
 PLACEHOLDER_KEYS = "check:" + "A" * 43
+PLACEHOLDER_SECRET = hashlib.sha256(b"relais check placeholder").hexdigest()
 
 
 @dataclass(frozen=True)
@@ -35,19 +37,12 @@ def check_environment(environ: Mapping[str, str]) -> list[Finding]:
             )
         )
     secret = environ.get("SECRET_KEY", "")
-    defaults = Settings.__dataclass_fields__
     if not secret:
         findings.append(
             Finding("SECRET_KEY", "absente : les jetons et sessions seraient prévisibles.")
         )
-    elif secret == defaults["secret_key"].default or len(secret) < MIN_SECRET_LENGTH:
-        findings.append(
-            Finding(
-                "SECRET_KEY",
-                f"trop faible : au moins {MIN_SECRET_LENGTH} caractères aléatoires "
-                "(python -c 'import secrets; print(secrets.token_urlsafe(48))').",
-            )
-        )
+    elif problem := secret_key_problem(secret):
+        findings.append(Finding("SECRET_KEY", problem))
     if environ.get("FLASK_DEBUG", "").lower() in TRUTHY:
         findings.append(Finding("FLASK_DEBUG", "le mode débogage est activé."))
     findings.extend(_encryption_key_findings(environ.get("ENCRYPTION_KEYS", "")))
@@ -55,7 +50,7 @@ def check_environment(environ: Mapping[str, str]) -> list[Finding]:
         # Missing or unreadable secrets are reported above; look at the rest of the
         # environment anyway (the placeholders only let the settings parse, never encrypt).
         settings = Settings.from_environ(
-            {**environ, "SECRET_KEY": secret or "-", "ENCRYPTION_KEYS": PLACEHOLDER_KEYS}
+            {**environ, "SECRET_KEY": PLACEHOLDER_SECRET, "ENCRYPTION_KEYS": PLACEHOLDER_KEYS}
         )
     except (ConfigurationError, ValueError) as exc:
         findings.append(Finding("environnement", f"invalide : {exc}"))

@@ -1,47 +1,58 @@
-"""Session login for the pages, backed by the same API tokens as `/api/auth/token`.
+"""Session login for the pages: a server-side page session behind the signed cookie.
 
-Logging in issues an ordinary API token (same credential check, same throttling, same audit)
-and keeps it in the signed, HttpOnly session cookie. Each page request resolves it like a
-bearer token, so logout and deactivation take effect at once, and calls to other services
-carry the user's own token.
+The cookie (signed, HttpOnly) holds the session's random id and the CSRF token, never an API
+token. Each page request resolves the id against `auth_page_sessions` (`shared/auth/sessions.py`),
+so logout, deactivation, the idle timeout (`SESSION_IDLE_MINUTES`) and the absolute lifetime
+(`SESSION_ABSOLUTE_HOURS`) take effect at once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from flask import current_app, g, session
+from flask import current_app, flash, g, session
 
 from shared.auth.principal import Principal
-from shared.auth.service import issue_token, resolve_token, revoke_token
+from shared.auth.sessions import (
+    SessionPolicy,
+    close_page_session,
+    open_page_session,
+    resolve_page_session,
+)
 from shared.errors import Unauthenticated
 from shared.web.csrf import rotate_csrf_token
 
+SESSION_ID = "sid"
 
-def session_lifetime() -> dt.timedelta:
-    """How long a page session (and its token) lasts."""
-    return dt.timedelta(hours=current_app.config["RELAIS_SETTINGS"].token_lifetime_hours)
+
+def session_policy() -> SessionPolicy:
+    """How long page sessions last, from the settings."""
+    settings = current_app.config["RELAIS_SETTINGS"]
+    return SessionPolicy(
+        lifetime=dt.timedelta(hours=settings.session_absolute_hours),
+        idle=dt.timedelta(minutes=settings.session_idle_minutes),
+        secret=current_app.config["SECRET_KEY"],
+    )
 
 
 def log_in(*, email: str, password: str, ip: str) -> Principal:
     """Check credentials (401 / 429 as the API) and open a session for this browser."""
-    token, _record, _user = issue_token(
-        email=email, password=password, ip=ip, lifetime=session_lifetime()
+    session_id, principal = open_page_session(
+        email=email, password=password, ip=ip, policy=session_policy()
     )
     session.clear()
     session.permanent = True
-    session["token"] = token
+    session[SESSION_ID] = session_id
     rotate_csrf_token()
-    principal = resolve_token(token)
     g.principal = principal
     return principal
 
 
 def log_out() -> None:
-    """Revoke the session's token and forget the session."""
-    token = session.get("token")
-    if token:
-        revoke_token(token)
+    """End the page session and forget the cookie's content."""
+    session_id = session.get(SESSION_ID)
+    if session_id:
+        close_page_session(session_id)
     session.clear()
     rotate_csrf_token()
     g.pop("principal", None)
@@ -49,13 +60,15 @@ def log_out() -> None:
 
 def load_session_principal() -> None:
     """Make the session's user the request's principal (`g.principal`), as a bearer token does."""
-    token = session.get("token")
-    if not token:
+    session_id = session.get(SESSION_ID)
+    if not session_id:
         return
     try:
-        g.principal = resolve_token(token)
+        g.principal = resolve_page_session(session_id, policy=session_policy())
     except Unauthenticated:
-        session.pop("token", None)
+        session.clear()
+        rotate_csrf_token()
+        flash("Votre session a expiré : reconnectez-vous.", "info")
 
 
 def session_principal() -> Principal | None:

@@ -9,7 +9,7 @@ from shared.http.errors import HTTP_CODES, http_error_response, unexpected_error
 from shared.web import labels
 from shared.web.csrf import CsrfFailed, check_csrf, csrf_token
 from shared.web.registry import nav_links_for, tasks_for
-from shared.web.session import load_session_principal, session_lifetime
+from shared.web.session import load_session_principal
 from shared.web.views import blueprint
 
 # Scripts and styles only from our own files: injected markup could not run anyway.
@@ -35,15 +35,6 @@ def _guarded_page() -> bool:
 
 def register_web(app: Flask) -> None:
     """Mount the shared pages and the hooks every page relies on."""
-    settings = app.config["RELAIS_SETTINGS"]
-    app.config.update(
-        SESSION_COOKIE_NAME="relais_session",
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=settings.env == "production",
-    )
-    with app.app_context():
-        app.permanent_session_lifetime = session_lifetime()
     app.register_blueprint(blueprint)
     app.jinja_env.globals.update(
         csrf_token=csrf_token,

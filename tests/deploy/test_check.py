@@ -8,7 +8,7 @@ from services.cli import cli
 
 SAFE = {
     "RELAIS_ENV": "production",
-    "SECRET_KEY": "k" * 48,
+    "SECRET_KEY": "Zq7vKd2Lr9XwB4nTg6HsYc1MpE8fUa3jQo5iVb0xNzW",
     "DATABASE_URL": "postgresql://relais@db:5432/relais",
     "REDIS_URL": "redis://redis:6379/0",
     "SMTP_URL": "smtp://relay.example:587",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 
 import pytest
@@ -180,7 +181,7 @@ def test_seed_demo_is_refused_in_production(run_cli, tmp_path, settings):
         ["seed-demo"],
         env={
             "RELAIS_ENV": "production",
-            "SECRET_KEY": "x" * 40,
+            "SECRET_KEY": secrets.token_urlsafe(32),
             "ENCRYPTION_KEYS": generate_key_spec("k1"),
             "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
         },

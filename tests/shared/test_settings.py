@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -20,10 +21,11 @@ def test_production_refuses_to_start_without_secret_key():
 
 def test_production_with_a_secret_key_and_encryption_keys_is_accepted():
     keys = generate_key_spec("k1")
+    secret = secrets.token_urlsafe(32)
     settings = Settings.from_environ(
-        {"RELAIS_ENV": "production", "SECRET_KEY": "s" * 40, "ENCRYPTION_KEYS": keys}
+        {"RELAIS_ENV": "production", "SECRET_KEY": secret, "ENCRYPTION_KEYS": keys}
     )
-    assert (settings.env, settings.secret_key) == ("production", "s" * 40)
+    assert (settings.env, settings.secret_key) == ("production", secret)
     assert settings.encryption_keys == keys
 
 

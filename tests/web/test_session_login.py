@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.bootstrap import SERVICES, create_app
+from shared.auth.throttle import FREE_FAILURES
 from shared.settings import Settings
 from tests.support.web import csrf_from, log_in
 
@@ -59,17 +60,20 @@ def test_wrong_password_is_refused_in_french_and_opens_no_session(client, accoun
     assert "Se déconnecter" not in client.get("/").get_data(as_text=True)
 
 
-def test_repeated_failures_are_throttled_like_the_api(client, accounts):
+def test_repeated_failures_are_slowed_down_like_the_api(client, accounts):
     email = accounts.create("coordinator")["X-Test-Email"]
     token = csrf_from(client.get("/").get_data(as_text=True))
     statuses = [
         client.post(
             "/login", data={"email": email, "password": "nope nope nope", "csrf_token": token}
         ).status_code
-        for _ in range(11)
+        for _ in range(FREE_FAILURES + 1)
     ]
-    assert statuses[:10] == [401] * 10
-    assert statuses[10] == 429
+    assert statuses == [401] * FREE_FAILURES + [429]
+    refused = client.post(
+        "/login", data={"email": email, "password": "nope nope nope", "csrf_token": token}
+    )
+    assert "Trop de tentatives : réessayez dans 1 seconde." in refused.get_data(as_text=True)
 
 
 def test_a_form_post_without_the_csrf_token_is_refused(client, accounts):
