@@ -21,6 +21,7 @@ from shared.auth.passwords import password_problems
 from shared.auth.principal import Principal
 from shared.auth.roles import ALL_ROLES, DIRECTORY_ROLES
 from shared.auth.throttle import forget_failures, record_failure, reserve_attempt
+from shared.auth.totp import check_second_factor, needs_second_factor
 from shared.db import unit_of_work
 from shared.errors import Duplicate, NotFound, Unauthenticated, ValidationFailed
 from shared.extensions import db
@@ -30,6 +31,19 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _hasher = PasswordHasher()
 # Verified against when the e-mail is unknown, so both paths cost the same time.
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+def hash_password(password: str) -> str:
+    """The stored form of a password (argon2id)."""
+    return _hasher.hash(password)
+
+
+def password_matches(stored_hash: str, password: str) -> bool:
+    """Whether `password` is the one `stored_hash` was made from."""
+    try:
+        return _hasher.verify(stored_hash, password or "")
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def hash_token(token: str) -> str:
@@ -79,9 +93,10 @@ def create_user(
     return user
 
 
-def authenticate(*, email: str, password: str, ip: str) -> User:
+def authenticate(*, email: str, password: str, ip: str, totp: str | None = None) -> User:
     """The active account matching the credentials: `Unauthenticated` otherwise, and
-    `RateLimited` (without checking the password) while guessing is throttled."""
+    `RateLimited` (without checking the password) while guessing is throttled. The second
+    factor (`totp`: a TOTP or recovery code) is checked when the account needs one."""
     email = (email or "").strip().lower()
     reserve_attempt(email=email, ip=ip)
     user = db.session.scalar(select(User).where(User.email == email))
@@ -94,32 +109,43 @@ def authenticate(*, email: str, password: str, ip: str) -> User:
         record_failure(email=email, ip=ip)
         raise Unauthenticated("Adresse e-mail ou mot de passe incorrect.")
     assert user is not None
+    settings = current_app.config["RELAIS_SETTINGS"]
+    if needs_second_factor(user, require_strong=settings.auth_require_strong):
+        check_second_factor(user, totp)
     return user
 
 
-def record_login(user: User, *, ip: str) -> None:
-    """Inside the unit of work opening the token or session: audit the login, forget the
-    failures it ends."""
-    forget_failures(email=user.email, ip=ip)
+def record_login(user: User, *, ip: str, method: str = "password") -> None:
+    """Inside the unit of work opening the token or session: audit the login, note when and
+    how it happened, forget the failures it ends."""
+    if method == "password":
+        forget_failures(email=user.email, ip=ip)
+    db.session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(last_login_at=utcnow(), last_login_method=method)
+    )
     record_audit(action="login", user_email=user.email, ip=ip)
 
 
-def principal_for(user: User, *, token: str | None) -> Principal:
+def principal_for(user: User, *, token: str | None, auth_method: str = "token") -> Principal:
     """The principal of `user`, calling with `token` (the other services accept it)."""
     return Principal(
         user_id=user.id,
         email=user.email,
         roles=user.roles,
         professional_id=user.professional_id,
+        organisation_id=user.organisation_id,
         token=token,
+        auth_method=auth_method,
     )
 
 
 def issue_token(
-    *, email: str, password: str, ip: str, lifetime: dt.timedelta
+    *, email: str, password: str, ip: str, lifetime: dt.timedelta, totp: str | None = None
 ) -> tuple[str, ApiToken, User]:
     """Check credentials and return a new bearer token; 429 while guessing is throttled."""
-    user = authenticate(email=email, password=password, ip=ip)
+    user = authenticate(email=email, password=password, ip=ip, totp=totp)
     token = secrets.token_urlsafe(32)
     with unit_of_work() as session:
         record = ApiToken(

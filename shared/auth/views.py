@@ -18,6 +18,7 @@ blueprint = Blueprint("auth", __name__, url_prefix="/api/auth")
 class TokenRequestSchema(BaseSchema):
     email = String(required=True)
     password = String(required=True, load_only=True)
+    totp = String(load_only=True)
 
 
 class TokenSchema(OutputSchema):
@@ -43,6 +44,7 @@ def create_token():
         password=data["password"],
         ip=request.remote_addr or "",
         lifetime=dt.timedelta(hours=settings.token_lifetime_hours),
+        totp=data.get("totp"),
     )
     return {
         "token": token,

@@ -5,9 +5,12 @@ from __future__ import annotations
 from flask import Flask, current_app, g, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from shared.auth.psc import init_psc
 from shared.http.errors import HTTP_CODES, http_error_response, unexpected_error_response
 from shared.web import labels
+from shared.web.account_views import blueprint as account_blueprint
 from shared.web.csrf import CsrfFailed, check_csrf, csrf_token
+from shared.web.psc_views import blueprint as psc_blueprint
 from shared.web.registry import nav_links_for, tasks_for
 from shared.web.session import load_session_principal
 from shared.web.views import blueprint
@@ -36,6 +39,9 @@ def _guarded_page() -> bool:
 def register_web(app: Flask) -> None:
     """Mount the shared pages and the hooks every page relies on."""
     app.register_blueprint(blueprint)
+    app.register_blueprint(psc_blueprint)
+    app.register_blueprint(account_blueprint)
+    init_psc(app)
     app.jinja_env.globals.update(
         csrf_token=csrf_token,
         french_date=labels.french_date,
@@ -44,6 +50,7 @@ def register_web(app: Flask) -> None:
         french_time=labels.french_time,
         pluralize=labels.pluralize,
         role_labels=labels.ROLE_LABELS,
+        psc_enabled=app.config["RELAIS_SETTINGS"].psc_enabled,
     )
 
     @app.before_request
