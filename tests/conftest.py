@@ -21,6 +21,7 @@ from shared.extensions import db
 from shared.migrations.runner import upgrade
 from shared.settings import Settings
 from tests.support.factories import TEST_PASSWORD, Accounts
+from tests.support.smtp import smtp, smtp_factory  # noqa: F401 - fixtures of every test folder
 
 PG_ADMIN_URL = os.environ.get("RELAIS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 

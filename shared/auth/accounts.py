@@ -13,8 +13,9 @@ from sqlalchemy.exc import IntegrityError
 from shared.auth.hooks import account_hooks
 from shared.auth.models import NO_PASSWORD, AccessRequest, OneTimeLink, User, UserRole
 from shared.auth.passwords import password_problems
+from shared.auth.principal import Principal
 from shared.auth.psc import PROFESSIONS, PscIdentity
-from shared.auth.roles import ALL_ROLES, DIRECTORY_ROLES
+from shared.auth.roles import ADMIN, ALL_ROLES, DIRECTORY_ROLES
 from shared.auth.service import (
     EMAIL,
     disable_user,
@@ -22,8 +23,9 @@ from shared.auth.service import (
     hash_token,
     password_matches,
 )
+from shared.auth.throttle import record_failure, reserve_attempt
 from shared.db import unit_of_work
-from shared.errors import Conflict, Duplicate, NotFound, ValidationFailed
+from shared.errors import Conflict, Duplicate, Forbidden, NotFound, ValidationFailed
 from shared.extensions import db
 from shared.timeutil import utcnow
 
@@ -32,6 +34,15 @@ RESET_LIFETIME = dt.timedelta(hours=1)
 LINK_LIFETIMES = {"invitation": INVITATION_LIFETIME, "reset": RESET_LIFETIME}
 # Reset requests per account and per hour beyond which no more e-mails are sent.
 RESETS_PER_HOUR = 3
+# The same answer whether or not the account exists.
+RESET_SENT = (
+    "Si un compte existe avec cette adresse, un e-mail vient de lui être envoyé avec un lien "
+    "valable une heure."
+)
+# Reset requests are throttled per address like logins, under a key of their own.
+RESET_THROTTLE_KEY = "password-reset"
+# `update_account`: a link left as it is.
+UNCHANGED = "unchanged"
 # The page where a link's secret is used.
 LINK_PATH = "/compte/mot-de-passe/{token}"
 
@@ -126,11 +137,13 @@ def approve_access_request(
     roles: list[str],
     professional_id: uuid.UUID | None,
     email: str | None,
-    decided_by: str,
+    decided_by: Principal,
     public_url: str,
 ) -> User:
     """Open the account of a pending request (its PSC identity logs in at once) and tell the
-    person by e-mail."""
+    person by e-mail. Only an admin may grant `admin`."""
+    if ADMIN in roles and not decided_by.has(ADMIN):
+        raise Forbidden("Seul un administrateur peut donner le rôle administrateur.")
     request = db.session.get(AccessRequest, request_id)
     if request is None:
         raise NotFound("Demande introuvable.")
@@ -152,7 +165,7 @@ def approve_access_request(
             session.add(user)
             session.flush()
             request.status, request.user_id = "approved", user.id
-            request.decided_at, request.decided_by = utcnow(), decided_by
+            request.decided_at, request.decided_by = utcnow(), decided_by.email
     except IntegrityError as error:
         raise Duplicate("Un compte existe déjà avec cette adresse e-mail ou cet IDNPS.") from error
     account_hooks().send_mail(
@@ -165,7 +178,7 @@ def approve_access_request(
     return user
 
 
-def reject_access_request(*, request_id: uuid.UUID, decided_by: str) -> AccessRequest:
+def reject_access_request(*, request_id: uuid.UUID, decided_by: Principal) -> AccessRequest:
     """Refuse a pending request, telling the person when they left an address."""
     with unit_of_work() as session:
         request = session.get(AccessRequest, request_id)
@@ -173,7 +186,8 @@ def reject_access_request(*, request_id: uuid.UUID, decided_by: str) -> AccessRe
             raise NotFound("Demande introuvable.")
         if request.status != "pending":
             raise Conflict("Cette demande a déjà été traitée.")
-        request.status, request.decided_at, request.decided_by = "rejected", utcnow(), decided_by
+        request.status, request.decided_at = "rejected", utcnow()
+        request.decided_by = decided_by.email
     if request.email:
         account_hooks().send_mail(
             request.email,
@@ -284,6 +298,14 @@ def request_password_reset(*, email: str, public_url: str) -> None:
     )
 
 
+def throttled_password_reset(*, email: str, ip: str, public_url: str) -> None:
+    """`request_password_reset`, counted per address like a failed login: a flood of requests
+    from one address gets 429, whatever the accounts asked for."""
+    reserve_attempt(email=RESET_THROTTLE_KEY, ip=ip)
+    record_failure(email=RESET_THROTTLE_KEY, ip=ip)
+    request_password_reset(email=email, public_url=public_url)
+
+
 def link_account(token: str) -> User:
     """The account of a live single-use link (`LinkInvalid` when used or expired)."""
     link = db.session.scalar(select(OneTimeLink).where(OneTimeLink.token_hash == hash_token(token)))
@@ -340,17 +362,17 @@ def update_account(
     *,
     user_id: uuid.UUID,
     roles: list[str] | None = None,
-    professional_id: uuid.UUID | None | str = "unchanged",
-    organisation_id: uuid.UUID | None | str = "unchanged",
+    professional_id: uuid.UUID | None | str = UNCHANGED,
+    organisation_id: uuid.UUID | None | str = UNCHANGED,
 ) -> User:
     """Change an account's roles and directory/organisation links."""
     with unit_of_work() as session:
         user = session.get(User, user_id)
         if user is None:
             raise NotFound("Compte introuvable.")
-        if professional_id != "unchanged":
+        if professional_id != UNCHANGED:
             user.professional_id = professional_id  # type: ignore[assignment]
-        if organisation_id != "unchanged":
+        if organisation_id != UNCHANGED:
             user.organisation_id = organisation_id  # type: ignore[assignment]
         new_roles = sorted(set(roles)) if roles is not None else sorted(user.roles)
         errors = _check_account_fields(

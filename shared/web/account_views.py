@@ -7,16 +7,16 @@ from flask import Blueprint, current_app, render_template, request, session
 from werkzeug.datastructures import MultiDict
 
 from shared.auth.accounts import (
+    RESET_SENT,
     LinkInvalid,
     change_password,
     link_account,
-    request_password_reset,
     set_password_with_link,
+    throttled_password_reset,
 )
 from shared.auth.models import User
 from shared.auth.passwords import password_problems
 from shared.auth.permissions import public
-from shared.auth.throttle import record_failure, reserve_attempt
 from shared.auth.totp import enrol, needs_second_factor, new_secret, provisioning_uri, qr_svg
 from shared.errors import RateLimited, ValidationFailed
 from shared.web.forms import Field, FormState
@@ -42,11 +42,6 @@ CHANGE_FIELDS = (
     ),
     *NEW_PASSWORD_FIELDS,
 )
-# The same answer whether or not the account exists.
-RESET_SENT = (
-    "Si un compte existe avec cette adresse, un e-mail vient de lui être envoyé avec un lien "
-    "valable une heure."
-)
 CODE_FIELD = Field(
     "code",
     "Code affiché par l'application",
@@ -57,8 +52,6 @@ CODE_FIELD = Field(
 )
 TOTP_FIELDS = (CODE_FIELD,)
 PENDING_SECRET = "totp_pending"  # noqa: S105 - a session key
-# Reset requests are throttled per address like logins, under a key of their own.
-RESET_THROTTLE_KEY = "password-reset"
 
 
 def _public_url() -> str:
@@ -71,15 +64,15 @@ def forgot_password():
     """Ask for a reset link; the answer never tells whether the account exists."""
     if request.method == "GET":
         return render_template("web/account/forgot.html", form=FormState.blank(FORGOT_FIELDS))
-    ip = request.remote_addr or ""
     try:
-        reserve_attempt(email=RESET_THROTTLE_KEY, ip=ip)
+        throttled_password_reset(
+            email=request.form.get("email", ""),
+            ip=request.remote_addr or "",
+            public_url=_public_url(),
+        )
     except RateLimited as error:
         form = FormState(FORGOT_FIELDS, request.form, {}, [error.message])
         return render_template("web/account/forgot.html", form=form), 429
-    # Counted like a failure: only so many requests per address, whatever the answer.
-    record_failure(email=RESET_THROTTLE_KEY, ip=ip)
-    request_password_reset(email=request.form.get("email", ""), public_url=_public_url())
     return render_template("web/account/forgot.html", form=None, sent=RESET_SENT)
 
 
