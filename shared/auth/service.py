@@ -23,7 +23,7 @@ from shared.auth.roles import ALL_ROLES, DIRECTORY_ROLES
 from shared.auth.throttle import forget_failures, record_failure, reserve_attempt
 from shared.auth.totp import check_second_factor, needs_second_factor
 from shared.db import unit_of_work
-from shared.errors import Duplicate, NotFound, Unauthenticated, ValidationFailed
+from shared.errors import Duplicate, NotFound, RateLimited, Unauthenticated, ValidationFailed
 from shared.extensions import db
 from shared.timeutil import utcnow
 
@@ -111,7 +111,14 @@ def authenticate(*, email: str, password: str, ip: str, totp: str | None = None)
     assert user is not None
     settings = current_app.config["RELAIS_SETTINGS"]
     if needs_second_factor(user, require_strong=settings.auth_require_strong):
-        check_second_factor(user, totp)
+        try:
+            check_second_factor(user, totp)
+        except (Unauthenticated, RateLimited):
+            # The password was right: that attempt is settled here, and codes are throttled
+            # on their own count.
+            with unit_of_work():
+                forget_failures(email=email, ip=ip)
+            raise
     return user
 
 

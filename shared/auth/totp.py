@@ -16,7 +16,7 @@ import uuid
 
 import pyotp
 import segno
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from shared.auth.models import RecoveryCode, User
 from shared.auth.roles import REPORTING
@@ -134,12 +134,3 @@ def check_second_factor(user: User, code: str | None, *, now: float | None = Non
                 return
     record_second_factor_failure(account=account)
     raise Unauthenticated(WRONG_CODE)
-
-
-def accounts_without_strong_login() -> list[str]:
-    """E-mails of active accounts that need a second factor but could not give one (no TOTP,
-    no Pro Santé Connect identity)."""
-    users = db.session.scalars(
-        select(User).where(User.active.is_(True), User.totp_secret.is_(None), User.idnps.is_(None))
-    )
-    return sorted(user.email for user in users if user.roles - {REPORTING})
