@@ -185,7 +185,9 @@ def resolve_token(token: str) -> Principal:
         raise Unauthenticated()
     if record.page_session is not None and not record.page_session.is_live(now):
         raise Unauthenticated()
-    return principal_for(record.user, token=token)
+    # A page session's delegate token was opened by that session's login.
+    method = record.page_session.method if record.page_session is not None else "token"
+    return principal_for(record.user, token=token, auth_method=method)
 
 
 def revoke_token(token: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
@@ -246,3 +247,24 @@ def test_without_psc_settings_the_routes_answer_404_and_the_button_is_hidden(set
     assert "Pro Santé Connect" not in client.get("/").get_data(as_text=True)
     with application.app_context():
         db.engine.dispose()
+
+
+def test_an_approved_access_request_logs_in_with_psc_even_when_strong_is_required(
+    app, client, accounts, standin
+):
+    app.config["RELAIS_SETTINGS"] = dataclasses.replace(
+        app.config["RELAIS_SETTINGS"], auth_require_strong=True
+    )
+    assert login(client).status_code == 200
+    with app.app_context():
+        request_id = db.session.scalars(select(AccessRequest.id)).one()
+    approved = client.post(
+        f"/api/auth/access-requests/{request_id}/approve",
+        json={"roles": ["professional"], "email": "camille@relais.test"},
+        headers=accounts.create("coordinator"),
+    )
+    assert approved.status_code == 200, approved.get_json()
+
+    assert login(client, "/orientation/cases").headers["Location"] == "/orientation/cases"
+    with app.app_context():
+        assert db.session.scalar(select(User.last_login_method).where(User.idnps == IDNPS)) == "psc"
