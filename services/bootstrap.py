@@ -14,11 +14,10 @@ from pathlib import Path
 from flask import Flask, current_app
 from sqlalchemy import select
 
-from services.agenda.directory.models import Professional
-
 from services.agenda.app import register as register_agenda
-from services.notifications.app import register as register_notifications
+from services.agenda.directory.models import Professional
 from services.notifications import mailer
+from services.notifications.app import register as register_notifications
 from services.notifications.digest import send_due_digests
 from services.orientation.app import register as register_orientation
 from services.orientation.medecin_traitant.timers import sweep_proposals

@@ -57,6 +57,8 @@ def create_user(
     password: str,
     roles: list[str],
     professional_id: uuid.UUID | None = None,
+    organisation_id: uuid.UUID | None = None,
+    idnps: str | None = None,
     weak_password_allowed: bool = False,
 ) -> User:
     """Create an account; refuses unknown roles, weak passwords and duplicate e-mails.
@@ -83,6 +85,8 @@ def create_user(
         email=email,
         password_hash=_hasher.hash(password),
         professional_id=professional_id,
+        organisation_id=organisation_id,
+        idnps=idnps or None,
         role_rows=[UserRole(role=role) for role in sorted(set(roles))],
     )
     try:

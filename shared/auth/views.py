@@ -20,7 +20,7 @@ from shared.auth.accounts import (
     update_account,
 )
 from shared.auth.models import AccessRequest, User
-from shared.auth.permissions import ANY_ROLE, allow, current_principal, public
+from shared.auth.permissions import ANY_ROLE, allow, current_principal, public, record_rule
 from shared.auth.roles import ADMIN, COORDINATOR
 from shared.auth.service import issue_token, revoke_token
 from shared.http.openapi import documented
@@ -193,6 +193,7 @@ def access_request_document(request_: AccessRequest) -> dict:
 
 @blueprint.get("/me")
 @allow(*ANY_ROLE)
+@record_rule("the caller's own account only")
 @documented(summary="Le compte appelant", response=MeSchema)
 def me():
     """Who is calling, and how they authenticated."""
@@ -269,6 +270,7 @@ def list_access_requests():
 
 @blueprint.post("/access-requests/<uuid:request_id>/approve")
 @allow(ADMIN, COORDINATOR)
+@record_rule("only an admin may grant the admin role")
 @documented(
     summary="Accepter une demande d'accès",
     body=ApprovalSchema,

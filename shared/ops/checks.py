@@ -109,7 +109,9 @@ def accounts_without_strong_login(database_url: str) -> list[str]:
     """E-mails of the active accounts that need a second factor but have none: no TOTP and no
     Pro Santé Connect identity (holding any role but `reporting`)."""
     users, roles = User.__table__, UserRole.__table__
-    options = {"connect_args": {"connect_timeout": 5}} if database_url.startswith("postgres") else {}
+    options = (
+        {"connect_args": {"connect_timeout": 5}} if database_url.startswith("postgres") else {}
+    )
     engine = create_engine(database_url, **options)
     try:
         with engine.connect() as connection:

@@ -19,6 +19,7 @@ from shared.auth.accounts import (
     update_account,
 )
 from shared.auth.models import User
+from shared.auth.permissions import record_rule
 from shared.auth.roles import ADMIN, ALL_ROLES, COORDINATOR
 from shared.errors import NotFound, ValidationFailed
 from shared.extensions import db
@@ -171,6 +172,7 @@ def access_requests():
 
 @blueprint.post("/demandes/<uuid:request_id>")
 @page(ADMIN, COORDINATOR)
+@record_rule("only an admin may grant the admin role")
 def decide(request_id: uuid.UUID):
     """Approve (with roles and a directory link) or reject one request."""
     principal = session_principal()

@@ -224,3 +224,23 @@ def running_standin() -> Iterator[Standin]:
         standin = Standin(base_url=base_url)
         holder["app"] = build_standin_app(standin)
         yield standin
+
+
+def main() -> None:
+    """Serve the stand-in on its own (for `make run` without ANS credentials)."""
+    import argparse
+
+    from werkzeug.serving import run_simple
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=9000)
+    args = parser.parse_args()
+    standin = Standin(base_url=f"http://127.0.0.1:{args.port}")
+    print(f"PSC_DISCOVERY_URL={standin.discovery_url}")
+    print(f"PSC_CLIENT_ID={CLIENT_ID}")
+    print(f"PSC_CLIENT_SECRET={CLIENT_SECRET}")
+    run_simple("127.0.0.1", args.port, build_standin_app(standin))
+
+
+if __name__ == "__main__":
+    main()
