@@ -111,7 +111,7 @@ def user_add(
         oid = uuid.UUID(organisation_id) if organisation_id else None
     except ValueError:
         click.echo(
-            "Erreur : --professional-id et --organisation-id sont des identifiants (UUID).",
+            "Erreur : --professional-id et --organisation-id doivent être un identifiant (UUID).",
             err=True,
         )
         sys.exit(2)

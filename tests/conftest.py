@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 from collections.abc import Callable, Iterator
@@ -97,8 +98,8 @@ def settings(database_url: str) -> Settings:
     )  # noqa: S106
 
 
-@pytest.fixture
-def app(settings: Settings) -> Iterator[Flask]:
+@contextlib.contextmanager
+def built_app(settings: Settings) -> Iterator[Flask]:
     """Every service in one app, as `relais run` serves them; tables emptied afterwards."""
     application = create_app(SERVICES, settings)
     yield application
@@ -106,6 +107,13 @@ def app(settings: Settings) -> Iterator[Flask]:
         db.session.remove()
         _empty_tables()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[Flask]:
+    """Every service in one app, as `relais run` serves them; tables emptied afterwards."""
+    with built_app(settings) as application:
+        yield application
 
 
 def _empty_tables() -> None:

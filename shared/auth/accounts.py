@@ -15,12 +15,14 @@ from shared.auth.models import NO_PASSWORD, AccessRequest, OneTimeLink, User, Us
 from shared.auth.passwords import password_problems
 from shared.auth.principal import Principal
 from shared.auth.psc import PROFESSIONS, PscIdentity
-from shared.auth.roles import ADMIN, ALL_ROLES, DIRECTORY_ROLES
+from shared.auth.roles import ADMIN
 from shared.auth.service import (
     EMAIL,
+    account_problems,
     disable_user,
     hash_password,
     hash_token,
+    new_account,
     password_matches,
 )
 from shared.auth.throttle import record_failure, reserve_attempt
@@ -115,22 +117,6 @@ def profession_labels(codes: str) -> str:
     return ", ".join(PROFESSIONS.get(code, code) for code in codes.split(",") if code)
 
 
-def _check_account_fields(
-    *, email: str | None, roles: list[str], professional_id: uuid.UUID | None
-) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
-    if email is not None and not EMAIL.match(email):
-        errors["email"] = ["Adresse e-mail invalide."]
-    unknown = sorted(set(roles) - set(ALL_ROLES))
-    if not roles:
-        errors["roles"] = ["Au moins un rôle est nécessaire."]
-    elif unknown:
-        errors["roles"] = [f"Rôle inconnu : {', '.join(unknown)}."]
-    if set(roles) & set(DIRECTORY_ROLES) and professional_id is None:
-        errors["professional_id"] = ["Ce rôle doit être rattaché à une fiche de l'annuaire."]
-    return errors
-
-
 def approve_access_request(
     *,
     request_id: uuid.UUID,
@@ -150,15 +136,15 @@ def approve_access_request(
     if request.status != "pending":
         raise Conflict("Cette demande a déjà été traitée.")
     address = (email or request.email or "").strip().lower()
-    errors = _check_account_fields(email=address, roles=roles, professional_id=professional_id)
+    errors = account_problems(email=address, roles=roles, professional_id=professional_id)
     if errors:
         raise ValidationFailed(errors)
-    user = User(
+    user = new_account(
         email=address,
         password_hash=NO_PASSWORD,
-        idnps=request.idnps,
+        roles=roles,
         professional_id=professional_id,
-        role_rows=[UserRole(role=role) for role in sorted(set(roles))],
+        idnps=request.idnps,
     )
     try:
         with unit_of_work() as session:
@@ -244,16 +230,16 @@ def invite_user(
 ) -> User:
     """Create an account without password and e-mail it a link (72 h, once) to choose one."""
     email = email.strip().lower()
-    errors = _check_account_fields(email=email, roles=roles, professional_id=professional_id)
+    errors = account_problems(email=email, roles=roles, professional_id=professional_id)
     if errors:
         raise ValidationFailed(errors)
-    user = User(
+    user = new_account(
         email=email,
         password_hash=NO_PASSWORD,
+        roles=roles,
         professional_id=professional_id,
         organisation_id=organisation_id,
-        idnps=idnps or None,
-        role_rows=[UserRole(role=role) for role in sorted(set(roles))],
+        idnps=idnps,
     )
     try:
         with unit_of_work() as session:
@@ -375,9 +361,7 @@ def update_account(
         if organisation_id != UNCHANGED:
             user.organisation_id = organisation_id  # type: ignore[assignment]
         new_roles = sorted(set(roles)) if roles is not None else sorted(user.roles)
-        errors = _check_account_fields(
-            email=None, roles=new_roles, professional_id=user.professional_id
-        )
+        errors = account_problems(email=None, roles=new_roles, professional_id=user.professional_id)
         if errors:
             raise ValidationFailed(errors)
         if roles is not None:

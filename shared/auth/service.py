@@ -51,6 +51,43 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def account_problems(
+    *, email: str | None, roles: list[str], professional_id: uuid.UUID | None
+) -> dict[str, list[str]]:
+    """French messages about an account's e-mail (unless None), roles and directory link."""
+    errors: dict[str, list[str]] = {}
+    if email is not None and not EMAIL.match(email):
+        errors["email"] = ["Adresse e-mail invalide."]
+    unknown = sorted(set(roles) - set(ALL_ROLES))
+    if not roles:
+        errors["roles"] = ["Au moins un rôle est nécessaire."]
+    elif unknown:
+        errors["roles"] = [f"Rôle inconnu : {', '.join(unknown)} (rôles : {', '.join(ALL_ROLES)})."]
+    if set(roles) & set(DIRECTORY_ROLES) and professional_id is None:
+        errors["professional_id"] = ["Ce rôle doit être rattaché à une fiche de l'annuaire."]
+    return errors
+
+
+def new_account(
+    *,
+    email: str,
+    password_hash: str,
+    roles: list[str],
+    professional_id: uuid.UUID | None = None,
+    organisation_id: uuid.UUID | None = None,
+    idnps: str | None = None,
+) -> User:
+    """An account to add (not yet stored)."""
+    return User(
+        email=email,
+        password_hash=password_hash,
+        professional_id=professional_id,
+        organisation_id=organisation_id,
+        idnps=idnps or None,
+        role_rows=[UserRole(role=role) for role in sorted(set(roles))],
+    )
+
+
 def create_user(
     *,
     email: str,
@@ -66,28 +103,19 @@ def create_user(
     `weak_password_allowed` is for the demo accounts (their password is printed for anyone to
     try): never honoured in production."""
     email = email.strip().lower()
-    errors: dict[str, list[str]] = {}
-    if not EMAIL.match(email):
-        errors["email"] = ["Adresse e-mail invalide."]
-    unknown = sorted(set(roles) - set(ALL_ROLES))
-    if not roles:
-        errors["roles"] = ["Au moins un rôle est nécessaire."]
-    elif unknown:
-        errors["roles"] = [f"Rôle inconnu : {', '.join(unknown)} (rôles : {', '.join(ALL_ROLES)})."]
+    errors = account_problems(email=email, roles=roles, professional_id=professional_id)
     weak = password_problems(password, email=email)
     if weak and not (weak_password_allowed and current_app.config["RELAIS_ENV"] != "production"):
         errors["password"] = weak
-    if set(roles) & set(DIRECTORY_ROLES) and professional_id is None:
-        errors["professional_id"] = ["Ce rôle doit être rattaché à une fiche de l'annuaire."]
     if errors:
         raise ValidationFailed(errors)
-    user = User(
+    user = new_account(
         email=email,
         password_hash=_hasher.hash(password),
+        roles=roles,
         professional_id=professional_id,
         organisation_id=organisation_id,
-        idnps=idnps or None,
-        role_rows=[UserRole(role=role) for role in sorted(set(roles))],
+        idnps=idnps,
     )
     try:
         with unit_of_work() as session:

@@ -16,7 +16,7 @@ from services.bootstrap import SERVICES, create_app
 from shared.auth.models import AccessRequest, PageSession, User
 from shared.extensions import db
 from shared.settings import Settings
-from tests.conftest import _empty_tables
+from tests.conftest import built_app
 from tests.support import factories
 from tests.support.psc_standin import CLIENT_ID, Standin
 
@@ -25,12 +25,8 @@ IDNPS = "810001234567"
 
 @pytest.fixture
 def app(psc_settings: Settings) -> Iterator[Flask]:
-    application = create_app(SERVICES, psc_settings)
-    yield application
-    with application.app_context():
-        db.session.remove()
-        _empty_tables()
-        db.engine.dispose()
+    with built_app(psc_settings) as application:
+        yield application
 
 
 def start(client: FlaskClient, next_path: str = "/") -> str:
