@@ -22,6 +22,7 @@ from shared.extensions import db
 from shared.migrations.runner import upgrade
 from shared.settings import Settings
 from tests.support.factories import TEST_PASSWORD, Accounts
+from tests.support.psc_standin import psc_settings, standin  # noqa: F401 - fixtures
 from tests.support.smtp import smtp, smtp_factory  # noqa: F401 - fixtures of every test folder
 
 PG_ADMIN_URL = os.environ.get("RELAIS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")

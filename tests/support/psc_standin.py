@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
 import hashlib
 import json
 import secrets
@@ -22,10 +23,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+import pytest
 from flask import Flask, abort, jsonify, redirect, request
 from joserfc import jwt
 from joserfc.jwk import OctKey, RSAKey
 
+from shared.settings import Settings
 from tests.support.servers import serve_wsgi
 
 REALM = "/realms/esante-wallet"
@@ -224,6 +227,24 @@ def running_standin() -> Iterator[Standin]:
         standin = Standin(base_url=base_url)
         holder["app"] = build_standin_app(standin)
         yield standin
+
+
+@pytest.fixture
+def standin() -> Iterator[Standin]:
+    """The stand-in, running for one test."""
+    with running_standin() as provider:
+        yield provider
+
+
+@pytest.fixture
+def psc_settings(settings: Settings, standin: Standin) -> Settings:
+    """The test settings, with Pro Santé Connect pointed at the stand-in."""
+    return dataclasses.replace(
+        settings,
+        psc_discovery_url=standin.discovery_url,
+        psc_client_id=CLIENT_ID,
+        psc_client_secret=CLIENT_SECRET,
+    )
 
 
 def main() -> None:
