@@ -19,6 +19,7 @@ from services.agenda.directory.models import Professional
 from services.notifications import mailer
 from services.notifications.app import register as register_notifications
 from services.notifications.digest import send_due_digests
+from services.notifications.service import send_email
 from services.orientation.app import register as register_orientation
 from services.orientation.medecin_traitant.timers import sweep_proposals
 from shared.app_factory import Service, build_app
@@ -67,7 +68,10 @@ def send_account_mail(to: str, subject: str, text: str) -> None:
         html="<pre>" + html_escape(text) + "</pre>",
         message_id=f"<{uuid.uuid4()}@relais>",
     )
-    mailer.send(settings.smtp_url, mail, timeout=settings.smtp_timeout_seconds)
+    outcome, error = send_email(settings, mail)
+    if outcome != "sent":
+        # The link can be sent again (a new invitation or reset); the operator is told here.
+        current_app.logger.warning("account e-mail not sent (%s): %s", outcome, error)
 
 
 def professional_by_rpps(rpps: str) -> uuid.UUID | None:
