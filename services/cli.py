@@ -97,6 +97,8 @@ def user() -> None:
 @click.option("--email", required=True)
 @click.option("--role", "roles", multiple=True, required=True)
 @click.option("--professional-id", default=None)
+@click.option("--organisation-id", default=None)
+@click.option("--idnps", default=None, help="Identifiant Pro Santé Connect (8 + RPPS).")
 @click.option(
     "--password-stdin",
     is_flag=True,
@@ -104,7 +106,12 @@ def user() -> None:
     help="Lire le mot de passe sur l'entrée standard.",
 )
 def user_add(
-    email: str, roles: tuple[str, ...], professional_id: str | None, password_stdin: bool
+    email: str,
+    roles: tuple[str, ...],
+    professional_id: str | None,
+    organisation_id: str | None,
+    idnps: str | None,
+    password_stdin: bool,
 ) -> None:
     """Create an account; prints its id."""
     from shared.auth.service import create_user
@@ -113,15 +120,24 @@ def user_add(
     password = sys.stdin.readline().rstrip("\n") if password_stdin else ""
     try:
         pid = uuid.UUID(professional_id) if professional_id else None
+        oid = uuid.UUID(organisation_id) if organisation_id else None
     except ValueError:
-        click.echo("Erreur : --professional-id doit être un identifiant (UUID).", err=True)
+        click.echo(
+            "Erreur : --professional-id et --organisation-id doivent être un identifiant (UUID).",
+            err=True,
+        )
         sys.exit(2)
     with app_context(services=()):
         try:
             if pid is not None:
                 _require_directory_entry(pid)
             created = create_user(
-                email=email, password=password, roles=list(roles), professional_id=pid
+                email=email,
+                password=password,
+                roles=list(roles),
+                professional_id=pid,
+                organisation_id=oid,
+                idnps=idnps,
             )
         except ValidationFailed as exc:
             for field, messages in exc.fields.items():

@@ -16,6 +16,7 @@ from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from shared.audit.views import make_audit_blueprint
+from shared.auth.hooks import AccountHooks, init_account_hooks
 from shared.auth.views import blueprint as auth_blueprint
 from shared.crypto import Keyring
 from shared.db import configure_engine, engine_options
@@ -49,9 +50,10 @@ def build_app(
     *,
     outbox_consumer: str,
     periodic_tasks: Sequence[PeriodicTask],
+    account_hooks: AccountHooks,
 ) -> Flask:
-    """A Flask app serving `services`; its events go to `outbox_consumer` (a dotted path) and
-    its sweeps run `periodic_tasks`."""
+    """A Flask app serving `services`; its events go to `outbox_consumer` (a dotted path), its
+    sweeps run `periodic_tasks`, and accounts reach the mailer and directory by `account_hooks`."""
     app = Flask("relais", root_path=str(Path(__file__).resolve().parent))
     app.config.from_mapping(settings.to_flask_config())
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # French text stays readable
@@ -59,6 +61,7 @@ def build_app(
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(settings.database_url)
     app.config["RELAIS_SERVICES"] = tuple(service.name for service in services)
     register_extensions(app)
+    init_account_hooks(app, account_hooks)
     register_background_work(app, outbox_consumer, periodic_tasks)
     register_blueprints(app, services)
     register_error_handlers(app)

@@ -129,6 +129,17 @@ class Settings:
     cpts_name: str | None = None
     cpts_finess: str | None = None
     cpts_phone: str | None = None
+    # Pro Santé Connect (unset: the button is hidden and its routes answer 404).
+    psc_discovery_url: str | None = None
+    psc_client_id: str | None = None
+    psc_client_secret: str | None = None
+    # A password login must give a TOTP code (unless the account holds only `reporting`).
+    auth_require_strong: bool = False
+
+    @property
+    def psc_enabled(self) -> bool:
+        """Whether Pro Santé Connect login is configured."""
+        return bool(self.psc_discovery_url and self.psc_client_id and self.psc_client_secret)
 
     @classmethod
     def from_environ(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -155,6 +166,13 @@ class Settings:
                     "ENCRYPTION_KEYS must be kid:base64key[,kid:base64key…] with 32-byte keys "
                     "(relais keys generate)"
                 ) from exc
+        psc_discovery_url = env.get("PSC_DISCOVERY_URL") or None
+        if (
+            relais_env == "production"
+            and psc_discovery_url
+            and not psc_discovery_url.startswith("https://")
+        ):
+            raise ConfigurationError("PSC_DISCOVERY_URL must be an https:// URL in production")
         service_urls = {
             name: env[f"{name.upper()}_URL"].rstrip("/")
             for name in ("orientation", "agenda", "notifications")
@@ -194,6 +212,12 @@ class Settings:
             session_idle_minutes=int(
                 env.get("SESSION_IDLE_MINUTES", defaults.session_idle_minutes)
             ),
+            psc_discovery_url=psc_discovery_url,
+            psc_client_id=env.get("PSC_CLIENT_ID") or None,
+            psc_client_secret=env.get("PSC_CLIENT_SECRET") or None,
+            auth_require_strong=_flag(
+                env.get("AUTH_REQUIRE_STRONG"), default=relais_env == "production"
+            ),
             **_notification_settings(env, defaults),
             **_sas_settings(env),
         )
@@ -216,6 +240,17 @@ class Settings:
             # The cookie's lifetime; the server ends the session itself (shared/auth/sessions.py).
             "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=self.session_absolute_hours),
         }
+
+
+def _flag(value: str | None, *, default: bool) -> bool:
+    """A boolean setting: `true`/`1`/`yes`/`oui` or `false`/`0`/`no`/`non`."""
+    if value is None or not value.strip():
+        return default
+    if value.strip().lower() in ("true", "1", "yes", "oui"):
+        return True
+    if value.strip().lower() in ("false", "0", "no", "non"):
+        return False
+    raise ConfigurationError(f"expected true or false, not {value!r}")
 
 
 def _notification_settings(env: dict[str, str], defaults: Settings) -> dict[str, Any]:

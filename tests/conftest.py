@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 from collections.abc import Callable, Iterator
@@ -22,6 +23,8 @@ from shared.migrations.runner import upgrade
 from shared.settings import Settings
 from tests.support.database import triggers_lifted
 from tests.support.factories import TEST_PASSWORD, Accounts
+from tests.support.psc_standin import psc_settings, standin  # noqa: F401 - fixtures
+from tests.support.smtp import smtp, smtp_factory  # noqa: F401 - fixtures of every test folder
 
 PG_ADMIN_URL = os.environ.get("RELAIS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -97,8 +100,8 @@ def settings(database_url: str) -> Settings:
     )  # noqa: S106
 
 
-@pytest.fixture
-def app(settings: Settings) -> Iterator[Flask]:
+@contextlib.contextmanager
+def built_app(settings: Settings) -> Iterator[Flask]:
     """Every service in one app, as `relais run` serves them; tables emptied afterwards."""
     application = create_app(SERVICES, settings)
     yield application
@@ -106,6 +109,13 @@ def app(settings: Settings) -> Iterator[Flask]:
         db.session.remove()
         _empty_tables()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[Flask]:
+    """Every service in one app, as `relais run` serves them; tables emptied afterwards."""
+    with built_app(settings) as application:
+        yield application
 
 
 def _empty_tables() -> None:

@@ -5,12 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from shared.crypto import EncryptedString
 from shared.extensions import db
 from shared.timeutil import utcnow
 from shared.types import UTCDateTime, UUIDType, new_uuid
+
+# The stored hash of an account without password (invited, or Pro Santé Connect only): no
+# password ever verifies against it.
+NO_PASSWORD = "!"  # noqa: S105 - not a password: no hash matches it
+LOGIN_METHODS = ("password", "psc")
 
 
 class User(db.Model):
@@ -20,8 +26,16 @@ class User(db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     professional_id: Mapped[uuid.UUID | None] = mapped_column(UUIDType, index=True)
+    organisation_id: Mapped[uuid.UUID | None] = mapped_column(UUIDType, index=True)
+    # The national identifier of a health professional (Pro Santé Connect's `SubjectNameID`).
+    idnps: Mapped[str | None] = mapped_column(String(32), unique=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_login_method: Mapped[str | None] = mapped_column(String(16))
+    # TOTP (RFC 6238): the shared secret, sealed; the last time step accepted (no replay).
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedString)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     role_rows: Mapped[list[UserRole]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", back_populates="user"
     )
@@ -29,6 +43,10 @@ class User(db.Model):
     @property
     def roles(self) -> frozenset[str]:
         return frozenset(row.role for row in self.role_rows)
+
+    @property
+    def has_password(self) -> bool:
+        return self.password_hash != NO_PASSWORD
 
 
 class UserRole(db.Model):
@@ -58,6 +76,8 @@ class PageSession(db.Model):
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     idle_expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # How the session was opened (`password` or `psc`).
+    method: Mapped[str] = mapped_column(String(16), default="password")
     user: Mapped[User] = relationship(lazy="joined")
 
     def is_live(self, now: dt.datetime) -> bool:
@@ -113,3 +133,65 @@ class LoginFailure(db.Model):
     # The last attempt, and when the next one may come.
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     retry_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OneTimeLink(db.Model):
+    """A single-use link sent by e-mail: an invitation (choose a password) or a password reset.
+    Only the SHA-256 of its secret is stored."""
+
+    __tablename__ = "auth_one_time_links"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUIDType, primary_key=True, default=new_uuid)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # `invitation` | `reset`
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        UUIDType, ForeignKey("auth_users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class RecoveryCode(db.Model):
+    """A second-factor recovery code (its SHA-256), good once."""
+
+    __tablename__ = "auth_recovery_codes"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUIDType, primary_key=True, default=new_uuid)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        UUIDType, ForeignKey("auth_users.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class AccessRequest(db.Model):
+    """A health professional known to Pro Santé Connect but to no account, asking for one."""
+
+    __tablename__ = "auth_access_requests"
+    __table_args__ = (
+        # One pending request per person: a second PSC login finds the first.
+        Index(
+            "uq_auth_access_requests_pending",
+            "idnps",
+            unique=True,
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUIDType, primary_key=True, default=new_uuid)
+    idnps: Mapped[str] = mapped_column(String(32))
+    given_name: Mapped[str] = mapped_column(String(200))
+    family_name: Mapped[str] = mapped_column(String(200))
+    # `SubjectRefPro.exercices[].codeProfession`, comma-separated (`10` médecin, `60` infirmier…)
+    professions: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str | None] = mapped_column(String(254))
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(254))
+    user_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUIDType, ForeignKey("auth_users.id", ondelete="SET NULL")
+    )

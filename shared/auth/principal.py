@@ -15,6 +15,9 @@ class Principal:
     roles: frozenset[str]
     professional_id: uuid.UUID | None = None
     token: str | None = None
+    organisation_id: uuid.UUID | None = None
+    # `password` or `psc` for a page session, `token` for a bearer token.
+    auth_method: str = "token"
 
     def has(self, *roles: str) -> bool:
         """True when the caller holds at least one of `roles`."""

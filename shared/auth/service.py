@@ -21,8 +21,9 @@ from shared.auth.passwords import password_problems
 from shared.auth.principal import Principal
 from shared.auth.roles import ALL_ROLES, DIRECTORY_ROLES
 from shared.auth.throttle import forget_failures, record_failure, reserve_attempt
+from shared.auth.totp import check_second_factor, needs_second_factor
 from shared.db import unit_of_work
-from shared.errors import Duplicate, NotFound, Unauthenticated, ValidationFailed
+from shared.errors import Duplicate, NotFound, RateLimited, Unauthenticated, ValidationFailed
 from shared.extensions import db
 from shared.timeutil import utcnow
 
@@ -32,9 +33,59 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 
 
+def hash_password(password: str) -> str:
+    """The stored form of a password (argon2id)."""
+    return _hasher.hash(password)
+
+
+def password_matches(stored_hash: str, password: str) -> bool:
+    """Whether `password` is the one `stored_hash` was made from."""
+    try:
+        return _hasher.verify(stored_hash, password or "")
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 def hash_token(token: str) -> str:
     """The stored form of a bearer token."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def account_problems(
+    *, email: str | None, roles: list[str], professional_id: uuid.UUID | None
+) -> dict[str, list[str]]:
+    """French messages about an account's e-mail (unless None), roles and directory link."""
+    errors: dict[str, list[str]] = {}
+    if email is not None and not EMAIL.match(email):
+        errors["email"] = ["Adresse e-mail invalide."]
+    unknown = sorted(set(roles) - set(ALL_ROLES))
+    if not roles:
+        errors["roles"] = ["Au moins un rôle est nécessaire."]
+    elif unknown:
+        errors["roles"] = [f"Rôle inconnu : {', '.join(unknown)} (rôles : {', '.join(ALL_ROLES)})."]
+    if set(roles) & set(DIRECTORY_ROLES) and professional_id is None:
+        errors["professional_id"] = ["Ce rôle doit être rattaché à une fiche de l'annuaire."]
+    return errors
+
+
+def new_account(
+    *,
+    email: str,
+    password_hash: str,
+    roles: list[str],
+    professional_id: uuid.UUID | None = None,
+    organisation_id: uuid.UUID | None = None,
+    idnps: str | None = None,
+) -> User:
+    """An account to add (not yet stored)."""
+    return User(
+        email=email,
+        password_hash=password_hash,
+        professional_id=professional_id,
+        organisation_id=organisation_id,
+        idnps=idnps or None,
+        role_rows=[UserRole(role=role) for role in sorted(set(roles))],
+    )
 
 
 def create_user(
@@ -43,6 +94,8 @@ def create_user(
     password: str,
     roles: list[str],
     professional_id: uuid.UUID | None = None,
+    organisation_id: uuid.UUID | None = None,
+    idnps: str | None = None,
     weak_password_allowed: bool = False,
 ) -> User:
     """Create an account; refuses unknown roles, weak passwords and duplicate e-mails.
@@ -50,26 +103,19 @@ def create_user(
     `weak_password_allowed` is for the demo accounts (their password is printed for anyone to
     try): never honoured in production."""
     email = email.strip().lower()
-    errors: dict[str, list[str]] = {}
-    if not EMAIL.match(email):
-        errors["email"] = ["Adresse e-mail invalide."]
-    unknown = sorted(set(roles) - set(ALL_ROLES))
-    if not roles:
-        errors["roles"] = ["Au moins un rôle est nécessaire."]
-    elif unknown:
-        errors["roles"] = [f"Rôle inconnu : {', '.join(unknown)} (rôles : {', '.join(ALL_ROLES)})."]
+    errors = account_problems(email=email, roles=roles, professional_id=professional_id)
     weak = password_problems(password, email=email)
     if weak and not (weak_password_allowed and current_app.config["RELAIS_ENV"] != "production"):
         errors["password"] = weak
-    if set(roles) & set(DIRECTORY_ROLES) and professional_id is None:
-        errors["professional_id"] = ["Ce rôle doit être rattaché à une fiche de l'annuaire."]
     if errors:
         raise ValidationFailed(errors)
-    user = User(
+    user = new_account(
         email=email,
         password_hash=_hasher.hash(password),
+        roles=roles,
         professional_id=professional_id,
-        role_rows=[UserRole(role=role) for role in sorted(set(roles))],
+        organisation_id=organisation_id,
+        idnps=idnps,
     )
     try:
         with unit_of_work() as session:
@@ -79,9 +125,10 @@ def create_user(
     return user
 
 
-def authenticate(*, email: str, password: str, ip: str) -> User:
+def authenticate(*, email: str, password: str, ip: str, totp: str | None = None) -> User:
     """The active account matching the credentials: `Unauthenticated` otherwise, and
-    `RateLimited` (without checking the password) while guessing is throttled."""
+    `RateLimited` (without checking the password) while guessing is throttled. The second
+    factor (`totp`: a TOTP or recovery code) is checked when the account needs one."""
     email = (email or "").strip().lower()
     reserve_attempt(email=email, ip=ip)
     user = db.session.scalar(select(User).where(User.email == email))
@@ -94,32 +141,50 @@ def authenticate(*, email: str, password: str, ip: str) -> User:
         record_failure(email=email, ip=ip)
         raise Unauthenticated("Adresse e-mail ou mot de passe incorrect.")
     assert user is not None
+    settings = current_app.config["RELAIS_SETTINGS"]
+    if needs_second_factor(user, require_strong=settings.auth_require_strong):
+        try:
+            check_second_factor(user, totp)
+        except (Unauthenticated, RateLimited):
+            # The password was right: that attempt is settled here, and codes are throttled
+            # on their own count.
+            with unit_of_work():
+                forget_failures(email=email, ip=ip)
+            raise
     return user
 
 
-def record_login(user: User, *, ip: str) -> None:
-    """Inside the unit of work opening the token or session: audit the login, forget the
-    failures it ends."""
-    forget_failures(email=user.email, ip=ip)
+def record_login(user: User, *, ip: str, method: str = "password") -> None:
+    """Inside the unit of work opening the token or session: audit the login, note when and
+    how it happened, forget the failures it ends."""
+    if method == "password":
+        forget_failures(email=user.email, ip=ip)
+    db.session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(last_login_at=utcnow(), last_login_method=method)
+    )
     record_audit(action="login", user_email=user.email, ip=ip)
 
 
-def principal_for(user: User, *, token: str | None) -> Principal:
+def principal_for(user: User, *, token: str | None, auth_method: str = "token") -> Principal:
     """The principal of `user`, calling with `token` (the other services accept it)."""
     return Principal(
         user_id=user.id,
         email=user.email,
         roles=user.roles,
         professional_id=user.professional_id,
+        organisation_id=user.organisation_id,
         token=token,
+        auth_method=auth_method,
     )
 
 
 def issue_token(
-    *, email: str, password: str, ip: str, lifetime: dt.timedelta
+    *, email: str, password: str, ip: str, lifetime: dt.timedelta, totp: str | None = None
 ) -> tuple[str, ApiToken, User]:
     """Check credentials and return a new bearer token; 429 while guessing is throttled."""
-    user = authenticate(email=email, password=password, ip=ip)
+    user = authenticate(email=email, password=password, ip=ip, totp=totp)
     token = secrets.token_urlsafe(32)
     with unit_of_work() as session:
         record = ApiToken(
@@ -152,7 +217,9 @@ def resolve_token(token: str) -> Principal:
         raise Unauthenticated()
     if record.page_session is not None and not record.page_session.is_live(now):
         raise Unauthenticated()
-    return principal_for(record.user, token=token)
+    # A page session's delegate token was opened by that session's login.
+    method = record.page_session.method if record.page_session is not None else "token"
+    return principal_for(record.user, token=token, auth_method=method)
 
 
 def revoke_token(token: str) -> None:

@@ -51,11 +51,24 @@ def delegate_token(session_id: str, *, secret: str) -> str:
 
 
 def open_page_session(
-    *, email: str, password: str, ip: str, policy: SessionPolicy, now: dt.datetime | None = None
+    *,
+    email: str,
+    password: str,
+    ip: str,
+    policy: SessionPolicy,
+    now: dt.datetime | None = None,
+    totp: str | None = None,
 ) -> tuple[str, Principal]:
     """Check credentials (401 / 429 as the API) and open a session; returns its id (for the
     cookie) and the principal, whose token is the session's delegate token."""
-    user = authenticate(email=email, password=password, ip=ip)
+    user = authenticate(email=email, password=password, ip=ip, totp=totp)
+    return start_page_session(user, ip=ip, policy=policy, method="password", now=now)
+
+
+def start_page_session(
+    user: User, *, ip: str, policy: SessionPolicy, method: str, now: dt.datetime | None = None
+) -> tuple[str, Principal]:
+    """Open a session for `user`, already authenticated by `method` (`password` or `psc`)."""
     now = now or utcnow()
     session_id = secrets.token_urlsafe(32)
     delegate = delegate_token(session_id, secret=policy.secret)
@@ -78,6 +91,7 @@ def open_page_session(
             created_at=now,
             expires_at=expires_at,
             idle_expires_at=min(now + policy.idle, expires_at),
+            method=method,
         )
         session.add(page_session)
         session.add(
@@ -88,8 +102,8 @@ def open_page_session(
                 page_session=page_session,
             )
         )
-        record_login(user, ip=ip)
-    return session_id, principal_for(user, token=delegate)
+        record_login(user, ip=ip, method=method)
+    return session_id, principal_for(user, token=delegate, auth_method=method)
 
 
 def resolve_page_session(
@@ -110,7 +124,9 @@ def resolve_page_session(
     if page_session is None or not page_session.is_live(now):
         raise Unauthenticated()
     principal = principal_for(
-        page_session.user, token=delegate_token(session_id, secret=policy.secret)
+        page_session.user,
+        token=delegate_token(session_id, secret=policy.secret),
+        auth_method=page_session.method,
     )
     pushed = min(now + policy.idle, page_session.expires_at)
     if pushed - page_session.idle_expires_at > policy.idle / REFRESH_FRACTION:

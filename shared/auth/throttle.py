@@ -112,3 +112,27 @@ def forget_failures(*, email: str, ip: str) -> None:
     db.session.execute(
         delete(LoginFailure).where(LoginFailure.email == email, LoginFailure.ip == ip)
     )
+
+
+# Second-factor codes: wrong codes are counted per account (whatever the address, since the
+# password was right), `SECOND_FACTOR_LIMIT` in `FAILURE_WINDOW`, then 429.
+SECOND_FACTOR_LIMIT = 10
+SECOND_FACTOR_ADDRESS = "totp"
+
+
+def reserve_second_factor(*, account: str, now: dt.datetime | None = None) -> None:
+    """Refuse (`RateLimited`) a code of an account that gave too many wrong ones."""
+    now = now or utcnow()
+    with unit_of_work():
+        counter = _locked_counter(account, SECOND_FACTOR_ADDRESS, now)
+        if counter.count >= SECOND_FACTOR_LIMIT:
+            raise _refuse(counter.window_start + FAILURE_WINDOW, now)
+
+
+def record_second_factor_failure(*, account: str) -> None:
+    """One more wrong code for `account`."""
+    now = utcnow()
+    with unit_of_work():
+        counter = _locked_counter(account, SECOND_FACTOR_ADDRESS, now)
+        counter.count += 1
+        counter.at = now

@@ -6,6 +6,11 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from sqlalchemy import create_engine, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from shared.auth.models import User, UserRole
+from shared.auth.roles import REPORTING
 from shared.crypto import Keyring, KeyringError
 from shared.settings import ConfigurationError, Settings, secret_key_problem
 
@@ -98,3 +103,49 @@ def _encryption_key_findings(spec: str) -> list[Finding]:
     except (KeyringError, ValueError):
         return [Finding("ENCRYPTION_KEYS", "illisible : attendu kid:base64(32 octets)[,…].")]
     return []
+
+
+def accounts_without_strong_login(database_url: str) -> list[str]:
+    """E-mails of the active accounts that need a second factor but have none: no TOTP and no
+    Pro Santé Connect identity (holding any role but `reporting`)."""
+    users, roles = User.__table__, UserRole.__table__
+    options = (
+        {"connect_args": {"connect_timeout": 5}} if database_url.startswith("postgres") else {}
+    )
+    engine = create_engine(database_url, **options)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                select(users.c.email, roles.c.role)
+                .join(roles, roles.c.user_id == users.c.id)
+                .where(
+                    users.c.active.is_(True),
+                    users.c.totp_secret.is_(None),
+                    users.c.idnps.is_(None),
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    return sorted({email for email, role in rows if role != REPORTING})
+
+
+def check_accounts(environ: Mapping[str, str]) -> list[Finding]:
+    """Accounts that could not log in strongly (unsafe when `AUTH_REQUIRE_STRONG` holds)."""
+    try:
+        settings = Settings.from_environ(
+            {**environ, "SECRET_KEY": PLACEHOLDER_SECRET, "ENCRYPTION_KEYS": PLACEHOLDER_KEYS}
+        )
+        weak = accounts_without_strong_login(settings.database_url)
+    except (ConfigurationError, ValueError, SQLAlchemyError) as exc:
+        return [Finding("comptes", f"non vérifiés (base de données injoignable : {exc})", False)]
+    if not weak:
+        return []
+    shown = ", ".join(weak[:20]) + (" …" if len(weak) > 20 else "")
+    return [
+        Finding(
+            "AUTH_REQUIRE_STRONG",
+            f"{len(weak)} compte(s) sans double authentification ni Pro Santé Connect ne "
+            f"pourront pas se connecter par mot de passe : {shown}.",
+            unsafe=settings.auth_require_strong,
+        )
+    ]

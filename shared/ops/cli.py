@@ -15,9 +15,9 @@ from shared.commands import command_settings
 @click.command("check")
 def check() -> None:
     """List what is unsafe in this configuration for production (exit 1 if anything is)."""
-    from shared.ops.checks import check_environment
+    from shared.ops.checks import check_accounts, check_environment
 
-    findings = check_environment(os.environ)
+    findings = check_environment(os.environ) + check_accounts(os.environ)
     for finding in findings:
         label = "DANGER" if finding.unsafe else "conseil"
         click.echo(f"[{label}] {finding.setting} : {finding.message}")

@@ -12,12 +12,14 @@ import datetime as dt
 
 from flask import current_app, flash, g, session
 
+from shared.auth.models import User
 from shared.auth.principal import Principal
 from shared.auth.sessions import (
     SessionPolicy,
     close_page_session,
     open_page_session,
     resolve_page_session,
+    start_page_session,
 )
 from shared.errors import Unauthenticated
 from shared.web.csrf import rotate_csrf_token
@@ -35,11 +37,22 @@ def session_policy() -> SessionPolicy:
     )
 
 
-def log_in(*, email: str, password: str, ip: str) -> Principal:
+def log_in(*, email: str, password: str, ip: str, totp: str | None = None) -> Principal:
     """Check credentials (401 / 429 as the API) and open a session for this browser."""
     session_id, principal = open_page_session(
-        email=email, password=password, ip=ip, policy=session_policy()
+        email=email, password=password, ip=ip, policy=session_policy(), totp=totp
     )
+    return _remember(session_id, principal)
+
+
+def log_in_user(user: User, *, ip: str, method: str) -> Principal:
+    """Open a session for `user`, authenticated elsewhere (Pro Santé Connect)."""
+    session_id, principal = start_page_session(user, ip=ip, policy=session_policy(), method=method)
+    return _remember(session_id, principal)
+
+
+def _remember(session_id: str, principal: Principal) -> Principal:
+    """The browser's cookie now names the session (and nothing from before the login)."""
     session.clear()
     session.permanent = True
     session[SESSION_ID] = session_id

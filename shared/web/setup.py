@@ -5,10 +5,15 @@ from __future__ import annotations
 from flask import Flask, current_app, g, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from shared.auth.psc import init_psc
+from shared.auth.roles import ADMIN, ALL_ROLES, COORDINATOR
 from shared.http.errors import HTTP_CODES, http_error_response, unexpected_error_response
 from shared.web import labels
+from shared.web.account_views import blueprint as account_blueprint
+from shared.web.admin_views import blueprint as admin_blueprint
 from shared.web.csrf import CsrfFailed, check_csrf, csrf_token
-from shared.web.registry import nav_links_for, tasks_for
+from shared.web.psc_views import blueprint as psc_blueprint
+from shared.web.registry import add_nav_link, nav_links_for, tasks_for
 from shared.web.session import load_session_principal
 from shared.web.views import blueprint
 
@@ -38,6 +43,13 @@ def _guarded_page() -> bool:
 def register_web(app: Flask) -> None:
     """Mount the shared pages and the hooks every page relies on."""
     app.register_blueprint(blueprint)
+    app.register_blueprint(psc_blueprint)
+    app.register_blueprint(account_blueprint)
+    app.register_blueprint(admin_blueprint)
+    add_nav_link(app, "Comptes", "admin.accounts", ADMIN, order=900)
+    add_nav_link(app, "Demandes d'accès", "admin.access_requests", ADMIN, COORDINATOR, order=910)
+    add_nav_link(app, "Mon compte", "account.my_account", *ALL_ROLES, order=990)
+    init_psc(app)
     app.jinja_env.globals.update(
         csrf_token=csrf_token,
         french_date=labels.french_date,
@@ -46,6 +58,7 @@ def register_web(app: Flask) -> None:
         french_time=labels.french_time,
         pluralize=labels.pluralize,
         role_labels=labels.ROLE_LABELS,
+        psc_enabled=app.config["RELAIS_SETTINGS"].psc_enabled,
     )
 
     @app.before_request

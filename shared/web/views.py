@@ -23,10 +23,17 @@ blueprint = Blueprint(
 LOGIN_FIELDS = (
     Field("email", "Adresse e-mail", "email", required=True, autocomplete="username"),
     Field("password", "Mot de passe", "password", required=True, autocomplete="current-password"),
+    Field(
+        "totp",
+        "Code de double authentification",
+        "text",
+        autocomplete="one-time-code",
+        hint="Les 6 chiffres de votre application d'authentification, ou un code de secours.",
+    ),
 )
 
 
-def _safe_next(target: str | None) -> str | None:
+def safe_next(target: str | None) -> str | None:
     """Only a path on this site (never `//host`, a full URL or a trick with control
     characters or backslashes, which browsers may strip or rewrite) may follow the login."""
     if not target or not target.startswith("/") or target.startswith("//"):
@@ -58,6 +65,7 @@ def login():
             email=form.get("email", ""),
             password=form.get("password", ""),
             ip=request.remote_addr or "",
+            totp=form.get("totp") or None,
         )
     except (Unauthenticated, RateLimited) as error:
         state = FormState(LOGIN_FIELDS, form, {}, [error.message])
@@ -65,7 +73,7 @@ def login():
         return render_template(
             "web/login.html", form=state, next=form.get("next", "")
         ), error.status
-    return redirect(_safe_next(form.get("next")) or url_for("web.home"), code=303)
+    return redirect(safe_next(form.get("next")) or url_for("web.home"), code=303)
 
 
 @blueprint.post("/logout")

@@ -58,7 +58,11 @@ class Accounts:
         self.password_hash = password_hash
 
     def create(
-        self, *roles: str, professional_id: uuid.UUID | str | None = None, email: str | None = None
+        self,
+        *roles: str,
+        professional_id: uuid.UUID | str | None = None,
+        email: str | None = None,
+        idnps: str | None = None,
     ) -> Headers:
         """An account with `roles` (linked to a directory entry if given); its headers."""
         token = uuid.uuid4().hex
@@ -67,6 +71,7 @@ class Accounts:
                 email=email or f"{roles[0]}-{uuid.uuid4().hex[:8]}@relais.test",
                 password_hash=self.password_hash,
                 professional_id=uuid.UUID(str(professional_id)) if professional_id else None,
+                idnps=idnps,
                 role_rows=[UserRole(role=role) for role in roles],
             )
             db.session.add(user)

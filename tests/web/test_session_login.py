@@ -153,7 +153,20 @@ def test_a_role_without_access_gets_a_french_403_page(client, accounts, role):
 
 
 def test_every_service_page_is_guarded_by_page(app):
-    open_endpoints = {"web.home", "web.login", "web.logout", "web.static", "static"}
+    open_endpoints = {
+        "web.home",
+        "web.login",
+        "web.logout",
+        "web.static",
+        "static",
+        # Login with Pro Santé Connect, and the pages of those who cannot log in yet.
+        "psc.login",
+        "psc.callback",
+        "psc.access_request_contact",
+        "psc.logout",
+        "account.forgot_password",
+        "account.choose_password",
+    }
     unguarded = [
         rule.rule
         for rule in app.url_map.iter_rules()

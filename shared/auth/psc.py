@@ -1,0 +1,256 @@
+"""Pro Santé Connect (PSC): the national OpenID Connect provider of health professionals.
+
+Authlib's Flask client does the protocol (discovery, state, nonce, PKCE S256, the code
+exchange with `client_secret_basic`, TLS verified by `requests`); this module adds what PSC
+does differently from a stock provider:
+
+- the discovery document is not at the standard path (`PSC_DISCOVERY_URL` is the full URL,
+  `…/realms/esante-wallet/.well-known/wallet-openid-configuration`), and the authorization
+  endpoint is on another host than the issuer: every endpoint is read from that document;
+- the request needs `scope=openid scope_all` and `acr_values=eidas1`;
+- the ID token may be signed HS256 with the client secret (Authlib only checks JWKS keys) or
+  RS256/ES256 with a key of `jwks_uri`; `acr` must be `eidas1`, `eidas2` or `eidas3`;
+- the userinfo endpoint may answer a signed JWT (`application/jwt`), which Authlib's
+  `userinfo()` cannot read;
+- the identity is in `SubjectNameID` (IDNPS: `8` + RPPS), `given_name`, `family_name` and
+  `SubjectRefPro.exercices[].codeProfession`;
+- logout goes to `end_session_endpoint` with `id_token_hint`, and the provider may come back
+  without `state`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from authlib.integrations.base_client import OAuthError
+from authlib.integrations.flask_client import FlaskOAuth2App, OAuth
+from flask import Flask, current_app, session
+from joserfc import jws, jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet, OctKey
+
+from shared.errors import DomainError
+
+SCOPE = "openid scope_all"
+ACR_VALUES = "eidas1"
+ACCEPTED_ACR = ("eidas1", "eidas2", "eidas3")
+# The signatures PSC uses: HS256 with the client secret, RS256 or ES256 with a JWKS key.
+SECRET_ALGORITHMS = ("HS256",)
+KEY_ALGORITHMS = ("RS256", "ES256")
+HTTP_TIMEOUT_SECONDS = 10
+# Clock skew allowed on `exp`, `iat`, `nbf`.
+LEEWAY_SECONDS = 60
+EXTENSION = "relais_psc"
+PROFESSIONS = {
+    "10": "médecin",
+    "21": "pharmacien",
+    "40": "chirurgien-dentiste",
+    "50": "sage-femme",
+    "60": "infirmier",
+    "70": "masseur-kinésithérapeute",
+}
+
+
+class PscFailed(DomainError):
+    """The provider's answer could not be trusted: no session, nothing stored."""
+
+    status, code = 400, "psc_failed"
+    default_message = (
+        "La connexion avec Pro Santé Connect n'a pas abouti. Recommencez depuis la page de "
+        "connexion ; si le problème persiste, contactez la coordination de la CPTS."
+    )
+
+
+@dataclass(frozen=True)
+class PscIdentity:
+    """Who Pro Santé Connect says the person is."""
+
+    idnps: str
+    given_name: str
+    family_name: str
+    professions: tuple[str, ...]
+    acr: str
+    id_token: str
+
+    @property
+    def rpps(self) -> str | None:
+        """The RPPS number inside an IDNPS of the form `8` + RPPS."""
+        return self.idnps[1:] if self.idnps.startswith("8") and self.idnps[1:].isdigit() else None
+
+
+class PscApp(FlaskOAuth2App):
+    """Authlib's Flask client, reading PSC's ID tokens and userinfo answers."""
+
+    def parse_id_token(self, token, nonce, claims_options=None, claims_cls=None, leeway=120):
+        """The ID token's claims, checked: signature, `iss`, `aud`, `exp`, `nonce`, `acr`."""
+        claims = self._verified_claims(token["id_token"])
+        metadata = self.load_server_metadata()
+        registry = jwt.JWTClaimsRegistry(
+            leeway=LEEWAY_SECONDS,
+            iss={"essential": True, "value": metadata["issuer"]},
+            aud={"essential": True, "value": self.client_id},
+            exp={"essential": True},
+            sub={"essential": True},
+            nonce={"essential": True, "value": nonce},
+            acr={"essential": True, "values": list(ACCEPTED_ACR)},
+        )
+        try:
+            registry.validate(claims)
+        except JoseError as error:
+            raise PscFailed(details={"reason": f"id_token: {error}"}) from error
+        if "azp" in claims and claims["azp"] != self.client_id:
+            raise PscFailed(details={"reason": "id_token: azp"})
+        return claims
+
+    def psc_userinfo(self, token: dict[str, Any]) -> dict[str, Any]:
+        """The userinfo answer, as JSON or as a signed JWT (`application/jwt`)."""
+        metadata = self.load_server_metadata()
+        response = self.get(metadata["userinfo_endpoint"], token=token)
+        response.raise_for_status()
+        media_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if media_type == "application/jwt":
+            claims = self._verified_claims(response.text.strip())
+            if "iss" in claims and claims["iss"] != metadata["issuer"]:
+                raise PscFailed(details={"reason": "userinfo: iss"})
+            return claims
+        try:
+            data = response.json()
+        except ValueError as error:
+            raise PscFailed(details={"reason": "userinfo: not JSON"}) from error
+        if not isinstance(data, dict):
+            raise PscFailed(details={"reason": "userinfo: not an object"})
+        return data
+
+    def _verified_claims(self, compact: str) -> dict[str, Any]:
+        """The claims of a JWS signed with the client secret or a key of the provider's JWKS;
+        any other algorithm (`none` above all) is refused."""
+        try:
+            header = jws.extract_compact(compact.encode()).protected
+            algorithm = header.get("alg")
+            key: OctKey | KeySet
+            if algorithm in SECRET_ALGORITHMS:
+                key = OctKey.import_key(self.client_secret)
+            elif algorithm in KEY_ALGORITHMS:
+                key = KeySet.import_key_set(self.fetch_jwk_set(force=True))
+            else:
+                raise PscFailed(details={"reason": f"alg {algorithm!r} refused"})
+            decoded = jwt.decode(compact, key, algorithms=[algorithm])
+        except (JoseError, ValueError, KeyError) as error:
+            raise PscFailed(details={"reason": f"signature: {error}"}) from error
+        return dict(decoded.claims)
+
+
+class PscOAuth(OAuth):
+    oauth2_client_cls = PscApp
+
+
+def init_psc(app: Flask) -> None:
+    """Register the PSC client when `PSC_*` is set (discovery happens on first use)."""
+    settings = app.config["RELAIS_SETTINGS"]
+    if not settings.psc_enabled:
+        return
+    oauth = PscOAuth(app)
+    oauth.register(
+        "psc",
+        client_id=settings.psc_client_id,
+        client_secret=settings.psc_client_secret,
+        server_metadata_url=settings.psc_discovery_url,
+        client_kwargs={
+            "scope": SCOPE,
+            "code_challenge_method": "S256",
+            "token_endpoint_auth_method": "client_secret_basic",
+            "default_timeout": HTTP_TIMEOUT_SECONDS,
+        },
+        authorize_params={"acr_values": ACR_VALUES},
+    )
+    app.extensions[EXTENSION] = oauth
+
+
+def psc_client() -> PscApp | None:
+    """The app's PSC client, or None when PSC is not configured."""
+    oauth = current_app.extensions.get(EXTENSION)
+    return oauth.psc if oauth is not None else None
+
+
+def authorization_redirect(client: PscApp, *, redirect_uri: str):
+    """The redirect to PSC's authorization endpoint (state, nonce and PKCE kept in the
+    session cookie until the callback)."""
+    try:
+        return client.authorize_redirect(redirect_uri)
+    except (OAuthError, OSError, ValueError, KeyError) as error:
+        raise PscFailed(details={"reason": f"authorize: {error}"}) from error
+
+
+def identity_from_callback(client: PscApp) -> PscIdentity:
+    """Exchange the callback's code and return the verified identity; `PscFailed` when the
+    state, the ID token or the userinfo answer is wrong."""
+    try:
+        token = client.authorize_access_token()
+    except PscFailed:
+        raise
+    except (OAuthError, OSError, ValueError, KeyError, TypeError) as error:
+        # MismatchingStateError (wrong or replayed state) is an OAuthError.
+        raise PscFailed(details={"reason": f"token: {error}"}) from error
+    claims = token.get("userinfo")
+    if not claims:
+        # No ID token, or no nonce kept for it: never trusted.
+        raise PscFailed(details={"reason": "no id_token"})
+    try:
+        userinfo = client.psc_userinfo(token)
+    except PscFailed:
+        raise
+    except (OAuthError, OSError, ValueError) as error:
+        raise PscFailed(details={"reason": f"userinfo: {error}"}) from error
+    if userinfo.get("sub") != claims.get("sub"):
+        raise PscFailed(details={"reason": "userinfo sub differs from the id_token's"})
+    idnps = str(userinfo.get("SubjectNameID") or claims.get("SubjectNameID") or "").strip()
+    if not idnps or len(idnps) > 32:
+        raise PscFailed(details={"reason": "no SubjectNameID"})
+    return PscIdentity(
+        idnps=idnps,
+        given_name=str(userinfo.get("given_name") or "")[:200],
+        family_name=str(userinfo.get("family_name") or "")[:200],
+        professions=_professions(userinfo.get("SubjectRefPro")),
+        acr=str(claims["acr"]),
+        id_token=token["id_token"],
+    )
+
+
+def _professions(reference: Any) -> tuple[str, ...]:
+    """The profession codes of `SubjectRefPro.exercices[]` (a JSON string in some answers)."""
+    if isinstance(reference, str):
+        try:
+            reference = json.loads(reference)
+        except ValueError:
+            return ()
+    exercises = reference.get("exercices") if isinstance(reference, dict) else None
+    codes = [
+        str(exercise.get("codeProfession"))
+        for exercise in exercises or []
+        if isinstance(exercise, dict) and exercise.get("codeProfession")
+    ]
+    return tuple(dict.fromkeys(codes))
+
+
+def logout_url(client: PscApp, *, id_token: str, post_logout_redirect_uri: str) -> str | None:
+    """Where to send the browser to end the PSC session too (None without an end-session
+    endpoint). No state is kept: PSC may come back without it, to a page that needs none."""
+    try:
+        metadata = client.load_server_metadata()
+    except (OSError, ValueError):
+        return None
+    if not metadata.get("end_session_endpoint"):
+        return None
+    result = client.create_logout_url(id_token_hint=id_token)
+    url = result["url"]
+    separator = "&" if "?" in url else "?"
+    return url + separator + urlencode({"post_logout_redirect_uri": post_logout_redirect_uri})
+
+
+def forget_psc_state() -> None:
+    """Drop any authorization in progress kept in the cookie (after a callback, good or bad)."""
+    for key in [key for key in session if key.startswith("_state_psc_")]:
+        session.pop(key, None)
