@@ -160,6 +160,13 @@ EVENTS: dict[str, Notice] = {
         "traitant. Aucune action n'est attendue de votre part.",
         MT,
     ),
+    "medecin_traitant.duplicate_attempt": Notice(
+        (coordinators(),),
+        "Signalement en doublon {reference}",
+        "{actor_email} a signalé le {attempted_at} un patient que la CPTS suit déjà (dossier "
+        "{reference}). La référence ne lui a pas été donnée : voyez s'il faut reprendre contact.",
+        MT,
+    ),
     "sortie_hospitalisation.mark_ready": Notice(
         (professionals("city_professional_ids"),),
         "Sortie d'hospitalisation prête {reference}",
@@ -213,6 +220,14 @@ EVENTS: dict[str, Notice] = {
         (professional("professional_id"),),
         "Entretien prénatal annulé {reference}",
         "La demande d'entretien prénatal précoce qui vous était adressée a été annulée.",
+        EPP,
+    ),
+    "epp.duplicate_attempt": Notice(
+        (coordinators(),),
+        "Demande d'entretien prénatal en doublon {reference}",
+        "{actor_email} a demandé le {attempted_at} un entretien prénatal pour une patiente que la "
+        "CPTS suit déjà (dossier {reference}). La référence ne lui a pas été donnée : voyez s'il "
+        "faut reprendre contact.",
         EPP,
     ),
     "agenda.booking_created": Notice(

@@ -9,7 +9,7 @@ import uuid
 from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy import CursorResult, case, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -77,10 +77,11 @@ def process_event(event_id: uuid.UUID, *, now: dt.datetime | None = None) -> str
         claimed = _claim_emails(event.id, now=now)
     results = [(row.id, *send_email(settings, _mail(settings, row))) for row in claimed]
     with unit_of_work():
-        for delivery, outcome, error in results:
-            record_outcome(delivery, outcome, error)
+        statuses = [
+            record_outcome(delivery, outcome, error) for delivery, outcome, error in results
+        ]
         confirmed = _confirm_if_settled(event_id, now=utcnow())
-    if any(outcome == "delayed" for _, outcome, _ in results):
+    if "failed" in statuses:
         raise DeliveryDelayed(f"event {event_id}: e-mail delivery delayed")
     return "delivered" if confirmed else "in progress"
 
@@ -264,23 +265,37 @@ def _mail(settings: Settings, row: Any) -> mailer.OutgoingEmail:
 
 
 def send_email(settings: Settings, mail: mailer.OutgoingEmail) -> tuple[str, str | None]:
-    """Hand one e-mail to SMTP: (`sent` | `dead` | `delayed`, error)."""
+    """Hand one e-mail to SMTP: (`sent` | `dead` | `delayed` | `tls_failed`, error)."""
     try:
         mailer.send(settings, mail)
     except mailer.PermanentFailure as exc:
         return "dead", str(exc)
+    except mailer.TlsFailure as exc:
+        return "tls_failed", str(exc)
     except mailer.TransientFailure as exc:
         return "delayed", str(exc)
     return "sent", None
 
 
-def record_outcome(delivery: uuid.UUID, outcome: str, error: str | None) -> None:
-    """Store a send's outcome and release the claim, inside the caller's unit of work."""
+def record_outcome(delivery: uuid.UUID, outcome: str, error: str | None) -> str | None:
+    """Store a send's outcome and release the claim, inside the caller's unit of work; returns
+    the delivery's new status (None if another sender had settled it meanwhile).
+
+    A server that is down (`delayed`) leaves the delivery `failed`, retried for as long as it
+    takes; a TLS failure (`tls_failed`) does too, until the delivery has been tried once plus
+    once per `DELIVERY_RETRY_SECONDS` interval: then it is `dead`, like a 5xx refusal."""
+    attempts = Delivery.attempts + 1
+    tries = 1 + len(_settings().delivery_retry_seconds)
+    status: Any = {
+        "sent": "sent",
+        "dead": "dead",
+        "tls_failed": case((attempts >= tries, "dead"), else_="failed"),
+    }.get(outcome, "failed")
     values: dict[str, Any] = {
-        "attempts": Delivery.attempts + 1,
+        "attempts": attempts,
         "claimed_until": None,
         "last_error": error[:2000] if error else None,
-        "status": {"sent": "sent", "dead": "dead"}.get(outcome, "failed"),
+        "status": status,
     }
     statement = update(Delivery).where(Delivery.id == delivery)
     if outcome == "sent":
@@ -289,7 +304,7 @@ def record_outcome(delivery: uuid.UUID, outcome: str, error: str | None) -> None
         # A sender whose claim ran out must not undo another sender's success.
         statement = statement.where(Delivery.status.in_(UNSETTLED))
         log.warning("notifications: delivery %s %s", delivery, outcome)
-    db.session.execute(statement.values(**values))
+    return db.session.scalar(statement.values(**values).returning(Delivery.status))
 
 
 def mark_read(*, item_id: uuid.UUID, user_id: uuid.UUID) -> InboxItem:

@@ -14,11 +14,11 @@ from shared.auth.principal import Principal
 from shared.cases.case_type import CaseT, CaseType
 from shared.cases.references import next_reference
 from shared.db import for_update, unit_of_work
-from shared.errors import NotFound, ValidationFailed, VersionConflict
+from shared.errors import Duplicate, NotFound, ValidationFailed, VersionConflict
 from shared.extensions import db
 from shared.http.parsing import load
 from shared.outbox.emit import emit
-from shared.timeutil import utcnow
+from shared.timeutil import PARIS, utcnow
 
 
 def announce(
@@ -96,6 +96,42 @@ def open_duplicate(case_type: CaseType[CaseT], case: CaseT) -> CaseT | None:
             ),
         )
     )
+
+
+def refuse_duplicate(
+    case_type: CaseType[CaseT],
+    case: CaseT,
+    *,
+    principal: Principal,
+    named: str,
+    unnamed: str,
+) -> Duplicate:
+    """The `409 duplicate` of a new case refused by the database: `named` (formatted with the
+    existing case's `reference`) to a caller who may see that case; to anyone else `unnamed`,
+    which reveals nothing more, and the coordination is told who tried (event
+    `<kind>.duplicate_attempt`)."""
+    existing = open_duplicate(case_type, case)
+    if existing is None:
+        # Closed between the refused insert and this look-up: nothing left to name or report.
+        return Duplicate()
+    if case_type.can_see(existing, principal):
+        return Duplicate(
+            named.format(reference=existing.reference),
+            details={"reference": existing.reference},
+        )
+    with unit_of_work():
+        emit(
+            f"{case_type.kind}.duplicate_attempt",
+            reference=existing.reference,
+            payload={
+                "case_id": str(existing.id),
+                "kind": case_type.kind,
+                "actor_user_id": str(principal.user_id),
+                "actor_email": principal.email,
+                "attempted_at": utcnow().astimezone(PARIS).strftime("%d/%m/%Y à %H:%M"),
+            },
+        )
+    return Duplicate(unnamed)
 
 
 def fire_transition(

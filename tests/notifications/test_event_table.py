@@ -48,6 +48,7 @@ CASES = [
     ("medecin_traitant.expire", {"professional_id": str(GP)}, {"coordinator", "submitter"}),
     ("medecin_traitant.confirm", {"professional_id": str(GP)}, {"submitter"}),
     ("medecin_traitant.cancel", {"professional_id": str(GP)}, {"gp"}),
+    ("medecin_traitant.duplicate_attempt", {}, {"coordinator"}),
     *(
         (
             f"sortie_hospitalisation.{name}",
@@ -62,6 +63,7 @@ CASES = [
     ("epp.decline", {"professional_id": str(MIDWIFE)}, {"coordinator"}),
     ("epp.cancel", {"professional_id": str(MIDWIFE)}, {"midwife"}),
     ("epp.cancel", {"professional_id": None}, set()),
+    ("epp.duplicate_attempt", {}, {"coordinator"}),
     ("agenda.booking_created", {"professional_id": str(GP)}, {"gp"}),
     ("directory.availability_reminder", {"professional_id": str(GP)}, {"gp"}),
     ("agenda.booking_cancelled", {"professional_id": str(GP)}, {"gp"}),

@@ -1,6 +1,6 @@
 """E-mail the MSSanté way: submission to an operator over TLS (STARTTLS or implicit) with the
 structure's certificate, the operator's certificate always verified, and a TLS failure a
-delivery failure that is retried, never a message sent in clear text.
+delivery failure that is retried then dead, never a message sent in clear text.
 
 The authorities and certificates are made by the test (`cryptography`); the operator is the
 aiosmtpd sink of `tests/support/smtp_sink.py` requiring a client certificate.
@@ -28,6 +28,7 @@ from shared.outbox.models import OutboxEvent
 from shared.settings import ConfigurationError, Settings
 from tests.support.factories import World
 from tests.support.notifications import configure
+from tests.support.servers import free_port
 
 STRUCTURE = "CPTS de test (certificat de structure)"
 
@@ -180,33 +181,33 @@ def test_mail_reaches_the_operator_over_tls_with_the_structures_certificate(
 
 @pytest.mark.parametrize(("mode", "scheme"), [("starttls", "smtp+starttls"), ("implicit", "smtps")])
 @pytest.mark.parametrize("client", ["rogue_client", None])
-def test_a_wrong_or_missing_client_certificate_is_a_transient_failure(
+def test_a_wrong_or_missing_client_certificate_is_a_tls_failure(
     smtp_factory, pki, mode, scheme, client
 ):
     sink = _operator(smtp_factory, pki, mode)
-    with pytest.raises(mailer.TransientFailure):
+    with pytest.raises(mailer.TlsFailure):
         mailer.send(_settings(sink, pki, scheme=scheme, client=client), MAIL)
     assert sink.messages() == []
 
 
 @pytest.mark.parametrize(("mode", "scheme"), [("starttls", "smtp+starttls"), ("implicit", "smtps")])
-def test_an_untrusted_server_is_a_transient_failure(smtp_factory, pki, mode, scheme):
+def test_an_untrusted_server_is_a_tls_failure(smtp_factory, pki, mode, scheme):
     sink = _operator(smtp_factory, pki, mode, server="rogue_server")
-    with pytest.raises(mailer.TransientFailure, match="CERTIFICATE_VERIFY_FAILED"):
+    with pytest.raises(mailer.TlsFailure, match="CERTIFICATE_VERIFY_FAILED"):
         mailer.send(_settings(sink, pki, scheme=scheme), MAIL)
     assert sink.messages() == []
 
 
-def test_a_server_certificate_for_another_name_is_a_transient_failure(smtp_factory, pki):
+def test_a_server_certificate_for_another_name_is_a_tls_failure(smtp_factory, pki):
     sink = _operator(smtp_factory, pki, "implicit", server="server_named_otherwise")
-    with pytest.raises(mailer.TransientFailure, match="CERTIFICATE_VERIFY_FAILED"):
+    with pytest.raises(mailer.TlsFailure, match="CERTIFICATE_VERIFY_FAILED"):
         mailer.send(_settings(sink, pki, scheme="smtps"), MAIL)
     assert sink.messages() == []
 
 
 def test_no_starttls_offered_means_nothing_sent_in_clear_text(smtp_factory, pki):
     plain = smtp_factory()
-    with pytest.raises(mailer.TransientFailure, match="STARTTLS"):
+    with pytest.raises(mailer.TlsFailure, match="STARTTLS"):
         mailer.send(_settings(plain, pki, scheme="smtp+starttls"), MAIL)
     assert plain.messages() == []
 
@@ -217,7 +218,7 @@ def test_the_older_starttls_option_also_refuses_clear_text(smtp_factory, pki):
         _settings(plain, pki, scheme="smtp", client=None),
         smtp_url=f"smtp://localhost:{plain.port}?starttls=1",
     )
-    with pytest.raises(mailer.TransientFailure):
+    with pytest.raises(mailer.TlsFailure):
         mailer.send(settings, MAIL)
     assert plain.messages() == []
 
@@ -254,23 +255,41 @@ def test_settings_refuse_what_could_end_in_clear_text(environ):
         Settings.from_environ(environ)
 
 
+def _use(app, settings: Settings, **changes) -> None:
+    configure(
+        app,
+        smtp_url=settings.smtp_url,
+        smtp_client_cert=settings.smtp_client_cert,
+        smtp_client_key=settings.smtp_client_key,
+        smtp_ca_file=settings.smtp_ca_file,
+        smtp_timeout_seconds=5,
+        **changes,
+    )
+
+
+def _email_delivery() -> Delivery:
+    return db.session.scalar(
+        select(Delivery)
+        .where(Delivery.channel == "email")
+        .execution_options(populate_existing=True)
+    )
+
+
+def _signalement_event(app, client, accounts):
+    """A signalement whose e-mail to the coordinator is to be sent: (world, event id)."""
+    world = World(client, accounts).with_people("coordinator", "submitter")
+    world.submit()
+    with app.app_context():
+        return world, db.session.scalar(select(OutboxEvent.id))
+
+
 def test_a_tls_failure_leaves_the_delivery_failed_then_the_retry_sends_it(
     app, client, accounts, smtp_factory, pki
 ):
     sink = _operator(smtp_factory, pki, "starttls")
-    wrong = _settings(sink, pki, scheme="smtp+starttls", client="rogue_client")
-    configure(
-        app,
-        smtp_url=wrong.smtp_url,
-        smtp_client_cert=wrong.smtp_client_cert,
-        smtp_client_key=wrong.smtp_client_key,
-        smtp_ca_file=wrong.smtp_ca_file,
-        smtp_timeout_seconds=5,
-    )
-    world = World(client, accounts).with_people("coordinator", "submitter")
-    world.submit()
+    _use(app, _settings(sink, pki, scheme="smtp+starttls", client="rogue_client"))
+    world, event_id = _signalement_event(app, client, accounts)
     with app.app_context():
-        event_id = db.session.scalar(select(OutboxEvent.id))
         with pytest.raises(DeliveryDelayed):
             process_event(event_id)
         failed = db.session.scalar(select(Delivery).where(Delivery.channel == "email"))
@@ -286,3 +305,64 @@ def test_a_tls_failure_leaves_the_delivery_failed_then_the_retry_sends_it(
         assert (sent.status, sent.attempts) == ("sent", 2)
     assert [m["To"] for m in sink.messages()] == [world.coordinator["X-Test-Email"]]
     assert _peers(sink) == [STRUCTURE]
+
+
+@pytest.mark.parametrize(
+    ("server", "certificate"), [("server", "rogue_client"), ("rogue_server", "client")]
+)
+def test_a_tls_failure_is_dead_once_the_configured_retries_are_spent(
+    app, client, accounts, smtp_factory, pki, server, certificate
+):
+    sink = _operator(smtp_factory, pki, "starttls", server=server)
+    settings = _settings(sink, pki, scheme="smtp+starttls", client=certificate)
+    # One try, then one per retry interval: three in all.
+    _use(app, settings, delivery_retry_seconds=(0, 0))
+    _world, event_id = _signalement_event(app, client, accounts)
+    with app.app_context():
+        for attempt in (1, 2):
+            with pytest.raises(DeliveryDelayed):
+                process_event(event_id)
+            assert (_email_delivery().status, _email_delivery().attempts) == ("failed", attempt)
+        assert process_event(event_id) == "delivered"
+        dead = _email_delivery()
+        assert (dead.status, dead.attempts) == ("dead", 3)
+        assert dead.last_error.startswith("TLS")
+        # Settled: the event is confirmed, and nothing is left to retry.
+        assert db.session.get(OutboxEvent, event_id).processed_at is not None
+        assert process_event(event_id) == "done"
+    assert sink.messages() == []
+
+
+def test_no_starttls_offered_is_dead_once_the_retries_are_spent(
+    app, client, accounts, smtp_factory, pki
+):
+    plain = smtp_factory()
+    _use(
+        app, _settings(plain, pki, scheme="smtp+starttls", client=None), delivery_retry_seconds=(0,)
+    )
+    _world, event_id = _signalement_event(app, client, accounts)
+    with app.app_context():
+        with pytest.raises(DeliveryDelayed):
+            process_event(event_id)
+        process_event(event_id)
+        dead = _email_delivery()
+        assert (dead.status, dead.attempts) == ("dead", 2)
+        assert "STARTTLS" in dead.last_error
+    assert plain.messages() == []
+
+
+def test_a_server_that_is_down_is_still_retried_past_the_retries(app, client, accounts, pki):
+    """The rule for plain connection failures is unchanged: failed, retried, never dead."""
+    _use(
+        app,
+        Settings(env="test", smtp_url=f"smtp+starttls://localhost:{free_port()}"),
+        delivery_retry_seconds=(0,),
+    )
+    _world, event_id = _signalement_event(app, client, accounts)
+    with app.app_context():
+        for attempt in (1, 2, 3, 4):
+            with pytest.raises(DeliveryDelayed):
+                process_event(event_id)
+            delivery = _email_delivery()
+            assert (delivery.status, delivery.attempts) == ("failed", attempt)
+            assert "TLS" not in delivery.last_error

@@ -23,9 +23,9 @@ from services.orientation.epp.suggestions import (
 from shared.auth.principal import Principal
 from shared.auth.roles import CLINICAL_ROLES, COORDINATOR, MIDWIFE
 from shared.cases.case_type import CaseType, Effect, Lookup
-from shared.cases.service import create_case, get_visible_case, open_duplicate
+from shared.cases.service import create_case, get_visible_case, refuse_duplicate
 from shared.db import unit_of_work
-from shared.errors import Duplicate, ValidationFailed
+from shared.errors import ValidationFailed
 from shared.privacy.registry import register_case_type
 from shared.timeutil import today_paris
 
@@ -138,13 +138,12 @@ register_case_type(EPP)
 # --- use cases --------------------------------------------------------------------------------
 
 
-def _duplicate(existing: EppReferral | None) -> Duplicate:
-    if existing is None:
-        return Duplicate("Une demande d'EPP est déjà en cours pour cette patiente.")
-    return Duplicate(
-        f"Une demande d'EPP est déjà en cours pour cette patiente : {existing.reference}.",
-        details={"reference": existing.reference},
-    )
+# Said to a caller who may not see the existing referral: nothing they could use to test
+# whether someone is known (docs/security.md, "Duplicates are not an oracle").
+FOLLOWED_ALREADY = (
+    "La CPTS suit déjà cette patiente. La coordination a été prévenue de votre demande et "
+    "reviendra vers vous si nécessaire."
+)
 
 
 def submit_referral(*, data: dict[str, Any], principal: Principal) -> EppReferral:
@@ -175,7 +174,13 @@ def submit_referral(*, data: dict[str, Any], principal: Principal) -> EppReferra
                 extra_event={"weeks": referral.weeks_at_referral},
             )
     except IntegrityError as exc:
-        raise _duplicate(open_duplicate(EPP, referral)) from exc
+        raise refuse_duplicate(
+            EPP,
+            referral,
+            principal=principal,
+            named="Une demande d'EPP est déjà en cours pour cette patiente : {reference}.",
+            unnamed=FOLLOWED_ALREADY,
+        ) from exc
     return referral
 
 

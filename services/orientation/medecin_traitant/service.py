@@ -24,9 +24,9 @@ from services.orientation.medecin_traitant.suggestions import (
 from shared.auth.principal import SYSTEM, Principal
 from shared.auth.roles import CLINICAL_ROLES, COORDINATOR, GP
 from shared.cases.case_type import CaseType, Effect, Lookup
-from shared.cases.service import create_case, get_visible_case, open_duplicate
+from shared.cases.service import create_case, get_visible_case, refuse_duplicate
 from shared.db import unit_of_work
-from shared.errors import Duplicate, ValidationFailed
+from shared.errors import ValidationFailed
 from shared.extensions import db
 from shared.privacy.registry import register_case_type
 from shared.timeutil import today_paris, utcnow
@@ -227,6 +227,14 @@ def store_case(case: MedecinTraitantCase, principal: Principal) -> MedecinTraita
     )
 
 
+# Said to a caller who may not see the existing case: nothing they could use to test whether
+# someone is known (docs/security.md, "Duplicates are not an oracle").
+FOLLOWED_ALREADY = (
+    "La CPTS suit déjà ce patient. La coordination a été prévenue de votre signalement et "
+    "reviendra vers vous si nécessaire."
+)
+
+
 def submit_signalement(*, data: dict[str, Any], principal: Principal) -> MedecinTraitantCase:
     """Record a signalement as a new case in `submitted`, prioritised; 409 for an open duplicate."""
     case = new_case(data)
@@ -236,17 +244,14 @@ def submit_signalement(*, data: dict[str, Any], principal: Principal) -> Medecin
         with unit_of_work():
             store_case(case, principal)
     except IntegrityError as exc:
-        raise _duplicate(open_duplicate(MEDECIN_TRAITANT, case)) from exc
+        raise refuse_duplicate(
+            MEDECIN_TRAITANT,
+            case,
+            principal=principal,
+            named="Un dossier ouvert existe déjà pour ce patient : {reference}.",
+            unnamed=FOLLOWED_ALREADY,
+        ) from exc
     return case
-
-
-def _duplicate(existing: MedecinTraitantCase | None) -> Duplicate:
-    if existing is None:
-        return Duplicate()
-    return Duplicate(
-        f"Un dossier ouvert existe déjà pour ce patient : {existing.reference}.",
-        details={"reference": existing.reference},
-    )
 
 
 def list_query(*, principal: Principal, state: str | None, priority: int | None) -> Select[Any]:

@@ -6,11 +6,15 @@ import datetime as dt
 import uuid
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from services.orientation.epp.models import EppHistory, EppReferral
+from services.orientation.epp.service import FOLLOWED_ALREADY
 from shared.db import unit_of_work
 from shared.extensions import db
+from shared.outbox.models import OutboxEvent
+from shared.outbox.relay import current_relay
 from shared.timeutil import today_paris
 from tests.support import factories as f
 from tests.support import payloads
@@ -238,6 +242,29 @@ def test_a_second_open_referral_for_the_same_patient_is_a_duplicate(app, client,
 
     assert again.status_code == 409
     assert first["reference"] in again.get_json()["error"]["message"]
+    assert f.count(app, EppReferral) == 1
+
+
+def test_another_professional_learns_no_reference_and_the_coordination_is_told(app, client, people):
+    payload = f.epp_referral_body()
+    first = client.post(URL, json=payload, headers=people["pharmacist"]).get_json()
+    stranger = people["midwife_headers"]
+
+    again = client.post(URL, json=payload, headers=stranger)
+
+    assert again.status_code == 409
+    assert again.get_json() == {"error": {"code": "duplicate", "message": FOLLOWED_ALREADY}}
+    assert first["reference"] not in again.get_data(as_text=True)
+    with app.app_context():
+        [attempt] = db.session.scalars(
+            select(OutboxEvent).where(OutboxEvent.name == "epp.duplicate_attempt")
+        ).all()
+        assert attempt.reference == first["reference"]
+        assert attempt.payload["actor_user_id"] == stranger["X-Test-User-Id"]
+        current_relay().relay_due()
+    inbox = client.get("/api/notifications/inbox", headers=people["coordinator"]).get_json()
+    titles = [item["title"] for item in inbox["items"]]
+    assert f"Demande d'entretien prénatal en doublon {first['reference']}" in titles
     assert f.count(app, EppReferral) == 1
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from html import unescape
 
 from services.orientation.epp.models import EppReferral
 from shared.timeutil import today_paris
@@ -50,7 +51,23 @@ def test_referral_from_the_form_then_duplicate_is_refused(client, accounts, app)
     assert "<img src=x" not in html
     again = client.post("/orientation/epp/new", data=form)
     assert again.status_code == 409
+    assert "EPP-" in again.text
     assert f.count(app, EppReferral) == 1
+
+
+def test_duplicate_referral_of_another_professional_names_no_referral(client, accounts):
+    token = log_in(client, accounts.create("professional")["X-Test-Email"])
+    assert (
+        client.post("/orientation/epp/new", data={**VALID_FORM, "csrf_token": token}).status_code
+        == 303
+    )
+    token = log_in(client, accounts.create("midwife")["X-Test-Email"])
+    again = client.post("/orientation/epp/new", data={**VALID_FORM, "csrf_token": token})
+    assert again.status_code == 409
+    assert "La CPTS suit déjà cette patiente. La coordination a été prévenue" in unescape(
+        again.text
+    )
+    assert "EPP-" not in again.text
 
 
 def test_coordinator_sees_late_flag_and_assigns_with_suggestions(client, accounts):

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
+from services.orientation.medecin_traitant.service import FOLLOWED_ALREADY
+from shared.extensions import db
+from shared.outbox.models import OutboxEvent
+from shared.outbox.relay import current_relay
 from tests.support import payloads
 from tests.support.factories import MT, table_counts
 
@@ -56,15 +61,57 @@ def test_a_case_with_nir_blocks_the_same_identity_sent_without_nir(world):
     _assert_duplicate_of(world, _post(world, again), first, before)
 
 
-def test_another_professional_is_told_the_reference_of_the_existing_case(world, accounts):
+def _attempts(app) -> list[OutboxEvent]:
+    with app.app_context():
+        return list(
+            db.session.scalars(
+                select(OutboxEvent).where(OutboxEvent.name == "medecin_traitant.duplicate_attempt")
+            )
+        )
+
+
+def test_another_professional_learns_no_reference_and_the_coordination_is_told(world, accounts):
     nir = payloads.make_nir()
     first = world.submit(_signalement_for(payloads.patient(nir=nir)))
     nurse = accounts.create("nurse")
-    before = table_counts(world.app)
     response = world.client.post(
         f"{MT}/signalements", json=_signalement_for(payloads.patient(nir=nir)), headers=nurse
     )
-    _assert_duplicate_of(world, response, first, before)
+    assert response.status_code == 409
+    assert response.get_json() == {"error": {"code": "duplicate", "message": FOLLOWED_ALREADY}}
+    assert first["reference"] not in response.get_data(as_text=True)
+    [attempt] = _attempts(world.app)
+    assert attempt.reference == first["reference"]
+    assert attempt.payload["actor_email"] == nurse["X-Test-Email"]
+    assert attempt.payload["actor_user_id"] == nurse["X-Test-User-Id"]
+    with world.app.app_context():
+        current_relay().relay_due()
+    inbox = world.client.get("/api/notifications/inbox", headers=world.coordinator).get_json()
+    [notice] = [i for i in inbox["items"] if i["title"].startswith("Signalement en doublon")]
+    assert notice["title"] == f"Signalement en doublon {first['reference']}"
+    assert nurse["X-Test-Email"] in notice["body"]
+    assert attempt.payload["attempted_at"] in notice["body"]
+
+
+def test_the_answer_to_a_stranger_is_the_same_whoever_the_patient_is(world, accounts):
+    """Two different known patients give byte-identical answers: nothing to compare."""
+    nurse = accounts.create("nurse")
+    answers = []
+    for _ in range(2):
+        body = _signalement_for(payloads.patient(nir=payloads.make_nir()))
+        world.submit(body)
+        answers.append(world.client.post(f"{MT}/signalements", json=body, headers=nurse))
+    assert [a.status_code for a in answers] == [409, 409]
+    assert answers[0].get_data() == answers[1].get_data()
+    assert len(_attempts(world.app)) == 2
+
+
+def test_the_submitter_is_told_the_reference_and_nobody_is_notified(world):
+    nir = payloads.make_nir()
+    first = world.submit(_signalement_for(payloads.patient(nir=nir)))
+    response = _post(world, _signalement_for(payloads.patient(nir=nir)))
+    assert response.get_json()["error"]["reference"] == first["reference"]
+    assert _attempts(world.app) == []
 
 
 def test_same_names_but_another_birth_date_is_another_patient(world):

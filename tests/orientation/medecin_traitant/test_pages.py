@@ -86,6 +86,16 @@ def test_duplicate_signalement_names_the_open_case(client, accounts):
     assert re.search(r"Un dossier ouvert existe déjà pour ce patient : MT-", again.text)
 
 
+def test_duplicate_signalement_of_another_professional_names_no_case(client, accounts):
+    token = log_in(client, accounts.create("professional")["X-Test-Email"])
+    client.post("/orientation/signalements/new", data={**VALID_FORM, "csrf_token": token})
+    token = log_in(client, accounts.create("nurse")["X-Test-Email"])
+    again = client.post("/orientation/signalements/new", data={**VALID_FORM, "csrf_token": token})
+    assert again.status_code == 409
+    assert "La CPTS suit déjà ce patient. La coordination a été prévenue" in unescape(again.text)
+    assert "MT-" not in again.text
+
+
 def test_professional_sees_only_what_they_submitted_on_the_board(client, accounts):
     mine = accounts.create("professional")
     other = accounts.create("professional")
