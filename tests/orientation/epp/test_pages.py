@@ -40,6 +40,23 @@ def test_invalid_referral_shows_french_errors_and_stores_nothing(client, account
     assert f.count(app, EppReferral) == 0
 
 
+def test_a_referral_without_pregnancy_dates_links_the_error_to_the_pregnancy_fields(
+    client, accounts, app
+):
+    token = log_in(client, accounts.create("professional")["X-Test-Email"])
+    form = {**VALID_FORM, "csrf_token": token, "patient.phone": "12"}
+    del form["pregnancy.weeks"]
+    response = client.post("/orientation/epp/new", data=form)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    summary = html.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert re.search(r'<a href="#f-pregnancy-weeks">Semaines de grossesse : Indiquez', summary)
+    assert re.search(r'<a href="#f-patient-phone">Téléphone : ', summary)
+    assert "<li>Indiquez" not in summary  # no message without its field
+    assert 'id="f-pregnancy-weeks-error"' in html
+    assert f.count(app, EppReferral) == 0
+
+
 def test_referral_from_the_form_then_duplicate_is_refused(client, accounts, app):
     token = log_in(client, accounts.create("professional")["X-Test-Email"])
     form = {**VALID_FORM, "csrf_token": token, "notes": "<img src=x onerror=alert(1)>"}
