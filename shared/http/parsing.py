@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import request
 from marshmallow import Schema, ValidationError
+from werkzeug.datastructures import MultiDict
 
 from shared.errors import BadRequest, UnsupportedMediaType, ValidationFailed
 from shared.schemas import loading_for
@@ -57,10 +58,10 @@ def load(schema: Schema, data: Any, *, case: Any = None) -> dict[str, Any]:
         raise ValidationFailed(flatten_errors(exc.messages)) from exc
 
 
-def _strings(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
+def _strings(document: Any) -> Iterator[tuple[str, str]]:
     """Every string of a decoded JSON document (keys included) with its dotted path, without
     recursion; `BadRequest` past `MAX_JSON_DEPTH` levels."""
-    pending: list[tuple[Any, str, int]] = [(value, path, 0)]
+    pending: list[tuple[Any, str, int]] = [(document, "", 0)]
     while pending:
         item, where, depth = pending.pop()
         if depth > MAX_JSON_DEPTH:
@@ -86,15 +87,18 @@ def refuse_unreadable(strings: Iterable[tuple[str, str]]) -> None:
         raise ValidationFailed(bad)
 
 
+def _named_texts(values: MultiDict) -> Iterator[tuple[str, str]]:
+    """Each name and value of a query string or a form, with the name it belongs to."""
+    for name, items in values.lists():
+        for text in (name, *items):
+            yield name, text
+
+
 def refuse_unreadable_form_and_query() -> None:
     """Before any view: the query string and the form fields must be storable text."""
-    refuse_unreadable(
-        (key, text) for key, values in request.args.lists() for text in (key, *values)
-    )
+    refuse_unreadable(_named_texts(request.args))
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        refuse_unreadable(
-            (key, text) for key, values in request.form.lists() for text in (key, *values)
-        )
+        refuse_unreadable(_named_texts(request.form))
 
 
 def _decode_json() -> Any:
