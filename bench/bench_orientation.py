@@ -119,10 +119,9 @@ def signalement(n: int) -> dict:
     """A valid, unique signalement (generated identity)."""
     from stdnum.fr import nir
 
-    body = (
-        f"{1 + n % 2}{(n // 1_000_000) % 100:02d}{1 + (n // 1000) % 12:02d}69"
-        f"{n % 1000:03d}{(n // 12_000) % 1000:03d}"
-    )
+    # A woman born in March 1950, as the patient below (the NIR must agree); the department,
+    # commune and order digits make it unique.
+    body = f"25003{1 + (n // 1_000_000) % 19:02d}{n % 1000:03d}{(n // 1000) % 1000:03d}"
     return {
         "patient": {
             "last_name": f"Bench{n}",

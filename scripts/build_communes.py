@@ -36,6 +36,12 @@ Marseille (type ``ARM``), which carry the postal codes ``75001``, ``69001``, ``1
 Delegated and associated communes (``COMD``, ``COMA``) and the Paris/Lyon/Marseille
 electoral sectors (``SRM``) are dropped: they have no postal code of their own.
 
+The overseas collectivities that share the French postal and telephone plans but are not in
+the Code officiel géographique's communes (Saint-Pierre-et-Miquelon, Saint-Barthélemy,
+Saint-Martin) are added from ``OVERSEAS_COLLECTIVITIES`` below: their INSEE codes and La Poste
+postal codes, the town hall's position, and a rounded population (it only orders the communes
+sharing a postal code).
+
 The location is the town hall (``mairie_localisation``) when it lies inside the commune
 boundary; when it is missing (e.g. Paris, Paris 1er), empty or misplaced (a few percent of
 the source points are geocoded in another commune, some with a wrong longitude sign), the
@@ -71,6 +77,14 @@ WKB_POLYGON = 3
 WKB_MULTIPOLYGON = 6
 EWKB_SRID_FLAG = 0x20000000
 EWKB_FLAGS_MASK = 0xE0000000
+
+# insee, name, postal codes, latitude, longitude, rounded population.
+OVERSEAS_COLLECTIVITIES: tuple[tuple[str, str, str, str, str, str], ...] = (
+    ("97501", "Miquelon-Langlade", "97500", "47.0975", "-56.3814", "600"),
+    ("97502", "Saint-Pierre", "97500", "46.7791", "-56.1773", "5400"),
+    ("97701", "Saint-Barthélemy", "97133", "17.8958", "-62.8508", "10600"),
+    ("97801", "Saint-Martin", "97150", "18.0676", "-63.0826", "32000"),
+)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = REPO_ROOT / "shared" / "geo" / "communes.csv.gz"
@@ -258,6 +272,7 @@ def build_rows(data_dir: Path) -> tuple[list[OutputRow], list[str], Counter[str]
                 str(int(population)),
             )
         )
+    rows.extend(OVERSEAS_COLLECTIVITIES)
     rows.sort()
     return rows, skipped, sources
 

@@ -3,12 +3,32 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, post_load, validate
+from marshmallow import (
+    EXCLUDE,
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates_schema,
+)
+from marshmallow.experimental.context import Context
 
 from shared.timeutil import today_paris
-from shared.validators import InvalidIdentifier, validate_nir, validate_phone, validate_postal_code
+from shared.validators import (
+    InvalidIdentifier,
+    commune_disagreement,
+    nir_disagreements,
+    validate_nir,
+    validate_phone,
+    validate_postal_code,
+)
 
 REQUIRED = "Ce champ est obligatoire."
 NULL = "Ce champ ne peut pas être vide."
@@ -67,15 +87,33 @@ class Float(fields.Float):
 
 
 class Boolean(fields.Boolean):
+    """JSON `true` or `false` only: marshmallow would also take `1`, `"yes"` or `"on"`.
+
+    A query string has no booleans, only text: in a `QuerySchema`, `true`/`false` (and the
+    usual spellings, `1`/`0`…) are read."""
+
     default_error_messages = {
         "required": REQUIRED,
         "null": NULL,
-        "invalid": "Valeur vrai/faux attendue.",
+        "invalid": "Valeur vrai/faux attendue (true ou false).",
         "validator_failed": "Valeur invalide.",
     }
 
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and isinstance(self.root, QuerySchema):
+            return super()._deserialize(value, attr, data, **kwargs)
+        raise self.make_error("invalid")
+
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
 
 class Date(fields.Date):
+    """A calendar date written `YYYY-MM-DD`, nothing else (Python would also read `19500101`
+    or `1950-W01-1`)."""
+
     default_error_messages = {
         "required": REQUIRED,
         "null": NULL,
@@ -83,6 +121,11 @@ class Date(fields.Date):
         "format": "Date attendue au format AAAA-MM-JJ.",
         "validator_failed": "Date invalide.",
     }
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dt.date:
+        if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class AwareDateTime(fields.AwareDateTime):
@@ -216,11 +259,32 @@ class BaseSchema(Schema):
     error_messages = {"unknown": "Champ inconnu.", "type": "Objet JSON attendu."}
 
 
+class QuerySchema(BaseSchema):
+    """Arguments of a query string, where every value is text (booleans read from `true`)."""
+
+
 class OutputSchema(Schema):
     """Schema used only to serialise responses."""
 
     class Meta:
         unknown = EXCLUDE
+
+
+# What a body is validated against besides itself: the case a transition changes.
+_LOADING = Context[dict[str, Any]]
+
+
+@contextmanager
+def loading_for(case: Any) -> Iterator[None]:
+    """Let the schemas loaded in this block check the body against `case` (e.g. a date that
+    may not precede the case's creation), with the body's other errors."""
+    with _LOADING({"case": case}):
+        yield
+
+
+def case_being_changed() -> Any | None:
+    """The case a body is loaded for (see `loading_for`), or None."""
+    return _LOADING.get({}).get("case")
 
 
 def not_in_future(value: dt.date) -> None:
@@ -242,8 +306,16 @@ def past_date(earliest: dt.date = dt.date(1900, 1, 1)) -> Any:
 
 class AddressSchema(BaseSchema):
     line = String(required=True, validate=[not_blank, length(200)])
-    postal_code = String(required=True, validate=identifier(validate_postal_code))
+    postal_code = NormalisedIdentifier(validate_postal_code, required=True)
     city = String(required=True, validate=[not_blank, length(100)])
+
+    @validates_schema(skip_on_field_errors=False)
+    def _commune_of_the_postal_code(self, data: dict[str, Any], **_: Any) -> None:
+        postal_code, city = data.get("postal_code"), data.get("city")
+        if postal_code and city:  # each valid by itself: now, together
+            problem = commune_disagreement(postal_code, city)
+            if problem:
+                raise ValidationError(problem, field_name="city")
 
 
 class PatientSchema(BaseSchema):
@@ -259,6 +331,14 @@ class PatientSchema(BaseSchema):
     email = Email(load_default=None, allow_none=True)
     address = Nested(AddressSchema, required=True)
 
+    @validates_schema(skip_on_field_errors=False)
+    def _nir_of_this_person(self, data: dict[str, Any], **_: Any) -> None:
+        nir, sex, born = data.get("nir"), data.get("sex"), data.get("birth_date")
+        if nir and sex and born:  # each valid by itself: now, together
+            problems = nir_disagreements(nir, sex=sex, birth_date=born)
+            if problems:
+                raise ValidationError(problems, field_name="nir")
+
     @post_load
     def _normalise(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
         data["last_name"] = data["last_name"].strip()
@@ -269,7 +349,7 @@ class PatientSchema(BaseSchema):
 MAX_PAGE = 1_000_000
 
 
-class PageQuerySchema(BaseSchema):
+class PageQuerySchema(QuerySchema):
     """Pagination arguments shared by every list."""
 
     class Meta:

@@ -3,15 +3,34 @@ or raises `InvalidIdentifier` with a French message."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import phonenumbers
+from phonenumbers import PhoneNumberType
 from stdnum import luhn
 from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
 from stdnum.fr import nir as stdnum_nir
 
+from shared.geo import communes_of, match_commune
+
 POSTAL_CODE = re.compile(r"^\d{5}$")
 RPPS = re.compile(r"^\d{11}$")
+
+# Metropolitan France first, then the overseas departments and collectivities that share the
+# French national numbering plan (a number typed `0692…` is read as La Réunion's).
+PHONE_REGIONS = ("FR", "RE", "YT", "GP", "MQ", "GF", "PM", "BL", "MF")
+# Country codes of French numbers given in international form (the above, plus Wallis-et-Futuna,
+# New Caledonia and French Polynesia, which have numbering plans of their own).
+FRENCH_COUNTRY_CODES = frozenset({33, 262, 508, 590, 594, 596, 681, 687, 689})
+GEOGRAPHIC = frozenset(
+    {PhoneNumberType.FIXED_LINE, PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
+)
+
+# NIR sex digit: 1 a man, 2 a woman; 7 and 8 are provisional numbers (either sex).
+NIR_SEX_DIGITS = {"M": frozenset("178"), "F": frozenset("278")}
+# NIR month digits standing for an unknown birth month.
+NIR_UNKNOWN_MONTHS = frozenset({*range(20, 43), 99})
 
 
 class InvalidIdentifier(ValueError):
@@ -38,6 +57,34 @@ def validate_nir(value: str) -> str:
         ) from exc
 
 
+def nir_disagreements(nir: str, *, sex: str, birth_date: dt.date) -> list[str]:
+    """What a valid NIR says that contradicts the person's sex or birth year and month (French
+    sentences; empty when they agree). The sex is not checked for `X`; the month only when
+    the NIR's month digits name one (01–12): 20–42 and 99 stand for an unknown month."""
+    problems = []
+    allowed = NIR_SEX_DIGITS.get(sex)
+    if allowed is not None and nir[0] not in allowed:
+        problems.append(
+            "Le NIR commence par 1 pour un homme et par 2 pour une femme : il ne correspond "
+            "pas au sexe indiqué."
+        )
+    year, month = nir[1:3], int(nir[3:5])
+    if year != f"{birth_date.year % 100:02d}":
+        problems.append(
+            f"Le NIR indique une naissance en « {year} » : il ne correspond pas à l'année de "
+            "la date de naissance."
+        )
+    if 1 <= month <= 12:
+        if month != birth_date.month:
+            problems.append(
+                f"Le NIR indique une naissance au mois {month:02d} : il ne correspond pas au "
+                "mois de la date de naissance."
+            )
+    elif month not in NIR_UNKNOWN_MONTHS:
+        problems.append(f"Le mois de naissance du NIR ({month:02d}) n'existe pas.")
+    return problems
+
+
 def validate_rpps(value: str) -> str:
     """An RPPS number: 11 digits with a valid Luhn key."""
     compact = re.sub(r"\s", "", value or "")
@@ -49,28 +96,76 @@ def validate_rpps(value: str) -> str:
 
 
 def validate_postal_code(value: str) -> str:
-    """A French postal code: exactly five digits."""
+    """A French postal code: five digits that La Poste gives to at least one commune."""
     compact = (value or "").strip()
     if not POSTAL_CODE.match(compact):
         raise InvalidIdentifier("Le code postal doit comporter 5 chiffres.")
+    if not communes_of(compact):
+        raise InvalidIdentifier("Ce code postal n'existe pas : vérifiez-le.")
     return compact
+
+
+def commune_disagreement(postal_code: str, city: str) -> str | None:
+    """Why `city` is not a commune of this (existing) postal code, in French; None when it is.
+
+    Accents, hyphens, case, "St"/"Saint" and the arrondissements of Paris, Lyon and Marseille
+    ("Lyon", "Lyon 3e", "Lyon 3ème arrondissement" for 69003) are tolerated."""
+    if match_commune(postal_code, city) is not None:
+        return None
+    names = [commune.name for commune in communes_of(postal_code)]
+    listed = ", ".join(names[:5]) + (", …" if len(names) > 5 else "")
+    return f"Cette commune ne correspond pas au code postal {postal_code} ({listed})."
+
+
+def _phone_candidates(value: str) -> list[phonenumbers.PhoneNumber]:
+    """The valid readings of `value` in each French region, in `PHONE_REGIONS` order."""
+    found = []
+    for region in PHONE_REGIONS:
+        try:
+            parsed = phonenumbers.parse(value, region)
+        except phonenumbers.NumberParseException:
+            return []
+        if parsed.country_code not in FRENCH_COUNTRY_CODES:
+            return []  # given in international form, and not French
+        if phonenumbers.is_valid_number(parsed):
+            found.append(parsed)
+    return found
+
+
+def parse_phone(value: str) -> phonenumbers.PhoneNumber:
+    """A French phone number, metropolitan or overseas, national or international form."""
+    candidates = _phone_candidates(value or "")
+    if not candidates:
+        raise InvalidIdentifier(
+            "Le numéro de téléphone doit être un numéro français valide (métropole ou "
+            "outre-mer), par exemple 06 12 34 56 78 ou 0692 12 34 56."
+        )
+    first = candidates[0]
+    if phonenumbers.region_code_for_number(first) == "FR" and (
+        phonenumbers.number_type(first) not in GEOGRAPHIC
+    ):
+        return first  # a national service number (0800…, 09…): the same everywhere in France
+    # The metropolitan metadata also accepts some overseas prefixes (0263, 0269, 0596…) as
+    # ordinary numbers: a number that is a line or a mobile overseas is read there.
+    overseas = [
+        number
+        for number in candidates
+        if phonenumbers.region_code_for_number(number) != "FR"
+        and phonenumbers.number_type(number) in GEOGRAPHIC
+    ]
+    return overseas[0] if overseas else first
 
 
 def validate_phone(value: str) -> str:
     """A French phone number (metropolitan or overseas), returned in E.164 form."""
+    return phonenumbers.format_number(parse_phone(value), phonenumbers.PhoneNumberFormat.E164)
+
+
+def national_phone(e164: str) -> str:
+    """A stored E.164 number as French people write it (`+262692123456` → `0692 12 34 56`);
+    anything that does not parse is returned unchanged."""
     try:
-        parsed = phonenumbers.parse(value or "", "FR")
-    except phonenumbers.NumberParseException as exc:
-        raise InvalidIdentifier("Le numéro de téléphone n'est pas un numéro valide.") from exc
-    if not phonenumbers.is_valid_number(parsed) or parsed.country_code not in (
-        33,
-        262,
-        508,
-        590,
-        594,
-        596,
-        687,
-        689,
-    ):
-        raise InvalidIdentifier("Le numéro de téléphone doit être un numéro français valide.")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        parsed = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)

@@ -247,7 +247,7 @@ def _checked(
     machine.check_role(principal, name)
     check_version(case, if_match)
     rule = machine.check(case, principal, name)
-    return case, load(_schema(rule.schema), body) if rule.schema else load_empty(body)
+    return case, load(_schema(rule.schema), body, case=case) if rule.schema else load_empty(body)
 
 
 def load_history(case: Any, history_model: Any) -> list[Any]:

@@ -12,7 +12,7 @@ from functools import cache
 from importlib import resources
 
 from shared.geo.distance import distance_km
-from shared.geo.normalize import normalize_name
+from shared.geo.normalize import city_of_arrondissement, normalize_name
 
 DATA_PACKAGE = "shared.geo"
 DATA_FILE = "communes.csv.gz"
@@ -88,17 +88,30 @@ def _clean_postal_code(postal_code: str) -> str:
     return code.zfill(5) if code.isdigit() and len(code) == 4 else code
 
 
+def communes_of(postal_code: str) -> tuple[Commune, ...]:
+    """Return the communes La Poste serves under this postal code, most populous first."""
+    return _postal_code_index().get(_clean_postal_code(postal_code), ())
+
+
+def _names_match(commune: Commune, city: str) -> bool:
+    """Whether `city` names this commune; an arrondissement also answers to its city's name
+    ("Lyon" for "Lyon 3e Arrondissement")."""
+    own = normalize_name(commune.name)
+    wanted = normalize_name(city)
+    return wanted == own or wanted == city_of_arrondissement(own)
+
+
+def match_commune(postal_code: str, city: str) -> Commune | None:
+    """Return the commune of this postal code that `city` names, or None."""
+    return next((c for c in communes_of(postal_code) if _names_match(c, city)), None)
+
+
 def locate(postal_code: str, city: str | None = None) -> Commune | None:
     """Return the commune of a postal code, preferring the one named ``city``, else the largest."""
-    candidates = _postal_code_index().get(_clean_postal_code(postal_code))
+    candidates = communes_of(postal_code)
     if not candidates:
         return None
-    if city:
-        wanted = normalize_name(city)
-        for commune in candidates:
-            if normalize_name(commune.name) == wanted:
-                return commune
-    return candidates[0]
+    return (match_commune(postal_code, city) if city else None) or candidates[0]
 
 
 def find_by_name(city: str) -> list[Commune]:

@@ -13,6 +13,14 @@ _ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "sain
 _ARTICLES = frozenset({"le", "la", "les", "l", "aux", "las", "los"})
 # Postal "CEDEX" suffix of business addresses ("Lyon Cedex 03"): not part of the name.
 _CEDEX_SUFFIX = re.compile(r"\bcedex\b.*$")
+# The three cities divided into municipal arrondissements, each with its own postal code.
+ARRONDISSEMENT_CITIES = frozenset({"paris", "lyon", "marseille"})
+# "3", "03", "3e", "3eme", "3 eme", "1er", "iiie", "xve"… then "arrondissement" or a short form.
+_ARRONDISSEMENT = re.compile(
+    r"^0?(?P<number>\d{1,2}|[ivx]{1,5})\s?(?:er|e|eme|ieme|em|me)?"
+    r"(?:\s(?:arrondissement|arr|arrdt|ardt))?$"
+)
+_ROMAN = {"i": 1, "v": 5, "x": 10}
 
 
 def strip_accents(text: str) -> str:
@@ -21,12 +29,35 @@ def strip_accents(text: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
+def _roman_to_int(numeral: str) -> int:
+    values = [_ROMAN[char] for char in numeral]
+    return sum(-v if v < after else v for v, after in zip(values, [*values[1:], 0], strict=True))
+
+
+def _arrondissement(words: list[str]) -> list[str]:
+    """``["lyon", "3e", "arrondissement"]`` -> ``["lyon", "3"]``; other names unchanged."""
+    if len(words) < 2 or words[0] not in ARRONDISSEMENT_CITIES:
+        return words
+    match = _ARRONDISSEMENT.match(" ".join(words[1:]))
+    if match is None:
+        return words
+    number = match["number"]
+    return [words[0], str(int(number) if number.isdigit() else _roman_to_int(number))]
+
+
 def normalize_name(name: str) -> str:
-    """Return a comparison key for a commune name (``St-Étienne`` -> ``saint etienne``)."""
+    """Return a comparison key for a commune name (``St-Étienne`` -> ``saint etienne``,
+    ``Lyon 3e Arrondissement`` and ``LYON 03`` -> ``lyon 3``)."""
     # Lower case; accents, punctuation, leading article and CEDEX suffix removed; St -> saint.
     text = _CEDEX_SUFFIX.sub("", _NON_ALPHANUMERIC.sub(" ", strip_accents(name).lower()))
     words = text.split()
     words = [_ABBREVIATIONS.get(word, word) for word in words]
     if len(words) > 1 and words[0] in _ARTICLES:
         words = words[1:]
-    return " ".join(words)
+    return " ".join(_arrondissement(words))
+
+
+def city_of_arrondissement(normalized: str) -> str | None:
+    """``lyon 3`` -> ``lyon``: the city an arrondissement's key belongs to, else None."""
+    city, _, number = normalized.partition(" ")
+    return city if city in ARRONDISSEMENT_CITIES and number.isdigit() else None

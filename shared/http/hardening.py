@@ -1,12 +1,16 @@
-"""HTTP hardening installed once on every app: security headers, cookie flags, no caching.
+"""HTTP hardening installed once on every app: security headers, cookie flags, no caching,
+and query strings and form fields that must be storable text.
 
-The request size limit (`MAX_CONTENT_LENGTH`, 413) and strict JSON (415) are enforced by the
-settings and `shared.http.parsing`; the error handlers never show a stack trace.
+The request size limit (`MAX_CONTENT_LENGTH`, 413), strict JSON (415) and JSON text that cannot be
+stored (NUL, lone surrogates, deep nesting) are enforced by the settings and
+`shared.http.parsing`; the error handlers never show a stack trace.
 """
 
 from __future__ import annotations
 
 from flask import Flask, Response, request
+
+from shared.http.parsing import refuse_unreadable_form_and_query
 
 # Pages load their scripts and styles from our own origin only; nothing may frame them.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -24,8 +28,10 @@ STATIC_PREFIXES = ("/static/",)
 
 
 def install(app: Flask) -> None:
-    """Add the security headers to every response of `app`."""
+    """Add the security headers to every response of `app`; refuse text that cannot be stored."""
     production = app.config.get("RELAIS_ENV") == "production"
+    # A NUL character in `?city=` would reach PostgreSQL, which refuses it: a 500, not a 422.
+    app.before_request(refuse_unreadable_form_and_query)
 
     @app.after_request
     def _security_headers(response: Response) -> Response:

@@ -1,14 +1,29 @@
-"""Read and validate request bodies and query strings with marshmallow schemas."""
+"""Read and validate request bodies and query strings with marshmallow schemas.
+
+Input that cannot be stored as text is refused here, once, before any view: a NUL character
+(PostgreSQL refuses it in text), a lone UTF-16 surrogate (not encodable in UTF-8) or JSON nested
+deeper than any request of the contract (Python's parser would recurse until it fails).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from flask import request
 from marshmallow import Schema, ValidationError
+from werkzeug.datastructures import MultiDict
 
 from shared.errors import BadRequest, UnsupportedMediaType, ValidationFailed
+from shared.schemas import loading_for
+
+# No request of the contract nests more than four levels; a generous bound for additions.
+MAX_JSON_DEPTH = 32
+UNREADABLE = re.compile("[\x00\ud800-\udfff]")
+UNREADABLE_MESSAGE = "Texte invalide : caractère nul ou non Unicode refusé."
+TOO_DEEP_MESSAGE = f"Le JSON de la requête est trop imbriqué ({MAX_JSON_DEPTH} niveaux au plus)."
 
 
 def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -33,16 +48,72 @@ def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     return {prefix or "_schema": [str(messages)]}
 
 
-def load(schema: Schema, data: Any) -> dict[str, Any]:
-    """Validate `data` with `schema`, raising `ValidationFailed` with dotted French messages."""
+def load(schema: Schema, data: Any, *, case: Any = None) -> dict[str, Any]:
+    """Validate `data` with `schema` (against `case` when the body changes one), raising
+    `ValidationFailed` with dotted French messages."""
     try:
-        return schema.load(data)
+        with loading_for(case):
+            return schema.load(data)
     except ValidationError as exc:
         raise ValidationFailed(flatten_errors(exc.messages)) from exc
 
 
+def _strings(document: Any) -> Iterator[tuple[str, str]]:
+    """Every string of a decoded JSON document (keys included) with its dotted path, without
+    recursion; `BadRequest` past `MAX_JSON_DEPTH` levels."""
+    pending: list[tuple[Any, str, int]] = [(document, "", 0)]
+    while pending:
+        item, where, depth = pending.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise BadRequest(TOO_DEEP_MESSAGE)
+        if isinstance(item, str):
+            yield where, item
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                child_path = f"{where}.{key}" if where else key
+                yield child_path, key
+                pending.append((child, child_path, depth + 1))
+        elif isinstance(item, list):
+            for index, child in enumerate(item):
+                pending.append((child, f"{where}.{index}" if where else str(index), depth + 1))
+
+
+def refuse_unreadable(strings: Iterable[tuple[str, str]]) -> None:
+    """422 naming every field whose text holds a NUL character or a lone surrogate."""
+    bad = {
+        path or "_schema": [UNREADABLE_MESSAGE] for path, text in strings if UNREADABLE.search(text)
+    }
+    if bad:
+        raise ValidationFailed(bad)
+
+
+def _named_texts(values: MultiDict) -> Iterator[tuple[str, str]]:
+    """Each name and value of a query string or a form, with the name it belongs to."""
+    for name, items in values.lists():
+        for text in (name, *items):
+            yield name, text
+
+
+def refuse_unreadable_form_and_query() -> None:
+    """Before any view: the query string and the form fields must be storable text."""
+    refuse_unreadable(_named_texts(request.args))
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        refuse_unreadable(_named_texts(request.form))
+
+
+def _decode_json() -> Any:
+    """The body as JSON; 400 when it is not JSON (or not UTF-8) or nests too deep."""
+    try:
+        return json.loads(request.get_data(cache=True))
+    except RecursionError as exc:
+        raise BadRequest(TOO_DEEP_MESSAGE) from exc
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError alike
+        raise BadRequest() from exc
+
+
 def json_object(*, allow_empty: bool = False) -> dict[str, Any]:
-    """The request's JSON object, unvalidated; 415 without a JSON content type, 400 if malformed.
+    """The request's JSON object, unvalidated; 415 without a JSON content type, 400 if malformed,
+    422 if a string cannot be stored as text.
 
     With `allow_empty`, a request without any body reads as `{}`.
     """
@@ -50,9 +121,10 @@ def json_object(*, allow_empty: bool = False) -> dict[str, Any]:
         return {}
     if not request.is_json:
         raise UnsupportedMediaType()
-    payload = request.get_json(silent=True)
+    payload = _decode_json()
     if payload is None:
         raise BadRequest()
+    refuse_unreadable(_strings(payload))
     if not isinstance(payload, dict):
         raise ValidationFailed({"_schema": ["Un objet JSON est attendu."]})
     return payload

@@ -72,28 +72,33 @@ class Field:
         )
 
 
-def _set_path(target: dict[str, Any], dotted: str, value: Any) -> None:
+def _group(body: dict[str, Any], dotted: str) -> tuple[dict[str, Any], str]:
+    """The dict holding `dotted`'s last part in `body` (created as needed), and that part."""
     *parents, leaf = dotted.split(".")
     for part in parents:
-        target = target.setdefault(part, {})
-    target[leaf] = value
+        body = body.setdefault(part, {})
+    return body, leaf
 
 
 def form_body(form: MultiDict, fields: Iterable[Field]) -> dict[str, Any]:
-    """The request body the API would receive for this form (empty inputs left out)."""
+    """The request body the API would receive for this form (empty inputs left out).
+
+    Every group of fields is sent, even empty (`"patient": {"address": {}}`), so that each
+    missing field is named by its own error rather than its group by one."""
     body: dict[str, Any] = {}
     for field in fields:
+        group, leaf = _group(body, field.name)
         if field.kind == "checkbox":
-            _set_path(body, field.name, form.get(field.name) in ("on", "true", "1"))
+            group[leaf] = form.get(field.name) in ("on", "true", "1")
         elif field.kind == "checkboxes":
             # None ticked: left out, so the schema's default applies (e.g. French only).
             chosen = [v for v in form.getlist(field.name) if v]
             if chosen:
-                _set_path(body, field.name, chosen)
+                group[leaf] = chosen
         else:
             raw = (form.get(field.name) or "").strip()
             if raw:
-                _set_path(body, field.name, raw)
+                group[leaf] = raw
     return body
 
 
@@ -105,13 +110,17 @@ def validate_form(form: MultiDict, fields: Sequence[Field], schema: Schema) -> d
 def errors_by_field(
     errors: Mapping[str, Sequence[str]], fields: Iterable[Field]
 ) -> tuple[dict[str, list[str]], list[str]]:
-    """Attach each dotted error path to its field (the longest matching name); the rest is
-    returned apart, to be shown at the top of the form."""
-    names = sorted((f.name for f in fields), key=len, reverse=True)
+    """Attach each dotted error path to its field: the longest name the path starts with, else
+    (an error about a whole group, `pregnancy`) the group's first field. What concerns no field
+    is returned apart, to be shown at the top of the form."""
+    in_order = [f.name for f in fields]
+    names = sorted(in_order, key=len, reverse=True)
     attached: dict[str, list[str]] = {}
     general: list[str] = []
     for path, messages in errors.items():
         owner = next((n for n in names if path == n or path.startswith(n + ".")), None)
+        if owner is None:
+            owner = next((n for n in in_order if n.startswith(path + ".")), None)
         if owner is None:
             general.extend(messages)
         else:

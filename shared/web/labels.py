@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from shared.timeutil import PARIS
+from shared.validators import national_phone
 
 ROLE_LABELS = {
     "professional": "Professionnel de santé",
@@ -57,13 +58,9 @@ def pluralize(count: int, singular: str, plural: str | None = None) -> str:
 
 
 def french_phone(value: str | None) -> str:
-    """`+33612345678` shown as `06 12 34 56 78` (other numbers unchanged)."""
-    if not value:
-        return ""
-    if value.startswith("+33") and len(value) == 12:
-        digits = "0" + value[3:]
-        return " ".join(digits[i : i + 2] for i in range(0, 10, 2))
-    return value
+    """A stored E.164 number in national form: `+33612345678` → `06 12 34 56 78`,
+    `+262692123456` → `0692 12 34 56`."""
+    return national_phone(value) if value else ""
 
 
 def french_time(value: dt.datetime | None) -> str:

@@ -160,7 +160,6 @@ MT_BODIES: dict[str, dict[str, Any]] = {
     "triage": {"synthesis": "Patiente isolée, diabète équilibré."},
     "accept": {},
     "decline": {"reason": "Patientèle complète."},
-    "confirm": {"declared_on": "2026-01-05"},
     "hold": {"reason": "Patient injoignable pour l'instant."},
     "resume": {},
     "cancel": {"reason": "found_gp"},
@@ -189,7 +188,7 @@ def signalement_of_priority(priority: int) -> dict[str, Any]:
         ald_label="Diabète de type 2" if priority == 2 else None,
         vulnerabilities=[],
     )
-    body["patient"]["birth_date"] = "1990-03-14"
+    payloads.changed_patient(body["patient"], birth_date="1990-03-14")
     return body
 
 
@@ -199,7 +198,8 @@ def signalement(
     """A médecin-traitant case in `submitted`, signalled by `by`: a generated patient, with
     `patient` fields changed."""
     body = body or payloads.signalement()
-    body["patient"].update(patient)
+    if patient:
+        payloads.changed_patient(body["patient"], **patient)
     return created(client, f"{MT}/signalements", body, by)
 
 
@@ -265,6 +265,14 @@ class World:
         by = self.submitter if headers is None else headers
         return signalement(self.client, by, body, **patient)
 
+    def default_body(self, name: str) -> dict[str, Any]:
+        """A valid body for transition `name` of a case of this world, fired now."""
+        if name == "propose":
+            return {"professional_id": self.gp["id"]}
+        if name == "confirm":  # declared today: a declaration never precedes its case
+            return {"declared_on": today_paris().isoformat()}
+        return MT_BODIES.get(name, {})
+
     def fire(
         self,
         case_id: str,
@@ -275,9 +283,7 @@ class World:
     ):
         """POST a transition; returns the raw response."""
         if body is None:
-            body = (
-                {"professional_id": self.gp["id"]} if name == "propose" else MT_BODIES.get(name, {})
-            )
+            body = self.default_body(name)
         return self.client.post(
             f"{MT}/cases/{case_id}/transitions/{name}",
             json=body,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import itertools
 from typing import Any
 
@@ -14,13 +15,14 @@ _counter = itertools.count(1)
 
 def make_nir(
     sex: str = "2",
-    year: str = "85",
-    month: str = "04",
+    year: str = "50",
+    month: str = "03",
     dept: str = "69",
     commune: str = "123",
     order: int | None = None,
 ) -> str:
-    """A NIR with a valid key, unique per call unless `order` is given."""
+    """A NIR with a valid key, unique per call unless `order` is given (by default, of a woman
+    born in March 1950, as `patient()`)."""
     order = order if order is not None else next(_counter) % 1000
     body = f"{sex}{year}{month}{dept}{commune}{order:03d}"
     return body + stdnum_nir.calc_check_digits(body + "00")
@@ -40,13 +42,22 @@ def patient(**overrides: Any) -> dict[str, Any]:
         "first_name": f"Prénomtest{n}",
         "birth_date": "1950-03-14",
         "sex": "F",
-        "nir": make_nir(),
         "phone": "0612345678",
         "email": None,
         "address": {"line": f"{n} rue des Essais", "postal_code": "69003", "city": "Lyon"},
     }
-    body.update(overrides)
-    return body
+    return changed_patient(body, **overrides)
+
+
+def changed_patient(patient: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """`patient` with `changes` made; unless a NIR is among them, a new NIR that agrees with
+    the sex and birth date, as the API requires."""
+    patient.update(changes)
+    if "nir" not in changes:
+        born = dt.date.fromisoformat(str(patient["birth_date"]))
+        sex_digit = "1" if patient["sex"] == "M" else "2"
+        patient["nir"] = make_nir(sex=sex_digit, year=f"{born:%y}", month=f"{born:%m}")
+    return patient
 
 
 def signalement(**situation_overrides: Any) -> dict[str, Any]:

@@ -26,3 +26,9 @@ def log_in(client: FlaskClient, email: str, password: str = TEST_PASSWORD) -> st
     )
     assert response.status_code == 303, response.get_data(as_text=True)
     return csrf_from(client.get("/").get_data(as_text=True))
+
+
+def error_summary(html: str) -> list[str]:
+    """The items (`<li>` contents) of a page's form error summary."""
+    summary = html.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    return re.findall(r"<li>(.*?)</li>", summary, re.S)

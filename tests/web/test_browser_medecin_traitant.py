@@ -85,7 +85,7 @@ def test_coordinator_triages_and_proposes_then_the_gp_accepts(page, browser, cli
     submitter = accounts.create("professional")
     case = factories.signalement(client, submitter)
     calm = payloads.signalement(ald=False, vulnerabilities=[])
-    calm["patient"]["birth_date"] = "1992-06-01"
+    payloads.changed_patient(calm["patient"], birth_date="1992-06-01")
     factories.signalement(client, submitter, calm)
 
     browser.log_in(page, coordinator["X-Test-Email"])

@@ -68,12 +68,24 @@ class DischargeFieldsSchema(BaseSchema):
     city_professionals = List(Nested(CityProfessionalSchema))
     notes = String(allow_none=True, validate=length(4000))
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _distinct_professionals(self, data: dict[str, Any], **_: Any) -> None:
-        ids = [p["professional_id"] for p in data.get("city_professionals") or []]
+        # An item whose id is invalid arrives empty: the valid ones are compared.
+        given = [p.get("professional_id") for p in data.get("city_professionals") or []]
+        ids = [pid for pid in given if pid is not None]
         if len(ids) != len(set(ids)):
             raise ValidationError(
                 "Un même professionnel est cité plusieurs fois.", field_name="city_professionals"
+            )
+
+    @validates_schema(skip_on_field_errors=False)
+    def _discharge_after_admission(self, data: dict[str, Any], **_: Any) -> None:
+        admitted, planned = data.get("admission_date"), data.get("planned_discharge_date")
+        if admitted and planned and planned < admitted:
+            raise ValidationError(
+                "La date de sortie prévue ne peut pas précéder la date d'admission "
+                f"({admitted:%d/%m/%Y}).",
+                field_name="planned_discharge_date",
             )
 
 

@@ -41,18 +41,20 @@ class PregnancySchema(BaseSchema):
         ),
     )
 
-    @validates_schema
-    def _one_of_start_or_weeks(self, data: dict[str, Any], **_: Any) -> None:
-        start, weeks = data.get("start_date"), data.get("weeks")
-        if start is None and weeks is None:
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _one_of_start_or_weeks(self, data: dict[str, Any], original: Any, **_: Any) -> None:
+        # What was sent decides "neither" or "both" (an invalid value is not in `data`).
+        given = {name for name in ("start_date", "weeks") if original.get(name) is not None}
+        if not given:
             raise ValidationError(
                 "Indiquez la date de début de grossesse ou le nombre de semaines."
             )
-        if start is not None and weeks is not None:
+        if len(given) == 2:
             raise ValidationError(
                 "Indiquez soit la date de début de grossesse, soit le nombre de semaines, "
                 "pas les deux."
             )
+        start = data.get("start_date")
         if start is not None:
             today = today_paris()
             if start > today:
@@ -75,8 +77,9 @@ class ReferralSchema(BaseSchema):
     preferred_professional_id = UUID(load_default=None, allow_none=True)
     notes = String(load_default=None, allow_none=True, validate=length(4000))
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _patient_is_a_woman(self, data: dict[str, Any], **_: Any) -> None:
+        # The patient's valid fields, even when others are not: every error shows at once.
         if data.get("patient", {}).get("sex") not in (None, "F"):
             raise ValidationError(
                 {"patient": {"sex": ["L'EPP concerne une patiente enceinte : sexe « F » attendu."]}}

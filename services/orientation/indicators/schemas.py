@@ -9,10 +9,10 @@ from marshmallow import ValidationError, validates_schema
 
 from shared.schemas import (
     REPORTING_DATES,
-    BaseSchema,
     Boolean,
     Date,
     OutputSchema,
+    QuerySchema,
     Raw,
     String,
     one_of,
@@ -22,7 +22,7 @@ from shared.schemas import (
 MAX_PERIOD_DAYS = 3660
 
 
-class PeriodQuerySchema(BaseSchema):
+class PeriodQuerySchema(QuerySchema):
     """`from` and `to`, Europe/Paris calendar dates, both included."""
 
     start = Date(required=True, data_key="from", validate=REPORTING_DATES)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from marshmallow import ValidationError, fields, validate
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from services.orientation.medecin_traitant.states import STATES
 from shared.cases.presentation import HistoryEntrySchema
@@ -21,11 +22,13 @@ from shared.schemas import (
     PageQuerySchema,
     PatientSchema,
     String,
+    case_being_changed,
     length,
     not_blank,
     not_in_future,
     one_of,
 )
+from shared.timeutil import PARIS
 
 VULNERABILITIES = (
     "c2s",
@@ -114,6 +117,27 @@ class DeclineSchema(BaseSchema):
 class ConfirmSchema(BaseSchema):
     first_visit_date = Date(load_default=None, allow_none=True, validate=not_in_future)
     declared_on = Date(load_default=None, allow_none=True, validate=not_in_future)
+
+    @validates_schema(skip_on_field_errors=False)
+    def _after_the_case_and_the_appointment(self, data: dict[str, Any], **_: Any) -> None:
+        case = case_being_changed()
+        if case is None:
+            return
+        errors = {}
+        signalled = case.created_at.astimezone(PARIS).date()
+        declared, visited = data.get("declared_on"), data.get("first_visit_date")
+        if declared and declared < signalled:
+            errors["declared_on"] = [
+                "La déclaration de médecin traitant ne peut pas précéder le signalement "
+                f"du patient ({signalled:%d/%m/%Y})."
+            ]
+        if visited and case.appointment_date and visited < case.appointment_date:
+            errors["first_visit_date"] = [
+                "La première consultation ne peut pas précéder le rendez-vous convenu "
+                f"({case.appointment_date:%d/%m/%Y})."
+            ]
+        if errors:
+            raise ValidationError(errors)
 
 
 class HoldSchema(BaseSchema):

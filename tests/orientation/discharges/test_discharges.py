@@ -413,3 +413,28 @@ def test_follow_up_records_a_readmission_and_needs_an_outcome(app, client, team)
 
     assert done["follow_up"]["readmitted"] is True
     assert f.events(app, "sortie_hospitalisation.follow_up")[0]["readmitted"] is True
+
+
+def test_a_planned_discharge_before_admission_is_reported_with_every_other_error(app, client, team):
+    today = today_paris()
+    body = f.discharge_body(
+        team["gp"]["id"],
+        admission_date=(today - dt.timedelta(days=2)).isoformat(),
+        planned_discharge_date=(today - dt.timedelta(days=5)).isoformat(),
+        home_services=["jardinage"],
+        hospital={"service": "Gériatrie"},
+    )
+    body["patient"]["phone"] = "12"
+
+    response = client.post(URL, json=body, headers=team["dac"])
+
+    assert response.status_code == 422, response.get_json()
+    fields = response.get_json()["error"]["fields"]
+    assert set(fields) == {
+        "planned_discharge_date",
+        "home_services.0",
+        "hospital.name",
+        "patient.phone",
+    }
+    assert "précéder la date d'admission" in fields["planned_discharge_date"][0]
+    assert f.count(app, DischargeCase) == 0

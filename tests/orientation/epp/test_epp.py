@@ -222,6 +222,20 @@ def test_bad_referrals_are_refused_in_french_and_store_nothing(app, client, peop
     assert f.count(app, EppHistory) == 0
 
 
+def test_every_error_of_a_referral_is_reported_at_once(app, client, people):
+    patient = payloads.patient(sex="M", phone="12")
+    payload = f.epp_referral_body(patient=patient, pregnancy={"start_date": "01/09/2026"})
+
+    response = client.post(URL, json=payload, headers=people["pharmacist"])
+
+    assert response.status_code == 422, response.get_json()
+    fields = response.get_json()["error"]["fields"]
+    # The woman-only rule and the pregnancy's own, beside the field errors; an invalid start
+    # date is not taken for a missing one.
+    assert set(fields) == {"patient.sex", "patient.phone", "pregnancy.start_date"}
+    assert f.count(app, EppReferral) == 0
+
+
 def test_a_preferred_professional_must_be_a_midwife(app, client, people):
     payload = f.epp_referral_body(preferred_professional_id=people["gp"]["id"])
 

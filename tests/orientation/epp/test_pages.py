@@ -9,7 +9,7 @@ from html import unescape
 from services.orientation.epp.models import EppReferral
 from shared.timeutil import today_paris
 from tests.support import factories as f
-from tests.support.web import log_in
+from tests.support.web import error_summary, log_in
 
 VALID_FORM = {
     "patient.last_name": "Enceintenom",
@@ -28,17 +28,39 @@ def _version(html: str) -> str:
     return re.search(r'name="version" value="(\d+)"', html).group(1)
 
 
-def test_invalid_referral_shows_french_errors_and_stores_nothing(client, accounts, app):
+def _refused_form(client, accounts, app, *, missing: str, **changes: str) -> str:
+    """Post the referral form with `missing` left out: 422, nothing stored; returns the page."""
     token = log_in(client, accounts.create("professional")["X-Test-Email"])
-    form = {**VALID_FORM, "csrf_token": token, "pregnancy.weeks": "60"}
-    del form["patient.first_name"]
+    form = {**VALID_FORM, "csrf_token": token, **changes}
+    del form[missing]
     response = client.post("/orientation/epp/new", data=form)
-    html = response.get_data(as_text=True)
     assert response.status_code == 422
+    assert f.count(app, EppReferral) == 0
+    return response.get_data(as_text=True)
+
+
+def test_invalid_referral_shows_french_errors_and_stores_nothing(client, accounts, app):
+    html = _refused_form(
+        client, accounts, app, missing="patient.first_name", **{"pregnancy.weeks": "60"}
+    )
     assert 'id="f-patient-first-name-error"' in html
     assert 'id="f-pregnancy-weeks-error"' in html
     assert "semaines de grossesse" in html
-    assert f.count(app, EppReferral) == 0
+
+
+def test_a_referral_without_pregnancy_dates_links_the_error_to_the_pregnancy_fields(
+    client, accounts, app
+):
+    html = _refused_form(
+        client, accounts, app, missing="pregnancy.weeks", **{"patient.phone": "12"}
+    )
+    items = error_summary(html)
+    assert any(
+        i.startswith('<a href="#f-pregnancy-weeks">Semaines de grossesse : Ind') for i in items
+    )
+    assert any(item.startswith('<a href="#f-patient-phone">Téléphone : ') for item in items)
+    assert all(item.startswith('<a href="#f-') for item in items)  # each names its field
+    assert 'id="f-pregnancy-weeks-error"' in html
 
 
 def test_referral_from_the_form_then_duplicate_is_refused(client, accounts, app):

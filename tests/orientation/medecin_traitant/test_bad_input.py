@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from shared.timeutil import today_paris
 from tests.support import payloads
 from tests.support.factories import MT, table_counts
 
@@ -151,7 +152,8 @@ def test_a_transition_body_over_one_megabyte_is_413(world):
             "patient.phone",
             "12",
             "patient.phone",
-            "Le numéro de téléphone doit être un numéro français valide.",
+            "Le numéro de téléphone doit être un numéro français valide (métropole ou "
+            "outre-mer), par exemple 06 12 34 56 78 ou 0692 12 34 56.",
         ),
         (
             "patient.sex",
@@ -172,7 +174,7 @@ def test_a_transition_body_over_one_megabyte_is_413(world):
             "Le patient doit consentir au partage de ses données avec la CPTS.",
         ),
         ("consent.data_sharing", ..., "consent.data_sharing", "Ce champ est obligatoire."),
-        ("situation.ald", "oui", "situation.ald", "Valeur vrai/faux attendue."),
+        ("situation.ald", "oui", "situation.ald", "Valeur vrai/faux attendue (true ou false)."),
         (
             "situation.languages",
             ["french"],
@@ -329,3 +331,142 @@ def test_a_transition_without_a_body_reads_as_empty(world):
     )
     assert response.status_code == 200
     assert response.get_json()["state"] == "submitted"
+
+
+# --- issue 14: French numbering, the NIR and the commune, strict types, dates together ----------
+
+
+@pytest.mark.parametrize(
+    ("phone", "e164"),
+    [
+        ("0692 12 34 56", "+262692123456"),  # La Réunion
+        ("0690 12 34 56", "+590690123456"),  # Guadeloupe
+        ("0696 12 34 56", "+596696123456"),  # Martinique
+        ("0694 12 34 56", "+594694123456"),  # Guyane
+        ("0639 01 23 45", "+262639012345"),  # Mayotte
+        ("0590 12 34 56", "+590590123456"),
+        ("0262 12 34 56", "+262262123456"),
+    ],
+)
+def test_an_overseas_phone_in_national_form_is_accepted_and_stored_e164(world, phone, e164):
+    response = _post_signalement(world, _with("patient.phone", phone))
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["patient"]["phone"] == e164
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "problem"),
+    [
+        ("patient.sex", "M", "sexe indiqué"),
+        ("patient.birth_date", "1951-03-14", "l'année"),
+        ("patient.birth_date", "1950-07-14", "mois de la date"),
+        ("patient.nir", payloads.make_nir(month="15"), "n'existe pas"),
+    ],
+)
+def test_a_nir_that_contradicts_the_person_is_422_on_the_nir(world, path, value, problem):
+    before = table_counts(world.app)
+    body = _with(path, value)
+    if path != "patient.nir":
+        body["patient"]["nir"] = payloads.make_nir()  # a woman born in March 1950
+    error = _refused(world, _post_signalement(world, body), 422, "validation_error", before)
+    assert list(error["fields"]) == ["patient.nir"]
+    assert problem in error["fields"]["patient.nir"][0]
+
+
+@pytest.mark.parametrize(
+    ("sex", "nir"),
+    [
+        ("M", payloads.make_nir(sex="7")),  # provisional numbers: either sex
+        ("F", payloads.make_nir(sex="8")),
+        ("X", payloads.make_nir(sex="1")),  # sex not checked
+        ("F", payloads.make_nir(month="99")),  # birth month unknown
+        ("F", payloads.make_nir(month="31")),
+    ],
+)
+def test_provisional_nirs_and_unknown_birth_months_are_accepted(world, sex, nir):
+    body = payloads.signalement()
+    body["patient"] = payloads.patient(sex=sex, nir=nir)
+    response = _post_signalement(world, body)
+    assert response.status_code == 201, response.get_json()
+
+
+@pytest.mark.parametrize(
+    ("address", "field", "message"),
+    [
+        (
+            {"postal_code": "69000", "city": "Lyon"},
+            "patient.address.postal_code",
+            "Ce code postal n'existe pas : vérifiez-le.",
+        ),
+        (
+            {"postal_code": "69003", "city": "Villeurbanne"},
+            "patient.address.city",
+            "Cette commune ne correspond pas au code postal 69003 (Lyon 3e Arrondissement).",
+        ),
+    ],
+)
+def test_a_postal_code_must_exist_and_the_commune_belong_to_it(world, address, field, message):
+    before = table_counts(world.app)
+    body = _with("patient.address", {"line": "1 rue des Essais", **address})
+    error = _refused(world, _post_signalement(world, body), 422, "validation_error", before)
+    assert error["fields"] == {field: [message]}
+
+
+@pytest.mark.parametrize(
+    ("postal_code", "city"),
+    [
+        ("69003", "Lyon 3e"),
+        ("75015", "Paris 15e"),
+        ("13008", "Marseille 8e"),
+        ("42000", "ST ETIENNE"),
+    ],
+)
+def test_a_commune_typed_loosely_is_accepted_as_typed(world, postal_code, city):
+    address = {"line": "1 rue des Essais", "postal_code": postal_code, "city": city}
+    response = _post_signalement(world, _with("patient.address", address))
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["patient"]["address"] == address
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        ("consent.data_sharing", "yes"),
+        ("consent.data_sharing", 1),
+        ("consent.patient_informed", "true"),
+        ("situation.ald", "true"),
+        ("situation.ald", 0),
+        ("situation.needs_home_visits", "false"),
+        ("patient.birth_date", "19500314"),
+        ("patient.birth_date", "1950-W11-2"),
+    ],
+)
+def test_only_json_booleans_and_iso_dates_are_read(world, path, value):
+    before = table_counts(world.app)
+    error = _refused(
+        world, _post_signalement(world, _with(path, value)), 422, "validation_error", before
+    )
+    assert list(error["fields"]) == [path]
+
+
+def test_confirm_dates_before_the_case_or_the_appointment_are_refused_together(world):
+    case = world.case_in("proposed")
+    today = today_paris()
+    accepted = world.fire(
+        case["id"],
+        "accept",
+        world.gp_headers,
+        body={"appointment_date": (today + dt.timedelta(days=10)).isoformat()},
+    )
+    assert accepted.status_code == 200, accepted.get_json()
+    before = table_counts(world.app)
+    body = {
+        "first_visit_date": today.isoformat(),  # before the appointment agreed
+        "declared_on": (today - dt.timedelta(days=1)).isoformat(),  # before the signalement
+        "colour": "red",
+    }
+    response = world.fire(case["id"], "confirm", world.gp_headers, body=body)
+    error = _refused(world, response, 422, "validation_error", before)
+    assert set(error["fields"]) == {"first_visit_date", "declared_on", "colour"}
+    assert "rendez-vous convenu" in error["fields"]["first_visit_date"][0]
+    assert "précéder le signalement" in error["fields"]["declared_on"][0]

@@ -36,8 +36,9 @@ def test_same_nir_with_an_open_case_is_a_duplicate(world):
     nir = payloads.make_nir()
     first = world.submit(_signalement_for(payloads.patient(nir=nir)))
     before = table_counts(world.app)
-    # Different names and birth date: the NIR alone identifies the patient.
-    again = _signalement_for(payloads.patient(nir=nir, birth_date="1961-02-03"))
+    # Different names and birth day (the NIR holds only the year and month): the NIR alone
+    # identifies the patient.
+    again = _signalement_for(payloads.patient(nir=nir, birth_date="1950-03-28"))
     _assert_duplicate_of(world, _post(world, again), first, before)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from shared.timeutil import today_paris
 from tests.support import factories, payloads
 
 
@@ -36,7 +37,9 @@ def test_signalement_goes_from_submitted_to_oriented(client, accounts):
     assert proposed.get_json()["state"] == "proposed"
     accepted = client.post(f"{url}/accept", json={}, headers=gp_headers)
     assert accepted.status_code == 200, accepted.get_json()
-    oriented = client.post(f"{url}/confirm", json={"declared_on": "2026-01-05"}, headers=gp_headers)
+    oriented = client.post(
+        f"{url}/confirm", json={"declared_on": today_paris().isoformat()}, headers=gp_headers
+    )
     body = oriented.get_json()
     assert body["state"] == "oriented"
     assert body["version"] == 5

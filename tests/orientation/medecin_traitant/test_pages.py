@@ -7,7 +7,7 @@ from html import unescape
 
 from tests.support import factories, payloads
 from tests.support.factories import World
-from tests.support.web import log_in
+from tests.support.web import error_summary, log_in
 
 VALID_FORM = {
     "patient.last_name": "Testnom",
@@ -114,7 +114,7 @@ def test_board_counts_cases_per_state_and_filters_by_priority(client, accounts):
     submitter = accounts.create("professional")
     urgent = factories.signalement(client, submitter)
     calm_body = payloads.signalement(ald=False, vulnerabilities=[])
-    calm_body["patient"]["birth_date"] = "1990-01-01"
+    payloads.changed_patient(calm_body["patient"], birth_date="1990-01-01")
     calm = factories.signalement(client, submitter, calm_body)
     log_in(client, coordinator["X-Test-Email"])
     html = client.get("/orientation/cases").get_data(as_text=True)
@@ -325,3 +325,39 @@ def test_gp_answering_a_proposal_withdrawn_meanwhile_is_told_so(client, accounts
     assert "Votre action « accepter » n'a pas été enregistrée" in page
     state = client.get(f"/api/orientation/cases/{case['id']}", headers=coordinator).get_json()
     assert state["state"] == "triaged"
+
+
+def test_the_empty_signalement_form_names_and_links_every_error(client, accounts):
+    token = log_in(client, accounts.create("professional")["X-Test-Email"])
+    response = client.post("/orientation/signalements/new", data={"csrf_token": token})
+    html = unescape(response.get_data(as_text=True))
+    assert response.status_code == 422
+    items = error_summary(html)
+    assert items
+    for item in items:  # "<a href="#f-…">Label : message</a>", never a bare message
+        assert re.fullmatch(r'<a href="#f-[a-z-]+">[^<:]+ : [^<]+</a>', item), item
+    for field_id, label in (
+        ("f-patient-last-name", "Nom"),
+        ("f-patient-address-postal-code", "Code postal"),
+        ("f-patient-address-city", "Commune"),
+        ("f-situation-reason", "Motif"),
+    ):
+        assert f'<a href="#{field_id}">{label} : Ce champ est obligatoire.</a>' in items
+        assert f'id="{field_id}-error"' in html  # highlighted next to the field too
+    assert any(item.startswith('<a href="#f-consent-data-sharing">') for item in items)
+
+
+def test_an_overseas_patient_is_signalled_and_shown_in_national_form(client, accounts):
+    token = log_in(client, accounts.create("professional")["X-Test-Email"])
+    form = {
+        **VALID_FORM,
+        "csrf_token": token,
+        "patient.phone": "0692 12 34 56",
+        "patient.address.postal_code": "97400",
+        "patient.address.city": "St-Denis",
+    }
+    response = client.post("/orientation/signalements/new", data=form)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    case_id = response.headers["Location"].rsplit("/", 1)[1]
+    html = client.get(f"/orientation/cases/{case_id}").get_data(as_text=True)
+    assert "0692 12 34 56" in html

@@ -126,7 +126,7 @@ def test_the_api_shows_priority_and_reasons_and_the_coordinator_may_override(wor
     from tests.support import payloads
 
     body = payloads.signalement(ald=False, ald_label=None, vulnerabilities=["c2s"])
-    body["patient"]["birth_date"] = "1990-05-05"
+    payloads.changed_patient(body["patient"], birth_date="1990-05-05")
     case = world.submit(body)
     assert case["priority"] == 2
     assert case["priority_reasons"] == ["Bénéficiaire de la Complémentaire santé solidaire (C2S)"]

@@ -13,6 +13,7 @@ from shared.auth.principal import SYSTEM
 from shared.cases.service import fire_transition
 from shared.errors import Forbidden, InvalidTransition
 from shared.extensions import db
+from shared.timeutil import today_paris
 from tests.support.factories import MT_PATHS as PATHS
 
 NAMES = ("triage", "propose", "accept", "decline", "expire", "confirm", "hold", "resume", "cancel")
@@ -149,7 +150,7 @@ def test_accepting_gp_may_confirm_and_other_gp_cannot_see_the_case(world):
     assert confirmed.status_code == 200
     body = confirmed.get_json()
     assert body["state"] == "oriented"
-    assert body["declared_on"] == "2026-01-05"
+    assert body["declared_on"] == today_paris().isoformat()
     assert body["oriented_at"] is not None
 
 
