@@ -7,8 +7,11 @@ import uuid
 from flask import Blueprint
 from flask.typing import ResponseReturnValue
 
-from services.orientation.medecin_traitant import service
+from services.orientation.medecin_traitant import allocation_service, service
 from services.orientation.medecin_traitant.schemas import (
+    AllocationPreviewSchema,
+    AllocationRequestSchema,
+    AllocationResultSchema,
     CaseListQuerySchema,
     CaseSchema,
     SignalementSchema,
@@ -28,6 +31,9 @@ blueprint = Blueprint("orientation_medecin_traitant", __name__, url_prefix="/api
 suggestion_schema = SuggestionSchema()
 # Built once: instantiating a nested schema on every request costs more than validating.
 signalement_schema = SignalementSchema()
+allocation_request_schema = AllocationRequestSchema()
+allocation_preview_schema = AllocationPreviewSchema()
+allocation_result_schema = AllocationResultSchema()
 
 
 @blueprint.post("/signalements")
@@ -101,3 +107,26 @@ def fire_transition(case_id: uuid.UUID, name: str) -> ResponseReturnValue:
     system only (no answer within 14 days).
     """
     return transition_response(MEDECIN_TRAITANT, case_id, name)
+
+
+@blueprint.get("/allocations/preview")
+@allow(COORDINATOR)
+@documented(summary="Répartition optimale des patients", response=AllocationPreviewSchema)
+def allocation_preview() -> ResponseReturnValue:
+    """The optimal allocation of every triaged case to the GPs' places left this month: most
+    priority-1 patients placed, then priority 2, then 3, then the best total score. Read-only."""
+    return allocation_preview_schema.dump(allocation_service.allocation_preview())
+
+
+@blueprint.post("/allocations")
+@allow(COORDINATOR)
+@documented(
+    summary="Envoyer les propositions d'une répartition",
+    body=AllocationRequestSchema,
+    response=AllocationResultSchema,
+)
+def send_allocation() -> ResponseReturnValue:
+    """Fire `propose` for each (case, GP), each in its own transaction; refusals per case."""
+    data = json_body(allocation_request_schema)
+    result = allocation_service.propose_all(data["assignments"], current_principal())
+    return allocation_result_schema.dump(result)
