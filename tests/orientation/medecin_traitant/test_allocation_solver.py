@@ -3,8 +3,6 @@ assignment), on small random instances."""
 
 from __future__ import annotations
 
-import itertools
-import math
 from collections import Counter
 
 import pytest
@@ -17,32 +15,13 @@ from services.orientation.medecin_traitant.allocation import (
     NO_GP_IN_RANGE,
     OUTWEIGHED,
     Allocation,
-    Assignment,
     Candidate,
     CaseDemand,
     allocate,
     greedy,
     tenths_of,
 )
-
-
-def brute_force_key(demands, places) -> tuple[int, int, int, int]:
-    """The best objective over every assignment (each case: nothing or one candidate)."""
-    best = (0, 0, 0, 0)
-    options = [[None, *d.candidates] for d in demands]
-    for choice in itertools.product(*options):
-        used = Counter(c.gp for c in choice if c is not None)
-        if any(n > places.get(gp, 0) for gp, n in used.items()):
-            continue
-        result = Allocation(
-            assignments=[
-                Assignment(d.case, d.priority, c)
-                for d, c in zip(demands, choice, strict=True)
-                if c is not None
-            ]
-        )
-        best = max(best, result.key())
-    return best
+from tests.support.allocation import brute_force_key, candidates_on_a_square
 
 
 @st.composite
@@ -55,20 +34,21 @@ def instances(draw):
     ]
     places = {name: draw(st.integers(0, 3)) for name, *_ in gps}
     radius = draw(st.sampled_from([10, 25, 40, 90]))
-    demands = []
-    for i in range(draw(st.integers(0, 6))):
-        x, y = draw(st.integers(0, 60)), draw(st.integers(0, 60))
-        priority = draw(st.integers(1, 3))
-        excluded = draw(st.sets(st.sampled_from([name for name, *_ in gps]), max_size=2))
-        home = draw(st.booleans())
-        candidates = []
-        for name, gx, gy, visits in gps:
-            distance = round(math.hypot(gx - x, gy - y), 1)
-            if name in excluded or distance > radius:
-                continue
-            score = 100.0 - distance + (15 if home and visits else -30 if home else 0)
-            candidates.append(Candidate(name, round(score, 1), distance))
-        demands.append(CaseDemand(f"case{i}", priority, tuple(candidates)))
+    names = [name for name, *_ in gps]
+    demands = [
+        CaseDemand(
+            f"case{i}",
+            draw(st.integers(1, 3)),
+            candidates_on_a_square(
+                gps,
+                (draw(st.integers(0, 60)), draw(st.integers(0, 60))),
+                excluded=draw(st.sets(st.sampled_from(names), max_size=2)),
+                home=draw(st.booleans()),
+                radius=radius,
+            ),
+        )
+        for i in range(draw(st.integers(0, 6)))
+    ]
     return demands, places
 
 
