@@ -44,6 +44,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 from ortools.graph.python import min_cost_flow
 
 PRIORITIES = (1, 2, 3)
@@ -123,9 +124,11 @@ def tenths_of(score: float) -> int:
 
 def weights(
     demands: Sequence[CaseDemand], places: dict[Hashable, int]
-) -> tuple[dict[int, int], int]:
-    """The dominating weight of each priority and the score shift (see the module docstring)."""
-    scores = [tenths_of(c.score) for d in demands for c in d.candidates]
+) -> tuple[dict[int, int], int, int]:
+    """The dominating weight of each priority, the score shift and the scores' span, in
+    tenths (see the module docstring)."""
+    shared = {id(d.candidates): d.candidates for d in demands}.values()
+    scores = [tenths_of(c.score) for candidates in shared for c in candidates]
     low = min(scores, default=0)
     span = max(scores, default=0) - low
     total_places = sum(max(0, n) for n in places.values())
@@ -138,49 +141,75 @@ def weights(
     for p in reversed(PRIORITIES):
         weight[p] = below + 1
         below += by_priority[p] * weight[p]
-    return weight, low
+    return weight, low, span
 
 
 def allocate(demands: Sequence[CaseDemand], places: dict[Hashable, int]) -> Allocation:
-    """The optimal allocation of `demands` to the GPs' `places` left (exact, min-cost flow)."""
+    """The optimal allocation of `demands` to the GPs' `places` left (exact, min-cost flow).
+
+    Cases of one priority sharing the very same candidates tuple (the reads build one per
+    patient profile) are interchangeable: they form one node whose supply is their number,
+    which keeps the graph small; within a group, places go to cases in the order given."""
     for d in demands:
         if d.priority not in PRIORITIES:
             raise ValueError(f"priority {d.priority} is not one of {PRIORITIES}")
-    weight, low = weights(demands, places)
+    if not demands:
+        return Allocation()
+    weight, low, span = weights(demands, places)
+    groups: dict[tuple[int, int], list[int]] = {}
+    for i, d in enumerate(demands):
+        groups.setdefault((d.priority, id(d.candidates)), []).append(i)
+    members = list(groups.values())
     gps = [gp for gp, n in places.items() if n > 0]
-    gp_node = {gp: 2 + len(demands) + i for i, gp in enumerate(gps)}
-    nodes = 2 + len(demands) + len(gps)
-    top = max(weight.values()) + max(
-        (tenths_of(c.score) - low for d in demands for c in d.candidates), default=0
-    )
-    if top * (nodes + 1) >= COST_LIMIT:
+    gp_node = {gp: 2 + len(members) + i for i, gp in enumerate(gps)}
+    nodes = 2 + len(members) + len(gps)
+    if (max(weight.values()) + span) * (nodes + 1) >= COST_LIMIT:
         raise AllocationTooLarge("too many cases and places for one exact allocation")
 
     source, sink = 0, 1
-    flow = min_cost_flow.SimpleMinCostFlow()
-    pair_arcs: list[tuple[int, int, Candidate]] = []
-    for i, d in enumerate(demands):
-        node = 2 + i
-        flow.add_arc_with_capacity_and_unit_cost(source, node, 1, 0)
-        flow.add_arc_with_capacity_and_unit_cost(node, sink, 1, 0)
-        for c in d.candidates:
+    tails: list[int] = []
+    heads: list[int] = []
+    capacities: list[int] = []
+    costs: list[int] = []
+    pairs: list[tuple[int, Candidate, int]] = []  # (group, candidate, arc) of case → GP arcs
+    for g, indexes in enumerate(members):
+        node, size, first = 2 + g, len(indexes), demands[indexes[0]]
+        tails += [source, node]
+        heads += [node, sink]
+        capacities += [size, size]
+        costs += [0, 0]
+        for c in first.candidates:
             if c.gp in gp_node:
-                profit = weight[d.priority] + tenths_of(c.score) - low
-                arc = flow.add_arc_with_capacity_and_unit_cost(node, gp_node[c.gp], 1, -profit)
-                pair_arcs.append((arc, i, c))
+                tails.append(node)
+                heads.append(gp_node[c.gp])
+                capacities.append(min(size, places[c.gp]))
+                costs.append(-(weight[first.priority] + tenths_of(c.score) - low))
+                pairs.append((g, c, len(tails) - 1))
     for gp in gps:
-        flow.add_arc_with_capacity_and_unit_cost(gp_node[gp], sink, places[gp], 0)
+        tails.append(gp_node[gp])
+        heads.append(sink)
+        capacities.append(places[gp])
+        costs.append(0)
+    flow = min_cost_flow.SimpleMinCostFlow()
+    arcs = flow.add_arcs_with_capacity_and_unit_cost(
+        np.array(tails, dtype=np.int64),
+        np.array(heads, dtype=np.int64),
+        np.array(capacities, dtype=np.int64),
+        np.array(costs, dtype=np.int64),
+    )
+    first_arc = int(arcs[0]) if len(arcs) else 0
     flow.set_node_supply(source, len(demands))
     flow.set_node_supply(sink, -len(demands))
     status = flow.solve()
     if status != flow.OPTIMAL:
         raise RuntimeError(f"min cost flow failed with status {status}")
 
-    result = Allocation()
     chosen: dict[int, Candidate] = {}
-    for arc, i, c in pair_arcs:
-        if flow.flow(arc) > 0:
-            chosen[i] = c
+    pending = [iter(indexes) for indexes in members]
+    for g, c, arc in pairs:
+        for _ in range(flow.flow(first_arc + arc)):
+            chosen[next(pending[g])] = c
+    result = Allocation()
     for i, d in enumerate(demands):
         if i in chosen:
             result.assignments.append(Assignment(d.case, d.priority, chosen[i]))

@@ -104,27 +104,48 @@ def demands_for(
     radius: float,
 ) -> list[CaseDemand]:
     """Each case's candidates: the GPs its `suggestions` would list (same eligibility, same
-    score) whose distance to the patient is at most `radius`."""
+    score) whose distance to the patient is at most `radius`. Patients of one profile (commune,
+    languages, home visits, GPs excluded) have the same candidates: they are scored once and
+    share one tuple, which the solver groups."""
     nearby = NearbyGps(available, radius)
+    profiles: dict[tuple[Any, ...], tuple[tuple[Candidate, ...], str]] = {}
     demands = []
     for case in cases:
         origin = case_origin(case)
-        around = nearby.around(origin) if origin else []
-        candidates = []
-        for gp, _remaining in eligible_gps(case, around):
-            suggestion = score_gp(case, gp, places[gp["id"]], origin)
-            if suggestion.distance_km is not None and suggestion.distance_km <= radius:
-                candidates.append(
-                    Candidate(
-                        gp=gp["id"],
-                        score=suggestion.score,
-                        distance_km=suggestion.distance_km,
-                        reasons=tuple(suggestion.reasons),
-                    )
-                )
-        reason = EXCLUDED if around and not candidates else NO_GP_IN_RANGE
-        demands.append(CaseDemand(case.id, case.priority, tuple(candidates), reason))
+        profile = (
+            origin,
+            tuple(sorted(set(case.languages or []))),
+            bool(case.needs_home_visits),
+            tuple(sorted(case.excluded_professional_ids or [])),
+        )
+        if profile not in profiles:
+            profiles[profile] = _candidates(case, origin, nearby, places)
+        candidates, reason = profiles[profile]
+        demands.append(CaseDemand(case.id, case.priority, candidates, reason))
     return demands
+
+
+def _candidates(
+    case: MedecinTraitantCase,
+    origin: tuple[float, float] | None,
+    nearby: NearbyGps,
+    places: dict[Hashable, int],
+) -> tuple[tuple[Candidate, ...], str]:
+    """The candidates of one case, and why it has none if so."""
+    around = nearby.around(origin) if origin else []
+    candidates = []
+    for gp, _remaining in eligible_gps(case, around):
+        suggestion = score_gp(case, gp, places[gp["id"]], origin)
+        if suggestion.distance_km is not None and suggestion.distance_km <= nearby.radius:
+            candidates.append(
+                Candidate(
+                    gp=gp["id"],
+                    score=suggestion.score,
+                    distance_km=suggestion.distance_km,
+                    reasons=tuple(suggestion.reasons),
+                )
+            )
+    return tuple(candidates), EXCLUDED if around and not candidates else NO_GP_IN_RANGE
 
 
 def preview() -> Preview:

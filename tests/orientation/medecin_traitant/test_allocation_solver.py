@@ -49,6 +49,11 @@ def instances(draw):
         )
         for i in range(draw(st.integers(0, 6)))
     ]
+    # Patients of one profile share one candidates tuple, as the reads build them: the solver
+    # then makes them one node.
+    for i in range(1, len(demands)):
+        if draw(st.booleans()):
+            demands[i] = CaseDemand(demands[i].case, demands[i].priority, demands[i - 1].candidates)
     return demands, places
 
 
