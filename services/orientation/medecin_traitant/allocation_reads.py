@@ -80,6 +80,7 @@ class Preview:
     cases: dict[Hashable, MedecinTraitantCase]
     gps: dict[Hashable, dict[str, Any]]
     places: dict[Hashable, int]
+    candidates: dict[Hashable, tuple[Candidate, ...]]
 
 
 def triaged_cases() -> list[MedecinTraitantCase]:
@@ -165,4 +166,5 @@ def preview() -> Preview:
         cases={case.id: case for case in cases},
         gps={gp["id"]: gp for gp, _ in available},
         places=places,
+        candidates={d.case: d.candidates for d in demands},
     )

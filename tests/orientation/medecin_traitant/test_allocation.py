@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.support.factories import MT, signalement_of_priority
+from tests.support.web import log_in
 
 PREVIEW = "/api/orientation/allocations/preview"
 
@@ -117,3 +118,23 @@ def test_only_the_coordinator_allocates(world):
         "/api/orientation/allocations", json={"assignments": []}, headers=world.coordinator
     )
     assert bad.status_code == 422
+
+
+def test_the_allocation_page_sends_kept_and_replaced_lines(only_new_gps):
+    world = only_new_gps
+    near = world.add_professional(postal_code="69003", city="Lyon", new_patient_capacity=1)
+    other = world.add_professional(postal_code="69100", city="Villeurbanne")
+    kept, removed = _triaged(world, 1), _triaged(world, 2)
+    token = log_in(world.client, world.coordinator["X-Test-Email"])
+    html = world.client.get("/orientation/repartition").get_data(as_text=True)
+    assert kept["reference"] in html and removed["reference"] in html
+    assert f'<option value="{near["id"]}" selected>' in html
+    assert kept["patient"]["last_name"] not in html
+    response = world.client.post(
+        "/orientation/repartition",
+        data={"csrf_token": token, f"gp-{kept['id']}": other["id"], f"gp-{removed['id']}": ""},
+    )
+    assert response.status_code == 200
+    assert "1 proposition envoyée" in response.get_data(as_text=True)
+    assert world.get(kept["id"]).get_json()["proposed_professional_id"] == other["id"]
+    assert world.get(removed["id"]).get_json()["state"] == "triaged"
