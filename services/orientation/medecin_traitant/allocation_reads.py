@@ -168,3 +168,34 @@ def preview() -> Preview:
         places=places,
         candidates={d.case: d.candidates for d in demands},
     )
+
+
+@dataclass(frozen=True)
+class WaitingPatient:
+    """A triaged case one GP could take, without the patient's identity."""
+
+    case: MedecinTraitantCase
+    distance_km: float
+    score: float
+
+
+def waiting_near(gp: dict[str, Any]) -> list[WaitingPatient]:
+    """Triaged cases whose allocation candidates include this GP (not excluded from the case,
+    within `MATCHING_RADIUS_KM`), by priority then distance. Empty when the GP has no place
+    left this month or does not take new patients."""
+    radius = current_app.config["RELAIS_SETTINGS"].matching_radius_km
+    available = [(entry, n) for entry, n in available_gps() if entry["id"] == gp["id"]]
+    if not available:
+        return []
+    nearby = NearbyGps(available, radius)
+    found = []
+    for case in triaged_cases():
+        origin = case_origin(case)
+        if origin is None or not nearby.around(origin):
+            continue
+        for entry, remaining in eligible_gps(case, available):
+            suggestion = score_gp(case, entry, remaining, origin)
+            if suggestion.distance_km is not None and suggestion.distance_km <= radius:
+                found.append(WaitingPatient(case, suggestion.distance_km, suggestion.score))
+    found.sort(key=lambda w: (w.case.priority, w.distance_km, w.case.created_at))
+    return found

@@ -7,11 +7,14 @@ import uuid
 from typing import Any
 
 from services.orientation.medecin_traitant.allocation import PRIORITIES, REASON_LABELS
-from services.orientation.medecin_traitant.allocation_reads import Preview, preview
+from services.orientation.medecin_traitant.allocation_reads import Preview, preview, waiting_near
 from services.orientation.medecin_traitant.service import MEDECIN_TRAITANT
+from services.orientation.medecin_traitant.suggestions import LANGUAGE_NAMES, find_gp
 from shared.auth.principal import Principal
+from shared.auth.roles import COORDINATOR
 from shared.cases.service import fire_transition
-from shared.errors import DomainError
+from shared.errors import DomainError, Forbidden, NotFound
+from shared.timeutil import today_paris
 
 
 def gp_name(gp: dict[str, Any]) -> str:
@@ -89,3 +92,47 @@ def propose_all(choices: list[dict[str, uuid.UUID]], principal: Principal) -> di
         else:
             proposed.append(choice["case_id"])
     return {"proposed": proposed, "refused": refused}
+
+
+NEED_LABELS = {
+    "needs_home_visits": "Visites à domicile",
+    "reduced_mobility": "Mobilité réduite",
+    "ald": "Affection de longue durée",
+}
+
+
+def age_band(age: int) -> str:
+    """A ten-year band (« 70-79 ans »), never the exact age."""
+    low = age // 10 * 10
+    return f"{low}-{low + 9} ans"
+
+
+def waiting_near_gp(professional_id: uuid.UUID, principal: Principal) -> list[dict[str, Any]]:
+    """Patients waiting near this GP: age band, commune, needs, priority; the reference for
+    the coordinator only. A GP may ask only about themselves (403 otherwise); 404 when the id
+    is not a GP taking new patients."""
+    if not principal.has(COORDINATOR) and principal.professional_id != professional_id:
+        raise Forbidden("Vous ne pouvez consulter que les patients proches de votre cabinet.")
+    gp, problem = find_gp(professional_id)
+    if gp is None:
+        raise NotFound(problem)
+    today = today_paris()
+    found = []
+    for waiting in waiting_near(gp):
+        case = waiting.case
+        needs = [label for name, label in NEED_LABELS.items() if getattr(case, name)]
+        needs += [
+            f"Parle {LANGUAGE_NAMES[lang]}" for lang in case.languages if lang in LANGUAGE_NAMES
+        ]
+        item = {
+            "case_id": case.id,
+            "age_band": age_band(case.patient_age(today)),
+            "commune": case.patient_city,
+            "needs": needs,
+            "priority": case.priority,
+            "distance_km": waiting.distance_km,
+        }
+        if principal.has(COORDINATOR):
+            item["reference"] = case.reference
+        found.append(item)
+    return found

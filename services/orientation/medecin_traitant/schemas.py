@@ -242,3 +242,17 @@ class AllocationRefusalSchema(OutputSchema):
 class AllocationResultSchema(OutputSchema):
     proposed = List(UUID())
     refused = List(Nested(AllocationRefusalSchema))
+
+
+class WaitingNearQuerySchema(BaseSchema):
+    professional_id = UUID(required=True)
+
+
+class WaitingPatientSchema(OutputSchema):
+    case_id = UUID()
+    reference = String()
+    age_band = String()
+    commune = String()
+    needs = List(String())
+    priority = Integer()
+    distance_km = Float()

@@ -17,10 +17,12 @@ from services.orientation.medecin_traitant.schemas import (
     SignalementSchema,
     SuggestionQuerySchema,
     SuggestionSchema,
+    WaitingNearQuerySchema,
+    WaitingPatientSchema,
 )
 from services.orientation.medecin_traitant.service import MEDECIN_TRAITANT
 from shared.auth.permissions import allow, current_principal
-from shared.auth.roles import CLINICAL_ROLES, COORDINATOR
+from shared.auth.roles import CLINICAL_ROLES, COORDINATOR, GP
 from shared.cases.endpoints import page_response, read_case_response, transition_response
 from shared.cases.presentation import case_response
 from shared.http.openapi import documented
@@ -66,6 +68,22 @@ def list_cases() -> ResponseReturnValue:
         return {"items": [], "page": args["page"], "per_page": args["per_page"], "total": 0}
     query = service.list_query(principal=principal, state=args["state"], priority=args["priority"])
     return page_response(MEDECIN_TRAITANT, query, args, principal)
+
+
+@blueprint.get("/cases/waiting-near")
+@allow(COORDINATOR, GP)
+@documented(
+    summary="Patients en attente près d'un médecin",
+    query=WaitingNearQuerySchema,
+    response=WaitingPatientSchema(many=True),
+    errors=(403, 404),
+)
+def waiting_near() -> ResponseReturnValue:
+    """Triaged patients this GP could take, by priority then distance, without identity: age
+    band, commune, needs, priority (the reference too for the coordinator)."""
+    args = query_args(WaitingNearQuerySchema())
+    found = allocation_service.waiting_near_gp(args["professional_id"], current_principal())
+    return WaitingPatientSchema(many=True).dump(found)
 
 
 @blueprint.get("/cases/<uuid:case_id>")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.support.factories import MT, signalement_of_priority
+from tests.support.factories import MT, professional_account, signalement_of_priority
 from tests.support.web import log_in
 
 PREVIEW = "/api/orientation/allocations/preview"
@@ -138,3 +138,37 @@ def test_the_allocation_page_sends_kept_and_replaced_lines(only_new_gps):
     assert "1 proposition envoyée" in response.get_data(as_text=True)
     assert world.get(kept["id"]).get_json()["proposed_professional_id"] == other["id"]
     assert world.get(removed["id"]).get_json()["state"] == "triaged"
+
+
+def test_a_gp_sees_patients_waiting_near_without_identity(only_new_gps):
+    world = only_new_gps
+    entry, headers = professional_account(
+        world.client, world.accounts, world.coordinator, postal_code="69003", city="Lyon"
+    )
+    later = _triaged(world, 3)
+    urgent = _triaged(world, 1)
+    _triaged(world, 1, postal_code="38000", city="Grenoble")  # beyond 30 km
+    refused = _triaged(world, 1)
+    world.fired(refused, "propose", body={"professional_id": entry["id"]})
+    world.fired(refused, "decline", headers=headers, body={"reason": "Patientèle complète."})
+    url = f"{MT}/cases/waiting-near?professional_id={entry['id']}"
+    response = world.client.get(url, headers=headers)
+    assert response.status_code == 200, response.get_json()
+    found = response.get_json()
+    assert [w["case_id"] for w in found] == [urgent["id"], later["id"]]
+    assert set(found[0]) == {"case_id", "age_band", "commune", "needs", "priority", "distance_km"}
+    assert found[0]["age_band"].endswith(" ans") and found[0]["commune"] == "Lyon"
+    text = response.get_data(as_text=True)
+    for case in (urgent, later):
+        for secret in (
+            case["reference"],
+            case["patient"]["last_name"],
+            case["patient"]["birth_date"],
+        ):
+            assert secret not in text
+    as_coordinator = world.client.get(url, headers=world.coordinator).get_json()
+    assert as_coordinator[0]["reference"] == urgent["reference"]
+    other = world.client.get(
+        f"{MT}/cases/waiting-near?professional_id={world.gp['id']}", headers=headers
+    )
+    assert other.status_code == 403
