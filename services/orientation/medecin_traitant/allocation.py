@@ -172,18 +172,21 @@ def allocate(demands: Sequence[CaseDemand], places: dict[Hashable, int]) -> Allo
     capacities: list[int] = []
     costs: list[int] = []
     pairs: list[tuple[int, Candidate, int]] = []  # (group, candidate, arc) of case → GP arcs
+    tenths: dict[int, list[int]] = {}
     for g, indexes in enumerate(members):
         node, size, first = 2 + g, len(indexes), demands[indexes[0]]
         tails += [source, node]
         heads += [node, sink]
         capacities += [size, size]
         costs += [0, 0]
-        for c in first.candidates:
+        if id(first.candidates) not in tenths:
+            tenths[id(first.candidates)] = [tenths_of(c.score) - low for c in first.candidates]
+        for c, points in zip(first.candidates, tenths[id(first.candidates)], strict=True):
             if c.gp in gp_node:
                 tails.append(node)
                 heads.append(gp_node[c.gp])
                 capacities.append(min(size, places[c.gp]))
-                costs.append(-(weight[first.priority] + tenths_of(c.score) - low))
+                costs.append(-(weight[first.priority] + points))
                 pairs.append((g, c, len(tails) - 1))
     for gp in gps:
         tails.append(gp_node[gp])
@@ -206,8 +209,11 @@ def allocate(demands: Sequence[CaseDemand], places: dict[Hashable, int]) -> Allo
 
     chosen: dict[int, Candidate] = {}
     pending = [iter(indexes) for indexes in members]
-    for g, c, arc in pairs:
-        for _ in range(flow.flow(first_arc + arc)):
+    pair_arcs = np.array([first_arc + arc for _g, _c, arc in pairs], dtype=np.int64)
+    used = flow.flows(pair_arcs) if len(pairs) else np.zeros(0, dtype=np.int64)
+    for k in np.flatnonzero(used):
+        g, c, _arc = pairs[k]
+        for _ in range(int(used[k])):
             chosen[next(pending[g])] = c
     result = Allocation()
     for i, d in enumerate(demands):

@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm import load_only
 
 from services.orientation.medecin_traitant.allocation import (
     EXCLUDED,
@@ -84,10 +85,29 @@ class Preview:
 
 
 def triaged_cases() -> list[MedecinTraitantCase]:
-    """Every triaged case, most urgent then oldest first."""
+    """Every triaged case, most urgent then oldest first; only the columns the allocation and
+    its pages read (no sealed identifier is decrypted for ten thousand rows)."""
+    mt = MedecinTraitantCase
     return list(
         db.session.scalars(
-            select(MedecinTraitantCase)
+            select(mt)
+            .options(
+                load_only(
+                    mt.reference,
+                    mt.state,
+                    mt.priority,
+                    mt.created_at,
+                    mt.patient_birth_date,
+                    mt.patient_postal_code,
+                    mt.patient_city,
+                    mt.languages,
+                    mt.needs_home_visits,
+                    mt.reduced_mobility,
+                    mt.ald,
+                    mt.excluded_professional_ids,
+                    raiseload=True,
+                )
+            )
             .where(MedecinTraitantCase.state == "triaged")
             .order_by(
                 MedecinTraitantCase.priority,
@@ -110,9 +130,13 @@ def demands_for(
     share one tuple, which the solver groups."""
     nearby = NearbyGps(available, radius)
     profiles: dict[tuple[Any, ...], tuple[tuple[Candidate, ...], str]] = {}
+    origins: dict[tuple[str, str], tuple[float, float] | None] = {}
     demands = []
     for case in cases:
-        origin = case_origin(case)
+        place = (case.patient_postal_code, case.patient_city)
+        if place not in origins:
+            origins[place] = case_origin(case)
+        origin = origins[place]
         profile = (
             origin,
             tuple(sorted(set(case.languages or []))),

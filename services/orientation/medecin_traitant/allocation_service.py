@@ -31,7 +31,7 @@ def present(found: Preview) -> dict[str, Any]:
         gp = found.gps[a.candidate.gp]
         assignments.append(
             {
-                "case_id": case.id,
+                "case_id": str(case.id),
                 "reference": case.reference,
                 "priority": case.priority,
                 "professional_id": gp["id"],
@@ -43,7 +43,7 @@ def present(found: Preview) -> dict[str, Any]:
         )
     unassigned = [
         {
-            "case_id": case_id,
+            "case_id": str(case_id),
             "reference": found.cases[case_id].reference,
             "priority": found.cases[case_id].priority,
             "reason": reason,
@@ -63,7 +63,8 @@ def present(found: Preview) -> dict[str, Any]:
 
 
 def allocation_preview() -> dict[str, Any]:
-    """The optimal allocation of every triaged case, as the contract presents it."""
+    """The optimal allocation of every triaged case, as the contract presents it (JSON-ready:
+    ten thousand lines are not worth a schema's dump)."""
     return present(preview())
 
 

@@ -34,7 +34,6 @@ suggestion_schema = SuggestionSchema()
 # Built once: instantiating a nested schema on every request costs more than validating.
 signalement_schema = SignalementSchema()
 allocation_request_schema = AllocationRequestSchema()
-allocation_preview_schema = AllocationPreviewSchema()
 allocation_result_schema = AllocationResultSchema()
 
 
@@ -133,7 +132,7 @@ def fire_transition(case_id: uuid.UUID, name: str) -> ResponseReturnValue:
 def allocation_preview() -> ResponseReturnValue:
     """The optimal allocation of every triaged case to the GPs' places left this month: most
     priority-1 patients placed, then priority 2, then 3, then the best total score. Read-only."""
-    return allocation_preview_schema.dump(allocation_service.allocation_preview())
+    return allocation_service.allocation_preview()
 
 
 @blueprint.post("/allocations")
