@@ -7,14 +7,19 @@ import uuid
 from collections import defaultdict
 from typing import Any
 
-from flask import Flask, render_template, request
+from flask import Flask, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from services.orientation.medecin_traitant.allocation import REASON_LABELS
 from services.orientation.medecin_traitant.allocation_reads import preview
-from services.orientation.medecin_traitant.allocation_service import gp_name, propose_all
+from services.orientation.medecin_traitant.allocation_service import (
+    declare_interest,
+    gp_name,
+    propose_all,
+    waiting_near_gp,
+)
 from services.orientation.medecin_traitant.pages import blueprint
-from shared.auth.roles import COORDINATOR
+from shared.auth.roles import COORDINATOR, GP
 from shared.timeutil import today_paris
 from shared.web.case_pages import page_principal
 from shared.web.pages import page
@@ -24,8 +29,9 @@ FIELD_PREFIX = "gp-"
 
 
 def register_allocation_pages(app: Flask) -> None:
-    """The page's link in the coordinator's top bar (its routes are on the MT blueprint)."""
+    """The pages' links in the top bar (their routes are on the MT blueprint)."""
     add_nav_link(app, "Répartition du mois", f"{blueprint.name}.allocation", COORDINATOR)
+    add_nav_link(app, "Patients près de mon cabinet", f"{blueprint.name}.waiting_near", GP)
 
 
 @blueprint.get("/repartition")
@@ -67,3 +73,32 @@ def send_allocation() -> ResponseReturnValue:
                 continue
     result = propose_all(choices, page_principal())
     return render_template("medecin_traitant/allocation_sent.html", result=result)
+
+
+@blueprint.get("/patients-proches")
+@page(COORDINATOR, GP)
+def waiting_near() -> ResponseReturnValue:
+    """« Patients en attente près de mon cabinet »: no identity for the GP; the coordinator
+    picks the GP (`?professional_id=`)."""
+    principal = page_principal()
+    chosen = request.args.get("professional_id") or principal.professional_id
+    try:
+        professional_id = uuid.UUID(str(chosen)) if chosen else None
+    except ValueError:
+        professional_id = None
+    patients = waiting_near_gp(professional_id, principal) if professional_id else []
+    return render_template(
+        "medecin_traitant/waiting_near.html",
+        patients=patients,
+        professional_id=professional_id,
+        is_coordinator=principal.has(COORDINATOR),
+        notified=request.args.get("notified"),
+    )
+
+
+@blueprint.post("/patients-proches/<uuid:case_id>")
+@page(GP)
+def take_one(case_id: uuid.UUID) -> ResponseReturnValue:
+    """« Je peux en prendre »: the coordination is told."""
+    declare_interest(case_id, page_principal())
+    return redirect(url_for(".waiting_near", notified=1), code=303)

@@ -13,7 +13,9 @@ from services.orientation.medecin_traitant.suggestions import LANGUAGE_NAMES, fi
 from shared.auth.principal import Principal
 from shared.auth.roles import COORDINATOR
 from shared.cases.service import fire_transition
+from shared.db import unit_of_work
 from shared.errors import DomainError, Forbidden, NotFound
+from shared.outbox.emit import emit
 from shared.timeutil import today_paris
 
 
@@ -137,3 +139,22 @@ def waiting_near_gp(professional_id: uuid.UUID, principal: Principal) -> list[di
             item["reference"] = case.reference
         found.append(item)
     return found
+
+
+def declare_interest(case_id: uuid.UUID, principal: Principal) -> None:
+    """A GP says « je peux en prendre » for a patient waiting near them: the coordinators are
+    told (an event in the outbox). 404 unless the case is one that GP's list shows."""
+    if principal.professional_id is None:
+        raise Forbidden("Seul un médecin rattaché à l'annuaire peut se proposer.")
+    gp, problem = find_gp(principal.professional_id)
+    if gp is None:
+        raise NotFound(problem)
+    case = next((w.case for w in waiting_near(gp) if w.case.id == case_id), None)
+    if case is None:
+        raise NotFound("Ce patient n'est plus en attente près de votre cabinet.")
+    with unit_of_work():
+        emit(
+            "medecin_traitant.interest",
+            reference=case.reference,
+            payload={"case_id": str(case.id), "professional_id": str(principal.professional_id)},
+        )

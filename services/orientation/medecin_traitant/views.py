@@ -85,6 +85,15 @@ def waiting_near() -> ResponseReturnValue:
     return WaitingPatientSchema(many=True).dump(found)
 
 
+@blueprint.post("/cases/<uuid:case_id>/interest")
+@allow(GP)
+@documented(summary="Je peux prendre ce patient", body=None, status=202, errors=(404,))
+def declare_interest(case_id: uuid.UUID) -> ResponseReturnValue:
+    """A GP tells the coordination they can take a patient waiting near them."""
+    allocation_service.declare_interest(case_id, current_principal())
+    return {"case_id": str(case_id), "notified": True}, 202
+
+
 @blueprint.get("/cases/<uuid:case_id>")
 @allow(*CLINICAL_ROLES)
 @documented(summary="Consulter un dossier", response=CaseSchema, errors=(404,))

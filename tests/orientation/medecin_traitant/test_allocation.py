@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.support.factories import MT, professional_account, signalement_of_priority
+from tests.support.factories import MT, events, professional_account, signalement_of_priority
 from tests.support.web import log_in
 
 PREVIEW = "/api/orientation/allocations/preview"
@@ -172,3 +172,28 @@ def test_a_gp_sees_patients_waiting_near_without_identity(only_new_gps):
         f"{MT}/cases/waiting-near?professional_id={world.gp['id']}", headers=headers
     )
     assert other.status_code == 403
+
+
+def test_je_peux_en_prendre_tells_the_coordination(only_new_gps):
+    world = only_new_gps
+    entry, headers = professional_account(
+        world.client, world.accounts, world.coordinator, postal_code="69003", city="Lyon"
+    )
+    waiting = _triaged(world, 2)
+    token = log_in(world.client, headers["X-Test-Email"])
+    html = world.client.get("/orientation/patients-proches").get_data(as_text=True)
+    assert "Je peux en prendre" in html and "Lyon" in html
+    for secret in (waiting["reference"], waiting["patient"]["last_name"]):
+        assert secret not in html
+    response = world.client.post(
+        f"/orientation/patients-proches/{waiting['id']}", data={"csrf_token": token}
+    )
+    assert response.status_code == 303
+    assert events(world.app, "medecin_traitant.interest") == [
+        {"case_id": waiting["id"], "professional_id": entry["id"]}
+    ]
+    # Once proposed the case leaves the list: saying it again is refused, nothing is sent.
+    world.fired(waiting, "propose", body={"professional_id": entry["id"]})
+    late = world.client.post(f"{MT}/cases/{waiting['id']}/interest", headers=headers)
+    assert late.status_code == 404
+    assert len(events(world.app, "medecin_traitant.interest")) == 1
