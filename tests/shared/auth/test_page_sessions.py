@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from tests.support.discharge_epp import directory_entry
 
 from shared.auth.models import PageSession
 from shared.auth.service import disable_user, resolve_token
@@ -23,6 +22,7 @@ from shared.extensions import db
 from shared.timeutil import utcnow
 from tests.conftest import TEST_PASSWORD
 from tests.support.clock import pass_time
+from tests.support.discharge_epp import directory_entry
 from tests.support.servers import serve_wsgi
 from tests.support.web import log_in
 
