@@ -99,6 +99,8 @@ class Settings:
     encryption_keys: str | None = None
     proposal_reminder_days: int = 7
     proposal_expiry_days: int = 14
+    # How far from the patient's commune the allocation looks for a GP (contract, "Matching").
+    matching_radius_km: float = 30.0
     audit_retention_days: int = 365
     # Page sessions: signed out 12 h after signing in, or after 30 min without a request.
     session_absolute_hours: int = 12
@@ -197,6 +199,7 @@ class Settings:
             proposal_expiry_days=int(
                 env.get("PROPOSAL_EXPIRY_DAYS", defaults.proposal_expiry_days)
             ),
+            matching_radius_km=float(env.get("MATCHING_RADIUS_KM", defaults.matching_radius_km)),
             audit_retention_days=int(
                 env.get("AUDIT_RETENTION_DAYS", defaults.audit_retention_days)
             ),

@@ -135,6 +135,13 @@ EVENTS: dict[str, Notice] = {
         "Le médecin sollicité a accepté de suivre le patient.",
         MT,
     ),
+    "medecin_traitant.interest": Notice(
+        (coordinators(),),
+        "Un médecin peut prendre le patient {reference}",
+        "Un médecin a indiqué, depuis la liste des patients en attente près de son cabinet, "
+        "qu'il peut prendre ce patient. Vous pouvez lui faire une proposition.",
+        MT,
+    ),
     "medecin_traitant.decline": Notice(
         (coordinators(), submitter()),
         "Proposition refusée {reference}",

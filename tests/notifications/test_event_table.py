@@ -44,6 +44,7 @@ CASES = [
     ("medecin_traitant.propose", {"professional_id": str(GP)}, {"gp"}),
     ("medecin_traitant.reminder", {"professional_id": str(GP)}, {"gp"}),
     ("medecin_traitant.accept", {"professional_id": str(GP)}, {"coordinator", "submitter"}),
+    ("medecin_traitant.interest", {"professional_id": str(GP)}, {"coordinator"}),
     ("medecin_traitant.decline", {"professional_id": str(GP)}, {"coordinator", "submitter"}),
     ("medecin_traitant.expire", {"professional_id": str(GP)}, {"coordinator", "submitter"}),
     ("medecin_traitant.confirm", {"professional_id": str(GP)}, {"submitter"}),

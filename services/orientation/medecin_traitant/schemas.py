@@ -215,3 +215,68 @@ class SuggestionSchema(OutputSchema):
     distance_km = Float(allow_none=True)
     score = Float()
     reasons = List(String())
+
+
+class AllocationLineSchema(OutputSchema):
+    case_id = UUID()
+    reference = String()
+    priority = Integer()
+    professional_id = UUID()
+    professional_name = String()
+    score = Float()
+    distance_km = Float(allow_none=True)
+    reasons = List(String())
+
+
+class UnassignedSchema(OutputSchema):
+    case_id = UUID()
+    reference = String()
+    priority = Integer()
+    reason = String()
+    message = String()
+
+
+class AllocationTotalsSchema(OutputSchema):
+    assigned_by_priority = fields.Dict(keys=String(), values=Integer())
+    score = Float()
+
+
+class AllocationPreviewSchema(OutputSchema):
+    assignments = List(Nested(AllocationLineSchema))
+    unassigned = List(Nested(UnassignedSchema))
+    totals = Nested(AllocationTotalsSchema)
+
+
+class AllocationChoiceSchema(BaseSchema):
+    case_id = UUID(required=True)
+    professional_id = UUID(required=True)
+
+
+class AllocationRequestSchema(BaseSchema):
+    assignments = List(
+        Nested(AllocationChoiceSchema), required=True, validate=validate.Length(min=1, max=5000)
+    )
+
+
+class AllocationRefusalSchema(OutputSchema):
+    case_id = UUID()
+    error = fields.Dict()
+
+
+class AllocationResultSchema(OutputSchema):
+    proposed = List(UUID())
+    refused = List(Nested(AllocationRefusalSchema))
+
+
+class WaitingNearQuerySchema(BaseSchema):
+    professional_id = UUID(required=True)
+
+
+class WaitingPatientSchema(OutputSchema):
+    case_id = UUID()
+    reference = String()
+    age_band = String()
+    commune = String()
+    needs = List(String())
+    priority = Integer()
+    distance_km = Float()

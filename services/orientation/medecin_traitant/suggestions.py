@@ -65,19 +65,36 @@ def accepted_this_month(professional_ids: list[uuid.UUID]) -> dict[uuid.UUID, in
     return {gp: count for gp, count in rows.all() if gp is not None}
 
 
-def eligible_gps(case: MedecinTraitantCase) -> list[tuple[dict[str, Any], int]]:
-    """GPs accepting new patients with capacity left, never one excluded from this case,
-    with the number of places they have left this month."""
+def available_gps() -> list[tuple[dict[str, Any], int]]:
+    """GPs accepting new patients with capacity left this month, with their places left."""
     gps = directory().professionals(profession="gp", accepting_new_patients=True)
-    excluded = set(case.excluded_professional_ids or [])
-    gps = [gp for gp in gps if gp["id"] not in excluded]
     used = accepted_this_month([uuid.UUID(gp["id"]) for gp in gps])
-    eligible = []
+    available = []
     for gp in gps:
         remaining = gp["new_patient_capacity"] - used.get(uuid.UUID(gp["id"]), 0)
         if remaining > 0:
-            eligible.append((gp, remaining))
-    return eligible
+            available.append((gp, remaining))
+    return available
+
+
+def eligible_gps(
+    case: MedecinTraitantCase, available: list[tuple[dict[str, Any], int]] | None = None
+) -> list[tuple[dict[str, Any], int]]:
+    """GPs accepting new patients with capacity left, never one excluded from this case,
+    with the number of places they have left this month (`available`: `available_gps()`,
+    read once for many cases)."""
+    excluded = set(case.excluded_professional_ids or [])
+    return [
+        (gp, remaining)
+        for gp, remaining in (available_gps() if available is None else available)
+        if gp["id"] not in excluded
+    ]
+
+
+def case_origin(case: MedecinTraitantCase) -> tuple[float, float] | None:
+    """The patient's commune centre, or None when it is unknown."""
+    commune = locate(case.patient_postal_code, case.patient_city)
+    return (commune.latitude, commune.longitude) if commune else None
 
 
 def score_gp(
@@ -110,8 +127,7 @@ def score_gp(
 
 def suggest_gps(case: MedecinTraitantCase, *, limit: int) -> list[Suggestion]:
     """The best `limit` GPs for this case, best first."""
-    commune = locate(case.patient_postal_code, case.patient_city)
-    origin = (commune.latitude, commune.longitude) if commune else None
+    origin = case_origin(case)
     ranked = [score_gp(case, gp, remaining, origin) for gp, remaining in eligible_gps(case)]
     ranked.sort(key=lambda s: (-s.score, s.professional["last_name"], s.professional["id"]))
     return ranked[:limit]

@@ -7,17 +7,22 @@ import uuid
 from flask import Blueprint
 from flask.typing import ResponseReturnValue
 
-from services.orientation.medecin_traitant import service
+from services.orientation.medecin_traitant import allocation_service, service
 from services.orientation.medecin_traitant.schemas import (
+    AllocationPreviewSchema,
+    AllocationRequestSchema,
+    AllocationResultSchema,
     CaseListQuerySchema,
     CaseSchema,
     SignalementSchema,
     SuggestionQuerySchema,
     SuggestionSchema,
+    WaitingNearQuerySchema,
+    WaitingPatientSchema,
 )
 from services.orientation.medecin_traitant.service import MEDECIN_TRAITANT
 from shared.auth.permissions import allow, current_principal
-from shared.auth.roles import CLINICAL_ROLES, COORDINATOR
+from shared.auth.roles import CLINICAL_ROLES, COORDINATOR, GP
 from shared.cases.endpoints import page_response, read_case_response, transition_response
 from shared.cases.presentation import case_response
 from shared.http.openapi import documented
@@ -28,6 +33,8 @@ blueprint = Blueprint("orientation_medecin_traitant", __name__, url_prefix="/api
 suggestion_schema = SuggestionSchema()
 # Built once: instantiating a nested schema on every request costs more than validating.
 signalement_schema = SignalementSchema()
+allocation_request_schema = AllocationRequestSchema()
+allocation_result_schema = AllocationResultSchema()
 
 
 @blueprint.post("/signalements")
@@ -60,6 +67,31 @@ def list_cases() -> ResponseReturnValue:
         return {"items": [], "page": args["page"], "per_page": args["per_page"], "total": 0}
     query = service.list_query(principal=principal, state=args["state"], priority=args["priority"])
     return page_response(MEDECIN_TRAITANT, query, args, principal)
+
+
+@blueprint.get("/cases/waiting-near")
+@allow(COORDINATOR, GP)
+@documented(
+    summary="Patients en attente près d'un médecin",
+    query=WaitingNearQuerySchema,
+    response=WaitingPatientSchema(many=True),
+    errors=(403, 404),
+)
+def waiting_near() -> ResponseReturnValue:
+    """Triaged patients this GP could take, by priority then distance, without identity: age
+    band, commune, needs, priority (the reference too for the coordinator)."""
+    args = query_args(WaitingNearQuerySchema())
+    found = allocation_service.waiting_near_gp(args["professional_id"], current_principal())
+    return WaitingPatientSchema(many=True).dump(found)
+
+
+@blueprint.post("/cases/<uuid:case_id>/interest")
+@allow(GP)
+@documented(summary="Je peux prendre ce patient", body=None, status=202, errors=(404,))
+def declare_interest(case_id: uuid.UUID) -> ResponseReturnValue:
+    """A GP tells the coordination they can take a patient waiting near them."""
+    allocation_service.declare_interest(case_id, current_principal())
+    return {"case_id": str(case_id), "notified": True}, 202
 
 
 @blueprint.get("/cases/<uuid:case_id>")
@@ -101,3 +133,26 @@ def fire_transition(case_id: uuid.UUID, name: str) -> ResponseReturnValue:
     system only (no answer within 14 days).
     """
     return transition_response(MEDECIN_TRAITANT, case_id, name)
+
+
+@blueprint.get("/allocations/preview")
+@allow(COORDINATOR)
+@documented(summary="Répartition optimale des patients", response=AllocationPreviewSchema)
+def allocation_preview() -> ResponseReturnValue:
+    """The optimal allocation of every triaged case to the GPs' places left this month: most
+    priority-1 patients placed, then priority 2, then 3, then the best total score. Read-only."""
+    return allocation_service.allocation_preview()
+
+
+@blueprint.post("/allocations")
+@allow(COORDINATOR)
+@documented(
+    summary="Envoyer les propositions d'une répartition",
+    body=AllocationRequestSchema,
+    response=AllocationResultSchema,
+)
+def send_allocation() -> ResponseReturnValue:
+    """Fire `propose` for each (case, GP), each in its own transaction; refusals per case."""
+    data = json_body(allocation_request_schema)
+    result = allocation_service.propose_all(data["assignments"], current_principal())
+    return allocation_result_schema.dump(result)

@@ -10,19 +10,6 @@ from tests.support import payloads
 from tests.support.factories import MT
 
 
-@pytest.fixture
-def only_new_gps(world):
-    """The world's two GPs stop taking patients, so each test ranks only the GPs it adds."""
-    for gp in (world.gp, world.other_gp):
-        response = world.client.patch(
-            f"/api/agenda/professionals/{gp['id']}",
-            json={"accepts_new_patients": False},
-            headers=world.coordinator,
-        )
-        assert response.status_code == 200
-    return world
-
-
 def _case(world, **situation):
     body = payloads.signalement(**situation)
     body["patient"]["address"] = {"line": "3 rue Test", "postal_code": "69003", "city": "Lyon"}

@@ -1,0 +1,225 @@
+"""What the allocation reads: the triaged cases, the GPs' places left this month, and each
+case's candidates, exactly as `suggestions` ranks them, within `MATCHING_RADIUS_KM`."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import load_only
+
+from services.orientation.medecin_traitant.allocation import (
+    EXCLUDED,
+    NO_GP_IN_RANGE,
+    Allocation,
+    Candidate,
+    CaseDemand,
+    allocate,
+)
+from services.orientation.medecin_traitant.models import MedecinTraitantCase
+from services.orientation.medecin_traitant.suggestions import (
+    available_gps,
+    case_origin,
+    eligible_gps,
+    score_gp,
+)
+from shared.extensions import db
+from shared.geo import distance_km
+
+# One degree of latitude is at least 110.57 km; a smaller figure keeps the prefilter wide.
+KM_PER_DEGREE = 110.0
+
+
+def pending_proposals() -> dict[str, int]:
+    """Proposals waiting for an answer, per GP (id as text)."""
+    rows = db.session.execute(
+        select(MedecinTraitantCase.proposed_professional_id, func.count())
+        .where(MedecinTraitantCase.state == "proposed")
+        .group_by(MedecinTraitantCase.proposed_professional_id)
+    )
+    return {str(gp): count for gp, count in rows.all() if gp is not None}
+
+
+class NearbyGps:
+    """GPs bucketed by latitude bands one radius wide: the GPs within `radius` of a point are
+    in its band or the two next to it, and a longitude box narrows them before the exact
+    distance. Answers are cached per point (patients share communes)."""
+
+    def __init__(self, gps: list[tuple[dict[str, Any], int]], radius: float):
+        self.radius = radius
+        self.band = radius / KM_PER_DEGREE
+        self.bands: dict[int, list[tuple[dict[str, Any], int]]] = defaultdict(list)
+        for gp, remaining in gps:
+            if gp.get("latitude") is not None and gp.get("longitude") is not None:
+                self.bands[math.floor(gp["latitude"] / self.band)].append((gp, remaining))
+        self.cache: dict[tuple[float, float], list[tuple[dict[str, Any], int]]] = {}
+
+    def around(self, origin: tuple[float, float]) -> list[tuple[dict[str, Any], int]]:
+        if origin not in self.cache:
+            lat, lon = origin
+            cos = max(math.cos(math.radians(min(89.0, abs(lat) + self.band))), 1e-6)
+            lon_span = self.band / cos
+            row = math.floor(lat / self.band)
+            self.cache[origin] = [
+                (gp, remaining)
+                for r in (row - 1, row, row + 1)
+                for gp, remaining in self.bands.get(r, ())
+                if abs(gp["longitude"] - lon) <= lon_span
+                and distance_km(lat, lon, gp["latitude"], gp["longitude"]) <= self.radius + 0.05
+            ]
+        return self.cache[origin]
+
+
+@dataclass(frozen=True)
+class Preview:
+    allocation: Allocation
+    cases: dict[Hashable, MedecinTraitantCase]
+    gps: dict[Hashable, dict[str, Any]]
+    places: dict[Hashable, int]
+    candidates: dict[Hashable, tuple[Candidate, ...]]
+
+
+def triaged_cases() -> list[MedecinTraitantCase]:
+    """Every triaged case, most urgent then oldest first; only the columns the allocation and
+    its pages read (no sealed identifier is decrypted for ten thousand rows)."""
+    mt = MedecinTraitantCase
+    return list(
+        db.session.scalars(
+            select(mt)
+            .options(
+                load_only(
+                    mt.reference,
+                    mt.state,
+                    mt.priority,
+                    mt.created_at,
+                    mt.patient_birth_date,
+                    mt.patient_postal_code,
+                    mt.patient_city,
+                    mt.languages,
+                    mt.needs_home_visits,
+                    mt.reduced_mobility,
+                    mt.ald,
+                    mt.excluded_professional_ids,
+                    raiseload=True,
+                )
+            )
+            .where(MedecinTraitantCase.state == "triaged")
+            .order_by(
+                MedecinTraitantCase.priority,
+                MedecinTraitantCase.created_at,
+                MedecinTraitantCase.id,
+            )
+        )
+    )
+
+
+def demands_for(
+    cases: list[MedecinTraitantCase],
+    available: list[tuple[dict[str, Any], int]],
+    places: dict[Hashable, int],
+    radius: float,
+) -> list[CaseDemand]:
+    """Each case's candidates: the GPs its `suggestions` would list (same eligibility, same
+    score) whose distance to the patient is at most `radius`. Patients of one profile (commune,
+    languages, home visits, GPs excluded) have the same candidates: they are scored once and
+    share one tuple, which the solver groups."""
+    nearby = NearbyGps(available, radius)
+    profiles: dict[tuple[Any, ...], tuple[tuple[Candidate, ...], str]] = {}
+    origins: dict[tuple[str, str], tuple[float, float] | None] = {}
+    demands = []
+    for case in cases:
+        place = (case.patient_postal_code, case.patient_city)
+        if place not in origins:
+            origins[place] = case_origin(case)
+        origin = origins[place]
+        profile = (
+            origin,
+            tuple(sorted(set(case.languages or []))),
+            bool(case.needs_home_visits),
+            tuple(sorted(case.excluded_professional_ids or [])),
+        )
+        if profile not in profiles:
+            profiles[profile] = _candidates(case, origin, nearby, places)
+        candidates, reason = profiles[profile]
+        demands.append(CaseDemand(case.id, case.priority, candidates, reason))
+    return demands
+
+
+def _candidates(
+    case: MedecinTraitantCase,
+    origin: tuple[float, float] | None,
+    nearby: NearbyGps,
+    places: dict[Hashable, int],
+) -> tuple[tuple[Candidate, ...], str]:
+    """The candidates of one case, and why it has none if so."""
+    around = nearby.around(origin) if origin else []
+    candidates = []
+    for gp, _remaining in eligible_gps(case, around):
+        suggestion = score_gp(case, gp, places[gp["id"]], origin)
+        if suggestion.distance_km is not None and suggestion.distance_km <= nearby.radius:
+            candidates.append(
+                Candidate(
+                    gp=gp["id"],
+                    score=suggestion.score,
+                    distance_km=suggestion.distance_km,
+                    reasons=tuple(suggestion.reasons),
+                )
+            )
+    return tuple(candidates), EXCLUDED if around and not candidates else NO_GP_IN_RANGE
+
+
+def preview() -> Preview:
+    """The optimal allocation of every triaged case to the GPs' places left this month
+    (capacity − accepted this month − proposals pending). Read-only."""
+    settings = current_app.config["RELAIS_SETTINGS"]
+    available = available_gps()
+    pending = pending_proposals()
+    places: dict[Hashable, int] = {
+        gp["id"]: remaining - pending.get(gp["id"], 0) for gp, remaining in available
+    }
+    cases = triaged_cases()
+    demands = demands_for(cases, available, places, settings.matching_radius_km)
+    allocation = allocate(demands, places)
+    return Preview(
+        allocation=allocation,
+        cases={case.id: case for case in cases},
+        gps={gp["id"]: gp for gp, _ in available},
+        places=places,
+        candidates={d.case: d.candidates for d in demands},
+    )
+
+
+@dataclass(frozen=True)
+class WaitingPatient:
+    """A triaged case one GP could take, without the patient's identity."""
+
+    case: MedecinTraitantCase
+    distance_km: float
+    score: float
+
+
+def waiting_near(gp: dict[str, Any]) -> list[WaitingPatient]:
+    """Triaged cases whose allocation candidates include this GP (not excluded from the case,
+    within `MATCHING_RADIUS_KM`), by priority then distance. Empty when the GP has no place
+    left this month or does not take new patients."""
+    radius = current_app.config["RELAIS_SETTINGS"].matching_radius_km
+    available = [(entry, n) for entry, n in available_gps() if entry["id"] == gp["id"]]
+    if not available:
+        return []
+    nearby = NearbyGps(available, radius)
+    found = []
+    for case in triaged_cases():
+        origin = case_origin(case)
+        if origin is None or not nearby.around(origin):
+            continue
+        for entry, remaining in eligible_gps(case, available):
+            suggestion = score_gp(case, entry, remaining, origin)
+            if suggestion.distance_km is not None and suggestion.distance_km <= radius:
+                found.append(WaitingPatient(case, suggestion.distance_km, suggestion.score))
+    found.sort(key=lambda w: (w.case.priority, w.distance_km, w.case.created_at))
+    return found
