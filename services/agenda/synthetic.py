@@ -24,6 +24,7 @@ from stdnum import luhn
 
 from services.agenda.bookings.models import Booking
 from services.agenda.directory.models import Professional
+from services.agenda.directory.service import search_key
 from services.agenda.slots.models import Slot
 from services.agenda.teleconsultation.models import TeleconsultationCase, TeleconsultationHistory
 from services.agenda.teleconsultation.schemas import CANCEL_REASONS
@@ -98,13 +99,17 @@ def generate_professionals(ctx: Context, count: int) -> Iterator[Row]:
         professional_id = ctx.uuid()
         lists.get(profession, ctx.others).append(professional_id)
         female = rng.random() < (0.97 if profession == "midwife" else 0.55)
+        last_name = rng.choice(pools.last_names)
+        first_name = rng.choice(pools.female_names if female else pools.male_names)
         yield (
             table,
             {
                 "id": professional_id,
                 "rpps": _rpps(rng, taken),
-                "last_name": rng.choice(pools.last_names),
-                "first_name": rng.choice(pools.female_names if female else pools.male_names),
+                "last_name": last_name,
+                "first_name": first_name,
+                "search_name": search_key(last_name, first_name),
+                "insee": None,
                 "profession": profession,
                 "address": f"{rng.randrange(1, 200)} {rng.choice(pools.streets)}",
                 "postal_code": postal_code,
@@ -118,6 +123,11 @@ def generate_professionals(ctx: Context, count: int) -> Iterator[Row]:
                 "languages": json.dumps(["fr", *rng.sample(["en", "ar", "es", "pt"], k=1)]),
                 "home_visits": rng.random() < 0.4,
                 "teleconsultation": rng.random() < 0.5,
+                "qualifications": json.dumps([]),
+                "cpts_member": rng.random() < 0.6,
+                "active": True,
+                "capacity_updated_at": ctx.now if profession == "gp" else None,
+                "availability_reminded_at": None,
                 "created_at": ctx.now,
                 "updated_at": ctx.now,
             },
