@@ -8,6 +8,8 @@ import uuid
 from sqlalchemy import JSON, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from services.orientation.medecin_traitant.intake.sources import LABELS as SOURCE_LABELS
+from services.orientation.medecin_traitant.intake.sources import needs_review
 from services.orientation.medecin_traitant.states import STATES
 from shared.cases.models import CaseMixin, HistoryMixin
 from shared.cases.states import state_not_in
@@ -126,6 +128,20 @@ class MedecinTraitantCase(CaseMixin, PatientMixin, db.Model):
     previous_oriented_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     cancel_reason: Mapped[str | None] = mapped_column(String(32))
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Who reported the patient (`intake/sources.py`), set by the server.
+    source: Mapped[str] = mapped_column(String(16), default="professional", index=True)
+    # The hospital discharge this case was created from, if any (linked both ways).
+    discharge_id: Mapped[uuid.UUID | None] = mapped_column(UUIDType, index=True)
+
+    @property
+    def source_label(self) -> str:
+        """Where the case came from, in French."""
+        return SOURCE_LABELS.get(self.source, self.source)
+
+    @property
+    def needs_review(self) -> bool:
+        """Self-reported and not triaged yet: shown "à vérifier"."""
+        return needs_review(source=self.source, state=self.state)
 
 
 class MedecinTraitantHistory(HistoryMixin, db.Model):

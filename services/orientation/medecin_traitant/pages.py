@@ -24,7 +24,7 @@ from services.orientation.medecin_traitant.schemas import CaseListQuerySchema, S
 from services.orientation.medecin_traitant.service import MEDECIN_TRAITANT
 from services.orientation.medecin_traitant.suggestions import suggest_gps
 from shared.auth.principal import Principal
-from shared.auth.roles import CLINICAL_ROLES, COORDINATOR, GP
+from shared.auth.roles import COORDINATOR, GP, SIGNALEMENT_ROLES
 from shared.cases.service import get_visible_case
 from shared.errors import Duplicate, ValidationFailed
 from shared.http.parsing import load
@@ -56,8 +56,10 @@ class BoardSearchSchema(CaseListQuerySchema):
 def register_pages(app: Flask) -> None:
     """Mount the pages, their links in the top bar and the tasks they count."""
     app.register_blueprint(blueprint)
-    add_nav_link(app, "Signaler un patient", f"{blueprint.name}.new_signalement", *CLINICAL_ROLES)
-    add_nav_link(app, "Dossiers médecin traitant", f"{blueprint.name}.board", *CLINICAL_ROLES)
+    add_nav_link(
+        app, "Signaler un patient", f"{blueprint.name}.new_signalement", *SIGNALEMENT_ROLES
+    )
+    add_nav_link(app, "Dossiers médecin traitant", f"{blueprint.name}.board", *SIGNALEMENT_ROLES)
     add_nav_link(app, "Propositions reçues", f"{blueprint.name}.proposals", GP, order=50)
     add_task_counter(app, tasks)
 
@@ -86,7 +88,7 @@ def tasks(principal: Principal) -> list[Task]:
 
 
 @blueprint.get("/signalements/new")
-@page(*CLINICAL_ROLES)
+@page(*SIGNALEMENT_ROLES)
 def new_signalement() -> ResponseReturnValue:
     """The signalement form."""
     form = FormState.blank(SIGNALEMENT_FIELDS, MultiDict({"situation.languages": "fr"}))
@@ -94,7 +96,7 @@ def new_signalement() -> ResponseReturnValue:
 
 
 @blueprint.post("/signalements/new")
-@page(*CLINICAL_ROLES)
+@page(*SIGNALEMENT_ROLES)
 def submit_signalement() -> ResponseReturnValue:
     """Validate with the API's schema; French errors next to each field, nothing stored."""
     try:
@@ -110,7 +112,7 @@ def submit_signalement() -> ResponseReturnValue:
 
 
 @blueprint.get("/signalements/<uuid:case_id>")
-@page(*CLINICAL_ROLES)
+@page(*SIGNALEMENT_ROLES)
 def signalement_created(case_id: uuid.UUID) -> ResponseReturnValue:
     """The confirmation, with the reference to give the patient."""
     case = get_visible_case(MEDECIN_TRAITANT, case_id=case_id, principal=page_principal())
@@ -121,7 +123,7 @@ def signalement_created(case_id: uuid.UUID) -> ResponseReturnValue:
 
 
 @blueprint.get("/cases")
-@page(*CLINICAL_ROLES)
+@page(*SIGNALEMENT_ROLES)
 def board() -> ResponseReturnValue:
     """Cases by state and priority, oldest first; a professional sees only their own."""
     raw = {key: value for key, value in request.args.items() if value.strip()}
@@ -129,7 +131,7 @@ def board() -> ResponseReturnValue:
 
 
 @blueprint.post("/cases")
-@page(*CLINICAL_ROLES)
+@page(*SIGNALEMENT_ROLES)
 def search_board() -> ResponseReturnValue:
     """Search by reference or surname: the term comes in the form body, never the URL."""
     raw = {
@@ -163,7 +165,7 @@ def _render_board(args: dict[str, Any], raw: dict[str, str]) -> str:
 
 
 @blueprint.get("/cases/<uuid:case_id>")
-@page(*CLINICAL_ROLES)
+@page(*SIGNALEMENT_ROLES)
 def case_page(case_id: uuid.UUID) -> ResponseReturnValue:
     """Everything about one case, and the actions the user may take now."""
     case = get_visible_case(MEDECIN_TRAITANT, case_id=case_id, principal=page_principal())
@@ -171,7 +173,7 @@ def case_page(case_id: uuid.UUID) -> ResponseReturnValue:
 
 
 @blueprint.post("/cases/<uuid:case_id>/transitions/<name>")
-@page(*CLINICAL_ROLES)
+@page(*SIGNALEMENT_ROLES)
 def fire_transition(case_id: uuid.UUID, name: str) -> ResponseReturnValue:
     """Fire a transition from its form; a stale page never overwrites a newer state."""
     return TRANSITIONS.fire(case_id, name)

@@ -182,6 +182,9 @@ class CaseSchema(OutputSchema):
     declared_on = fields.Date(allow_none=True)
     oriented_at = fields.DateTime(allow_none=True)
     cancel_reason = String(allow_none=True)
+    source = String()
+    needs_review = Boolean()
+    discharge_id = UUID(allow_none=True)
     history = List(Nested(HistoryEntrySchema))
     allowed_transitions = List(String())
 

@@ -17,7 +17,7 @@ from services.orientation.medecin_traitant.schemas import (
 )
 from services.orientation.medecin_traitant.service import MEDECIN_TRAITANT
 from shared.auth.permissions import allow, current_principal
-from shared.auth.roles import CLINICAL_ROLES, COORDINATOR
+from shared.auth.roles import COORDINATOR, SIGNALEMENT_ROLES
 from shared.cases.endpoints import page_response, read_case_response, transition_response
 from shared.cases.presentation import case_response
 from shared.http.openapi import documented
@@ -31,7 +31,7 @@ signalement_schema = SignalementSchema()
 
 
 @blueprint.post("/signalements")
-@allow(*CLINICAL_ROLES)
+@allow(*SIGNALEMENT_ROLES)
 @documented(
     summary="Signaler un patient sans médecin traitant",
     body=SignalementSchema,
@@ -48,7 +48,7 @@ def submit_signalement() -> ResponseReturnValue:
 
 
 @blueprint.get("/cases")
-@allow(*CLINICAL_ROLES)
+@allow(*SIGNALEMENT_ROLES)
 @documented(
     summary="Lister les dossiers", query=CaseListQuerySchema, response=page_schema(CaseSchema)
 )
@@ -63,7 +63,7 @@ def list_cases() -> ResponseReturnValue:
 
 
 @blueprint.get("/cases/<uuid:case_id>")
-@allow(*CLINICAL_ROLES)
+@allow(*SIGNALEMENT_ROLES)
 @documented(summary="Consulter un dossier", response=CaseSchema, errors=(404,))
 def get_case(case_id: uuid.UUID) -> ResponseReturnValue:
     """One case with its history; 404 when it does not exist or the caller may not see it
@@ -87,7 +87,7 @@ def get_suggestions(case_id: uuid.UUID) -> ResponseReturnValue:
 
 
 @blueprint.post("/cases/<uuid:case_id>/transitions/<name>")
-@allow(*CLINICAL_ROLES)
+@allow(*SIGNALEMENT_ROLES)
 @documented(
     summary="Faire avancer un dossier", body=None, response=CaseSchema, errors=(404, 409, 422)
 )
