@@ -13,6 +13,7 @@ from services.orientation.medecin_traitant.intake.sources import needs_review
 from services.orientation.medecin_traitant.states import STATES
 from shared.cases.models import CaseMixin, HistoryMixin
 from shared.cases.states import state_not_in
+from shared.crypto import EncryptedString
 from shared.extensions import db
 from shared.patients import PatientMixin
 from shared.types import UTCDateTime, UUIDType
@@ -132,6 +133,14 @@ class MedecinTraitantCase(CaseMixin, PatientMixin, db.Model):
     source: Mapped[str] = mapped_column(String(16), default="professional", index=True)
     # The hospital discharge this case was created from, if any (linked both ways).
     discharge_id: Mapped[uuid.UUID | None] = mapped_column(UUIDType, index=True)
+    # Who filled in the public form (`intake/public.py`): the patient or a carer, and how to
+    # reach them; and what later self-registrations of the same patient added (each a dict
+    # `{at, relationship, reason}`), since the answer never reveals that the case exists.
+    contact_relationship: Mapped[str | None] = mapped_column(String(8))
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_phone: Mapped[str | None] = mapped_column(EncryptedString)
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    intake_notes: Mapped[list[dict]] = mapped_column(JSON, default=list)
 
     @property
     def source_label(self) -> str:

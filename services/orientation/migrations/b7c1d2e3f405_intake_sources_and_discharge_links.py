@@ -8,6 +8,7 @@ Create Date: 2026-12-05 12:20:00.000000
 import sqlalchemy as sa
 from alembic import op
 
+import shared.crypto
 import shared.types
 
 revision = "b7c1d2e3f405"
@@ -23,6 +24,13 @@ def upgrade() -> None:
             sa.Column("source", sa.String(length=16), nullable=False, server_default="professional")
         )
         batch_op.add_column(sa.Column("discharge_id", sa.Uuid(), nullable=True))
+        batch_op.add_column(sa.Column("contact_relationship", sa.String(length=8), nullable=True))
+        batch_op.add_column(sa.Column("contact_name", sa.String(length=200), nullable=True))
+        batch_op.add_column(
+            sa.Column("contact_phone", shared.crypto.EncryptedString(), nullable=True)
+        )
+        batch_op.add_column(sa.Column("contact_email", sa.String(length=254), nullable=True))
+        batch_op.add_column(sa.Column("intake_notes", sa.JSON(), nullable=True))
         batch_op.create_index(
             batch_op.f("ix_orientation_mt_cases_source"), ["source"], unique=False
         )
@@ -49,5 +57,13 @@ def downgrade() -> None:
     with op.batch_alter_table("orientation_mt_cases", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_orientation_mt_cases_discharge_id"))
         batch_op.drop_index(batch_op.f("ix_orientation_mt_cases_source"))
-        batch_op.drop_column("discharge_id")
+        for column in (
+            "intake_notes",
+            "contact_email",
+            "contact_phone",
+            "contact_name",
+            "contact_relationship",
+            "discharge_id",
+        ):
+            batch_op.drop_column(column)
         batch_op.drop_column("source")

@@ -1,0 +1,119 @@
+"""Public self-registration: the JSON API (no account, no CSRF: no cookie is read) and the
+page `/inscription` (a same-origin form protected by the session's CSRF token)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask.typing import ResponseReturnValue
+from werkzeug.datastructures import MultiDict
+
+from services.orientation.medecin_traitant.intake import public
+from services.orientation.medecin_traitant.intake.schemas import (
+    PublicSignalementSchema,
+    ReceiptSchema,
+)
+from shared.auth.permissions import public as public_route
+from shared.auth.permissions import record_rule
+from shared.errors import ValidationFailed
+from shared.http.openapi import documented
+from shared.http.parsing import json_body
+from shared.web.forms import Field, FormState, validate_form
+from shared.web.pages import page_blueprint
+from shared.web.patient import OPTIONAL, PATIENT_FIELDS
+
+api = Blueprint("orientation_public", __name__, url_prefix="/api/orientation/public")
+pages = page_blueprint(
+    "orientation_public_pages", __name__, url_prefix="", templates="../../templates"
+)
+schema = PublicSignalementSchema()
+RULE = (
+    "anyone, without an account (a token is ignored); 6th request of an address within an "
+    "hour → 429; the same 202 whether new or duplicate, nothing of any case shown"
+)
+
+FIELDS = (
+    Field(
+        "contact.relationship",
+        "Vous faites cette demande",
+        "radio",
+        required=True,
+        choices=(("self", "pour moi-même"), ("carer", "pour un proche que j'aide")),
+    ),
+    Field("contact.name", "Votre nom (si vous êtes un proche)", hint=OPTIONAL),
+    Field("contact.phone", "Votre téléphone (si vous êtes un proche)", "tel", hint=OPTIONAL),
+    Field(
+        "contact.email",
+        "Votre adresse e-mail",
+        "email",
+        hint="Facultatif. Pour recevoir un accusé de réception.",
+    ),
+    *PATIENT_FIELDS,
+    Field(
+        "situation.reason",
+        "Votre situation en quelques mots",
+        "textarea",
+        required=True,
+        hint="Par exemple : mon médecin est parti à la retraite, je suis diabétique.",
+    ),
+    Field("situation.reduced_mobility", "Se déplacer est difficile", "checkbox"),
+    Field("situation.needs_home_visits", "Des visites à domicile sont nécessaires", "checkbox"),
+    Field(
+        "consent.patient_informed",
+        "La personne qui cherche un médecin est d'accord avec cette demande",
+        "checkbox",
+    ),
+    Field(
+        "consent.data_sharing",
+        "J'accepte que la CPTS garde ces informations pour chercher un médecin traitant et les "
+        "transmette au médecin qui pourrait accepter",
+        "checkbox",
+    ),
+)
+
+
+def _client_address() -> str:
+    # `remote_addr` as ProxyFix set it from `PROXY_HOPS`: the headers of trusted proxies only.
+    return request.remote_addr or ""
+
+
+@api.post("/signalements")
+@public_route
+@record_rule(RULE)
+@documented(
+    summary="S'inscrire pour trouver un médecin traitant (sans compte)",
+    body=PublicSignalementSchema,
+    response=ReceiptSchema,
+    status=202,
+    errors=(422, 429),
+)
+def submit() -> ResponseReturnValue:
+    """A patient or a carer registers; counted per address before anything is checked."""
+    public.reserve_submission(ip=_client_address())
+    data = json_body(schema)
+    receipt = public.register(data=data)
+    return {"receipt": receipt, "message": public.MESSAGE}, 202
+
+
+@pages.get("/inscription")
+@public_route
+@record_rule(RULE)
+def form() -> ResponseReturnValue:
+    """The public form, mobile first."""
+    state = FormState.blank(FIELDS, MultiDict({"contact.relationship": "self"}))
+    return render_template("medecin_traitant/inscription.html", form=state)
+
+
+@pages.post("/inscription")
+@public_route
+@record_rule(RULE)
+def submit_form() -> ResponseReturnValue:
+    """Same rules as the API; French errors next to each field; the same thanks either way."""
+    public.reserve_submission(ip=_client_address())
+    try:
+        body = validate_form(request.form, FIELDS, schema)
+    except ValidationFailed as error:
+        state = FormState.failed(FIELDS, request.form, error.fields)
+        return render_template("medecin_traitant/inscription.html", form=state), 422
+    body["website"] = request.form.get("website", "")[:200]
+    public.register(data=body)
+    return render_template("medecin_traitant/inscription_done.html", message=public.MESSAGE)
