@@ -13,7 +13,7 @@ from services.orientation.medecin_traitant.intake.sources import needs_review
 from services.orientation.medecin_traitant.states import STATES
 from shared.cases.models import CaseMixin, HistoryMixin
 from shared.cases.states import state_not_in
-from shared.crypto import EncryptedString
+from shared.crypto import EncryptedString, current_keyring
 from shared.extensions import db
 from shared.patients import PatientMixin
 from shared.types import UTCDateTime, UUIDType
@@ -146,6 +146,15 @@ class MedecinTraitantCase(CaseMixin, PatientMixin, db.Model):
     def source_label(self) -> str:
         """Where the case came from, in French."""
         return SOURCE_LABELS.get(self.source, self.source)
+
+    @property
+    def readable_intake_notes(self) -> list[dict]:
+        """The later self-registrations, their phone numbers decrypted."""
+        keyring = current_keyring()
+        return [
+            {**note, "phone": keyring.decrypt(note["phone"]) if note.get("phone") else None}
+            for note in self.intake_notes or []
+        ]
 
     @property
     def needs_review(self) -> bool:

@@ -14,6 +14,7 @@ from shared.outbox.relay import current_relay
 from tests.support import payloads
 from tests.support.factories import MT
 from tests.support.notifications import configure
+from tests.support.web import log_in
 
 PUBLIC = f"{MT}/public/signalements"
 
@@ -77,6 +78,11 @@ def test_a_duplicate_gets_the_same_answer_and_adds_a_note_to_the_open_case(world
     [case] = cases(app)
     assert [note["reason"] for note in case.intake_notes] == ["Elle ne peut plus se déplacer."]
     assert case.intake_notes[0]["name"] == "Aidant Test"
+    log_in(world.client, world.coordinator["X-Test-Email"])
+    page = world.client.get(f"/orientation/cases/{case.id}").get_data(as_text=True)
+    assert "Elle ne peut plus se déplacer." in page
+    assert "Origine : Patient (inscription en ligne)" in page
+    assert "à vérifier" in page
 
 
 def test_a_duplicate_of_a_professional_signalement_reveals_nothing_either(world, app):
