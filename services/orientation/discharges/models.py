@@ -63,6 +63,12 @@ class DischargeCase(CaseMixin, PatientMixin, db.Model):
     # médecin-traitant case created from this discharge (linked both ways).
     patient_has_gp: Mapped[bool | None]
     signalement_case_id: Mapped[uuid.UUID | None] = mapped_column(UUIDType)
+    signalement_reference: Mapped[str | None] = mapped_column(String(32))
+
+    @property
+    def linked_references(self) -> list[str]:
+        """The references of the cases this one is linked to (its médecin-traitant case)."""
+        return [self.signalement_reference] if self.signalement_reference else []
 
     professionals: Mapped[list[DischargeProfessional]] = relationship(
         order_by="DischargeProfessional.position",

@@ -133,6 +133,7 @@ class MedecinTraitantCase(CaseMixin, PatientMixin, db.Model):
     source: Mapped[str] = mapped_column(String(16), default="professional", index=True)
     # The hospital discharge this case was created from, if any (linked both ways).
     discharge_id: Mapped[uuid.UUID | None] = mapped_column(UUIDType, index=True)
+    discharge_reference: Mapped[str | None] = mapped_column(String(32))
     # Who filled in the public form (`intake/public.py`): the patient or a carer, and how to
     # reach them; and what later self-registrations of the same patient added (each a dict
     # `{at, relationship, reason}`), since the answer never reveals that the case exists.
@@ -155,6 +156,11 @@ class MedecinTraitantCase(CaseMixin, PatientMixin, db.Model):
             {**note, "phone": keyring.decrypt(note["phone"]) if note.get("phone") else None}
             for note in self.intake_notes or []
         ]
+
+    @property
+    def linked_references(self) -> list[str]:
+        """The references of the cases this one is linked to (the discharge it came from)."""
+        return [self.discharge_reference] if self.discharge_reference else []
 
     @property
     def needs_review(self) -> bool:

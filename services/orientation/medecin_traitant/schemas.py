@@ -185,6 +185,7 @@ class CaseSchema(OutputSchema):
     source = String()
     needs_review = Boolean()
     discharge_id = UUID(allow_none=True)
+    linked_references = List(String())
     history = List(Nested(HistoryEntrySchema))
     allowed_transitions = List(String())
 

@@ -24,6 +24,7 @@ def upgrade() -> None:
             sa.Column("source", sa.String(length=16), nullable=False, server_default="professional")
         )
         batch_op.add_column(sa.Column("discharge_id", sa.Uuid(), nullable=True))
+        batch_op.add_column(sa.Column("discharge_reference", sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column("contact_relationship", sa.String(length=8), nullable=True))
         batch_op.add_column(sa.Column("contact_name", sa.String(length=200), nullable=True))
         batch_op.add_column(
@@ -40,6 +41,7 @@ def upgrade() -> None:
     with op.batch_alter_table("orientation_sh_cases", schema=None) as batch_op:
         batch_op.add_column(sa.Column("patient_has_gp", sa.Boolean(), nullable=True))
         batch_op.add_column(sa.Column("signalement_case_id", sa.Uuid(), nullable=True))
+        batch_op.add_column(sa.Column("signalement_reference", sa.String(length=32), nullable=True))
     op.create_table(
         "orientation_public_submissions",
         sa.Column("ip", sa.String(length=64), nullable=False),
@@ -52,6 +54,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("orientation_public_submissions")
     with op.batch_alter_table("orientation_sh_cases", schema=None) as batch_op:
+        batch_op.drop_column("signalement_reference")
         batch_op.drop_column("signalement_case_id")
         batch_op.drop_column("patient_has_gp")
     with op.batch_alter_table("orientation_mt_cases", schema=None) as batch_op:
@@ -63,6 +66,7 @@ def downgrade() -> None:
             "contact_phone",
             "contact_name",
             "contact_relationship",
+            "discharge_reference",
             "discharge_id",
         ):
             batch_op.drop_column(column)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from services.orientation.medecin_traitant.schemas import (
+    LANGUAGE,
+    VULNERABILITIES,
     ConsentSchema,
     SituationSchema,
     must_be_true,
@@ -11,6 +13,7 @@ from shared.schemas import (
     BaseSchema,
     Boolean,
     Email,
+    List,
     Nested,
     NormalisedIdentifier,
     OutputSchema,
@@ -65,3 +68,17 @@ class PublicSignalementSchema(BaseSchema):
 class ReceiptSchema(OutputSchema):
     receipt = String()
     message = String()
+
+
+class DischargeSignalementSchema(BaseSchema):
+    """`POST /discharges/{id}/signalement`: the patient's consent, and what the discharge does
+    not say (ALD, other vulnerabilities, needs); the reason defaults to the hospital stay."""
+
+    consent = Nested(ConsentSchema, required=True)
+    ald = Boolean(load_default=False)
+    ald_label = String(load_default=None, allow_none=True, validate=length(200))
+    vulnerabilities = List(String(validate=one_of(VULNERABILITIES)), load_default=list)
+    reduced_mobility = Boolean(load_default=False)
+    needs_home_visits = Boolean(load_default=False)
+    languages = List(String(validate=LANGUAGE), load_default=None)
+    reason = String(load_default=None, allow_none=True, validate=length(4000))

@@ -3,17 +3,25 @@ page `/inscription` (a same-origin form protected by the session's CSRF token)."
 
 from __future__ import annotations
 
+import uuid
+
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
 from services.orientation.medecin_traitant.intake import public
+from services.orientation.medecin_traitant.intake.discharge import signal_from_discharge
 from services.orientation.medecin_traitant.intake.schemas import (
+    DischargeSignalementSchema,
     PublicSignalementSchema,
     ReceiptSchema,
 )
+from services.orientation.medecin_traitant.schemas import CaseSchema
+from services.orientation.medecin_traitant.service import MEDECIN_TRAITANT
+from shared.auth.permissions import allow, current_principal, record_rule
 from shared.auth.permissions import public as public_route
-from shared.auth.permissions import record_rule
+from shared.auth.roles import COORDINATOR, DAC
+from shared.cases.presentation import case_response
 from shared.errors import ValidationFailed
 from shared.http.openapi import documented
 from shared.http.parsing import json_body
@@ -22,6 +30,9 @@ from shared.web.pages import page_blueprint
 from shared.web.patient import OPTIONAL, PATIENT_FIELDS
 
 api = Blueprint("orientation_public", __name__, url_prefix="/api/orientation/public")
+discharge_api = Blueprint(
+    "orientation_discharge_signalement", __name__, url_prefix="/api/orientation"
+)
 pages = page_blueprint(
     "orientation_public_pages", __name__, url_prefix="", templates="../../templates"
 )
@@ -117,3 +128,28 @@ def submit_form() -> ResponseReturnValue:
     body["website"] = request.form.get("website", "")[:200]
     public.register(data=body)
     return render_template("medecin_traitant/inscription_done.html", message=public.MESSAGE)
+
+
+# --- discharge → signalement ----------------------------------------------------------------
+
+discharge_schema = DischargeSignalementSchema()
+
+
+@discharge_api.post("/discharges/<uuid:case_id>/signalement")
+@allow(DAC, COORDINATOR)
+@record_rule("dac, coordinator: any discharge whose patient_has_gp is false, once (else 409)")
+@documented(
+    summary="Signaler à la CPTS un patient sortant sans médecin traitant",
+    body=DischargeSignalementSchema,
+    response=CaseSchema,
+    status=201,
+    errors=(404, 409, 422),
+)
+def signal_discharge(case_id: uuid.UUID) -> ResponseReturnValue:
+    """The médecin-traitant case prefilled from the discharge (`source: hospital`), linked."""
+    principal = current_principal()
+    body = json_body(discharge_schema)
+    case = signal_from_discharge(
+        discharge_id=case_id, body=body, principal=principal, confirm_no_gp=False
+    )
+    return case_response(MEDECIN_TRAITANT, case, principal, 201)
