@@ -12,6 +12,7 @@ import click
 from services.bootstrap import SCHEMA, SERVICES, create_app
 from services.notifications.worker import worker
 from services.orientation.indicators.cli import seed_synthetic
+from services.orientation.medecin_traitant.intake.cli import orientation
 from shared import security_commands
 from shared.audit.commands import audit_verify
 from shared.commands import AppFactory, app_context, command_app, command_settings
@@ -176,6 +177,7 @@ cli.add_command(security_commands.patient)
 user.add_command(security_commands.user_disable)
 cli.add_command(worker)
 cli.add_command(seed_synthetic)
+cli.add_command(orientation)
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ from services.orientation.epp.views import blueprint as epp_blueprint
 from services.orientation.indicators.pages import register_pages as register_indicator_pages
 from services.orientation.indicators.views import blueprint as indicators_blueprint
 from services.orientation.medecin_traitant.intake.views import api as public_blueprint
-from services.orientation.medecin_traitant.intake.views import discharge_api
+from services.orientation.medecin_traitant.intake.views import discharge_api, import_api
 from services.orientation.medecin_traitant.intake.views import pages as public_pages
 from services.orientation.medecin_traitant.pages import register_pages as register_mt_pages
 from services.orientation.medecin_traitant.views import blueprint as medecin_traitant_blueprint
@@ -23,6 +23,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(public_blueprint)
     app.register_blueprint(public_pages)
     app.register_blueprint(discharge_api)
+    app.register_blueprint(import_api)
     app.register_blueprint(discharges_blueprint)
     app.register_blueprint(epp_blueprint)
     register_mt_pages(app)

@@ -61,6 +61,9 @@ def register_pages(app: Flask) -> None:
     )
     add_nav_link(app, "Dossiers médecin traitant", f"{blueprint.name}.board", *SIGNALEMENT_ROLES)
     add_nav_link(app, "Propositions reçues", f"{blueprint.name}.proposals", GP, order=50)
+    add_nav_link(
+        app, "Importer une liste d'attente", "orientation_intake_pages.import_page", COORDINATOR
+    )
     add_task_counter(app, tasks)
 
 

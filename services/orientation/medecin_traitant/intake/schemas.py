@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from marshmallow import fields
+
 from services.orientation.medecin_traitant.schemas import (
     LANGUAGE,
     VULNERABILITIES,
@@ -82,3 +84,11 @@ class DischargeSignalementSchema(BaseSchema):
     needs_home_visits = Boolean(load_default=False)
     languages = List(String(validate=LANGUAGE), load_default=None)
     reason = String(load_default=None, allow_none=True, validate=length(4000))
+
+
+class ImportReportSchema(OutputSchema):
+    """What an import created (or would create), skipped as duplicates, and refused."""
+
+    created = fields.Integer()
+    duplicates = fields.List(fields.Dict())
+    rejected = fields.List(fields.Dict())

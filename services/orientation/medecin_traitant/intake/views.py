@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, render_template, request
 from flask.typing import ResponseReturnValue
-from werkzeug.datastructures import MultiDict
+from werkzeug.datastructures import FileStorage, MultiDict
 
-from services.orientation.medecin_traitant.intake import public
+from services.orientation.medecin_traitant.intake import public, waiting_list
 from services.orientation.medecin_traitant.intake.discharge import signal_from_discharge
 from services.orientation.medecin_traitant.intake.schemas import (
     DischargeSignalementSchema,
+    ImportReportSchema,
     PublicSignalementSchema,
     ReceiptSchema,
 )
@@ -25,8 +26,10 @@ from shared.cases.presentation import case_response
 from shared.errors import ValidationFailed
 from shared.http.openapi import documented
 from shared.http.parsing import json_body
+from shared.spreadsheets import XLSX_MEDIA_TYPE
+from shared.web.case_pages import page_principal
 from shared.web.forms import Field, FormState, validate_form
-from shared.web.pages import page_blueprint
+from shared.web.pages import page, page_blueprint
 from shared.web.patient import OPTIONAL, PATIENT_FIELDS
 
 api = Blueprint("orientation_public", __name__, url_prefix="/api/orientation/public")
@@ -34,7 +37,7 @@ discharge_api = Blueprint(
     "orientation_discharge_signalement", __name__, url_prefix="/api/orientation"
 )
 pages = page_blueprint(
-    "orientation_public_pages", __name__, url_prefix="", templates="../../templates"
+    "orientation_intake_pages", __name__, url_prefix="", templates="../../templates"
 )
 schema = PublicSignalementSchema()
 RULE = (
@@ -153,3 +156,87 @@ def signal_discharge(case_id: uuid.UUID) -> ResponseReturnValue:
         discharge_id=case_id, body=body, principal=principal, confirm_no_gp=False
     )
     return case_response(MEDECIN_TRAITANT, case, principal, 201)
+
+
+# --- waiting-list import ----------------------------------------------------------------------
+
+import_api = Blueprint("orientation_import", __name__, url_prefix="/api/orientation")
+
+
+def _uploaded() -> bytes:
+    # A waiting list is larger than any JSON body: this route alone accepts up to MAX_BYTES.
+    request.max_content_length = waiting_list.MAX_BYTES + 64 * 1024
+    upload = request.files.get("file")
+    if upload is None:
+        raise ValidationFailed(
+            {"file": ["Joignez le fichier de la liste d'attente (CSV ou XLSX)."]}
+        )
+    return _read(upload)
+
+
+def _read(upload: FileStorage) -> bytes:
+    # Large uploads are spooled to a temporary file: closed here, not left to the collector.
+    try:
+        return upload.read()
+    finally:
+        upload.close()
+
+
+@import_api.post("/signalements/import")
+@allow(COORDINATOR)
+@record_rule("coordinator: creates cases of source import; all rows or none")
+@documented(
+    summary="Importer une liste d'attente (CSV « ; » ou XLSX), tout ou rien",
+    body=None,
+    response=ImportReportSchema,
+    status=201,
+    errors=(413, 422),
+)
+def import_signalements() -> ResponseReturnValue:
+    """`?dry_run=true` checks and reports without storing anything (200); else 201."""
+    dry_run = request.args.get("dry_run", "").lower() in ("1", "true", "oui")
+    report = waiting_list.import_waiting_list(
+        data=_uploaded(), principal=current_principal(), dry_run=dry_run
+    )
+    return report.as_dict(), 200 if dry_run else 201
+
+
+@import_api.get("/signalements/import/template.xlsx")
+@allow(COORDINATOR)
+@documented(summary="Modèle de liste d'attente (XLSX)", response=None)
+def import_template() -> ResponseReturnValue:
+    """The columns of an import, with one example row."""
+    return Response(
+        waiting_list.template(),
+        mimetype=XLSX_MEDIA_TYPE,
+        headers={"Content-Disposition": 'attachment; filename="modele-liste-attente.xlsx"'},
+    )
+
+
+@pages.get("/orientation/import")
+@page(COORDINATOR)
+def import_page() -> ResponseReturnValue:
+    """Upload a waiting list: check first (dry run), then import."""
+    return render_template("medecin_traitant/import.html", report=None, errors=None)
+
+
+@pages.post("/orientation/import")
+@page(COORDINATOR)
+def import_upload() -> ResponseReturnValue:
+    """The row-by-row report in French; stored only when asked and every row is valid."""
+    dry_run = request.form.get("mode") != "import"
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        errors = {"file": ["Choisissez le fichier de la liste d'attente (CSV ou XLSX)."]}
+        return render_template("medecin_traitant/import.html", report=None, errors=errors), 422
+    try:
+        report = waiting_list.import_waiting_list(
+            data=_read(upload), principal=page_principal(), dry_run=dry_run
+        )
+    except ValidationFailed as error:
+        return render_template(
+            "medecin_traitant/import.html", report=None, errors=error.fields, message=error.message
+        ), 422
+    return render_template(
+        "medecin_traitant/import.html", report=report.as_dict(), dry_run=dry_run, errors=None
+    )
