@@ -56,8 +56,17 @@ COLUMNS = (
     "recu_le",
     "synthese",
 )
-REQUIRED = ("nom", "prenom", "date_naissance", "sexe", "telephone", "adresse", "code_postal")
-REQUIRED += ("commune", "motif")
+REQUIRED = (
+    "nom",
+    "prenom",
+    "date_naissance",
+    "sexe",
+    "telephone",
+    "adresse",
+    "code_postal",
+    "commune",
+    "motif",
+)
 # Rows per import: checked and stored in one transaction within the request's time limit.
 MAX_ROWS = 10_000
 MAX_BYTES = 8 * 1024 * 1024
@@ -143,7 +152,7 @@ def read_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
     else:
         header, rows = _csv_rows(data)
     _check_header(header)
-    found = []
+    found: list[tuple[int, dict[str, str]]] = []
     for number, values in rows:
         cells = [_text(v) for v in values]
         if not any(cells):
