@@ -141,7 +141,7 @@ class MedecinTraitantCase(CaseMixin, PatientMixin, db.Model):
     contact_name: Mapped[str | None] = mapped_column(String(200))
     contact_phone: Mapped[str | None] = mapped_column(EncryptedString)
     contact_email: Mapped[str | None] = mapped_column(String(254))
-    intake_notes: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    intake_notes: Mapped[list[dict] | None] = mapped_column(JSON, default=list)
 
     @property
     def source_label(self) -> str:

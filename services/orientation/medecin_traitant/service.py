@@ -179,7 +179,17 @@ MEDECIN_TRAITANT = CaseType(
     visibility=visibility,
     can_see=can_see,
     schema=CaseSchema(),
-    free_text=("reason", "synthesis", "hold_reason", "ald_label"),
+    free_text=(
+        "reason",
+        "synthesis",
+        "hold_reason",
+        "ald_label",
+        # Who registered the patient online, and later registrations: gone with the identity.
+        "contact_name",
+        "contact_phone",
+        "contact_email",
+        "intake_notes",
+    ),
     effects=EFFECTS,
     lookups=LOOKUPS,
     comment_fields=("comment", "reason", "synthesis"),

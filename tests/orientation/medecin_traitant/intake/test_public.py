@@ -211,3 +211,19 @@ def test_the_page_is_public_and_its_form_needs_the_same_origin_token(world, app)
     assert "Demande reçue" in done.get_data(as_text=True)
     [case] = cases(app)
     assert (case.source, case.contact_name) == ("carer", "Aidant Test")
+
+
+def test_erasing_the_patient_also_erases_who_registered_them_online(world, app, cli_runner):
+    first = registration("carer", name="Aidant Test", phone="0611223344", email="a@example.org")
+    again = registration("self")
+    again["patient"] = first["patient"]
+    post(world.client, first)
+    post(world.client, again)
+    [case] = world.client.get(f"{MT}/cases", headers=world.coordinator).get_json()["items"]
+    world.fired(case, "cancel", body={"reason": "unreachable"})
+    args = ["patient", "erase", "--reference", case["reference"], "--by", "dpo@relais.test"]
+    result = cli_runner([*args, "--yes"])
+    assert result.exit_code == 0, result.output
+    [row] = cases(app)
+    assert (row.contact_name, row.contact_phone, row.contact_email) == (None, None, None)
+    assert row.intake_notes is None
