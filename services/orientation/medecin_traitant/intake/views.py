@@ -1,5 +1,6 @@
-"""Public self-registration: the JSON API (no account, no CSRF: no cookie is read) and the
-page `/inscription` (a same-origin form protected by the session's CSRF token)."""
+"""HTTP entry points of intake: public self-registration (the JSON API, no account and no CSRF
+since no cookie is read; the page `/inscription`, a same-origin form protected by the session's
+CSRF token), discharge → signalement, and the waiting-list import (API and page)."""
 
 from __future__ import annotations
 
