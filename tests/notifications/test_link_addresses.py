@@ -8,11 +8,11 @@ import secrets
 
 import pytest
 import requests
-from tests.support.mt_flow import Cast
 
 from shared.outbox.relay import current_relay
 from shared.settings import Settings
 from tests.support import payloads
+from tests.support.mt_flow import Cast
 from tests.support.notifications import wait_for
 from tests.support.processes import BIN, ServiceProcess, run_cli
 from tests.support.servers import free_port
