@@ -13,6 +13,7 @@ from services.agenda.directory.cli import directory
 from services.bootstrap import SCHEMA, SERVICES, create_app
 from services.notifications.worker import worker
 from services.orientation.indicators.cli import seed_synthetic
+from services.orientation.medecin_traitant.intake.cli import orientation
 from shared import security_commands
 from shared.audit.commands import audit_verify
 from shared.commands import AppFactory, app_context, command_app, command_settings
@@ -194,6 +195,7 @@ user.add_command(security_commands.user_disable)
 cli.add_command(worker)
 cli.add_command(seed_synthetic)
 cli.add_command(directory)
+cli.add_command(orientation)
 
 
 def main() -> None:

@@ -96,7 +96,9 @@ def redis_db(redis_url: str) -> Iterator[Redis]:
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
     return Settings(
-        env="test", database_url=database_url, secret_key="_718EgG_6Owhvt7WBTA_dB1HMKxohX-29b7Yvy8OHnU"
+        env="test",
+        database_url=database_url,
+        secret_key="_718EgG_6Owhvt7WBTA_dB1HMKxohX-29b7Yvy8OHnU",
     )  # noqa: S106
 
 

@@ -85,6 +85,22 @@ def _reach(professional_id: uuid.UUID) -> list[User | DirectoryAddress]:
     return [DirectoryAddress(professional_id, email)] if email else []
 
 
+def self_registration_contact() -> Recipients:
+    """The e-mail a patient or carer gave on the public form (no account: e-mail only)."""
+
+    def resolve(payload: dict[str, Any]) -> list[User | DirectoryAddress]:
+        # Imported here: the case belongs to the orientation service (same database).
+        from services.orientation.medecin_traitant.intake.public import acknowledgement_address
+
+        case_id = _uuid(payload.get("case_id"))
+        email = acknowledgement_address(case_id, payload.get("note")) if case_id else None
+        # Keyed by the case (and the note): re-runs of the event add nothing.
+        key = uuid.uuid5(case_id, str(payload.get("note"))) if case_id else None
+        return [DirectoryAddress(key, email)] if email and key else []
+
+    return resolve
+
+
 def _uuid(value: Any) -> uuid.UUID | None:
     try:
         return uuid.UUID(str(value)) if value else None
@@ -114,6 +130,20 @@ EVENTS: dict[str, Notice] = {
         "Nouveau signalement {reference}",
         "Un patient sans médecin traitant a été signalé. Le dossier attend votre analyse.",
         MT,
+    ),
+    "medecin_traitant.public_note": Notice(
+        (coordinators(),),
+        "Nouvelle inscription en ligne pour le dossier {reference}",
+        "Une personne s'est inscrite en ligne pour un patient qui a déjà un dossier ouvert. "
+        "Sa demande a été ajoutée au dossier.",
+        MT,
+    ),
+    "medecin_traitant.public_acknowledgement": Notice(
+        (self_registration_contact(),),
+        "Votre demande auprès de la CPTS",
+        "Nous avons bien reçu votre demande de médecin traitant. La coordination de la CPTS "
+        "vous contactera prochainement pour en parler avec vous.",
+        "inscription",
     ),
     "medecin_traitant.propose": Notice(
         (professional("professional_id"),),

@@ -10,6 +10,9 @@ from services.orientation.epp.pages import register_pages as register_epp_pages
 from services.orientation.epp.views import blueprint as epp_blueprint
 from services.orientation.indicators.pages import register_pages as register_indicator_pages
 from services.orientation.indicators.views import blueprint as indicators_blueprint
+from services.orientation.medecin_traitant.intake.views import api as public_blueprint
+from services.orientation.medecin_traitant.intake.views import discharge_api, import_api
+from services.orientation.medecin_traitant.intake.views import pages as public_pages
 from services.orientation.medecin_traitant.pages import register_pages as register_mt_pages
 from services.orientation.medecin_traitant.views import blueprint as medecin_traitant_blueprint
 
@@ -17,6 +20,10 @@ from services.orientation.medecin_traitant.views import blueprint as medecin_tra
 def register(app: Flask) -> None:
     """Mount the orientation service's blueprints on `app`."""
     app.register_blueprint(medecin_traitant_blueprint)
+    app.register_blueprint(public_blueprint)
+    app.register_blueprint(public_pages)
+    app.register_blueprint(discharge_api)
+    app.register_blueprint(import_api)
     app.register_blueprint(discharges_blueprint)
     app.register_blueprint(epp_blueprint)
     register_mt_pages(app)

@@ -6,6 +6,7 @@ from services.orientation.discharges.models import (
     DischargeProfessional,
 )
 from services.orientation.epp.models import EppHistory, EppReferral
+from services.orientation.medecin_traitant.intake.models import PublicSubmissionCounter
 from services.orientation.medecin_traitant.models import MedecinTraitantCase, MedecinTraitantHistory
 
 __all__ = [
@@ -16,4 +17,5 @@ __all__ = [
     "EppReferral",
     "MedecinTraitantCase",
     "MedecinTraitantHistory",
+    "PublicSubmissionCounter",
 ]

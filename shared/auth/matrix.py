@@ -26,7 +26,8 @@ RECORD_RULES: dict[str, str] = {
     "auth.logout": "revokes only the caller's own token",
     "*_audit.list_audit_entries": "the whole trail of the service (no patient data in it)",
     "orientation_medecin_traitant.list_cases": (
-        "coordinator: every case; other clinical roles: only cases they submitted; "
+        "coordinator: every case; other clinical roles, partner and dac: only cases they "
+        "submitted; "
         "gp: also cases proposed to or accepted by their directory entry; others are left out"
     ),
     "orientation_medecin_traitant.get_case": (

@@ -53,12 +53,16 @@ def create_case(
     *,
     principal: Principal,
     extra_event: dict[str, Any] | None = None,
+    at: dt.datetime | None = None,
+    announced: bool = True,
 ) -> CaseT:
     """Number, store and announce a new case inside the current unit of work.
 
     The case's creation instant and its first history row's are one and the same: the
-    indicators rebuild past states from the history and ages from the case's columns."""
-    now = utcnow()
+    indicators rebuild past states from the history and ages from the case's columns. `at`
+    dates a case received earlier (an imported waiting list); `announced=False` emits no
+    event (the importer does not notify themselves once per row)."""
+    now = at or utcnow()
     initial = case_type.machine.initial
     case.reference = next_reference(case_type.prefix)
     case.state = initial
@@ -78,7 +82,8 @@ def create_case(
     db.session.add(first)
     case.loaded_history = [first]
     record_audit(action="create", reference=case.reference)
-    announce(case_type, case, "submit", before=None, principal=principal, extra=extra_event)
+    if announced:
+        announce(case_type, case, "submit", before=None, principal=principal, extra=extra_event)
     return case
 
 

@@ -14,6 +14,7 @@ ROLE_LABELS = {
     "midwife": "Sage-femme",
     "nurse": "Infirmier·e",
     "dac": "DAC / sortie d'hospitalisation",
+    "partner": "Partenaire",
     "reporting": "Indicateurs",
     "admin": "Administration",
 }

@@ -65,6 +65,9 @@ CASES = [
     ("epp.cancel", {"professional_id": str(MIDWIFE)}, {"midwife"}),
     ("epp.cancel", {"professional_id": None}, set()),
     ("epp.duplicate_attempt", {}, {"coordinator"}),
+    ("medecin_traitant.public_note", {}, {"coordinator"}),
+    # The acknowledgement goes to the e-mail given on the public form, never to an account.
+    ("medecin_traitant.public_acknowledgement", {"note": None}, set()),
     ("agenda.booking_created", {"professional_id": str(GP)}, {"gp"}),
     ("directory.availability_reminder", {"professional_id": str(GP)}, {"gp"}),
     ("agenda.booking_cancelled", {"professional_id": str(GP)}, {"gp"}),

@@ -59,6 +59,16 @@ class DischargeCase(CaseMixin, PatientMixin, db.Model):
     followed_up_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Whether the patient has a médecin traitant (None: not asked yet); when not, the
+    # médecin-traitant case created from this discharge (linked both ways).
+    patient_has_gp: Mapped[bool | None]
+    signalement_case_id: Mapped[uuid.UUID | None] = mapped_column(UUIDType)
+    signalement_reference: Mapped[str | None] = mapped_column(String(32))
+
+    @property
+    def linked_references(self) -> list[str]:
+        """The references of the cases this one is linked to (its médecin-traitant case)."""
+        return [self.signalement_reference] if self.signalement_reference else []
 
     professionals: Mapped[list[DischargeProfessional]] = relationship(
         order_by="DischargeProfessional.position",

@@ -24,10 +24,12 @@ from services.orientation.discharges.readiness import missing_items
 from services.orientation.discharges.schemas import DischargeCreateSchema, DischargeUpdateSchema
 from services.orientation.discharges.service import DISCHARGE
 from services.orientation.discharges.states import EDITABLE_STATES
+from services.orientation.medecin_traitant.intake.discharge import signal_from_discharge
+from services.orientation.medecin_traitant.intake.schemas import DischargeSignalementSchema
 from shared.auth.principal import Principal
 from shared.auth.roles import COORDINATOR, DAC, GP, MIDWIFE, NURSE, PROFESSIONAL
 from shared.cases.service import get_visible_case
-from shared.errors import InvalidTransition, ValidationFailed, VersionConflict
+from shared.errors import Duplicate, InvalidTransition, ValidationFailed, VersionConflict
 from shared.http.parsing import load
 from shared.timeutil import today_paris
 from shared.web.case_pages import (
@@ -280,6 +282,35 @@ def render_case(
         age=case.patient_age(today_paris()),
         is_final=case.state in MACHINE.final,
     )
+
+
+# --- no médecin traitant: report to the CPTS -----------------------------------------------
+
+
+@blueprint.post("/<uuid:case_id>/signalement")
+@page(*STAFF)
+def signal_discharge_page(case_id: uuid.UUID) -> ResponseReturnValue:
+    """The discharge page's action: "no médecin traitant: report to the CPTS"."""
+    body = {
+        "consent": {
+            "patient_informed": request.form.get("consent.patient_informed") == "on",
+            "data_sharing": request.form.get("consent.data_sharing") == "on",
+        }
+    }
+    principal = page_principal()
+    try:
+        data = load(DischargeSignalementSchema(), body)
+        case = signal_from_discharge(
+            discharge_id=case_id, body=data, principal=principal, confirm_no_gp=True
+        )
+    except ValidationFailed:
+        notice = "Cochez les deux cases de consentement du patient pour le signaler à la CPTS."
+        status = 422
+    except (Duplicate, InvalidTransition) as error:
+        notice, status = error.message, 409
+    else:
+        return redirect(url_for("orientation_mt_pages.case_page", case_id=case.id), code=303)
+    return render_case(_case(case_id, principal), notice=notice), status
 
 
 TRANSITIONS = FormTransitions(

@@ -67,6 +67,8 @@ class DischargeFieldsSchema(BaseSchema):
     home_services = List(String(validate=one_of(HOME_SERVICES)))
     city_professionals = List(Nested(CityProfessionalSchema))
     notes = String(allow_none=True, validate=length(4000))
+    # Whether the patient has a médecin traitant; `false` offers `POST …/signalement`.
+    patient_has_gp = Boolean(allow_none=True)
 
     @validates_schema(skip_on_field_errors=False)
     def _distinct_professionals(self, data: dict[str, Any], **_: Any) -> None:
@@ -101,6 +103,7 @@ class DischargeCreateSchema(DischargeFieldsSchema):
     home_services = List(String(validate=one_of(HOME_SERVICES)), load_default=list)
     city_professionals = List(Nested(CityProfessionalSchema), load_default=list)
     notes = String(load_default=None, allow_none=True, validate=length(4000))
+    patient_has_gp = Boolean(load_default=None, allow_none=True)
 
 
 class DischargeUpdateSchema(DischargeFieldsSchema):
@@ -172,6 +175,9 @@ class DischargeCaseSchema(OutputSchema):
         )
     )
     cancel_reason = String(allow_none=True)
+    patient_has_gp = Boolean(allow_none=True)
+    signalement_case_id = UUID(allow_none=True)
+    linked_references = List(String())
     history = List(Nested(HistoryEntrySchema))
     allowed_transitions = List(String())
 

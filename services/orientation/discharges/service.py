@@ -61,6 +61,7 @@ FIELD_LABELS = {
     "home_services": "services à domicile",
     "city_professionals": "professionnels de ville",
     "notes": "notes",
+    "patient_has_gp": "médecin traitant du patient",
 }
 
 
@@ -170,7 +171,14 @@ def _apply_fields(
         if new != (case.hospital_name, case.hospital_service):
             case.hospital_name, case.hospital_service = new
             changed.append("hospital")
-    for name in ("admission_date", "planned_discharge_date", "summary", "prescription", "notes"):
+    for name in (
+        "admission_date",
+        "planned_discharge_date",
+        "summary",
+        "prescription",
+        "notes",
+        "patient_has_gp",
+    ):
         if name in data and getattr(case, name) != data[name]:
             setattr(case, name, data[name])
             changed.append(name)

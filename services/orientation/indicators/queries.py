@@ -35,6 +35,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from services.orientation.medecin_traitant.intake.sources import SOURCES
 from services.orientation.medecin_traitant.machine import OPEN_STATES
 from services.orientation.medecin_traitant.models import MedecinTraitantCase as Case
 from services.orientation.medecin_traitant.models import MedecinTraitantHistory as History
@@ -218,6 +219,27 @@ def _cancelled(period: Period) -> list[Any]:
             .group_by(Case.cancel_reason)
         ),
     )
+
+
+def _by_source(period: Period) -> dict[str, dict[str, int]]:
+    """Signalements received and patients oriented in the period, by where the case came from
+    (a patient oriented in the period counts once, under the source of that case)."""
+    found = {source: {"signalements": 0, "oriented": 0} for source in SOURCES}
+    received = db.session.execute(
+        select(Case.source, func.count())
+        .where(during(Case.created_at, period))
+        .group_by(Case.source)
+    )
+    for source, count in received:
+        found.setdefault(source, {"signalements": 0, "oriented": 0})["signalements"] += count
+    oriented = db.session.execute(
+        select(Case.source, func.sum(_first_since(period.start)))
+        .where(during(Case.oriented_at, period))
+        .group_by(Case.source)
+    )
+    for source, count in oriented:
+        found.setdefault(source, {"signalements": 0, "oriented": 0})["oriented"] += int(count or 0)
+    return found
 
 
 def _age_bucket(created_at: Any, at: dt.datetime) -> Any:
@@ -416,6 +438,7 @@ def medecin_traitant_block(period: Period) -> tuple[dict[str, Any], dict[str, di
         "cancelled": sum(cancelled_by_reason.values()),
         "by_priority": by_priority,
         "by_ald": by_ald,
+        "by_source": _by_source(period),
         "by_commune": communes.sorted(),
     }
     return block, months

@@ -87,6 +87,10 @@ CANCEL_REASONS = (
 DECLINE_REASONS = ("Patientèle complète.", "Trop éloigné du cabinet.", "Pas de visites à domicile.")
 
 
+# Seven in ten from member professionals, the rest from partners, hospitals and the import.
+SYNTHETIC_SOURCES = (*["professional"] * 7, "partner", "hospital", "import")
+
+
 def _medecin_traitant_case(ctx: Context, patient: Patient, created_at: dt.datetime) -> list[Row]:
     rng = ctx.rng
     ald = rng.random() < 0.35
@@ -133,6 +137,15 @@ def _medecin_traitant_case(ctx: Context, patient: Patient, created_at: dt.dateti
         "previous_oriented_at": None,
         "cancel_reason": None,
         "cancelled_at": None,
+        # Where patients came from, without drawing from `rng` (the other figures stay put).
+        "source": SYNTHETIC_SOURCES[patient.number % len(SYNTHETIC_SOURCES)],
+        "discharge_id": None,
+        "discharge_reference": None,
+        "contact_relationship": None,
+        "contact_name": None,
+        "contact_phone": None,
+        "contact_email": None,
+        "intake_notes": None,
         **patient_columns(ctx, patient, f"synthetic:{patient.number}"),
     }
     timeline = Timeline(ctx, case, MedecinTraitantHistory.__table__)
@@ -295,6 +308,9 @@ def _discharge_case(ctx: Context, number: int, created_at: dt.datetime) -> list[
         "followed_up_at": None,
         "cancel_reason": None,
         "cancelled_at": None,
+        "patient_has_gp": None,
+        "signalement_case_id": None,
+        "signalement_reference": None,
         **patient_columns(
             ctx, new_patient(ctx, number, ages=(40, 99, 80)), f"synthetic-sh:{number}"
         ),

@@ -8,9 +8,12 @@ import uuid
 from sqlalchemy import JSON, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from services.orientation.medecin_traitant.intake.sources import LABELS as SOURCE_LABELS
+from services.orientation.medecin_traitant.intake.sources import needs_review
 from services.orientation.medecin_traitant.states import STATES
 from shared.cases.models import CaseMixin, HistoryMixin
 from shared.cases.states import state_not_in
+from shared.crypto import EncryptedString, current_keyring
 from shared.extensions import db
 from shared.patients import PatientMixin
 from shared.types import UTCDateTime, UUIDType
@@ -126,6 +129,43 @@ class MedecinTraitantCase(CaseMixin, PatientMixin, db.Model):
     previous_oriented_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     cancel_reason: Mapped[str | None] = mapped_column(String(32))
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Who reported the patient (`intake/sources.py`), set by the server.
+    source: Mapped[str] = mapped_column(String(16), default="professional", index=True)
+    # The hospital discharge this case was created from, if any (linked both ways).
+    discharge_id: Mapped[uuid.UUID | None] = mapped_column(UUIDType, index=True)
+    discharge_reference: Mapped[str | None] = mapped_column(String(32))
+    # Who filled in the public form (`intake/public.py`): the patient or a carer, and how to
+    # reach them; and what later self-registrations of the same patient added (each a dict
+    # `{at, relationship, reason}`), since the answer never reveals that the case exists.
+    contact_relationship: Mapped[str | None] = mapped_column(String(8))
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_phone: Mapped[str | None] = mapped_column(EncryptedString)
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    intake_notes: Mapped[list[dict] | None] = mapped_column(JSON, default=list)
+
+    @property
+    def source_label(self) -> str:
+        """Where the case came from, in French."""
+        return SOURCE_LABELS.get(self.source, self.source)
+
+    @property
+    def readable_intake_notes(self) -> list[dict]:
+        """The later self-registrations, their phone numbers decrypted."""
+        keyring = current_keyring()
+        return [
+            {**note, "phone": keyring.decrypt(note["phone"]) if note.get("phone") else None}
+            for note in self.intake_notes or []
+        ]
+
+    @property
+    def linked_references(self) -> list[str]:
+        """The references of the cases this one is linked to (the discharge it came from)."""
+        return [self.discharge_reference] if self.discharge_reference else []
+
+    @property
+    def needs_review(self) -> bool:
+        """Self-reported and not triaged yet: shown "à vérifier"."""
+        return needs_review(source=self.source, state=self.state)
 
 
 class MedecinTraitantHistory(HistoryMixin, db.Model):

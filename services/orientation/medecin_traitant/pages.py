@@ -24,7 +24,7 @@ from services.orientation.medecin_traitant.schemas import CaseListQuerySchema, S
 from services.orientation.medecin_traitant.service import MEDECIN_TRAITANT
 from services.orientation.medecin_traitant.suggestions import suggest_gps
 from shared.auth.principal import Principal
-from shared.auth.roles import CLINICAL_ROLES, COORDINATOR, GP
+from shared.auth.roles import COORDINATOR, GP, SIGNALEMENT_ROLES
 from shared.cases.service import get_visible_case
 from shared.errors import Duplicate, ValidationFailed
 from shared.http.parsing import load
@@ -60,9 +60,14 @@ def register_pages(app: Flask) -> None:
 
     app.register_blueprint(blueprint)
     register_allocation_pages(app)
-    add_nav_link(app, "Signaler un patient", f"{blueprint.name}.new_signalement", *CLINICAL_ROLES)
-    add_nav_link(app, "Dossiers médecin traitant", f"{blueprint.name}.board", *CLINICAL_ROLES)
+    add_nav_link(
+        app, "Signaler un patient", f"{blueprint.name}.new_signalement", *SIGNALEMENT_ROLES
+    )
+    add_nav_link(app, "Dossiers médecin traitant", f"{blueprint.name}.board", *SIGNALEMENT_ROLES)
     add_nav_link(app, "Propositions reçues", f"{blueprint.name}.proposals", GP, order=50)
+    add_nav_link(
+        app, "Importer une liste d'attente", "orientation_intake_pages.import_page", COORDINATOR
+    )
     add_task_counter(app, tasks)
 
 
@@ -90,7 +95,7 @@ def tasks(principal: Principal) -> list[Task]:
 
 
 @blueprint.get("/signalements/new")
-@page(*CLINICAL_ROLES)
+@page(*SIGNALEMENT_ROLES)
 def new_signalement() -> ResponseReturnValue:
     """The signalement form."""
     form = FormState.blank(SIGNALEMENT_FIELDS, MultiDict({"situation.languages": "fr"}))
@@ -98,7 +103,7 @@ def new_signalement() -> ResponseReturnValue:
 
 
 @blueprint.post("/signalements/new")
-@page(*CLINICAL_ROLES)
+@page(*SIGNALEMENT_ROLES)
 def submit_signalement() -> ResponseReturnValue:
     """Validate with the API's schema; French errors next to each field, nothing stored."""
     try:
@@ -114,7 +119,7 @@ def submit_signalement() -> ResponseReturnValue:
 
 
 @blueprint.get("/signalements/<uuid:case_id>")
-@page(*CLINICAL_ROLES)
+@page(*SIGNALEMENT_ROLES)
 def signalement_created(case_id: uuid.UUID) -> ResponseReturnValue:
     """The confirmation, with the reference to give the patient."""
     case = get_visible_case(MEDECIN_TRAITANT, case_id=case_id, principal=page_principal())
@@ -125,7 +130,7 @@ def signalement_created(case_id: uuid.UUID) -> ResponseReturnValue:
 
 
 @blueprint.get("/cases")
-@page(*CLINICAL_ROLES)
+@page(*SIGNALEMENT_ROLES)
 def board() -> ResponseReturnValue:
     """Cases by state and priority, oldest first; a professional sees only their own."""
     raw = {key: value for key, value in request.args.items() if value.strip()}
@@ -133,7 +138,7 @@ def board() -> ResponseReturnValue:
 
 
 @blueprint.post("/cases")
-@page(*CLINICAL_ROLES)
+@page(*SIGNALEMENT_ROLES)
 def search_board() -> ResponseReturnValue:
     """Search by reference or surname: the term comes in the form body, never the URL."""
     raw = {
@@ -167,7 +172,7 @@ def _render_board(args: dict[str, Any], raw: dict[str, str]) -> str:
 
 
 @blueprint.get("/cases/<uuid:case_id>")
-@page(*CLINICAL_ROLES)
+@page(*SIGNALEMENT_ROLES)
 def case_page(case_id: uuid.UUID) -> ResponseReturnValue:
     """Everything about one case, and the actions the user may take now."""
     case = get_visible_case(MEDECIN_TRAITANT, case_id=case_id, principal=page_principal())
@@ -175,7 +180,7 @@ def case_page(case_id: uuid.UUID) -> ResponseReturnValue:
 
 
 @blueprint.post("/cases/<uuid:case_id>/transitions/<name>")
-@page(*CLINICAL_ROLES)
+@page(*SIGNALEMENT_ROLES)
 def fire_transition(case_id: uuid.UUID, name: str) -> ResponseReturnValue:
     """Fire a transition from its form; a stale page never overwrites a newer state."""
     return TRANSITIONS.fire(case_id, name)

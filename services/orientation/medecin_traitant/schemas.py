@@ -206,6 +206,10 @@ class CaseSchema(OutputSchema):
     declared_on = fields.Date(allow_none=True)
     oriented_at = fields.DateTime(allow_none=True)
     cancel_reason = String(allow_none=True)
+    source = String()
+    needs_review = Boolean()
+    discharge_id = UUID(allow_none=True)
+    linked_references = List(String())
     history = List(Nested(HistoryEntrySchema))
     allowed_transitions = List(String())
 

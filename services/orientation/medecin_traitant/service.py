@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, false, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
 
+from services.orientation.medecin_traitant.intake.sources import source_of
 from services.orientation.medecin_traitant.machine import MACHINE
 from services.orientation.medecin_traitant.models import MedecinTraitantCase, MedecinTraitantHistory
 from services.orientation.medecin_traitant.priority import compute_priority
@@ -22,7 +23,7 @@ from services.orientation.medecin_traitant.suggestions import (
     suggest_gps,
 )
 from shared.auth.principal import SYSTEM, Principal
-from shared.auth.roles import CLINICAL_ROLES, COORDINATOR, GP
+from shared.auth.roles import COORDINATOR, GP, SIGNALEMENT_ROLES
 from shared.cases.case_type import CaseType, Effect, Lookup
 from shared.cases.service import create_case, get_visible_case, refuse_duplicate
 from shared.db import unit_of_work
@@ -39,7 +40,7 @@ def visibility(principal: Principal) -> ColumnElement[bool]:
     if principal.has(COORDINATOR, *SYSTEM.roles):
         return true()
     conditions = []
-    if principal.has(*CLINICAL_ROLES):
+    if principal.has(*SIGNALEMENT_ROLES):
         conditions.append(MedecinTraitantCase.created_by == principal.user_id)
     if principal.has(GP) and principal.professional_id is not None:
         conditions.append(MedecinTraitantCase.proposed_professional_id == principal.professional_id)
@@ -52,7 +53,7 @@ def can_see(case: MedecinTraitantCase, principal: Principal) -> bool:
     if principal.has(COORDINATOR, *SYSTEM.roles):
         return True
     pid = principal.professional_id
-    return (principal.has(*CLINICAL_ROLES) and case.created_by == principal.user_id) or (
+    return (principal.has(*SIGNALEMENT_ROLES) and case.created_by == principal.user_id) or (
         principal.has(GP)
         and pid is not None
         and pid in (case.proposed_professional_id, case.accepted_professional_id)
@@ -178,7 +179,17 @@ MEDECIN_TRAITANT = CaseType(
     visibility=visibility,
     can_see=can_see,
     schema=CaseSchema(),
-    free_text=("reason", "synthesis", "hold_reason", "ald_label"),
+    free_text=(
+        "reason",
+        "synthesis",
+        "hold_reason",
+        "ald_label",
+        # Who registered the patient online, and later registrations: gone with the identity.
+        "contact_name",
+        "contact_phone",
+        "contact_email",
+        "intake_notes",
+    ),
     effects=EFFECTS,
     lookups=LOOKUPS,
     comment_fields=("comment", "reason", "synthesis"),
@@ -238,6 +249,7 @@ FOLLOWED_ALREADY = (
 def submit_signalement(*, data: dict[str, Any], principal: Principal) -> MedecinTraitantCase:
     """Record a signalement as a new case in `submitted`, prioritised; 409 for an open duplicate."""
     case = new_case(data)
+    case.source = source_of(principal)
     try:
         # No check-then-insert: the two unique indexes of open cases (NIR, identity) refuse a
         # duplicate, concurrent or not; the existing case is looked up only then.

@@ -22,7 +22,7 @@ from services.orientation.medecin_traitant.schemas import (
 )
 from services.orientation.medecin_traitant.service import MEDECIN_TRAITANT
 from shared.auth.permissions import allow, current_principal
-from shared.auth.roles import CLINICAL_ROLES, COORDINATOR, GP
+from shared.auth.roles import COORDINATOR, GP, SIGNALEMENT_ROLES
 from shared.cases.endpoints import page_response, read_case_response, transition_response
 from shared.cases.presentation import case_response
 from shared.http.openapi import documented
@@ -38,7 +38,7 @@ allocation_result_schema = AllocationResultSchema()
 
 
 @blueprint.post("/signalements")
-@allow(*CLINICAL_ROLES)
+@allow(*SIGNALEMENT_ROLES)
 @documented(
     summary="Signaler un patient sans médecin traitant",
     body=SignalementSchema,
@@ -55,7 +55,7 @@ def submit_signalement() -> ResponseReturnValue:
 
 
 @blueprint.get("/cases")
-@allow(*CLINICAL_ROLES)
+@allow(*SIGNALEMENT_ROLES)
 @documented(
     summary="Lister les dossiers", query=CaseListQuerySchema, response=page_schema(CaseSchema)
 )
@@ -95,7 +95,7 @@ def declare_interest(case_id: uuid.UUID) -> ResponseReturnValue:
 
 
 @blueprint.get("/cases/<uuid:case_id>")
-@allow(*CLINICAL_ROLES)
+@allow(*SIGNALEMENT_ROLES)
 @documented(summary="Consulter un dossier", response=CaseSchema, errors=(404,))
 def get_case(case_id: uuid.UUID) -> ResponseReturnValue:
     """One case with its history; 404 when it does not exist or the caller may not see it
@@ -119,7 +119,7 @@ def get_suggestions(case_id: uuid.UUID) -> ResponseReturnValue:
 
 
 @blueprint.post("/cases/<uuid:case_id>/transitions/<name>")
-@allow(*CLINICAL_ROLES)
+@allow(*SIGNALEMENT_ROLES)
 @documented(
     summary="Faire avancer un dossier", body=None, response=CaseSchema, errors=(404, 409, 422)
 )

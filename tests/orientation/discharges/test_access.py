@@ -69,15 +69,17 @@ def test_roles_without_a_reason_to_see_discharges_are_refused(client, accounts):
     assert client.get(f"{URL}/worklist", headers=s["named_nurse"]).status_code == 403
 
 
-def test_dac_staff_never_see_medecin_traitant_cases(client, accounts):
+def test_dac_staff_see_only_the_medecin_traitant_cases_they_reported(client, accounts):
     professional = accounts.create("professional")
     created = client.post(
         "/api/orientation/signalements", json=payloads.signalement(), headers=professional
     ).get_json()
     dac = accounts.create("dac")
 
-    assert client.get("/api/orientation/cases", headers=dac).status_code == 403
-    assert client.get(f"/api/orientation/cases/{created['id']}", headers=dac).status_code == 403
+    listed = client.get("/api/orientation/cases", headers=dac)
+    assert listed.status_code == 200
+    assert listed.get_json()["items"] == []
+    assert client.get(f"/api/orientation/cases/{created['id']}", headers=dac).status_code == 404
 
 
 def test_a_user_both_dac_and_professional_still_sees_no_medecin_traitant_case_of_others(

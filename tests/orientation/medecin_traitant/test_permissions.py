@@ -7,8 +7,8 @@ import pytest
 from tests.support import payloads
 from tests.support.factories import MT
 
-SUBMITTING_ROLES = ("professional", "coordinator", "gp", "midwife", "nurse")
-NO_CASE_ROLES = ("dac", "reporting", "admin")
+SUBMITTING_ROLES = ("professional", "coordinator", "gp", "midwife", "nurse", "partner", "dac")
+NO_CASE_ROLES = ("reporting", "admin")
 
 
 def _ids(response) -> set[str]:

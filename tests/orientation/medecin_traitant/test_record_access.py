@@ -57,7 +57,7 @@ def test_the_coordinator_sees_every_case(client, accounts):
     assert _listed(client, coordinator) == cases
 
 
-@pytest.mark.parametrize("role", ["dac", "reporting", "admin"])
+@pytest.mark.parametrize("role", ["reporting", "admin"])
 def test_non_clinical_roles_see_no_medecin_traitant_case(client, accounts, role):
     case = factories.signalement(client, accounts.create("professional"))
     headers = accounts.create(role)
