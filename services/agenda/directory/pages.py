@@ -3,19 +3,43 @@ midwives, nurses keep their own availability)."""
 
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
 from flask import Flask, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
 from services.agenda.directory import service
-from services.agenda.directory.schemas import AvailabilityUpdateSchema, ProfessionalQuerySchema
+from services.agenda.directory.forms import (
+    AVAILABILITY_FIELDS,
+    IDENTITY_FIELDS,
+    KIND_LABELS,
+    ORGANISATION_FIELDS,
+    PROFESSION_LABELS,
+    PROFESSIONAL_FIELDS,
+    QUALIFICATION_LABELS,
+    entry_body,
+    entry_values,
+)
+from services.agenda.directory.schemas import (
+    AvailabilityUpdateSchema,
+    OrganisationCreateSchema,
+    OrganisationQuerySchema,
+    OrganisationUpdateSchema,
+    ProfessionalCreateSchema,
+    ProfessionalQuerySchema,
+    ProfessionalUpdateSchema,
+)
 from services.agenda.directory.views import export_response, professionals_query
 from shared.auth.roles import ADMIN, COORDINATOR, DIRECTORY_ROLES
-from shared.errors import Forbidden, ValidationFailed
+from shared.errors import Duplicate, Forbidden, ValidationFailed
+from shared.geo import by_insee
 from shared.http.pagination import paginate
 from shared.http.parsing import load
+from shared.timeutil import utcnow
 from shared.web.case_pages import page_principal
-from shared.web.forms import Field, FormState, form_body
+from shared.web.forms import Field, FormState
 from shared.web.pages import page, page_blueprint
 from shared.web.registry import add_nav_link
 
@@ -23,47 +47,6 @@ blueprint = page_blueprint(
     "directory_pages", __name__, url_prefix="/annuaire", templates="templates"
 )
 PAGE_SIZE = 25
-PROFESSION_LABELS = {
-    "gp": "Médecin généraliste",
-    "nurse": "Infirmier·e",
-    "midwife": "Sage-femme",
-    "pharmacist": "Pharmacien·ne",
-    "physiotherapist": "Masseur-kinésithérapeute",
-    "speech_therapist": "Orthophoniste",
-    "dentist": "Chirurgien-dentiste",
-    "specialist": "Médecin spécialiste",
-    "other": "Autre",
-}
-QUALIFICATION_LABELS = {
-    "ipa": "IPA (pratique avancée)",
-    "msu": "Maître de stage universitaire",
-    "etp": "Éducation thérapeutique",
-    "protocoles": "Protocoles de coopération",
-}
-LANGUAGE_CHOICES = (
-    ("fr", "Français"),
-    ("en", "Anglais"),
-    ("es", "Espagnol"),
-    ("ar", "Arabe"),
-    ("pt", "Portugais"),
-    ("de", "Allemand"),
-    ("it", "Italien"),
-    ("tr", "Turc"),
-)
-AVAILABILITY_FIELDS = (
-    Field("accepts_new_patients", "J'accepte de nouveaux patients", "checkbox"),
-    Field(
-        "new_patient_capacity",
-        "Places pour de nouveaux patients ce mois-ci",
-        hint="Entre 0 et 500. La coordination ne vous propose pas plus de patients.",
-        required=True,
-    ),
-    Field("languages", "Langues parlées", "checkboxes", choices=LANGUAGE_CHOICES),
-    Field("home_visits", "Je fais des visites à domicile", "checkbox"),
-    Field("teleconsultation", "Je pratique la téléconsultation", "checkbox"),
-    Field("phone", "Téléphone professionnel", "tel", autocomplete="tel"),
-    Field("mssante_email", "Adresse MSSanté", "email", hint="ex. prenom.nom@medecin.mssante.fr"),
-)
 SEARCH_FIELDS = (
     Field("q", "Nom", hint="Sans tenir compte des accents ni des majuscules."),
     Field(
@@ -84,22 +67,6 @@ SEARCH_FIELDS = (
 SORT_LABELS = {"name": "Nom", "city": "Commune", "capacity": "Places", "updated": "Mise à jour"}
 
 
-def _availability_values(professional) -> MultiDict:
-    values = MultiDict(
-        {
-            "new_patient_capacity": str(professional.new_patient_capacity),
-            "phone": professional.phone or "",
-            "mssante_email": professional.mssante_email or "",
-        }
-    )
-    for name in ("accepts_new_patients", "home_visits", "teleconsultation"):
-        if getattr(professional, name):
-            values[name] = "on"
-    for language in professional.languages or []:
-        values.add("languages", language)
-    return values
-
-
 def _own_entry():
     principal = page_principal()
     if principal.professional_id is None:
@@ -112,7 +79,7 @@ def _own_entry():
 def my_availability() -> ResponseReturnValue:
     """My availability: new patients, places this month, languages, contact."""
     _principal, professional = _own_entry()
-    form = FormState.blank(AVAILABILITY_FIELDS, _availability_values(professional))
+    form = FormState.blank(AVAILABILITY_FIELDS, entry_values(professional, AVAILABILITY_FIELDS))
     return render_template("directory/availability.html", form=form, professional=professional)
 
 
@@ -121,10 +88,7 @@ def my_availability() -> ResponseReturnValue:
 def save_availability() -> ResponseReturnValue:
     """Save my availability (the API's schema and service; the places count at once)."""
     principal, professional = _own_entry()
-    body = form_body(request.form, AVAILABILITY_FIELDS)
-    body.setdefault("languages", [])
-    for optional in ("phone", "mssante_email"):
-        body.setdefault(optional, None)
+    body = entry_body(request.form, AVAILABILITY_FIELDS)
     try:
         data = load(AvailabilityUpdateSchema(), body)
         service.update_professional(professional_id=professional.id, data=data, principal=principal)
@@ -177,10 +141,228 @@ def export(file_format: str) -> ResponseReturnValue:
     return export_response(professionals_query(args), file_format)
 
 
+# --- a professional's page, forms, deactivation (coordination) --------------------------
+
+CASE_LABELS = {
+    "orientation_mt_cases": "Médecin traitant",
+    "orientation_epp_referrals": "Entretien prénatal précoce",
+    "agenda_tc_cases": "Téléconsultation assistée",
+    "agenda_bookings": "Soin non programmé",
+}
+
+
+def _saved(message: str, endpoint: str, **values: Any) -> ResponseReturnValue:
+    flash(message, "success")
+    return redirect(url_for(endpoint, **values), code=303)
+
+
+def _entry_form(
+    template: str, form: FormState, status: int = 200, **context: Any
+) -> ResponseReturnValue:
+    return render_template(template, form=form, **context), status
+
+
+@blueprint.get("/<uuid:professional_id>")
+@page(COORDINATOR, ADMIN)
+def professional(professional_id: uuid.UUID) -> ResponseReturnValue:
+    """A professional: contact, practice address, availability and its freshness,
+    qualifications, and the cases in progress with them."""
+    entry = service.get_professional(professional_id)
+    cases = service.cases_in_progress(entry.id) if service.may_see_cases(page_principal()) else []
+    return render_template(
+        "directory/professional.html",
+        professional=entry,
+        cases=cases,
+        case_labels=CASE_LABELS,
+        professions=PROFESSION_LABELS,
+        qualifications=QUALIFICATION_LABELS,
+        stale=entry.capacity_updated_at is None
+        or utcnow() - entry.capacity_updated_at > service.STALE_AFTER,
+    )
+
+
+@blueprint.get("/nouveau")
+@page(COORDINATOR, ADMIN)
+def new_professional() -> ResponseReturnValue:
+    """The form adding a professional to the directory."""
+    form = FormState.blank(IDENTITY_FIELDS + PROFESSIONAL_FIELDS, MultiDict({"languages": "fr"}))
+    return _entry_form("directory/entry_form.html", form, title="Ajouter un professionnel")
+
+
+@blueprint.post("/nouveau")
+@page(COORDINATOR, ADMIN)
+def create_professional() -> ResponseReturnValue:
+    """Add a professional (the API's schema and service)."""
+    fields = IDENTITY_FIELDS + PROFESSIONAL_FIELDS
+    try:
+        data = load(ProfessionalCreateSchema(), entry_body(request.form, fields))
+        entry = service.register_professional(data=data)
+    except (ValidationFailed, Duplicate) as error:
+        errors = getattr(error, "fields", None) or {"rpps": [str(error.message)]}
+        form = FormState.failed(fields, request.form, errors)
+        return _entry_form("directory/entry_form.html", form, 422, title="Ajouter un professionnel")
+    return _saved(
+        "Le professionnel est ajouté à l'annuaire.", ".professional", professional_id=entry.id
+    )
+
+
+@blueprint.get("/<uuid:professional_id>/modifier")
+@page(COORDINATOR, ADMIN)
+def edit_professional(professional_id: uuid.UUID) -> ResponseReturnValue:
+    """The form changing a professional's entry (never their RPPS or profession)."""
+    entry = service.get_professional(professional_id)
+    form = FormState.blank(PROFESSIONAL_FIELDS, entry_values(entry, PROFESSIONAL_FIELDS))
+    return _entry_form(
+        "directory/entry_form.html", form, title=f"Modifier {entry.first_name} {entry.last_name}"
+    )
+
+
+@blueprint.post("/<uuid:professional_id>/modifier")
+@page(COORDINATOR, ADMIN)
+def save_professional(professional_id: uuid.UUID) -> ResponseReturnValue:
+    """Save a professional's entry."""
+    entry = service.get_professional(professional_id)
+    try:
+        data = load(ProfessionalUpdateSchema(), entry_body(request.form, PROFESSIONAL_FIELDS))
+        service.update_professional(
+            professional_id=professional_id, data=data, principal=page_principal()
+        )
+    except ValidationFailed as error:
+        form = FormState.failed(PROFESSIONAL_FIELDS, request.form, error.fields)
+        title = f"Modifier {entry.first_name} {entry.last_name}"
+        return _entry_form("directory/entry_form.html", form, 422, title=title)
+    return _saved("La fiche est enregistrée.", ".professional", professional_id=professional_id)
+
+
+@blueprint.post("/<uuid:professional_id>/activation")
+@page(COORDINATOR, ADMIN)
+def toggle_professional(professional_id: uuid.UUID) -> ResponseReturnValue:
+    """Deactivate (never delete) or reactivate a professional's entry."""
+    active = request.form.get("active") == "true"
+    service.update_professional(
+        professional_id=professional_id, data={"active": active}, principal=page_principal()
+    )
+    message = "La fiche est réactivée." if active else "La fiche est désactivée."
+    return _saved(message, ".professional", professional_id=professional_id)
+
+
+# --- organisations ---------------------------------------------------------------------
+
+ORGANISATION_SEARCH_FIELDS = (
+    Field("q", "Nom"),
+    Field("kind", "Type", "select", choices=(("", "Tous"), *KIND_LABELS.items())),
+    Field("commune", "Commune desservie (code INSEE)"),
+)
+
+
+def _communes(codes: list[str]) -> list[str]:
+    names = []
+    for code in codes or []:
+        commune = by_insee(code)
+        names.append(f"{commune.name} ({code})" if commune else code)
+    return names
+
+
+@blueprint.get("/structures")
+@page(COORDINATOR, ADMIN)
+def organisations() -> ResponseReturnValue:
+    """The structures of the territory, by kind, name or commune served."""
+    raw = MultiDict({k: v for k, v in request.args.items() if v.strip()})
+    try:
+        args = load(OrganisationQuerySchema(), raw.to_dict())
+    except ValidationFailed as error:
+        form = FormState.failed(ORGANISATION_SEARCH_FIELDS, raw, error.fields)
+        return render_template("directory/organisations.html", form=form, found=None), 422
+    query = service.organisation_query(
+        kind=args["kind"],
+        q=args["q"],
+        commune=args["commune"],
+        include_inactive=args["include_inactive"],
+    )
+    found = paginate(query, page=args["page"], per_page=PAGE_SIZE, dump=list)
+    return render_template(
+        "directory/organisations.html",
+        form=FormState.blank(ORGANISATION_SEARCH_FIELDS, raw),
+        found=found,
+        args=raw,
+        pages=max(1, -(-found["total"] // PAGE_SIZE)),
+        kinds=KIND_LABELS,
+        communes=_communes,
+    )
+
+
+@blueprint.get("/structures/<uuid:organisation_id>")
+@page(COORDINATOR, ADMIN)
+def organisation(organisation_id: uuid.UUID) -> ResponseReturnValue:
+    """A structure: contact, address, the communes it serves."""
+    entry = service.get_organisation(organisation_id)
+    return render_template(
+        "directory/organisation.html",
+        organisation=entry,
+        kinds=KIND_LABELS,
+        communes=_communes(entry.communes_served),
+    )
+
+
+@blueprint.get("/structures/nouvelle")
+@page(COORDINATOR, ADMIN)
+def new_organisation() -> ResponseReturnValue:
+    """The form adding a structure."""
+    form = FormState.blank(ORGANISATION_FIELDS)
+    return _entry_form("directory/entry_form.html", form, title="Ajouter une structure")
+
+
+@blueprint.post("/structures/nouvelle")
+@page(COORDINATOR, ADMIN)
+def create_organisation() -> ResponseReturnValue:
+    """Add a structure (the API's schema and service)."""
+    try:
+        data = load(OrganisationCreateSchema(), entry_body(request.form, ORGANISATION_FIELDS))
+        entry = service.register_organisation(data=data)
+    except ValidationFailed as error:
+        form = FormState.failed(ORGANISATION_FIELDS, request.form, error.fields)
+        return _entry_form("directory/entry_form.html", form, 422, title="Ajouter une structure")
+    return _saved("La structure est ajoutée.", ".organisation", organisation_id=entry.id)
+
+
+@blueprint.get("/structures/<uuid:organisation_id>/modifier")
+@page(COORDINATOR, ADMIN)
+def edit_organisation(organisation_id: uuid.UUID) -> ResponseReturnValue:
+    """The form changing a structure."""
+    entry = service.get_organisation(organisation_id)
+    form = FormState.blank(ORGANISATION_FIELDS, entry_values(entry, ORGANISATION_FIELDS))
+    return _entry_form("directory/entry_form.html", form, title=f"Modifier {entry.name}")
+
+
+@blueprint.post("/structures/<uuid:organisation_id>/modifier")
+@page(COORDINATOR, ADMIN)
+def save_organisation(organisation_id: uuid.UUID) -> ResponseReturnValue:
+    """Save a structure."""
+    entry = service.get_organisation(organisation_id)
+    try:
+        data = load(OrganisationUpdateSchema(), entry_body(request.form, ORGANISATION_FIELDS))
+        service.update_organisation(organisation_id=organisation_id, data=data)
+    except ValidationFailed as error:
+        form = FormState.failed(ORGANISATION_FIELDS, request.form, error.fields)
+        return _entry_form("directory/entry_form.html", form, 422, title=f"Modifier {entry.name}")
+    return _saved("La structure est enregistrée.", ".organisation", organisation_id=organisation_id)
+
+
+@blueprint.post("/structures/<uuid:organisation_id>/activation")
+@page(COORDINATOR, ADMIN)
+def toggle_organisation(organisation_id: uuid.UUID) -> ResponseReturnValue:
+    """Deactivate (never delete) or reactivate a structure."""
+    active = request.form.get("active") == "true"
+    service.update_organisation(organisation_id=organisation_id, data={"active": active})
+    message = "La structure est réactivée." if active else "La structure est désactivée."
+    return _saved(message, ".organisation", organisation_id=organisation_id)
+
+
 def register_directory_pages(app: Flask) -> None:
     """Mount the directory pages and their links in the top bar."""
     app.register_blueprint(blueprint)
     add_nav_link(app, "Annuaire", f"{blueprint.name}.search", COORDINATOR, ADMIN, order=40)
+    add_nav_link(app, "Structures", f"{blueprint.name}.organisations", COORDINATOR, ADMIN, order=42)
     add_nav_link(
         app, "Ma disponibilité", f"{blueprint.name}.my_availability", *DIRECTORY_ROLES, order=41
     )
