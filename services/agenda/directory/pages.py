@@ -24,6 +24,7 @@ from services.agenda.directory.forms import (
 )
 from services.agenda.directory.schemas import (
     AvailabilityUpdateSchema,
+    ImportQuerySchema,
     OrganisationCreateSchema,
     OrganisationQuerySchema,
     OrganisationUpdateSchema,
@@ -31,15 +32,15 @@ from services.agenda.directory.schemas import (
     ProfessionalQuerySchema,
     ProfessionalUpdateSchema,
 )
-from services.agenda.directory.views import export_response, professionals_query
+from services.agenda.directory.views import export_response, professionals_query, run_import, upload
 from shared.auth.roles import ADMIN, COORDINATOR, DIRECTORY_ROLES
-from shared.errors import Duplicate, Forbidden, ValidationFailed
+from shared.errors import DomainError, Duplicate, Forbidden, ValidationFailed
 from shared.geo import by_insee
 from shared.http.pagination import paginate
 from shared.http.parsing import load
 from shared.timeutil import utcnow
 from shared.web.case_pages import page_principal
-from shared.web.forms import Field, FormState
+from shared.web.forms import Field, FormState, form_body
 from shared.web.pages import page, page_blueprint
 from shared.web.registry import add_nav_link
 
@@ -356,6 +357,64 @@ def toggle_organisation(organisation_id: uuid.UUID) -> ResponseReturnValue:
     service.update_organisation(organisation_id=organisation_id, data={"active": active})
     message = "La structure est réactivée." if active else "La structure est désactivée."
     return _saved(message, ".organisation", organisation_id=organisation_id)
+
+
+# --- import upload with a dry-run preview --------------------------------------------------
+
+IMPORT_FIELDS = (
+    Field(
+        "format",
+        "Type de fichier",
+        "radio",
+        required=True,
+        choices=(
+            ("rpps", "Extraction Annuaire Santé (PS_LibreAcces, séparateur |)"),
+            ("csv", "Liste de la CPTS en CSV (séparateur ;)"),
+            ("xlsx", "Liste de la CPTS en XLSX (modèle ci-dessous)"),
+        ),
+    ),
+    Field("departement", "Département", hint="Extraction seulement, ex. 69."),
+    Field(
+        "communes", "Communes (codes INSEE)", hint="Extraction seulement, séparés par des virgules."
+    ),
+    Field(
+        "professions",
+        "Professions",
+        "checkboxes",
+        hint="Extraction seulement ; aucune cochée : toutes.",
+        choices=tuple(PROFESSION_LABELS.items()),
+    ),
+)
+
+
+@blueprint.get("/import")
+@page(COORDINATOR, ADMIN)
+def import_form() -> ResponseReturnValue:
+    """Upload the Annuaire Santé extract or the CPTS's list; check it before importing."""
+    form = FormState.blank(IMPORT_FIELDS, MultiDict({"format": "rpps"}))
+    return render_template("directory/import.html", form=form, report=None, refused=None)
+
+
+@blueprint.post("/import")
+@page(COORDINATOR, ADMIN)
+def import_upload() -> ResponseReturnValue:
+    """Run the import, as a dry run ("Vérifier") unless "Importer" was pressed."""
+    body = form_body(request.form, IMPORT_FIELDS)
+    body["dry_run"] = request.form.get("action") != "import"
+    if isinstance(body.get("professions"), list):
+        body["professions"] = ",".join(body["professions"])
+    report, refused, status = None, None, 200
+    try:
+        args = load(ImportQuerySchema(), body)
+        report = run_import(args, upload()).as_dict()
+    except ValidationFailed as error:
+        refused, status = error.fields, 422
+    except DomainError as error:
+        refused, status = {"fichier": [error.message]}, error.status
+    form = FormState.blank(IMPORT_FIELDS, request.form)
+    return render_template(
+        "directory/import.html", form=form, report=report, refused=refused
+    ), status
 
 
 def register_directory_pages(app: Flask) -> None:
