@@ -3,10 +3,25 @@ midwives, nurses keep their own availability)."""
 
 from __future__ import annotations
 
+import json
+import os
 import uuid
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Flask, flash, redirect, render_template, request, url_for
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
@@ -25,6 +40,7 @@ from services.agenda.directory.forms import (
 from services.agenda.directory.schemas import (
     AvailabilityUpdateSchema,
     ImportQuerySchema,
+    MapQuerySchema,
     OrganisationCreateSchema,
     OrganisationQuerySchema,
     OrganisationUpdateSchema,
@@ -36,6 +52,7 @@ from services.agenda.directory.views import export_response, professionals_query
 from shared.auth.roles import ADMIN, COORDINATOR, DIRECTORY_ROLES
 from shared.errors import DomainError, Duplicate, Forbidden, ValidationFailed
 from shared.geo import by_insee
+from shared.http.hardening import policy_with_images_from
 from shared.http.pagination import paginate
 from shared.http.parsing import load
 from shared.timeutil import utcnow
@@ -43,6 +60,7 @@ from shared.web.case_pages import page_principal
 from shared.web.forms import Field, FormState, form_body
 from shared.web.pages import page, page_blueprint
 from shared.web.registry import add_nav_link
+from shared.web.setup import CONTENT_SECURITY_POLICY as PAGE_POLICY
 
 blueprint = page_blueprint(
     "directory_pages", __name__, url_prefix="/annuaire", templates="templates"
@@ -417,11 +435,111 @@ def import_upload() -> ResponseReturnValue:
     ), status
 
 
+# --- the map -------------------------------------------------------------------------------
+
+# The IGN Géoplateforme "Plan IGN" layer (WMTS as XYZ tiles), free and without a key.
+DEFAULT_TILES_URL = (
+    "https://data.geopf.fr/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+    "&LAYER=GEOGRAPHICALGRIDSYSTEMS.PLANIGNV2&STYLE=normal&TILEMATRIXSET=PM"
+    "&FORMAT=image/png&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}"
+)
+DEFAULT_ATTRIBUTION = "© IGN – Géoplateforme"
+LEAFLET_DIR = Path(__file__).resolve().parents[3] / ".cache/npm/node_modules/leaflet/dist"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+MAP_FIELDS = (
+    Field(
+        "profession",
+        "Profession",
+        "select",
+        choices=(("", "Toutes"), *PROFESSION_LABELS.items()),
+    ),
+    Field("kind", "Type de structure", "select", choices=(("", "Tous"), *KIND_LABELS.items())),
+    Field(
+        "type",
+        "Afficher",
+        "select",
+        choices=(
+            ("", "Professionnels et structures"),
+            ("professional", "Professionnels"),
+            ("organisation", "Structures"),
+        ),
+    ),
+)
+
+
+def _setting(name: str, default: str) -> str:
+    return current_app.config.get(name) or os.environ.get(name) or default
+
+
+def _map_points(args: dict[str, Any]) -> dict[str, Any]:
+    collection = service.map_features(
+        profession=args["profession"], kind=args["kind"], type_=args["type"]
+    )
+    for feature in collection["features"]:
+        p = feature["properties"]
+        p["label"] = (
+            PROFESSION_LABELS.get(p.get("profession"), p.get("profession"))
+            if p["type"] == "professional"
+            else KIND_LABELS.get(p.get("kind"), p.get("kind"))
+        )
+    return collection
+
+
+@blueprint.get("/carte")
+@page(COORDINATOR, ADMIN)
+def territory_map() -> ResponseReturnValue:
+    """The map of professionals and structures, with the same points as a list beside it."""
+    raw = MultiDict({k: v for k, v in request.args.items() if v.strip()})
+    try:
+        args = load(MapQuerySchema(), raw.to_dict())
+    except ValidationFailed as error:
+        form = FormState.failed(MAP_FIELDS, raw, error.fields)
+        return render_template("directory/map.html", form=form, points=None), 422
+    tiles = _setting("MAP_TILES_URL", DEFAULT_TILES_URL)
+    html = render_template(
+        "directory/map.html",
+        form=FormState.blank(MAP_FIELDS, raw),
+        points=_map_points(args)["features"],
+        args=raw,
+        tiles=tiles,
+        attribution=_setting("MAP_ATTRIBUTION", DEFAULT_ATTRIBUTION),
+        leaflet=(LEAFLET_DIR / "leaflet.js").is_file(),
+    )
+    origin = urlsplit(tiles)
+    g.page_policy = policy_with_images_from(PAGE_POLICY, f"{origin.scheme}://{origin.netloc}")
+    return html
+
+
+@blueprint.get("/carte/points.geojson")
+@page(COORDINATOR, ADMIN)
+def map_points() -> ResponseReturnValue:
+    """The map's markers: the `/api/agenda/map` collection, for the page's session."""
+    args = load(MapQuerySchema(), {k: v for k, v in request.args.items() if v.strip()})
+    return Response(
+        json.dumps(_map_points(args), ensure_ascii=False), mimetype="application/geo+json"
+    )
+
+
+@blueprint.get("/carte/carte.js")
+@page(COORDINATOR, ADMIN)
+def map_script() -> ResponseReturnValue:
+    """The map page's script."""
+    return send_from_directory(STATIC_DIR, "carte.js", mimetype="text/javascript")
+
+
+@blueprint.get("/carte/leaflet/<path:filename>")
+@page(COORDINATOR, ADMIN)
+def leaflet_asset(filename: str) -> ResponseReturnValue:
+    """Leaflet's files, installed from npm at build time (`make leaflet`), never committed."""
+    return send_from_directory(LEAFLET_DIR, filename)
+
+
 def register_directory_pages(app: Flask) -> None:
     """Mount the directory pages and their links in the top bar."""
     app.register_blueprint(blueprint)
     add_nav_link(app, "Annuaire", f"{blueprint.name}.search", COORDINATOR, ADMIN, order=40)
     add_nav_link(app, "Structures", f"{blueprint.name}.organisations", COORDINATOR, ADMIN, order=42)
+    add_nav_link(app, "Carte", f"{blueprint.name}.territory_map", COORDINATOR, ADMIN, order=43)
     add_nav_link(
         app, "Ma disponibilité", f"{blueprint.name}.my_availability", *DIRECTORY_ROLES, order=41
     )
