@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -250,7 +251,9 @@ def _text_lines(stream: IO[bytes]) -> Iterator[str]:
         raise UnsupportedMediaType("Le fichier n'est pas un texte UTF-8.") from exc
 
 
+@functools.lru_cache(maxsize=65_536)
 def _commune(insee: str, postal_code: str, city: str, cedex: str) -> Commune | None:
+    """The commune of a row (the extract repeats the same few thousand places: cached)."""
     if insee:
         found = by_insee(insee)
         if found is not None:
