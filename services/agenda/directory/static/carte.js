@@ -9,6 +9,8 @@
   var L = window.L;
   element.style.height = "28rem"; // set here: the page's policy forbids inline style attributes
   var map = L.map(element, { scrollWheelZoom: false }).setView([45.76, 4.86], 11);
+  // No "Leaflet" link prefix: a link inside the attribution text, told apart by colour only.
+  map.attributionControl.setPrefix(false);
   L.tileLayer(element.dataset.tiles, {
     attribution: element.dataset.attribution,
     maxZoom: 18,
