@@ -119,7 +119,9 @@ ORGANISATIONS = [
 
 
 def _organisations(fake: Faker) -> int:
-    communes = [locate(postal_code, city).insee for postal_code, city in COMMUNES]
+    located = [locate(postal_code, city) for postal_code, city in COMMUNES]
+    communes = [commune.insee for commune in located if commune is not None]
+    assert len(communes) == len(COMMUNES)  # noqa: S101 - the demo communes are known  # nosec B101
     for kind, name, where, served in ORGANISATIONS:
         postal_code, city = COMMUNES[where]
         register_organisation(

@@ -152,7 +152,7 @@ LISTS = {"languages", "qualifications"}
 
 def entry_values(entry: Any, fields: tuple[Field, ...]) -> MultiDict:
     """The form values showing `entry` (a professional or an organisation)."""
-    values = MultiDict()
+    values: MultiDict = MultiDict()
     for field in fields:
         value = getattr(entry, field.name, None)
         if field.kind == "checkbox":

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -13,9 +14,11 @@ from urllib.parse import urlsplit
 from flask import (
     Flask,
     Response,
+    abort,
     current_app,
     flash,
     g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -120,16 +123,24 @@ def save_availability() -> ResponseReturnValue:
     return redirect(url_for(".my_availability"), code=303)
 
 
+def _filters(
+    schema: Any, fields: Sequence[Field], template: str, empty: str
+) -> tuple[MultiDict, Any]:
+    """The page's query string (blank values left out) and its validated form; refused, the
+    page is shown again (422) with the French messages beside the filters."""
+    raw = MultiDict({k: v for k, v in request.args.items() if v.strip()})
+    try:
+        return raw, load(schema, raw.to_dict())
+    except ValidationFailed as error:
+        form = FormState.failed(fields, raw, error.fields)
+        abort(make_response(render_template(template, form=form, **{empty: None}), 422))
+
+
 @blueprint.get("/")
 @page(COORDINATOR, ADMIN)
 def search() -> ResponseReturnValue:
     """The directory: search by name, profession, qualification, commune, availability."""
-    raw = MultiDict({k: v for k, v in request.args.items() if v.strip()})
-    try:
-        args = load(ProfessionalQuerySchema(), raw.to_dict())
-    except ValidationFailed as error:
-        form = FormState.failed(SEARCH_FIELDS, raw, error.fields)
-        return render_template("directory/search.html", form=form, found=None), 422
+    raw, args = _filters(ProfessionalQuerySchema(), SEARCH_FIELDS, "directory/search.html", "found")
     query = service.search_query(
         profession=args["profession"],
         city=args["city"],
@@ -286,12 +297,12 @@ def _communes(codes: list[str]) -> list[str]:
 @page(COORDINATOR, ADMIN)
 def organisations() -> ResponseReturnValue:
     """The structures of the territory, by kind, name or commune served."""
-    raw = MultiDict({k: v for k, v in request.args.items() if v.strip()})
-    try:
-        args = load(OrganisationQuerySchema(), raw.to_dict())
-    except ValidationFailed as error:
-        form = FormState.failed(ORGANISATION_SEARCH_FIELDS, raw, error.fields)
-        return render_template("directory/organisations.html", form=form, found=None), 422
+    raw, args = _filters(
+        OrganisationQuerySchema(),
+        ORGANISATION_SEARCH_FIELDS,
+        "directory/organisations.html",
+        "found",
+    )
     query = service.organisation_query(
         kind=args["kind"],
         q=args["q"],
@@ -489,12 +500,7 @@ def _map_points(args: dict[str, Any]) -> dict[str, Any]:
 @page(COORDINATOR, ADMIN)
 def territory_map() -> ResponseReturnValue:
     """The map of professionals and structures, with the same points as a list beside it."""
-    raw = MultiDict({k: v for k, v in request.args.items() if v.strip()})
-    try:
-        args = load(MapQuerySchema(), raw.to_dict())
-    except ValidationFailed as error:
-        form = FormState.failed(MAP_FIELDS, raw, error.fields)
-        return render_template("directory/map.html", form=form, points=None), 422
+    raw, args = _filters(MapQuerySchema(), MAP_FIELDS, "directory/map.html", "points")
     tiles = _setting("MAP_TILES_URL", DEFAULT_TILES_URL)
     html = render_template(
         "directory/map.html",

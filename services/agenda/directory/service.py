@@ -236,7 +236,7 @@ CASE_LIMIT = 50
 def cases_in_progress(professional_id: uuid.UUID) -> list[dict[str, str]]:
     """The open cases of every registered case type that name this professional (read-only,
     for the coordination's view of the entry): reference, kind and state."""
-    found = []
+    found: list[dict[str, str]] = []
     for record_type in case_types():
         model = record_type.model
         columns = [
