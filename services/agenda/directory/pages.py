@@ -136,6 +136,12 @@ def _filters(
         abort(make_response(render_template(template, form=form, **{empty: None}), 422))
 
 
+def _results(query: Any, page_number: int) -> dict[str, Any]:
+    """One page of a listing and the number of pages, for the pager."""
+    found = paginate(query, page=page_number, per_page=PAGE_SIZE, dump=list)
+    return {"found": found, "pages": max(1, -(-found["total"] // PAGE_SIZE))}
+
+
 @blueprint.get("/")
 @page(COORDINATOR, ADMIN)
 def search() -> ResponseReturnValue:
@@ -150,14 +156,12 @@ def search() -> ResponseReturnValue:
         include_inactive=args["include_inactive"],
         sort=args["sort"],
     )
-    found = paginate(query, page=args["page"], per_page=PAGE_SIZE, dump=list)
     return render_template(
         "directory/search.html",
         form=FormState.blank(SEARCH_FIELDS, raw),
-        found=found,
+        **_results(query, args["page"]),
         sort=args["sort"],
         args=raw,
-        pages=max(1, -(-found["total"] // PAGE_SIZE)),
         professions=PROFESSION_LABELS,
         sort_labels=SORT_LABELS,
     )
@@ -309,13 +313,11 @@ def organisations() -> ResponseReturnValue:
         commune=args["commune"],
         include_inactive=args["include_inactive"],
     )
-    found = paginate(query, page=args["page"], per_page=PAGE_SIZE, dump=list)
     return render_template(
         "directory/organisations.html",
         form=FormState.blank(ORGANISATION_SEARCH_FIELDS, raw),
-        found=found,
+        **_results(query, args["page"]),
         args=raw,
-        pages=max(1, -(-found["total"] // PAGE_SIZE)),
         kinds=KIND_LABELS,
         communes=_communes,
     )
