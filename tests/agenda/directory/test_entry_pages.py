@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from sqlalchemy import update
 
@@ -32,7 +33,7 @@ def test_the_page_shows_contact_freshness_qualifications_and_the_cases_in_progre
     with app.app_context():
         db.session.execute(
             update(Professional)
-            .where(Professional.id == entry["id"])
+            .where(Professional.id == uuid.UUID(entry["id"]))
             .values(capacity_updated_at=utcnow() - dt.timedelta(days=45))
         )
         db.session.commit()
