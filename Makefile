@@ -6,8 +6,11 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 # axe-core (accessibility checks of the browser tests), from npm, never committed.
 AXE := .cache/npm/node_modules/axe-core/axe.min.js
+# Leaflet (the map page, /annuaire/carte), from npm, never committed; served from .cache/npm.
+# Without npm the map page still shows its list.
+LEAFLET := .cache/npm/node_modules/leaflet/dist/leaflet.js
 
-.PHONY: run test test-postgresql test-sqlite bench lint install services axe screenshots
+.PHONY: run test test-postgresql test-sqlite bench lint install services axe leaflet screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,7 +25,12 @@ $(AXE):
 
 axe: $(AXE)
 
-run: $(STAMP)
+$(LEAFLET):
+	-npm install --silent --no-audit --no-fund --prefix .cache/npm leaflet@1.9
+
+leaflet: $(LEAFLET)
+
+run: $(STAMP) $(LEAFLET)
 	mkdir -p -m 700 var
 	$(BIN)/relais db upgrade
 	@if [ "$${RELAIS_ENV:-development}" = "development" ]; then $(BIN)/relais seed-demo; fi

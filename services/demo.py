@@ -17,13 +17,15 @@ from stdnum import luhn
 from stdnum.fr import nir as stdnum_nir
 
 from services.agenda.demo import seed_agenda_cases_demo, seed_agenda_demo
-from services.agenda.directory.service import register_professional
+from services.agenda.directory.service import register_organisation, register_professional
 from services.orientation.demo import seed_orientation_demo
 from services.orientation.medecin_traitant.service import submit_signalement
 from shared.auth.models import User
 from shared.auth.principal import Principal
 from shared.auth.service import create_user
 from shared.extensions import db
+from shared.geo import locate
+from shared.timeutil import utcnow
 
 DEMO_PASSWORD = "demo-relais-2026"  # noqa: S105 - development demo accounts only  # nosec B105
 DEMO_DOMAIN = "demo.relais.test"
@@ -49,33 +51,93 @@ def _nir(rng: random.Random, sex: str, birth: dt.date) -> str:
     return body + stdnum_nir.calc_check_digits(body + "00")
 
 
+# Places for new patients, by profession and index: 0 is "full" (the entry still accepts new
+# patients in principle but has no place left this month); None means "not accepting".
+CAPACITIES: dict[str, list[int | None]] = {
+    "gp": [4, 2, 6, 0, 3, None],
+    "midwife": [6, 4],
+    "nurse": [8, 0, 5],
+    "pharmacist": [None],
+}
+QUALIFICATIONS: dict[str, list[list[str]]] = {
+    "gp": [["msu", "etp"], [], ["protocoles"], ["msu"], [], []],
+    "midwife": [["etp"], []],
+    "nurse": [["ipa", "protocoles"], ["etp"], []],
+    "pharmacist": [["protocoles"]],
+}
+# Days since each entry's availability was last confirmed: most are fresh, a few are stale.
+FRESHNESS_DAYS = [2, 9, 40, 1, 75, 15]
+
+
 def _professionals(fake: Faker, rng: random.Random) -> dict[str, list]:
     created: dict[str, list] = {"gp": [], "midwife": [], "nurse": [], "pharmacist": []}
-    plan = [("gp", 6), ("midwife", 2), ("nurse", 3), ("pharmacist", 1)]
-    for profession, count in plan:
-        for index in range(count):
+    for profession, capacities in CAPACITIES.items():
+        for index, capacity in enumerate(capacities):
             postal_code, city = COMMUNES[index % len(COMMUNES)]
-            created[profession].append(
-                register_professional(
-                    data={
-                        "rpps": _rpps(rng),
-                        "last_name": fake.last_name(),
-                        "first_name": fake.first_name(),
-                        "profession": profession,
-                        "address": fake.street_address(),
-                        "postal_code": postal_code,
-                        "city": city,
-                        "accepts_new_patients": profession == "gp" and index != 5,
-                        "new_patient_capacity": 4 if profession == "gp" else 0,
-                        "languages": ["fr", "en"] if index % 2 else ["fr", "ar"],
-                        "home_visits": index % 3 == 0,
-                        "teleconsultation": index % 2 == 0,
-                        "phone": None,
-                        "mssante_email": f"{profession}{index}@{DEMO_DOMAIN}",
-                    }
-                )
+            professional = register_professional(
+                data={
+                    "rpps": _rpps(rng),
+                    "last_name": fake.last_name(),
+                    "first_name": fake.first_name(),
+                    "profession": profession,
+                    "address": fake.street_address(),
+                    "postal_code": postal_code,
+                    "city": city,
+                    "accepts_new_patients": capacity is not None,
+                    "new_patient_capacity": capacity or 0,
+                    "languages": ["fr", "en"] if index % 2 else ["fr", "ar"],
+                    "home_visits": index % 3 == 0,
+                    "teleconsultation": index % 2 == 0,
+                    "phone": f"+3347{rng.randrange(10**7):07d}",
+                    "mssante_email": f"{profession}{index}@{DEMO_DOMAIN}",
+                    "qualifications": QUALIFICATIONS[profession][index],
+                    "cpts_member": profession != "pharmacist",
+                }
             )
+            days = FRESHNESS_DAYS[index % len(FRESHNESS_DAYS)]
+            professional.capacity_updated_at = utcnow() - dt.timedelta(days=days)
+            created[profession].append(professional)
+    db.session.commit()
     return created
+
+
+# A few structures of each kind the coordinators call, with the communes they serve.
+ORGANISATIONS = [
+    ("dac", "DAC Rhône Est", 0, [0, 1, 2, 3, 4]),
+    ("pmi", "PMI Villeurbanne Centre", 1, [1]),
+    ("pmi", "PMI Bron Parilly", 2, [2, 3]),
+    ("ccas", "CCAS de Vénissieux", 3, [3]),
+    ("ccas", "CCAS de Bron", 2, [2]),
+    ("cmp", "CMP adultes Lyon 3e", 0, [0, 5]),
+    ("cmp", "CMP enfants Villeurbanne", 1, [1, 4]),
+    ("ssiad", "SSIAD Caluire et environs", 4, [4, 0]),
+    ("ssiad", "SSIAD Est lyonnais", 3, [2, 3]),
+    ("had", "HAD Lyon Métropole", 5, [0, 1, 2, 3, 4, 5]),
+    ("ehpad", "EHPAD Les Tilleuls", 2, []),
+    ("france_services", "France Services Vénissieux", 3, [3]),
+]
+
+
+def _organisations(fake: Faker) -> int:
+    located = [locate(postal_code, city) for postal_code, city in COMMUNES]
+    communes = [commune.insee for commune in located if commune is not None]
+    assert len(communes) == len(COMMUNES)  # noqa: S101 - the demo communes are known  # nosec B101
+    for kind, name, where, served in ORGANISATIONS:
+        postal_code, city = COMMUNES[where]
+        register_organisation(
+            data={
+                "name": f"{name} (démonstration)",
+                "kind": kind,
+                "address": fake.street_address(),
+                "postal_code": postal_code,
+                "city": city,
+                "phone": f"+33478{len(name):02d}{where:04d}",
+                "email": f"{kind}{where}@{DEMO_DOMAIN}",
+                "communes_served": sorted({communes[i] for i in served}),
+                "description": "Structure fictive des données de démonstration.",
+            }
+        )
+    return len(ORGANISATIONS)
 
 
 def _patient(
@@ -152,7 +214,11 @@ def seed_demo_data() -> Iterator[str]:
             for role in ROLES
         }
         count = _signalements(fake, rng, users["professional"])
-        yield f"Données de démonstration créées : {count} signalements, 12 professionnels."
+        structures = _organisations(fake)
+        yield (
+            f"Données de démonstration créées : {count} signalements, "
+            f"{sum(map(len, professionals.values()))} professionnels, {structures} structures."
+        )
         slots = seed_agenda_demo(professionals=professionals, coordinator=users["coordinator"])
         yield f"Agenda de démonstration : {slots} créneaux publiés."
 

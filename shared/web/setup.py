@@ -88,7 +88,10 @@ def register_web(app: Flask) -> None:
         if is_page_request():
             # Pages show patient data: never kept by the browser or a proxy.
             response.headers["Cache-Control"] = "no-store"
-            response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+            # A page may widen it for one purpose (the map's tiles, `g.page_policy`).
+            response.headers["Content-Security-Policy"] = g.get("page_policy") or (
+                CONTENT_SECURITY_POLICY
+            )
             # X-Frame-Options and Referrer-Policy (no-referrer) come from shared.http.hardening.
         return response
 

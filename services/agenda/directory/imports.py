@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from stdnum import luhn
 
 from services.agenda.directory.models import PracticeSite, Professional
@@ -23,6 +24,7 @@ from shared.errors import UnsupportedMediaType, ValidationFailed
 from shared.geo import Commune, by_insee, locate
 from shared.http.parsing import flatten_errors
 from shared.timeutil import utcnow
+from shared.types import new_uuid
 from shared.validators import InvalidIdentifier, validate_phone
 
 EXTRACT_HEADER = [
@@ -249,7 +251,9 @@ def _text_lines(stream: IO[bytes]) -> Iterator[str]:
         raise UnsupportedMediaType("Le fichier n'est pas un texte UTF-8.") from exc
 
 
+@functools.lru_cache(maxsize=65_536)
 def _commune(insee: str, postal_code: str, city: str, cedex: str) -> Commune | None:
+    """The commune of a row (the extract repeats the same few thousand places: cached)."""
     if insee:
         found = by_insee(insee)
         if found is not None:
@@ -422,35 +426,54 @@ def _site_tuple(site: PracticeSite | dict[str, Any]) -> tuple[Any, ...]:
     return tuple(getattr(site, f) for f in SITE_FIELDS)
 
 
+# The columns of a new entry that the extract does not give (multi-row inserts name every one).
+NEW_ENTRY: dict[str, Any] = {
+    "capacity_updated_at": None,
+    "languages": ["fr"],
+    "qualifications": [],
+}
+
+
 def _flush(pending: dict[str, Imported], seen: dict[str, str], report: ImportReport) -> None:
-    """Write one batch of professionals (one transaction; nothing in a dry run)."""
+    """Write one batch of professionals (one transaction; nothing in a dry run). New entries
+    go in with two multi-row inserts (professionals, then their sites); existing ones are
+    compared and updated through the ORM."""
     with unit_of_work() as session:
         existing = {
             p.rpps: p
             for p in session.scalars(select(Professional).where(Professional.rpps.in_(pending)))
         }
         now = utcnow()
+        new_professionals: list[dict[str, Any]] = []
+        new_sites: list[dict[str, Any]] = []
         for rpps, entry in pending.items():
             professional = existing.get(rpps)
             earlier = seen.get(rpps)
             if professional is None:
                 status = "created"
                 if not report.dry_run:
+                    professional_id = new_uuid()
                     first = next(iter(entry.sites.values()))
-                    professional = Professional(
-                        rpps=rpps,
-                        phone=first["phone"],
-                        capacity_updated_at=None,
-                        languages=["fr"],
-                        qualifications=[],
-                        created_at=now,
-                        **entry.reference(),
+                    new_professionals.append(
+                        {
+                            **NEW_ENTRY,
+                            "id": professional_id,
+                            "rpps": rpps,
+                            "phone": first["phone"],
+                            "created_at": now,
+                            "updated_at": now,
+                            **entry.reference(),
+                        }
                     )
-                    professional.sites = [
-                        PracticeSite(position=i, **site)
+                    new_sites.extend(
+                        {
+                            "id": new_uuid(),
+                            "professional_id": professional_id,
+                            "position": i,
+                            **site,
+                        }
                         for i, site in enumerate(entry.sites.values())
-                    ]
-                    session.add(professional)
+                    )
             else:
                 status = _update(
                     professional, entry, merge=earlier is not None, write=not report.dry_run
@@ -464,6 +487,9 @@ def _flush(pending: dict[str, Imported], seen: dict[str, str], report: ImportRep
                 report.updated += 1
         if report.dry_run:
             session.rollback()
+        elif new_professionals:
+            session.execute(insert(Professional.__table__), new_professionals)
+            session.execute(insert(PracticeSite.__table__), new_sites)
 
 
 def _update(professional: Professional, entry: Imported, *, merge: bool, write: bool) -> str:

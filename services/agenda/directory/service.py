@@ -20,6 +20,7 @@ from shared.extensions import db
 from shared.geo import by_insee, locate
 from shared.geo.normalize import strip_accents
 from shared.outbox.emit import emit
+from shared.privacy.registry import case_types
 from shared.timeutil import utcnow
 
 KM_PER_DEGREE = 111.2
@@ -225,6 +226,42 @@ def remind_stale_availability(now: dt.datetime | None = None) -> int:
 def may_see_cases(principal: Principal) -> bool:
     """Only the coordination sees the cases in progress with a professional."""
     return principal.has(COORDINATOR, ADMIN)
+
+
+# The columns by which a case names the professional who works on it.
+CASE_PARTY_SUFFIXES = ("professional_id", "gp_id", "nurse_id")
+CASE_LIMIT = 50
+
+
+def cases_in_progress(professional_id: uuid.UUID) -> list[dict[str, str]]:
+    """The open cases of every registered case type that name this professional (read-only,
+    for the coordination's view of the entry): reference, kind and state."""
+    found: list[dict[str, str]] = []
+    for record_type in case_types():
+        model = record_type.model
+        columns = [
+            column
+            for column in model.__table__.columns
+            if column.name.endswith(CASE_PARTY_SUFFIXES) and column.name != "created_by"
+        ]
+        if not columns:
+            continue
+        rows = db.session.scalars(
+            select(model)
+            .where(or_(*(column == professional_id for column in columns)))
+            .order_by(model.created_at.desc())
+            .limit(CASE_LIMIT)
+        )
+        found.extend(
+            {
+                "reference": str(row.reference),
+                "kind": model.__tablename__,
+                "state": str(getattr(row, "state", "")),
+            }
+            for row in rows
+            if not record_type.closed(row)
+        )
+    return found
 
 
 def is_self_service(principal: Principal) -> bool:
