@@ -15,6 +15,7 @@ from shared.schemas import (
     Integer,
     OutputSchema,
     PageQuerySchema,
+    QuerySchema,
     String,
     length,
     not_blank,
@@ -36,7 +37,7 @@ class InboxItemSchema(OutputSchema):
     read_at = AwareDateTime(allow_none=True)
 
 
-class DeliveryQuerySchema(BaseSchema):
+class DeliveryQuerySchema(QuerySchema):
     reference = String(required=True, validate=[not_blank, length(32)])
 
 

@@ -43,8 +43,10 @@ def documented(
     status: int = 200,
     errors: tuple[int, ...] = (),
     content_type: str | None = None,
+    also_as: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Attach the schemas of a view so the OpenAPI document can be built from them."""
+    """Attach the schemas of a view so the OpenAPI document can be built from them; `also_as`
+    names other media types the same success may come as (a file export, say)."""
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         view.__relais_doc__ = {  # type: ignore[attr-defined]
@@ -55,6 +57,7 @@ def documented(
             "status": status,
             "errors": errors,
             "content_type": content_type,
+            "also_as": also_as,
         }
         return view
 
@@ -69,7 +72,10 @@ def _operation(
     if doc["response"] is not None:
         responses[str(doc["status"])] = {
             "description": "Succès",
-            "content": {content_type: {"schema": doc["response"]}},
+            "content": {
+                content_type: {"schema": doc["response"]},
+                **{other: {} for other in doc.get("also_as", ())},
+            },
         }
     else:
         responses[str(doc["status"])] = {"description": "Succès"}

@@ -21,6 +21,7 @@ from shared.schemas import (
     OptionalText,
     OutputSchema,
     PageQuerySchema,
+    QuerySchema,
     String,
     identifier,
     length,
@@ -228,13 +229,13 @@ class OrganisationQuerySchema(PageQuerySchema):
     include_inactive = Boolean(load_default=False)
 
 
-class MapQuerySchema(BaseSchema):
+class MapQuerySchema(QuerySchema):
     profession = String(load_default=None, validate=one_of(PROFESSIONS))
     kind = String(load_default=None, validate=one_of(ORGANISATION_KINDS))
     type = String(load_default=None, validate=one_of(("professional", "organisation")))
 
 
-class ImportQuerySchema(BaseSchema):
+class ImportQuerySchema(QuerySchema):
     format = String(required=True, validate=one_of(("rpps", "csv", "xlsx")))
     dry_run = Boolean(load_default=False)
     departement = String(load_default=None)

@@ -396,3 +396,8 @@ def _feature(
         "geometry": {"type": "Point", "coordinates": [round(longitude, 5), round(latitude, 5)]},
         "properties": {"id": str(id_), "type": type_, "name": name, "city": city, **extra},
     }
+
+
+def first_rows(query: Any, limit: int) -> list[Any]:
+    """The first `limit` rows of a directory query (an export's content)."""
+    return list(db.session.scalars(query.limit(limit)))

@@ -25,7 +25,6 @@ from services.agenda.directory.schemas import (
 from shared.auth.permissions import ANY_ROLE, allow, current_principal, record_rule
 from shared.auth.roles import ADMIN, COORDINATOR, GP, MIDWIFE, NURSE
 from shared.errors import PayloadTooLarge, ValidationFailed
-from shared.extensions import db
 from shared.http.openapi import documented
 from shared.http.pagination import page_schema, paginate
 from shared.http.parsing import json_body, query_args
@@ -80,14 +79,14 @@ def professionals_query(args: dict[str, Any]) -> Any:
 
 def export_response(query: Any, file_format: str) -> Response:
     """The professionals of `query` as a CSV or XLSX download."""
-    rows = db.session.scalars(query.limit(EXPORT_LIMIT))
+    rows = service.first_rows(query, EXPORT_LIMIT)
     if file_format == "csv":
-        body, mimetype, extension = exports.to_csv(rows), exports.CSV_TYPE, "csv"
+        body, media_type, extension = exports.to_csv(rows), exports.CSV_TYPE, "csv"
     else:
-        body, mimetype, extension = exports.to_xlsx(rows), exports.XLSX_TYPE, "xlsx"
+        body, media_type, extension = exports.to_xlsx(rows), exports.XLSX_TYPE, "xlsx"
     return Response(
         body,
-        mimetype=mimetype,
+        content_type=media_type,
         headers={"Content-Disposition": f'attachment; filename="annuaire.{extension}"'},
     )
 
@@ -98,6 +97,7 @@ def export_response(query: Any, file_format: str) -> Response:
     summary="Rechercher dans l'annuaire (JSON, ou CSV/XLSX avec format=)",
     query=ProfessionalQuerySchema,
     response=page_schema(ProfessionalSchema),
+    also_as=(exports.CSV_TYPE, exports.XLSX_TYPE),
 )
 def list_professionals() -> ResponseReturnValue:
     """Professionals of the CPTS, filtered; `format=csv|xlsx` exports every match."""

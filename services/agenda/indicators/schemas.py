@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from shared.schemas import REPORTING_DATES, BaseSchema, Date, OutputSchema
+from shared.schemas import REPORTING_DATES, Date, OutputSchema, QuerySchema
 
 
-class IndicatorQuerySchema(BaseSchema):
+class IndicatorQuerySchema(QuerySchema):
     from_ = Date(data_key="from", load_default=None, validate=REPORTING_DATES)
     to = Date(load_default=None, validate=REPORTING_DATES)
 

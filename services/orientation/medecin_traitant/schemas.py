@@ -21,6 +21,7 @@ from shared.schemas import (
     OutputSchema,
     PageQuerySchema,
     PatientSchema,
+    QuerySchema,
     String,
     case_being_changed,
     length,
@@ -157,7 +158,7 @@ class CaseListQuerySchema(PageQuerySchema):
     kind = String(load_default=None)
 
 
-class SuggestionQuerySchema(BaseSchema):
+class SuggestionQuerySchema(QuerySchema):
     limit = Integer(
         load_default=5, validate=validate.Range(min=1, max=50, error="Entre 1 et 50 suggestions.")
     )
@@ -272,7 +273,7 @@ class AllocationResultSchema(OutputSchema):
     refused = List(Nested(AllocationRefusalSchema))
 
 
-class WaitingNearQuerySchema(BaseSchema):
+class WaitingNearQuerySchema(QuerySchema):
     professional_id = UUID(required=True)
 
 
