@@ -7,7 +7,7 @@ import datetime as dt
 import re
 
 import phonenumbers
-from phonenumbers import PhoneNumberType
+from phonenumbers import CountryCodeSource, PhoneNumber, PhoneNumberType
 from stdnum import luhn
 from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
 from stdnum.fr import nir as stdnum_nir
@@ -17,12 +17,13 @@ from shared.geo import communes_of, match_commune
 POSTAL_CODE = re.compile(r"^\d{5}$")
 RPPS = re.compile(r"^\d{11}$")
 
-# Metropolitan France first, then the overseas departments and collectivities that share the
-# French national numbering plan (a number typed `0692…` is read as La Réunion's).
-PHONE_REGIONS = ("FR", "RE", "YT", "GP", "MQ", "GF", "PM", "BL", "MF")
+# The overseas departments and collectivities that share the French national numbering plan
+# (a number typed `0692…` is La Réunion's): La Réunion and Mayotte, Guadeloupe with
+# Saint-Barthélemy and Saint-Martin, Martinique, Guyane, Saint-Pierre-et-Miquelon.
+OVERSEAS_COUNTRY_CODES = (262, 590, 596, 594, 508)
 # Country codes of French numbers given in international form (the above, plus Wallis-et-Futuna,
 # New Caledonia and French Polynesia, which have numbering plans of their own).
-FRENCH_COUNTRY_CODES = frozenset({33, 262, 508, 590, 594, 596, 681, 687, 689})
+FRENCH_COUNTRY_CODES = frozenset({33, *OVERSEAS_COUNTRY_CODES, 681, 687, 689})
 GEOGRAPHIC = frozenset(
     {PhoneNumberType.FIXED_LINE, PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
 )
@@ -117,41 +118,40 @@ def commune_disagreement(postal_code: str, city: str) -> str | None:
     return f"Cette commune ne correspond pas au code postal {postal_code} ({listed})."
 
 
-def _phone_candidates(value: str) -> list[phonenumbers.PhoneNumber]:
-    """The valid readings of `value` in each French region, in `PHONE_REGIONS` order."""
-    found = []
-    for region in PHONE_REGIONS:
-        try:
-            parsed = phonenumbers.parse(value, region)
-        except phonenumbers.NumberParseException:
-            return []
-        if parsed.country_code not in FRENCH_COUNTRY_CODES:
-            return []  # given in international form, and not French
-        if phonenumbers.is_valid_number(parsed):
-            found.append(parsed)
-    return found
+def _readings(value: str) -> list[phonenumbers.PhoneNumber]:
+    """The valid readings of `value`: itself when given in international form, else its national
+    number read in metropolitan France, then in each overseas plan."""
+    try:
+        parsed = phonenumbers.parse(value, "FR", keep_raw_input=True)
+    except phonenumbers.NumberParseException:
+        return []
+    if parsed.country_code_source != CountryCodeSource.FROM_DEFAULT_COUNTRY:
+        given = parsed.country_code in FRENCH_COUNTRY_CODES and phonenumbers.is_valid_number(parsed)
+        return [parsed] if given else []
+    overseas = (
+        PhoneNumber(country_code=code, national_number=parsed.national_number)
+        for code in OVERSEAS_COUNTRY_CODES
+    )
+    return [number for number in (parsed, *overseas) if phonenumbers.is_valid_number(number)]
 
 
 def parse_phone(value: str) -> phonenumbers.PhoneNumber:
     """A French phone number, metropolitan or overseas, national or international form."""
-    candidates = _phone_candidates(value or "")
-    if not candidates:
+    readings = _readings(value or "")
+    if not readings:
         raise InvalidIdentifier(
             "Le numéro de téléphone doit être un numéro français valide (métropole ou "
             "outre-mer), par exemple 06 12 34 56 78 ou 0692 12 34 56."
         )
-    first = candidates[0]
-    if phonenumbers.region_code_for_number(first) == "FR" and (
-        phonenumbers.number_type(first) not in GEOGRAPHIC
-    ):
+    first = readings[0]
+    if first.country_code == 33 and phonenumbers.number_type(first) not in GEOGRAPHIC:
         return first  # a national service number (0800…, 09…): the same everywhere in France
     # The metropolitan metadata also accepts some overseas prefixes (0263, 0269, 0596…) as
     # ordinary numbers: a number that is a line or a mobile overseas is read there.
     overseas = [
         number
-        for number in candidates
-        if phonenumbers.region_code_for_number(number) != "FR"
-        and phonenumbers.number_type(number) in GEOGRAPHIC
+        for number in readings
+        if number.country_code != 33 and phonenumbers.number_type(number) in GEOGRAPHIC
     ]
     return overseas[0] if overseas else first
 

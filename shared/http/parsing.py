@@ -17,7 +17,7 @@ from marshmallow import Schema, ValidationError
 from werkzeug.datastructures import MultiDict
 
 from shared.errors import BadRequest, UnsupportedMediaType, ValidationFailed
-from shared.schemas import loading_for
+from shared.schemas import QuerySchema, loading_for
 
 # No request of the contract nests more than four levels; a generous bound for additions.
 MAX_JSON_DEPTH = 32
@@ -135,8 +135,9 @@ def json_body(schema: Schema) -> dict[str, Any]:
     return load(schema, json_object())
 
 
-def query_args(schema: Schema) -> dict[str, Any]:
-    """The query string, validated by `schema`."""
+def query_args(schema: QuerySchema) -> dict[str, Any]:
+    """The query string, validated by `schema` (a `QuerySchema`: query strings carry text
+    only, so their booleans are read from `true`/`false`)."""
     return load(schema, request.args.to_dict())
 
 
