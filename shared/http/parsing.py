@@ -95,9 +95,12 @@ def _named_texts(values: MultiDict) -> Iterator[tuple[str, str]]:
 
 
 def refuse_unreadable_form_and_query() -> None:
-    """Before any view: the query string and the form fields must be storable text."""
+    """Before any view: the query string and the fields of a page's form must be storable text.
+
+    A file upload (`multipart/form-data`) is left to its view, which may allow a larger body
+    than the default before reading it (the imports do)."""
     refuse_unreadable(_named_texts(request.args))
-    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+    if request.mimetype == "application/x-www-form-urlencoded":
         refuse_unreadable(_named_texts(request.form))
 
 
