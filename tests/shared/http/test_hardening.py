@@ -20,7 +20,9 @@ from shared.settings import Settings
 
 SIGNALEMENTS = "/api/orientation/signalements"
 # Query or path parameters that would put an identity in URLs (and so in proxy/access logs).
-FREE_TEXT_PATH_PARAMETERS = ("name", "filename")
+# Free text allowed in a path: a transition name, a static file, the single-use secret of an
+# invitation or reset link, and the unknown FHIR resource type the SAS endpoint answers with 404.
+FREE_TEXT_PATH_PARAMETERS = ("name", "filename", "token", "anything")
 IDENTITY_PARAMETER = re.compile(r"name|nom|nir|ins\b|phone|tel|birth|naissance|email", re.I)
 
 
@@ -115,8 +117,8 @@ def test_no_route_takes_a_name_or_identifier_in_its_url(app):
             if IDENTITY_PARAMETER.search(name):
                 offending.append(f"{rule.rule}: ?{name}")
         for name, converter in rule._converters.items():
-            # Path segments are ids or one of a closed set (`any(csv, xlsx)`); the only free
-            # text is a transition name or a static file.
+            # Path segments are ids or one of a closed set (`any(csv, xlsx)`); free text only
+            # as FREE_TEXT_PATH_PARAMETERS says.
             if not isinstance(
                 converter, UUIDConverter | IntegerConverter | AnyConverter
             ) and name not in (FREE_TEXT_PATH_PARAMETERS):
