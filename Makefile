@@ -40,7 +40,7 @@ test: test-postgresql test-sqlite
 
 # PostgreSQL and Redis must be running (.ci/run starts them when they are not).
 # The browser tests (Debian's /usr/bin/chromium, axe-core) run in this pass.
-test-postgresql: $(STAMP) $(AXE)
+test-postgresql: $(STAMP) $(AXE) $(LEAFLET)
 	$(BIN)/python -m pytest --db postgresql
 
 # The embedded backend: everything that does not need PostgreSQL-only features.

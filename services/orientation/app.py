@@ -10,6 +10,9 @@ from services.orientation.epp.pages import register_pages as register_epp_pages
 from services.orientation.epp.views import blueprint as epp_blueprint
 from services.orientation.indicators.pages import register_pages as register_indicator_pages
 from services.orientation.indicators.views import blueprint as indicators_blueprint
+
+# Imported before mounting: it adds the allocation pages' routes to the case pages' blueprint.
+from services.orientation.medecin_traitant.allocation_pages import register_allocation_pages
 from services.orientation.medecin_traitant.intake.views import api as public_blueprint
 from services.orientation.medecin_traitant.intake.views import discharge_api, import_api
 from services.orientation.medecin_traitant.intake.views import pages as public_pages
@@ -27,6 +30,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(discharges_blueprint)
     app.register_blueprint(epp_blueprint)
     register_mt_pages(app)
+    register_allocation_pages(app)
     register_discharge_pages(app)
     register_epp_pages(app)
     app.register_blueprint(indicators_blueprint)

@@ -219,7 +219,7 @@ def test_board_fits_a_tablet_screen(chromium, live_server, browser, client, acco
 
 
 def test_error_pages_are_french_and_accessible(page, browser, accounts):
-    browser.log_in(page, accounts.create("dac")["X-Test-Email"])
+    browser.log_in(page, accounts.create("reporting")["X-Test-Email"])
     page.goto("/orientation/cases")
     expect(page.get_by_role("heading", name="Accès refusé")).to_be_visible()
     browser.assert_accessible(page)

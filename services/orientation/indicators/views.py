@@ -17,7 +17,7 @@ from shared.auth.roles import ADMIN, COORDINATOR, REPORTING
 from shared.http.openapi import documented
 from shared.http.parsing import query_args
 from shared.periods import Period
-from shared.spreadsheets import CSV_MEDIA_TYPE, write_csv
+from shared.spreadsheets import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, write_csv
 
 blueprint = Blueprint("orientation_indicators", __name__, url_prefix="/api/orientation")
 
@@ -25,7 +25,7 @@ blueprint = Blueprint("orientation_indicators", __name__, url_prefix="/api/orien
 def _file(content: bytes, media_type: str, name: str) -> Response:
     return Response(
         content,
-        mimetype=media_type,
+        content_type=media_type,
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
@@ -37,6 +37,7 @@ def _file(content: bytes, media_type: str, name: str) -> Response:
     query=IndicatorsQuerySchema,
     response=IndicatorsSchema,
     errors=(503,),
+    also_as=(CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE),
 )
 def get_indicators():
     """Aggregated figures only, never a patient; `format=csv|xlsx` for a file, `public=true`
@@ -61,6 +62,7 @@ def get_indicators():
     summary="Extraction pseudonymisée des dossiers (évaluation)",
     query=ExtractQuerySchema,
     response=ExtractSchema,
+    also_as=(CSV_MEDIA_TYPE,),
 )
 def get_extract():
     """One row per case signalled in the period, without any identity; recorded in the audit."""

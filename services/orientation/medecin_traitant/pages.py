@@ -55,11 +55,7 @@ class BoardSearchSchema(CaseListQuerySchema):
 
 def register_pages(app: Flask) -> None:
     """Mount the pages, their links in the top bar and the tasks they count."""
-    # Imported here: it adds its routes to this blueprint, which must happen before mounting.
-    from services.orientation.medecin_traitant.allocation_pages import register_allocation_pages
-
     app.register_blueprint(blueprint)
-    register_allocation_pages(app)
     add_nav_link(
         app, "Signaler un patient", f"{blueprint.name}.new_signalement", *SIGNALEMENT_ROLES
     )
