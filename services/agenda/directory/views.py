@@ -97,7 +97,7 @@ def export_response(query: Any, file_format: str) -> Response:
     summary="Rechercher dans l'annuaire (JSON, ou CSV/XLSX avec format=)",
     query=ProfessionalQuerySchema,
     response=page_schema(ProfessionalSchema),
-    also_as=(exports.CSV_TYPE, exports.XLSX_TYPE),
+    file_types=(exports.CSV_TYPE, exports.XLSX_TYPE),
 )
 def list_professionals() -> ResponseReturnValue:
     """Professionals of the CPTS, filtered; `format=csv|xlsx` exports every match."""
@@ -199,7 +199,7 @@ def import_professionals() -> ResponseReturnValue:
 
 @blueprint.get("/professionals/import/template.xlsx")
 @allow(COORDINATOR, ADMIN)
-@documented(summary="Modèle XLSX de la liste des professionnels", content_type=exports.XLSX_TYPE)
+@documented(summary="Modèle XLSX de la liste des professionnels", file_types=(exports.XLSX_TYPE,))
 def import_template() -> ResponseReturnValue:
     """The template of the CPTS's list, French headers and one example row."""
     return Response(
