@@ -56,7 +56,7 @@ def write_csv(rows: Iterable[Sequence[Any]], *, headers: Sequence[str]) -> bytes
     buffer.write(BOM)
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     for row in chain([headers], rows):
-        writer.writerow(["" if value is None else _cell(value) for value in row])
+        writer.writerow([_cell(value) for value in row])  # csv writes None as an empty cell
     return buffer.getvalue().encode("utf-8")
 
 

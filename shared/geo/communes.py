@@ -93,17 +93,17 @@ def communes_of(postal_code: str) -> tuple[Commune, ...]:
     return _postal_code_index().get(_clean_postal_code(postal_code), ())
 
 
-def _names_match(commune: Commune, city: str) -> bool:
-    """Whether `city` names this commune; an arrondissement also answers to its city's name
-    ("Lyon" for "Lyon 3e Arrondissement")."""
+def _answers_to(commune: Commune, wanted: str) -> bool:
+    """Whether the normalised name `wanted` names this commune; an arrondissement also answers
+    to its city's name ("Lyon" for "Lyon 3e Arrondissement")."""
     own = normalize_name(commune.name)
-    wanted = normalize_name(city)
     return wanted == own or wanted == city_of_arrondissement(own)
 
 
 def match_commune(postal_code: str, city: str) -> Commune | None:
     """Return the commune of this postal code that `city` names, or None."""
-    return next((c for c in communes_of(postal_code) if _names_match(c, city)), None)
+    wanted = normalize_name(city)
+    return next((c for c in communes_of(postal_code) if _answers_to(c, wanted)), None)
 
 
 def locate(postal_code: str, city: str | None = None) -> Commune | None:

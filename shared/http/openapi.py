@@ -42,11 +42,11 @@ def documented(
     response: Any = None,
     status: int = 200,
     errors: tuple[int, ...] = (),
-    content_type: str | None = None,
-    also_as: tuple[str, ...] = (),
+    file_types: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Attach the schemas of a view so the OpenAPI document can be built from them; `also_as`
-    names other media types the same success may come as (a file export, say)."""
+    """Attach the schemas of a view so the OpenAPI document can be built from them;
+    `file_types` are the media types of the files the success comes as, besides the JSON
+    `response` (an export) or instead of it (a template, a calendar feed)."""
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         view.__relais_doc__ = {  # type: ignore[attr-defined]
@@ -56,8 +56,7 @@ def documented(
             "response": response,
             "status": status,
             "errors": errors,
-            "content_type": content_type,
-            "also_as": also_as,
+            "file_types": file_types,
         }
         return view
 
@@ -67,18 +66,13 @@ def documented(
 def _operation(
     doc: dict[str, Any], view: Callable[..., Any], path_params: list[tuple[str, str]]
 ) -> dict:
-    responses: dict[str, Any] = {}
-    content_type = doc["content_type"] or "application/json"
+    content: dict[str, Any] = {media_type: {} for media_type in doc["file_types"]}
     if doc["response"] is not None:
-        responses[str(doc["status"])] = {
-            "description": "Succès",
-            "content": {
-                content_type: {"schema": doc["response"]},
-                **{other: {} for other in doc.get("also_as", ())},
-            },
-        }
-    else:
-        responses[str(doc["status"])] = {"description": "Succès"}
+        content = {"application/json": {"schema": doc["response"]}, **content}
+    success: dict[str, Any] = {"description": "Succès"}
+    if content:
+        success["content"] = content
+    responses: dict[str, Any] = {str(doc["status"]): success}
     error_statuses = {401, 403, *doc["errors"]}
     if path_params:
         error_statuses.add(404)  # an id that does not exist, or does not parse

@@ -1,8 +1,10 @@
 """Read and validate request bodies and query strings with marshmallow schemas.
 
-Input that cannot be stored as text is refused here, once, before any view: a NUL character
-(PostgreSQL refuses it in text), a lone UTF-16 surrogate (not encodable in UTF-8) or JSON nested
-deeper than any request of the contract (Python's parser would recurse until it fails).
+Input that cannot be stored as text is refused here, once: a NUL character (PostgreSQL refuses
+it in text), a lone UTF-16 surrogate (not encodable in UTF-8) or JSON nested deeper than any
+request of the contract (Python's parser would recurse until it fails). The query string and a
+page's form are checked before any view (`refuse_unreadable_form_and_query`, installed by
+`shared.http.hardening`), a JSON body when a view reads it (`json_object`).
 """
 
 from __future__ import annotations

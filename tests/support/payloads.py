@@ -50,8 +50,8 @@ def patient(**overrides: Any) -> dict[str, Any]:
 
 
 def changed_patient(patient: dict[str, Any], **changes: Any) -> dict[str, Any]:
-    """`patient` with `changes` made; unless a NIR is among them, a new NIR that agrees with
-    the sex and birth date, as the API requires."""
+    """`patient` with `changes` made in place (and returned); unless a NIR is among them, a new
+    NIR that agrees with the sex and birth date, as the API requires."""
     patient.update(changes)
     if "nir" not in changes:
         born = dt.date.fromisoformat(str(patient["birth_date"]))

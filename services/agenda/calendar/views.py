@@ -51,7 +51,9 @@ def revoke_feed() -> ResponseReturnValue:
     "secret token: the unguessable address is the credential (calendar apps send no header); "
     "only the hash is stored, revocable; the feed carries no patient identity"
 )
-@documented(summary="Flux iCalendar (adresse secrète)", content_type="text/calendar", errors=(404,))
+@documented(
+    summary="Flux iCalendar (adresse secrète)", file_types=("text/calendar",), errors=(404,)
+)
 def calendar_feed(token: uuid.UUID) -> ResponseReturnValue:
     """The caller's slots and bookings as iCalendar; the secret address is the credential."""
     feed = service.feed_for_token(str(token))

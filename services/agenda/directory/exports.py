@@ -1,12 +1,12 @@
-"""Exports of the directory (CSV `;` with BOM for spreadsheets, XLSX), with French headers."""
+"""Exports of the directory (CSV `;` with BOM for spreadsheets, XLSX), with French headers,
+written by `shared.spreadsheets` (formulas neutralised: the texts are typed by people)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 
 from services.agenda.directory.models import Professional
+from shared.spreadsheets import Table, write_csv, write_xlsx
 
 COLUMNS = (
     "rpps",
@@ -27,8 +27,6 @@ COLUMNS = (
     "membre_cpts",
     "disponibilite_mise_a_jour",
 )
-CSV_TYPE = "text/csv; charset=utf-8"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _yes(value: bool) -> str:
@@ -61,22 +59,9 @@ def row(p: Professional) -> list[str | int]:
 
 def to_csv(professionals: Iterable[Professional]) -> bytes:
     """The export as CSV (`;`, UTF-8 with BOM)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    writer.writerows(row(p) for p in professionals)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return write_csv((row(p) for p in professionals), headers=COLUMNS)
 
 
 def to_xlsx(professionals: Iterable[Professional]) -> bytes:
     """The export as an XLSX workbook."""
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Annuaire")
-    sheet.append(list(COLUMNS))
-    for p in professionals:
-        sheet.append(row(p))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return write_xlsx({"Annuaire": Table(COLUMNS, (row(p) for p in professionals))})

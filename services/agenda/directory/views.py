@@ -28,6 +28,7 @@ from shared.errors import PayloadTooLarge, ValidationFailed
 from shared.http.openapi import documented
 from shared.http.pagination import page_schema, paginate
 from shared.http.parsing import json_body, query_args
+from shared.spreadsheets import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
 
 blueprint = Blueprint("agenda_directory", __name__, url_prefix="/api/agenda")
 professional_schema = ProfessionalSchema()
@@ -81,9 +82,9 @@ def export_response(query: Any, file_format: str) -> Response:
     """The professionals of `query` as a CSV or XLSX download."""
     rows = service.first_rows(query, EXPORT_LIMIT)
     if file_format == "csv":
-        body, media_type, extension = exports.to_csv(rows), exports.CSV_TYPE, "csv"
+        body, media_type, extension = exports.to_csv(rows), CSV_MEDIA_TYPE, "csv"
     else:
-        body, media_type, extension = exports.to_xlsx(rows), exports.XLSX_TYPE, "xlsx"
+        body, media_type, extension = exports.to_xlsx(rows), XLSX_MEDIA_TYPE, "xlsx"
     return Response(
         body,
         content_type=media_type,
@@ -97,7 +98,7 @@ def export_response(query: Any, file_format: str) -> Response:
     summary="Rechercher dans l'annuaire (JSON, ou CSV/XLSX avec format=)",
     query=ProfessionalQuerySchema,
     response=page_schema(ProfessionalSchema),
-    also_as=(exports.CSV_TYPE, exports.XLSX_TYPE),
+    file_types=(CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE),
 )
 def list_professionals() -> ResponseReturnValue:
     """Professionals of the CPTS, filtered; `format=csv|xlsx` exports every match."""
@@ -199,12 +200,12 @@ def import_professionals() -> ResponseReturnValue:
 
 @blueprint.get("/professionals/import/template.xlsx")
 @allow(COORDINATOR, ADMIN)
-@documented(summary="Modèle XLSX de la liste des professionnels", content_type=exports.XLSX_TYPE)
+@documented(summary="Modèle XLSX de la liste des professionnels", file_types=(XLSX_MEDIA_TYPE,))
 def import_template() -> ResponseReturnValue:
     """The template of the CPTS's list, French headers and one example row."""
     return Response(
         imports.template_xlsx(),
-        mimetype=exports.XLSX_TYPE,
+        mimetype=XLSX_MEDIA_TYPE,
         headers={"Content-Disposition": 'attachment; filename="modele-annuaire.xlsx"'},
     )
 

@@ -37,7 +37,7 @@ def _file(content: bytes, media_type: str, name: str) -> Response:
     query=IndicatorsQuerySchema,
     response=IndicatorsSchema,
     errors=(503,),
-    also_as=(CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE),
+    file_types=(CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE),
 )
 def get_indicators():
     """Aggregated figures only, never a patient; `format=csv|xlsx` for a file, `public=true`
@@ -62,7 +62,7 @@ def get_indicators():
     summary="Extraction pseudonymisée des dossiers (évaluation)",
     query=ExtractQuerySchema,
     response=ExtractSchema,
-    also_as=(CSV_MEDIA_TYPE,),
+    file_types=(CSV_MEDIA_TYPE,),
 )
 def get_extract():
     """One row per case signalled in the period, without any identity; recorded in the audit."""

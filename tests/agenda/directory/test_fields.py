@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
+import openpyxl
 import pytest
 
 from tests.support import factories, payloads
@@ -130,3 +134,19 @@ def test_the_directory_exports_as_csv_with_french_headers(client, accounts):
     assert lines[0].startswith("rpps;nom;prenom;profession")
     assert len(lines) == 2
     assert lines[1].startswith(f"{midwife['rpps']};Sagef;")
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_a_directory_export_never_carries_a_live_formula(client, accounts, file_format):
+    coordinator = accounts.create("coordinator")
+    formula = '=HYPERLINK("http://evil.example")'
+    factories.professional(client, coordinator, address=formula)
+    response = client.get(f"{URL}?format={file_format}", headers=coordinator)
+    assert response.status_code == 200
+    if file_format == "csv":
+        text = response.data.decode("utf-8-sig")
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    else:
+        rows = list(openpyxl.load_workbook(io.BytesIO(response.data))["Annuaire"].values)
+    header, entry = rows
+    assert entry[list(header).index("adresse")] == "'" + formula

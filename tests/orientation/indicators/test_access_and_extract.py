@@ -141,3 +141,10 @@ def test_the_openapi_document_describes_the_indicators(client):
     assert "/api/orientation/indicators/extract" in paths
     responses = paths["/api/orientation/indicators"]["get"]["responses"]
     assert {"200", "401", "403", "422", "503"} <= set(responses)
+    assert list(responses["200"]["content"]) == [
+        "application/json",
+        "text/csv; charset=utf-8",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ]
+    extract = paths["/api/orientation/indicators/extract"]["get"]["responses"]["200"]
+    assert list(extract["content"]) == ["application/json", "text/csv; charset=utf-8"]

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from flask import Flask, request
-from werkzeug.serving import make_server
 
 from tests.support.agenda import in_days, publish
 from tests.support.factories import professional
+from tests.support.servers import free_port, serve_wsgi
 
-AGENDA_PORT = 18500
-DEAD_PORT = 18509  # nothing listens there
 MARCH = {"from": "2026-03-01", "to": "2026-03-31"}
 
 
 @pytest.fixture
 def agenda_service():
-    """A stand-in agenda service on a real socket, answering its indicators endpoint."""
+    """A stand-in agenda service on a real socket, answering its indicators endpoint: its
+    base URL, and the requests it saw."""
     seen: list[dict] = []
     stand_in = Flask("agenda-stand-in")
 
@@ -41,12 +38,8 @@ def agenda_service():
             ],
         }
 
-    server = make_server("127.0.0.1", AGENDA_PORT, stand_in)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield seen
-    server.shutdown()
-    thread.join()
+    with serve_wsgi(stand_in) as url:
+        yield url, seen
 
 
 def _indicators(app, headers, period):
@@ -60,21 +53,19 @@ def _indicators(app, headers, period):
 def test_the_agenda_block_comes_over_http_when_the_agenda_runs_apart(
     accounts, agenda_service, service_app
 ):
+    url, seen = agenda_service
     headers = accounts.create("reporting")
-    orientation = service_app(
-        "orientation", service_urls={"agenda": f"http://127.0.0.1:{AGENDA_PORT}"}
-    )
+    orientation = service_app("orientation", service_urls={"agenda": url})
     body = _indicators(orientation, headers, MARCH)
     assert body["agenda"]["snp_slots_booked"] == 31
     assert body["by_month"][0]["agenda"]["snp_slots_published"] == 40
-    assert agenda_service == [{"args": MARCH, "auth": headers["Authorization"]}]
+    assert seen == [{"args": MARCH, "auth": headers["Authorization"]}]
 
 
 def test_indicators_answer_503_when_the_agenda_is_down(accounts, service_app):
     headers = accounts.create("reporting")
-    orientation = service_app(
-        "orientation", service_urls={"agenda": f"http://127.0.0.1:{DEAD_PORT}"}
-    )
+    dead = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    orientation = service_app("orientation", service_urls={"agenda": dead})
     response = orientation.test_client().get(
         "/api/orientation/indicators", query_string=MARCH, headers=headers
     )
