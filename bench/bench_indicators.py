@@ -32,7 +32,7 @@ DB_NAME = os.environ.get("BENCH_INDICATORS_DB", "relais_bench_indicators")
 CASES = int(os.environ.get("BENCH_INDICATORS_CASES", "1000000"))
 RUNS = 7
 EMAIL = "bench-reporting@relais.test"
-PASSWORD = "bench-reporting-password"  # noqa: S105 - local benchmark account
+PASSWORD = "Indicateurs-banc-essai-2026"  # noqa: S105 - local benchmark account
 
 # The headline counts as a person would write them by hand on this schema: distinct oriented
 # patients through `previous_oriented_at` (see docs/indicators.md), median in the same pass.

@@ -20,6 +20,7 @@ import base64
 import contextlib
 import itertools
 import os
+import secrets
 import sys
 import tempfile
 import threading
@@ -41,8 +42,9 @@ CONCURRENCY = 8
 PHASE_SECONDS = 5.0
 ROUNDS = 2
 WORKERS = ["--workers", "2", "--worker-class", "gthread", "--threads", "4"]
-SECRET_KEY = "bench-secret-key-not-for-production"  # noqa: S105
-# The production settings require a keyring; a fresh key per run (the database is fresh too).
+# The production settings require a strong secret key and a keyring: fresh ones per run (the
+# database is fresh too).
+SECRET_KEY = secrets.token_urlsafe(32)
 ENCRYPTION_KEYS = "bench:" + base64.b64encode(os.urandom(32)).decode()
 EMBEDDED_CASES = 10_000
 _numbers = itertools.count(1)

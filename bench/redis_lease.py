@@ -2,9 +2,11 @@
 
 Two runs on one machine (the tests and a benchmark, or two checkouts) must never flush each
 other's jobs. Each run claims a free database number (1–15) with an atomic `SET NX` on a lease
-key kept in database 0, renewed while the run lives and deleted when it ends; a run that died
-without releasing its lease frees the number when the key expires. Only the leased database is
-ever flushed.
+key kept in database 0 (a redis-py `Lock`), renewed while the run lives and deleted when it
+ends, both only if the key still holds the run's own token (compare-and-set in one Lua script):
+a run that was frozen past the expiry never renews or deletes the lease another run took since.
+A run that died without releasing its lease frees the number when the key expires. Only the
+leased database is ever flushed.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import threading
 from collections.abc import Iterator
 
 from redis import Redis
+from redis.exceptions import LockNotOwnedError
+from redis.lock import Lock
 
 SERVER_URL = os.environ.get("RELAIS_TEST_REDIS_SERVER", "redis://127.0.0.1:6379")
 DATABASES = range(1, 16)
@@ -22,10 +26,12 @@ LEASE_SECONDS = 120
 _KEY = "relais:run-lease:{}"
 
 
-def _claim(admin: Redis, owner: str) -> int:
+def _claim(admin: Redis, owner: str) -> tuple[int, Lock]:
     for number in DATABASES:
-        if admin.set(_KEY.format(number), owner, nx=True, ex=LEASE_SECONDS):
-            return number
+        # Not thread-local: the renewing thread uses the token the claiming thread got.
+        lease = admin.lock(_KEY.format(number), timeout=LEASE_SECONDS, thread_local=False)
+        if lease.acquire(blocking=False, token=owner):
+            return number, lease
     raise RuntimeError("aucune base Redis libre (1–15) : d'autres exécutions les occupent")
 
 
@@ -34,13 +40,13 @@ def leased_redis_url(server_url: str = SERVER_URL) -> Iterator[str]:
     """A `redis://…/N` URL whose database nobody else uses until the context ends."""
     admin = Redis.from_url(f"{server_url}/0")
     owner = f"{os.uname().nodename}:{os.getpid()}"
-    number = _claim(admin, owner)
-    key = _KEY.format(number)
+    number, lease = _claim(admin, owner)
     stop = threading.Event()
 
     def renew() -> None:
-        while not stop.wait(LEASE_SECONDS / 3):
-            admin.expire(key, LEASE_SECONDS)
+        with contextlib.suppress(LockNotOwnedError):  # lost (the run froze past the expiry)
+            while not stop.wait(LEASE_SECONDS / 3):
+                lease.reacquire()
 
     renewer = threading.Thread(target=renew, name="redis-lease", daemon=True)
     renewer.start()
@@ -54,6 +60,6 @@ def leased_redis_url(server_url: str = SERVER_URL) -> Iterator[str]:
         renewer.join()
         database.flushdb()
         database.close()
-        if admin.get(key) == owner.encode():
-            admin.delete(key)
+        with contextlib.suppress(LockNotOwnedError):  # expired, maybe taken by another run
+            lease.release()
         admin.close()

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from flask import Flask, has_app_context
 
 from services.bootstrap import create_app
+from services.notifications.service import process_event
 from shared.extensions import db
 from shared.periodic import run_periodic_tasks
 
@@ -47,8 +48,6 @@ def job_context() -> Iterator[None]:
 
 def deliver_event(event_id: str) -> str:
     """Deliver every notification of one outbox event (idempotent)."""
-    from services.notifications.service import process_event
-
     with job_context():
         return process_event(uuid.UUID(event_id))
 

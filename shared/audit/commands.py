@@ -9,16 +9,13 @@ from sqlalchemy import create_engine, pool
 from sqlalchemy.orm import Session
 
 from shared.audit.verification import verify_chain
-from shared.settings import ConfigurationError, Settings
+from shared.commands import command_settings
 
 
 @click.command("verify")
 def audit_verify() -> None:
     """Recompute the audit trail's hash chain; exit 1 at its first broken link."""
-    try:
-        settings = Settings.from_environ()
-    except ConfigurationError as exc:
-        raise click.ClickException(str(exc)) from exc
+    settings = command_settings()
     # Reading the trail needs no application: an engine on the database is enough.
     engine = create_engine(settings.database_url, poolclass=pool.NullPool)
     try:

@@ -13,18 +13,10 @@ from shared.ops.jobs import RequestIdJob
 from shared.ops.logs import bind_request_id
 from shared.outbox.relay import event_queue
 from shared.queue import redis_connection
+from tests.support.notifications import wait_for
 from tests.support.processes import BIN, ServiceProcess
 
 pytestmark = pytest.mark.slow
-
-
-def _wait_for(predicate, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not reached in time")
 
 
 def test_sigterm_lets_the_job_in_flight_finish_under_its_request_id(tmp_path, redis_url):
@@ -53,7 +45,11 @@ def test_sigterm_lets_the_job_in_flight_finish_under_its_request_id(tmp_path, re
     )
     worker.start(wait_ready=False)
     try:
-        _wait_for(lambda: job.get_status(refresh=True) == JobStatus.STARTED)
+        wait_for(
+            lambda: job.get_status(refresh=True) == JobStatus.STARTED,
+            timeout=20,
+            what="the job to start",
+        )
         worker.terminate()
         assert worker.process.wait(timeout=30) == 0
         assert job.get_status(refresh=True) == JobStatus.FINISHED
@@ -75,7 +71,11 @@ def test_an_idle_relais_worker_stops_within_three_seconds_of_sigterm(
 ):
     worker = _relais_worker(tmp_path, runner_env, redis_url).start(wait_ready=False)
     try:
-        _wait_for(lambda: [w.get_state() for w in Worker.all(connection=redis_db)] == ["idle"])
+        wait_for(
+            lambda: [w.get_state() for w in Worker.all(connection=redis_db)] == ["idle"],
+            timeout=20,
+            what="an idle worker",
+        )
         time.sleep(1)  # listening, between two sweeps
         worker.terminate()
         started = time.monotonic()
@@ -91,7 +91,11 @@ def test_sigterm_lets_the_job_a_relais_worker_runs_finish_before_it_stops(
     job = event_queue(redis_db).enqueue("time.sleep", 2)
     worker = _relais_worker(tmp_path, runner_env, redis_url).start(wait_ready=False)
     try:
-        _wait_for(lambda: job.get_status(refresh=True) == JobStatus.STARTED)
+        wait_for(
+            lambda: job.get_status(refresh=True) == JobStatus.STARTED,
+            timeout=20,
+            what="the job to start",
+        )
         worker.terminate()
         assert worker.process.wait(timeout=30) == 0
         assert job.get_status(refresh=True) == JobStatus.FINISHED
