@@ -17,7 +17,7 @@ from services.orientation.discharges.models import (
     DischargeProfessional,
 )
 from services.orientation.discharges.readiness import missing_items, not_ready_message
-from services.orientation.discharges.schemas import DischargeCaseSchema
+from services.orientation.discharges.schemas import DischargeCaseSchema, planned_before_admission
 from services.orientation.discharges.states import EDITABLE_STATES
 from shared.audit.service import record_audit
 from shared.auth.principal import Principal
@@ -127,17 +127,11 @@ def _keep_roles(
 
 
 def check_dates(case: DischargeCase) -> None:
-    """The planned and actual discharge dates may not precede the admission."""
-    admitted = case.admission_date
-    if admitted and case.planned_discharge_date and case.planned_discharge_date < admitted:
-        raise ValidationFailed(
-            {
-                "planned_discharge_date": [
-                    "La date de sortie prévue ne peut pas précéder la date d'admission "
-                    f"({admitted:%d/%m/%Y})."
-                ]
-            }
-        )
+    """The planned discharge date may not precede the admission, whichever of the two an edit
+    changed (the actual date is checked when the discharge is recorded)."""
+    problem = planned_before_admission(case.admission_date, case.planned_discharge_date)
+    if problem:
+        raise ValidationFailed({"planned_discharge_date": [problem]})
 
 
 def _set_professionals(case: DischargeCase, resolved: list[tuple[uuid.UUID, str]]) -> None:
