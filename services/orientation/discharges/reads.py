@@ -102,6 +102,5 @@ def worklist(*, principal: Principal) -> Worklist:
         )
     )
     result.to_follow_up.sort(key=lambda c: (c.actual_discharge_date or today, c.reference))
-    if open_cases:
-        record_reads(open_cases)
+    record_reads(open_cases)
     return result
