@@ -313,11 +313,14 @@ def case_history(case_type: CaseType[Any], case: Any) -> list[Any]:
 
 def record_reads(cases: list[Any], history_model: Any = None) -> None:
     """Audit that these cases (with patient identities) were read, e.g. a page of a list; with
-    `history_model`, load their histories in the same transaction with one query."""
+    `history_model`, load their histories in the same transaction with one query; nothing to
+    write (no transaction) for an empty page."""
+    if not cases:
+        return
     with unit_of_work():
         for case in cases:
             record_audit(action="read", reference=case.reference)
-        if not cases or history_model is None:
+        if history_model is None:
             return
         by_case: dict[Any, list[Any]] = {case.id: [] for case in cases}
         rows = db.session.scalars(

@@ -128,7 +128,7 @@ def _body(form: MultiDict, fields: tuple[Field, ...], *, edit: bool) -> dict[str
 @page(*STAFF)
 def worklist() -> ResponseReturnValue:
     """Open discharges by planned date, stuck preparations, follow-up calls to make."""
-    found = service.worklist(principal=page_principal())
+    found = reads.worklist(principal=page_principal())
     return render_template(
         "discharges/worklist.html",
         worklist=found,

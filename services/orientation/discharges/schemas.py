@@ -37,6 +37,17 @@ HOME_SERVICES = ("ssiad", "had", "prado", "portage_repas", "aide_a_domicile")
 MAX_DAYS_AHEAD = 365
 
 
+def planned_before_admission(admitted: dt.date | None, planned: dt.date | None) -> str | None:
+    """Why `planned` cannot be the planned discharge date of a patient admitted on `admitted`:
+    it precedes the admission (checked on a body, and on a case once an edit is applied)."""
+    if admitted and planned and planned < admitted:
+        return (
+            "La date de sortie prévue ne peut pas précéder la date d'admission "
+            f"({admitted:%d/%m/%Y})."
+        )
+    return None
+
+
 def within_a_year(value: dt.date) -> None:
     """Refuse dates more than a year after today (Paris)."""
     if value > today_paris() + dt.timedelta(days=MAX_DAYS_AHEAD):
@@ -82,13 +93,11 @@ class DischargeFieldsSchema(BaseSchema):
 
     @validates_schema(skip_on_field_errors=False)
     def _discharge_after_admission(self, data: dict[str, Any], **_: Any) -> None:
-        admitted, planned = data.get("admission_date"), data.get("planned_discharge_date")
-        if admitted and planned and planned < admitted:
-            raise ValidationError(
-                "La date de sortie prévue ne peut pas précéder la date d'admission "
-                f"({admitted:%d/%m/%Y}).",
-                field_name="planned_discharge_date",
-            )
+        problem = planned_before_admission(
+            data.get("admission_date"), data.get("planned_discharge_date")
+        )
+        if problem:
+            raise ValidationError(problem, field_name="planned_discharge_date")
 
 
 class DischargeCreateSchema(DischargeFieldsSchema):

@@ -1,12 +1,10 @@
 """The hospital discharge case type: who sees a case, what each transition does to it, its
-declaration (`DISCHARGE`) and its use cases (with the edits before the discharge, and the DAC
-worklist); the only place that commits or emits their events."""
+declaration (`DISCHARGE`) and its use cases (with the edits before the discharge); the only
+place that commits or emits their events."""
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, false, select, true
@@ -19,8 +17,8 @@ from services.orientation.discharges.models import (
     DischargeProfessional,
 )
 from services.orientation.discharges.readiness import missing_items, not_ready_message
-from services.orientation.discharges.schemas import DischargeCaseSchema
-from services.orientation.discharges.states import EDITABLE_STATES, STATES
+from services.orientation.discharges.schemas import DischargeCaseSchema, planned_before_admission
+from services.orientation.discharges.states import EDITABLE_STATES
 from shared.audit.service import record_audit
 from shared.auth.principal import Principal
 from shared.auth.roles import COORDINATOR, DAC
@@ -31,12 +29,10 @@ from shared.cases.service import (
     check_visible,
     create_case,
     lock_case,
-    record_reads,
     record_step,
 )
 from shared.db import unit_of_work
 from shared.errors import InvalidTransition, ValidationFailed
-from shared.extensions import db
 from shared.privacy.registry import register_case_type
 from shared.timeutil import today_paris
 
@@ -131,17 +127,11 @@ def _keep_roles(
 
 
 def check_dates(case: DischargeCase) -> None:
-    """The planned and actual discharge dates may not precede the admission."""
-    admitted = case.admission_date
-    if admitted and case.planned_discharge_date and case.planned_discharge_date < admitted:
-        raise ValidationFailed(
-            {
-                "planned_discharge_date": [
-                    "La date de sortie prévue ne peut pas précéder la date d'admission "
-                    f"({admitted:%d/%m/%Y})."
-                ]
-            }
-        )
+    """The planned discharge date may not precede the admission, whichever of the two an edit
+    changed (the actual date is checked when the discharge is recorded)."""
+    problem = planned_before_admission(case.admission_date, case.planned_discharge_date)
+    if problem:
+        raise ValidationFailed({"planned_discharge_date": [problem]})
 
 
 def _set_professionals(case: DischargeCase, resolved: list[tuple[uuid.UUID, str]]) -> None:
@@ -360,71 +350,3 @@ def list_query(*, principal: Principal, state: str | None) -> Select[Any]:
         DischargeCase.created_at,
         DischargeCase.id,
     )
-
-
-# --- the DAC worklist -----------------------------------------------------------------------
-
-
-@dataclass
-class Worklist:
-    """Open discharges grouped by planned date (Europe/Paris), and what needs chasing."""
-
-    date: dt.date
-    overdue: list[DischargeCase] = field(default_factory=list)
-    today: list[DischargeCase] = field(default_factory=list)
-    tomorrow: list[DischargeCase] = field(default_factory=list)
-    this_week: list[DischargeCase] = field(default_factory=list)
-    later: list[DischargeCase] = field(default_factory=list)
-    undated: list[DischargeCase] = field(default_factory=list)
-    stuck_preparing: list[DischargeCase] = field(default_factory=list)
-    to_follow_up: list[DischargeCase] = field(default_factory=list)
-
-
-def worklist(*, principal: Principal) -> Worklist:
-    """The DAC's week: discharges not yet done by planned date, incomplete preparations, and
-    discharges still waiting for their follow-up call; audited (patient names are shown)."""
-    today = today_paris()
-    week_end = today + dt.timedelta(days=6)
-    open_cases = list(
-        db.session.scalars(
-            select(DischargeCase)
-            .where(visibility(principal), DischargeCase.state.in_(STATES.open))
-            .order_by(
-                DischargeCase.planned_discharge_date.is_(None),
-                DischargeCase.planned_discharge_date,
-                DischargeCase.reference,
-            )
-        )
-    )
-    result = Worklist(date=today)
-    for case in open_cases:
-        if case.state == "discharged":
-            result.to_follow_up.append(case)
-            continue
-        if case.state == "preparing" and missing_items(case):
-            result.stuck_preparing.append(case)
-        planned = case.planned_discharge_date
-        if planned is None:
-            result.undated.append(case)
-        elif planned < today:
-            result.overdue.append(case)
-        elif planned == today:
-            result.today.append(case)
-        elif planned == today + dt.timedelta(days=1):
-            result.tomorrow.append(case)
-        elif planned <= week_end:
-            result.this_week.append(case)
-        else:
-            result.later.append(case)
-    # Longest-stuck first among cases with the same urgency.
-    result.stuck_preparing.sort(
-        key=lambda c: (
-            c.planned_discharge_date is None,
-            c.planned_discharge_date or today,
-            c.preparing_at or c.created_at,
-        )
-    )
-    result.to_follow_up.sort(key=lambda c: (c.actual_discharge_date or today, c.reference))
-    if open_cases:
-        record_reads(open_cases)
-    return result

@@ -7,7 +7,7 @@ import uuid
 from flask import Blueprint
 from flask.typing import ResponseReturnValue
 
-from services.orientation.discharges import service
+from services.orientation.discharges import reads, service
 from services.orientation.discharges.models import DischargeCase
 from services.orientation.discharges.readiness import missing_items
 from services.orientation.discharges.schemas import (
@@ -92,7 +92,7 @@ def list_discharges() -> ResponseReturnValue:
 def get_worklist() -> ResponseReturnValue:
     """Open discharges by planned date (Paris): overdue, today, tomorrow, rest of the week,
     later, undated; preparations still missing something; discharges awaiting follow-up."""
-    found = service.worklist(principal=current_principal())
+    found = reads.worklist(principal=current_principal())
     groups = (
         "overdue",
         "today",

@@ -12,10 +12,9 @@ from services.orientation.epp import reads, service
 from services.orientation.epp.forms import REFERRAL_FIELDS, TRANSITION_FIELDS
 from services.orientation.epp.machine import MACHINE
 from services.orientation.epp.models import EppReferral
-from services.orientation.epp.pregnancy import is_late, weeks_on
+from services.orientation.epp.pregnancy import referral_is_late, weeks_on
 from services.orientation.epp.schemas import ReferralSchema
 from services.orientation.epp.service import EPP
-from services.orientation.epp.states import STATES
 from services.orientation.epp.suggestions import suggest_midwives
 from shared.auth.principal import Principal
 from shared.auth.roles import CLINICAL_ROLES, COORDINATOR, MIDWIFE
@@ -116,7 +115,7 @@ def referrals() -> ResponseReturnValue:
         state=state,
         labels=MACHINE.labels,
         weeks=lambda r: weeks_on(r.pregnancy_start_date, today),
-        late=lambda r: r.state in STATES.open and is_late(r.pregnancy_start_date, today),
+        late=lambda r: referral_is_late(r, today),
         is_coordinator=principal.has(COORDINATOR),
     )
 
@@ -181,7 +180,7 @@ def render_referral(
             transition_labels=TRANSITION_LABELS,
         ),
         weeks=weeks_on(referral.pregnancy_start_date, today),
-        late=referral.state in STATES.open and is_late(referral.pregnancy_start_date, today),
+        late=referral_is_late(referral, today),
         is_final=referral.state in MACHINE.final,
     )
 

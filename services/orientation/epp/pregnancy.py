@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
+
+from services.orientation.epp.states import STATES
 
 MAX_WEEKS = 42
 # The EPP is recommended early (from the 4th month at the latest); past 16 full weeks the
@@ -28,3 +31,8 @@ def late_cutoff(today: dt.date) -> dt.date:
 def is_late(start: dt.date, today: dt.date) -> bool:
     """More than 16 weeks (112 days) of pregnancy on `today`."""
     return start < late_cutoff(today)
+
+
+def referral_is_late(referral: Any, today: dt.date) -> bool:
+    """An open referral whose pregnancy is past 16 weeks on `today` (flagged, listed first)."""
+    return referral.state in STATES.open and is_late(referral.pregnancy_start_date, today)

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
+from services.orientation.epp.machine import assigned_midwife
 from services.orientation.epp.models import EppReferral
 from services.orientation.epp.service import list_query
 from shared.auth.principal import Principal
-from shared.auth.roles import MIDWIFE
 from shared.cases.service import record_reads
 from shared.extensions import db
 
@@ -37,11 +37,7 @@ def referral_lists(*, principal: Principal, state: str | None) -> ReferralLists:
     record_reads(rows)
     lists = ReferralLists()
     for referral in rows:
-        assigned_to_me = (
-            principal.has(MIDWIFE)
-            and principal.professional_id is not None
-            and referral.assigned_professional_id == principal.professional_id
-        )
+        assigned_to_me = assigned_midwife(referral, principal)
         if assigned_to_me and referral.state == "assigned":
             lists.to_answer.append(referral)
         elif assigned_to_me and referral.state == "accepted":

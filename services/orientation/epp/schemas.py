@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from services.orientation.epp.pregnancy import MAX_WEEKS, is_late, weeks_on
+from services.orientation.epp.pregnancy import MAX_WEEKS, referral_is_late, weeks_on
 from services.orientation.epp.states import STATES
 
 # History entries and suggestions have one shape for every case type.
@@ -115,7 +115,7 @@ class ReferralListQuerySchema(PageQuerySchema):
 
 
 def _late(referral: Any) -> bool:
-    return referral.state in STATES.open and is_late(referral.pregnancy_start_date, today_paris())
+    return referral_is_late(referral, today_paris())
 
 
 class ReferralOutputSchema(OutputSchema):

@@ -7,12 +7,15 @@ import uuid
 
 from sqlalchemy import select
 
+from services.agenda.bookings.models import Booking
+from services.orientation.discharges.models import DischargeCase
 from services.orientation.medecin_traitant.models import MedecinTraitantCase
 from shared.audit.models import AuditEntry
 from shared.extensions import db
 from shared.privacy.registry import unregistered_patient_models
 from shared.privacy.service import export_patient
 from tests.support import factories, payloads
+from tests.support.agenda import booking_body, in_days, publish
 
 OPERATOR = "dpo@relais.test"
 
@@ -108,17 +111,10 @@ def test_erase_anonymises_the_identity_and_keeps_the_facts(app, client, accounts
 def test_export_and_erase_cover_a_discharge_case_of_the_same_patient(
     app, client, accounts, cli_runner
 ):
-    from services.orientation.discharges.models import DischargeCase
-    from tests.support import factories
-
     coordinator = accounts.create("coordinator")
     body = payloads.signalement()
     signalement = factories.signalement(client, coordinator, body)
-    discharge = client.post(
-        "/api/orientation/discharges",
-        json=factories.discharge_body(patient=body["patient"]),
-        headers=accounts.create("dac"),
-    ).get_json()
+    discharge = factories.discharge(client, accounts.create("dac"), patient=body["patient"])
     assert discharge["reference"].startswith("SH-")
 
     with app.app_context():
@@ -132,8 +128,7 @@ def test_export_and_erase_cover_a_discharge_case_of_the_same_patient(
     erase = ["patient", "erase", "--reference", discharge["reference"], "--by", OPERATOR, "--yes"]
     assert "encore ouvert" in cli_runner(erase).output  # both cases are still open
     factories.fire(client, signalement, "cancel", coordinator, {"reason": "consent_withdrawn"})
-    cancel = f"/api/orientation/discharges/{discharge['id']}/transitions/cancel"
-    assert client.post(cancel, json={}, headers=coordinator).status_code == 200
+    factories.fire(client, discharge, "cancel", coordinator)
     result = cli_runner(erase)
     assert result.exit_code == 0, result.output
 
@@ -148,10 +143,6 @@ def test_export_and_erase_cover_a_discharge_case_of_the_same_patient(
 def test_a_booking_is_exported_by_its_reference_and_erased_only_once_over(
     app, client, accounts, cli_runner
 ):
-    from services.agenda.bookings.models import Booking
-    from tests.support import factories
-    from tests.support.agenda import booking_body, in_days, publish
-
     coordinator = accounts.create("coordinator")
     gp, gp_headers = factories.professional_account(client, accounts, coordinator)
     slot = publish(client, gp_headers, gp["id"], day=in_days(1)).get_json()
