@@ -68,9 +68,7 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Apply every pending migration (idempotent)."""
-    settings = command_settings()
-    _ensure_sqlite_folder(settings.database_url)
-    upgrade(settings.database_url, SCHEMA)
+    upgrade(command_settings().database_url, SCHEMA)
     click.echo("Base de données à jour.")
 
 
@@ -80,13 +78,6 @@ def db_upgrade() -> None:
 def db_revision(branch: str, message: str) -> None:
     """Autogenerate a migration on one branch (for developers)."""
     new_revision(command_settings().database_url, SCHEMA, branch=branch, message=message)
-
-
-def _ensure_sqlite_folder(url: str) -> None:
-    if url.startswith("sqlite:///"):
-        from pathlib import Path
-
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
 
 
 @cli.group()
