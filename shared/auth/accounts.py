@@ -26,6 +26,7 @@ from shared.auth.service import (
     password_matches,
 )
 from shared.auth.throttle import record_failure, reserve_attempt
+from shared.auth.totp import enrol
 from shared.db import unit_of_work
 from shared.errors import Conflict, Duplicate, Forbidden, NotFound, ValidationFailed
 from shared.extensions import db
@@ -300,13 +301,19 @@ def link_account(token: str) -> User:
     return link.user
 
 
-def set_password_with_link(*, token: str, password: str) -> User:
+def set_password_with_link(
+    *, token: str, password: str, totp_secret: str | None = None, totp_code: str = ""
+) -> list[str] | None:
     """Use a single-use link to set the account's password; the link (and every other link of
-    the account) stops working."""
+    the account) stops working. With `totp_secret`, the second factor is turned on first (its
+    code checked before the link is spent) and its recovery codes are returned."""
     user = link_account(token)
     problems = password_problems(password, email=user.email)
     if problems:
         raise ValidationFailed({"password": problems})
+    recovery_codes = (
+        enrol(user_id=user.id, secret=totp_secret, code=totp_code) if totp_secret else None
+    )
     now = utcnow()
     with unit_of_work() as session:
         # Conditional on the link being unused: two tabs cannot both use it.
@@ -325,7 +332,7 @@ def set_password_with_link(*, token: str, password: str) -> User:
         session.execute(
             update(User).where(User.id == user.id).values(password_hash=hash_password(password))
         )
-    return user
+    return recovery_codes
 
 
 def change_password(*, user_id: uuid.UUID, current: str, new: str) -> None:
