@@ -7,7 +7,7 @@ import datetime as dt
 import secrets
 import uuid
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from shared.auth.hooks import account_hooks
@@ -72,13 +72,15 @@ def account_for_identity(identity: PscIdentity) -> User | None:
     ).first()
 
 
+def _pending_request(idnps: str) -> Select[AccessRequest]:
+    return select(AccessRequest).where(
+        AccessRequest.idnps == idnps, AccessRequest.status == "pending"
+    )
+
+
 def record_access_request(identity: PscIdentity) -> AccessRequest:
     """The pending request of this person, recorded on their first unknown login."""
-    existing = db.session.scalar(
-        select(AccessRequest).where(
-            AccessRequest.idnps == identity.idnps, AccessRequest.status == "pending"
-        )
-    )
+    existing = db.session.scalar(_pending_request(identity.idnps))
     if existing is not None:
         return existing
     request = AccessRequest(
@@ -92,11 +94,7 @@ def record_access_request(identity: PscIdentity) -> AccessRequest:
             session.add(request)
     except IntegrityError:
         # A second login at the same instant recorded it first: one pending request stays.
-        return db.session.scalars(
-            select(AccessRequest).where(
-                AccessRequest.idnps == identity.idnps, AccessRequest.status == "pending"
-            )
-        ).one()
+        return db.session.scalars(_pending_request(identity.idnps)).one()
     return request
 
 
