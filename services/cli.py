@@ -10,13 +10,16 @@ import uuid
 import click
 
 from services.agenda.directory.cli import directory
+from services.agenda.directory.service import get_professional
 from services.bootstrap import SCHEMA, SERVICES, create_app
 from services.notifications.worker import worker
 from services.orientation.indicators.cli import seed_synthetic
 from services.orientation.medecin_traitant.intake.cli import orientation
 from shared import security_commands
 from shared.audit.commands import audit_verify
+from shared.auth.service import create_user
 from shared.commands import AppFactory, app_context, command_app, command_settings
+from shared.errors import DomainError, NotFound, ValidationFailed
 from shared.migrations.runner import new_revision, upgrade
 from shared.ops.cli import backup, check
 from shared.settings import DEFAULT_PORT, Settings, served_url
@@ -68,9 +71,7 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Apply every pending migration (idempotent)."""
-    settings = command_settings()
-    _ensure_sqlite_folder(settings.database_url)
-    upgrade(settings.database_url, SCHEMA)
+    upgrade(command_settings().database_url, SCHEMA)
     click.echo("Base de données à jour.")
 
 
@@ -80,13 +81,6 @@ def db_upgrade() -> None:
 def db_revision(branch: str, message: str) -> None:
     """Autogenerate a migration on one branch (for developers)."""
     new_revision(command_settings().database_url, SCHEMA, branch=branch, message=message)
-
-
-def _ensure_sqlite_folder(url: str) -> None:
-    if url.startswith("sqlite:///"):
-        from pathlib import Path
-
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
 
 
 @cli.group()
@@ -115,8 +109,6 @@ def user_add(
     password_stdin: bool,
 ) -> None:
     """Create an account; prints its id."""
-    from shared.auth.service import create_user
-    from shared.errors import DomainError, ValidationFailed
 
     password = sys.stdin.readline().rstrip("\n") if password_stdin else ""
     try:
@@ -156,8 +148,6 @@ def _require_directory_entry(professional_id: uuid.UUID) -> None:
     Read in the database every service of a CPTS shares, where the agenda keeps its directory
     even when it runs apart (`AGENDA_URL`): over HTTP, a command has no caller's token to show.
     """
-    from services.agenda.directory.service import get_professional
-    from shared.errors import NotFound, ValidationFailed
 
     try:
         get_professional(professional_id)

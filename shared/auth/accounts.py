@@ -7,7 +7,7 @@ import datetime as dt
 import secrets
 import uuid
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from shared.auth.hooks import account_hooks
@@ -26,6 +26,7 @@ from shared.auth.service import (
     password_matches,
 )
 from shared.auth.throttle import record_failure, reserve_attempt
+from shared.auth.totp import enrol
 from shared.db import unit_of_work
 from shared.errors import Conflict, Duplicate, Forbidden, NotFound, ValidationFailed
 from shared.extensions import db
@@ -71,13 +72,15 @@ def account_for_identity(identity: PscIdentity) -> User | None:
     ).first()
 
 
+def _pending_request(idnps: str) -> Select[AccessRequest]:
+    return select(AccessRequest).where(
+        AccessRequest.idnps == idnps, AccessRequest.status == "pending"
+    )
+
+
 def record_access_request(identity: PscIdentity) -> AccessRequest:
     """The pending request of this person, recorded on their first unknown login."""
-    existing = db.session.scalar(
-        select(AccessRequest).where(
-            AccessRequest.idnps == identity.idnps, AccessRequest.status == "pending"
-        )
-    )
+    existing = db.session.scalar(_pending_request(identity.idnps))
     if existing is not None:
         return existing
     request = AccessRequest(
@@ -91,11 +94,7 @@ def record_access_request(identity: PscIdentity) -> AccessRequest:
             session.add(request)
     except IntegrityError:
         # A second login at the same instant recorded it first: one pending request stays.
-        return db.session.scalars(
-            select(AccessRequest).where(
-                AccessRequest.idnps == identity.idnps, AccessRequest.status == "pending"
-            )
-        ).one()
+        return db.session.scalars(_pending_request(identity.idnps)).one()
     return request
 
 
@@ -300,13 +299,19 @@ def link_account(token: str) -> User:
     return link.user
 
 
-def set_password_with_link(*, token: str, password: str) -> User:
+def set_password_with_link(
+    *, token: str, password: str, totp_secret: str | None = None, totp_code: str = ""
+) -> list[str] | None:
     """Use a single-use link to set the account's password; the link (and every other link of
-    the account) stops working."""
+    the account) stops working. With `totp_secret`, the second factor is turned on first (its
+    code checked before the link is spent) and its recovery codes are returned."""
     user = link_account(token)
     problems = password_problems(password, email=user.email)
     if problems:
         raise ValidationFailed({"password": problems})
+    recovery_codes = (
+        enrol(user_id=user.id, secret=totp_secret, code=totp_code) if totp_secret else None
+    )
     now = utcnow()
     with unit_of_work() as session:
         # Conditional on the link being unused: two tabs cannot both use it.
@@ -325,7 +330,7 @@ def set_password_with_link(*, token: str, password: str) -> User:
         session.execute(
             update(User).where(User.id == user.id).values(password_hash=hash_password(password))
         )
-    return user
+    return recovery_codes
 
 
 def change_password(*, user_id: uuid.UUID, current: str, new: str) -> None:

@@ -111,7 +111,7 @@ def create_user(
         raise ValidationFailed(errors)
     user = new_account(
         email=email,
-        password_hash=_hasher.hash(password),
+        password_hash=hash_password(password),
         roles=roles,
         professional_id=professional_id,
         organisation_id=organisation_id,
@@ -132,12 +132,8 @@ def authenticate(*, email: str, password: str, ip: str, totp: str | None = None)
     email = (email or "").strip().lower()
     reserve_attempt(email=email, ip=ip)
     user = db.session.scalar(select(User).where(User.email == email))
-    try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
-        valid = user is not None and user.active
-    except (VerificationError, InvalidHashError):
-        valid = False
-    if not valid:
+    matches = password_matches(user.password_hash if user else _DUMMY_HASH, password)
+    if not (matches and user is not None and user.active):
         record_failure(email=email, ip=ip)
         raise Unauthenticated("Adresse e-mail ou mot de passe incorrect.")
     assert user is not None

@@ -22,10 +22,11 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
 from shared.auth.models import LoginFailure
-from shared.db import dialect_insert, for_update, unit_of_work
+from shared.counters import locked_counter
+from shared.db import unit_of_work
 from shared.errors import RateLimited
 from shared.extensions import db
 from shared.timeutil import utcnow
@@ -50,19 +51,15 @@ def delay_after(failures: int) -> dt.timedelta:
 
 
 def _locked_counter(email: str, ip: str, now: dt.datetime) -> LoginFailure:
-    """The counter of (email, ip), created when missing, locked until the commit."""
-    db.session.execute(
-        dialect_insert(LoginFailure)
-        .values(email=email, ip=ip, count=0, window_start=now, at=now, retry_at=now)
-        .on_conflict_do_nothing(index_elements=["email", "ip"])
+    """The counter of (email, ip), created when missing, locked until the commit; counts start
+    over a window after their first failure."""
+    return locked_counter(
+        LoginFailure,
+        key={"email": email, "ip": ip},
+        now=now,
+        window=FAILURE_WINDOW,
+        restart={"at": now, "retry_at": now},
     )
-    counter = db.session.scalars(
-        for_update(select(LoginFailure).where(LoginFailure.email == email, LoginFailure.ip == ip))
-    ).one()
-    if counter.window_start <= now - FAILURE_WINDOW:
-        # Counts start over a window after their first failure.
-        counter.count, counter.window_start, counter.retry_at = 0, now, now
-    return counter
 
 
 def _refuse(until: dt.datetime, now: dt.datetime) -> RateLimited:

@@ -82,21 +82,21 @@ def logout():
 # --- who am I, accounts and access requests ---------------------------------------------------
 
 
-class MeSchema(OutputSchema):
+class AccountLinksSchema(OutputSchema):
+    """An account's e-mail, roles and links, shown by `/me` and by the account list."""
+
     id = String(required=True)
     email = String(required=True)
     roles = List(String(), required=True)
     professional_id = String(allow_none=True)
     organisation_id = String(allow_none=True)
+
+
+class MeSchema(AccountLinksSchema):
     auth_method = String(required=True)
 
 
-class AccountSchema(OutputSchema):
-    id = String(required=True)
-    email = String(required=True)
-    roles = List(String(), required=True)
-    professional_id = String(allow_none=True)
-    organisation_id = String(allow_none=True)
+class AccountSchema(AccountLinksSchema):
     idnps = String(allow_none=True)
     active = Boolean(required=True)
     has_password = Boolean(required=True)

@@ -15,7 +15,6 @@ from shared.auth.accounts import (
     throttled_password_reset,
 )
 from shared.auth.models import User
-from shared.auth.passwords import password_problems
 from shared.auth.permissions import public
 from shared.auth.totp import enrol, needs_second_factor, new_secret, provisioning_uri, qr_svg
 from shared.errors import RateLimited, ValidationFailed
@@ -106,17 +105,13 @@ def choose_password(token: str):
     context = {"email": user.email, "enrolment": enrolment}
     if request.method == "GET":
         return render_template("web/account/choose.html", form=FormState.blank(fields), **context)
-    password = request.form.get("password", "")
     try:
-        problems = password_problems(password, email=user.email)
-        if problems:
-            raise ValidationFailed({"password": problems})
-        recovery_codes = None
-        if enrolment:
-            recovery_codes = enrol(
-                user_id=user.id, secret=enrolment["secret"], code=request.form.get("code", "")
-            )
-        set_password_with_link(token=token, password=password)
+        recovery_codes = set_password_with_link(
+            token=token,
+            password=request.form.get("password", ""),
+            totp_secret=enrolment["secret"] if enrolment else None,
+            totp_code=request.form.get("code", ""),
+        )
     except LinkInvalid as error:
         return render_error(error)
     except ValidationFailed as error:

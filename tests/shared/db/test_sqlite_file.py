@@ -31,6 +31,7 @@ def test_db_upgrade_creates_the_file_0600(cli_runner, tmp_path):
     database = tmp_path / "fresh" / "relais.sqlite3"
     result = cli_runner(["db", "upgrade"], DATABASE_URL=f"sqlite:///{database}")
     assert result.exit_code == 0, result.output
+    assert _mode(database.parent) == 0o700
     assert _mode(database) == 0o600
 
 
