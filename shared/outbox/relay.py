@@ -156,20 +156,27 @@ def enqueue_events(
     consumer: str,
     *,
     now: dt.datetime | None = None,
+    fresh: bool = False,
 ) -> list[uuid.UUID]:
     """Enqueue one `consumer` job per event (the event id is the job id) unless a job for it is
     already in flight; returns the events enqueued.
 
     Two Redis round trips whatever the number of events: one pipeline reads the existing jobs,
-    one writes the new ones (a job left over from an earlier hand-over is deleted first)."""
+    one writes the new ones (a job left over from an earlier hand-over is deleted first). One
+    for `fresh` events, just committed, which no job can exist for yet (should a sweep have
+    enqueued one meanwhile, the event is delivered twice, which the consumer shrugs off)."""
     event_ids = list(dict.fromkeys(event_ids))
     if not event_ids:
         return []
     now = now or utcnow()
-    existing = Job.fetch_many(
-        [str(event_id) for event_id in event_ids],
-        connection=queue.connection,
-        serializer=JSONSerializer,
+    existing: list[Job | None] = (
+        [None] * len(event_ids)
+        if fresh
+        else Job.fetch_many(
+            [str(event_id) for event_id in event_ids],
+            connection=queue.connection,
+            serializer=JSONSerializer,
+        )
     )
     due: list[uuid.UUID] = []
     for event_id, job in zip(event_ids, existing, strict=True):
@@ -260,7 +267,7 @@ class OutboxRelay:
         """Fast path after a commit; the periodic sweep catches whatever this misses."""
         if self.uses_queue:
             try:
-                enqueue_events(self.queue(), event_ids, self.settings, self.consumer)
+                enqueue_events(self.queue(), event_ids, self.settings, self.consumer, fresh=True)
             except Exception:  # noqa: BLE001 - Redis down: the sweep re-dispatches later
                 log.warning("outbox: enqueue after commit failed; the sweep will retry")
         elif self._thread_pid == os.getpid():
