@@ -1,11 +1,24 @@
-"""Send one e-mail through the SMTP server of `SMTP_URL`, telling lasting from passing failures."""
+"""Send e-mails through the SMTP server of `SMTP_URL`, telling lasting from passing failures.
+
+A process keeps its SMTP session open between e-mails (one per thread and per SMTP
+configuration): a non-forking worker then greets the server, sets up TLS and logs in once, not
+once per message. A session idle for longer than `IDLE_SECONDS` is closed before use (servers
+drop idle clients), and a reused session the server has dropped meanwhile is replaced by a new
+one for the same message, once.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import smtplib
 import ssl
+import threading
+import time
+import weakref
 from dataclasses import dataclass
 from email.message import EmailMessage
+from typing import Any
 from urllib.parse import SplitResult, unquote, urlsplit
 
 from shared.settings import SMTP_SCHEMES, Settings, smtp_uses_tls
@@ -23,6 +36,24 @@ class TlsFailure(TransientFailure):
 
 class PermanentFailure(Exception):
     """The server refused the message for good (5xx): retrying would not help."""
+
+
+# Postfix drops an idle client after 300 s, many operators sooner: a session unused this long
+# is closed rather than reused.
+IDLE_SECONDS = 30.0
+# What says the server dropped a session we reused: the message was not taken, send it again.
+_DROPPED = (smtplib.SMTPServerDisconnected, ConnectionError)
+
+
+@dataclass
+class _Session:
+    key: tuple[object, ...]
+    client: smtplib.SMTP
+    pid: int
+    last_used: float
+
+
+_local = threading.local()
 
 
 @dataclass(frozen=True)
@@ -66,32 +97,106 @@ def send(settings: Settings, mail: OutgoingEmail) -> None:
 
     `smtps://` wraps the connection in TLS from the start; `smtp+starttls://` (or the older
     `smtp://…?starttls=1`) must switch to TLS before anything else is said. Nothing is ever
-    sent in clear text on a URL that asks for TLS.
+    sent in clear text on a URL that asks for TLS. The session stays open for the next
+    message of this thread (`close_session` ends it).
     """
     assert settings.smtp_url, "send() is only called when SMTP_URL is set"
     url = urlsplit(settings.smtp_url)
     if url.scheme not in SMTP_SCHEMES:
         raise PermanentFailure(f"SMTP_URL: unknown scheme {url.scheme!r}")
+    message = build_message(mail)
     try:
-        with _connect(settings, url) as client:
-            if url.username:
-                client.login(unquote(url.username), unquote(url.password or ""))
-            client.send_message(build_message(mail))
+        session, reused = _open_session(settings, url)
+        try:
+            session.client.send_message(message)
+        except _DROPPED:
+            if not reused:
+                raise
+            # The server closed a session it had kept idle: a new one, for the same message.
+            close_session()
+            session, _ = _open_session(settings, url)
+            session.client.send_message(message)
+        session.last_used = time.monotonic()
     except smtplib.SMTPRecipientsRefused as exc:
+        close_session()
         codes = [code for code, _ in exc.recipients.values()]
         detail = "; ".join(f"{code} {_text(msg)}" for code, msg in exc.recipients.values())
         if codes and all(code >= 500 for code in codes):
             raise PermanentFailure(detail) from exc
         raise TransientFailure(detail) from exc
     except smtplib.SMTPResponseException as exc:
+        close_session()
         detail = f"{exc.smtp_code} {_text(exc.smtp_error)}"
         if exc.smtp_code >= 500:
             raise PermanentFailure(detail) from exc
         raise TransientFailure(detail) from exc
     except ssl.SSLError as exc:
+        close_session()
         raise TlsFailure(f"{type(exc).__name__}: {exc}") from exc
     except (OSError, smtplib.SMTPException) as exc:
+        close_session()
         raise TransientFailure(f"{type(exc).__name__}: {exc}") from exc
+    except BaseException:
+        close_session()  # whatever state the conversation is in, the next one starts afresh
+        raise
+
+
+def _session_key(settings: Settings) -> tuple[object, ...]:
+    return (
+        settings.smtp_url,
+        settings.smtp_client_cert,
+        settings.smtp_client_key,
+        settings.smtp_ca_file,
+        settings.smtp_timeout_seconds,
+    )
+
+
+def _open_session(settings: Settings, url: SplitResult) -> tuple[_Session, bool]:
+    """This thread's session for these settings, opened (and logged in) if need be; True
+    when it was already open."""
+    key, current = _session_key(settings), getattr(_local, "session", None)
+    fresh = (
+        current is not None
+        and current.key == key
+        and current.pid == os.getpid()  # never a socket inherited through fork()
+        and time.monotonic() - current.last_used < IDLE_SECONDS
+    )
+    if current is not None and fresh:
+        return current, True
+    close_session()
+    client = _connect(settings, url)
+    try:
+        if url.username:
+            client.login(unquote(url.username), unquote(url.password or ""))
+    except BaseException:
+        client.close()
+        raise
+    session = _Session(key, client, os.getpid(), time.monotonic())
+    # A thread that ends drops its session: its socket is closed then, not left to the GC.
+    weakref.finalize(session, _close_quietly, client.sock, client.file)
+    _local.session = session
+    return session, False
+
+
+def _close_quietly(*closables: Any) -> None:
+    for closable in closables:
+        if closable is not None:
+            with contextlib.suppress(OSError):
+                closable.close()
+
+
+def close_session() -> None:
+    """End this thread's SMTP session, if any (QUIT when the server still listens)."""
+    session: _Session | None = getattr(_local, "session", None)
+    _local.session = None
+    if session is None:
+        return
+    if session.pid != os.getpid():
+        return  # the parent's socket: leave it to the parent
+    try:
+        session.client.quit()
+    except (OSError, smtplib.SMTPException):
+        session.client.close()
 
 
 def _connect(settings: Settings, url: SplitResult) -> smtplib.SMTP:

@@ -59,8 +59,9 @@ def process_event(event_id: uuid.UUID, *, now: dt.datetime | None = None) -> str
     """Record the deliveries of one outbox event, send its e-mails, then confirm it.
 
     Safe to run any number of times, concurrently too: rows are keyed by the idempotency key
-    and each e-mail is sent only by whoever holds its claim. Two transactions in the common
-    case: record and claim, then (after sending) outcomes and confirmation.
+    and each e-mail is sent only by whoever holds its claim. Two transactions when there are
+    e-mails to send: record and claim, then (after sending) outcomes and confirmation; one
+    when there are none (inbox only, digest, no SMTP).
     """
     now = now or utcnow()
     settings = _settings()
@@ -75,10 +76,16 @@ def process_event(event_id: uuid.UUID, *, now: dt.datetime | None = None) -> str
             return "ignored"
         record_deliveries(event, notice, now=now)
         claimed = _claim_emails(event.id, now=now)
+        if not claimed:
+            # Nothing to send by us: confirm now if nothing is left to anyone else either.
+            return "delivered" if _confirm_if_settled(event_id, now=now) else "in progress"
     results = [(row.id, *send_email(settings, _mail(settings, row))) for row in claimed]
     with unit_of_work():
-        statuses = [
-            record_outcome(delivery, outcome, error) for delivery, outcome, error in results
+        sent = [delivery for delivery, outcome, _ in results if outcome == "sent"]
+        statuses = ["sent"] * record_sent(sent) + [
+            record_outcome(delivery, outcome, error)
+            for delivery, outcome, error in results
+            if outcome != "sent"
         ]
         confirmed = _confirm_if_settled(event_id, now=utcnow())
     if "failed" in statuses:
@@ -275,6 +282,29 @@ def send_email(settings: Settings, mail: mailer.OutgoingEmail) -> tuple[str, str
     except mailer.TransientFailure as exc:
         return "delayed", str(exc)
     return "sent", None
+
+
+def record_sent(deliveries: list[uuid.UUID]) -> int:
+    """Mark the e-mails SMTP accepted as sent, in one statement inside the caller's unit of
+    work, and release their claims; returns how many."""
+    if not deliveries:
+        return 0
+    result = cast(
+        CursorResult[Any],
+        db.session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(deliveries))
+            .values(
+                attempts=Delivery.attempts + 1,
+                claimed_until=None,
+                last_error=None,
+                status="sent",
+                sent_at=utcnow(),
+            )
+            .execution_options(synchronize_session=False)
+        ),
+    )
+    return result.rowcount or 0
 
 
 def record_outcome(delivery: uuid.UUID, outcome: str, error: str | None) -> str | None:

@@ -1,4 +1,7 @@
-"""`relais worker [--burst]`: the RQ worker that delivers notifications and runs the sweep.
+"""`relais worker [--burst] [--fork]`: the RQ worker that delivers notifications and runs the
+sweep. Jobs run in the worker's own process (RQ's `SimpleWorker`, beating while a job runs), so
+database connections and the SMTP session serve job after job; `--fork` forks a work-horse
+per job (RQ's `Worker`).
 
 A long-running worker outlives its Redis: when Redis goes away (restart, failover) RQ's work
 loop gives up, so the command waits for Redis with a doubling delay, logs one warning line per
@@ -24,11 +27,14 @@ from flask import Flask
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from rq import Queue, Worker
+from rq import Queue, SimpleWorker, Worker
 from rq.exceptions import StopRequested
+from rq.executions import Execution
 from rq.job import Job
 from rq.scheduler import RQScheduler
 from rq.serializers import JSONSerializer
+from rq.utils import now as rq_now
+from rq.worker import BaseWorker, WorkerStatus
 from sqlalchemy.orm import configure_mappers
 
 from services.notifications import jobs
@@ -74,9 +80,9 @@ def enqueue_sweep(
     return True
 
 
-class RelaisWorker(Worker):
-    """RQ's forking worker, sharing its stop request with the `relais worker` command, and
-    stopping within a second when idle."""
+class _RelaisWork(BaseWorker):
+    """What both kinds of `relais worker` add to RQ's: a stop request shared with the command,
+    a stop within a second when idle, a clean teardown without Redis."""
 
     def __init__(self, *args: Any, stop: threading.Event | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -117,6 +123,43 @@ class RelaisWorker(Worker):
         )
 
 
+class RelaisWorker(_RelaisWork, Worker):
+    """RQ's forking worker: a work-horse process per job (`relais worker --fork`)."""
+
+
+class RelaisSimpleWorker(_RelaisWork, SimpleWorker):
+    """RQ's non-forking worker (the default): jobs run one after the other in the worker
+    process, which keeps its database connections and its SMTP session from job to job.
+
+    RQ's `SimpleWorker` does not beat while a job runs (the forking worker's beats come from
+    its monitoring loop); a thread does here, every `job_monitoring_interval`, so that the
+    relay tells a long job from one a dead worker abandoned."""
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        """Run the job in this process, beating meanwhile."""
+        done = threading.Event()
+        execution = self.prepare_execution(job)
+        beater = threading.Thread(
+            target=self._beat, args=(job, execution, done), name="relais-beat", daemon=True
+        )
+        beater.start()
+        try:
+            self.perform_job(job, queue, execution)
+        finally:
+            done.set()
+            beater.join(timeout=5)
+        self.set_state(WorkerStatus.IDLE)
+
+    def _beat(self, job: Job, execution: Execution, done: threading.Event) -> None:
+        while not done.wait(self.job_monitoring_interval):
+            try:
+                if job.started_at is None:
+                    job.started_at = rq_now()
+                self.maintain_heartbeats(job, execution)
+            except REDIS_UNAVAILABLE:  # the work loop reports the outage once the job ends
+                continue
+
+
 def _reap(pid: int) -> None:
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, 0)
@@ -148,11 +191,13 @@ def prepare_app(app: Flask) -> None:
 
 
 def build_worker(
-    redis: Redis, settings: Settings, stop: threading.Event | None = None
-) -> RelaisWorker:
-    """A forking worker on the events queue; a busy one beats every `worker_heartbeat_seconds`
-    so that the relay can tell its jobs from those of a dead worker."""
-    return RelaisWorker(
+    redis: Redis, settings: Settings, stop: threading.Event | None = None, *, fork: bool = False
+) -> _RelaisWork:
+    """A worker on the events queue, non-forking unless `fork`; a busy one beats every
+    `worker_heartbeat_seconds` so that the relay can tell its jobs from those of a dead
+    worker."""
+    worker_class = RelaisWorker if fork else RelaisSimpleWorker
+    return worker_class(
         [event_queue(redis)],
         connection=redis,
         serializer=JSONSerializer,
@@ -194,15 +239,17 @@ def wait_for_redis(redis: Redis, stop: threading.Event) -> bool:
     return False
 
 
-def work_once(redis: Redis, settings: Settings, stop: threading.Event) -> None:
+def work_once(
+    redis: Redis, settings: Settings, stop: threading.Event, *, fork: bool = False
+) -> None:
     """Run RQ's work loop until a stop request or a lost Redis ends it."""
     try:
-        build_worker(redis, settings, stop).work(with_scheduler=False)
+        build_worker(redis, settings, stop, fork=fork).work(with_scheduler=False)
     except REDIS_UNAVAILABLE as exc:  # RQ's set-up or teardown could not reach Redis
         log.warning("worker: Redis unavailable (%s)", exc)
 
 
-def work_until_stopped(redis: Redis, settings: Settings) -> None:
+def work_until_stopped(redis: Redis, settings: Settings, *, fork: bool = False) -> None:
     """Work, and after each Redis outage wait for Redis and work again, until SIGTERM/SIGINT."""
     stop = threading.Event()
     keeper = threading.Thread(
@@ -214,7 +261,7 @@ def work_until_stopped(redis: Redis, settings: Settings) -> None:
     keeper.start()
     try:
         while wait_for_redis(redis, stop):
-            work_once(redis, settings, stop)
+            work_once(redis, settings, stop, fork=fork)
             if not stop.is_set():
                 log.warning("worker: work loop interrupted; restarting it once Redis answers")
                 stop.wait(RESTART_DELAY_SECONDS)  # never a busy loop, whatever ended it
@@ -225,7 +272,12 @@ def work_until_stopped(redis: Redis, settings: Settings) -> None:
 
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Traiter la file puis s'arrêter.")
-def worker(burst: bool) -> None:
+@click.option(
+    "--fork",
+    is_flag=True,
+    help="Un processus fils par tâche (isolement) au lieu de tout traiter dans le processus.",
+)
+def worker(burst: bool, fork: bool) -> None:
     """Deliver notifications from Redis (requires REDIS_URL)."""
     settings = command_settings()
     if not settings.redis_url:
@@ -237,9 +289,9 @@ def worker(burst: bool) -> None:
     redis = redis_connection(settings.redis_url)
     prepare_app(command_app(settings=settings))
     if not burst:
-        work_until_stopped(redis, settings)
+        work_until_stopped(redis, settings, fork=fork)
         return
-    rq_worker = build_worker(redis, settings)
+    rq_worker = build_worker(redis, settings, fork=fork)
     enqueue_sweep(rq_worker.queues[0], settings, burst=True)
     # Moves retries whose backoff ended back to the queue before draining it.
     rq_worker.work(burst=True, with_scheduler=True)

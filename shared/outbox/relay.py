@@ -29,7 +29,6 @@ from typing import Any
 from flask import Flask, current_app, has_app_context
 from redis import Redis
 from rq import Queue, Retry
-from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
 from rq.serializers import JSONSerializer
@@ -147,26 +146,66 @@ def enqueue_event(
     now: dt.datetime | None = None,
 ) -> bool:
     """Enqueue the `consumer` job of one event unless a job for it is already in flight."""
-    job_id = str(event_id)
-    try:
-        job = Job.fetch(job_id, connection=queue.connection, serializer=JSONSerializer)
-    except NoSuchJobError:
-        job = None
-    if job is not None:
-        if _in_flight(job, settings, now or utcnow()):
-            return False
-        job.delete()
-    queue.enqueue(
-        consumer,
-        job_id,
-        job_id=job_id,
-        retry=retry_policy(settings.delivery_retry_seconds),
-        result_ttl=settings.rq_result_ttl_seconds,
-        failure_ttl=settings.rq_failure_ttl_seconds,
-        job_timeout=max(60, settings.smtp_timeout_seconds * 3),
-        description=f"outbox event {job_id}",
+    return bool(enqueue_events(queue, [event_id], settings, consumer, now=now))
+
+
+def enqueue_events(
+    queue: Queue,
+    event_ids: list[uuid.UUID],
+    settings: Settings,
+    consumer: str,
+    *,
+    now: dt.datetime | None = None,
+    fresh: bool = False,
+) -> list[uuid.UUID]:
+    """Enqueue one `consumer` job per event (the event id is the job id) unless a job for it is
+    already in flight; returns the events enqueued.
+
+    Two Redis round trips whatever the number of events: one pipeline reads the existing jobs,
+    one writes the new ones (a job left over from an earlier hand-over is deleted first). One
+    for `fresh` events, just committed, which no job can exist for yet (should a sweep have
+    enqueued one meanwhile, the event is delivered twice, which the consumer shrugs off)."""
+    event_ids = list(dict.fromkeys(event_ids))
+    if not event_ids:
+        return []
+    now = now or utcnow()
+    existing: list[Job | None] = (
+        [None] * len(event_ids)
+        if fresh
+        else Job.fetch_many(
+            [str(event_id) for event_id in event_ids],
+            connection=queue.connection,
+            serializer=JSONSerializer,
+        )
     )
-    return True
+    due: list[uuid.UUID] = []
+    for event_id, job in zip(event_ids, existing, strict=True):
+        if job is not None:
+            if _in_flight(job, settings, now):
+                continue
+            job.delete()
+        due.append(event_id)
+    if not due:
+        return []
+    with queue.connection.pipeline() as pipeline:
+        queue.enqueue_many(
+            [
+                Queue.prepare_data(
+                    consumer,
+                    args=(str(event_id),),
+                    job_id=str(event_id),
+                    retry=retry_policy(settings.delivery_retry_seconds),
+                    result_ttl=settings.rq_result_ttl_seconds,
+                    failure_ttl=settings.rq_failure_ttl_seconds,
+                    timeout=max(60, settings.smtp_timeout_seconds * 3),
+                    description=f"outbox event {event_id}",
+                )
+                for event_id in due
+            ],
+            pipeline=pipeline,
+        )
+        pipeline.execute()
+    return due
 
 
 def requeue_abandoned(
@@ -228,9 +267,7 @@ class OutboxRelay:
         """Fast path after a commit; the periodic sweep catches whatever this misses."""
         if self.uses_queue:
             try:
-                queue = self.queue()
-                for event_id in event_ids:
-                    enqueue_event(queue, event_id, self.settings, self.consumer)
+                enqueue_events(self.queue(), event_ids, self.settings, self.consumer, fresh=True)
             except Exception:  # noqa: BLE001 - Redis down: the sweep re-dispatches later
                 log.warning("outbox: enqueue after commit failed; the sweep will retry")
         elif self._thread_pid == os.getpid():
@@ -246,8 +283,7 @@ class OutboxRelay:
         if self.uses_queue:
             queue = self.queue()
             requeued = requeue_abandoned(queue, self.settings, self.consumer, now=now)
-            for event_id in claimed:
-                enqueue_event(queue, event_id, self.settings, self.consumer, now=now)
+            enqueue_events(queue, claimed, self.settings, self.consumer, now=now)
             return len(requeued) + len(claimed)
         consumer = _import_consumer(self.consumer)
         for event_id in claimed:

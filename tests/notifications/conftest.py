@@ -66,11 +66,11 @@ class WorkerRunner:
         assert done.returncode == 0, done.stderr[-3000:]
         return done
 
-    def start(self, log: Path | None = None) -> subprocess.Popen:
-        """A long-running worker; its output goes to `log` when given."""
+    def start(self, log: Path | None = None, *, fork: bool = False) -> subprocess.Popen:
+        """A long-running worker (`--fork` when `fork`); its output goes to `log` when given."""
         with open(log or os.devnull, "ab") as output:
             return subprocess.Popen(
-                [str(ROOT / ".venv/bin/relais"), "worker"],
+                [str(ROOT / ".venv/bin/relais"), "worker", *(["--fork"] if fork else [])],
                 env=self.env(),
                 start_new_session=True,
                 stdout=output,

@@ -180,6 +180,22 @@ def test_mail_reaches_the_operator_over_tls_with_the_structures_certificate(
 
 
 @pytest.mark.parametrize(("mode", "scheme"), [("starttls", "smtp+starttls"), ("implicit", "smtps")])
+def test_consecutive_mails_share_one_tls_session_with_the_structures_certificate(
+    smtp_factory, pki, mode, scheme
+):
+    sink = _operator(smtp_factory, pki, mode)
+    settings = _settings(sink, pki, scheme=scheme)
+    try:
+        for _ in range(3):
+            mailer.send(settings, MAIL)
+    finally:
+        mailer.close_session()
+    assert len(sink.messages()) == 3
+    assert sink.sessions() == [1, 1, 1]  # one handshake, one certificate check
+    assert _peers(sink) == [STRUCTURE] * 3
+
+
+@pytest.mark.parametrize(("mode", "scheme"), [("starttls", "smtp+starttls"), ("implicit", "smtps")])
 @pytest.mark.parametrize("client", ["rogue_client", None])
 def test_a_wrong_or_missing_client_certificate_is_a_tls_failure(
     smtp_factory, pki, mode, scheme, client

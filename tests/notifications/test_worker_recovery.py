@@ -38,22 +38,23 @@ def _all_confirmed(app) -> bool:
         return bool(events) and all(event.processed_at is not None for event in events)
 
 
+@pytest.mark.parametrize("fork", [False, True], ids=["in-process", "forking"])
 def test_a_delivery_cut_by_a_killed_worker_is_sent_once_soon_after_a_worker_restarts(
-    queued, client, accounts, smtp_factory, workers, tmp_path
+    queued, client, accounts, smtp_factory, workers, tmp_path, fork
 ):
     sink = smtp_factory("--hold-first", "30", port=free_port())
     configure(queued, smtp_url=sink.url, worker_heartbeat_seconds=1, sweep_interval_seconds=1)
     world = World(client, accounts).with_people("coordinator", "gp", "submitter")
     case = world.submit()
 
-    crashed = workers.start()
+    crashed = workers.start(fork=fork)
     try:
         wait_for(lambda: (sink.folder / "holding").exists(), what="the worker to be sending")
     finally:
         workers.kill(crashed)
     assert sink.messages() == []
 
-    restarted = workers.start(log=tmp_path / "worker.log")
+    restarted = workers.start(log=tmp_path / "worker.log", fork=fork)
     started = time.monotonic()
     try:
         wait_for(
@@ -72,8 +73,9 @@ def test_a_delivery_cut_by_a_killed_worker_is_sent_once_soon_after_a_worker_rest
     assert "abandoned" in (tmp_path / "worker.log").read_text()
 
 
+@pytest.mark.parametrize("fork", [False, True], ids=["in-process", "forking"])
 def test_a_worker_outlives_a_redis_restart_during_a_delivery_and_delivers_what_follows(
-    queued, client, accounts, smtp_factory, private_redis, tmp_path
+    queued, client, accounts, smtp_factory, private_redis, tmp_path, fork
 ):
     sink = smtp_factory("--hold-first", "2", port=free_port())
     configure(
@@ -88,7 +90,7 @@ def test_a_worker_outlives_a_redis_restart_during_a_delivery_and_delivers_what_f
     world = World(client, accounts).with_people("coordinator", "gp", "submitter")
     first = world.submit()
     log = tmp_path / "worker.log"
-    worker = workers.start(log=log)
+    worker = workers.start(log=log, fork=fork)
     try:
         wait_for(lambda: (sink.folder / "holding").exists(), what="the worker to be sending")
         # Redis restarts (without persistence) under a busy worker, and is still away when

@@ -53,6 +53,11 @@ class SmtpSink:
             for p in sorted(self.folder.glob("*.eml"))
         ]
 
+    def sessions(self) -> list[int]:
+        """The number of the SMTP session that brought each message, in arrival order."""
+        files = sorted(self.folder.glob("*.session"), key=lambda p: p.stat().st_mtime_ns)
+        return [int(p.read_text()) for p in files]
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)

@@ -10,12 +10,16 @@
 - `--client-ca`: the client must present a certificate issued by that authority (as an
   MSSanté operator requires the structure's certificate); the subject of the certificate
   presented is stored beside each message (`<name>.peer`).
+
+The number of the SMTP session (connection) that brought each message is stored beside it
+(`<name>.session`): a client reusing its session gives several messages one number.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
 import signal
 import socket
@@ -42,6 +46,7 @@ class Sink:
         self.reject = reject
         self.hold_first = hold_first
         self.held = False
+        self.sessions = itertools.count(1)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.reject:
@@ -55,6 +60,9 @@ class Sink:
             (self.folder / "holding").touch()
             await asyncio.sleep(self.hold_first)
         name = uuid.uuid4().hex
+        if not hasattr(session, "relais_number"):
+            session.relais_number = next(self.sessions)
+        (self.folder / f"{name}.session").write_text(str(session.relais_number))
         peer = server.transport.get_extra_info("peercert") if server.transport else None
         if peer:
             subject = dict(item for rdn in peer["subject"] for item in rdn)
