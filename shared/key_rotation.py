@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import LargeBinary, Text, select, type_coerce
+from sqlalchemy.orm import undefer
 from sqlalchemy.orm.attributes import flag_modified
 
 from shared.crypto import EncryptedBytes, EncryptedString, current_keyring
@@ -86,7 +87,10 @@ def rotate_keys() -> RotationReport:
             # A few rows at a time, forgotten once written: documents weigh up to 10 MB each.
             for start in range(0, len(ids), BATCH):
                 batch = ids[start : start + BATCH]
-                objs = list(session.scalars(select(model).where(key.in_(batch)).with_for_update()))
+                query = select(model).where(key.in_(batch)).with_for_update()
+                # Deferred columns (a document's content) are loaded with the row.
+                query = query.options(*(undefer(getattr(model, name)) for name in columns))
+                objs = list(session.scalars(query))
                 for obj in objs:
                     for name in columns:
                         # Loading decrypted with whichever key sealed it; writing seals with
