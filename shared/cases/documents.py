@@ -48,7 +48,7 @@ ACTIVE_PDF = (
 # PDF names may spell a letter as `#xx` (`/J#53` is `/JS`).
 _NAME = re.compile(rb"/[^\s/<>\[\]()%{}]+")
 _HEX = re.compile(rb"#([0-9A-Fa-f]{2})")
-_STREAM = re.compile(rb"stream\r?\n(.*?)endstream", re.DOTALL)
+_CANDIDATE = re.compile(rb"/(?:J|#4[aA])")
 ACTIVE_NAMES = {b"/JS", b"/JavaScript"}
 
 
@@ -90,9 +90,9 @@ def pdf_has_javascript(content: bytes) -> bool:
     Flate-compressed stream (object streams hide dictionaries there)."""
     if _names_javascript(content):
         return True
-    for match in _STREAM.finditer(content):
+    for stream in _streams(content):
         try:
-            inflated = zlib.decompressobj().decompress(match.group(1), 4 * MAX_BYTES)
+            inflated = zlib.decompressobj().decompress(stream, 4 * MAX_BYTES)
         except zlib.error:
             continue
         if _names_javascript(inflated):
@@ -100,9 +100,35 @@ def pdf_has_javascript(content: bytes) -> bool:
     return False
 
 
+def _streams(content: bytes) -> list[bytes]:
+    """The raw bytes of each `stream … endstream` (found with `bytes.find`: a lazy regex
+    over megabytes of image data is slow)."""
+    found, position = [], 0
+    while (start := content.find(b"stream", position)) != -1:
+        start += len(b"stream")
+        if content.startswith(b"\r\n", start):
+            start += 2
+        elif content.startswith(b"\n", start):
+            start += 1
+        else:  # `endstream`, or a word that only ends in "stream"
+            position = start
+            continue
+        end = content.find(b"endstream", start)
+        if end == -1:
+            break
+        found.append(content[start:end])
+        position = end + len(b"endstream")
+    return found
+
+
 def _names_javascript(data: bytes) -> bool:
-    for name in _NAME.findall(data):
-        plain = _HEX.sub(lambda m: bytes([int(m.group(1), 16)]), name) if b"#" in name else name
+    # Only names starting with `/J` (or `/#4A`, `/#4a`) can be `/JS` or `/JavaScript`.
+    for start in _CANDIDATE.finditer(data):
+        name = _NAME.match(data, start.start())
+        if name is None:
+            continue
+        text = name.group()
+        plain = _HEX.sub(lambda m: bytes([int(m.group(1), 16)]), text) if b"#" in text else text
         if plain in ACTIVE_NAMES:
             return True
     return False
