@@ -37,7 +37,7 @@ def make_pdf(size: int, rng: random.Random) -> bytes:
     text_budget = size // 10
     number = 1
     while text_budget > 0:
-        text = b" ".join(rng.choice(words) for _ in range(20_000))
+        text = b" ".join(rng.choices(words, k=20_000))
         packed = zlib.compress(text)
         parts.append(
             f"{number} 0 obj\n<< /Filter /FlateDecode /Length {len(packed)} >>\nstream\n".encode()
