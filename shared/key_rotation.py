@@ -70,10 +70,16 @@ def stale_values() -> dict[str, int]:
             binary = isinstance(column.type, EncryptedBytes)
             raw = type_coerce(column, LargeBinary if binary else Text)
             for value in db.session.scalars(select(raw).where(raw.is_not(None))):
-                prefix = bytes(value[: len(current)]) if binary else value[: len(current)]
-                if prefix != (current.encode() if binary else current):
+                if not _sealed_with(value, current):
                     stale[model.__tablename__] = stale.get(model.__tablename__, 0) + 1
     return stale
+
+
+def _sealed_with(stored: Any, kid_prefix: str) -> bool:
+    """Whether a stored value (text, or a document's bytes) starts with `<kid>:`."""
+    if isinstance(stored, str):
+        return stored.startswith(kid_prefix)
+    return bytes(stored[: len(kid_prefix)]) == kid_prefix.encode()
 
 
 def rotate_keys() -> RotationReport:

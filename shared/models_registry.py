@@ -14,8 +14,7 @@ SHARED_MODEL_MODULES = (
     "shared.audit.models",
     "shared.outbox.models",
     "shared.cases.references",
-    "shared.cases.messages",
-    "shared.cases.documents",
+    "shared.cases.models",
 )
 SHARED_TABLE_PREFIXES = ("auth_", "audit_", "outbox_", "reference_", "case_")
 

@@ -10,7 +10,6 @@ encrypted.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import re
 import uuid
@@ -18,19 +17,17 @@ import zlib
 from typing import Any
 
 import filetype
-from sqlalchemy import Index, String, select
-from sqlalchemy.orm import Mapped, deferred, mapped_column
+from sqlalchemy import select
 
 from shared.audit.service import record_audit
 from shared.auth.principal import Principal
 from shared.cases.case_type import CaseType
 from shared.cases.messages import ensure_visible, visible_case
-from shared.crypto import EncryptedBytes, EncryptedString
+from shared.cases.models import CaseDocument
 from shared.db import unit_of_work
 from shared.errors import NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from shared.extensions import db
 from shared.timeutil import utcnow
-from shared.types import UTCDateTime, UUIDType, new_uuid
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_LABEL = "10 Mo"
@@ -50,27 +47,6 @@ _NAME = re.compile(rb"/[^\s/<>\[\]()%{}]+")
 _HEX = re.compile(rb"#([0-9A-Fa-f]{2})")
 _CANDIDATE = re.compile(rb"/(?:J|#4[aA])")
 ACTIVE_NAMES = {b"/JS", b"/JavaScript"}
-
-
-class CaseDocument(db.Model):
-    """One document of one case (`case_kind` + `case_id`)."""
-
-    __tablename__ = "case_documents"
-    __table_args__ = (Index("ix_case_documents_case", "case_kind", "case_id", "created_at"),)
-
-    id: Mapped[uuid.UUID] = mapped_column(UUIDType, primary_key=True, default=new_uuid)
-    case_kind: Mapped[str] = mapped_column(String(32))
-    case_id: Mapped[uuid.UUID] = mapped_column(UUIDType)
-    reference: Mapped[str] = mapped_column(String(32))
-    kind: Mapped[str] = mapped_column(String(16))
-    filename: Mapped[str] = mapped_column(EncryptedString)
-    media_type: Mapped[str] = mapped_column(String(64))
-    size: Mapped[int]
-    sha256: Mapped[str] = mapped_column(String(64))
-    # Read only when downloaded (lists never load the content).
-    content: Mapped[bytes] = deferred(mapped_column(EncryptedBytes))
-    uploaded_by: Mapped[uuid.UUID] = mapped_column(UUIDType)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 def media_type_of(content: bytes) -> str:

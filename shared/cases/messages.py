@@ -13,54 +13,23 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Index, String, UniqueConstraint, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from shared.audit.service import record_audit
 from shared.auth.principal import Principal
 from shared.auth.roles import ALL_ROLES
 from shared.cases.case_type import CaseType
-from shared.crypto import EncryptedString
+from shared.cases.models import CaseMessage, ThreadRead
 from shared.db import unit_of_work
 from shared.errors import NotFound
 from shared.extensions import db
 from shared.outbox.emit import emit
 from shared.timeutil import utcnow
-from shared.types import UTCDateTime, UUIDType, new_uuid
 
 MAX_BODY = 4000
 # The role a message's author is shown with, when they hold several: the first they hold.
 AUTHOR_ROLE_ORDER = ("coordinator", "dac", "gp", "midwife", "nurse", "professional", "partner")
-
-
-class CaseMessage(db.Model):
-    """One message on one case (`case_kind` + `case_id`: a case of any type)."""
-
-    __tablename__ = "case_messages"
-    __table_args__ = (Index("ix_case_messages_case", "case_kind", "case_id", "created_at"),)
-
-    id: Mapped[uuid.UUID] = mapped_column(UUIDType, primary_key=True, default=new_uuid)
-    case_kind: Mapped[str] = mapped_column(String(32))
-    case_id: Mapped[uuid.UUID] = mapped_column(UUIDType)
-    reference: Mapped[str] = mapped_column(String(32))
-    author_user_id: Mapped[uuid.UUID] = mapped_column(UUIDType)
-    author_name: Mapped[str] = mapped_column(String(254))
-    author_role: Mapped[str] = mapped_column(String(32))
-    body: Mapped[str] = mapped_column(EncryptedString)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class ThreadRead(db.Model):
-    """Up to when one user has read the thread of one case."""
-
-    __tablename__ = "case_thread_reads"
-    __table_args__ = (UniqueConstraint("case_kind", "case_id", "user_id"),)
-
-    id: Mapped[uuid.UUID] = mapped_column(UUIDType, primary_key=True, default=new_uuid)
-    case_kind: Mapped[str] = mapped_column(String(32))
-    case_id: Mapped[uuid.UUID] = mapped_column(UUIDType)
-    user_id: Mapped[uuid.UUID] = mapped_column(UUIDType, index=True)
-    read_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
 @dataclass(frozen=True)
@@ -110,18 +79,7 @@ def read_thread(case_type: CaseType[Any], *, case_id: uuid.UUID, principal: Prin
             if m.author_user_id != principal.user_id and (since is None or m.created_at > since)
         )
         if messages:
-            latest = messages[-1].created_at
-            if marker is None:
-                db.session.add(
-                    ThreadRead(
-                        case_kind=case_type.kind,
-                        case_id=case.id,
-                        user_id=principal.user_id,
-                        read_at=latest,
-                    )
-                )
-            elif marker.read_at < latest:
-                marker.read_at = latest
+            _mark_read(case_type.kind, case.id, principal.user_id, messages[-1].created_at)
         record_audit(action="read", reference=case.reference)
     return Thread(messages, unread)
 
@@ -145,18 +103,7 @@ def post_message(
         )
         db.session.add(message)
         # The author has read their own thread up to their message.
-        marker = _marker(case_type.kind, case.id, principal.user_id)
-        if marker is None:
-            db.session.add(
-                ThreadRead(
-                    case_kind=case_type.kind,
-                    case_id=case.id,
-                    user_id=principal.user_id,
-                    read_at=now,
-                )
-            )
-        else:
-            marker.read_at = now
+        _mark_read(case_type.kind, case.id, principal.user_id, now)
         record_audit(action="update", reference=case.reference)
         parties = case_type.participants(case)
         # Ids and roles only: the notification names the reference, never the message.
@@ -176,19 +123,6 @@ def post_message(
     return message
 
 
-def unread_count(case_type: CaseType[Any], *, case_id: uuid.UUID, user_id: uuid.UUID) -> int:
-    """Messages of others on the case that `user_id` has not read yet."""
-    marker = _marker(case_type.kind, case_id, user_id)
-    query = select(CaseMessage.id).where(
-        CaseMessage.case_kind == case_type.kind,
-        CaseMessage.case_id == case_id,
-        CaseMessage.author_user_id != user_id,
-    )
-    if marker is not None:
-        query = query.where(CaseMessage.created_at > marker.read_at)
-    return len(list(db.session.scalars(query)))
-
-
 def message_dict(message: CaseMessage, *, unread: bool = False) -> dict[str, Any]:
     """A message as the API returns it."""
     return {
@@ -198,6 +132,25 @@ def message_dict(message: CaseMessage, *, unread: bool = False) -> dict[str, Any
         "created_at": message.created_at.isoformat(),
         "unread": unread,
     }
+
+
+def _mark_read(kind: str, case_id: uuid.UUID, user_id: uuid.UUID, at: dt.datetime) -> None:
+    """Move the user's marker forward to `at` (never back). Two first reads at once (two
+    tabs) both try to insert it: the loser's savepoint rolls back and it moves the winner's."""
+    marker = _marker(kind, case_id, user_id)
+    if marker is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(
+                    ThreadRead(case_kind=kind, case_id=case_id, user_id=user_id, read_at=at)
+                )
+            return
+        except IntegrityError:
+            marker = _marker(kind, case_id, user_id)
+            if marker is None:
+                raise
+    if marker.read_at < at:
+        marker.read_at = at
 
 
 def _marker(kind: str, case_id: uuid.UUID, user_id: uuid.UUID) -> ThreadRead | None:

@@ -37,7 +37,8 @@ class ConversationPages:
     id_arg: str
 
     def case_url(self, case_id: uuid.UUID, anchor: str) -> str:
-        return url_for(f"{self.blueprint}.{self.case_endpoint}", **{self.id_arg: case_id}) + anchor
+        values: dict[str, Any] = {self.id_arg: case_id}
+        return url_for(f"{self.blueprint}.{self.case_endpoint}", **values) + anchor
 
     def url(self, view: str, case_id: uuid.UUID, **values: Any) -> str:
         return url_for(f"{self.blueprint}.{view}_{self.case_type.kind}", case_id=case_id, **values)
