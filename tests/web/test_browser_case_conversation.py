@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from tests.shared.cases.test_documents import PDF
 from tests.support import factories
+from tests.support.agenda import in_days
 
 pytestmark = pytest.mark.browser
 
@@ -55,4 +56,26 @@ def test_dac_writes_and_attaches_the_report_and_the_nurse_reads_it(page, browser
         page.get_by_test_id("documents").get_by_role("link", name="compte-rendu.pdf").click()
     assert download.value.suggested_filename == "compte-rendu.pdf"
     assert Path(download.value.path()).read_bytes() == PDF
+    browser.assert_accessible(page)
+
+
+def test_the_teleconsultation_page_has_its_thread_and_is_accessible(
+    page, browser, accounts, client
+):
+    coordinator = accounts.create("coordinator")
+    _nurse, nurse_headers = factories.professional_account(
+        client, accounts, coordinator, profession="nurse"
+    )
+    case = factories.teleconsultation(client, nurse_headers, in_days(3))
+    browser.log_in(page, nurse_headers["X-Test-Email"])
+    page.goto("/agenda/teleconsultations")
+    page.get_by_role("link", name=case["reference"]).click()
+    expect(
+        page.get_by_role("heading", name=f"Téléconsultation {case['reference']}")
+    ).to_be_visible()
+    browser.assert_accessible(page)
+    page.get_by_label("Votre message").fill("Patient joignable après 14 h.")
+    page.get_by_role("button", name="Envoyer le message").click()
+    expect(page.get_by_text("Message envoyé.")).to_be_visible()
+    expect(page.get_by_test_id("message")).to_have_count(1)
     browser.assert_accessible(page)
