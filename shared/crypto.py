@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
-from sqlalchemy import Text
+from sqlalchemy import LargeBinary, Text
 from sqlalchemy.types import TypeDecorator
 
 
@@ -77,6 +77,20 @@ class Keyring:
         raw = base64.b64decode(encoded)
         return AESGCM(key).decrypt(raw[:12], raw[12:], kid.encode()).decode()
 
+    def encrypt_bytes(self, plaintext: bytes) -> bytes:
+        """`<key id>:` then nonce and ciphertext, for binary content (documents)."""
+        kid, key = self.keys[0]
+        nonce = os.urandom(12)
+        return kid.encode() + b":" + nonce + AESGCM(key).encrypt(nonce, plaintext, kid.encode())
+
+    def decrypt_bytes(self, stored: bytes) -> bytes:
+        kid_raw, _, raw = bytes(stored).partition(b":")
+        kid = kid_raw.decode()
+        key = dict(self.keys).get(kid)
+        if key is None:
+            raise KeyringError(f"no key {kid!r} in ENCRYPTION_KEYS")
+        return AESGCM(key).decrypt(raw[:12], raw[12:], kid_raw)
+
     def keyed_hash(self, value: str) -> str:
         return hmac.new(self.hash_key, value.encode(), hashlib.sha256).hexdigest()
 
@@ -104,3 +118,16 @@ class EncryptedString(TypeDecorator[str]):
 
     def process_result_value(self, value: str | None, dialect: Any) -> str | None:
         return None if value is None else current_keyring().decrypt(value)
+
+
+class EncryptedBytes(TypeDecorator[bytes]):
+    """A binary column (a document's content) stored encrypted with the app's keyring."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def process_bind_param(self, value: bytes | None, dialect: Any) -> bytes | None:
+        return None if value is None else current_keyring().encrypt_bytes(value)
+
+    def process_result_value(self, value: bytes | None, dialect: Any) -> bytes | None:
+        return None if value is None else current_keyring().decrypt_bytes(value)

@@ -14,8 +14,9 @@ SHARED_MODEL_MODULES = (
     "shared.audit.models",
     "shared.outbox.models",
     "shared.cases.references",
+    "shared.cases.models",
 )
-SHARED_TABLE_PREFIXES = ("auth_", "audit_", "outbox_", "reference_")
+SHARED_TABLE_PREFIXES = ("auth_", "audit_", "outbox_", "reference_", "case_")
 
 
 def import_models(service_modules: Iterable[str]) -> None:

@@ -71,6 +71,27 @@ def professionals(key: str) -> Recipients:
     return resolve
 
 
+def users(key: str) -> Recipients:
+    """The active accounts whose ids are listed in `payload[key]`."""
+
+    def resolve(payload: dict[str, Any]) -> list[User | DirectoryAddress]:
+        ids = [pid for pid in (_uuid(v) for v in payload.get(key) or []) if pid]
+        if not ids:
+            return []
+        return list(db.session.scalars(select(User).where(User.id.in_(ids), User.active)))
+
+    return resolve
+
+
+def roles(key: str) -> Recipients:
+    """Every active holder of the roles listed in `payload[key]`."""
+
+    def resolve(payload: dict[str, Any]) -> list[User | DirectoryAddress]:
+        return [user for role in payload.get(key) or [] for user in users_with_role(str(role))]
+
+    return resolve
+
+
 def _reach(professional_id: uuid.UUID) -> list[User | DirectoryAddress]:
     """The entry's active accounts or, without any, its MSSanté address (e-mail only)."""
     users: list[User | DirectoryAddress] = list(users_for_professional(professional_id))
@@ -123,8 +144,28 @@ DISCHARGE = "orientation/discharges/{case_id}"
 EPP = "orientation/epp/{case_id}"
 BOOKINGS = "agenda/bookings"
 TELECONSULTATIONS = "agenda/teleconsultations"
+TELECONSULTATION = "agenda/teleconsultations/{case_id}"
+# A message on a case: its participants (listed by the case type when it was posted; the
+# author is never told), told that there is one, never what it says.
+PARTICIPANTS = (roles("roles"), users("user_ids"), professionals("professional_ids"))
+MESSAGE_SUMMARY = "Un nouveau message a été écrit dans le fil du dossier. Ouvrez-le pour le lire."
 
 EVENTS: dict[str, Notice] = {
+    "medecin_traitant.message": Notice(
+        PARTICIPANTS, "Nouveau message sur le dossier {reference}", MESSAGE_SUMMARY, MT
+    ),
+    "sortie_hospitalisation.message": Notice(
+        PARTICIPANTS, "Nouveau message sur la sortie {reference}", MESSAGE_SUMMARY, DISCHARGE
+    ),
+    "epp.message": Notice(
+        PARTICIPANTS, "Nouveau message sur la demande d'EPP {reference}", MESSAGE_SUMMARY, EPP
+    ),
+    "teleconsultation.message": Notice(
+        PARTICIPANTS,
+        "Nouveau message sur la téléconsultation {reference}",
+        MESSAGE_SUMMARY,
+        TELECONSULTATION,
+    ),
     "medecin_traitant.submit": Notice(
         (coordinators(),),
         "Nouveau signalement {reference}",

@@ -14,7 +14,7 @@ from shared.extensions import db
 from shared.timeutil import utcnow
 from shared.types import UTCDateTime, UUIDType, new_uuid
 
-AUDIT_ACTIONS = ("read", "create", "update", "transition", "export", "login")
+AUDIT_ACTIONS = ("read", "create", "update", "transition", "export", "login", "download")
 
 
 class AuditEntry(db.Model):

@@ -9,6 +9,7 @@ states come from its machine, which reads them from the case type's `states.py`.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -28,6 +29,22 @@ Effect = Callable[[Any, dict[str, Any], Principal], dict[str, Any] | None]
 # the agenda runs apart) from the validated body, before the case is locked; what it returns
 # is added to the body the effect receives (and never stored in the history).
 Lookup = Callable[[dict[str, Any], Principal], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Participants:
+    """Who takes part in a case, to be told of a new message on it: holders of `roles` (every
+    coordinator…), accounts by id (the submitter), and directory entries (the proposed GP, the
+    city professionals), whose accounts are reached by the notifications service."""
+
+    roles: tuple[str, ...] = ()
+    user_ids: tuple[uuid.UUID, ...] = ()
+    professional_ids: tuple[uuid.UUID, ...] = ()
+
+
+def submitter_and(*roles: str) -> Callable[[Any], Participants]:
+    """The participants of a case type whose parties are the submitter and `roles`."""
+    return lambda case: Participants(roles=roles, user_ids=(case.created_by,))
 
 
 @dataclass(frozen=True)
@@ -55,6 +72,8 @@ class CaseType(Generic[CaseT]):
     # How history entries are shown, when not as every other case type's (times in Paris…).
     history_schema: Schema | None = None
     not_found: str = "Dossier introuvable."
+    # Who is told of a new message on a case (shared/cases/messages.py); the author is not.
+    participants: Callable[[Any], Participants] = submitter_and()
 
     def __post_init__(self) -> None:
         names = set(self.machine.names())

@@ -1,4 +1,5 @@
-"""Columns every case has, and the history row written with each transition."""
+"""Columns every case has, the history row written with each transition, and the tables of
+every case type alike: messages, thread read markers, documents."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import datetime as dt
 import uuid
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, deferred, mapped_column
 
+from shared.crypto import EncryptedBytes, EncryptedString
+from shared.extensions import db
 from shared.timeutil import utcnow
 from shared.types import UTCDateTime, UUIDType, new_uuid
 
@@ -47,3 +50,54 @@ class HistoryMixin:
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     comment: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict | None] = mapped_column(JSON)
+
+
+class CaseMessage(db.Model):
+    """One message on one case (`case_kind` + `case_id`: a case of any type)."""
+
+    __tablename__ = "case_messages"
+    __table_args__ = (Index("ix_case_messages_case", "case_kind", "case_id", "created_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUIDType, primary_key=True, default=new_uuid)
+    case_kind: Mapped[str] = mapped_column(String(32))
+    case_id: Mapped[uuid.UUID] = mapped_column(UUIDType)
+    reference: Mapped[str] = mapped_column(String(32))
+    author_user_id: Mapped[uuid.UUID] = mapped_column(UUIDType)
+    author_name: Mapped[str] = mapped_column(String(254))
+    author_role: Mapped[str] = mapped_column(String(32))
+    body: Mapped[str] = mapped_column(EncryptedString)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ThreadRead(db.Model):
+    """Up to when one user has read the thread of one case."""
+
+    __tablename__ = "case_thread_reads"
+    __table_args__ = (UniqueConstraint("case_kind", "case_id", "user_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUIDType, primary_key=True, default=new_uuid)
+    case_kind: Mapped[str] = mapped_column(String(32))
+    case_id: Mapped[uuid.UUID] = mapped_column(UUIDType)
+    user_id: Mapped[uuid.UUID] = mapped_column(UUIDType, index=True)
+    read_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class CaseDocument(db.Model):
+    """One document of one case (`case_kind` + `case_id`)."""
+
+    __tablename__ = "case_documents"
+    __table_args__ = (Index("ix_case_documents_case", "case_kind", "case_id", "created_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUIDType, primary_key=True, default=new_uuid)
+    case_kind: Mapped[str] = mapped_column(String(32))
+    case_id: Mapped[uuid.UUID] = mapped_column(UUIDType)
+    reference: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    filename: Mapped[str] = mapped_column(EncryptedString)
+    media_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    # Read only when downloaded (lists never load the content).
+    content: Mapped[bytes] = deferred(mapped_column(EncryptedBytes))
+    uploaded_by: Mapped[uuid.UUID] = mapped_column(UUIDType)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 
+from shared.http import uploads
 from shared.http.parsing import refuse_unreadable_form_and_query
 
 # Pages load their scripts and styles from our own origin only; nothing may frame them.
@@ -37,6 +38,8 @@ STATIC_PREFIXES = ("/static/",)
 def install(app: Flask) -> None:
     """Add the security headers to every response of `app`; refuse text that cannot be stored."""
     production = app.config.get("RELAIS_ENV") == "production"
+    # Upload views raise their own size limit; their files never touch the disk.
+    uploads.install(app)
     # A NUL character in `?city=` would reach PostgreSQL, which refuses it: a 500, not a 422.
     app.before_request(refuse_unreadable_form_and_query)
 

@@ -6,13 +6,16 @@ every registered case type (same NIR hash or same name-and-birth-date hash).
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 
 from shared.audit.service import record_audit
+from shared.cases.documents import CaseDocument
+from shared.cases.messages import CaseMessage
 from shared.db import unit_of_work
 from shared.errors import InvalidTransition, NotFound
 from shared.extensions import db
@@ -48,6 +51,8 @@ def patient_cases(reference: str) -> list[tuple[RecordType, Any]]:
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, bytes):  # a document's content
+        return base64.b64encode(value).decode()
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     if isinstance(value, uuid.UUID):
@@ -130,6 +135,9 @@ def erase_patient(*, reference: str, operator: str) -> list[str]:
                 for row in session.scalars(select(history).where(history.case_id == case.id)):
                     row.comment = None
                     row.data = None
+            # The thread and the documents may describe the patient: they go with the identity.
+            for model in (CaseMessage, CaseDocument):
+                session.execute(delete(model).where(model.reference == case.reference))
             record_audit(action="update", reference=case.reference, user_email=operator)
     return [case.reference for _, case in cases]
 

@@ -84,6 +84,19 @@ CASES = [
         {"professional_id": None, "nurse_professional_id": str(NURSE)},
         {"nurse"},
     ),
+    # A message: the participants the case type listed (roles, accounts, directory entries).
+    *(
+        (
+            f"{kind}.message",
+            {
+                "roles": ["coordinator"],
+                "user_ids": ["<submitter>"],
+                "professional_ids": [str(GP), str(CITY_1)],
+            },
+            {"coordinator", "submitter", "gp", "city_1"},
+        )
+        for kind in ("medecin_traitant", "sortie_hospitalisation", "epp", "teleconsultation")
+    ),
 ]
 
 
@@ -102,6 +115,8 @@ def test_event_reaches_exactly_its_recipients(app, people, name, extra, expected
         "actor_user_id": str(uuid.UUID(int=0)),
         **extra,
     }
+    if "user_ids" in payload:
+        payload["user_ids"] = [user_ids["submitter"]]
     with app.app_context():
         with unit_of_work():
             event = emit(name, reference="XX-2026-000001", payload=payload)

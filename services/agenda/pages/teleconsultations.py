@@ -28,7 +28,8 @@ from shared.cases.service import get_visible_case
 from shared.errors import ValidationFailed
 from shared.http.parsing import load
 from shared.timeutil import today_paris
-from shared.web.case_pages import FormTransitions, page_principal
+from shared.web.case_conversation import add_conversation_pages
+from shared.web.case_pages import FormTransitions, history_timeline, page_principal
 from shared.web.forms import FormState, form_body
 from shared.web.pages import page
 from shared.web.patient import patient_body_skeleton
@@ -144,6 +145,24 @@ def _render_list(
     ), status
 
 
+@blueprint.get("/teleconsultations/<uuid:case_id>")
+@page(*CLINICAL_ROLES)
+def teleconsultation_page(case_id: uuid.UUID) -> ResponseReturnValue:
+    """One teleconsultation: its facts, its timeline, its thread and documents (the actions
+    stay on the list)."""
+    principal = page_principal()
+    case = get_visible_case(TELECONSULTATION, case_id=case_id, principal=principal)
+    return render_template(
+        "agenda/teleconsultation.html",
+        case=case,
+        labels=MACHINE.labels,
+        cancel_labels=TELECONSULTATION_CANCEL_LABELS,
+        timeline=history_timeline(
+            TELECONSULTATION, case, principal=principal, transition_labels=TRANSITION_LABELS
+        ),
+    )
+
+
 @blueprint.post("/teleconsultations/<uuid:case_id>/transitions/<name>")
 @page(*CLINICAL_ROLES)
 def teleconsultation_transition(case_id: uuid.UUID, name: str) -> ResponseReturnValue:
@@ -173,4 +192,14 @@ TRANSITIONS = FormTransitions(
         "n'a pas été enregistrée. Vérifiez son état actuel."
     ),
     refused="Action « {label} » non enregistrée : {message}",
+)
+
+
+# The thread and the documents of the teleconsultation page.
+add_conversation_pages(
+    blueprint,
+    TELECONSULTATION,
+    roles=CLINICAL_ROLES,
+    case_endpoint="teleconsultation_page",
+    prefix="/teleconsultations",
 )

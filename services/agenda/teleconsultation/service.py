@@ -21,7 +21,7 @@ from services.agenda.teleconsultation.models import TeleconsultationCase, Teleco
 from services.agenda.teleconsultation.schemas import HistoryEntrySchema, TeleconsultationSchema
 from shared.auth.principal import Principal
 from shared.auth.roles import COORDINATOR, GP, NURSE
-from shared.cases.case_type import CaseType, Effect
+from shared.cases.case_type import CaseType, Effect, Participants
 from shared.cases.service import create_case
 from shared.db import for_update, unit_of_work
 from shared.errors import Forbidden, ValidationFailed
@@ -59,6 +59,16 @@ def can_see(case: TeleconsultationCase, principal: Principal) -> bool:
         or case.created_by == principal.user_id
         or (principal.has(NURSE) and pid is not None and case.nurse_professional_id == pid)
         or (principal.has(GP) and pid is not None and case.professional_id == pid)
+    )
+
+
+def participants(case: TeleconsultationCase) -> Participants:
+    """Told of a message: the coordination, the requester, the nurse and the paired GP."""
+    pros = (case.nurse_professional_id, case.professional_id)
+    return Participants(
+        roles=(COORDINATOR,),
+        user_ids=(case.created_by,),
+        professional_ids=tuple(dict.fromkeys(pid for pid in pros if pid)),
     )
 
 
@@ -198,6 +208,7 @@ EFFECTS: dict[str, Effect] = {
 
 TELECONSULTATION = CaseType(
     model=TeleconsultationCase,
+    participants=participants,
     history=TeleconsultationHistory,
     machine=MACHINE,
     prefix="TC",

@@ -16,7 +16,12 @@ from services.agenda.teleconsultation.schemas import (
 from services.agenda.teleconsultation.service import TELECONSULTATION
 from shared.auth.permissions import allow, current_principal
 from shared.auth.roles import CLINICAL_ROLES, NURSE
-from shared.cases.endpoints import page_response, read_case_response, transition_response
+from shared.cases.endpoints import (
+    page_response,
+    read_case_response,
+    register_conversation,
+    transition_response,
+)
 from shared.cases.presentation import case_response
 from shared.http.openapi import documented
 from shared.http.pagination import page_schema
@@ -78,3 +83,7 @@ def get_teleconsultation(case_id: uuid.UUID) -> ResponseReturnValue:
 def fire_transition(case_id: uuid.UUID, name: str) -> ResponseReturnValue:
     """Fire `pair`, `complete`, `no_show` or `cancel`."""
     return transition_response(TELECONSULTATION, case_id, name)
+
+
+# Messages and documents, as on every case type (whoever may see the case).
+register_conversation(blueprint, TELECONSULTATION, "teleconsultations", CLINICAL_ROLES)

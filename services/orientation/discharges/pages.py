@@ -32,6 +32,7 @@ from shared.cases.service import get_visible_case
 from shared.errors import Duplicate, InvalidTransition, ValidationFailed, VersionConflict
 from shared.http.parsing import load
 from shared.timeutil import today_paris
+from shared.web.case_conversation import add_conversation_pages
 from shared.web.case_pages import (
     CHANGED,
     FormTransitions,
@@ -320,3 +321,7 @@ TRANSITIONS = FormTransitions(
     render=render_case,
     case_url=lambda case: url_for(".case_page", case_id=case.id),
 )
+
+
+# The thread and the documents of the case page.
+add_conversation_pages(blueprint, DISCHARGE, roles=READERS, case_endpoint="case_page")

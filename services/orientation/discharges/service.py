@@ -22,7 +22,7 @@ from services.orientation.discharges.states import EDITABLE_STATES
 from shared.audit.service import record_audit
 from shared.auth.principal import Principal
 from shared.auth.roles import COORDINATOR, DAC
-from shared.cases.case_type import CaseType, Effect
+from shared.cases.case_type import CaseType, Effect, Participants
 from shared.cases.service import (
     announce,
     check_version,
@@ -84,6 +84,15 @@ def can_see(case: DischargeCase, principal: Principal) -> bool:
         return True
     return principal.professional_id is not None and any(
         p.professional_id == principal.professional_id for p in case.professionals
+    )
+
+
+def participants(case: DischargeCase) -> Participants:
+    """Told of a message: the coordination, the DAC, the announcer, the city professionals."""
+    return Participants(
+        roles=(COORDINATOR, DAC),
+        user_ids=(case.created_by,),
+        professional_ids=tuple(p.professional_id for p in case.professionals),
     )
 
 
@@ -246,6 +255,7 @@ EFFECTS: dict[str, Effect] = {
 
 DISCHARGE = CaseType(
     model=DischargeCase,
+    participants=participants,
     history=DischargeHistory,
     machine=MACHINE,
     prefix="SH",

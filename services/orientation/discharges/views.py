@@ -20,7 +20,12 @@ from services.orientation.discharges.schemas import (
 from services.orientation.discharges.service import DISCHARGE
 from shared.auth.permissions import allow, current_principal
 from shared.auth.roles import COORDINATOR, DAC, GP, MIDWIFE, NURSE, PROFESSIONAL
-from shared.cases.endpoints import page_response, read_case_response, transition_response
+from shared.cases.endpoints import (
+    page_response,
+    read_case_response,
+    register_conversation,
+    transition_response,
+)
 from shared.cases.presentation import case_response
 from shared.http.openapi import documented
 from shared.http.pagination import page_schema
@@ -146,3 +151,7 @@ def update_discharge(case_id: uuid.UUID) -> ResponseReturnValue:
 def fire_transition(case_id: uuid.UUID, name: str) -> ResponseReturnValue:
     """Fire a transition (prepare, mark_ready, discharge, follow_up, cancel)."""
     return transition_response(DISCHARGE, case_id, name)
+
+
+# Messages and documents, as on every case type (whoever may see the case).
+register_conversation(blueprint, DISCHARGE, "discharges", READERS)

@@ -22,6 +22,7 @@ from shared.cases.service import get_visible_case
 from shared.errors import Duplicate, ValidationFailed
 from shared.http.parsing import load
 from shared.timeutil import today_paris
+from shared.web.case_conversation import add_conversation_pages
 from shared.web.case_pages import FormTransitions, history_timeline, page_principal
 from shared.web.forms import Field, FormState, form_body
 from shared.web.pages import page, page_blueprint
@@ -197,4 +198,10 @@ TRANSITIONS = FormTransitions(
         "Votre action « {label} » n'a pas été enregistrée : voici son état actuel. "
         "Vérifiez-la avant de recommencer."
     ),
+)
+
+
+# The thread and the documents of the referral page.
+add_conversation_pages(
+    blueprint, EPP, roles=CLINICAL_ROLES, case_endpoint="referral_page", id_arg="referral_id"
 )

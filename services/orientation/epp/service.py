@@ -22,7 +22,7 @@ from services.orientation.epp.suggestions import (
 )
 from shared.auth.principal import Principal
 from shared.auth.roles import CLINICAL_ROLES, COORDINATOR, MIDWIFE
-from shared.cases.case_type import CaseType, Effect, Lookup
+from shared.cases.case_type import CaseType, Effect, Lookup, Participants
 from shared.cases.service import create_case, get_visible_case, refuse_duplicate
 from shared.db import unit_of_work
 from shared.errors import ValidationFailed
@@ -53,6 +53,16 @@ def can_see(referral: EppReferral, principal: Principal) -> bool:
         principal.has(MIDWIFE)
         and principal.professional_id is not None
         and referral.assigned_professional_id == principal.professional_id
+    )
+
+
+def participants(referral: EppReferral) -> Participants:
+    """Told of a message: the coordination, the referrer, the assigned midwife."""
+    midwife = referral.assigned_professional_id
+    return Participants(
+        roles=(COORDINATOR,),
+        user_ids=(referral.created_by,),
+        professional_ids=(midwife,) if midwife else (),
     )
 
 
@@ -120,6 +130,7 @@ EFFECTS: dict[str, Effect] = {
 
 EPP = CaseType(
     model=EppReferral,
+    participants=participants,
     history=EppHistory,
     machine=MACHINE,
     prefix="EPP",

@@ -17,7 +17,12 @@ from services.orientation.epp.service import EPP
 from services.orientation.medecin_traitant.schemas import SuggestionQuerySchema, SuggestionSchema
 from shared.auth.permissions import allow, current_principal
 from shared.auth.roles import CLINICAL_ROLES, COORDINATOR
-from shared.cases.endpoints import page_response, read_case_response, transition_response
+from shared.cases.endpoints import (
+    page_response,
+    read_case_response,
+    register_conversation,
+    transition_response,
+)
 from shared.cases.presentation import case_response
 from shared.http.openapi import documented
 from shared.http.pagination import page_schema
@@ -95,3 +100,7 @@ def get_suggestions(referral_id: uuid.UUID) -> ResponseReturnValue:
 def fire_transition(referral_id: uuid.UUID, name: str) -> ResponseReturnValue:
     """Fire a transition (assign, accept, decline, complete, cancel)."""
     return transition_response(EPP, referral_id, name)
+
+
+# Messages and documents, as on every case type (whoever may see the case).
+register_conversation(blueprint, EPP, "epp-referrals", CLINICAL_ROLES)

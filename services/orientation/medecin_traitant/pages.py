@@ -30,6 +30,7 @@ from shared.errors import Duplicate, ValidationFailed
 from shared.http.parsing import load
 from shared.schemas import String, length
 from shared.timeutil import today_paris
+from shared.web.case_conversation import add_conversation_pages
 from shared.web.case_pages import FormTransitions, history_timeline, page_principal
 from shared.web.forms import Field, FormState, validate_form
 from shared.web.pages import page, page_blueprint
@@ -305,4 +306,10 @@ TRANSITIONS = FormTransitions(
         "Votre action « {label} » n'a pas été enregistrée : ce dossier ne vous est plus "
         "accessible (il a pu être confié à quelqu'un d'autre entre-temps)."
     ),
+)
+
+
+# The thread and the documents of the case page.
+add_conversation_pages(
+    blueprint, MEDECIN_TRAITANT, roles=SIGNALEMENT_ROLES, case_endpoint="case_page", prefix="/cases"
 )

@@ -24,7 +24,7 @@ from services.orientation.medecin_traitant.suggestions import (
 )
 from shared.auth.principal import SYSTEM, Principal
 from shared.auth.roles import COORDINATOR, GP, SIGNALEMENT_ROLES
-from shared.cases.case_type import CaseType, Effect, Lookup
+from shared.cases.case_type import CaseType, Effect, Lookup, Participants
 from shared.cases.service import create_case, get_visible_case, refuse_duplicate
 from shared.db import unit_of_work
 from shared.errors import ValidationFailed
@@ -57,6 +57,16 @@ def can_see(case: MedecinTraitantCase, principal: Principal) -> bool:
         principal.has(GP)
         and pid is not None
         and pid in (case.proposed_professional_id, case.accepted_professional_id)
+    )
+
+
+def participants(case: MedecinTraitantCase) -> Participants:
+    """Told of a message: the coordination, the submitter, the proposed or accepted GP."""
+    gps = (case.proposed_professional_id, case.accepted_professional_id)
+    return Participants(
+        roles=(COORDINATOR,),
+        user_ids=(case.created_by,),
+        professional_ids=tuple(dict.fromkeys(pid for pid in gps if pid)),
     )
 
 
@@ -173,6 +183,7 @@ EFFECTS: dict[str, Effect] = {
 
 MEDECIN_TRAITANT = CaseType(
     model=MedecinTraitantCase,
+    participants=participants,
     history=MedecinTraitantHistory,
     machine=MACHINE,
     prefix="MT",

@@ -23,7 +23,12 @@ from services.orientation.medecin_traitant.schemas import (
 from services.orientation.medecin_traitant.service import MEDECIN_TRAITANT
 from shared.auth.permissions import allow, current_principal
 from shared.auth.roles import COORDINATOR, GP, SIGNALEMENT_ROLES
-from shared.cases.endpoints import page_response, read_case_response, transition_response
+from shared.cases.endpoints import (
+    page_response,
+    read_case_response,
+    register_conversation,
+    transition_response,
+)
 from shared.cases.presentation import case_response
 from shared.http.openapi import documented
 from shared.http.pagination import page_schema
@@ -156,3 +161,7 @@ def send_allocation() -> ResponseReturnValue:
     data = json_body(allocation_request_schema)
     result = allocation_service.propose_all(data["assignments"], current_principal())
     return allocation_result_schema.dump(result)
+
+
+# Messages and documents, as on every case type (whoever may see the case).
+register_conversation(blueprint, MEDECIN_TRAITANT, "cases", SIGNALEMENT_ROLES)

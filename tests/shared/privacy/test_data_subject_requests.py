@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 
@@ -11,9 +12,12 @@ from services.agenda.bookings.models import Booking
 from services.orientation.discharges.models import DischargeCase
 from services.orientation.medecin_traitant.models import MedecinTraitantCase
 from shared.audit.models import AuditEntry
+from shared.cases.documents import CaseDocument
+from shared.cases.messages import CaseMessage
 from shared.extensions import db
 from shared.privacy.registry import unregistered_patient_models
 from shared.privacy.service import export_patient
+from tests.shared.cases.test_documents import PDF, _upload
 from tests.support import factories, payloads
 from tests.support.agenda import booking_body, in_days, publish
 
@@ -168,3 +172,27 @@ def test_a_booking_is_exported_by_its_reference_and_erased_only_once_over(
     with app.app_context():
         row = db.session.get(Booking, uuid.UUID(booked.get_json()["id"]))
         assert row.patient_erased and row.reason == ""
+
+
+def test_export_carries_the_thread_and_documents_and_erasure_removes_them(
+    app, client, accounts, cli_runner
+):
+    coordinator = accounts.create("coordinator")
+    case = factories.signalement(client, coordinator)
+    url = f"/api/orientation/cases/{case['id']}"
+    message = {"body": "La patiente vit seule au 3e étage."}
+    assert client.post(f"{url}/messages", json=message, headers=coordinator).status_code == 201
+    assert _upload(client, url, coordinator).status_code == 201
+
+    with app.app_context():
+        exported = export_patient(reference=case["reference"], operator=OPERATOR)
+    related = exported["cases"][0]["related"]
+    assert [row["body"] for row in related["case_messages"]] == [message["body"]]
+    assert base64.b64decode(related["case_documents"][0]["content"]) == PDF
+    json.dumps(exported)  # JSON-ready, document included
+
+    factories.fire(client, case, "cancel", coordinator, {"reason": "consent_withdrawn"})
+    erase = ["patient", "erase", "--reference", case["reference"], "--by", OPERATOR, "--yes"]
+    assert cli_runner(erase).exit_code == 0
+    assert factories.count(app, CaseMessage) == 0
+    assert factories.count(app, CaseDocument) == 0
