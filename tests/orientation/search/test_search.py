@@ -200,3 +200,18 @@ def test_the_header_has_a_search_box_on_every_page(client, people):
     for url in ("/", "/recherche"):
         html = client.get(url).get_data(as_text=True)
         assert 'role="search"' in html and 'name="q"' in html
+
+
+def test_cases_from_before_the_phone_hash_get_it_at_the_next_key_rotation(
+    app, client, people, cases
+):
+    from services.orientation.medecin_traitant.models import MedecinTraitantCase
+    from shared.key_rotation import rotate_keys
+
+    with app.app_context():
+        db.session.execute(db.update(MedecinTraitantCase).values(patient_phone_hash=None))
+        db.session.commit()
+    assert found(client, people["coordinator"], "0698765432") == set()
+    with app.app_context():
+        rotate_keys()
+    assert found(client, people["coordinator"], "0698765432") == {cases["levy"]["reference"]}
