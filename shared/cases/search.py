@@ -32,6 +32,18 @@ MIN_LENGTH = 2
 MAX_LENGTH = 200
 # At most this many cases per search (the most recently updated first).
 LIMIT = 50
+# What a result shows: read alone, so that no encrypted column is loaded and decrypted.
+COLUMNS = (
+    "id",
+    "reference",
+    "state",
+    "patient_last_name",
+    "patient_first_name",
+    "patient_birth_date",
+    "patient_identity_hash",
+    "patient_key",
+    "updated_at",
+)
 PHONE_CHARACTERS = re.compile(r"^[+\d][\d .\-()]{7,}$")
 
 
@@ -99,7 +111,8 @@ def match(model: Any, terms: SearchTerms) -> ColumnElement[bool]:
             model.patient_identity_hash.in_(terms.patient), model.patient_key.in_(terms.patient)
         )
     conditions: list[ColumnElement[bool]] = []
-    if terms.words:
+    # Names hold no digit: a term with one is a reference, a NIR or a phone, never a name.
+    if terms.words and not any(c.isdigit() for c in terms.text):
         conditions.append(
             and_(*(model.patient_search.contains(word, autoescape=True) for word in terms.words))
         )
@@ -120,19 +133,19 @@ def search_cases(
     limit: int = LIMIT,
     audit: bool = True,
 ) -> list[tuple[CaseType[Any], Any]]:
-    """The cases of `case_types` that `terms` finds and `principal` may see, most recently
-    updated first, at most `limit`; each read is audited like a page of a list (`audit=False`
-    for a first pass whose cases are not shown)."""
+    """The cases of `case_types` that `terms` finds and `principal` may see (rows of
+    `COLUMNS`), most recently updated first, at most `limit`; each read is audited like a
+    page of a list (`audit=False` for a first pass whose cases are not shown)."""
     found: list[tuple[CaseType[Any], Any]] = []
     for case_type in case_types:
         model = case_type.model
         query = (
-            select(model)
+            select(*(getattr(model, name) for name in COLUMNS))
             .where(case_type.visibility(principal), match(model, terms))
             .order_by(model.updated_at.desc(), model.id)
             .limit(limit)
         )
-        found.extend((case_type, case) for case in db.session.scalars(query))
+        found.extend((case_type, row) for row in db.session.execute(query))
     found.sort(key=lambda pair: pair[1].updated_at, reverse=True)
     found = found[:limit]
     if audit:
