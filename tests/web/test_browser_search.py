@@ -43,6 +43,9 @@ def test_a_coordinator_finds_a_patient_from_any_page_and_opens_their_page(
     page.emulate_media(media="print")
     expect(page.locator(".topbar")).to_be_hidden()
     expect(page.get_by_role("heading", level=1)).to_be_visible()
+    pdf = page.pdf(format="A4")
+    pages = pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
+    assert 1 <= pages <= 2, pages
     page.emulate_media(media="screen")
     # A term of one character: the French error, on the page.
     page.get_by_role("searchbox", name="Rechercher un patient").fill("l")
