@@ -118,7 +118,8 @@ def add_timeline_source(app: Flask, source: TimelineSource) -> None:
 
 def nav_links_for(principal: Principal) -> list[NavLink]:
     """The top-bar links this user may follow, in order."""
-    links = [link for link in registry().nav_links if principal.has(*link.roles)]
+    # No roles: every logged-in user (as `@page()`), e.g. the notifications inbox.
+    links = [link for link in registry().nav_links if not link.roles or principal.has(*link.roles)]
     return sorted(links, key=lambda link: (link.order, link.label))
 
 
