@@ -66,6 +66,8 @@ def test_on_a_phone_the_menu_folds_and_tables_fit(browser_context, browser, acco
     menu = page.get_by_role("button", name="Menu")
     expect(menu).to_be_visible()
     expect(page.locator(".mainnav")).to_be_hidden()
+    # The search box stays in view, the menu folded.
+    expect(page.get_by_role("searchbox", name="Rechercher un patient")).to_be_visible()
     browser.assert_accessible(page)
     menu.click()
     expect(menu).to_have_attribute("aria-expanded", "true")
@@ -84,6 +86,8 @@ def test_on_a_phone_the_menu_folds_and_tables_fit(browser_context, browser, acco
     page.get_by_role("button", name="Menu").click()
     page.locator(".mainnav summary", has_text="Orientation").click()
     page.get_by_role("link", name="Dossiers médecin traitant").click()
+    page.wait_for_url("**/orientation/cases**")
+    page.wait_for_load_state("load")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     browser.assert_accessible(page)
     page.close()
