@@ -6,12 +6,43 @@ import datetime as dt
 import secrets
 from typing import Any
 
-from sqlalchemy import String
+from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.crypto import EncryptedString, current_keyring, normalise_identity
 
 ERASED = "Anonyme"
+
+
+def search_text(*names: str) -> str:
+    """Names as the search compares them: lower case, without accents, hyphens and
+    apostrophes as spaces (`"Lévy-Durand", "Zoé"` → `"levy durand zoe"`)."""
+    return normalise_identity(" ".join(names))
+
+
+def phone_hash(e164: str) -> str:
+    """The keyed hash of a phone number in E.164 form (`patient_phone_hash`)."""
+    return current_keyring().keyed_hash("phone:" + e164)
+
+
+def nir_hash(nir: str) -> str:
+    """The keyed hash of a validated NIR: a case's `patient_key` when its NIR is known."""
+    return current_keyring().keyed_hash("nir:" + nir)
+
+
+def search_indexes(table: str) -> tuple[Index, ...]:
+    """PostgreSQL trigram indexes that make `LIKE '%…%'` on the names and the reference fast
+    (`pg_trgm`, created by the migrations); SQLite scans, which is fine at its sizes."""
+    return tuple(
+        Index(
+            f"ix_{table}_{column}_trgm",
+            column,
+            postgresql_using="gin",
+            postgresql_ops={column: "gin_trgm_ops"},
+            info={"dialects": ("postgresql",)},
+        )
+        for column in ("patient_search", "reference")
+    )
 
 
 class PatientMixin:
@@ -32,6 +63,12 @@ class PatientMixin:
     # HMAC of name + birth date, always set: catches a duplicate submitted once with a NIR
     # and once without.
     patient_identity_hash: Mapped[str] = mapped_column(String(64), index=True)
+    # What the search matches names against: "last first", lower case, without accents
+    # (`search_text`); trigram-indexed on PostgreSQL (`search_indexes`).
+    patient_search: Mapped[str] = mapped_column(String(210), default="", server_default="")
+    # HMAC of the E.164 phone: finds a patient by phone without decrypting every row. Cases
+    # created before it existed get it at the next `relais keys rotate` (which rehashes all).
+    patient_phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
 
     def set_patient(self, patient: dict[str, Any]) -> None:
         """Copy a validated `PatientSchema` payload into the columns, computing the hashes."""
@@ -54,10 +91,10 @@ class PatientMixin:
             self.patient_last_name, self.patient_first_name, self.patient_birth_date.isoformat()
         )
         self.patient_identity_hash = keyring.keyed_hash("identity:" + identity)
+        self.patient_search = search_text(self.patient_last_name, self.patient_first_name)
+        self.patient_phone_hash = phone_hash(self.patient_phone) if self.patient_phone else None
         self.patient_key = (
-            keyring.keyed_hash("nir:" + self.patient_nir)
-            if self.patient_nir
-            else self.patient_identity_hash
+            nir_hash(self.patient_nir) if self.patient_nir else self.patient_identity_hash
         )
 
     def anonymise_patient(self) -> None:
@@ -73,6 +110,8 @@ class PatientMixin:
         keyring = current_keyring()
         self.patient_identity_hash = keyring.keyed_hash("erased:" + secrets.token_hex(16))
         self.patient_key = self.patient_identity_hash
+        self.patient_search = ""
+        self.patient_phone_hash = None
 
     @property
     def patient_erased(self) -> bool:

@@ -29,6 +29,7 @@ from sqlalchemy import Table, text
 from shared.crypto import EncryptedString, current_keyring
 from shared.extensions import db
 from shared.geo import all_communes, distance_km
+from shared.patients import search_text
 
 SYNTHETIC_USER = uuid.UUID("5e5e5e5e-0000-4000-8000-000000000001")
 SYNTHETIC_EMAIL = "synthetique@relais.test"
@@ -161,6 +162,8 @@ def patient_columns(ctx: Context, patient: Patient, key_source: str) -> dict[str
         "patient_city": patient.city,
         "patient_key": key,
         "patient_identity_hash": key,
+        "patient_search": search_text(patient.last_name, patient.first_name),
+        "patient_phone_hash": ctx.hash_key("phone:" + patient.phone),
     }
 
 

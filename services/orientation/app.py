@@ -18,6 +18,8 @@ from services.orientation.medecin_traitant.intake.views import discharge_api, im
 from services.orientation.medecin_traitant.intake.views import pages as public_pages
 from services.orientation.medecin_traitant.pages import register_pages as register_mt_pages
 from services.orientation.medecin_traitant.views import blueprint as medecin_traitant_blueprint
+from services.orientation.search.pages import register_pages as register_search_pages
+from services.orientation.search.views import blueprint as search_blueprint
 
 
 def register(app: Flask) -> None:
@@ -35,3 +37,5 @@ def register(app: Flask) -> None:
     register_epp_pages(app)
     app.register_blueprint(indicators_blueprint)
     register_indicator_pages(app)
+    app.register_blueprint(search_blueprint)
+    register_search_pages(app)

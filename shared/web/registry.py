@@ -13,15 +13,45 @@ from flask import Flask, current_app
 
 from shared.auth.principal import Principal
 
+# The top bar groups its links by job, in this order; `ACCOUNT` goes to the user's menu at
+# the right (notifications, account, administration), not among the jobs.
+ORIENTATION = "Orientation"
+AGENDA = "Agenda"
+DISCHARGES = "Sorties"
+EPP = "EPP"
+TERRITORY = "Territoire"
+ACCOUNT = "Compte"
+GROUPS = (ORIENTATION, AGENDA, DISCHARGES, EPP, TERRITORY)
+# The job a role comes for, shown first after "À faire".
+FIRST_GROUP = {
+    "gp": ORIENTATION,
+    "coordinator": ORIENTATION,
+    "professional": ORIENTATION,
+    "partner": ORIENTATION,
+    "nurse": AGENDA,
+    "dac": DISCHARGES,
+    "midwife": EPP,
+    "reporting": TERRITORY,
+}
+
 
 @dataclass(frozen=True)
 class NavLink:
-    """A link of the top bar, shown to holders of one of `roles`."""
+    """A link of the top bar, shown to holders of one of `roles`, in the menu of `group`."""
 
     label: str
     endpoint: str
     roles: tuple[str, ...]
     order: int = 100
+    group: str = ACCOUNT
+
+
+@dataclass(frozen=True)
+class NavGroup:
+    """One entry of the top bar: a job and its links (a plain link when it has only one)."""
+
+    label: str
+    links: tuple[NavLink, ...]
 
 
 @dataclass(frozen=True)
@@ -52,6 +82,8 @@ class WebRegistry:
     nav_links: list[NavLink] = field(default_factory=list)
     task_counters: list[TaskCounter] = field(default_factory=list)
     timeline_sources: list[TimelineSource] = field(default_factory=list)
+    # The endpoint of the search page (the header's search box), once a service offers one.
+    search_endpoint: str | None = None
 
 
 def registry(app: Flask | None = None) -> WebRegistry:
@@ -60,9 +92,18 @@ def registry(app: Flask | None = None) -> WebRegistry:
     return app.extensions.setdefault("relais_web", WebRegistry())
 
 
-def add_nav_link(app: Flask, label: str, endpoint: str, *roles: str, order: int = 100) -> None:
-    """Show a link to `endpoint` in the top bar to holders of `roles`."""
-    registry(app).nav_links.append(NavLink(label, endpoint, roles, order))
+def add_nav_link(
+    app: Flask, label: str, endpoint: str, *roles: str, order: int = 100, group: str = ACCOUNT
+) -> None:
+    """Show a link to `endpoint` in the top bar's menu `group` to holders of `roles`."""
+    if group not in (*GROUPS, ACCOUNT):
+        raise ValueError(f"unknown navigation group {group!r}")
+    registry(app).nav_links.append(NavLink(label, endpoint, roles, order, group))
+
+
+def set_search_page(app: Flask, endpoint: str) -> None:
+    """The page the header's search box sends its `q` to."""
+    registry(app).search_endpoint = endpoint
 
 
 def add_task_counter(app: Flask, counter: TaskCounter) -> None:
@@ -77,8 +118,24 @@ def add_timeline_source(app: Flask, source: TimelineSource) -> None:
 
 def nav_links_for(principal: Principal) -> list[NavLink]:
     """The top-bar links this user may follow, in order."""
-    links = [link for link in registry().nav_links if principal.has(*link.roles)]
+    # No roles: every logged-in user (as `@page()`), e.g. the notifications inbox.
+    links = [link for link in registry().nav_links if not link.roles or principal.has(*link.roles)]
     return sorted(links, key=lambda link: (link.order, link.label))
+
+
+def nav_groups_for(principal: Principal) -> list[NavGroup]:
+    """The top bar's jobs for this user: the role's own first, then in `GROUPS` order; each
+    with the links this user may follow (the account menu is apart, `account_links_for`)."""
+    links = nav_links_for(principal)
+    first = [FIRST_GROUP[role] for role in sorted(principal.roles) if role in FIRST_GROUP]
+    order = list(dict.fromkeys([*first[:1], *GROUPS]))
+    groups = [NavGroup(name, tuple(link for link in links if link.group == name)) for name in order]
+    return [group for group in groups if group.links]
+
+
+def account_links_for(principal: Principal) -> list[NavLink]:
+    """The links of the user's menu: notifications, account, administration."""
+    return [link for link in nav_links_for(principal) if link.group == ACCOUNT]
 
 
 def tasks_for(principal: Principal) -> list[Task]:

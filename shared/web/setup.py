@@ -13,7 +13,14 @@ from shared.web.account_views import blueprint as account_blueprint
 from shared.web.admin_views import blueprint as admin_blueprint
 from shared.web.csrf import CsrfFailed, check_csrf, csrf_token
 from shared.web.psc_views import blueprint as psc_blueprint
-from shared.web.registry import add_nav_link, nav_links_for, tasks_for
+from shared.web.registry import (
+    account_links_for,
+    add_nav_link,
+    nav_groups_for,
+    nav_links_for,
+    registry,
+    tasks_for,
+)
 from shared.web.session import load_session_principal
 from shared.web.views import blueprint
 
@@ -46,6 +53,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(psc_blueprint)
     app.register_blueprint(account_blueprint)
     app.register_blueprint(admin_blueprint)
+    # No group: administration and the account go to the user's menu.
     add_nav_link(app, "Comptes", "admin.accounts", ADMIN, order=900)
     add_nav_link(app, "Demandes d'accès", "admin.access_requests", ADMIN, COORDINATOR, order=910)
     add_nav_link(app, "Mon compte", "account.my_account", *ALL_ROLES, order=990)
@@ -76,10 +84,20 @@ def register_web(app: Flask) -> None:
     def _layout() -> dict:
         principal = g.get("principal")
         if principal is None or not is_page_request():
-            return {"principal": None, "nav_links": [], "task_total": 0}
+            return {
+                "principal": None,
+                "nav_links": [],
+                "nav_groups": [],
+                "account_links": [],
+                "search_endpoint": None,
+                "task_total": 0,
+            }
         return {
             "principal": principal,
             "nav_links": nav_links_for(principal),
+            "nav_groups": nav_groups_for(principal),
+            "account_links": account_links_for(principal),
+            "search_endpoint": registry().search_endpoint,
             "task_total": sum(task.count for task in tasks_for(principal)),
         }
 

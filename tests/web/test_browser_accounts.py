@@ -76,6 +76,7 @@ def test_a_professional_logs_in_with_psc_and_an_unknown_one_is_approved(
     page.get_by_label("Adresse e-mail du compte").fill("camille.exemple@relais.test")
     page.get_by_role("button", name="Ouvrir le compte").click()
     expect(page.get_by_text("Compte ouvert pour camille.exemple@relais.test.")).to_be_visible()
+    page.locator(".usermenu summary").click()  # administration is in the user's menu
     page.get_by_role("link", name="Comptes", exact=True).first.click()
     expect(page.get_by_role("link", name="camille.exemple@relais.test")).to_be_visible()
     browser.assert_accessible(page)

@@ -38,6 +38,7 @@ def test_the_coordination_finds_opens_and_edits_a_professional(page, browser, ac
     page.get_by_label("Places pour de nouveaux patients ce mois-ci").fill("3")
     page.get_by_role("button", name="Enregistrer").click()
     expect(page.get_by_text("La fiche est enregistrée.")).to_be_visible()
+    page.locator(".mainnav summary", has_text="Territoire").click()  # the job's menu
     page.get_by_role("link", name="Structures").first.click()
     expect(page.get_by_role("heading", name="Structures du territoire")).to_be_visible()
     browser.assert_accessible(page)

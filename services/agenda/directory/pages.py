@@ -62,7 +62,7 @@ from shared.timeutil import utcnow
 from shared.web.case_pages import page_principal
 from shared.web.forms import Field, FormState, form_body
 from shared.web.pages import page, page_blueprint
-from shared.web.registry import add_nav_link
+from shared.web.registry import AGENDA, TERRITORY, add_nav_link
 from shared.web.setup import CONTENT_SECURITY_POLICY as PAGE_POLICY
 
 blueprint = page_blueprint(
@@ -545,9 +545,32 @@ def leaflet_asset(filename: str) -> ResponseReturnValue:
 def register_directory_pages(app: Flask) -> None:
     """Mount the directory pages and their links in the top bar."""
     app.register_blueprint(blueprint)
-    add_nav_link(app, "Annuaire", f"{blueprint.name}.search", COORDINATOR, ADMIN, order=40)
-    add_nav_link(app, "Structures", f"{blueprint.name}.organisations", COORDINATOR, ADMIN, order=42)
-    add_nav_link(app, "Carte", f"{blueprint.name}.territory_map", COORDINATOR, ADMIN, order=43)
     add_nav_link(
-        app, "Ma disponibilité", f"{blueprint.name}.my_availability", *DIRECTORY_ROLES, order=41
+        app, "Annuaire", f"{blueprint.name}.search", COORDINATOR, ADMIN, order=40, group=TERRITORY
+    )
+    add_nav_link(
+        app,
+        "Structures",
+        f"{blueprint.name}.organisations",
+        COORDINATOR,
+        ADMIN,
+        order=42,
+        group=TERRITORY,
+    )
+    add_nav_link(
+        app,
+        "Carte",
+        f"{blueprint.name}.territory_map",
+        COORDINATOR,
+        ADMIN,
+        order=43,
+        group=TERRITORY,
+    )
+    add_nav_link(
+        app,
+        "Ma disponibilité",
+        f"{blueprint.name}.my_availability",
+        *DIRECTORY_ROLES,
+        order=41,
+        group=AGENDA,
     )

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from services.agenda.teleconsultation.states import STATES
 from shared.cases.models import CaseMixin, HistoryMixin
 from shared.extensions import db
-from shared.patients import PatientMixin
+from shared.patients import PatientMixin, search_indexes
 from shared.types import UTCDateTime, UUIDType
 
 COMPLETED = text("state = 'completed'")
@@ -20,6 +20,7 @@ COMPLETED = text("state = 'completed'")
 class TeleconsultationCase(CaseMixin, PatientMixin, db.Model):
     __tablename__ = "agenda_tc_cases"
     __table_args__ = (
+        *search_indexes("agenda_tc_cases"),
         # The indicators count completed teleconsultations by month from this index alone
         # (the predicate is written as SQL text so that the query repeats it word for word).
         Index(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, url_for
 from flask.typing import ResponseReturnValue
 
 from services.agenda.teleconsultation import service
@@ -15,7 +16,7 @@ from services.agenda.teleconsultation.schemas import (
 )
 from services.agenda.teleconsultation.service import TELECONSULTATION
 from shared.auth.permissions import allow, current_principal
-from shared.auth.roles import CLINICAL_ROLES, NURSE
+from shared.auth.roles import ALL_ROLES, CLINICAL_ROLES, NURSE
 from shared.cases.endpoints import (
     page_response,
     read_case_response,
@@ -23,6 +24,8 @@ from shared.cases.endpoints import (
     transition_response,
 )
 from shared.cases.presentation import case_response
+from shared.cases.search import search_cases, search_item, terms_from_args
+from shared.cases.search_schemas import SearchResultSchema, ServiceSearchQuerySchema
 from shared.http.openapi import documented
 from shared.http.pagination import page_schema
 from shared.http.parsing import json_body, query_args
@@ -60,6 +63,27 @@ def list_teleconsultations() -> ResponseReturnValue:
     principal = current_principal()
     query = service.list_query(principal=principal, state=args["state"])
     return page_response(TELECONSULTATION, query, args, principal)
+
+
+@blueprint.get("/teleconsultations/search")
+@allow(*ALL_ROLES)
+@documented(
+    summary="Rechercher des téléconsultations (par patient)",
+    query=ServiceSearchQuerySchema,
+    response=SearchResultSchema,
+    errors=(422,),
+)
+def search_teleconsultations() -> ResponseReturnValue:
+    """The agenda's part of `GET /api/orientation/search` and of the patient page: the
+    teleconsultations the caller may see that `q` (or `patient`) finds."""
+    terms = terms_from_args(query_args(ServiceSearchQuerySchema()))
+    found = search_cases([TELECONSULTATION], terms, current_principal())
+    return {"items": [search_item(case_type, case, _page_url(case)) for case_type, case in found]}
+
+
+def _page_url(case: Any) -> str:
+    """Where a teleconsultation shows: its card on the teleconsultations page."""
+    return url_for("agenda_pages.teleconsultations", _anchor=case.reference)
 
 
 @blueprint.get("/teleconsultations/<uuid:case_id>")

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from services.orientation.discharges.states import STATES
 from shared.cases.models import CaseMixin, HistoryMixin
 from shared.extensions import db
-from shared.patients import PatientMixin
+from shared.patients import PatientMixin, search_indexes
 from shared.types import UTCDateTime, UUIDType, new_uuid
 
 # Written as SQL text so that the indicators' query repeats the partial index's predicate word
@@ -22,6 +22,7 @@ DISCHARGED = text("state IN ('discharged', 'followed_up')")
 class DischargeCase(CaseMixin, PatientMixin, db.Model):
     __tablename__ = "orientation_sh_cases"
     __table_args__ = (
+        *search_indexes("orientation_sh_cases"),
         # The DAC worklist: open cases by planned date.
         Index("ix_orientation_sh_cases_worklist", "state", "planned_discharge_date"),
         Index("ix_orientation_sh_cases_actual_discharge_date", "actual_discharge_date"),

@@ -42,7 +42,7 @@ from shared.web.case_pages import (
 )
 from shared.web.forms import Field, FormState, form_body
 from shared.web.pages import page, page_blueprint
-from shared.web.registry import Task, add_nav_link, add_task_counter
+from shared.web.registry import DISCHARGES, Task, add_nav_link, add_task_counter
 
 blueprint = page_blueprint(
     "orientation_discharge_pages",
@@ -71,7 +71,14 @@ GROUPS = (
 def register_pages(app: Flask) -> None:
     """Mount the pages, their link in the top bar and the tasks they count."""
     app.register_blueprint(blueprint)
-    add_nav_link(app, "Sorties d'hospitalisation", f"{blueprint.name}.worklist", *STAFF, order=60)
+    add_nav_link(
+        app,
+        "Sorties d'hospitalisation",
+        f"{blueprint.name}.worklist",
+        *STAFF,
+        order=60,
+        group=DISCHARGES,
+    )
     add_task_counter(app, tasks)
 
 

@@ -12,7 +12,7 @@ from services.orientation.epp.states import STATES
 from shared.cases.models import CaseMixin, HistoryMixin
 from shared.cases.states import state_in
 from shared.extensions import db
-from shared.patients import PatientMixin
+from shared.patients import PatientMixin, search_indexes
 from shared.types import UTCDateTime, UUIDType
 
 _OPEN = state_in(STATES.open)
@@ -24,6 +24,7 @@ COMPLETED = text("state = 'completed'")
 class EppReferral(CaseMixin, PatientMixin, db.Model):
     __tablename__ = "orientation_epp_referrals"
     __table_args__ = (
+        *search_indexes("orientation_epp_referrals"),
         # At most one open referral per patient: the database refuses a duplicate, by NIR
         # (or identity when there is none)...
         Index(

@@ -27,6 +27,7 @@ from shared.web.case_pages import FormTransitions, history_timeline, page_princi
 from shared.web.forms import Field, FormState, form_body
 from shared.web.pages import page, page_blueprint
 from shared.web.patient import patient_body_skeleton
+from shared.web.registry import EPP as EPP_GROUP
 from shared.web.registry import Task, add_nav_link, add_task_counter
 
 blueprint = page_blueprint(
@@ -40,9 +41,21 @@ def register_pages(app: Flask) -> None:
     """Mount the pages, their links in the top bar and the tasks they count."""
     app.register_blueprint(blueprint)
     add_nav_link(
-        app, "Adresser pour un EPP", f"{blueprint.name}.new_referral", *CLINICAL_ROLES, order=40
+        app,
+        "Adresser pour un EPP",
+        f"{blueprint.name}.new_referral",
+        *CLINICAL_ROLES,
+        order=40,
+        group=EPP_GROUP,
     )
-    add_nav_link(app, "Demandes d'EPP", f"{blueprint.name}.referrals", *CLINICAL_ROLES, order=41)
+    add_nav_link(
+        app,
+        "Demandes d'EPP",
+        f"{blueprint.name}.referrals",
+        *CLINICAL_ROLES,
+        order=41,
+        group=EPP_GROUP,
+    )
     add_task_counter(app, tasks)
 
 

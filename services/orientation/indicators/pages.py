@@ -17,7 +17,7 @@ from shared.periods import Period
 from shared.timeutil import today_paris
 from shared.web.forms import Field, FormState
 from shared.web.pages import page, page_blueprint
-from shared.web.registry import add_nav_link
+from shared.web.registry import TERRITORY, add_nav_link
 
 blueprint = page_blueprint(
     "orientation_indicator_pages", __name__, url_prefix="/indicators", templates="../templates"
@@ -32,7 +32,9 @@ PERIOD_FIELDS = (
 def register_pages(app: Flask) -> None:
     """Mount the page and its link in the top bar."""
     app.register_blueprint(blueprint)
-    add_nav_link(app, "Indicateurs", f"{blueprint.name}.indicators", *ROLES, order=80)
+    add_nav_link(
+        app, "Indicateurs", f"{blueprint.name}.indicators", *ROLES, order=80, group=TERRITORY
+    )
 
 
 def default_period(today: dt.date) -> dict[str, str]:

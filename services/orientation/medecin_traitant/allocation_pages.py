@@ -23,15 +23,19 @@ from shared.auth.roles import COORDINATOR, GP
 from shared.timeutil import today_paris
 from shared.web.case_pages import page_principal
 from shared.web.pages import page
-from shared.web.registry import add_nav_link
+from shared.web.registry import ORIENTATION, add_nav_link
 
 FIELD_PREFIX = "gp-"
 
 
 def register_allocation_pages(app: Flask) -> None:
     """The pages' links in the top bar (their routes are on the MT blueprint)."""
-    add_nav_link(app, "Répartition du mois", f"{blueprint.name}.allocation", COORDINATOR)
-    add_nav_link(app, "Patients près de mon cabinet", f"{blueprint.name}.waiting_near", GP)
+    add_nav_link(
+        app, "Répartition du mois", f"{blueprint.name}.allocation", COORDINATOR, group=ORIENTATION
+    )
+    add_nav_link(
+        app, "Patients près de mon cabinet", f"{blueprint.name}.waiting_near", GP, group=ORIENTATION
+    )
 
 
 @blueprint.get("/repartition")

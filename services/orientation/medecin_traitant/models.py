@@ -15,7 +15,7 @@ from shared.cases.models import CaseMixin, HistoryMixin
 from shared.cases.states import state_not_in
 from shared.crypto import EncryptedString, current_keyring
 from shared.extensions import db
-from shared.patients import PatientMixin
+from shared.patients import PatientMixin, search_indexes
 from shared.types import UTCDateTime, UUIDType
 
 _OPEN = state_not_in(STATES.final)
@@ -24,6 +24,7 @@ _OPEN = state_not_in(STATES.final)
 class MedecinTraitantCase(CaseMixin, PatientMixin, db.Model):
     __tablename__ = "orientation_mt_cases"
     __table_args__ = (
+        *search_indexes("orientation_mt_cases"),
         # At most one open case per patient: the database, not Python, refuses a duplicate,
         # by NIR (or identity when there is none)...
         Index(

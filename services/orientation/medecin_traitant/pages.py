@@ -34,7 +34,7 @@ from shared.web.case_conversation import add_conversation_pages
 from shared.web.case_pages import FormTransitions, history_timeline, page_principal
 from shared.web.forms import Field, FormState, validate_form
 from shared.web.pages import page, page_blueprint
-from shared.web.registry import Task, add_nav_link, add_task_counter
+from shared.web.registry import ORIENTATION, Task, add_nav_link, add_task_counter
 
 blueprint = page_blueprint(
     "orientation_mt_pages", __name__, url_prefix="/orientation", templates="../templates"
@@ -58,12 +58,28 @@ def register_pages(app: Flask) -> None:
     """Mount the pages, their links in the top bar and the tasks they count."""
     app.register_blueprint(blueprint)
     add_nav_link(
-        app, "Signaler un patient", f"{blueprint.name}.new_signalement", *SIGNALEMENT_ROLES
+        app,
+        "Signaler un patient",
+        f"{blueprint.name}.new_signalement",
+        *SIGNALEMENT_ROLES,
+        group=ORIENTATION,
     )
-    add_nav_link(app, "Dossiers médecin traitant", f"{blueprint.name}.board", *SIGNALEMENT_ROLES)
-    add_nav_link(app, "Propositions reçues", f"{blueprint.name}.proposals", GP, order=50)
     add_nav_link(
-        app, "Importer une liste d'attente", "orientation_intake_pages.import_page", COORDINATOR
+        app,
+        "Dossiers médecin traitant",
+        f"{blueprint.name}.board",
+        *SIGNALEMENT_ROLES,
+        group=ORIENTATION,
+    )
+    add_nav_link(
+        app, "Propositions reçues", f"{blueprint.name}.proposals", GP, order=50, group=ORIENTATION
+    )
+    add_nav_link(
+        app,
+        "Importer une liste d'attente",
+        "orientation_intake_pages.import_page",
+        COORDINATOR,
+        group=ORIENTATION,
     )
     add_task_counter(app, tasks)
 

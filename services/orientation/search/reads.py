@@ -1,0 +1,53 @@
+"""What the search and the patient page read: the orientation's case types here, the
+agenda's teleconsultations through `agenda_part`, merged most recently updated first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+
+from services.orientation.discharges.service import DISCHARGE
+from services.orientation.epp.service import EPP
+from services.orientation.medecin_traitant.service import MEDECIN_TRAITANT
+from services.orientation.search.agenda_part import agenda_items
+from shared.auth.principal import Principal
+from shared.cases.case_type import CaseType
+from shared.cases.search import (
+    SearchTerms,
+    merge_items,
+    patient_terms,
+    search_cases,
+    search_item,
+)
+
+CASE_TYPES = (MEDECIN_TRAITANT, DISCHARGE, EPP)
+# The page of each case type, and its argument.
+CASE_PAGES = {
+    MEDECIN_TRAITANT.kind: ("orientation_mt_pages.case_page", "case_id"),
+    DISCHARGE.kind: ("orientation_discharge_pages.case_page", "case_id"),
+    EPP.kind: ("orientation_epp_pages.referral_page", "referral_id"),
+}
+
+
+def case_url(case_type: CaseType[Any], case: Any) -> str:
+    """The page of one case."""
+    endpoint, argument = CASE_PAGES[case_type.kind]
+    return url_for(endpoint, **{argument: case.id})
+
+
+def search(terms: SearchTerms, principal: Principal) -> list[dict[str, Any]]:
+    """Every case of every service that `terms` finds and `principal` may see."""
+    found = search_cases(CASE_TYPES, terms, principal)
+    local = [search_item(case_type, case, case_url(case_type, case)) for case_type, case in found]
+    return merge_items(local, agenda_items(terms, principal))
+
+
+def patient_cases(patient_id: str, principal: Principal) -> list[dict[str, Any]]:
+    """Every case of one patient that `principal` may see. A patient is the keyed hash of
+    their identity (names + birth date, `patient_identity_hash`); the cases found that way
+    bring their NIR's hash (`patient_key`), which finds the patient's other cases even when
+    the names were spelt otherwise there."""
+    first = search_cases(CASE_TYPES, patient_terms(patient_id), principal, audit=False)
+    keys = {patient_id, *(case.patient_key for _type, case in first)}
+    return search(patient_terms(*keys), principal)
