@@ -9,6 +9,7 @@ from werkzeug.datastructures import MultiDict
 
 from services.orientation.indicators import exports, service
 from services.orientation.indicators.charts import charts
+from services.orientation.indicators.definitions import BY_KEY
 from services.orientation.indicators.schemas import IndicatorsQuerySchema
 from shared.auth.roles import ADMIN, COORDINATOR, REPORTING
 from shared.errors import ValidationFailed
@@ -58,13 +59,17 @@ def indicators():
     except ValidationFailed as error:
         values = MultiDict(request.args)
         form = FormState.failed(PERIOD_FIELDS, values, error.fields)
-        return render_template("indicators/page.html", form=form, document=None), 422
+        return (
+            render_template("indicators/page.html", form=form, document=None, definitions={}),
+            422,
+        )
     document = service.indicators(Period(args["start"], args["end"]))
     return render_template(
         "indicators/page.html",
         form=FormState.blank(PERIOD_FIELDS, values),
         document=document,
         charts=charts(document),
+        definitions=BY_KEY,
         query=values.to_dict(),
     )
 

@@ -58,9 +58,18 @@ class IndicatorsSchema(OutputSchema):
     epp = Raw()
     discharges = Raw()
     agenda = Raw()
+    teleconsultation = Raw()
+    directory = Raw()
     by_month = Raw()
 
 
 class ExtractSchema(OutputSchema):
     period = Raw()
+    items = Raw()
+
+
+class DefinitionsSchema(OutputSchema):
+    """`{"period_rule": "…", "items": [{"key", "label", "definition"}]}`."""
+
+    period_rule = String()
     items = Raw()

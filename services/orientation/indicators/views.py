@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app
 
 from services.orientation.indicators import exports, service
+from services.orientation.indicators.definitions import definitions_document
 from services.orientation.indicators.extract import COLUMNS, extract_rows
 from services.orientation.indicators.schemas import (
+    DefinitionsSchema,
     ExtractQuerySchema,
     ExtractSchema,
     IndicatorsQuerySchema,
@@ -54,6 +56,15 @@ def get_indicators():
     )
     service.record_export("indicators", period)
     return _file(content, media_type, name)
+
+
+@blueprint.get("/indicators/definitions")
+@allow(REPORTING, COORDINATOR, ADMIN)
+@documented(summary="Définition de chaque indicateur", response=DefinitionsSchema)
+def get_definitions():
+    """Each figure's French definition: what is counted, which date decides the month,
+    distinct patients or cases."""
+    return definitions_document()
 
 
 @blueprint.get("/indicators/extract")
