@@ -13,6 +13,7 @@ from services.orientation.epp.indicators import epp_block
 from services.orientation.indicators import agenda_client
 from services.orientation.indicators.queries import medecin_traitant_block
 from services.orientation.indicators.sources import Figures, Monthly, Source, summed
+from services.orientation.indicators.territory import territory_block
 from shared.periods import Period
 
 
@@ -24,6 +25,7 @@ class Block:
     zero: Figures
     source: Source
     monthly: bool = True  # False: a state at one instant (the directory), not counts by month
+    optional: bool = False  # True: left out of the document when it has nothing (territory)
 
     def compute(self, period: Period) -> tuple[Figures, Monthly]:
         """This block's totals and monthly figures, zeros filled in where absent."""
@@ -72,4 +74,5 @@ BLOCKS: tuple[Block, ...] = (
         source=agenda_client.teleconsultation_block,
     ),
     Block("directory", zero=DIRECTORY_ZERO, source=agenda_client.directory_block, monthly=False),
+    Block("territory", zero={}, source=territory_block, monthly=False, optional=True),
 )

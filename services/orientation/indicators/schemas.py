@@ -60,6 +60,7 @@ class IndicatorsSchema(OutputSchema):
     agenda = Raw()
     teleconsultation = Raw()
     directory = Raw()
+    territory = Raw()
     by_month = Raw()
 
 
@@ -73,3 +74,12 @@ class DefinitionsSchema(OutputSchema):
 
     period_rule = String()
     items = Raw()
+
+
+class TerritoryUploadSchema(OutputSchema):
+    """What an accepted baseline file replaced: rows, communes, first and last month."""
+
+    rows = Raw()
+    communes = Raw()
+    from_ = Raw(data_key="from")
+    to = Raw()

@@ -5,6 +5,7 @@ volunteer GPs of the directory; Paris months (DST), cancelled and reopened cases
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from sqlalchemy import update
 
@@ -129,7 +130,7 @@ def test_teleconsultation_counts_distinct_nurses_and_gps_by_month_of_completion(
         for case, instant in ((one, utc(2027, 3, 31, 21, 30)), (two, utc(2027, 3, 31, 22, 30))):
             db.session.execute(
                 update(TeleconsultationCase)
-                .where(TeleconsultationCase.id == case["id"])
+                .where(TeleconsultationCase.id == uuid.UUID(case["id"]))
                 .values(completed_at=instant)
             )
         db.session.commit()
