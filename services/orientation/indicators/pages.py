@@ -8,7 +8,13 @@ from flask import Flask, Response, current_app, render_template, request
 from werkzeug.datastructures import MultiDict
 
 from services.orientation.indicators import exports, service
-from services.orientation.indicators.charts import charts
+from services.orientation.indicators.charts import (
+    charts,
+    month_label,
+    number,
+    percent,
+    territory_months,
+)
 from services.orientation.indicators.definitions import BY_KEY
 from services.orientation.indicators.schemas import IndicatorsQuerySchema
 from shared.auth.roles import ADMIN, COORDINATOR, REPORTING
@@ -33,6 +39,9 @@ PERIOD_FIELDS = (
 def register_pages(app: Flask) -> None:
     """Mount the page and its link in the top bar."""
     app.register_blueprint(blueprint)
+    app.add_template_filter(number, "fr_number")
+    app.add_template_filter(percent, "fr_percent")
+    app.add_template_filter(month_label, "fr_month")
     add_nav_link(app, "Indicateurs", f"{blueprint.name}.indicators", *ROLES, order=80)
 
 
@@ -42,6 +51,19 @@ def default_period(today: dt.date) -> dict[str, str]:
     for _ in range(11):
         first = (first - dt.timedelta(days=1)).replace(day=1)
     return {"from": first.isoformat(), "to": today.isoformat()}
+
+
+def presets(today: dt.date, current: dict[str, str]) -> list[dict[str, object]]:
+    """The period presets of the page: the last twelve months (the default), the current and
+    the previous calendar years, and the ACI year (the calendar year: the ACI contract counts
+    from 1 January to 31 December, reported the following spring)."""
+    year = today.year
+    found = [
+        ("12 derniers mois", default_period(today)),
+        (f"Année {year}", {"from": f"{year}-01-01", "to": today.isoformat()}),
+        (f"Année ACI {year - 1}", {"from": f"{year - 1}-01-01", "to": f"{year - 1}-12-31"}),
+    ]
+    return [{"label": label, "query": query, "current": query == current} for label, query in found]
 
 
 def _args(extra: dict[str, str]) -> tuple[MultiDict, dict]:
@@ -60,7 +82,13 @@ def indicators():
         values = MultiDict(request.args)
         form = FormState.failed(PERIOD_FIELDS, values, error.fields)
         return (
-            render_template("indicators/page.html", form=form, document=None, definitions={}),
+            render_template(
+                "indicators/page.html",
+                form=form,
+                document=None,
+                definitions={},
+                presets=presets(today_paris(), {}),
+            ),
             422,
         )
     document = service.indicators(Period(args["start"], args["end"]))
@@ -69,6 +97,8 @@ def indicators():
         form=FormState.blank(PERIOD_FIELDS, values),
         document=document,
         charts=charts(document),
+        territory=territory_months(document),
+        presets=presets(today_paris(), values.to_dict()),
         definitions=BY_KEY,
         query=values.to_dict(),
     )
