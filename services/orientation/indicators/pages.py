@@ -7,7 +7,7 @@ import datetime as dt
 from flask import Flask, Response, current_app, render_template, request
 from werkzeug.datastructures import MultiDict
 
-from services.orientation.indicators import exports, service
+from services.orientation.indicators import exports, report, service
 from services.orientation.indicators.charts import (
     charts,
     month_label,
@@ -16,7 +16,7 @@ from services.orientation.indicators.charts import (
     territory_months,
 )
 from services.orientation.indicators.definitions import BY_KEY
-from services.orientation.indicators.schemas import IndicatorsQuerySchema
+from services.orientation.indicators.schemas import IndicatorsQuerySchema, ReportQuerySchema
 from shared.auth.roles import ADMIN, COORDINATOR, REPORTING
 from shared.errors import ValidationFailed
 from shared.http.parsing import load
@@ -99,8 +99,25 @@ def indicators():
         charts=charts(document),
         territory=territory_months(document),
         presets=presets(today_paris(), values.to_dict()),
+        report_years=(today_paris().year - 1, today_paris().year),
         definitions=BY_KEY,
         query=values.to_dict(),
+    )
+
+
+@blueprint.get("/rapport.pdf")
+@page(*ROLES)
+def annual_report():
+    """The annual report PDF, as the API's `/indicators/report?year=` (audited)."""
+    args = load(ReportQuerySchema(), request.args.to_dict())
+    content = report.report_pdf(args["year"])
+    service.record_export("report", report.year_period(args["year"]))
+    return Response(
+        content,
+        mimetype=report.PDF_MEDIA_TYPE,
+        headers={
+            "Content-Disposition": f'attachment; filename="rapport_annuel_{args["year"]}.pdf"'
+        },
     )
 
 

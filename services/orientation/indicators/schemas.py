@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from marshmallow import ValidationError, validates_schema
+from marshmallow import ValidationError, validate, validates_schema
 
 from shared.schemas import (
     REPORTING_DATES,
     Boolean,
     Date,
+    Integer,
     OutputSchema,
     QuerySchema,
     Raw,
@@ -83,3 +84,12 @@ class TerritoryUploadSchema(OutputSchema):
     communes = Raw()
     from_ = Raw(data_key="from")
     to = Raw()
+
+
+class ReportQuerySchema(QuerySchema):
+    """`year`: the calendar year of the annual report."""
+
+    year = Integer(
+        required=True,
+        validate=validate.Range(min=2000, max=2999, error="Année entre 2000 et 2999 attendue."),
+    )

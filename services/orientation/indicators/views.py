@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, request
 
-from services.orientation.indicators import exports, service, territory
+from services.orientation.indicators import exports, report, service, territory
 from services.orientation.indicators.definitions import definitions_document
 from services.orientation.indicators.extract import COLUMNS, extract_rows
 from services.orientation.indicators.schemas import (
@@ -13,6 +13,7 @@ from services.orientation.indicators.schemas import (
     ExtractSchema,
     IndicatorsQuerySchema,
     IndicatorsSchema,
+    ReportQuerySchema,
     TerritoryUploadSchema,
 )
 from shared.auth.permissions import allow, current_principal, record_rule
@@ -67,6 +68,21 @@ def get_definitions():
     """Each figure's French definition: what is counted, which date decides the month,
     distinct patients or cases."""
     return definitions_document()
+
+
+@blueprint.get("/indicators/report")
+@allow(REPORTING, COORDINATOR, ADMIN)
+@documented(
+    summary="Rapport annuel (PDF) des indicateurs du projet de santé",
+    query=ReportQuerySchema,
+    file_types=(report.PDF_MEDIA_TYPE,),
+)
+def get_report():
+    """The annual report of `year` as a PDF (recorded in the audit trail as an export)."""
+    year = query_args(ReportQuerySchema())["year"]
+    content = report.report_pdf(year)
+    service.record_export("report", report.year_period(year))
+    return _file(content, report.PDF_MEDIA_TYPE, f"rapport_annuel_{year}.pdf")
 
 
 @blueprint.get("/indicators/extract")
