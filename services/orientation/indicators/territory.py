@@ -162,14 +162,15 @@ def territory_block(period: Period) -> tuple[dict[str, Any], dict[str, dict[str,
     ).all()
     months = []
     for month, patients, population, communes, with_population in rows:
-        complete = with_population == communes and population
+        # The population and share only when every commune of the month gave its population.
+        total = int(population) if population and with_population == communes else None
         months.append(
             {
                 "month": f"{month:%Y-%m}",
                 "patients_without_mt": int(patients),
                 "communes": int(communes),
-                "population": int(population) if complete else None,
-                "share": round(int(patients) / int(population), 4) if complete else None,
+                "population": total,
+                "share": round(int(patients) / total, 4) if total else None,
             }
         )
     return ({"patients_without_mt_by_month": months} if months else {}), {}
