@@ -30,8 +30,9 @@ def _columns(document: dict[str, Any]) -> list[tuple[str, str]]:
     columns: list[tuple[str, str]] = []
     first = document["by_month"][0] if document["by_month"] else {}
     for block in BLOCKS:
-        for figure in first.get(block.name, {}):
-            columns.append((block.name, figure))
+        for figure, value in first.get(block.name, {}).items():
+            if isinstance(value, int | float):  # breakdowns (`by_source`) have their own place
+                columns.append((block.name, figure))
     return columns
 
 

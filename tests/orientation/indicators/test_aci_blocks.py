@@ -15,7 +15,7 @@ from shared.timeutil import today_paris
 from tests.support import factories as f
 from tests.support import payloads
 from tests.support.agenda import booking_body, publish
-from tests.support.factories import utc
+from tests.support.factories import signalement_of_priority, utc
 
 
 def _document(client, headers, start, end, url="/api/orientation/indicators"):
@@ -157,3 +157,35 @@ def test_directory_counts_gps_accepting_new_patients_and_their_places(client, ac
     assert body["directory"] == {"volunteer_gps": 2, "volunteer_capacity": 10}
     # A state now, not counts by month: the months do not repeat it.
     assert all("directory" not in month for month in body["by_month"])
+
+
+def test_by_source_is_broken_down_by_month_and_counts_a_patient_once_in_the_period(
+    world, client, accounts
+):
+    first = signalement_of_priority(2)
+    # Signalement on 31 March 23:30 Paris (21:30 UTC, summer time), oriented on 1 April 00:30
+    # Paris (22:30 UTC on 31 March).
+    world.case_then("oriented", utc(2026, 3, 31, 21, 30), utc(2026, 3, 31, 22, 30), body=first)
+    # The same patient signalled again and oriented again in May: once in the period.
+    again = {**signalement_of_priority(2), "patient": first["patient"]}
+    world.case_then("oriented", utc(2026, 5, 2, 9), utc(2026, 5, 20, 9), body=again)
+    # A cancelled case still counts as received.
+    world.case_then(
+        "cancelled",
+        utc(2026, 4, 10, 9),
+        utc(2026, 4, 11, 9),
+        bodies={"cancel": {"reason": "duplicate"}},
+    )
+    body = _document(client, accounts.create("reporting"), "2026-03-01", "2026-05-31")
+    total = body["medecin_traitant"]["by_source"]["professional"]
+    assert total == {"signalements": 3, "oriented": 1}
+    monthly = [m["medecin_traitant"]["by_source"]["professional"] for m in body["by_month"]]
+    assert monthly == [
+        {"signalements": 1, "oriented": 0},
+        {"signalements": 1, "oriented": 1},
+        {"signalements": 1, "oriented": 1},
+    ]
+    assert body["by_month"][0]["medecin_traitant"]["by_source"]["partner"] == {
+        "signalements": 0,
+        "oriented": 0,
+    }
