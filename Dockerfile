@@ -14,9 +14,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     RELAIS_ENV=production
-# postgresql-client: `relais backup` calls pg_dump.
+# postgresql-client: `relais backup` calls pg_dump. Pango and DejaVu: the annual report's PDF
+# (WeasyPrint).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends postgresql-client \
+       libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 10001 relais \
     && useradd --system --uid 10001 --gid relais --home-dir /app --shell /usr/sbin/nologin relais

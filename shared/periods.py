@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, union_all
+from sqlalchemy import ColumnElement, Select, and_, distinct, func, literal, select, union_all
 
 from shared.extensions import db
 from shared.timeutil import PARIS
@@ -85,3 +85,39 @@ def rows_by_month(period: Period, *queries: MonthQuery) -> list[Any]:
     """
     branches = [query(month) for month in period.months() for query in queries]
     return list(db.session.execute(union_all(*branches)))
+
+
+def distinct_by_month(
+    period: Period, key: Any, within: Callable[[Month], ColumnElement[bool]], *where: Any
+) -> tuple[int, dict[str, int]]:
+    """Distinct values of `key` over the period and in each of its months, in one statement.
+
+    Each month is one range scan (`within(month)`, plus `where`) that keeps its distinct keys
+    (SELECT DISTINCT); the union is read twice, once grouped by month and once for the
+    period's distinct count, so the rows are scanned once. A key counts once in the period
+    and once in each month where it appears: the months may add up to more than the period.
+    """
+    branches = [
+        select(literal(month.label).label("month"), key.label("key"))
+        .where(within(month), key.is_not(None), *where)
+        .distinct()
+        for month in period.months()
+    ]
+    keys = union_all(*branches).cte("distinct_keys")
+    rows = db.session.execute(
+        union_all(
+            select(keys.c.month, func.count()).group_by(keys.c.month),
+            select(literal(TOTAL), func.count(distinct(keys.c.key))),
+        )
+    )
+    monthly: dict[str, int] = {}
+    total = 0
+    for label, count in rows:
+        if label == TOTAL:
+            total = int(count or 0)
+        else:
+            monthly[label] = int(count or 0)
+    return total, monthly
+
+
+TOTAL = "total"  # the label of the period's row, never a month's `YYYY-MM`

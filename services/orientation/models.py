@@ -6,6 +6,7 @@ from services.orientation.discharges.models import (
     DischargeProfessional,
 )
 from services.orientation.epp.models import EppHistory, EppReferral
+from services.orientation.indicators.models import TerritoryBaseline
 from services.orientation.medecin_traitant.intake.models import PublicSubmissionCounter
 from services.orientation.medecin_traitant.models import MedecinTraitantCase, MedecinTraitantHistory
 
@@ -18,4 +19,5 @@ __all__ = [
     "MedecinTraitantCase",
     "MedecinTraitantHistory",
     "PublicSubmissionCounter",
+    "TerritoryBaseline",
 ]

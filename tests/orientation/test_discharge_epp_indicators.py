@@ -111,4 +111,5 @@ def test_epp_indicators_count_referrals_made_and_epp_completed_in_the_period(app
     }
     assert list(monthly) == ["2026-02", "2026-03", "2026-04"]
     totals = _indicators(client, accounts, "2026-02-01", "2026-04-10")["epp"]
-    assert totals == {"referrals": 5, "completed": 2}
+    # Three referrals accepted (12 Feb, 12 Mar, 2 Apr), each for a different patient.
+    assert totals == {"referrals": 5, "completed": 2, "patients_oriented": 3}

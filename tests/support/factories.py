@@ -513,11 +513,12 @@ def epp_referral_through(
     *,
     coordinator: Headers,
     midwife: Midwife,
+    **overrides: Any,
 ) -> dict[str, Any]:
-    """An EPP referral made by `by` at `created_at`, then taken through `steps`, each fired at
-    its instant (an EPP completed is dated that day)."""
+    """An EPP referral made by `by` at `created_at` (body `overrides`), then taken through
+    `steps`, each fired at its instant (an EPP completed is dated that day)."""
     with at(created_at):
-        referral = epp_referral(client, by)
+        referral = epp_referral(client, by, **overrides)
     for name, instant in steps:
         with at(instant):
             referral = _fire_epp(

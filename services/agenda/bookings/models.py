@@ -41,6 +41,7 @@ class Booking(PatientMixin, db.Model):
             "ix_agenda_bookings_indicators_active",
             "kind",
             "start_at",
+            postgresql_include=["created_by"],
             postgresql_where=_ACTIVE,
             sqlite_where=_ACTIVE,
         ),

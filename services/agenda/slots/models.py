@@ -32,6 +32,8 @@ class Slot(db.Model):
             "ix_agenda_slots_search",
             "kind",
             "start_at",
+            # The indicators count distinct publishing professionals from this index alone.
+            postgresql_include=["professional_id"],
             postgresql_where=_PUBLISHED,
             sqlite_where=_PUBLISHED,
         ),

@@ -26,6 +26,8 @@ class TeleconsultationCase(CaseMixin, PatientMixin, db.Model):
         Index(
             "ix_agenda_tc_cases_indicators_completed",
             "completed_at",
+            # ...and the distinct nurses and GPs who took part.
+            postgresql_include=["nurse_professional_id", "professional_id"],
             postgresql_where=COMPLETED,
             sqlite_where=COMPLETED,
         ),

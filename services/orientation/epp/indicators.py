@@ -3,7 +3,10 @@
 - `referrals`: EPP referrals created during the month (by the Paris date of creation),
   whatever became of them since, cancelled ones included;
 - `completed`: referrals in state `completed` whose recorded EPP date falls in the month
-  (the ACI indicator: patients oriented to an EPP through the CPTS).
+  (the ACI indicator: patients oriented to an EPP through the CPTS);
+- `patients_oriented`: distinct patients (`patient_key`) whose referral was accepted by a
+  midwife during the month (`accepted_at`, Paris date), even if cancelled afterwards; a
+  patient counts once in the period and once in each month where a referral was accepted.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from typing import Any
 from sqlalchemy import Select, func, literal, select
 
 from services.orientation.epp.models import COMPLETED, EppReferral
-from shared.periods import Month, Period, during, rows_by_month
+from shared.periods import Month, Period, distinct_by_month, during, rows_by_month
 
 
 def monthly_epp_indicators(period: Period) -> dict[str, dict[str, int]]:
@@ -50,3 +53,20 @@ def _completed(month: Month) -> Select[*tuple[Any, ...]]:
             EppReferral.epp_date <= month.last_day,
         )
     )
+
+
+def epp_block(period: Period) -> tuple[dict[str, Any], dict[str, dict[str, int]]]:
+    """The `epp` block and its months: counts summed over the months, patients counted once."""
+    months: dict[str, dict[str, int]] = monthly_epp_indicators(period)
+    # `ix_orientation_epp_referrals_indicators_accepted` (accepted_at) INCLUDE (patient_key).
+    patients, by_month = distinct_by_month(
+        period, EppReferral.patient_key, lambda month: during(EppReferral.accepted_at, month)
+    )
+    for label, figures in months.items():
+        figures["patients_oriented"] = by_month.get(label, 0)
+    totals = {
+        "referrals": sum(m["referrals"] for m in months.values()),
+        "completed": sum(m["completed"] for m in months.values()),
+        "patients_oriented": patients,
+    }
+    return totals, months

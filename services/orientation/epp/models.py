@@ -19,6 +19,7 @@ _OPEN = state_in(STATES.open)
 # Written as SQL text so that the indicators' query repeats the partial index's predicate word
 # for word: a bound parameter would keep PostgreSQL from using the index in a generic plan.
 COMPLETED = text("state = 'completed'")
+ACCEPTED = text("accepted_at IS NOT NULL")
 
 
 class EppReferral(CaseMixin, PatientMixin, db.Model):
@@ -51,6 +52,14 @@ class EppReferral(CaseMixin, PatientMixin, db.Model):
             "epp_date",
             postgresql_where=COMPLETED,
             sqlite_where=COMPLETED,
+        ),
+        # ...and the distinct patients whose referral was accepted, by month.
+        Index(
+            "ix_orientation_epp_referrals_indicators_accepted",
+            "accepted_at",
+            postgresql_include=["patient_key"],
+            postgresql_where=ACCEPTED,
+            sqlite_where=ACCEPTED,
         ),
     )
     kind = STATES.kind

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 import requests
-from flask import current_app
+from flask import current_app, g
 
 from services.orientation.indicators.sources import Figures, Monthly
 from shared.auth.permissions import current_principal
@@ -64,11 +64,39 @@ def agenda() -> AgendaIndicators:
     raise ServiceUnavailable("Le service agenda n'est pas configuré : définissez AGENDA_URL.")
 
 
+def agenda_document(period: Period) -> dict[str, Any]:
+    """The agenda's indicators document for the period, fetched once per request however many
+    blocks read it (`agenda`, `teleconsultation`, `directory`)."""
+    fetched: dict[Any, dict[str, Any]] = g.setdefault("agenda_indicators", {})
+    key = (period.first_day, period.last_day)
+    if key not in fetched:
+        fetched[key] = agenda().fetch(period)
+    return fetched[key]
+
+
 def agenda_block(period: Period) -> tuple[Figures, Monthly]:
-    """The `agenda` block's source for the registry."""
-    document = agenda().fetch(period)
+    """The `agenda` block's source for the registry: the scalar figures of each month."""
+    document = agenda_document(period)
     monthly = {
-        row["month"]: {key: value for key, value in row.items() if key != "month"}
+        row["month"]: {
+            key: value
+            for key, value in row.items()
+            if key != "month" and isinstance(value, int | float)
+        }
         for row in document.get("by_month", [])
     }
     return dict(document.get("agenda", {})), monthly
+
+
+def teleconsultation_block(period: Period) -> tuple[Figures, Monthly]:
+    """The `teleconsultation` block: distinct nurses and GPs, completed teleconsultations."""
+    document = agenda_document(period)
+    monthly = {
+        row["month"]: dict(row.get("teleconsultation", {})) for row in document.get("by_month", [])
+    }
+    return dict(document.get("teleconsultation", {})), monthly
+
+
+def directory_block(period: Period) -> tuple[Figures, Monthly]:
+    """The `directory` block: volunteer GPs and their places now (no history: no months)."""
+    return dict(agenda_document(period).get("directory", {})), {}

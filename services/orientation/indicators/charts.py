@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from dataclasses import dataclass
 from typing import Any
 
+from babel.dates import format_date
+from babel.numbers import format_decimal, format_percent
+
 WIDTH, HEIGHT = 480, 250
-LEFT, RIGHT, TOP, BOTTOM = 40, 8, 10, 30
-MONTHS_FR = (
-    "janv.",
-    "févr.",
-    "mars",
-    "avr.",
-    "mai",
-    "juin",
-    "juil.",
-    "août",
-    "sept.",
-    "oct.",
-    "nov.",
-    "déc.",
-)
+LEFT, RIGHT, TOP, BOTTOM = 52, 8, 10, 30
+LOCALE = "fr_FR"
+
+
+def number(value: int | float | None) -> str:
+    """French formatting of a figure (`12 345`, `2,5`; a narrow no-break space groups the
+    thousands, so a figure never wraps); `—` for none."""
+    if value is None:
+        return "—"
+    return format_decimal(value, locale=LOCALE)
+
+
+def percent(value: float | None) -> str:
+    """`2,1 %` (French, one decimal); `—` for none."""
+    if value is None:
+        return "—"
+    return format_percent(value, format="#,##0.0\u202f%", locale=LOCALE)
 
 
 @dataclass(frozen=True)
@@ -44,7 +51,7 @@ class Chart:
     months: tuple[str, ...]
     rows: tuple[tuple[int, ...], ...]  # per month, one value per series (the data table)
     bars: tuple[Bar, ...]
-    ticks: tuple[tuple[float, int], ...]  # (y, value) of the horizontal grid lines
+    ticks: tuple[tuple[float, str], ...]  # (y, label) of the horizontal grid lines
     labels: tuple[tuple[float, str], ...]  # (x, month) under each group
     width: int = WIDTH
     height: int = HEIGHT
@@ -53,20 +60,20 @@ class Chart:
 
 
 def month_label(label: str) -> str:
-    """`2026-03` → `mars 2026`."""
+    """`2026-03` → `mars 2026` (Babel's French abbreviated month)."""
     year, month = label.split("-")
-    return f"{MONTHS_FR[int(month) - 1]} {year}"
+    return format_date(dt.date(int(year), int(month), 1), "MMM y", locale=LOCALE)
 
 
-def _nice_max(value: int) -> int:
-    """A round upper bound for the axis (1, 2, 5 × 10^n)."""
-    if value <= 4:
-        return 4
-    magnitude = 10 ** (len(str(value)) - 1)
-    for step in (1, 2, 5, 10):
-        if value <= step * magnitude:
-            return step * magnitude
-    return 10 * magnitude
+def nice_axis(value: int | float, intervals: int = 4) -> tuple[int, int]:
+    """(top, step) of an axis from 0 showing `value`: the step is a whole 1, 2 or 5 × 10^n,
+    so every grid line falls on an integer, and at most `intervals` steps reach the top."""
+    if value <= intervals:
+        return intervals, 1
+    raw = value / intervals
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
+    return step * math.ceil(value / step), step
 
 
 def bar_chart(
@@ -78,7 +85,7 @@ def bar_chart(
     rows = tuple(
         tuple(int((m.get(block) or {}).get(name) or 0) for name in names) for m in by_month
     )
-    top = _nice_max(max((v for row in rows for v in row), default=0))
+    top, step = nice_axis(max((v for row in rows for v in row), default=0))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     group_w = plot_w / max(len(months), 1)
     bar_w = group_w * 0.8 / max(len(names), 1)
@@ -90,7 +97,9 @@ def bar_chart(
         for j, value in enumerate(row):
             h = plot_h * value / top
             bars.append(Bar(x0 + j * bar_w, TOP + plot_h - h, bar_w * 0.92, h, value, j, months[i]))
-    ticks = tuple((TOP + plot_h - plot_h * k / 4, top * k // 4) for k in range(5))
+    ticks = tuple(
+        (TOP + plot_h - plot_h * value / top, number(value)) for value in range(0, top + 1, step)
+    )
     return Chart(
         key, title, tuple(series.values()), months, rows, tuple(bars), ticks, tuple(labels)
     )
@@ -121,12 +130,42 @@ CHARTS = (
         "agenda",
         {"snp_slots_published": "Créneaux publiés", "snp_slots_booked": "Créneaux réservés"},
     ),
+    (
+        "tc",
+        "Téléconsultation assistée",
+        "teleconsultation",
+        {"completed": "Téléconsultations", "nurses": "Infirmiers"},
+    ),
 )
 
 
 def charts(document: dict[str, Any]) -> list[Chart]:
-    """Every chart of the indicators page."""
-    return [
+    """Every chart of the indicators page (the territory's when a baseline is loaded)."""
+    found = [
         bar_chart(key, title, document["by_month"], block, series)
         for key, title, block, series in CHARTS
+    ]
+    territory = territory_months(document)
+    if territory:
+        found.insert(
+            1,
+            bar_chart(
+                "territory",
+                "Territoire : patients sans médecin traitant",
+                territory,
+                "territory",
+                {"patients_without_mt": "Patients sans médecin traitant (CPAM)"},
+            ),
+        )
+    return found
+
+
+def territory_months(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """The baseline's months in the shape of `by_month` (`{"month", "territory": {...}}`), with
+    the CPTS's oriented patients of the same month; empty without a baseline."""
+    baseline = (document.get("territory") or {}).get("patients_without_mt_by_month") or []
+    oriented = {m["month"]: m["medecin_traitant"]["oriented"] for m in document["by_month"]}
+    return [
+        {"month": row["month"], "territory": row, "oriented": oriented.get(row["month"], 0)}
+        for row in baseline
     ]

@@ -1,6 +1,8 @@
 """CSV and XLSX files of the indicators per month, with small figures masked when published.
 
-The files are written by `shared.spreadsheets` (BOM, `;`, formulas neutralised). With
+The files are written by `shared.spreadsheets` (BOM, `;`, formulas neutralised), with French
+column headers (`definitions.py`) and figures as numbers; the XLSX has a "Définitions" sheet
+giving each figure's definition. With
 `public=True`, every count below the publication threshold (but above 0) becomes "< N", so
 that nobody can be singled out in a commune or a month with three cases; the JSON for the
 reporting role stays exact.
@@ -11,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.orientation.indicators.blocks import BLOCKS
+from services.orientation.indicators.definitions import DEFINITIONS, PERIOD_RULE, label
 from shared.periods import Period
 from shared.spreadsheets import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, Table, write_csv, write_xlsx
 
@@ -27,15 +30,16 @@ def _columns(document: dict[str, Any]) -> list[tuple[str, str]]:
     columns: list[tuple[str, str]] = []
     first = document["by_month"][0] if document["by_month"] else {}
     for block in BLOCKS:
-        for figure in first.get(block.name, {}):
-            columns.append((block.name, figure))
+        for figure, value in first.get(block.name, {}).items():
+            if isinstance(value, int | float):  # breakdowns (`by_source`) have their own place
+                columns.append((block.name, figure))
     return columns
 
 
 def monthly_table(document: dict[str, Any], *, threshold: int | None) -> Table:
     """One row per month, then the period's total row (masked when `threshold`)."""
     columns = _columns(document)
-    header = ["mois", "du", "au", *(f"{block}.{figure}" for block, figure in columns)]
+    header = ["Mois", "Du", "Au", *(label(block, figure) for block, figure in columns)]
     rows: list[list[Any]] = []
     for month in document["by_month"]:
         rows.append(
@@ -49,7 +53,7 @@ def monthly_table(document: dict[str, Any], *, threshold: int | None) -> Table:
     period = document["period"]
     rows.append(
         [
-            "total",
+            "Total",
             period["from"],
             period["to"],
             *(document[block].get(figure) for block, figure in columns),
@@ -62,7 +66,14 @@ def monthly_table(document: dict[str, Any], *, threshold: int | None) -> Table:
 
 def commune_table(document: dict[str, Any], *, threshold: int | None) -> Table:
     """The médecin-traitant figures by commune (masked when `threshold`)."""
-    header = ["code_insee", "commune", "code_postal", "signalements", "orientes", "orientes_ald"]
+    header = [
+        "Code INSEE",
+        "Commune",
+        "Code postal",
+        "Signalements",
+        "Patients orientés",
+        "Patients en ALD orientés",
+    ]
     rows: list[list[Any]] = []
     for row in document["medecin_traitant"].get("by_commune", []):
         values = [row["insee"], row["commune"], row["postal_code"]]
@@ -83,4 +94,12 @@ def indicators_file(
     if fmt == "csv":
         return write_csv(months.rows, headers=months.headers), CSV_MEDIA_TYPE, name
     communes = commune_table(document, threshold=threshold)
-    return write_xlsx({"par mois": months, "par commune": communes}), XLSX_MEDIA_TYPE, name
+    sheets = {"par mois": months, "par commune": communes, "Définitions": definitions_table()}
+    return write_xlsx(sheets), XLSX_MEDIA_TYPE, name
+
+
+def definitions_table() -> Table:
+    """Each figure's French header and definition, then the rule of dates."""
+    rows: list[list[Any]] = [[d.label, d.definition] for d in DEFINITIONS]
+    rows.append(["Dates", PERIOD_RULE])
+    return Table(["Indicateur", "Définition"], rows)

@@ -7,9 +7,16 @@ import datetime as dt
 from flask import Flask, Response, current_app, render_template, request
 from werkzeug.datastructures import MultiDict
 
-from services.orientation.indicators import exports, service
-from services.orientation.indicators.charts import charts
-from services.orientation.indicators.schemas import IndicatorsQuerySchema
+from services.orientation.indicators import exports, report, service
+from services.orientation.indicators.charts import (
+    charts,
+    month_label,
+    number,
+    percent,
+    territory_months,
+)
+from services.orientation.indicators.definitions import BY_KEY
+from services.orientation.indicators.schemas import IndicatorsQuerySchema, ReportQuerySchema
 from shared.auth.roles import ADMIN, COORDINATOR, REPORTING
 from shared.errors import ValidationFailed
 from shared.http.parsing import load
@@ -32,6 +39,9 @@ PERIOD_FIELDS = (
 def register_pages(app: Flask) -> None:
     """Mount the page and its link in the top bar."""
     app.register_blueprint(blueprint)
+    app.add_template_filter(number, "fr_number")
+    app.add_template_filter(percent, "fr_percent")
+    app.add_template_filter(month_label, "fr_month")
     add_nav_link(
         app, "Indicateurs", f"{blueprint.name}.indicators", *ROLES, order=80, group=TERRITORY
     )
@@ -43,6 +53,19 @@ def default_period(today: dt.date) -> dict[str, str]:
     for _ in range(11):
         first = (first - dt.timedelta(days=1)).replace(day=1)
     return {"from": first.isoformat(), "to": today.isoformat()}
+
+
+def presets(today: dt.date, current: dict[str, str]) -> list[dict[str, object]]:
+    """The period presets of the page: the last twelve months (the default), the current and
+    the previous calendar years, and the ACI year (the calendar year: the ACI contract counts
+    from 1 January to 31 December, reported the following spring)."""
+    year = today.year
+    found = [
+        ("12 derniers mois", default_period(today)),
+        (f"Année {year}", {"from": f"{year}-01-01", "to": today.isoformat()}),
+        (f"Année ACI {year - 1}", {"from": f"{year - 1}-01-01", "to": f"{year - 1}-12-31"}),
+    ]
+    return [{"label": label, "query": query, "current": query == current} for label, query in found]
 
 
 def _args(extra: dict[str, str]) -> tuple[MultiDict, dict]:
@@ -60,14 +83,43 @@ def indicators():
     except ValidationFailed as error:
         values = MultiDict(request.args)
         form = FormState.failed(PERIOD_FIELDS, values, error.fields)
-        return render_template("indicators/page.html", form=form, document=None), 422
+        return (
+            render_template(
+                "indicators/page.html",
+                form=form,
+                document=None,
+                definitions={},
+                presets=presets(today_paris(), {}),
+            ),
+            422,
+        )
     document = service.indicators(Period(args["start"], args["end"]))
     return render_template(
         "indicators/page.html",
         form=FormState.blank(PERIOD_FIELDS, values),
         document=document,
         charts=charts(document),
+        territory=territory_months(document),
+        presets=presets(today_paris(), values.to_dict()),
+        report_years=(today_paris().year - 1, today_paris().year),
+        definitions=BY_KEY,
         query=values.to_dict(),
+    )
+
+
+@blueprint.get("/rapport.pdf")
+@page(*ROLES)
+def annual_report():
+    """The annual report PDF, as the API's `/indicators/report?year=` (audited)."""
+    args = load(ReportQuerySchema(), request.args.to_dict())
+    content = report.report_pdf(args["year"])
+    service.record_export("report", report.year_period(args["year"]))
+    return Response(
+        content,
+        mimetype=report.PDF_MEDIA_TYPE,
+        headers={
+            "Content-Disposition": f'attachment; filename="rapport_annuel_{args["year"]}.pdf"'
+        },
     )
 
 

@@ -222,25 +222,49 @@ def _cancelled(period: Period) -> list[Any]:
     )
 
 
-def _by_source(period: Period) -> dict[str, dict[str, int]]:
-    """Signalements received and patients oriented in the period, by where the case came from
-    (a patient oriented in the period counts once, under the source of that case)."""
-    found = {source: {"signalements": 0, "oriented": 0} for source in SOURCES}
-    received = db.session.execute(
-        select(Case.source, func.count())
-        .where(during(Case.created_at, period))
-        .group_by(Case.source)
+def _by_source(
+    period: Period,
+) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, dict[str, int]]]]:
+    """Signalements received and patients oriented, by where the case came from: for the
+    period (a patient oriented in the period counts once, under the source of their first
+    orientation in it) and for each month (once in each month where they were oriented).
+    One scan of each time column, month by month."""
+
+    def zero() -> dict[str, dict[str, int]]:
+        return {source: {"signalements": 0, "oriented": 0} for source in SOURCES}
+
+    found = zero()
+    months = {m.label: zero() for m in period.months()}
+    rows = rows_by_month(
+        period,
+        lambda month: (
+            select(literal(month.label), literal("received"), Case.source, func.count(), null())
+            .where(during(Case.created_at, month))
+            .group_by(Case.source)
+        ),
+        lambda month: (
+            select(
+                literal(month.label),
+                literal("oriented"),
+                Case.source,
+                func.sum(_first_since(period.start)),
+                func.sum(_first_since(month.start)),
+            )
+            .where(during(Case.oriented_at, month))
+            .group_by(Case.source)
+        ),
     )
-    for source, count in received:
-        found.setdefault(source, {"signalements": 0, "oriented": 0})["signalements"] += count
-    oriented = db.session.execute(
-        select(Case.source, func.sum(_first_since(period.start)))
-        .where(during(Case.oriented_at, period))
-        .group_by(Case.source)
-    )
-    for source, count in oriented:
-        found.setdefault(source, {"signalements": 0, "oriented": 0})["oriented"] += int(count or 0)
-    return found
+    empty = {"signalements": 0, "oriented": 0}
+    for label, kind, source, in_period, in_month in rows:
+        total = found.setdefault(source, dict(empty))
+        monthly = months[label].setdefault(source, dict(empty))
+        if kind == "received":
+            total["signalements"] += int(in_period or 0)
+            monthly["signalements"] += int(in_period or 0)
+        else:
+            total["oriented"] += int(in_period or 0)
+            monthly["oriented"] += int(in_month or 0)
+    return found, months
 
 
 def _age_bucket(created_at: Any, at: dt.datetime) -> Any:
@@ -383,9 +407,12 @@ def _days(value: float | None) -> float | None:
     return None if value is None else round(float(value), 1)
 
 
-def medecin_traitant_block(period: Period) -> tuple[dict[str, Any], dict[str, dict[str, int]]]:
-    """The `medecin_traitant` block and its figures per month (`{"YYYY-MM": {...}}`)."""
-    months = {m.label: dict.fromkeys(MONTHLY_FIGURES, 0) for m in period.months()}
+def medecin_traitant_block(period: Period) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The `medecin_traitant` block and its figures per month (`{"YYYY-MM": {...}}`: the
+    counts, and `by_source`)."""
+    months: dict[str, dict[str, Any]] = {
+        m.label: dict.fromkeys(MONTHLY_FIGURES, 0) for m in period.months()
+    }
     by_priority = {str(p): {"signalements": 0, "oriented": 0} for p in PRIORITIES}
     by_ald = {key: {"signalements": 0, "oriented": 0} for key in ("ald", "non_ald")}
 
@@ -426,6 +453,9 @@ def medecin_traitant_block(period: Period) -> tuple[dict[str, Any], dict[str, di
     open_by_state, open_by_age = _open_cases(at, current=period.end >= now)
 
     median, p90 = _percentiles(period, (0.5, 0.9))
+    by_source, sources_by_month = _by_source(period)
+    for label, sources in sources_by_month.items():
+        months[label]["by_source"] = sources
     block = {
         "signalements": signalements,
         "oriented": oriented,
@@ -439,7 +469,7 @@ def medecin_traitant_block(period: Period) -> tuple[dict[str, Any], dict[str, di
         "cancelled": sum(cancelled_by_reason.values()),
         "by_priority": by_priority,
         "by_ald": by_ald,
-        "by_source": _by_source(period),
+        "by_source": by_source,
         "by_commune": communes.sorted(),
     }
     return block, months

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from marshmallow import ValidationError, validates_schema
+from marshmallow import ValidationError, validate, validates_schema
 
 from shared.schemas import (
     REPORTING_DATES,
     Boolean,
     Date,
+    Integer,
     OutputSchema,
     QuerySchema,
     Raw,
@@ -58,9 +59,37 @@ class IndicatorsSchema(OutputSchema):
     epp = Raw()
     discharges = Raw()
     agenda = Raw()
+    teleconsultation = Raw()
+    directory = Raw()
+    territory = Raw()
     by_month = Raw()
 
 
 class ExtractSchema(OutputSchema):
     period = Raw()
     items = Raw()
+
+
+class DefinitionsSchema(OutputSchema):
+    """`{"period_rule": "…", "items": [{"key", "label", "definition"}]}`."""
+
+    period_rule = String()
+    items = Raw()
+
+
+class TerritoryUploadSchema(OutputSchema):
+    """What an accepted baseline file replaced: rows, communes, first and last month."""
+
+    rows = Raw()
+    communes = Raw()
+    from_ = Raw(data_key="from")
+    to = Raw()
+
+
+class ReportQuerySchema(QuerySchema):
+    """`year`: the calendar year of the annual report."""
+
+    year = Integer(
+        required=True,
+        validate=validate.Range(min=2000, max=2999, error="Année entre 2000 et 2999 attendue."),
+    )

@@ -20,7 +20,10 @@ def indicators(period: Period) -> dict[str, Any]:
     }
     with one_snapshot():
         computed = [(block.name, *block.compute(period)) for block in BLOCKS]
+    optional = {block.name for block in BLOCKS if block.optional}
     for name, totals, monthly in computed:
+        if name in optional and not totals:
+            continue
         document[name] = totals
         for label, figures in monthly.items():
             months[label][name] = figures

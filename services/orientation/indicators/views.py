@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response, current_app, request
 
-from services.orientation.indicators import exports, service
+from services.orientation.indicators import exports, report, service, territory
+from services.orientation.indicators.definitions import definitions_document
 from services.orientation.indicators.extract import COLUMNS, extract_rows
 from services.orientation.indicators.schemas import (
+    DefinitionsSchema,
     ExtractQuerySchema,
     ExtractSchema,
     IndicatorsQuerySchema,
     IndicatorsSchema,
+    ReportQuerySchema,
+    TerritoryUploadSchema,
 )
-from shared.auth.permissions import allow
+from shared.auth.permissions import allow, current_principal, record_rule
 from shared.auth.roles import ADMIN, COORDINATOR, REPORTING
+from shared.errors import ValidationFailed
 from shared.http.openapi import documented
 from shared.http.parsing import query_args
 from shared.periods import Period
@@ -56,6 +61,30 @@ def get_indicators():
     return _file(content, media_type, name)
 
 
+@blueprint.get("/indicators/definitions")
+@allow(REPORTING, COORDINATOR, ADMIN)
+@documented(summary="Définition de chaque indicateur", response=DefinitionsSchema)
+def get_definitions():
+    """Each figure's French definition: what is counted, which date decides the month,
+    distinct patients or cases."""
+    return definitions_document()
+
+
+@blueprint.get("/indicators/report")
+@allow(REPORTING, COORDINATOR, ADMIN)
+@documented(
+    summary="Rapport annuel (PDF) des indicateurs du projet de santé",
+    query=ReportQuerySchema,
+    file_types=(report.PDF_MEDIA_TYPE,),
+)
+def get_report():
+    """The annual report of `year` as a PDF (recorded in the audit trail as an export)."""
+    year = query_args(ReportQuerySchema())["year"]
+    content = report.report_pdf(year)
+    service.record_export("report", report.year_period(year))
+    return _file(content, report.PDF_MEDIA_TYPE, f"rapport_annuel_{year}.pdf")
+
+
 @blueprint.get("/indicators/extract")
 @allow(ADMIN)
 @documented(
@@ -77,3 +106,40 @@ def get_extract():
             f"extraction_pseudonymisee_{period.slug}.csv",
         )
     return {"period": period.as_dict(), "items": rows}
+
+
+@blueprint.post("/territory-baseline")
+@allow(ADMIN, COORDINATOR)
+@record_rule("admin, coordinator: all rows or none; replaces the (commune, month) pairs sent")
+@documented(
+    summary="Charger les patients sans médecin traitant du territoire (CSV CPAM/Rézone)",
+    body=None,
+    response=TerritoryUploadSchema,
+    status=201,
+    errors=(413, 422),
+)
+def post_territory_baseline():
+    """CSV `commune_insee;month;patients_without_mt[;population]` as the `file` field of a
+    form, or as the body (`text/csv`); bad rows → 422 per line, nothing stored."""
+    upload = request.files.get("file")
+    if upload is not None:
+        try:
+            data = upload.read()
+        finally:
+            upload.close()
+    elif request.mimetype == "text/csv":
+        data = request.get_data()
+    else:
+        raise ValidationFailed(
+            {"file": ["Joignez le fichier CSV des patients sans médecin traitant du territoire."]}
+        )
+    principal = current_principal()
+    return territory.upload(data, uploaded_by=principal.user_id), 201
+
+
+@blueprint.get("/territory-baseline/template")
+@allow(ADMIN, COORDINATOR)
+@documented(summary="Modèle du fichier du territoire (CSV)", file_types=(CSV_MEDIA_TYPE,))
+def get_territory_template():
+    """An example file with the expected columns (UTF-8 with BOM, `;`)."""
+    return _file(territory.TEMPLATE.encode("utf-8"), CSV_MEDIA_TYPE, "modele_patients_sans_mt.csv")

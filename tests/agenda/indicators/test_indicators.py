@@ -63,7 +63,10 @@ def test_counts_by_paris_month(client, accounts, figures):
         "snp_slots_published": 3,
         "snp_slots_booked": 1,
         "teleconsultations_completed": 1,
+        "professionals_publishing": 1,
+        "professionals_booking": 1,
     }
+    assert body["teleconsultation"] == {"nurses": 1, "gps": 1, "completed": 1}
     months = {row["month"]: row for row in body["by_month"]}
     assert months["2027-01"]["snp_slots_published"] == 1
     assert months["2027-02"] == {
@@ -71,6 +74,9 @@ def test_counts_by_paris_month(client, accounts, figures):
         "snp_slots_published": 2,
         "snp_slots_booked": 1,
         "teleconsultations_completed": 0,
+        "professionals_publishing": 1,
+        "professionals_booking": 1,
+        "teleconsultation": {"nurses": 0, "gps": 0, "completed": 0},
     }
     assert months[f"{today:%Y-%m}"]["teleconsultations_completed"] == 1
     assert list(months) == sorted(months)
@@ -84,6 +90,8 @@ def test_a_period_excludes_what_falls_outside(client, figures):
         "snp_slots_published": 2,
         "snp_slots_booked": 1,
         "teleconsultations_completed": 0,
+        "professionals_publishing": 1,
+        "professionals_booking": 1,
     }
     assert [row["month"] for row in body["by_month"]] == ["2027-02"]
 

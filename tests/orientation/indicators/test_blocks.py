@@ -86,5 +86,7 @@ def test_the_agenda_block_is_counted_in_process_when_the_agenda_runs_here(app, c
         "snp_slots_published": 2,
         "snp_slots_booked": 0,
         "teleconsultations_completed": 0,
+        "professionals_publishing": 1,
+        "professionals_booking": 0,
     }
     assert body["by_month"][0]["agenda"]["snp_slots_published"] == 2

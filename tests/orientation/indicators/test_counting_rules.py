@@ -196,15 +196,19 @@ def test_the_document_has_the_contract_shape_with_zeros_where_nothing_happened(c
         "open_by_state",
         "cancelled_by_reason",
     } <= set(body["medecin_traitant"])
-    assert body["epp"] == {"referrals": 0, "completed": 0}
+    assert body["epp"] == {"referrals": 0, "completed": 0, "patients_oriented": 0}
     assert body["discharges"] == {"cases": 0, "ready_before_discharge": 0, "discharged": 0}
     assert body["agenda"] == {
         "snp_slots_published": 0,
         "snp_slots_booked": 0,
         "teleconsultations_completed": 0,
+        "professionals_publishing": 0,
+        "professionals_booking": 0,
     }
+    assert body["teleconsultation"] == {"nurses": 0, "gps": 0, "completed": 0}
+    assert body["directory"] == {"volunteer_gps": 0, "volunteer_capacity": 0}
     assert [m["month"] for m in body["by_month"]] == ["2026-03"]
-    assert body["by_month"][0]["epp"] == {"referrals": 0, "completed": 0}
+    assert body["by_month"][0]["epp"] == {"referrals": 0, "completed": 0, "patients_oriented": 0}
 
 
 def test_a_period_across_months_is_split_by_calendar_month(client, reporting):

@@ -20,7 +20,7 @@ from sqlalchemy import event
 
 from services.agenda.indicators.service import agenda_indicators
 from services.orientation.discharges.indicators import monthly_discharge_indicators
-from services.orientation.epp.indicators import monthly_epp_indicators
+from services.orientation.epp.indicators import epp_block, monthly_epp_indicators
 from services.orientation.indicators.queries import _percentiles
 from shared.extensions import db
 from shared.periods import Period
@@ -131,3 +131,63 @@ def test_the_percentiles_read_the_delays_from_their_index(app, world):
 def test_each_block_counts_from_its_partial_index(app, run, index):
     with app.app_context():
         assert index in set(_all_indexes(run, index))
+
+
+def _scans(run: Callable[[], object], index: str, marker: str) -> set[str]:
+    """Node types of the scans of `index` in the plans of the statements of `run` that
+    mention `marker` (so as to pick the distinct counts among the block's statements)."""
+    statements = [(s, p) for s, p in _statements(run) if marker in s]
+    assert statements, f"no statement mentions {marker}"
+    _keep_only(index)
+    connection = db.session.connection()
+    connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    connection.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
+    found: set[str] = set()
+
+    def walk(node: dict) -> None:
+        if node.get("Index Name") == index:
+            found.add(node["Node Type"])
+        for child in node.get("Plans", []):
+            walk(child)
+
+    try:
+        for statement, parameters in statements:
+            plan = connection.exec_driver_sql(
+                f"EXPLAIN (FORMAT JSON) {statement}", parameters
+            ).scalar()
+            plan = json.loads(plan) if isinstance(plan, str) else plan
+            walk(plan[0]["Plan"])
+    finally:
+        db.session.rollback()
+    return found
+
+
+@pytest.mark.parametrize(
+    ("run", "index", "marker"),
+    [
+        (
+            lambda: agenda_indicators(start=START, end=END),
+            "ix_agenda_slots_search",
+            "professional_id",
+        ),
+        (
+            lambda: agenda_indicators(start=START, end=END),
+            "ix_agenda_bookings_indicators_active",
+            "created_by",
+        ),
+        (
+            lambda: agenda_indicators(start=START, end=END),
+            "ix_agenda_tc_cases_indicators_completed",
+            "nurse_professional_id",
+        ),
+        (
+            lambda: epp_block(Period(START, END)),
+            "ix_orientation_epp_referrals_indicators_accepted",
+            "patient_key",
+        ),
+    ],
+    ids=["publishing", "booking", "nurses", "epp patients"],
+)
+def test_distinct_counts_are_index_only_scans_of_their_covering_index(app, run, index, marker):
+    with app.app_context():
+        assert _scans(run, index, marker) == {"Index Only Scan"}
