@@ -6,7 +6,7 @@ monthly range scans now INCLUDE those columns (PostgreSQL only: SQLite has no IN
 counts stay index-only.
 
 Revision ID: c3d91e07a5b2
-Revises: e41eeb5e2a0c
+Revises: d4e5f6071829
 Create Date: 2026-12-05 14:50:00.000000
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision = "c3d91e07a5b2"
-down_revision = "e41eeb5e2a0c"
+down_revision = "d4e5f6071829"
 branch_labels = None
 depends_on = None
 

@@ -6,7 +6,7 @@ patients whose referral was accepted, month by month, from the new index alone o
 (INCLUDE (patient_key)); SQLite gets the plain partial index.
 
 Revision ID: e8a4b6c2d913
-Revises: b7c1d2e3f405
+Revises: c3d4e5f60718
 Create Date: 2026-12-05 14:55:00.000000
 """
 
@@ -17,7 +17,7 @@ from shared.types import UTCDateTime
 
 
 revision = "e8a4b6c2d913"
-down_revision = "b7c1d2e3f405"
+down_revision = "c3d4e5f60718"
 branch_labels = None
 depends_on = None
 
