@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from marshmallow import validate
 from werkzeug.datastructures import MultiDict
 
 from services.orientation.directory_client import directory
@@ -20,18 +21,20 @@ from services.orientation.medecin_traitant.forms import (
 )
 from services.orientation.medecin_traitant.machine import MACHINE
 from services.orientation.medecin_traitant.models import MedecinTraitantCase
-from services.orientation.medecin_traitant.schemas import CaseListQuerySchema, SignalementSchema
+from services.orientation.medecin_traitant.schemas import SignalementSchema
 from services.orientation.medecin_traitant.service import MEDECIN_TRAITANT
+from services.orientation.medecin_traitant.states import STATES
 from services.orientation.medecin_traitant.suggestions import suggest_gps
 from shared.auth.principal import Principal
 from shared.auth.roles import COORDINATOR, GP, SIGNALEMENT_ROLES
 from shared.cases.service import get_visible_case
 from shared.errors import Duplicate, ValidationFailed
 from shared.http.parsing import load
-from shared.schemas import String, length
+from shared.schemas import Integer, String, length, one_of
 from shared.timeutil import today_paris
 from shared.web.case_pages import FormTransitions, history_timeline, page_principal
 from shared.web.forms import Field, FormState, validate_form
+from shared.web.listing import ListQuerySchema, ListView
 from shared.web.pages import page, page_blueprint
 from shared.web.registry import Task, add_nav_link, add_task_counter
 
@@ -47,7 +50,17 @@ CHOICE_LABELS = {
 }
 
 
-class BoardSearchSchema(CaseListQuerySchema):
+class BoardQuerySchema(ListQuerySchema):
+    """The board's query string: state, priority, order and page (never a name: issue #9)."""
+
+    state = String(load_default=None, validate=one_of(STATES.names))
+    priority = Integer(
+        load_default=None, validate=validate.Range(min=1, max=3, error="La priorité va de 1 à 3.")
+    )
+    sort = String(load_default="priorite", validate=one_of(tuple(reads.BOARD_SORTS)))
+
+
+class BoardSearchSchema(BoardQuerySchema):
     """The search form: posted, so a patient's name never lands in a URL (issue #9)."""
 
     q = String(load_default=None, validate=length(100))
@@ -129,8 +142,9 @@ def signalement_created(case_id: uuid.UUID) -> ResponseReturnValue:
 @page(*SIGNALEMENT_ROLES)
 def board() -> ResponseReturnValue:
     """Cases by state and priority, oldest first; a professional sees only their own."""
-    raw = {key: value for key, value in request.args.items() if value.strip()}
-    return _render_board(load(CaseListQuerySchema(), raw), raw)
+    # A GET never searches by name: `q` comes only in a posted form.
+    raw = {key: value for key, value in request.args.items() if value.strip() and key != "q"}
+    return _render_board(load(BoardQuerySchema(), raw), raw)
 
 
 @blueprint.post("/cases")
@@ -151,12 +165,16 @@ def _render_board(args: dict[str, Any], raw: dict[str, str]) -> str:
         priority=args["priority"],
         search=args.get("q"),
         page=args["page"],
+        per_page=args["per_page"],
+        sort=args["sort"],
     )
     return render_template(
         "medecin_traitant/board.html",
         board=found,
         args=args,
         filters=raw,
+        view=ListView.of(f"{blueprint.name}.board", BoardQuerySchema(), args),
+        sorts=[(key, label) for key, (label, _) in reads.BOARD_SORTS.items()],
         labels=MACHINE.labels,
         tab_states=MACHINE.states,
         today=today_paris(),

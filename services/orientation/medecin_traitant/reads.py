@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import g
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 
 from services.orientation.medecin_traitant.models import MedecinTraitantCase
 from services.orientation.medecin_traitant.service import list_query, visibility
@@ -15,24 +15,26 @@ from shared.auth.principal import Principal
 from shared.auth.roles import COORDINATOR, GP
 from shared.cases.service import record_reads
 from shared.extensions import db
+from shared.web.listing import DEFAULT_PER_PAGE, ListPage
 
-BOARD_PAGE_SIZE = 50
+BOARD_PAGE_SIZE = DEFAULT_PER_PAGE
+_CASE = MedecinTraitantCase
+# The board's orders (the `sort` argument); each ends on the id so that pages never overlap.
+BOARD_SORTS: dict[str, tuple[str, tuple[ColumnElement, ...]]] = {
+    "priorite": ("Priorité, puis les plus anciens", (_CASE.priority, _CASE.created_at)),
+    "anciens": ("Les plus anciens d'abord", (_CASE.created_at,)),
+    "recents": ("Les plus récents d'abord", (_CASE.created_at.desc(),)),
+    "modifies": ("Dernière modification", (_CASE.updated_at.desc(),)),
+    "nom": ("Nom du patient", (_CASE.patient_last_name, _CASE.patient_first_name)),
+    "reference": ("Référence", (_CASE.reference,)),
+}
 
 
 @dataclass(frozen=True)
-class Board:
+class Board(ListPage[MedecinTraitantCase]):
     """One page of the board, with the counts per state the caller may see."""
 
-    items: list[MedecinTraitantCase]
-    total: int
-    page: int
-    per_page: int
     counts: dict[str, int]
-
-    @property
-    def pages(self) -> int:
-        """How many pages the filtered list has."""
-        return max(1, -(-self.total // self.per_page))
 
     @property
     def open_total(self) -> int:
@@ -62,21 +64,27 @@ def board(
     search: str | None,
     page: int,
     per_page: int = BOARD_PAGE_SIZE,
+    sort: str = "priorite",
 ) -> Board:
-    """Cases by priority then oldest first (open ones unless a state is asked); audited."""
+    """Cases in `sort` order (by default by priority then oldest first): open ones unless a
+    state is asked; a search looks through every state, closed cases included, so that an
+    oriented patient is still found; audited."""
     query = list_query(principal=principal, state=state, priority=priority)
-    if state is None:
+    query = query.order_by(None).order_by(*BOARD_SORTS[sort][1], MedecinTraitantCase.id)
+    term = (search or "").strip()
+    if state is None and not term:
         query = query.where(MedecinTraitantCase.state.in_(STATES.open))
-    if search and search.strip():
-        term = search.strip()
+    if term:
         query = query.where(
             or_(
                 MedecinTraitantCase.reference == term.upper(),
-                func.lower(MedecinTraitantCase.patient_last_name).startswith(term.lower()),
+                func.lower(MedecinTraitantCase.patient_last_name).startswith(
+                    term.lower(), autoescape=True
+                ),
             )
         )
     counts = state_counts(principal)
-    if priority is None and not search:
+    if priority is None and not term:
         total = counts.get(state, 0) if state else sum(counts.get(s, 0) for s in STATES.open)
     else:
         subquery = query.order_by(None).subquery()
@@ -95,7 +103,7 @@ def board(
     by_id = {case.id: case for case in rows}
     items = [by_id[case_id] for case_id in ids]
     record_reads(items)
-    return Board(items, total, page, per_page, counts)
+    return Board(items, total, page, per_page, counts=counts)
 
 
 def proposals_to(principal: Principal) -> list[MedecinTraitantCase]:
