@@ -127,10 +127,17 @@ class ListView:
                 args.pop(key, None)
             else:
                 args[key] = value
-        return url_for(self.endpoint, **self.path_args, **args)
+        return url_for(self.endpoint, **self.path_args, **{k: _text(v) for k, v in args.items()})
 
     def hidden(self, *, without: Sequence[str] = ()) -> list[tuple[str, Any]]:
         """The arguments a GET filter form must carry along, except `without` and the page."""
         return [
-            (key, value) for key, value in self.args.items() if key not in without and key != "page"
+            (key, _text(value))
+            for key, value in self.args.items()
+            if key not in without and key != "page"
         ]
+
+
+def _text(value: Any) -> Any:
+    """A value as the query string spells it (booleans as `true`/`false`, like the API)."""
+    return ("true" if value else "false") if isinstance(value, bool) else value
