@@ -16,6 +16,7 @@ from flask import request, url_for
 from marshmallow import validate
 from sqlalchemy import Select, func, select
 
+from shared.errors import ValidationFailed
 from shared.extensions import db
 from shared.http.parsing import load
 from shared.schemas import MAX_PAGE, Integer, QuerySchema
@@ -81,9 +82,15 @@ def page_of(
 
 def list_args(schema: ListQuerySchema, raw: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The list's arguments from the query string (empty values ignored), validated: a wrong
-    value is a French 422 like any other input."""
+    value is a French 422 whose message names each wrong argument (the error page shows it)."""
     source = request.args if raw is None else raw
-    return load(schema, {key: value for key, value in source.items() if value.strip()})
+    try:
+        return load(schema, {key: value for key, value in source.items() if value.strip()})
+    except ValidationFailed as error:
+        problems = " ".join(
+            f"« {name} » : {' '.join(messages)}" for name, messages in error.fields.items()
+        )
+        raise ValidationFailed(error.fields, f"Adresse de la liste invalide. {problems}") from error
 
 
 @dataclass(frozen=True)

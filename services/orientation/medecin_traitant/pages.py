@@ -34,7 +34,7 @@ from shared.schemas import Integer, String, length, one_of
 from shared.timeutil import today_paris
 from shared.web.case_pages import FormTransitions, history_timeline, page_principal
 from shared.web.forms import Field, FormState, validate_form
-from shared.web.listing import ListQuerySchema, ListView
+from shared.web.listing import ListQuerySchema, ListView, list_args
 from shared.web.pages import page, page_blueprint
 from shared.web.registry import Task, add_nav_link, add_task_counter
 
@@ -144,7 +144,7 @@ def board() -> ResponseReturnValue:
     """Cases by state and priority, oldest first; a professional sees only their own."""
     # A GET never searches by name: `q` comes only in a posted form.
     raw = {key: value for key, value in request.args.items() if value.strip() and key != "q"}
-    return _render_board(load(BoardQuerySchema(), raw), raw)
+    return _render_board(list_args(BoardQuerySchema(), raw), raw)
 
 
 @blueprint.post("/cases")
