@@ -3,14 +3,25 @@ the tasks."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from flask import g
 from sqlalchemy import ColumnElement, func, or_, select
 
-from services.orientation.medecin_traitant.models import MedecinTraitantCase
+from services.orientation.directory_client import directory
+from services.orientation.medecin_traitant.intake.sources import (
+    HOSPITAL,
+    PARTNER_SOURCE,
+    PROFESSIONAL,
+)
+from services.orientation.medecin_traitant.models import (
+    MedecinTraitantCase,
+    MedecinTraitantHistory,
+)
 from services.orientation.medecin_traitant.service import list_query, visibility
 from services.orientation.medecin_traitant.states import STATES
+from shared.auth.models import User
 from shared.auth.principal import Principal
 from shared.auth.roles import COORDINATOR, GP
 from shared.cases.service import record_reads
@@ -18,6 +29,8 @@ from shared.extensions import db
 from shared.web.listing import DEFAULT_PER_PAGE, ListPage
 
 BOARD_PAGE_SIZE = DEFAULT_PER_PAGE
+# Sources whose case was submitted by a person's account (not a self-registration, an import).
+REPORTED_BY_AN_ACCOUNT = (PROFESSIONAL, PARTNER_SOURCE, HOSPITAL)
 _CASE = MedecinTraitantCase
 # The board's orders (the `sort` argument); each ends on the id so that pages never overlap.
 BOARD_SORTS: dict[str, tuple[str, tuple[ColumnElement, ...]]] = {
@@ -160,3 +173,50 @@ def coordinator_task_counts(principal: Principal) -> dict[str, int]:
     if not principal.has(COORDINATOR):
         return {}
     return state_counts(principal)
+
+
+@dataclass(frozen=True)
+class Contact:
+    """How to reach a professional named on a case."""
+
+    name: str
+    profession: str | None
+    phone: str | None
+    email: str | None
+
+
+def referrer(case: MedecinTraitantCase) -> Contact | None:
+    """Who reported the patient, with their phone: their directory entry when their account
+    has one, else their account's e-mail; None for self-registrations and imports."""
+    if case.source not in REPORTED_BY_AN_ACCOUNT:
+        return None
+    user = db.session.get(User, case.created_by)
+    if user is None:
+        return None
+    entry = None
+    if user.professional_id is not None:
+        entry = next(iter(directory().professionals(ids=[user.professional_id])), None)
+    if entry is None:
+        return Contact(name=user.email, profession=None, phone=None, email=user.email)
+    return Contact(
+        name=f"{entry['first_name']} {entry['last_name']}",
+        profession=entry["profession"],
+        phone=entry.get("phone"),
+        email=entry.get("mssante_email") or user.email,
+    )
+
+
+def proposal_messages(cases: list[MedecinTraitantCase]) -> dict[uuid.UUID, str]:
+    """The coordinator's message with the latest proposal of each case (when there is one):
+    what the proposed GP reads on their card."""
+    if not cases:
+        return {}
+    rows = db.session.execute(
+        select(MedecinTraitantHistory.case_id, MedecinTraitantHistory.comment)
+        .where(
+            MedecinTraitantHistory.case_id.in_([case.id for case in cases]),
+            MedecinTraitantHistory.transition == "propose",
+        )
+        .order_by(MedecinTraitantHistory.at)
+    )
+    return {case_id: comment for case_id, comment in rows.all() if comment}
