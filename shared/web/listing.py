@@ -22,6 +22,10 @@ from shared.http.parsing import load
 from shared.schemas import MAX_PAGE, Integer, QuerySchema
 
 T = TypeVar("T")
+# What a list orders by (columns or expressions, as `Select.order_by` takes them), and a list's
+# orders: `sort` value → (French label, order).
+OrderBy = tuple[Any, ...]
+Sorts = dict[str, tuple[str, OrderBy]]
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 50
 

@@ -17,7 +17,7 @@ from shared.cases.service import record_reads
 from shared.extensions import db
 from shared.periods import Period, during
 from shared.timeutil import utcnow
-from shared.web.listing import ListPage, page_of
+from shared.web.listing import ListPage, Sorts, page_of
 
 
 def visibility(principal: Principal) -> ColumnElement[bool]:
@@ -63,7 +63,7 @@ VIEWS = {
     "toutes": "Toutes les réservations",
 }
 PERIODS = {"toutes": "À venir et passées", "a_venir": "À venir", "passees": "Passées"}
-SORTS: dict[str, tuple[str, tuple[Any, ...]]] = {
+SORTS: Sorts = {
     "date": ("Date du rendez-vous", (Booking.start_at,)),
     "date_desc": ("Date du rendez-vous, la plus lointaine d'abord", (Booking.start_at.desc(),)),
     "reservation": ("Réservations les plus récentes", (Booking.created_at.desc(),)),

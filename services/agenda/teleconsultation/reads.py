@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import case, func, select
 
 from services.agenda.directory.models import Professional
 from services.agenda.teleconsultation.models import TeleconsultationCase
@@ -16,7 +15,7 @@ from services.agenda.teleconsultation.states import STATES
 from shared.auth.principal import Principal
 from shared.cases.service import record_reads
 from shared.extensions import db
-from shared.web.listing import ListPage, page_of
+from shared.web.listing import ListPage, Sorts, page_of
 
 _CASE = TeleconsultationCase
 # Cards of the list page: each carries its actions, so a page holds fewer than a table.
@@ -26,7 +25,7 @@ VIEWS = {
     "en_cours": ("En cours", STATES.open),
     "terminees": ("Terminées", STATES.final),
 }
-SORTS: dict[str, tuple[str, tuple[ColumnElement[Any], ...]]] = {
+SORTS: Sorts = {
     "en_cours": (
         "En cours d'abord, puis les plus récentes",
         (case((_CASE.state.in_(STATES.open), 0), else_=1), _CASE.created_at.desc()),

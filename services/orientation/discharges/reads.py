@@ -18,7 +18,7 @@ from shared.auth.roles import COORDINATOR, DAC
 from shared.cases.service import record_reads
 from shared.extensions import db
 from shared.timeutil import today_paris
-from shared.web.listing import ListPage, page_of
+from shared.web.listing import ListPage, OrderBy, Sorts, page_of
 
 
 def task_counts(principal: Principal) -> tuple[int, int]:
@@ -95,7 +95,7 @@ def group_condition(group: str, today: dt.date) -> ColumnElement[bool]:
     return conditions[group]
 
 
-def _group_order(group: str) -> tuple[ColumnElement[Any], ...]:
+def _group_order(group: str) -> OrderBy:
     planned = DischargeCase.planned_discharge_date
     if group == "stuck_preparing":  # longest-stuck first among cases equally urgent
         return (
@@ -137,7 +137,7 @@ VIEWS = {
     "cloturees": ("Clôturées", STATES.final),
     "toutes": ("Toutes", STATES.names),
 }
-SORTS: dict[str, tuple[str, tuple[ColumnElement[Any], ...]]] = {
+SORTS: Sorts = {
     "sortie": (
         "Date de sortie prévue",
         (

@@ -15,12 +15,12 @@ from shared.auth.principal import Principal
 from shared.auth.roles import MIDWIFE
 from shared.cases.service import record_reads
 from shared.extensions import db
-from shared.web.listing import DEFAULT_PER_PAGE, MAX_PER_PAGE, ListPage, page_of
+from shared.web.listing import DEFAULT_PER_PAGE, MAX_PER_PAGE, ListPage, OrderBy, page_of
 
 # A midwife's own sections ("à accepter ou refuser", "à réaliser") show this many rows each;
 # the table below gives up as many rows so that the page never holds more than 100.
 SECTION_LIMIT = 10
-SORTS: dict[str, tuple[str, tuple[ColumnElement[Any], ...] | None]] = {
+SORTS: dict[str, tuple[str, OrderBy | None]] = {
     # None: the service's order, late referrals first (most advanced pregnancy first).
     "retard": ("En retard d'abord", None),
     "recentes": ("Les plus récentes d'abord", (EppReferral.created_at.desc(),)),

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 
 from flask import g
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import func, or_, select
 
 from services.orientation.directory_client import directory
 from services.orientation.medecin_traitant.intake.sources import (
@@ -26,14 +26,14 @@ from shared.auth.principal import Principal
 from shared.auth.roles import COORDINATOR, GP
 from shared.cases.service import record_reads
 from shared.extensions import db
-from shared.web.listing import DEFAULT_PER_PAGE, ListPage
+from shared.web.listing import DEFAULT_PER_PAGE, ListPage, Sorts
 
 BOARD_PAGE_SIZE = DEFAULT_PER_PAGE
 # Sources whose case was submitted by a person's account (not a self-registration, an import).
 REPORTED_BY_AN_ACCOUNT = (PROFESSIONAL, PARTNER_SOURCE, HOSPITAL)
 _CASE = MedecinTraitantCase
 # The board's orders (the `sort` argument); each ends on the id so that pages never overlap.
-BOARD_SORTS: dict[str, tuple[str, tuple[ColumnElement, ...]]] = {
+BOARD_SORTS: Sorts = {
     "priorite": ("Priorité, puis les plus anciens", (_CASE.priority, _CASE.created_at)),
     "anciens": ("Les plus anciens d'abord", (_CASE.created_at,)),
     "recents": ("Les plus récents d'abord", (_CASE.created_at.desc(),)),
