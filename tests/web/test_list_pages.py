@@ -16,7 +16,7 @@ from shared.auth.models import User
 from shared.extensions import db
 from shared.timeutil import utcnow
 from tests.support import factories, payloads
-from tests.support.agenda import booking_body, in_days, publish
+from tests.support.agenda import booked_slots, in_days
 from tests.support.web import log_in
 
 LISTS = (
@@ -154,17 +154,7 @@ def test_teleconsultations_page_and_keep_the_view(client, accounts):
 
 def test_the_coordinator_pages_through_every_booking(client, accounts):
     coordinator = accounts.create("coordinator")
-    gp = factories.professional(client, coordinator)["id"]
-    for hour in ("09", "10", "11"):
-        slot = publish(
-            client, coordinator, gp, day=in_days(3), start=f"{hour}:00", end=f"{hour}:20"
-        )
-        booked = client.post(
-            f"/api/agenda/slots/{slot.get_json()['id']}/booking",
-            json=booking_body(),
-            headers=accounts.create("professional"),
-        )
-        assert booked.status_code == 201
+    booked_slots(client, accounts, coordinator)
     log_in(client, coordinator["X-Test-Email"])
     default = client.get("/agenda/bookings").text
     assert "Mes réservations (0)" in default
