@@ -298,6 +298,7 @@ class AgendaGenerator:
             "scheduled_end": None,
             "no_show_count": 0,
             "completed_at": None,
+            "video_url": None,
             "cancel_reason": None,
             "cancelled_at": None,
             **self._patient(ages=(20, 99, 80)),

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Flask, flash, redirect, render_template, request, url_for
+from flask import Flask, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 
 from services.notifications import reads, service
 from shared.auth.principal import Principal
 from shared.auth.roles import ADMIN, ALL_ROLES, COORDINATOR
+from shared.schemas import Boolean, String, one_of
 from shared.web.case_pages import page_principal
+from shared.web.listing import ListQuerySchema, ListView, list_args
 from shared.web.pages import page, page_blueprint
 from shared.web.registry import (
     Task,
@@ -24,7 +26,6 @@ from shared.web.session import session_principal
 blueprint = page_blueprint(
     "notifications_pages", __name__, url_prefix="/notifications", templates="templates"
 )
-INBOX_LIMIT = 100
 CHANNEL_LABELS = {"email": "E-mail", "inbox": "Messagerie Relais"}
 STATUS_LABELS = {
     "pending": "en attente",
@@ -65,18 +66,35 @@ def deliveries_timeline(reference: str) -> list[TimelineEntry]:
     ]
 
 
+class InboxQuerySchema(ListQuerySchema):
+    """The inbox's query string: unread only, the order, the page."""
+
+    unread = Boolean(load_default=False)
+    sort = String(load_default="recentes", validate=one_of(tuple(reads.INBOX_SORTS)))
+
+
 @blueprint.get("/")
 @page(*ALL_ROLES)
 def inbox() -> ResponseReturnValue:
-    """The user's notifications, newest first; unread ones highlighted."""
+    """The user's notifications, newest first; unread ones highlighted; a page at a time."""
     principal = page_principal()
-    unread_only = request.args.get("unread") == "true"
-    items = reads.latest_inbox(user_id=principal.user_id, unread=unread_only, limit=INBOX_LIMIT)
+    schema = InboxQuerySchema()
+    args = list_args(schema)
+    found = reads.inbox_page(
+        user_id=principal.user_id,
+        unread=args["unread"],
+        sort=args["sort"],
+        page=args["page"],
+        per_page=args["per_page"],
+    )
     return render_template(
         "notifications/pages/inbox.html",
-        items=items,
+        items=found.items,
+        result=found,
+        view=ListView.of(f"{blueprint.name}.inbox", schema, args),
+        sorts=list(reads.INBOX_SORTS.items()),
         unread=reads.unread_count(user_id=principal.user_id),
-        unread_only=unread_only,
+        unread_only=args["unread"],
     )
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import Select, func, select
 
 from services.notifications.models import Delivery, InboxItem, Preference
 from shared.extensions import db
+from shared.web.listing import ListPage, page_of
 
 
 def inbox_query(*, user_id: uuid.UUID, unread: bool) -> Select[Any]:
@@ -19,9 +20,17 @@ def inbox_query(*, user_id: uuid.UUID, unread: bool) -> Select[Any]:
     return query.order_by(InboxItem.created_at.desc(), InboxItem.id)
 
 
-def latest_inbox(*, user_id: uuid.UUID, unread: bool, limit: int) -> list[InboxItem]:
-    """The newest `limit` entries of the user's inbox (only unread ones if `unread`)."""
-    return list(db.session.scalars(inbox_query(user_id=user_id, unread=unread).limit(limit)))
+INBOX_SORTS = {"recentes": "Les plus récentes d'abord", "anciennes": "Les plus anciennes d'abord"}
+
+
+def inbox_page(
+    *, user_id: uuid.UUID, unread: bool, sort: str, page: int, per_page: int
+) -> ListPage[InboxItem]:
+    """One page of the user's inbox (only unread entries if `unread`), newest or oldest first."""
+    query = inbox_query(user_id=user_id, unread=unread)
+    if sort == "anciennes":
+        query = query.order_by(None).order_by(InboxItem.created_at, InboxItem.id)
+    return page_of(query, page=page, per_page=per_page)
 
 
 def unread_count(*, user_id: uuid.UUID) -> int:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from bench.live_server import live_server as serve
 from shared.timeutil import PARIS, utcnow
 from tests.support import payloads
-from tests.support.factories import paris
+from tests.support.factories import paris, professional
 
 PORTS = range(18300, 18320)
 
@@ -42,6 +42,22 @@ def booking_body(**overrides) -> dict:
     body = {"patient": payloads.patient(), "reason": "Fièvre depuis deux jours."}
     body.update(overrides)
     return body
+
+
+def booked_slots(client, accounts, coordinator, hours=("09", "10", "11")) -> None:
+    """One GP's slots at `hours` in three days, each booked by a different professional."""
+    gp = professional(client, coordinator)["id"]
+    for hour in hours:
+        slot = publish(
+            client, coordinator, gp, day=in_days(3), start=f"{hour}:00", end=f"{hour}:20"
+        )
+        assert slot.status_code == 201
+        booked = client.post(
+            f"/api/agenda/slots/{slot.get_json()['id']}/booking",
+            json=booking_body(),
+            headers=accounts.create("professional"),
+        )
+        assert booked.status_code == 201
 
 
 @contextlib.contextmanager

@@ -36,6 +36,13 @@ class Booking(PatientMixin, db.Model):
             sqlite_where=_ACTIVE,
         ),
         Index("ix_agenda_bookings_professional", "professional_id", "start_at"),
+        # The coordinator's bookings page: active bookings in time order, a page at a time.
+        Index(
+            "ix_agenda_bookings_active_start",
+            "start_at",
+            postgresql_where=_ACTIVE,
+            sqlite_where=_ACTIVE,
+        ),
         # The indicators count active bookings by kind and month from this index alone.
         Index(
             "ix_agenda_bookings_indicators_active",

@@ -6,15 +6,18 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
 
 from services.agenda.bookings.models import Booking
 from services.agenda.slots.models import Slot
 from services.agenda.slots.reads import describe
 from shared.auth.principal import Principal
 from shared.auth.roles import COORDINATOR
+from shared.cases.service import record_reads
 from shared.extensions import db
 from shared.periods import Period, during
+from shared.timeutil import utcnow
+from shared.web.listing import ListPage, Sorts, page_of
 
 
 def visibility(principal: Principal) -> ColumnElement[bool]:
@@ -50,6 +53,81 @@ def list_query(*, principal: Principal, include_cancelled: bool) -> Select[Any]:
 def active_bookings(*, principal: Principal) -> list[Booking]:
     """The active bookings the caller may see (theirs and those on their slots), soonest first."""
     return list(db.session.scalars(list_query(principal=principal, include_cancelled=False)))
+
+
+# The bookings page's views, in the order of its tabs (`vues_for` keeps those the user has).
+VIEWS = {
+    "sur_mes_creneaux": "Patients réservés sur mes créneaux",
+    "miennes": "Mes réservations",
+    "autres": "Autres réservations",
+    "toutes": "Toutes les réservations",
+}
+PERIODS = {"toutes": "À venir et passées", "a_venir": "À venir", "passees": "Passées"}
+SORTS: Sorts = {
+    "date": ("Date du rendez-vous", (Booking.start_at,)),
+    "date_desc": ("Date du rendez-vous, la plus lointaine d'abord", (Booking.start_at.desc(),)),
+    "reservation": ("Réservations les plus récentes", (Booking.created_at.desc(),)),
+}
+
+
+def views_for(principal: Principal) -> list[str]:
+    """The views of the bookings page this user has (on my slots: a directory entry;
+    the others': the coordinator, who sees every booking)."""
+    found = ["miennes"]
+    if principal.professional_id is not None:
+        found.insert(0, "sur_mes_creneaux")
+    if principal.has(COORDINATOR):
+        found.append("autres")
+    return [*found, "toutes"]
+
+
+def _view_condition(principal: Principal, view: str) -> ColumnElement[bool]:
+    mine = Booking.created_by == principal.user_id
+    on_my_slots = (
+        Booking.professional_id == principal.professional_id
+        if principal.professional_id is not None
+        else false()
+    )
+    conditions = {
+        "sur_mes_creneaux": on_my_slots,
+        "miennes": mine,
+        "autres": ~or_(mine, on_my_slots),
+        "toutes": true(),
+    }
+    return and_(visibility(principal), Booking.cancelled_at.is_(None), conditions[view])
+
+
+def view_counts(principal: Principal) -> dict[str, int]:
+    """How many active bookings each of the user's views holds."""
+    return {
+        view: db.session.scalar(
+            select(func.count()).select_from(Booking).where(_view_condition(principal, view))
+        )
+        or 0
+        for view in views_for(principal)
+    }
+
+
+def booking_page(
+    *,
+    principal: Principal,
+    view: str,
+    period: str,
+    sort: str,
+    page: int,
+    per_page: int,
+) -> ListPage[dict[str, Any]]:
+    """One page of the active bookings of one view, upcoming or past if asked, presented
+    with their slot; audited."""
+    query = select(Booking).where(_view_condition(principal, view))
+    now = utcnow()
+    if period == "a_venir":
+        query = query.where(Booking.start_at >= now)
+    elif period == "passees":
+        query = query.where(Booking.start_at < now)
+    found = page_of(query.order_by(*SORTS[sort][1], Booking.id), page=page, per_page=per_page)
+    record_reads(found.items)
+    return ListPage(present(found.items), found.total, found.page, found.per_page)
 
 
 def present(bookings: list[Booking]) -> list[dict[str, Any]]:

@@ -14,12 +14,13 @@ from services.agenda.pages.forms import BOOKING_FIELDS, KIND_LABELS
 from services.agenda.slots.reads import describe_slot
 from shared.auth.principal import Principal
 from shared.auth.roles import CLINICAL_ROLES, GP
-from shared.cases.service import record_reads
 from shared.errors import InvalidTransition, SlotTaken, ValidationFailed
 from shared.http.parsing import load
+from shared.schemas import String, one_of
 from shared.timeutil import today_paris
 from shared.web.case_pages import page_principal
 from shared.web.forms import FormState, form_body
+from shared.web.listing import ListQuerySchema, ListView, list_args
 from shared.web.pages import page
 from shared.web.patient import patient_body_skeleton
 from shared.web.registry import Task
@@ -70,28 +71,43 @@ def book(slot_id: uuid.UUID) -> ResponseReturnValue:
     return redirect(url_for(".my_bookings"), code=303)
 
 
+class BookingListQuerySchema(ListQuerySchema):
+    """The bookings page's query string: the view, the period, the order, the page."""
+
+    vue = String(load_default=None, validate=one_of(tuple(reads.VIEWS)))
+    periode = String(load_default="toutes", validate=one_of(tuple(reads.PERIODS)))
+    sort = String(load_default="date", validate=one_of(tuple(reads.SORTS)))
+
+
 @blueprint.get("/bookings")
 @page(*CLINICAL_ROLES)
 def my_bookings() -> ResponseReturnValue:
-    """Bookings I made; for a GP, also who booked what on their slots."""
+    """Bookings I made; for a GP, also who booked what on their slots; for the coordinator,
+    every booking: one view at a time, a page at a time."""
     principal = page_principal()
-    rows = reads.active_bookings(principal=principal)
-    record_reads(rows)
-    presented = reads.present(rows)
-    mine = [b for b in presented if b["booking"].created_by == principal.user_id]
-    on_my_slots = [
-        b
-        for b in presented
-        if principal.professional_id is not None
-        and b["booking"].professional_id == principal.professional_id
-    ]
-    others = [b for b in presented if b not in mine and b not in on_my_slots]
+    schema = BookingListQuerySchema()
+    args = list_args(schema)
+    views = reads.views_for(principal)
+    if args["vue"] is None or args["vue"] not in views:
+        args["vue"] = views[0]
+    found = reads.booking_page(
+        principal=principal,
+        view=args["vue"],
+        period=args["periode"],
+        sort=args["sort"],
+        page=args["page"],
+        per_page=args["per_page"],
+    )
     return render_template(
         "agenda/bookings.html",
-        mine=mine,
-        on_my_slots=on_my_slots,
-        others=others,
-        is_gp=principal.has(GP),
+        result=found,
+        view=ListView.of(f"{blueprint.name}.my_bookings", schema, args),
+        views=views,
+        view_labels=reads.VIEWS,
+        counts=reads.view_counts(principal),
+        periods=reads.PERIODS,
+        sorts=[(key, label) for key, (label, _) in reads.SORTS.items()],
+        with_booker=args["vue"] != "miennes",
         kinds=KIND_LABELS,
     )
 

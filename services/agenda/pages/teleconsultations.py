@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from marshmallow import validate
 from werkzeug.datastructures import MultiDict
 
 from services.agenda.pages.blueprint import blueprint
@@ -20,22 +21,35 @@ from services.agenda.pages.forms import (
 from services.agenda.teleconsultation import reads, service
 from services.agenda.teleconsultation.machine import MACHINE
 from services.agenda.teleconsultation.models import TeleconsultationCase
-from services.agenda.teleconsultation.schemas import TeleconsultationCreateSchema
+from services.agenda.teleconsultation.schemas import (
+    TeleconsultationCreateSchema,
+    VideoLinkSchema,
+)
 from services.agenda.teleconsultation.service import TELECONSULTATION
+from services.agenda.teleconsultation.states import STATES
 from shared.auth.principal import Principal
-from shared.auth.roles import CLINICAL_ROLES, NURSE
+from shared.auth.roles import CLINICAL_ROLES, COORDINATOR, NURSE
 from shared.cases.service import get_visible_case
-from shared.errors import ValidationFailed
+from shared.errors import ValidationFailed, VersionConflict
 from shared.http.parsing import load
+from shared.schemas import Integer, String, one_of
 from shared.timeutil import today_paris
 from shared.web.case_conversation import add_conversation_pages
-from shared.web.case_pages import FormTransitions, history_timeline, page_principal
-from shared.web.forms import FormState, form_body
+from shared.web.case_pages import FormTransitions, form_version, history_timeline, page_principal
+from shared.web.forms import Field, FormState, form_body
+from shared.web.listing import MAX_PER_PAGE, ListPage, ListQuerySchema, ListView, list_args
 from shared.web.pages import page
 from shared.web.patient import patient_body_skeleton
 from shared.web.registry import Task
 
 TRANSITION_LABELS = MACHINE.transition_labels
+VIDEO_FIELDS = (
+    Field(
+        "video_url",
+        "Lien de la visioconférence",
+        hint="Adresse https:// de la salle (laisser vide pour retirer le lien).",
+    ),
+)
 
 
 def tasks(principal: Principal) -> list[Task]:
@@ -108,12 +122,36 @@ def _validated_request(body: dict[str, Any]) -> dict[str, Any]:
         raise ValidationFailed(_window_errors(error.fields)) from error
 
 
+class TeleconsultationListQuerySchema(ListQuerySchema):
+    """The list's query string: all, open or finished; a state; the order; the page."""
+
+    per_page = Integer(
+        load_default=reads.PAGE_SIZE,
+        validate=validate.Range(min=1, max=MAX_PER_PAGE, error="Entre 1 et 100 par page."),
+    )
+    vue = String(load_default="toutes", validate=one_of(tuple(reads.VIEWS)))
+    state = String(load_default=None, validate=one_of(STATES.names))
+    sort = String(load_default="en_cours", validate=one_of(tuple(reads.SORTS)))
+
+
 @blueprint.get("/teleconsultations")
 @page(*CLINICAL_ROLES)
 def teleconsultations() -> ResponseReturnValue:
-    """The teleconsultations the user may see, open ones first, with their allowed actions."""
+    """The teleconsultations the user may see, open ones first, with their allowed actions,
+    a page at a time."""
     principal = page_principal()
-    return _render_list(principal, reads.teleconsultations(principal=principal))
+    schema = TeleconsultationListQuerySchema()
+    args = list_args(schema)
+    found = reads.teleconsultations(
+        principal=principal,
+        view=args["vue"],
+        state=args["state"],
+        sort=args["sort"],
+        page=args["page"],
+        per_page=args["per_page"],
+    )
+    view = ListView.of(f"{blueprint.name}.teleconsultations", schema, args)
+    return _render_list(principal, found.items, result=found, view=view)
 
 
 def _render_list(
@@ -121,6 +159,9 @@ def _render_list(
     rows: list[TeleconsultationCase],
     failed: dict[tuple[uuid.UUID, str], FormState] | None = None,
     status: int = 200,
+    *,
+    result: ListPage[TeleconsultationCase] | None = None,
+    view: ListView | None = None,
 ) -> tuple[str, int]:
     failed = failed or {}
     forms = {
@@ -137,6 +178,21 @@ def _render_list(
     return render_template(
         "agenda/teleconsultations.html",
         rows=rows,
+        result=result,
+        view=view,
+        views=reads.VIEWS,
+        sorts=[(key, label) for key, (label, _) in reads.SORTS.items()],
+        professionals=reads.professionals_of(rows),
+        video_forms={
+            case.id: failed.get((case.id, "video"))
+            or FormState.blank(
+                VIDEO_FIELDS,
+                MultiDict({"video_url": case.video_url or ""}),
+                prefix=f"video-{case.id}-",
+            )
+            for case in rows
+            if _may_set_video(case, principal)
+        },
         forms=forms,
         labels=MACHINE.labels,
         transition_labels=TRANSITION_LABELS,
@@ -180,6 +236,41 @@ def _invalid(
     if not fields or error.message != ValidationFailed.default_message:
         form.general_errors.append(error.message)
     return _render_list(principal, [case], {(case.id, name): form}, 422)
+
+
+def _may_set_video(case: TeleconsultationCase, principal: Principal) -> bool:
+    """The nurse, the GP or the coordination, while the teleconsultation is open."""
+    mine = principal.professional_id in (case.nurse_professional_id, case.professional_id)
+    return case.state in STATES.open and (mine or principal.has(COORDINATOR))
+
+
+@blueprint.post("/teleconsultations/<uuid:case_id>/video")
+@page(*CLINICAL_ROLES)
+def set_video_link(case_id: uuid.UUID) -> ResponseReturnValue:
+    """Set or remove the video call's address (https only); French error next to the field."""
+    principal = page_principal()
+    raw = (request.form.get("video_url") or "").strip()
+    try:
+        data = load(VideoLinkSchema(), {"video_url": raw or None})
+        service.set_video_link(
+            case_id=case_id,
+            video_url=data["video_url"],
+            principal=principal,
+            if_match=form_version(request.form),
+        )
+    except ValidationFailed as error:
+        case = get_visible_case(TELECONSULTATION, case_id=case_id, principal=principal)
+        form = FormState.failed(
+            VIDEO_FIELDS, request.form, error.fields, prefix=f"video-{case_id}-"
+        )
+        if error.fields.keys() - {"video_url"}:
+            form.general_errors.append(error.message)
+        return _render_list(principal, [case], {(case.id, "video"): form}, 422)
+    except VersionConflict:
+        flash(TRANSITIONS.changed.format(label="lien de visioconférence"), "warning")
+        return redirect(url_for(".teleconsultations"), code=303)
+    flash("Lien de visioconférence enregistré." if raw else "Lien retiré.", "success")
+    return redirect(url_for(".teleconsultations"), code=303)
 
 
 TRANSITIONS = FormTransitions(

@@ -47,6 +47,8 @@ class TeleconsultationCase(CaseMixin, PatientMixin, db.Model):
     scheduled_end: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     no_show_count: Mapped[int] = mapped_column(default=0)
     completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    # The video call's address (https only), set by the nurse, the GP or the coordination.
+    video_url: Mapped[str | None] = mapped_column(String(500))
     cancel_reason: Mapped[str | None] = mapped_column(String(32))
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 

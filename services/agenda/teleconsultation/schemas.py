@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import fields
+from urllib.parse import urlsplit
+
+from marshmallow import ValidationError, fields
 
 from services.agenda.slots.schemas import ParisDateTime, paris_iso
 from services.agenda.teleconsultation.states import STATES
@@ -53,6 +55,24 @@ class CancelSchema(BaseSchema):
     comment = String(load_default=None, allow_none=True, validate=length(2000))
 
 
+def https_url(value: str) -> None:
+    """An absolute https address with a host, no spaces, no credentials (a video room)."""
+    parts = urlsplit(value)
+    if (
+        parts.scheme != "https"
+        or not parts.hostname
+        or parts.username is not None
+        or any(c.isspace() for c in value)
+    ):
+        raise ValidationError("Adresse https:// complète attendue (lien de la visioconférence).")
+
+
+class VideoLinkSchema(BaseSchema):
+    """`PATCH /teleconsultations/{id}`: the video call's address, or null to remove it."""
+
+    video_url = String(required=True, allow_none=True, validate=[length(500), https_url])
+
+
 class TeleconsultationQuerySchema(PageQuerySchema):
     state = String(load_default=None, validate=one_of(STATES.names))
 
@@ -88,5 +108,6 @@ class TeleconsultationSchema(OutputSchema):
     no_show_count = Integer()
     completed_at = ParisDateTime(allow_none=True)
     cancel_reason = String(allow_none=True)
+    video_url = String(allow_none=True)
     history = List(Nested(HistoryEntrySchema))
     allowed_transitions = List(String())

@@ -5,6 +5,7 @@ place that commits or emits their events."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
@@ -19,12 +20,20 @@ from services.agenda.slots.service import active_booking_exists
 from services.agenda.teleconsultation.machine import MACHINE
 from services.agenda.teleconsultation.models import TeleconsultationCase, TeleconsultationHistory
 from services.agenda.teleconsultation.schemas import HistoryEntrySchema, TeleconsultationSchema
+from services.agenda.teleconsultation.states import STATES
+from shared.audit.service import record_audit
 from shared.auth.principal import Principal
 from shared.auth.roles import COORDINATOR, GP, NURSE
 from shared.cases.case_type import CaseType, Effect, Participants
-from shared.cases.service import create_case
+from shared.cases.service import (
+    check_version,
+    check_visible,
+    create_case,
+    lock_case,
+    record_step,
+)
 from shared.db import for_update, unit_of_work
-from shared.errors import Forbidden, ValidationFailed
+from shared.errors import Forbidden, InvalidTransition, ValidationFailed
 from shared.extensions import db
 from shared.geo import distance_km, locate
 from shared.privacy.registry import register_case_type
@@ -275,3 +284,43 @@ def list_query(*, principal: Principal, state: str | None) -> Select[Any]:
     if state:
         query = query.where(TeleconsultationCase.state == state)
     return query.order_by(TeleconsultationCase.created_at.desc(), TeleconsultationCase.id)
+
+
+def set_video_link(
+    *,
+    case_id: uuid.UUID,
+    video_url: str | None,
+    principal: Principal,
+    if_match: int | None = None,
+) -> TeleconsultationCase:
+    """Set (or remove, with None) the video call's address of an open teleconsultation: its
+    nurse, its GP or the coordination; version +1, history and audit."""
+    with unit_of_work():
+        case = check_visible(TELECONSULTATION, lock_case(TELECONSULTATION, case_id), principal)
+        check_version(case, if_match)
+        pid = principal.professional_id
+        if not principal.has(COORDINATOR) and pid not in (
+            case.nurse_professional_id,
+            case.professional_id,
+        ):
+            raise Forbidden("Seuls l'infirmière, le médecin et la coordination modifient ce lien.")
+        if case.state not in STATES.open:
+            raise InvalidTransition(
+                "Cette téléconsultation est terminée : son lien ne change plus.",
+                details={"state": case.state},
+            )
+        if case.video_url == video_url:
+            record_audit(action="read", reference=case.reference)
+            return case
+        case.video_url = video_url
+        record_step(
+            TELECONSULTATION,
+            case,
+            name="update",
+            before=case.state,
+            principal=principal,
+            comment="Lien de visioconférence " + ("enregistré." if video_url else "retiré."),
+            data={"fields": ["video_url"]},
+        )
+        record_audit(action="update", reference=case.reference)
+    return case

@@ -13,6 +13,7 @@ from services.agenda.teleconsultation.schemas import (
     TeleconsultationCreateSchema,
     TeleconsultationQuerySchema,
     TeleconsultationSchema,
+    VideoLinkSchema,
 )
 from services.agenda.teleconsultation.service import TELECONSULTATION
 from shared.auth.permissions import allow, current_principal
@@ -28,7 +29,7 @@ from shared.cases.search import search_cases, search_item, terms_from_args
 from shared.cases.search_schemas import SearchResultSchema, ServiceSearchQuerySchema
 from shared.http.openapi import documented
 from shared.http.pagination import page_schema
-from shared.http.parsing import json_body, query_args
+from shared.http.parsing import if_match_version, json_body, query_args
 
 blueprint = Blueprint("agenda_teleconsultation", __name__, url_prefix="/api/agenda")
 
@@ -94,6 +95,27 @@ def _page_url(case: Any) -> str:
 def get_teleconsultation(case_id: uuid.UUID) -> ResponseReturnValue:
     """One teleconsultation with its history (404 when the caller may not see it)."""
     return read_case_response(TELECONSULTATION, case_id)
+
+
+@blueprint.patch("/teleconsultations/<uuid:case_id>")
+@allow(*CLINICAL_ROLES)
+@documented(
+    summary="Lien de visioconférence d'une téléconsultation",
+    body=VideoLinkSchema,
+    response=TeleconsultationSchema,
+    errors=(403, 404, 409, 422),
+)
+def set_video_link(case_id: uuid.UUID) -> ResponseReturnValue:
+    """Set or remove (null) the video call's https address: the nurse, the GP, coordinator."""
+    data = json_body(VideoLinkSchema())
+    principal = current_principal()
+    case = service.set_video_link(
+        case_id=case_id,
+        video_url=data["video_url"],
+        principal=principal,
+        if_match=if_match_version(),
+    )
+    return case_response(TELECONSULTATION, case, principal)
 
 
 @blueprint.post("/teleconsultations/<uuid:case_id>/transitions/<name>")

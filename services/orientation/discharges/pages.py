@@ -23,7 +23,7 @@ from services.orientation.discharges.models import DischargeCase
 from services.orientation.discharges.readiness import missing_items
 from services.orientation.discharges.schemas import DischargeCreateSchema, DischargeUpdateSchema
 from services.orientation.discharges.service import DISCHARGE
-from services.orientation.discharges.states import EDITABLE_STATES
+from services.orientation.discharges.states import EDITABLE_STATES, STATES
 from services.orientation.medecin_traitant.intake.discharge import signal_from_discharge
 from services.orientation.medecin_traitant.intake.schemas import DischargeSignalementSchema
 from shared.auth.principal import Principal
@@ -31,6 +31,7 @@ from shared.auth.roles import COORDINATOR, DAC, GP, MIDWIFE, NURSE, PROFESSIONAL
 from shared.cases.service import get_visible_case
 from shared.errors import Duplicate, InvalidTransition, ValidationFailed, VersionConflict
 from shared.http.parsing import load
+from shared.schemas import String, one_of
 from shared.timeutil import today_paris
 from shared.web.case_conversation import add_conversation_pages
 from shared.web.case_pages import (
@@ -41,6 +42,7 @@ from shared.web.case_pages import (
     page_principal,
 )
 from shared.web.forms import Field, FormState, form_body
+from shared.web.listing import ListQuerySchema, ListView, list_args
 from shared.web.pages import page, page_blueprint
 from shared.web.registry import DISCHARGES, Task, add_nav_link, add_task_counter
 
@@ -66,6 +68,11 @@ GROUPS = (
     ("later", "Plus tard", None),
     ("undated", "Sans date prévue", None),
 )
+GROUP_TITLES = {key: title for key, title, _ in GROUPS} | {
+    "to_follow_up": "Appels de suivi à passer"
+}
+# Rows of each worklist group (8 groups: at most 96 rows on the page); "voir tout" pages on.
+WORKLIST_GROUP_LIMIT = 12
 
 
 def register_pages(app: Flask) -> None:
@@ -135,12 +142,50 @@ def _body(form: MultiDict, fields: tuple[Field, ...], *, edit: bool) -> dict[str
 @blueprint.get("/")
 @page(*STAFF)
 def worklist() -> ResponseReturnValue:
-    """Open discharges by planned date, stuck preparations, follow-up calls to make."""
-    found = reads.worklist(principal=page_principal())
+    """Open discharges by planned date, stuck preparations, follow-up calls to make: the
+    first few of each group, the list view pages through the rest."""
+    found = reads.worklist(principal=page_principal(), limit=WORKLIST_GROUP_LIMIT)
     return render_template(
         "discharges/worklist.html",
         worklist=found,
         groups=GROUPS,
+        labels=MACHINE.labels,
+        missing_items=missing_items,
+        views=reads.VIEWS,
+    )
+
+
+class DischargeListQuerySchema(ListQuerySchema):
+    """The list view's query string: open, closed or all; a state; a worklist group; order."""
+
+    vue = String(load_default="ouvertes", validate=one_of(tuple(reads.VIEWS)))
+    state = String(load_default=None, validate=one_of(STATES.names))
+    groupe = String(load_default=None, validate=one_of(reads.GROUPS))
+    sort = String(load_default="sortie", validate=one_of(tuple(reads.SORTS)))
+
+
+@blueprint.get("/liste")
+@page(*STAFF)
+def discharge_list() -> ResponseReturnValue:
+    """Every discharge the user may see, open, closed or all, a page at a time."""
+    schema = DischargeListQuerySchema()
+    args = list_args(schema)
+    found = reads.discharge_list(
+        principal=page_principal(),
+        view=args["vue"],
+        state=args["state"],
+        group=args["groupe"],
+        sort=args["sort"],
+        page=args["page"],
+        per_page=args["per_page"],
+    )
+    return render_template(
+        "discharges/list.html",
+        result=found,
+        view=ListView.of(f"{blueprint.name}.discharge_list", schema, args),
+        views=reads.VIEWS,
+        sorts=[(key, label) for key, (label, _) in reads.SORTS.items()],
+        group_titles={"stuck_preparing": "En préparation, incomplètes", **GROUP_TITLES},
         labels=MACHINE.labels,
         missing_items=missing_items,
     )

@@ -15,16 +15,19 @@ from services.orientation.epp.models import EppReferral
 from services.orientation.epp.pregnancy import referral_is_late, weeks_on
 from services.orientation.epp.schemas import ReferralSchema
 from services.orientation.epp.service import EPP
+from services.orientation.epp.states import STATES
 from services.orientation.epp.suggestions import suggest_midwives
 from shared.auth.principal import Principal
 from shared.auth.roles import CLINICAL_ROLES, COORDINATOR, MIDWIFE
 from shared.cases.service import get_visible_case
 from shared.errors import Duplicate, ValidationFailed
 from shared.http.parsing import load
+from shared.schemas import Boolean, String, one_of
 from shared.timeutil import today_paris
 from shared.web.case_conversation import add_conversation_pages
 from shared.web.case_pages import FormTransitions, history_timeline, page_principal
 from shared.web.forms import Field, FormState, form_body
+from shared.web.listing import ListQuerySchema, ListView, list_args
 from shared.web.pages import page, page_blueprint
 from shared.web.patient import patient_body_skeleton
 from shared.web.registry import EPP as EPP_GROUP
@@ -111,22 +114,39 @@ def submit_referral() -> ResponseReturnValue:
 # --- lists --------------------------------------------------------------------------------
 
 
+class ReferralListQuerySchema(ListQuerySchema):
+    """The list's query string: a state, late ones only, the order, the page."""
+
+    state = String(load_default=None, validate=one_of(STATES.names))
+    retard = Boolean(load_default=False)
+    sort = String(load_default="retard", validate=one_of(tuple(reads.SORTS)))
+
+
 @blueprint.get("/")
 @page(*CLINICAL_ROLES)
 def referrals() -> ResponseReturnValue:
     """Late referrals first; a midwife sees hers to answer, the coordinator every one."""
     principal = page_principal()
-    state = request.args.get("state") or None
-    if state not in (None, *MACHINE.labels):
-        state = None
-    lists = reads.referral_lists(principal=principal, state=state)
+    schema = ReferralListQuerySchema()
+    args = list_args(schema)
+    lists = reads.referral_lists(
+        principal=principal,
+        state=args["state"],
+        late=True if args["retard"] else None,
+        sort=args["sort"],
+        page=args["page"],
+        per_page=args["per_page"],
+    )
     today = today_paris()
     return render_template(
         "epp/list.html",
         to_answer=lists.to_answer,
         to_complete=lists.to_complete,
+        totals=lists.totals,
         others=lists.others,
-        state=state,
+        state=args["state"],
+        view=ListView.of(f"{blueprint.name}.referrals", schema, args),
+        sorts=[(key, label) for key, (label, _) in reads.SORTS.items()],
         labels=MACHINE.labels,
         weeks=lambda r: weeks_on(r.pregnancy_start_date, today),
         late=lambda r: referral_is_late(r, today),

@@ -7,9 +7,11 @@ from typing import Any
 
 from flask import Flask, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from marshmallow import validate
 from werkzeug.datastructures import MultiDict
 
 from services.orientation.directory_client import directory
+from services.orientation.discharges.service import PROFESSION_LABELS
 from services.orientation.medecin_traitant import reads, service
 from services.orientation.medecin_traitant.forms import (
     CANCEL_LABELS,
@@ -20,19 +22,22 @@ from services.orientation.medecin_traitant.forms import (
 )
 from services.orientation.medecin_traitant.machine import MACHINE
 from services.orientation.medecin_traitant.models import MedecinTraitantCase
-from services.orientation.medecin_traitant.schemas import CaseListQuerySchema, SignalementSchema
+from services.orientation.medecin_traitant.schemas import SignalementSchema
 from services.orientation.medecin_traitant.service import MEDECIN_TRAITANT
-from services.orientation.medecin_traitant.suggestions import suggest_gps
+from services.orientation.medecin_traitant.states import STATES
+from services.orientation.medecin_traitant.suggestions import search_eligible_gps, suggest_gps
 from shared.auth.principal import Principal
 from shared.auth.roles import COORDINATOR, GP, SIGNALEMENT_ROLES
 from shared.cases.service import get_visible_case
 from shared.errors import Duplicate, ValidationFailed
 from shared.http.parsing import load
-from shared.schemas import String, length
+from shared.schemas import Integer, QuerySchema, String, length, one_of
 from shared.timeutil import today_paris
 from shared.web.case_conversation import add_conversation_pages
 from shared.web.case_pages import FormTransitions, history_timeline, page_principal
 from shared.web.forms import Field, FormState, validate_form
+from shared.web.labels import french_phone
+from shared.web.listing import ListQuerySchema, ListView, list_args
 from shared.web.pages import page, page_blueprint
 from shared.web.registry import ORIENTATION, Task, add_nav_link, add_task_counter
 
@@ -40,6 +45,7 @@ blueprint = page_blueprint(
     "orientation_mt_pages", __name__, url_prefix="/orientation", templates="../templates"
 )
 SUGGESTION_LIMIT = 5
+GP_SEARCH_LIMIT = 20
 TRANSITION_LABELS = {"submit": "signalement", **MACHINE.transition_labels}
 CHOICE_LABELS = {
     "vulnerabilities": dict(VULNERABILITY_CHOICES),
@@ -48,7 +54,17 @@ CHOICE_LABELS = {
 }
 
 
-class BoardSearchSchema(CaseListQuerySchema):
+class BoardQuerySchema(ListQuerySchema):
+    """The board's query string: state, priority, order and page (never a name: issue #9)."""
+
+    state = String(load_default=None, validate=one_of(STATES.names))
+    priority = Integer(
+        load_default=None, validate=validate.Range(min=1, max=3, error="La priorité va de 1 à 3.")
+    )
+    sort = String(load_default="priorite", validate=one_of(tuple(reads.BOARD_SORTS)))
+
+
+class BoardSearchSchema(BoardQuerySchema):
     """The search form: posted, so a patient's name never lands in a URL (issue #9)."""
 
     q = String(load_default=None, validate=length(100))
@@ -146,8 +162,9 @@ def signalement_created(case_id: uuid.UUID) -> ResponseReturnValue:
 @page(*SIGNALEMENT_ROLES)
 def board() -> ResponseReturnValue:
     """Cases by state and priority, oldest first; a professional sees only their own."""
-    raw = {key: value for key, value in request.args.items() if value.strip()}
-    return _render_board(load(CaseListQuerySchema(), raw), raw)
+    # A GET never searches by name: `q` comes only in a posted form.
+    raw = {key: value for key, value in request.args.items() if value.strip() and key != "q"}
+    return _render_board(list_args(BoardQuerySchema(), raw), raw)
 
 
 @blueprint.post("/cases")
@@ -168,12 +185,16 @@ def _render_board(args: dict[str, Any], raw: dict[str, str]) -> str:
         priority=args["priority"],
         search=args.get("q"),
         page=args["page"],
+        per_page=args["per_page"],
+        sort=args["sort"],
     )
     return render_template(
         "medecin_traitant/board.html",
         board=found,
         args=args,
         filters=raw,
+        view=ListView.of(f"{blueprint.name}.board", BoardQuerySchema(), args),
+        sorts=[(key, label) for key, (label, _) in reads.BOARD_SORTS.items()],
         labels=MACHINE.labels,
         tab_states=MACHINE.states,
         today=today_paris(),
@@ -189,7 +210,15 @@ def _render_board(args: dict[str, Any], raw: dict[str, str]) -> str:
 def case_page(case_id: uuid.UUID) -> ResponseReturnValue:
     """Everything about one case, and the actions the user may take now."""
     case = get_visible_case(MEDECIN_TRAITANT, case_id=case_id, principal=page_principal())
-    return render_case(case)
+    raw = {key: value for key, value in request.args.items() if value.strip()}
+    gp_query = load(GpSearchSchema(), raw)["medecin"]
+    return render_case(case, gp_query=gp_query)
+
+
+class GpSearchSchema(QuerySchema):
+    """The case page's query string: a GP's name or commune to propose beyond the top five."""
+
+    medecin = String(load_default=None, validate=length(100))
 
 
 @blueprint.post("/cases/<uuid:case_id>/transitions/<name>")
@@ -203,15 +232,28 @@ def _home_list(principal: Principal) -> str:
     return ".proposals" if principal.has(GP) else ".board"
 
 
-def _suggestion_field(case: MedecinTraitantCase) -> tuple[Field, list[Any]]:
+def _suggestion_field(
+    case: MedecinTraitantCase, gp_query: str | None = None
+) -> tuple[Field, list[Any], int]:
+    """The GPs the propose form offers: the best five, and those a search found (any eligible
+    GP, however far), with how many the search added; the service checks the chosen one."""
     suggestions = suggest_gps(case, limit=SUGGESTION_LIMIT)
+    added = []
+    if gp_query:
+        shown = {found.professional["id"] for found in suggestions}
+        added = [
+            found
+            for found in search_eligible_gps(case, gp_query, limit=GP_SEARCH_LIMIT)
+            if found.professional["id"] not in shown
+        ]
+    suggestions += added
     choices, details = [], {}
     for found in suggestions:
         gp = found.professional
         choices.append((gp["id"], f"Dr {gp['first_name']} {gp['last_name']} — {gp['city']}"))
         details[gp["id"]] = found.reasons
     field = TRANSITION_FIELDS["propose"][0].with_choices(choices, details)
-    return field, suggestions
+    return field, suggestions, len(added)
 
 
 def _fields_for(name: str, case: MedecinTraitantCase) -> tuple[Field, ...]:
@@ -222,11 +264,13 @@ def _fields_for(name: str, case: MedecinTraitantCase) -> tuple[Field, ...]:
 
 
 def _professional_names(case: MedecinTraitantCase) -> dict[str, str]:
+    """The proposed / accepted GP as the case page names them, with their phone."""
     ids = [i for i in (case.proposed_professional_id, case.accepted_professional_id) if i]
     if not ids:
         return {}
     return {
         gp["id"]: f"Dr {gp['first_name']} {gp['last_name']} ({gp['city']})"
+        + (f", {french_phone(gp['phone'])}" if gp.get("phone") else "")
         for gp in directory().professionals(ids=ids)
     }
 
@@ -247,18 +291,21 @@ def render_case(
     *,
     failed: dict[str, FormState] | None = None,
     notice: str | None = None,
+    gp_query: str | None = None,
 ) -> str:
-    """The case page, with a form for exactly each allowed transition."""
+    """The case page, with a form for exactly each allowed transition (the propose form also
+    offers the eligible GPs `gp_query` finds)."""
     principal = page_principal()
     allowed = MACHINE.allowed_transitions(case, principal)
     failed = failed or {}
     forms: dict[str, FormState] = {}
     suggestions: list[Any] = []
+    searched = 0
     for name in allowed:
         if name not in TRANSITION_FIELDS:
             continue
         if name == "propose":
-            field, suggestions = _suggestion_field(case)
+            field, suggestions, searched = _suggestion_field(case, gp_query)
             fields: tuple[Field, ...] = (field, *TRANSITION_FIELDS[name][1:])
         else:
             fields = TRANSITION_FIELDS[name]
@@ -273,6 +320,10 @@ def render_case(
         transition_labels=TRANSITION_LABELS,
         choice_labels=CHOICE_LABELS,
         professionals=_professional_names(case),
+        referrer=reads.referrer(case),
+        gp_query=gp_query,
+        gp_search_found=searched,
+        profession_labels=PROFESSION_LABELS,
         timeline=history_timeline(
             MEDECIN_TRAITANT,
             case,
@@ -306,6 +357,7 @@ def proposals() -> ResponseReturnValue:
         waiting=waiting,
         forms=forms,
         accepted=reads.accepted_by(principal),
+        messages=reads.proposal_messages(waiting),
         today=today_paris(),
         choice_labels=CHOICE_LABELS,
     )

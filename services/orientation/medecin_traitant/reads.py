@@ -3,36 +3,51 @@ the tasks."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from flask import g
 from sqlalchemy import func, or_, select
 
-from services.orientation.medecin_traitant.models import MedecinTraitantCase
+from services.orientation.directory_client import directory
+from services.orientation.medecin_traitant.intake.sources import (
+    HOSPITAL,
+    PARTNER_SOURCE,
+    PROFESSIONAL,
+)
+from services.orientation.medecin_traitant.models import (
+    MedecinTraitantCase,
+    MedecinTraitantHistory,
+)
 from services.orientation.medecin_traitant.service import list_query, visibility
 from services.orientation.medecin_traitant.states import STATES
+from shared.auth.models import User
 from shared.auth.principal import Principal
 from shared.auth.roles import COORDINATOR, GP
 from shared.cases.service import record_reads
 from shared.extensions import db
+from shared.web.listing import DEFAULT_PER_PAGE, ListPage, Sorts
 
-BOARD_PAGE_SIZE = 50
+BOARD_PAGE_SIZE = DEFAULT_PER_PAGE
+# Sources whose case was submitted by a person's account (not a self-registration, an import).
+REPORTED_BY_AN_ACCOUNT = (PROFESSIONAL, PARTNER_SOURCE, HOSPITAL)
+_CASE = MedecinTraitantCase
+# The board's orders (the `sort` argument); each ends on the id so that pages never overlap.
+BOARD_SORTS: Sorts = {
+    "priorite": ("Priorité, puis les plus anciens", (_CASE.priority, _CASE.created_at)),
+    "anciens": ("Les plus anciens d'abord", (_CASE.created_at,)),
+    "recents": ("Les plus récents d'abord", (_CASE.created_at.desc(),)),
+    "modifies": ("Dernière modification", (_CASE.updated_at.desc(),)),
+    "nom": ("Nom du patient", (_CASE.patient_last_name, _CASE.patient_first_name)),
+    "reference": ("Référence", (_CASE.reference,)),
+}
 
 
 @dataclass(frozen=True)
-class Board:
+class Board(ListPage[MedecinTraitantCase]):
     """One page of the board, with the counts per state the caller may see."""
 
-    items: list[MedecinTraitantCase]
-    total: int
-    page: int
-    per_page: int
     counts: dict[str, int]
-
-    @property
-    def pages(self) -> int:
-        """How many pages the filtered list has."""
-        return max(1, -(-self.total // self.per_page))
 
     @property
     def open_total(self) -> int:
@@ -62,21 +77,27 @@ def board(
     search: str | None,
     page: int,
     per_page: int = BOARD_PAGE_SIZE,
+    sort: str = "priorite",
 ) -> Board:
-    """Cases by priority then oldest first (open ones unless a state is asked); audited."""
+    """Cases in `sort` order (by default by priority then oldest first): open ones unless a
+    state is asked; a search looks through every state, closed cases included, so that an
+    oriented patient is still found; audited."""
     query = list_query(principal=principal, state=state, priority=priority)
-    if state is None:
+    query = query.order_by(None).order_by(*BOARD_SORTS[sort][1], MedecinTraitantCase.id)
+    term = (search or "").strip()
+    if state is None and not term:
         query = query.where(MedecinTraitantCase.state.in_(STATES.open))
-    if search and search.strip():
-        term = search.strip()
+    if term:
         query = query.where(
             or_(
                 MedecinTraitantCase.reference == term.upper(),
-                func.lower(MedecinTraitantCase.patient_last_name).startswith(term.lower()),
+                func.lower(MedecinTraitantCase.patient_last_name).startswith(
+                    term.lower(), autoescape=True
+                ),
             )
         )
     counts = state_counts(principal)
-    if priority is None and not search:
+    if priority is None and not term:
         total = counts.get(state, 0) if state else sum(counts.get(s, 0) for s in STATES.open)
     else:
         subquery = query.order_by(None).subquery()
@@ -95,7 +116,7 @@ def board(
     by_id = {case.id: case for case in rows}
     items = [by_id[case_id] for case_id in ids]
     record_reads(items)
-    return Board(items, total, page, per_page, counts)
+    return Board(items, total, page, per_page, counts=counts)
 
 
 def proposals_to(principal: Principal) -> list[MedecinTraitantCase]:
@@ -152,3 +173,50 @@ def coordinator_task_counts(principal: Principal) -> dict[str, int]:
     if not principal.has(COORDINATOR):
         return {}
     return state_counts(principal)
+
+
+@dataclass(frozen=True)
+class Contact:
+    """How to reach a professional named on a case."""
+
+    name: str
+    profession: str | None
+    phone: str | None
+    email: str | None
+
+
+def referrer(case: MedecinTraitantCase) -> Contact | None:
+    """Who reported the patient, with their phone: their directory entry when their account
+    has one, else their account's e-mail; None for self-registrations and imports."""
+    if case.source not in REPORTED_BY_AN_ACCOUNT:
+        return None
+    user = db.session.get(User, case.created_by)
+    if user is None:
+        return None
+    entry = None
+    if user.professional_id is not None:
+        entry = next(iter(directory().professionals(ids=[user.professional_id])), None)
+    if entry is None:
+        return Contact(name=user.email, profession=None, phone=None, email=user.email)
+    return Contact(
+        name=f"{entry['first_name']} {entry['last_name']}",
+        profession=entry["profession"],
+        phone=entry.get("phone"),
+        email=entry.get("mssante_email") or user.email,
+    )
+
+
+def proposal_messages(cases: list[MedecinTraitantCase]) -> dict[uuid.UUID, str]:
+    """The coordinator's message with the latest proposal of each case (when there is one):
+    what the proposed GP reads on their card."""
+    if not cases:
+        return {}
+    rows = db.session.execute(
+        select(MedecinTraitantHistory.case_id, MedecinTraitantHistory.comment)
+        .where(
+            MedecinTraitantHistory.case_id.in_([case.id for case in cases]),
+            MedecinTraitantHistory.transition == "propose",
+        )
+        .order_by(MedecinTraitantHistory.at)
+    )
+    return {case_id: comment for case_id, comment in rows.all() if comment}

@@ -13,6 +13,7 @@ from services.orientation.directory_client import directory
 from services.orientation.medecin_traitant.models import MedecinTraitantCase
 from shared.extensions import db
 from shared.geo import distance_km, locate
+from shared.geo.normalize import strip_accents
 from shared.timeutil import PARIS, utcnow
 
 LANGUAGE_BONUS = 10
@@ -131,6 +132,23 @@ def suggest_gps(case: MedecinTraitantCase, *, limit: int) -> list[Suggestion]:
     ranked = [score_gp(case, gp, remaining, origin) for gp, remaining in eligible_gps(case)]
     ranked.sort(key=lambda s: (-s.score, s.professional["last_name"], s.professional["id"]))
     return ranked[:limit]
+
+
+def search_eligible_gps(case: MedecinTraitantCase, query: str, *, limit: int) -> list[Suggestion]:
+    """Eligible GPs for this case (the same rule as `suggest_gps`, however far or low their
+    score) whose name or commune holds every word of `query`, accents and case aside; best
+    score first: the coordinator may propose any of them, not only the top suggestions."""
+    words = strip_accents(query).casefold().split()
+    if not words:
+        return []
+    origin = case_origin(case)
+    found = []
+    for gp, remaining in eligible_gps(case):
+        text = strip_accents(f"{gp['first_name']} {gp['last_name']} {gp['city']}").casefold()
+        if all(word in text for word in words):
+            found.append(score_gp(case, gp, remaining, origin))
+    found.sort(key=lambda s: (-s.score, s.professional["last_name"], s.professional["id"]))
+    return found[:limit]
 
 
 def find_gp(professional_id: uuid.UUID) -> tuple[dict[str, Any] | None, str | None]:
