@@ -1,7 +1,7 @@
 """teleconsultation video link and bookings list index
 
 Revision ID: c3d5e7f9a1b2
-Revises: e41eeb5e2a0c
+Revises: c3d91e07a5b2
 Create Date: 2026-12-05 15:00:00.000000
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = "c3d5e7f9a1b2"
-down_revision = "e41eeb5e2a0c"
+down_revision = "c3d91e07a5b2"
 branch_labels = None
 depends_on = None
 
