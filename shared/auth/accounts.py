@@ -11,6 +11,7 @@ from sqlalchemy import Select, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from shared.auth.hooks import account_hooks
+from shared.auth.mail import queue_account_mail
 from shared.auth.models import NO_PASSWORD, AccessRequest, OneTimeLink, User, UserRole
 from shared.auth.passwords import password_problems
 from shared.auth.principal import Principal
@@ -151,15 +152,15 @@ def approve_access_request(
             session.flush()
             request.status, request.user_id = "approved", user.id
             request.decided_at, request.decided_by = utcnow(), decided_by.email
+            queue_account_mail(
+                address,
+                "Relais : votre compte est ouvert",
+                f"Bonjour {request.given_name} {request.family_name},\n\n"
+                "La CPTS a ouvert votre compte Relais. Connectez-vous avec Pro Santé Connect "
+                f"(carte CPS ou e-CPS) : {public_url}/\n",
+            )
     except IntegrityError as error:
         raise Duplicate("Un compte existe déjà avec cette adresse e-mail ou cet IDNPS.") from error
-    account_hooks().send_mail(
-        address,
-        "Relais : votre compte est ouvert",
-        f"Bonjour {request.given_name} {request.family_name},\n\n"
-        "La CPTS a ouvert votre compte Relais. Connectez-vous avec Pro Santé Connect (carte CPS "
-        f"ou e-CPS) : {public_url}/\n",
-    )
     return user
 
 
@@ -173,14 +174,14 @@ def reject_access_request(*, request_id: uuid.UUID, decided_by: Principal) -> Ac
             raise Conflict("Cette demande a déjà été traitée.")
         request.status, request.decided_at = "rejected", utcnow()
         request.decided_by = decided_by.email
-    if request.email:
-        account_hooks().send_mail(
-            request.email,
-            "Relais : votre demande d'accès",
-            f"Bonjour {request.given_name} {request.family_name},\n\n"
-            "La CPTS n'a pas ouvert de compte Relais à votre nom. Pour en savoir plus, "
-            "contactez sa coordination.\n",
-        )
+        if request.email:
+            queue_account_mail(
+                request.email,
+                "Relais : votre demande d'accès",
+                f"Bonjour {request.given_name} {request.family_name},\n\n"
+                "La CPTS n'a pas ouvert de compte Relais à votre nom. Pour en savoir plus, "
+                "contactez sa coordination.\n",
+            )
     return request
 
 
@@ -245,15 +246,15 @@ def invite_user(
             session.add(user)
             session.flush()
             token = _new_link(user, "invitation")
+            queue_account_mail(
+                email,
+                "Relais : votre invitation",
+                "Bonjour,\n\nLa CPTS vous a ouvert un compte Relais. Choisissez votre mot de "
+                f"passe (lien valable 72 heures, utilisable une fois) : {public_url}"
+                f"{LINK_PATH.format(token=token)}\n",
+            )
     except IntegrityError as error:
         raise Duplicate("Un compte existe déjà avec cette adresse e-mail ou cet IDNPS.") from error
-    account_hooks().send_mail(
-        email,
-        "Relais : votre invitation",
-        "Bonjour,\n\nLa CPTS vous a ouvert un compte Relais. Choisissez votre mot de passe "
-        f"(lien valable 72 heures, utilisable une fois) : {public_url}"
-        f"{LINK_PATH.format(token=token)}\n",
-    )
     return user
 
 
@@ -274,13 +275,13 @@ def request_password_reset(*, email: str, public_url: str) -> None:
         return
     with unit_of_work():
         token = _new_link(user, "reset")
-    account_hooks().send_mail(
-        user.email,
-        "Relais : changer votre mot de passe",
-        "Bonjour,\n\nPour choisir un nouveau mot de passe, suivez ce lien (valable une heure, "
-        f"utilisable une fois) : {public_url}{LINK_PATH.format(token=token)}\n\n"
-        "Si vous n'avez rien demandé, ignorez ce message.\n",
-    )
+        queue_account_mail(
+            user.email,
+            "Relais : changer votre mot de passe",
+            "Bonjour,\n\nPour choisir un nouveau mot de passe, suivez ce lien (valable une "
+            f"heure, utilisable une fois) : {public_url}{LINK_PATH.format(token=token)}\n\n"
+            "Si vous n'avez rien demandé, ignorez ce message.\n",
+        )
 
 
 def throttled_password_reset(*, email: str, ip: str, public_url: str) -> None:
