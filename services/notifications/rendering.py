@@ -82,7 +82,7 @@ def _verbatim(payload: dict[str, Any], *, public_url: str) -> Rendered:
         subject=subject[:200],
         text=text,
         html="<pre>" + escape(text) + "</pre>",
-        link=public_url,
+        link=public_url.rstrip("/") + "/",
         summary=subject,
         path="/",
     )
