@@ -251,13 +251,12 @@ def _text_lines(stream: IO[bytes]) -> Iterator[str]:
         yield from reader
     except UnicodeDecodeError as exc:
         raise UnsupportedMediaType("Le fichier n'est pas un texte UTF-8.") from exc
-    finally:
-        reader.detach()  # the caller's stream stays open
 
 
 class _Readable(io.RawIOBase):
     """Any object with `read(n)` (a file, an upload's stream) as the raw stream of a
-    `TextIOWrapper`, which also wants `readable()` and `readinto()`."""
+    `TextIOWrapper`, which also wants `readable()` and `readinto()`. Closing it (when the
+    wrapper is collected) leaves the caller's stream open."""
 
     def __init__(self, stream: IO[bytes]):
         self._stream = stream
