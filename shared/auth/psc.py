@@ -29,20 +29,13 @@ from urllib.parse import urlencode
 
 from flask import Flask, current_app, session
 
-from shared.errors import DomainError
+from shared.auth.psc_protocol import PscFailed
+
+__all__ = ["PROFESSIONS", "PscFailed", "PscIdentity", "psc_client"]
 
 if TYPE_CHECKING:
     from shared.auth.psc_client import PscApp
 
-SCOPE = "openid scope_all"
-ACR_VALUES = "eidas1"
-ACCEPTED_ACR = ("eidas1", "eidas2", "eidas3")
-# The signatures PSC uses: HS256 with the client secret, RS256 or ES256 with a JWKS key.
-SECRET_ALGORITHMS = ("HS256",)
-KEY_ALGORITHMS = ("RS256", "ES256")
-HTTP_TIMEOUT_SECONDS = 10
-# Clock skew allowed on `exp`, `iat`, `nbf`.
-LEEWAY_SECONDS = 60
 EXTENSION = "relais_psc"
 _BUILDING = threading.Lock()
 PROFESSIONS = {
@@ -53,16 +46,6 @@ PROFESSIONS = {
     "60": "infirmier",
     "70": "masseur-kinésithérapeute",
 }
-
-
-class PscFailed(DomainError):
-    """The provider's answer could not be trusted: no session, nothing stored."""
-
-    status, code = 400, "psc_failed"
-    default_message = (
-        "La connexion avec Pro Santé Connect n'a pas abouti. Recommencez depuis la page de "
-        "connexion ; si le problème persiste, contactez la coordination de la CPTS."
-    )
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from joserfc import jws, jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, OctKey
 
-from shared.auth.psc import (
+from shared.auth.psc_protocol import (
     ACCEPTED_ACR,
     ACR_VALUES,
     HTTP_TIMEOUT_SECONDS,
