@@ -8,25 +8,22 @@ The `relais` command is in `services/cli.py`; each service's `wsgi.py` builds it
 from __future__ import annotations
 
 import uuid
-from html import escape as html_escape
 from pathlib import Path
 
-from flask import Flask, current_app
+from flask import Flask
 from sqlalchemy import select
 
 from services.agenda.app import register as register_agenda
 from services.agenda.directory.models import Professional
 from services.agenda.directory.service import remind_stale_availability
-from services.notifications import mailer
 from services.notifications.app import register as register_notifications
 from services.notifications.digest import send_due_digests
-from services.notifications.service import send_email
 from services.orientation.app import register as register_orientation
 from services.orientation.medecin_traitant.timers import sweep_proposals
 from shared.app_factory import Service, build_app
 from shared.auth.hooks import AccountHooks
 from shared.extensions import db
-from shared.migrations.runner import Schema
+from shared.migrations.schema import Schema
 from shared.outbox.relay import relay_outbox
 from shared.settings import Settings
 
@@ -56,31 +53,12 @@ SCHEMA = Schema(
 )
 
 
-def send_account_mail(to: str, subject: str, text: str) -> None:
-    """Send an account e-mail now through `SMTP_URL` (nothing is sent without it)."""
-    settings: Settings = current_app.config["RELAIS_SETTINGS"]
-    if not settings.smtp_url:
-        return
-    mail = mailer.OutgoingEmail(
-        sender=settings.mail_from,
-        to=to,
-        subject=subject,
-        text=text,
-        html="<pre>" + html_escape(text) + "</pre>",
-        message_id=f"<{uuid.uuid4()}@relais>",
-    )
-    outcome, error = send_email(settings, mail)
-    if outcome != "sent":
-        # The link can be sent again (a new invitation or reset); the operator is told here.
-        current_app.logger.warning("account e-mail not sent (%s): %s", outcome, error)
-
-
 def professional_by_rpps(rpps: str) -> uuid.UUID | None:
     """The id of the directory entry with this RPPS."""
     return db.session.scalar(select(Professional.id).where(Professional.rpps == rpps))
 
 
-ACCOUNT_HOOKS = AccountHooks(send_mail=send_account_mail, professional_by_rpps=professional_by_rpps)
+ACCOUNT_HOOKS = AccountHooks(professional_by_rpps=professional_by_rpps)
 
 
 def create_app(services: tuple[str, ...] = SERVICES, settings: Settings | None = None) -> Flask:

@@ -20,7 +20,6 @@ from shared.audit.commands import audit_verify
 from shared.auth.service import create_user
 from shared.commands import AppFactory, app_context, command_app, command_settings
 from shared.errors import DomainError, NotFound, ValidationFailed
-from shared.migrations.runner import new_revision, upgrade
 from shared.ops.cli import backup, check
 from shared.settings import DEFAULT_PORT, Settings, served_url
 
@@ -71,6 +70,9 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Apply every pending migration (idempotent)."""
+    # Alembic is loaded by the `db` commands only: `relais run` and its workers never need it.
+    from shared.migrations.runner import upgrade
+
     upgrade(command_settings().database_url, SCHEMA)
     click.echo("Base de données à jour.")
 
@@ -80,6 +82,8 @@ def db_upgrade() -> None:
 @click.option("-m", "--message", required=True)
 def db_revision(branch: str, message: str) -> None:
     """Autogenerate a migration on one branch (for developers)."""
+    from shared.migrations.runner import new_revision
+
     new_revision(command_settings().database_url, SCHEMA, branch=branch, message=message)
 
 

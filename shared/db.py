@@ -7,6 +7,7 @@ health data: it is created readable by the service's user only.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -135,3 +136,47 @@ def one_snapshot() -> Iterator[Any]:
         yield session
     finally:
         session.rollback()
+
+
+def bulk_insert(session: Any, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert many new rows of `table` inside the session's transaction: `COPY … FROM STDIN` on
+    PostgreSQL (several times faster than a multi-row INSERT), an executemany elsewhere.
+
+    For COPY, a column a row leaves out takes its Python-side default (or NULL) and JSON values
+    are serialised here; the values must otherwise be what the driver binds as they are (no
+    encrypted columns: those go through the ORM types)."""
+    if not rows:
+        return
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        connection.execute(table.insert(), rows)
+        return
+    columns = list(table.columns)
+    names = ", ".join(f'"{column.name}"' for column in columns)
+    fillers = [_copy_filler(column) for column in columns]
+    driver = connection.connection.driver_connection
+    with (
+        driver.cursor() as cursor,
+        cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy,
+    ):
+        for row in rows:
+            copy.write_row([fill(row) for fill in fillers])
+
+
+def _copy_filler(column: Any) -> Any:
+    """How one column's COPY value is taken from a row dict."""
+    name = column.name
+    is_json = column.type.__class__.__name__ == "JSON"
+    default = column.default
+    if default is None:
+        missing: Any = lambda: None  # noqa: E731
+    elif default.is_callable:
+        missing = lambda: default.arg(None)  # noqa: E731
+    else:
+        missing = lambda: default.arg  # noqa: E731
+
+    def fill(row: dict[str, Any]) -> Any:
+        value = row[name] if name in row else missing()
+        return json.dumps(value) if is_json and value is not None else value
+
+    return fill

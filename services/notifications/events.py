@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from shared.auth.mail import ACCOUNT_MAIL
 from shared.auth.models import User
 from shared.auth.roles import COORDINATOR
 from shared.auth.service import users_for_professional, users_with_role
@@ -122,6 +123,20 @@ def self_registration_contact() -> Recipients:
     return resolve
 
 
+# uuid5 namespace of the address an account e-mail goes to (the key of its delivery).
+ACCOUNT_MAIL_NAMESPACE = uuid.UUID("0b8e4f0e-2b7c-4f57-9a55-4b1f6c8f7a13")
+
+
+def account_mail_address() -> Recipients:
+    """The address an account e-mail is written to (`payload.to`), with or without account."""
+
+    def resolve(payload: dict[str, Any]) -> list[User | DirectoryAddress]:
+        to = str(payload.get("to") or "").strip()
+        return [DirectoryAddress(uuid.uuid5(ACCOUNT_MAIL_NAMESPACE, to), to)] if to else []
+
+    return resolve
+
+
 def _uuid(value: Any) -> uuid.UUID | None:
     try:
         return uuid.UUID(str(value)) if value else None
@@ -137,6 +152,9 @@ class Notice:
     title: str
     summary: str
     link: str
+    # The payload carries the e-mail's `subject` and `text`, sent as they are (e-mail only), and
+    # erased once settled: account e-mails, whose single-use links are secrets.
+    verbatim: bool = False
 
 
 MT = "orientation/cases/{case_id}"
@@ -348,3 +366,6 @@ EVENTS: dict[str, Notice] = {
         "annuaire/ma-disponibilite",
     ),
 }
+
+# Invitations, password resets, answers to access requests (`shared/auth/mail.py`).
+EVENTS[ACCOUNT_MAIL] = Notice((account_mail_address(),), "", "", "", verbatim=True)

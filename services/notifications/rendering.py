@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html import escape
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -62,6 +63,8 @@ def render(
     notice: Notice, *, reference: str | None, payload: dict[str, Any], public_url: str
 ) -> Rendered:
     """Fill the notice's texts from the event's reference and ids only (no patient data)."""
+    if notice.verbatim:
+        return _verbatim(payload, public_url=public_url)
     values = _Blank({k: v for k, v in payload.items() if isinstance(v, str | int)})
     values["reference"] = reference or ""
     title = notice.title.format_map(values).strip()
@@ -70,6 +73,19 @@ def render(
     link = public_url.rstrip("/") + path
     context = {"title": title, "summary": summary, "link": link, "reference": reference}
     return _rendered("email", context, link=link, summary=summary, path=path)
+
+
+def _verbatim(payload: dict[str, Any], *, public_url: str) -> Rendered:
+    """An account e-mail as `shared/auth` wrote it (its text is plain: shown preformatted)."""
+    subject, text = str(payload.get("subject") or ""), str(payload.get("text") or "")
+    return Rendered(
+        subject=subject[:200],
+        text=text,
+        html="<pre>" + escape(text) + "</pre>",
+        link=public_url.rstrip("/") + "/",
+        summary=subject,
+        path="/",
+    )
 
 
 def render_digest(*, items: list[dict[str, str]], public_url: str) -> Rendered:

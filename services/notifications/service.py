@@ -88,6 +88,8 @@ def process_event(event_id: uuid.UUID, *, now: dt.datetime | None = None) -> str
             if outcome != "sent"
         ]
         confirmed = _confirm_if_settled(event_id, now=utcnow())
+        if confirmed and notice.verbatim:
+            _erase_text(event_id)
     if "failed" in statuses:
         raise DeliveryDelayed(f"event {event_id}: e-mail delivery delayed")
     return "delivered" if confirmed else "in progress"
@@ -257,6 +259,20 @@ def _confirm_if_settled(event_id: uuid.UUID, *, now: dt.datetime) -> bool:
         bool(result.rowcount)
         or db.session.scalar(select(OutboxEvent.processed_at).where(OutboxEvent.id == event_id))
         is not None
+    )
+
+
+def _erase_text(event_id: uuid.UUID) -> None:
+    """Blank a settled verbatim e-mail (its single-use link is a secret) in the event and its
+    delivery; the recipient, subject and outcome stay."""
+    db.session.execute(
+        update(Delivery).where(Delivery.event_id == event_id).values(body_text="", body_html="")
+    )
+    db.session.execute(
+        update(OutboxEvent)
+        .where(OutboxEvent.id == event_id)
+        .values(payload={"erased": True})
+        .execution_options(synchronize_session=False)
     )
 
 

@@ -6,11 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import Select, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from shared.auth.hooks import account_hooks
+from shared.auth.mail import queue_account_mail
 from shared.auth.models import NO_PASSWORD, AccessRequest, OneTimeLink, User, UserRole
 from shared.auth.passwords import password_problems
 from shared.auth.principal import Principal
@@ -116,6 +119,38 @@ def profession_labels(codes: str) -> str:
     return ", ".join(PROFESSIONS.get(code, code) for code in codes.split(",") if code)
 
 
+@contextmanager
+def _opening_account(
+    *,
+    email: str,
+    roles: list[str],
+    professional_id: uuid.UUID | None,
+    organisation_id: uuid.UUID | None = None,
+    idnps: str | None,
+) -> Iterator[User]:
+    """A new account without password (it logs in through PSC or a link), checked, added and
+    flushed in a unit of work that commits after the caller's block (the request's decision,
+    the link, the e-mail); 409 when its e-mail or IDNPS is taken, and then nothing is stored."""
+    errors = account_problems(email=email, roles=roles, professional_id=professional_id)
+    if errors:
+        raise ValidationFailed(errors)
+    user = new_account(
+        email=email,
+        password_hash=NO_PASSWORD,
+        roles=roles,
+        professional_id=professional_id,
+        organisation_id=organisation_id,
+        idnps=idnps,
+    )
+    try:
+        with unit_of_work() as session:
+            session.add(user)
+            session.flush()
+            yield user
+    except IntegrityError as error:
+        raise Duplicate("Un compte existe déjà avec cette adresse e-mail ou cet IDNPS.") from error
+
+
 def approve_access_request(
     *,
     request_id: uuid.UUID,
@@ -135,31 +170,18 @@ def approve_access_request(
     if request.status != "pending":
         raise Conflict("Cette demande a déjà été traitée.")
     address = (email or request.email or "").strip().lower()
-    errors = account_problems(email=address, roles=roles, professional_id=professional_id)
-    if errors:
-        raise ValidationFailed(errors)
-    user = new_account(
-        email=address,
-        password_hash=NO_PASSWORD,
-        roles=roles,
-        professional_id=professional_id,
-        idnps=request.idnps,
-    )
-    try:
-        with unit_of_work() as session:
-            session.add(user)
-            session.flush()
-            request.status, request.user_id = "approved", user.id
-            request.decided_at, request.decided_by = utcnow(), decided_by.email
-    except IntegrityError as error:
-        raise Duplicate("Un compte existe déjà avec cette adresse e-mail ou cet IDNPS.") from error
-    account_hooks().send_mail(
-        address,
-        "Relais : votre compte est ouvert",
-        f"Bonjour {request.given_name} {request.family_name},\n\n"
-        "La CPTS a ouvert votre compte Relais. Connectez-vous avec Pro Santé Connect (carte CPS "
-        f"ou e-CPS) : {public_url}/\n",
-    )
+    with _opening_account(
+        email=address, roles=roles, professional_id=professional_id, idnps=request.idnps
+    ) as user:
+        request.status, request.user_id = "approved", user.id
+        request.decided_at, request.decided_by = utcnow(), decided_by.email
+        queue_account_mail(
+            address,
+            "Relais : votre compte est ouvert",
+            f"Bonjour {request.given_name} {request.family_name},\n\n"
+            "La CPTS a ouvert votre compte Relais. Connectez-vous avec Pro Santé Connect "
+            f"(carte CPS ou e-CPS) : {public_url}/\n",
+        )
     return user
 
 
@@ -173,14 +195,14 @@ def reject_access_request(*, request_id: uuid.UUID, decided_by: Principal) -> Ac
             raise Conflict("Cette demande a déjà été traitée.")
         request.status, request.decided_at = "rejected", utcnow()
         request.decided_by = decided_by.email
-    if request.email:
-        account_hooks().send_mail(
-            request.email,
-            "Relais : votre demande d'accès",
-            f"Bonjour {request.given_name} {request.family_name},\n\n"
-            "La CPTS n'a pas ouvert de compte Relais à votre nom. Pour en savoir plus, "
-            "contactez sa coordination.\n",
-        )
+        if request.email:
+            queue_account_mail(
+                request.email,
+                "Relais : votre demande d'accès",
+                f"Bonjour {request.given_name} {request.family_name},\n\n"
+                "La CPTS n'a pas ouvert de compte Relais à votre nom. Pour en savoir plus, "
+                "contactez sa coordination.\n",
+            )
     return request
 
 
@@ -229,31 +251,21 @@ def invite_user(
 ) -> User:
     """Create an account without password and e-mail it a link (72 h, once) to choose one."""
     email = email.strip().lower()
-    errors = account_problems(email=email, roles=roles, professional_id=professional_id)
-    if errors:
-        raise ValidationFailed(errors)
-    user = new_account(
+    with _opening_account(
         email=email,
-        password_hash=NO_PASSWORD,
         roles=roles,
         professional_id=professional_id,
         organisation_id=organisation_id,
         idnps=idnps,
-    )
-    try:
-        with unit_of_work() as session:
-            session.add(user)
-            session.flush()
-            token = _new_link(user, "invitation")
-    except IntegrityError as error:
-        raise Duplicate("Un compte existe déjà avec cette adresse e-mail ou cet IDNPS.") from error
-    account_hooks().send_mail(
-        email,
-        "Relais : votre invitation",
-        "Bonjour,\n\nLa CPTS vous a ouvert un compte Relais. Choisissez votre mot de passe "
-        f"(lien valable 72 heures, utilisable une fois) : {public_url}"
-        f"{LINK_PATH.format(token=token)}\n",
-    )
+    ) as user:
+        token = _new_link(user, "invitation")
+        queue_account_mail(
+            email,
+            "Relais : votre invitation",
+            "Bonjour,\n\nLa CPTS vous a ouvert un compte Relais. Choisissez votre mot de "
+            f"passe (lien valable 72 heures, utilisable une fois) : {public_url}"
+            f"{LINK_PATH.format(token=token)}\n",
+        )
     return user
 
 
@@ -274,13 +286,13 @@ def request_password_reset(*, email: str, public_url: str) -> None:
         return
     with unit_of_work():
         token = _new_link(user, "reset")
-    account_hooks().send_mail(
-        user.email,
-        "Relais : changer votre mot de passe",
-        "Bonjour,\n\nPour choisir un nouveau mot de passe, suivez ce lien (valable une heure, "
-        f"utilisable une fois) : {public_url}{LINK_PATH.format(token=token)}\n\n"
-        "Si vous n'avez rien demandé, ignorez ce message.\n",
-    )
+        queue_account_mail(
+            user.email,
+            "Relais : changer votre mot de passe",
+            "Bonjour,\n\nPour choisir un nouveau mot de passe, suivez ce lien (valable une "
+            f"heure, utilisable une fois) : {public_url}{LINK_PATH.format(token=token)}\n\n"
+            "Si vous n'avez rien demandé, ignorez ce message.\n",
+        )
 
 
 def throttled_password_reset(*, email: str, ip: str, public_url: str) -> None:

@@ -1,10 +1,9 @@
 """What accounts need from the services, given by the composition root (`shared` imports none).
 
-- `send_mail(to, subject, text)`: sends one e-mail at once (invitations, password resets,
-  answers to access requests). Their links are secrets: they go straight to SMTP and are never
-  written to the notifications tables.
 - `professional_by_rpps(rpps)`: the directory entry with that RPPS, to match a Pro Santé
   Connect identity to the account linked to it.
+
+Account e-mails need no hook: they go through the outbox (`shared/auth/mail.py`).
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ EXTENSION = "relais_account_hooks"
 
 @dataclass(frozen=True)
 class AccountHooks:
-    send_mail: Callable[[str, str, str], None]
     professional_by_rpps: Callable[[str], uuid.UUID | None]
 
 

@@ -1,8 +1,9 @@
 """Pro Santé Connect (PSC): the national OpenID Connect provider of health professionals.
 
 Authlib's Flask client does the protocol (discovery, state, nonce, PKCE S256, the code
-exchange with `client_secret_basic`, TLS verified by `requests`); this module adds what PSC
-does differently from a stock provider:
+exchange with `client_secret_basic`, TLS verified by `requests`); this module and
+`psc_client.py` (the client itself, imported on the first PSC login only) add what PSC does
+differently from a stock provider:
 
 - the discovery document is not at the standard path (`PSC_DISCOVERY_URL` is the full URL,
   `…/realms/esante-wallet/.well-known/wallet-openid-configuration`), and the authorization
@@ -21,29 +22,22 @@ does differently from a stock provider:
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from authlib.integrations.base_client import OAuthError
-from authlib.integrations.flask_client import FlaskOAuth2App, OAuth
 from flask import Flask, current_app, session
-from joserfc import jws, jwt
-from joserfc.errors import JoseError
-from joserfc.jwk import KeySet, OctKey
 
-from shared.errors import DomainError
+from shared.auth.psc_protocol import PscFailed
 
-SCOPE = "openid scope_all"
-ACR_VALUES = "eidas1"
-ACCEPTED_ACR = ("eidas1", "eidas2", "eidas3")
-# The signatures PSC uses: HS256 with the client secret, RS256 or ES256 with a JWKS key.
-SECRET_ALGORITHMS = ("HS256",)
-KEY_ALGORITHMS = ("RS256", "ES256")
-HTTP_TIMEOUT_SECONDS = 10
-# Clock skew allowed on `exp`, `iat`, `nbf`.
-LEEWAY_SECONDS = 60
+__all__ = ["PROFESSIONS", "PscFailed", "PscIdentity", "psc_client"]
+
+if TYPE_CHECKING:
+    from shared.auth.psc_client import PscApp
+
 EXTENSION = "relais_psc"
+_BUILDING = threading.Lock()
 PROFESSIONS = {
     "10": "médecin",
     "21": "pharmacien",
@@ -52,16 +46,6 @@ PROFESSIONS = {
     "60": "infirmier",
     "70": "masseur-kinésithérapeute",
 }
-
-
-class PscFailed(DomainError):
-    """The provider's answer could not be trusted: no session, nothing stored."""
-
-    status, code = 400, "psc_failed"
-    default_message = (
-        "La connexion avec Pro Santé Connect n'a pas abouti. Recommencez depuis la page de "
-        "connexion ; si le problème persiste, contactez la coordination de la CPTS."
-    )
 
 
 @dataclass(frozen=True)
@@ -81,103 +65,33 @@ class PscIdentity:
         return self.idnps[1:] if self.idnps.startswith("8") and self.idnps[1:].isdigit() else None
 
 
-class PscApp(FlaskOAuth2App):
-    """Authlib's Flask client, reading PSC's ID tokens and userinfo answers."""
-
-    def parse_id_token(self, token, nonce, claims_options=None, claims_cls=None, leeway=120):
-        """The ID token's claims, checked: signature, `iss`, `aud`, `exp`, `nonce`, `acr`."""
-        claims = self._verified_claims(token["id_token"])
-        metadata = self.load_server_metadata()
-        registry = jwt.JWTClaimsRegistry(
-            leeway=LEEWAY_SECONDS,
-            iss={"essential": True, "value": metadata["issuer"]},
-            aud={"essential": True, "value": self.client_id},
-            exp={"essential": True},
-            sub={"essential": True},
-            nonce={"essential": True, "value": nonce},
-            acr={"essential": True, "values": list(ACCEPTED_ACR)},
-        )
-        try:
-            registry.validate(claims)
-        except JoseError as error:
-            raise PscFailed(details={"reason": f"id_token: {error}"}) from error
-        if "azp" in claims and claims["azp"] != self.client_id:
-            raise PscFailed(details={"reason": "id_token: azp"})
-        return claims
-
-    def psc_userinfo(self, token: dict[str, Any]) -> dict[str, Any]:
-        """The userinfo answer, as JSON or as a signed JWT (`application/jwt`)."""
-        metadata = self.load_server_metadata()
-        response = self.get(metadata["userinfo_endpoint"], token=token)
-        response.raise_for_status()
-        media_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-        if media_type == "application/jwt":
-            claims = self._verified_claims(response.text.strip())
-            if "iss" in claims and claims["iss"] != metadata["issuer"]:
-                raise PscFailed(details={"reason": "userinfo: iss"})
-            return claims
-        try:
-            data = response.json()
-        except ValueError as error:
-            raise PscFailed(details={"reason": "userinfo: not JSON"}) from error
-        if not isinstance(data, dict):
-            raise PscFailed(details={"reason": "userinfo: not an object"})
-        return data
-
-    def _verified_claims(self, compact: str) -> dict[str, Any]:
-        """The claims of a JWS signed with the client secret or a key of the provider's JWKS;
-        any other algorithm (`none` above all) is refused."""
-        try:
-            header = jws.extract_compact(compact.encode()).protected
-            algorithm = header.get("alg")
-            key: OctKey | KeySet
-            if algorithm in SECRET_ALGORITHMS:
-                key = OctKey.import_key(self.client_secret)
-            elif algorithm in KEY_ALGORITHMS:
-                key = KeySet.import_key_set(self.fetch_jwk_set(force=True))
-            else:
-                raise PscFailed(details={"reason": f"alg {algorithm!r} refused"})
-            decoded = jwt.decode(compact, key, algorithms=[algorithm])
-        except (JoseError, ValueError, KeyError) as error:
-            raise PscFailed(details={"reason": f"signature: {error}"}) from error
-        return dict(decoded.claims)
-
-
-class PscOAuth(OAuth):
-    oauth2_client_cls = PscApp
-
-
 def init_psc(app: Flask) -> None:
-    """Register the PSC client when `PSC_*` is set (discovery happens on first use)."""
-    settings = app.config["RELAIS_SETTINGS"]
-    if not settings.psc_enabled:
-        return
-    oauth = PscOAuth(app)
-    oauth.register(
-        "psc",
-        client_id=settings.psc_client_id,
-        client_secret=settings.psc_client_secret,
-        server_metadata_url=settings.psc_discovery_url,
-        client_kwargs={
-            "scope": SCOPE,
-            "code_challenge_method": "S256",
-            "token_endpoint_auth_method": "client_secret_basic",
-            "default_timeout": HTTP_TIMEOUT_SECONDS,
-        },
-        authorize_params={"acr_values": ACR_VALUES},
-    )
-    app.extensions[EXTENSION] = oauth
+    """Note whether PSC is configured; its client (Authlib, joserfc: several MB) is built on
+    the first login through PSC, not when the application starts."""
+    app.extensions[EXTENSION] = None
 
 
 def psc_client() -> PscApp | None:
-    """The app's PSC client, or None when PSC is not configured."""
-    oauth = current_app.extensions.get(EXTENSION)
-    return oauth.psc if oauth is not None else None
+    """The app's PSC client, or None when PSC is not configured (discovery happens on first
+    use)."""
+    settings = current_app.config["RELAIS_SETTINGS"]
+    if not settings.psc_enabled:
+        return None
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    with _BUILDING:
+        oauth = app.extensions.get(EXTENSION)
+        if oauth is None:
+            from shared.auth.psc_client import register_psc
+
+            oauth = app.extensions[EXTENSION] = register_psc(app, settings)
+    return oauth.psc
 
 
 def authorization_redirect(client: PscApp, *, redirect_uri: str):
     """The redirect to PSC's authorization endpoint (state, nonce and PKCE kept in the
     session cookie until the callback)."""
+    from authlib.integrations.base_client import OAuthError
+
     try:
         return client.authorize_redirect(redirect_uri)
     except (OAuthError, OSError, ValueError, KeyError) as error:
@@ -187,6 +101,8 @@ def authorization_redirect(client: PscApp, *, redirect_uri: str):
 def identity_from_callback(client: PscApp) -> PscIdentity:
     """Exchange the callback's code and return the verified identity; `PscFailed` when the
     state, the ID token or the userinfo answer is wrong."""
+    from authlib.integrations.base_client import OAuthError
+
     try:
         token = client.authorize_access_token()
     except PscFailed:

@@ -14,8 +14,6 @@ import secrets
 import time
 import uuid
 
-import pyotp
-import segno
 from sqlalchemy import update
 
 from shared.auth.models import RecoveryCode, User
@@ -34,16 +32,22 @@ WRONG_CODE = "Code de double authentification incorrect ou déjà utilisé."
 
 def new_secret() -> str:
     """A fresh TOTP secret (base32, 160 bits)."""
+    import pyotp  # like zxcvbn: loaded by the first second-factor action, not at start-up
+
     return pyotp.random_base32(32)
 
 
 def provisioning_uri(secret: str, *, email: str) -> str:
     """The `otpauth://` URI an authenticator app reads from the QR code."""
+    import pyotp
+
     return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=ISSUER)
 
 
 def qr_svg(uri: str) -> str:
     """The QR code of `uri`, as an inline SVG (no script, no external image)."""
+    import segno
+
     out = io.BytesIO()
     segno.make(uri, error="m").save(
         out, kind="svg", scale=5, xmldecl=False, svgns=True, title="Code QR à scanner"
@@ -56,6 +60,8 @@ def _matching_step(secret: str, code: str, now: float) -> int | None:
     code = code.strip().replace(" ", "")
     if not (code.isdigit() and len(code) == 6):
         return None
+    import pyotp
+
     totp = pyotp.TOTP(secret)
     current = int(now) // STEP_SECONDS
     for step in (current, current - 1):

@@ -109,18 +109,20 @@ class AccountListSchema(OutputSchema):
     items = List(Nested(AccountSchema), required=True)
 
 
-class NewAccountSchema(BaseSchema):
-    email = String(required=True)
-    roles = List(String(), required=True)
-    professional_id = UUID(allow_none=True)
-    organisation_id = UUID(allow_none=True)
-    idnps = String(allow_none=True)
-
-
 class AccountChangesSchema(BaseSchema):
+    """What an admin may change on an account: its roles and its links."""
+
     roles = List(String())
     professional_id = UUID(allow_none=True)
     organisation_id = UUID(allow_none=True)
+
+
+class NewAccountSchema(AccountChangesSchema):
+    """An invitation: the e-mail, the roles (required here) and the links, an IDNPS."""
+
+    email = String(required=True)
+    roles = List(String(), required=True)
+    idnps = String(allow_none=True)
 
 
 class AccessRequestSchema(OutputSchema):

@@ -8,7 +8,7 @@ import io
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from shared.geo.distance import distance_km
@@ -93,16 +93,23 @@ def communes_of(postal_code: str) -> tuple[Commune, ...]:
     return _postal_code_index().get(_clean_postal_code(postal_code), ())
 
 
+@lru_cache(maxsize=16_384)
+def _name_key(name: str) -> str:
+    """`normalize_name`, remembered: imports ask for the same few thousand names again and
+    again (an Annuaire Santé extract locates one site in four by postal code and name)."""
+    return normalize_name(name)
+
+
 def _answers_to(commune: Commune, wanted: str) -> bool:
     """Whether the normalised name `wanted` names this commune; an arrondissement also answers
     to its city's name ("Lyon" for "Lyon 3e Arrondissement")."""
-    own = normalize_name(commune.name)
+    own = _name_key(commune.name)
     return wanted == own or wanted == city_of_arrondissement(own)
 
 
 def match_commune(postal_code: str, city: str) -> Commune | None:
     """Return the commune of this postal code that `city` names, or None."""
-    wanted = normalize_name(city)
+    wanted = _name_key(city)
     return next((c for c in communes_of(postal_code) if _answers_to(c, wanted)), None)
 
 

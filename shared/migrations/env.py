@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 
 from shared.extensions import db
-from shared.migrations.runner import Schema
+from shared.migrations.schema import Schema
 from shared.models_registry import SHARED_TABLE_PREFIXES, import_models, service_table_prefix
 
 config = context.config

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from alembic import command
@@ -11,22 +9,11 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 
 from shared.db import secure_sqlite_file
+from shared.migrations.schema import Schema
+
+__all__ = ["Schema", "alembic_config", "new_revision", "upgrade"]
 
 HERE = Path(__file__).resolve().parent
-
-
-@dataclass(frozen=True)
-class Schema:
-    """What the migrations cover besides `shared`'s own tables, given by the composition root:
-    each service's migrations folder (its branch) and the modules declaring its tables."""
-
-    service_versions: Mapping[str, Path]
-    service_model_modules: tuple[str, ...]
-
-    @property
-    def branches(self) -> dict[str, Path]:
-        """Branch name → folder of its revisions; `shared` first."""
-        return {"shared": HERE / "versions", **self.service_versions}
 
 
 def alembic_config(database_url: str, schema: Schema) -> Config:

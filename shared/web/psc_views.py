@@ -8,6 +8,7 @@ page with no session and nothing stored.
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from flask import (
     Blueprint,
@@ -28,7 +29,6 @@ from shared.auth.accounts import (
 )
 from shared.auth.permissions import public
 from shared.auth.psc import (
-    PscApp,
     PscFailed,
     authorization_redirect,
     forget_psc_state,
@@ -39,6 +39,9 @@ from shared.auth.psc import (
 from shared.errors import NotFound, ValidationFailed
 from shared.web.session import log_in_user, log_out
 from shared.web.views import safe_next
+
+if TYPE_CHECKING:
+    from shared.auth.psc_client import PscApp
 
 blueprint = Blueprint("psc", __name__, template_folder="templates")
 NEXT_KEY = "psc_next"

@@ -68,6 +68,8 @@ CASES = [
     ("medecin_traitant.public_note", {}, {"coordinator"}),
     # The acknowledgement goes to the e-mail given on the public form, never to an account.
     ("medecin_traitant.public_acknowledgement", {"note": None}, set()),
+    # E-mail only, to the address it names: no inbox entry for anyone (test_account_mail.py).
+    ("account.mail", {"to": "invitee@relais.test", "subject": "Relais", "text": "Lien"}, set()),
     ("agenda.booking_created", {"professional_id": str(GP)}, {"gp"}),
     ("directory.availability_reminder", {"professional_id": str(GP)}, {"gp"}),
     ("agenda.booking_cancelled", {"professional_id": str(GP)}, {"gp"}),

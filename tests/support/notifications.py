@@ -19,3 +19,22 @@ def wait_for(predicate, *, timeout: float = 15.0, what: str = "condition") -> No
 def configure(app: Flask, **changes) -> None:
     """Change the settings of a test app (the relay and services read them at each use)."""
     app.config["RELAIS_SETTINGS"] = dataclasses.replace(app.config["RELAIS_SETTINGS"], **changes)
+
+
+class RelayedMailbox:
+    """An SMTP sink read after handing the outbox's due events over (embedded mode, as the
+    web process's delivery thread would): account e-mails go through the outbox."""
+
+    def __init__(self, app: Flask, sink):
+        self.app, self.sink = app, sink
+
+    @property
+    def url(self) -> str:
+        return self.sink.url
+
+    def messages(self) -> list:
+        from shared.outbox.relay import current_relay
+
+        with self.app.app_context():
+            current_relay().relay_due()
+        return self.sink.messages()

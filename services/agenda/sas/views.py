@@ -12,7 +12,7 @@ import hmac
 import json
 import logging
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, current_app, redirect, request, url_for
@@ -20,9 +20,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from services.agenda.sas.bundle import Cpts, capability_statement, operation_outcome, search_bundle
 from services.agenda.sas.errors import FhirError, Issue
-from services.agenda.sas.invariants import violations
 from services.agenda.sas.schemas import SlotSearch, parse_search
 from services.agenda.sas.search import offered_slots
 from shared.auth.permissions import public, record_rule
@@ -30,6 +28,9 @@ from shared.auth.roles import CLINICAL_ROLES
 from shared.settings import Settings
 from shared.timeutil import utcnow
 from shared.web.pages import page, page_blueprint
+
+if TYPE_CHECKING:
+    from services.agenda.sas.bundle import Cpts
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("agenda_sas", __name__)
@@ -51,6 +52,8 @@ def _fhir(data: dict[str, Any], status: int) -> Response:
 
 
 def _outcome(status: int, issues: list[Issue]) -> Response:
+    from services.agenda.sas.bundle import operation_outcome
+
     response = _fhir(operation_outcome(issues), status)
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="sas"'
@@ -74,6 +77,10 @@ def _authorise(settings: Settings) -> None:
 
 
 def _cpts(settings: Settings) -> Cpts:
+    # fhir.resources, pydantic and fhirpathpy (tens of MB) load with the first SAS request,
+    # not when the application starts.
+    from services.agenda.sas.bundle import Cpts
+
     if not (settings.cpts_name and settings.cpts_finess):
         raise FhirError.one(
             503,
@@ -113,6 +120,9 @@ def search_slots() -> ResponseReturnValue:
     cpts = _cpts(settings)
     _negotiate()
     search = parse_search(request.args, strict=_strict())
+    from services.agenda.sas.bundle import search_bundle
+    from services.agenda.sas.invariants import violations
+
     answer = search_bundle(
         offered_slots(search, now=utcnow()),
         search,
@@ -133,6 +143,8 @@ def search_slots() -> ResponseReturnValue:
 @public
 def metadata() -> ResponseReturnValue:
     """The CapabilityStatement of the endpoint."""
+    from services.agenda.sas.bundle import capability_statement
+
     settings = _settings()
     return _fhir(capability_statement(public_url=settings.public_url, published=utcnow()), 200)
 

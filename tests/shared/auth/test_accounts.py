@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from shared.auth.models import AccessRequest, OneTimeLink, PageSession, User
 from shared.extensions import db
 from shared.timeutil import utcnow
-from tests.support.notifications import configure
+from tests.support.notifications import RelayedMailbox, configure
 from tests.support.web import csrf_from, log_in
 
 NEW_PASSWORD = "une phrase assez longue pour Relais 2026"  # noqa: S105
@@ -22,7 +22,7 @@ LINK = re.compile(r"https://relais\.example(/compte/mot-de-passe/[A-Za-z0-9_-]+)
 @pytest.fixture
 def mailing(app, smtp):
     configure(app, smtp_url=smtp.url, public_url="https://relais.example")
-    return smtp
+    return RelayedMailbox(app, smtp)
 
 
 def link_in(message) -> str:

@@ -11,7 +11,7 @@ import pytest
 
 from shared.auth.totp import STEP_SECONDS
 from tests.support.factories import TEST_PASSWORD
-from tests.support.notifications import configure
+from tests.support.notifications import RelayedMailbox, configure
 from tests.support.web import csrf_from, log_in
 
 SECRET = re.compile(r"<code>([A-Z2-7]{32})</code>")
@@ -129,7 +129,7 @@ def test_an_invitation_under_strong_authentication_sets_up_the_second_factor(
         json={"email": "dac@relais.test", "roles": ["dac"]},
         headers=accounts.create("admin"),
     )
-    body = smtp.messages()[0].get_body(("plain",)).get_content()
+    body = RelayedMailbox(app, smtp).messages()[0].get_body(("plain",)).get_content()
     path = re.search(r"https://relais\.example(\S+)", body).group(1)
     page = client.get(path).get_data(as_text=True)
     secret = SECRET.search(page).group(1)
