@@ -55,6 +55,10 @@ class CaseType(Generic[CaseT]):
     # How history entries are shown, when not as every other case type's (times in Paris…).
     history_schema: Schema | None = None
     not_found: str = "Dossier introuvable."
+    # Why a caller who was asked to act on a case no longer may (a GP whose proposal was
+    # withdrawn when another accepted first), in French; None for anyone else. Their
+    # transition then answers 409 with it rather than the 404 of an unknown case.
+    withdrawn: Callable[[Any, Principal], str | None] | None = None
 
     def __post_init__(self) -> None:
         names = set(self.machine.names())

@@ -205,7 +205,9 @@ def _fields_for(name: str, case: MedecinTraitantCase) -> tuple[Field, ...]:
 
 
 def _professional_names(case: MedecinTraitantCase) -> dict[str, str]:
-    ids = [i for i in (case.proposed_professional_id, case.accepted_professional_id) if i]
+    ids = [*case.proposed_professional_ids]
+    if case.accepted_professional_id:
+        ids.append(case.accepted_professional_id)
     if not ids:
         return {}
     return {
