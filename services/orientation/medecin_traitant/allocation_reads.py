@@ -54,12 +54,14 @@ def pending_proposals() -> dict[str, int]:
 
 class NearbyGps:
     """GPs bucketed by latitude bands one radius wide: the GPs within `radius` of a point are
-    in its band or the two next to it, and a longitude box narrows them before the exact
-    distance. Answers are cached per point (patients share communes)."""
+    in its band or the two next to it, and a box of one radius each way (in degrees, widened
+    so that it always holds the circle) narrows them before the exact distance. Answers are
+    cached per point (patients share communes)."""
 
     def __init__(self, gps: list[tuple[dict[str, Any], int]], radius: float):
         self.radius = radius
-        self.band = radius / KM_PER_DEGREE
+        # Distances are compared rounded to 0.1 km: a GP 0.05 km beyond the radius counts.
+        self.band = (radius + 0.05) / KM_PER_DEGREE
         self.bands: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for gp, _remaining in gps:
             if gp.get("latitude") is not None and gp.get("longitude") is not None:
@@ -76,7 +78,11 @@ class NearbyGps:
             found = []
             for r in (row - 1, row, row + 1):
                 for gp in self.bands.get(r, ()):
-                    if abs(gp["longitude"] - lon) <= lon_span:
+                    # The box around the circle first: two subtractions, not a haversine.
+                    if (
+                        abs(gp["latitude"] - lat) <= self.band
+                        and abs(gp["longitude"] - lon) <= lon_span
+                    ):
                         distance = gp_distance(origin, gp)
                         if distance is not None and distance <= self.radius:
                             found.append((gp, distance))

@@ -98,7 +98,7 @@ WITHDRAWN_MESSAGES = {
 def withdrawn(case: MedecinTraitantCase, principal: Principal) -> str | None:
     """Why a GP asked on this case may no longer answer (another accepted first, they or the
     coordination declined, it expired); None when they still may, or were never asked."""
-    if can_see(case, principal) or not principal.has(GP) or principal.professional_id is None:
+    if not principal.has(GP) or principal.professional_id is None or can_see(case, principal):
         return None
     mine = next((p for p in case.proposals if p.professional_id == principal.professional_id), None)
     return WITHDRAWN_MESSAGES.get(mine.status) if mine is not None else None
@@ -160,26 +160,31 @@ def _propose(case: MedecinTraitantCase, data: dict[str, Any], _p: Principal) -> 
 
 
 def answering(case: MedecinTraitantCase, data: dict[str, Any], principal: Principal) -> Any:
-    """The pending proposal an `accept` or `decline` answers: the caller's own when they are a
-    GP asked; for the coordination, the GP named in the body, which may be left out when only
+    """The pending proposal an `accept` or `decline` answers: a GP answers for themselves
+    only; the coordination names the GP (`professional_id`), which it may leave out when only
     one is asked."""
     pending = case.pending_proposals
-    mine = [p for p in pending if p.professional_id == principal.professional_id]
-    if mine and principal.has(GP) and data.get("professional_id") in (None, mine[0]):
-        return mine[0]
     named = data.get("professional_id")
+    if not principal.has(COORDINATOR):
+        # The machine let this GP in as one of the GPs asked.
+        mine = next(p for p in pending if p.professional_id == principal.professional_id)
+        if named is not None and named != mine.professional_id:
+            raise ValidationFailed(
+                {"professional_id": ["Vous ne pouvez répondre que pour vous-même."]}
+            )
+        return mine
     if named is None:
         if len(pending) == 1:
             return pending[0]
         raise ValidationFailed(
             {"professional_id": ["Précisez pour quel médecin : plusieurs sont sollicités."]}
         )
-    chosen = [p for p in pending if p.professional_id == named]
-    if not chosen:
+    chosen = next((p for p in pending if p.professional_id == named), None)
+    if chosen is None:
         raise ValidationFailed(
             {"professional_id": ["Ce médecin n'est pas sollicité pour ce dossier."]}
         )
-    return chosen[0]
+    return chosen
 
 
 def _accept(

@@ -277,3 +277,23 @@ def test_two_gps_accepting_at_once_exactly_one_wins(app, world, three, round_):
     [withdrawn] = events(app, "medecin_traitant.withdraw")
     assert winner["accepted_professional_id"] not in withdrawn["professional_ids"]
     assert len(withdrawn["professional_ids"]) == 2
+
+
+def test_a_gp_answers_for_themselves_only(world, three):
+    case = _broadcast(world, three)
+    for_another = world.fire(
+        case["id"],
+        "decline",
+        world.gp_headers,
+        {"reason": "Pour mon confrère.", "professional_id": three[0]["id"]},
+    )
+    assert for_another.status_code == 422
+    assert for_another.get_json()["error"]["fields"]["professional_id"] == [
+        "Vous ne pouvez répondre que pour vous-même."
+    ]
+    not_asked = world.fire(case["id"], "accept", body={"professional_id": str(uuid.uuid4())})
+    assert not_asked.status_code == 422
+    after = world.get(case["id"]).get_json()
+    assert after["state"] == "proposed"
+    assert len(after["proposed_professional_ids"]) == 3
+    assert after["version"] == case["version"]
