@@ -3,6 +3,7 @@ case's candidates, exactly as `suggestions` ranks them, within `MATCHING_RADIUS_
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import defaultdict
 from collections.abc import Hashable
@@ -53,19 +54,24 @@ def pending_proposals() -> dict[str, int]:
 
 
 class NearbyGps:
-    """GPs bucketed by latitude bands one radius wide: the GPs within `radius` of a point are
-    in its band or the two next to it, and a box of one radius each way (in degrees, widened
-    so that it always holds the circle) narrows them before the exact distance. Answers are
-    cached per point (patients share communes)."""
+    """GPs bucketed by latitude bands one radius wide, each band sorted by longitude: the GPs
+    within `radius` of a point are in its band or the two next to it, inside the longitude
+    window a bisection finds, and inside a box of one radius each way (in degrees, widened so
+    that it always holds the circle); only those get the exact distance. Answers are cached
+    per point (patients share communes)."""
 
     def __init__(self, gps: list[tuple[dict[str, Any], int]], radius: float):
         self.radius = radius
         # Distances are compared rounded to 0.1 km: a GP 0.05 km beyond the radius counts.
         self.band = (radius + 0.05) / KM_PER_DEGREE
-        self.bands: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        bands: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for gp, _remaining in gps:
             if gp.get("latitude") is not None and gp.get("longitude") is not None:
-                self.bands[math.floor(gp["latitude"] / self.band)].append(gp)
+                bands[math.floor(gp["latitude"] / self.band)].append(gp)
+        self.bands: dict[int, tuple[list[float], list[dict[str, Any]]]] = {}
+        for row, members in bands.items():
+            members.sort(key=lambda gp: gp["longitude"])
+            self.bands[row] = ([gp["longitude"] for gp in members], members)
         self.cache: dict[tuple[float, float], list[tuple[dict[str, Any], float]]] = {}
 
     def around(self, origin: tuple[float, float]) -> list[tuple[dict[str, Any], float]]:
@@ -77,12 +83,13 @@ class NearbyGps:
             row = math.floor(lat / self.band)
             found = []
             for r in (row - 1, row, row + 1):
-                for gp in self.bands.get(r, ()):
-                    # The box around the circle first: two subtractions, not a haversine.
-                    if (
-                        abs(gp["latitude"] - lat) <= self.band
-                        and abs(gp["longitude"] - lon) <= lon_span
-                    ):
+                if r not in self.bands:
+                    continue
+                longitudes, members = self.bands[r]
+                first = bisect.bisect_left(longitudes, lon - lon_span)
+                last = bisect.bisect_right(longitudes, lon + lon_span)
+                for gp in members[first:last]:
+                    if abs(gp["latitude"] - lat) <= self.band:
                         distance = gp_distance(origin, gp)
                         if distance is not None and distance <= self.radius:
                             found.append((gp, distance))
@@ -206,7 +213,7 @@ def with_reasons(
         case = cases[a.case]
         origin = origins[(case.patient_postal_code, case.patient_city)]
         found = score_gp(case, gps[a.candidate.gp], places[a.candidate.gp], origin)
-        assignments.append(replace(a, candidate=replace(a.candidate, reasons=tuple(found.reasons))))
+        assignments.append(replace(a, candidate=a.candidate._replace(reasons=tuple(found.reasons))))
     return Allocation(assignments=assignments, unassigned=allocation.unassigned)
 
 
