@@ -171,7 +171,8 @@ EVENTS: dict[str, Notice] = {
         "Un autre médecin sollicité en même temps que vous a accepté ce patient. La "
         "proposition qui vous était faite est retirée : aucune action n'est attendue de votre "
         "part.",
-        MT,
+        # Their list, not the case: it is no longer theirs to open.
+        "orientation/proposals",
     ),
     "medecin_traitant.interest": Notice(
         (coordinators(),),
