@@ -95,13 +95,23 @@ WITHDRAWN_MESSAGES = {
 }
 
 
+CANCELLED_MESSAGE = (
+    "La coordination a annulé ce dossier : la proposition ne vous est plus adressée."
+)
+
+
 def withdrawn(case: MedecinTraitantCase, principal: Principal) -> str | None:
-    """Why a GP asked on this case may no longer answer (another accepted first, they or the
-    coordination declined, it expired); None when they still may, or were never asked."""
+    """Why a GP asked on this case may no longer answer (another accepted first, the case was
+    cancelled, they or the coordination declined, it expired); None when they still may, or
+    were never asked."""
     if not principal.has(GP) or principal.professional_id is None or can_see(case, principal):
         return None
     mine = next((p for p in case.proposals if p.professional_id == principal.professional_id), None)
-    return WITHDRAWN_MESSAGES.get(mine.status) if mine is not None else None
+    if mine is None:
+        return None
+    if mine.status == WITHDRAWN and case.state == "cancelled":
+        return CANCELLED_MESSAGE
+    return WITHDRAWN_MESSAGES.get(mine.status)
 
 
 # --- lookups: what a transition needs from the directory, asked before the case is locked ---

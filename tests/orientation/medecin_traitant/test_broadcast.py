@@ -297,3 +297,14 @@ def test_a_gp_answers_for_themselves_only(world, three):
     assert after["state"] == "proposed"
     assert len(after["proposed_professional_ids"]) == 3
     assert after["version"] == case["version"]
+
+
+def test_a_gp_answering_a_cancelled_broadcast_is_told_it_was_cancelled(world, three):
+    case = _broadcast(world, three)
+    world.fired(case, "cancel", body={"reason": "found_gp"})
+    late = world.fire(case["id"], "accept", three[1], {})
+    assert late.status_code == 409
+    assert late.get_json()["error"]["message"] == (
+        "La coordination a annulé ce dossier : la proposition ne vous est plus adressée."
+    )
+    assert world.get(case["id"], three[1]).status_code == 404
