@@ -90,7 +90,6 @@ def seed(url: str) -> None:
                 reference=f"MT-{created_at.year}-B{number:07d}",
                 held_from=None,
                 hold_reason=None,
-                proposed_professional_id=None,
                 proposed_at=None,
                 reminder_sent_at=None,
                 excluded_professional_ids="[]",

@@ -205,14 +205,14 @@ EVENTS: dict[str, Notice] = {
         "inscription",
     ),
     "medecin_traitant.propose": Notice(
-        (professional("professional_id"),),
+        (professionals("professional_ids"),),
         "Proposition de patient {reference}",
         "La coordination de la CPTS vous propose de devenir le médecin traitant d'un patient. "
         "Merci d'accepter ou de refuser la proposition.",
         MT,
     ),
     "medecin_traitant.reminder": Notice(
-        (professional("professional_id"),),
+        (professionals("professional_ids"),),
         "Rappel : proposition de patient {reference}",
         "Une proposition de patient vous attend toujours. Sans réponse, elle expirera et le "
         "dossier reviendra à la coordination.",
@@ -224,6 +224,15 @@ EVENTS: dict[str, Notice] = {
         "Le médecin sollicité a accepté de suivre le patient.",
         MT,
     ),
+    "medecin_traitant.withdraw": Notice(
+        (professionals("professional_ids"),),
+        "Proposition retirée {reference}",
+        "Un autre médecin sollicité en même temps que vous a accepté ce patient. La "
+        "proposition qui vous était faite est retirée : aucune action n'est attendue de votre "
+        "part.",
+        # Their list, not the case: it is no longer theirs to open.
+        "orientation/proposals",
+    ),
     "medecin_traitant.interest": Notice(
         (coordinators(),),
         "Un médecin peut prendre le patient {reference}",
@@ -234,7 +243,7 @@ EVENTS: dict[str, Notice] = {
     "medecin_traitant.decline": Notice(
         (coordinators(), submitter()),
         "Proposition refusée {reference}",
-        "Le médecin sollicité a décliné la proposition. Le dossier revient à la coordination.",
+        "Un médecin sollicité a décliné la proposition. {outcome}",
         MT,
     ),
     "medecin_traitant.expire": Notice(
@@ -250,7 +259,7 @@ EVENTS: dict[str, Notice] = {
         MT,
     ),
     "medecin_traitant.cancel": Notice(
-        (professional("professional_id"),),
+        (professionals("professional_ids"),),
         "Proposition annulée {reference}",
         "La coordination a annulé le dossier pour lequel vous étiez sollicité comme médecin "
         "traitant. Aucune action n'est attendue de votre part.",

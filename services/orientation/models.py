@@ -8,7 +8,11 @@ from services.orientation.discharges.models import (
 from services.orientation.epp.models import EppHistory, EppReferral
 from services.orientation.indicators.models import TerritoryBaseline
 from services.orientation.medecin_traitant.intake.models import PublicSubmissionCounter
-from services.orientation.medecin_traitant.models import MedecinTraitantCase, MedecinTraitantHistory
+from services.orientation.medecin_traitant.models import (
+    MedecinTraitantCase,
+    MedecinTraitantHistory,
+    MedecinTraitantProposal,
+)
 
 __all__ = [
     "DischargeCase",
@@ -18,6 +22,7 @@ __all__ = [
     "EppReferral",
     "MedecinTraitantCase",
     "MedecinTraitantHistory",
+    "MedecinTraitantProposal",
     "PublicSubmissionCounter",
     "TerritoryBaseline",
 ]

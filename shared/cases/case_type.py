@@ -74,6 +74,10 @@ class CaseType(Generic[CaseT]):
     not_found: str = "Dossier introuvable."
     # Who is told of a new message on a case (shared/cases/messages.py); the author is not.
     participants: Callable[[Any], Participants] = submitter_and()
+    # Why a caller who was asked to act on a case no longer may (a GP whose proposal was
+    # withdrawn when another accepted first), in French; None for anyone else. Their
+    # transition then answers 409 with it rather than the 404 of an unknown case.
+    withdrawn: Callable[[Any, Principal], str | None] | None = None
 
     def __post_init__(self) -> None:
         names = set(self.machine.names())

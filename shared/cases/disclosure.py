@@ -39,20 +39,24 @@ class HistoryDisclosure:
 
     # Roles that see every entry in full (the coordination of this case type).
     full_view: frozenset[str]
-    # Transitions addressed to a professional, with the body field naming their directory entry:
-    # that professional sees those entries in full (e.g. the proposal made to them).
-    addressed: Mapping[str, str] = field(default_factory=dict)
+    # Transitions addressed to a professional, with the body field naming their directory entry
+    # (or the fields: one professional, or a list of several asked at once): that professional
+    # sees those entries in full (e.g. the proposal made to them).
+    addressed: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict)
 
     def reveals(self, row: Any, principal: Principal) -> bool:
         """Whether `principal` may see who fired `row` and what they wrote."""
         if principal.has(*self.full_view) or row.by == principal.email:
             return True
-        key = self.addressed.get(row.transition)
-        return (
-            key is not None
-            and principal.professional_id is not None
-            and (row.data or {}).get(key) == str(principal.professional_id)
-        )
+        keys = self.addressed.get(row.transition)
+        if keys is None or principal.professional_id is None:
+            return False
+        mine = str(principal.professional_id)
+        for key in (keys,) if isinstance(keys, str) else keys:
+            named = (row.data or {}).get(key)
+            if named == mine or (isinstance(named, list) and mine in named):
+                return True
+        return False
 
     def visible(self, rows: Iterable[Any], principal: Principal) -> list[HistoryEntry]:
         """The history rows as `principal` may see them, in the same order."""

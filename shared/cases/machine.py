@@ -46,6 +46,20 @@ def party(role_name: str, attribute: str) -> Actor:
     return _needing(frozenset({role_name}), check)
 
 
+def party_among(role_name: str, attribute: str) -> Actor:
+    """The holder of `role_name` whose directory entry is one of `case.<attribute>` (a case
+    proposed to several professionals at once)."""
+
+    def check(case: Any, principal: Principal) -> bool:
+        return (
+            principal.has(role_name)
+            and principal.professional_id is not None
+            and principal.professional_id in getattr(case, attribute)
+        )
+
+    return _needing(frozenset({role_name}), check)
+
+
 def submitter(*, while_in: Iterable[str]) -> Actor:
     """The user who created the case, while it is in one of `while_in`."""
     states = frozenset(while_in)
@@ -74,7 +88,8 @@ class TransitionRule:
     schema: type[Schema] | None = None
     label: str = ""
     # Several rules may share a name (e.g. `resume` back to the state the case was held in);
-    # `when` picks the one that applies to a given case.
+    # `when` picks the one that applies to a given case. It is read once, before the
+    # transition's effect changes the case (`check`, then `apply(..., rule=)`).
     when: Callable[[Any], bool] | None = None
 
 
@@ -101,7 +116,7 @@ class CaseMachine:
                     "trigger": r.name,
                     "source": list(r.source),
                     "dest": r.dest,
-                    "conditions": [_condition(r.when)] if r.when else [],
+                    "conditions": [_condition(r)] if r.when else [],
                 }
                 for r in self.rules
             ],
@@ -194,16 +209,26 @@ class CaseMachine:
             )
         return rule
 
-    def apply(self, case: Any, name: str) -> tuple[str, str]:
-        """Move `case` along `name`; returns (from, to). Callers check first."""
+    def apply(self, case: Any, name: str, rule: TransitionRule | None = None) -> tuple[str, str]:
+        """Move `case` along `name`; returns (from, to). Callers check first; `rule` is the
+        one `check` chose, before the effect ran (a decline that leaves other GPs asked stays
+        `proposed` even though the effect has just removed one)."""
         before = case.state
         try:
-            self._machine.events[name].trigger(case)
+            self._machine.events[name].trigger(case, chosen=rule)
         except MachineError as exc:
             raise InvalidTransition() from exc
         return before, case.state
 
 
-def _condition(predicate: Callable[[Any], bool]) -> Callable[[Any], bool]:
-    """Adapt a case predicate to a `transitions` condition (which receives EventData)."""
-    return lambda event: predicate(event.model)
+def _condition(rule: TransitionRule) -> Callable[[Any], bool]:
+    """Adapt a rule's `when` to a `transitions` condition (which receives EventData): the rule
+    chosen by `check`, when given, else `when` read now."""
+    assert rule.when is not None  # noqa: S101 - only rules with `when` get a condition
+    when = rule.when
+
+    def condition(event: Any) -> bool:
+        chosen = event.kwargs.get("chosen")
+        return chosen is rule if chosen is not None else when(event.model)
+
+    return condition

@@ -12,9 +12,16 @@ from sqlalchemy import or_, select
 from shared.audit.service import record_audit
 from shared.auth.principal import Principal
 from shared.cases.case_type import CaseT, CaseType
+from shared.cases.machine import TransitionRule
 from shared.cases.references import next_reference
 from shared.db import for_update, unit_of_work
-from shared.errors import Duplicate, NotFound, ValidationFailed, VersionConflict
+from shared.errors import (
+    Duplicate,
+    InvalidTransition,
+    NotFound,
+    ValidationFailed,
+    VersionConflict,
+)
 from shared.extensions import db
 from shared.http.parsing import load
 from shared.outbox.emit import emit
@@ -164,14 +171,14 @@ def fire_transition(
     found: dict[str, Any] = {}
     if lookup is not None:
         with unit_of_work() as session:
-            _case, data = check(session.get(case_type.model, case_id))
+            _case, data, _rule = check(session.get(case_type.model, case_id))
         found = lookup(data, principal)
     with unit_of_work():
-        case, data = check(lock_case(case_type, case_id))
+        case, data, rule = check(lock_case(case_type, case_id))
         now = case.transition_at = case.updated_at = utcnow()
         effect = case_type.effects.get(name)
         extra = effect(case, {**data, **found}, principal) if effect else None
-        before, _after = case_type.machine.apply(case, name)
+        before, _after = case_type.machine.apply(case, name, rule)
         record_step(
             case_type,
             case,
@@ -243,16 +250,24 @@ def _checked(
     principal: Principal,
     body: dict[str, Any],
     if_match: int | None,
-) -> tuple[CaseT, dict[str, Any]]:
-    """The case and the validated body, once the case, the caller, the version and the state
-    allow `name`; the contract's errors in the contract's order otherwise."""
+) -> tuple[CaseT, dict[str, Any], TransitionRule]:
+    """The case, the validated body and the rule that applies, once the case, the caller, the
+    version and the state allow `name`; the contract's errors in the contract's order
+    otherwise."""
+    if found is not None and case_type.withdrawn is not None:
+        # Asked a moment ago, no longer (another GP accepted first): 409 with the reason,
+        # not the 404 of a case they never knew.
+        reason = case_type.withdrawn(found, principal)
+        if reason is not None:
+            raise InvalidTransition(reason, details={"state": found.state, "transition": name})
     case = check_visible(case_type, found, principal)
     machine = case_type.machine
     # A caller who may never fire `name` gets 403 before any 409 (version or state).
     machine.check_role(principal, name)
     check_version(case, if_match)
     rule = machine.check(case, principal, name)
-    return case, load(_schema(rule.schema), body, case=case) if rule.schema else load_empty(body)
+    data = load(_schema(rule.schema), body, case=case) if rule.schema else load_empty(body)
+    return case, data, rule
 
 
 def load_history(case: Any, history_model: Any) -> list[Any]:
@@ -284,7 +299,11 @@ def load_empty(body: dict[str, Any]) -> dict[str, Any]:
 
 def _json_safe(data: dict[str, Any]) -> dict[str, Any] | None:
     safe = {
-        key: value if isinstance(value, str | int | float | bool | None) else str(value)
+        key: [str(item) for item in value]
+        if isinstance(value, list)
+        else value
+        if isinstance(value, str | int | float | bool | None)
+        else str(value)
         for key, value in data.items()
     }
     return safe or None

@@ -41,14 +41,18 @@ def people(accounts):
 
 CASES = [
     ("medecin_traitant.submit", {}, {"coordinator"}),
-    ("medecin_traitant.propose", {"professional_id": str(GP)}, {"gp"}),
-    ("medecin_traitant.reminder", {"professional_id": str(GP)}, {"gp"}),
+    ("medecin_traitant.propose", {"professional_ids": [str(GP)]}, {"gp"}),
+    # Proposed to several GPs at once: each is told, and each is reminded.
+    ("medecin_traitant.propose", {"professional_ids": [str(GP), str(NURSE)]}, {"gp", "nurse"}),
+    ("medecin_traitant.reminder", {"professional_ids": [str(GP)]}, {"gp"}),
     ("medecin_traitant.accept", {"professional_id": str(GP)}, {"coordinator", "submitter"}),
+    # The GPs asked with the one who accepted hear that their proposal is withdrawn.
+    ("medecin_traitant.withdraw", {"professional_ids": [str(GP)]}, {"gp"}),
     ("medecin_traitant.interest", {"professional_id": str(GP)}, {"coordinator"}),
     ("medecin_traitant.decline", {"professional_id": str(GP)}, {"coordinator", "submitter"}),
     ("medecin_traitant.expire", {"professional_id": str(GP)}, {"coordinator", "submitter"}),
     ("medecin_traitant.confirm", {"professional_id": str(GP)}, {"submitter"}),
-    ("medecin_traitant.cancel", {"professional_id": str(GP)}, {"gp"}),
+    ("medecin_traitant.cancel", {"professional_ids": [str(GP)]}, {"gp"}),
     ("medecin_traitant.duplicate_attempt", {}, {"coordinator"}),
     *(
         (

@@ -30,7 +30,15 @@ from services.orientation.discharges.models import (
     DischargeProfessional,
 )
 from services.orientation.epp.models import EppHistory, EppReferral
-from services.orientation.medecin_traitant.models import MedecinTraitantCase, MedecinTraitantHistory
+from services.orientation.medecin_traitant.models import (
+    ACCEPTED,
+    DECLINED,
+    EXPIRED,
+    PENDING,
+    MedecinTraitantCase,
+    MedecinTraitantHistory,
+    MedecinTraitantProposal,
+)
 from services.orientation.medecin_traitant.priority import compute_priority
 from shared.crypto import current_keyring
 from shared.extensions import db
@@ -124,7 +132,6 @@ def _medecin_traitant_case(ctx: Context, patient: Patient, created_at: dt.dateti
         "synthesis": None,
         "held_from": None,
         "hold_reason": None,
-        "proposed_professional_id": None,
         "proposed_at": None,
         "reminder_sent_at": None,
         "excluded_professional_ids": [],
@@ -149,12 +156,14 @@ def _medecin_traitant_case(ctx: Context, patient: Patient, created_at: dt.dateti
         **patient_columns(ctx, patient, f"synthetic:{patient.number}"),
     }
     timeline = Timeline(ctx, case, MedecinTraitantHistory.__table__)
-    _walk(ctx, case, timeline)
+    proposals: dict[Any, dict[str, Any]] = {}
+    _walk(ctx, case, timeline, proposals)
     if case["oriented_at"] is not None:
         case["previous_oriented_at"] = patient.last_oriented_at
         patient.last_oriented_at = case["oriented_at"]
     case["excluded_professional_ids"] = json.dumps(case["excluded_professional_ids"])
-    return [(MedecinTraitantCase.__table__, case), *timeline.rows]
+    asked = [(MedecinTraitantProposal.__table__, p) for p in proposals.values()]
+    return [(MedecinTraitantCase.__table__, case), *asked, *timeline.rows]
 
 
 def _cancel(ctx: Context, case: dict[str, Any], timeline: Timeline, days: tuple[float, float]):
@@ -164,8 +173,11 @@ def _cancel(ctx: Context, case: dict[str, Any], timeline: Timeline, days: tuple[
         case["cancelled_at"] = at
 
 
-def _walk(ctx: Context, case: dict[str, Any], timeline: Timeline) -> None:
-    """Move the case along the médecin-traitant workflow with realistic odds and delays."""
+def _walk(
+    ctx: Context, case: dict[str, Any], timeline: Timeline, proposals: dict[Any, dict[str, Any]]
+) -> None:
+    """Move the case along the médecin-traitant workflow with realistic odds and delays; each
+    GP asked gets a row in `proposals` (by GP), its status as the walk leaves it."""
     rng = ctx.rng
     if rng.random() < 0.04:
         return _cancel(ctx, case, timeline, (0.1, 5))
@@ -186,18 +198,29 @@ def _walk(ctx: Context, case: dict[str, Any], timeline: Timeline) -> None:
         wait = (20, 160) if attempt == 0 and rng.random() < 0.1 else (0.5, 8)
         if gp is None or not timeline.step("propose", "proposed", wait):
             return None
-        case["proposed_professional_id"], case["proposed_at"] = gp, timeline.at
+        case["proposed_at"] = timeline.at
+        # A GP drawn twice (the app would refuse it: they are excluded) keeps one row, the
+        # last proposal's; the draws, and so every figure, stay as they were.
+        asked = proposals[gp] = {
+            "case_id": case["id"],
+            "professional_id": gp,
+            "proposed_at": timeline.at,
+            "status": PENDING,
+            "answered_at": None,
+        }
         if attempt < 3 and rng.random() < 0.22:
             expire = rng.random() < 0.3
             name, comment = ("expire", None) if expire else ("decline", rng.choice(DECLINE_REASONS))
             if not timeline.step(name, "triaged", (14, 14.5) if expire else (0.5, 10), comment):
                 return None
+            asked["status"], asked["answered_at"] = (EXPIRED if expire else DECLINED), timeline.at
             case["excluded_professional_ids"].append(str(gp))
-            case["proposed_professional_id"] = case["proposed_at"] = None
+            case["proposed_at"] = None
             continue
         at = timeline.step("accept", "accepted", (0.3, 10))
         if not at:
             return None
+        asked["status"], asked["answered_at"] = ACCEPTED, at
         case["accepted_professional_id"], case["accepted_at"] = gp, at
         case["appointment_date"] = (at + dt.timedelta(days=rng.randrange(2, 30))).date()
         at = timeline.step("confirm", "oriented", (2, 40))

@@ -43,9 +43,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
-
-import numpy as np
-from ortools.graph.python import min_cost_flow
+from typing import Any, NamedTuple
 
 PRIORITIES = (1, 2, 3)
 COST_LIMIT = 2**62
@@ -66,9 +64,10 @@ class AllocationTooLarge(ValueError):
     """The instance's weights would overflow the solver's 64-bit costs."""
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """One GP a case could go to, with the score `suggestions` gives the pair."""
+class Candidate(NamedTuple):
+    """One GP a case could go to, with the score `suggestions` gives the pair. A named tuple:
+    the reads build one per (patient profile, GP) pair, hundreds of thousands, and a tuple is
+    built several times faster than a frozen dataclass."""
 
     gp: Hashable
     score: float
@@ -149,7 +148,12 @@ def allocate(demands: Sequence[CaseDemand], places: dict[Hashable, int]) -> Allo
 
     Cases of one priority sharing the very same candidates tuple (the reads build one per
     patient profile) are interchangeable: they form one node whose supply is their number,
-    which keeps the graph small; within a group, places go to cases in the order given."""
+    which keeps the graph small; within a group, places go to cases in the order given. The
+    arcs are built as arrays, one slice per candidates tuple, not one Python object each."""
+    # Imported here: numpy and OR-tools weigh tens of megabytes, and only this computes.
+    import numpy as np
+    from ortools.graph.python import min_cost_flow
+
     for d in demands:
         if d.priority not in PRIORITIES:
             raise ValueError(f"priority {d.priority} is not one of {PRIORITIES}")
@@ -161,44 +165,57 @@ def allocate(demands: Sequence[CaseDemand], places: dict[Hashable, int]) -> Allo
         groups.setdefault((d.priority, id(d.candidates)), []).append(i)
     members = list(groups.values())
     gps = [gp for gp, n in places.items() if n > 0]
-    gp_node = {gp: 2 + len(members) + i for i, gp in enumerate(gps)}
-    nodes = 2 + len(members) + len(gps)
+    gp_index = {gp: i for i, gp in enumerate(gps)}
+    first_gp_node = 2 + len(members)
+    nodes = first_gp_node + len(gps)
     if (max(weight.values()) + span) * (nodes + 1) >= COST_LIMIT:
         raise AllocationTooLarge("too many cases and places for one exact allocation")
+    gp_places = np.array([places[gp] for gp in gps], dtype=np.int64)
 
-    source, sink = 0, 1
-    tails: list[int] = []
-    heads: list[int] = []
-    capacities: list[int] = []
-    costs: list[int] = []
-    pairs: list[tuple[int, Candidate, int]] = []  # (group, candidate, arc) of case → GP arcs
-    tenths: dict[int, list[int]] = {}
+    # Per candidates tuple: which of its candidates have places, their GP, their points.
+    shapes: dict[int, tuple[Any, Any, Any]] = {}
+    sizes = np.array([len(indexes) for indexes in members], dtype=np.int64)
+    group_nodes = np.arange(2, first_gp_node, dtype=np.int64)
+    heads, caps, costs, pair_group, pair_position = [], [], [], [], []
     for g, indexes in enumerate(members):
-        node, size, first = 2 + g, len(indexes), demands[indexes[0]]
-        tails += [source, node]
-        heads += [node, sink]
-        capacities += [size, size]
-        costs += [0, 0]
-        if id(first.candidates) not in tenths:
-            tenths[id(first.candidates)] = [tenths_of(c.score) - low for c in first.candidates]
-        for c, points in zip(first.candidates, tenths[id(first.candidates)], strict=True):
-            if c.gp in gp_node:
-                tails.append(node)
-                heads.append(gp_node[c.gp])
-                capacities.append(min(size, places[c.gp]))
-                costs.append(-(weight[first.priority] + points))
-                pairs.append((g, c, len(tails) - 1))
-    for gp in gps:
-        tails.append(gp_node[gp])
-        heads.append(sink)
-        capacities.append(places[gp])
-        costs.append(0)
+        first = demands[indexes[0]]
+        key = id(first.candidates)
+        if key not in shapes:
+            kept = [k for k, c in enumerate(first.candidates) if c.gp in gp_index]
+            shapes[key] = (
+                np.array(kept, dtype=np.int64),
+                np.array([gp_index[first.candidates[k].gp] for k in kept], dtype=np.int64),
+                np.array([tenths_of(first.candidates[k].score) - low for k in kept], np.int64),
+            )
+        positions, gp_of, points = shapes[key]
+        heads.append(first_gp_node + gp_of)
+        caps.append(np.minimum(sizes[g], gp_places[gp_of]))
+        costs.append(-(weight[first.priority] + points))
+        pair_group.append(np.full(len(positions), g, dtype=np.int64))
+        pair_position.append(positions)
+    pair_heads = np.concatenate(heads) if heads else np.zeros(0, np.int64)
+    pair_groups = np.concatenate(pair_group) if pair_group else np.zeros(0, np.int64)
+    pair_positions = np.concatenate(pair_position) if pair_position else np.zeros(0, np.int64)
+    pairs = len(pair_heads)
+    gp_nodes = np.arange(first_gp_node, nodes, dtype=np.int64)
+    source, sink = 0, 1
+    # Arcs in this order: case → GP (the pairs, first so that arc k is pair k), source →
+    # case, case → sink (unassigned), GP → sink.
+    tails = np.concatenate(
+        [group_nodes[pair_groups], np.full(len(members), source), group_nodes, gp_nodes]
+    )
+    all_heads = np.concatenate(
+        [pair_heads, group_nodes, np.full(len(members), sink), np.full(len(gps), sink)]
+    )
+    capacities = np.concatenate(
+        [*(caps or [np.zeros(0, np.int64)]), sizes, sizes, gp_places]
+    ).astype(np.int64)
+    unit_costs = np.concatenate(
+        [*(costs or [np.zeros(0, np.int64)]), np.zeros(2 * len(members) + len(gps), np.int64)]
+    ).astype(np.int64)
     flow = min_cost_flow.SimpleMinCostFlow()
     arcs = flow.add_arcs_with_capacity_and_unit_cost(
-        np.array(tails, dtype=np.int64),
-        np.array(heads, dtype=np.int64),
-        np.array(capacities, dtype=np.int64),
-        np.array(costs, dtype=np.int64),
+        tails.astype(np.int64), all_heads.astype(np.int64), capacities, unit_costs
     )
     first_arc = int(arcs[0]) if len(arcs) else 0
     flow.set_node_supply(source, len(demands))
@@ -209,12 +226,16 @@ def allocate(demands: Sequence[CaseDemand], places: dict[Hashable, int]) -> Allo
 
     chosen: dict[int, Candidate] = {}
     pending = [iter(indexes) for indexes in members]
-    pair_arcs = np.array([first_arc + arc for _g, _c, arc in pairs], dtype=np.int64)
-    used = flow.flows(pair_arcs) if len(pairs) else np.zeros(0, dtype=np.int64)
+    used = (
+        flow.flows(np.arange(first_arc, first_arc + pairs, dtype=np.int64))
+        if pairs
+        else np.zeros(0, dtype=np.int64)
+    )
     for k in np.flatnonzero(used):
-        g, c, _arc = pairs[k]
+        g = int(pair_groups[k])
+        candidate = demands[members[g][0]].candidates[int(pair_positions[k])]
         for _ in range(int(used[k])):
-            chosen[next(pending[g])] = c
+            chosen[next(pending[g])] = candidate
     result = Allocation()
     for i, d in enumerate(demands):
         if i in chosen:

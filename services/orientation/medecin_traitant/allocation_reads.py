@@ -3,10 +3,11 @@ case's candidates, exactly as `suggestions` ranks them, within `MATCHING_RADIUS_
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import defaultdict
 from collections.abc import Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from flask import current_app
@@ -21,57 +22,78 @@ from services.orientation.medecin_traitant.allocation import (
     CaseDemand,
     allocate,
 )
-from services.orientation.medecin_traitant.models import MedecinTraitantCase
+from services.orientation.medecin_traitant.models import (
+    PENDING,
+    MedecinTraitantCase,
+    MedecinTraitantProposal,
+)
 from services.orientation.medecin_traitant.suggestions import (
     available_gps,
     case_origin,
     eligible_gps,
+    gp_distance,
+    pair_score,
     score_gp,
+    shared_languages,
 )
 from shared.extensions import db
-from shared.geo import distance_km
 
 # One degree of latitude is at least 110.57 km; a smaller figure keeps the prefilter wide.
 KM_PER_DEGREE = 110.0
 
 
 def pending_proposals() -> dict[str, int]:
-    """Proposals waiting for an answer, per GP (id as text)."""
+    """Proposals waiting for an answer, per GP (id as text): each holds one of that GP's
+    places, a case broadcast to three GPs one place at each."""
     rows = db.session.execute(
-        select(MedecinTraitantCase.proposed_professional_id, func.count())
-        .where(MedecinTraitantCase.state == "proposed")
-        .group_by(MedecinTraitantCase.proposed_professional_id)
+        select(MedecinTraitantProposal.professional_id, func.count())
+        .where(MedecinTraitantProposal.status == PENDING)
+        .group_by(MedecinTraitantProposal.professional_id)
     )
-    return {str(gp): count for gp, count in rows.all() if gp is not None}
+    return {str(gp): count for gp, count in rows.all()}
 
 
 class NearbyGps:
-    """GPs bucketed by latitude bands one radius wide: the GPs within `radius` of a point are
-    in its band or the two next to it, and a longitude box narrows them before the exact
-    distance. Answers are cached per point (patients share communes)."""
+    """GPs bucketed by latitude bands one radius wide, each band sorted by longitude: the GPs
+    within `radius` of a point are in its band or the two next to it, inside the longitude
+    window a bisection finds, and inside a box of one radius each way (in degrees, widened so
+    that it always holds the circle); only those get the exact distance. Answers are cached
+    per point (patients share communes)."""
 
     def __init__(self, gps: list[tuple[dict[str, Any], int]], radius: float):
         self.radius = radius
-        self.band = radius / KM_PER_DEGREE
-        self.bands: dict[int, list[tuple[dict[str, Any], int]]] = defaultdict(list)
-        for gp, remaining in gps:
+        # Distances are compared rounded to 0.1 km: a GP 0.05 km beyond the radius counts.
+        self.band = (radius + 0.05) / KM_PER_DEGREE
+        bands: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for gp, _remaining in gps:
             if gp.get("latitude") is not None and gp.get("longitude") is not None:
-                self.bands[math.floor(gp["latitude"] / self.band)].append((gp, remaining))
-        self.cache: dict[tuple[float, float], list[tuple[dict[str, Any], int]]] = {}
+                bands[math.floor(gp["latitude"] / self.band)].append(gp)
+        self.bands: dict[int, tuple[list[float], list[dict[str, Any]]]] = {}
+        for row, members in bands.items():
+            members.sort(key=lambda gp: gp["longitude"])
+            self.bands[row] = ([gp["longitude"] for gp in members], members)
+        self.cache: dict[tuple[float, float], list[tuple[dict[str, Any], float]]] = {}
 
-    def around(self, origin: tuple[float, float]) -> list[tuple[dict[str, Any], int]]:
+    def around(self, origin: tuple[float, float]) -> list[tuple[dict[str, Any], float]]:
+        """The GPs whose distance (`gp_distance`, as scored) is at most the radius, with it."""
         if origin not in self.cache:
             lat, lon = origin
             cos = max(math.cos(math.radians(min(89.0, abs(lat) + self.band))), 1e-6)
             lon_span = self.band / cos
             row = math.floor(lat / self.band)
-            self.cache[origin] = [
-                (gp, remaining)
-                for r in (row - 1, row, row + 1)
-                for gp, remaining in self.bands.get(r, ())
-                if abs(gp["longitude"] - lon) <= lon_span
-                and distance_km(lat, lon, gp["latitude"], gp["longitude"]) <= self.radius + 0.05
-            ]
+            found = []
+            for r in (row - 1, row, row + 1):
+                if r not in self.bands:
+                    continue
+                longitudes, members = self.bands[r]
+                first = bisect.bisect_left(longitudes, lon - lon_span)
+                last = bisect.bisect_right(longitudes, lon + lon_span)
+                for gp in members[first:last]:
+                    if abs(gp["latitude"] - lat) <= self.band:
+                        distance = gp_distance(origin, gp)
+                        if distance is not None and distance <= self.radius:
+                            found.append((gp, distance))
+            self.cache[origin] = found
         return self.cache[origin]
 
 
@@ -121,13 +143,13 @@ def triaged_cases() -> list[MedecinTraitantCase]:
 def demands_for(
     cases: list[MedecinTraitantCase],
     available: list[tuple[dict[str, Any], int]],
-    places: dict[Hashable, int],
     radius: float,
-) -> list[CaseDemand]:
+) -> tuple[list[CaseDemand], dict[tuple[str, str], tuple[float, float] | None]]:
     """Each case's candidates: the GPs its `suggestions` would list (same eligibility, same
-    score) whose distance to the patient is at most `radius`. Patients of one profile (commune,
-    languages, home visits, GPs excluded) have the same candidates: they are scored once and
-    share one tuple, which the solver groups."""
+    score) whose distance to the patient is at most `radius`; and the patients' origins by
+    (postal code, commune). Patients of one profile (commune, languages, home visits, GPs
+    excluded) have the same candidates: they are scored once and share one tuple, which the
+    solver groups. Only numbers here: the reasons are written for the chosen pairs only."""
     nearby = NearbyGps(available, radius)
     profiles: dict[tuple[Any, ...], tuple[tuple[Candidate, ...], str]] = {}
     origins: dict[tuple[str, str], tuple[float, float] | None] = {}
@@ -144,33 +166,55 @@ def demands_for(
             tuple(sorted(case.excluded_professional_ids or [])),
         )
         if profile not in profiles:
-            profiles[profile] = _candidates(case, origin, nearby, places)
+            profiles[profile] = _candidates(case, origin, nearby)
         candidates, reason = profiles[profile]
         demands.append(CaseDemand(case.id, case.priority, candidates, reason))
-    return demands
+    return demands, origins
 
 
 def _candidates(
-    case: MedecinTraitantCase,
-    origin: tuple[float, float] | None,
-    nearby: NearbyGps,
-    places: dict[Hashable, int],
+    case: MedecinTraitantCase, origin: tuple[float, float] | None, nearby: NearbyGps
 ) -> tuple[tuple[Candidate, ...], str]:
-    """The candidates of one case, and why it has none if so."""
+    """The candidates of one case, and why it has none if so: `score_gp`'s score, without
+    its reasons (ten thousand cases by tens of GPs)."""
     around = nearby.around(origin) if origin else []
-    candidates = []
-    for gp, _remaining in eligible_gps(case, around):
-        suggestion = score_gp(case, gp, places[gp["id"]], origin)
-        if suggestion.distance_km is not None and suggestion.distance_km <= nearby.radius:
-            candidates.append(
-                Candidate(
-                    gp=gp["id"],
-                    score=suggestion.score,
-                    distance_km=suggestion.distance_km,
-                    reasons=tuple(suggestion.reasons),
-                )
-            )
-    return tuple(candidates), EXCLUDED if around and not candidates else NO_GP_IN_RANGE
+    excluded = set(case.excluded_professional_ids or [])
+    needs_home_visits = bool(case.needs_home_visits)
+    # Most patients speak French only: nothing to compare with each GP then.
+    other_languages = any(lang != "fr" for lang in case.languages or [])
+    candidates = tuple(
+        Candidate(
+            gp=gp["id"],
+            score=pair_score(
+                distance,
+                len(shared_languages(case, gp)) if other_languages else 0,
+                needs_home_visits,
+                gp["home_visits"],
+            ),
+            distance_km=distance,
+        )
+        for gp, distance in around
+        if gp["id"] not in excluded
+    )
+    return candidates, EXCLUDED if around and not candidates else NO_GP_IN_RANGE
+
+
+def with_reasons(
+    allocation: Allocation,
+    cases: dict[Hashable, MedecinTraitantCase],
+    gps: dict[Hashable, dict[str, Any]],
+    places: dict[Hashable, int],
+    origins: dict[tuple[str, str], tuple[float, float] | None],
+) -> Allocation:
+    """The allocation, each chosen pair carrying `score_gp`'s reasons (places left as the
+    allocation counts them)."""
+    assignments = []
+    for a in allocation.assignments:
+        case = cases[a.case]
+        origin = origins[(case.patient_postal_code, case.patient_city)]
+        found = score_gp(case, gps[a.candidate.gp], places[a.candidate.gp], origin)
+        assignments.append(replace(a, candidate=a.candidate._replace(reasons=tuple(found.reasons))))
+    return Allocation(assignments=assignments, unassigned=allocation.unassigned)
 
 
 def preview() -> Preview:
@@ -183,12 +227,14 @@ def preview() -> Preview:
         gp["id"]: remaining - pending.get(gp["id"], 0) for gp, remaining in available
     }
     cases = triaged_cases()
-    demands = demands_for(cases, available, places, settings.matching_radius_km)
-    allocation = allocate(demands, places)
+    demands, origins = demands_for(cases, available, settings.matching_radius_km)
+    by_id: dict[Hashable, MedecinTraitantCase] = {case.id: case for case in cases}
+    gps: dict[Hashable, dict[str, Any]] = {gp["id"]: gp for gp, _ in available}
+    allocation = with_reasons(allocate(demands, places), by_id, gps, places, origins)
     return Preview(
         allocation=allocation,
-        cases={case.id: case for case in cases},
-        gps={gp["id"]: gp for gp, _ in available},
+        cases=by_id,
+        gps=gps,
         places=places,
         candidates={d.case: d.candidates for d in demands},
     )
@@ -215,11 +261,12 @@ def waiting_near(gp: dict[str, Any]) -> list[WaitingPatient]:
     found = []
     for case in triaged_cases():
         origin = case_origin(case)
-        if origin is None or not nearby.around(origin):
+        if origin is None:
             continue
+        near = {id(entry) for entry, _distance in nearby.around(origin)}
         for entry, remaining in eligible_gps(case, available):
-            suggestion = score_gp(case, entry, remaining, origin)
-            if suggestion.distance_km is not None and suggestion.distance_km <= radius:
-                found.append(WaitingPatient(case, suggestion.distance_km, suggestion.score))
+            if id(entry) in near:
+                suggestion = score_gp(case, entry, remaining, origin)
+                found.append(WaitingPatient(case, suggestion.distance_km or 0.0, suggestion.score))
     found.sort(key=lambda w: (w.case.priority, w.distance_km, w.case.created_at))
     return found

@@ -88,7 +88,14 @@ TRANSITION_FIELDS: dict[str, tuple[Field, ...]] = {
         Field("priority", "Priorité", "select", choices=PRIORITY_CHOICES),
     ),
     "propose": (
-        Field("professional_id", "Médecin à qui proposer le patient", "radio", required=True),
+        Field(
+            "professional_ids",
+            "Médecins à qui proposer le patient",
+            "checkboxes",
+            required=True,
+            hint="Un à cinq médecins : le premier qui accepte devient le médecin traitant, "
+            "la proposition est alors retirée aux autres.",
+        ),
         Field("comment", "Message au médecin", "textarea", hint=OPTIONAL),
     ),
     "accept": (

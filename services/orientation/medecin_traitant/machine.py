@@ -7,7 +7,15 @@ from services.orientation.medecin_traitant import schemas
 from services.orientation.medecin_traitant.states import STATES
 from shared.auth.roles import ADMIN, COORDINATOR, GP
 from shared.cases.disclosure import HistoryDisclosure
-from shared.cases.machine import SYSTEM_ACTOR, CaseMachine, TransitionRule, party, role, submitter
+from shared.cases.machine import (
+    SYSTEM_ACTOR,
+    CaseMachine,
+    TransitionRule,
+    party,
+    party_among,
+    role,
+    submitter,
+)
 
 # Read by the indicators (open cases by state).
 OPEN_STATES = STATES.open
@@ -20,14 +28,26 @@ def held_in(state: str) -> Callable[[Any], bool]:
     return lambda case: case.held_from == state
 
 
-proposed_gp = party(GP, "proposed_professional_id")
+def others_asked(case: Any) -> bool:
+    """More than one GP still asked: a decline removes one and the case stays proposed."""
+    return len(case.proposed_professional_ids) > 1
+
+
+def last_asked(case: Any) -> bool:
+    """One GP left asked: their decline sends the case back to the coordination."""
+    return not others_asked(case)
+
+
+# Any GP the case is proposed to now (one, or each of several asked at once).
+proposed_gp = party_among(GP, "proposed_professional_ids")
 
 MACHINE = CaseMachine(
     STATES,
     # A GP proposed a patient sees each step, but who declined it before them (and why) only
     # the coordination knows; the proposal made to them they read in full.
     disclosure=HistoryDisclosure(
-        full_view=frozenset({COORDINATOR, ADMIN}), addressed={"propose": "professional_id"}
+        full_view=frozenset({COORDINATOR, ADMIN}),
+        addressed={"propose": ("professional_id", "professional_ids")},
     ),
     rules=(
         TransitionRule(
@@ -49,14 +69,20 @@ MACHINE = CaseMachine(
             schemas.AcceptSchema,
             "accepter",
         ),
-        TransitionRule(
-            "decline",
-            ("proposed",),
-            "triaged",
-            (proposed_gp, coordinator),
-            schemas.DeclineSchema,
-            "refuser",
+        # Each decline removes one GP; the case goes back to triage with the last one.
+        *(
+            TransitionRule(
+                "decline",
+                ("proposed",),
+                dest,
+                (proposed_gp, coordinator),
+                schemas.DeclineSchema,
+                "refuser",
+                when=when,
+            )
+            for dest, when in (("proposed", others_asked), ("triaged", last_asked))
         ),
+        # Expiry ends every proposal of the case at once.
         TransitionRule("expire", ("proposed",), "triaged", (SYSTEM_ACTOR,), None, "expirer"),
         TransitionRule(
             "confirm",

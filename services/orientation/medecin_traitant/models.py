@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import JSON, Index, String, Text, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.orientation.medecin_traitant.intake.sources import LABELS as SOURCE_LABELS
 from services.orientation.medecin_traitant.intake.sources import needs_review
@@ -112,7 +112,8 @@ class MedecinTraitantCase(CaseMixin, PatientMixin, db.Model):
     synthesis: Mapped[str | None] = mapped_column(Text)
     held_from: Mapped[str | None] = mapped_column(String(32))
     hold_reason: Mapped[str | None] = mapped_column(Text)
-    proposed_professional_id: Mapped[uuid.UUID | None] = mapped_column(UUIDType, index=True)
+    # When the case was last proposed (to one GP or several at once): the reminder and the
+    # expiry count from it. Who it was proposed to is in `proposals`.
     proposed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     reminder_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # GPs who declined this case or let it expire: never suggested again for it.
@@ -143,6 +144,30 @@ class MedecinTraitantCase(CaseMixin, PatientMixin, db.Model):
     contact_phone: Mapped[str | None] = mapped_column(EncryptedString)
     contact_email: Mapped[str | None] = mapped_column(String(254))
     intake_notes: Mapped[list[dict] | None] = mapped_column(JSON, default=list)
+    # Every GP this case was ever proposed to, with the outcome of each proposal. Read only
+    # when needed (a lazy load; lists load them in one query): the allocation reads ten
+    # thousand cases and never these.
+    proposals: Mapped[list[MedecinTraitantProposal]] = relationship(
+        order_by="MedecinTraitantProposal.proposed_at, MedecinTraitantProposal.professional_id",
+        cascade="all, delete-orphan",
+        lazy="select",
+    )
+
+    @property
+    def pending_proposals(self) -> list[MedecinTraitantProposal]:
+        """The proposals still waiting for an answer (several when broadcast)."""
+        return [p for p in self.proposals if p.status == PENDING]
+
+    @property
+    def proposed_professional_ids(self) -> list[uuid.UUID]:
+        """The GPs the case is proposed to now (by when they were asked, then by id)."""
+        return [p.professional_id for p in self.pending_proposals]
+
+    @property
+    def proposed_professional_id(self) -> uuid.UUID | None:
+        """The first GP the case is proposed to now (the only one unless broadcast)."""
+        pending = self.proposed_professional_ids
+        return pending[0] if pending else None
 
     @property
     def source_label(self) -> str:
@@ -167,6 +192,35 @@ class MedecinTraitantCase(CaseMixin, PatientMixin, db.Model):
     def needs_review(self) -> bool:
         """Self-reported and not triaged yet: shown "à vérifier"."""
         return needs_review(source=self.source, state=self.state)
+
+
+# What became of a proposal. Only `pending` ones hold a place and let the GP see the case.
+PENDING = "pending"
+ACCEPTED = "accepted"
+DECLINED = "declined"
+EXPIRED = "expired"
+# Another GP of the same broadcast accepted first, or the case was cancelled.
+WITHDRAWN = "withdrawn"
+
+
+class MedecinTraitantProposal(db.Model):
+    """One GP asked to become a case's médecin traitant. A case proposed to several GPs at
+    once has one row per GP; a GP is asked at most once per case (who declined or let it
+    expire is excluded from the case), hence the key."""
+
+    __tablename__ = "orientation_mt_proposals"
+    __table_args__ = (
+        # A GP's pending proposals: their visibility, their places held (allocation).
+        Index("ix_orientation_mt_proposals_professional", "professional_id", "status"),
+    )
+
+    case_id: Mapped[uuid.UUID] = mapped_column(
+        UUIDType, ForeignKey("orientation_mt_cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    professional_id: Mapped[uuid.UUID] = mapped_column(UUIDType, primary_key=True)
+    proposed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default=PENDING)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class MedecinTraitantHistory(HistoryMixin, db.Model):

@@ -264,8 +264,10 @@ def _fields_for(name: str, case: MedecinTraitantCase) -> tuple[Field, ...]:
 
 
 def _professional_names(case: MedecinTraitantCase) -> dict[str, str]:
-    """The proposed / accepted GP as the case page names them, with their phone."""
-    ids = [i for i in (case.proposed_professional_id, case.accepted_professional_id) if i]
+    """The GPs asked / the accepted GP as the case page names them, with their phone."""
+    ids = [*case.proposed_professional_ids]
+    if case.accepted_professional_id:
+        ids.append(case.accepted_professional_id)
     if not ids:
         return {}
     return {

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from flask import g
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from services.orientation.directory_client import directory
 from services.orientation.medecin_traitant.intake.sources import (
@@ -19,7 +20,7 @@ from services.orientation.medecin_traitant.models import (
     MedecinTraitantCase,
     MedecinTraitantHistory,
 )
-from services.orientation.medecin_traitant.service import list_query, visibility
+from services.orientation.medecin_traitant.service import asked, list_query, visibility
 from services.orientation.medecin_traitant.states import STATES
 from shared.auth.models import User
 from shared.auth.principal import Principal
@@ -130,17 +131,20 @@ def accepted_by(principal: Principal) -> list[MedecinTraitantCase]:
 
 
 def _gp_cases(principal: Principal, state: str) -> list[MedecinTraitantCase]:
-    """The cases in `state` (`proposed`, `accepted`) whose `<state>_professional_id` names
-    this GP, by `<state>_at`; audited."""
+    """The cases in `state` waiting for this GP: `proposed` to them (alone or with others),
+    or `accepted` by them, by when that happened; audited."""
     if not principal.has(GP) or principal.professional_id is None:
         return []
-    gp = getattr(MedecinTraitantCase, f"{state}_professional_id")
-    since = getattr(MedecinTraitantCase, f"{state}_at")
+    mt = MedecinTraitantCase
+    pid = principal.professional_id
+    mine = asked(pid) if state == "proposed" else mt.accepted_professional_id == pid
+    since = mt.proposed_at if state == "proposed" else mt.accepted_at
     items = list(
         db.session.scalars(
-            select(MedecinTraitantCase)
-            .where(MedecinTraitantCase.state == state, gp == principal.professional_id)
-            .order_by(since, MedecinTraitantCase.id)
+            select(mt)
+            .where(mt.state == state, mine)
+            .options(selectinload(mt.proposals))
+            .order_by(since, mt.id)
         )
     )
     record_reads(items)
@@ -156,8 +160,7 @@ def gp_task_counts(principal: Principal) -> tuple[int, int]:
         select(MedecinTraitantCase.state, func.count())
         .where(
             or_(
-                (MedecinTraitantCase.state == "proposed")
-                & (MedecinTraitantCase.proposed_professional_id == pid),
+                (MedecinTraitantCase.state == "proposed") & asked(pid),
                 (MedecinTraitantCase.state == "accepted")
                 & (MedecinTraitantCase.accepted_professional_id == pid),
             )

@@ -101,18 +101,49 @@ class TriageSchema(BaseSchema):
     )
 
 
+# How many GPs one proposal may ask at once (contract: 1–5).
+MAX_PROPOSED_GPS = 5
+
+
 class ProposeSchema(BaseSchema):
-    professional_id = UUID(required=True)
+    """One GP (`professional_id`) or up to five at once (`professional_ids`): the first to
+    accept becomes the médecin traitant."""
+
+    professional_id = UUID(load_default=None, allow_none=True)
+    professional_ids = List(UUID(), load_default=None, allow_none=True)
     comment = String(load_default=None, allow_none=True, validate=length(2000))
+
+    @validates_schema
+    def _one_to_five_gps(self, data: dict[str, Any], **_: Any) -> None:
+        one, several = data.get("professional_id"), data.get("professional_ids")
+        if one is not None and several is not None:
+            raise ValidationError(
+                "Indiquez soit un médecin (professional_id), soit plusieurs (professional_ids).",
+                "professional_ids",
+            )
+        if one is None and not several:
+            field = "professional_id" if several is None else "professional_ids"
+            raise ValidationError("Choisissez au moins un médecin.", field)
+        if several is not None:
+            if len(several) > MAX_PROPOSED_GPS:
+                raise ValidationError(
+                    f"Au plus {MAX_PROPOSED_GPS} médecins à la fois.", "professional_ids"
+                )
+            if len(set(several)) != len(several):
+                raise ValidationError("Un même médecin est choisi deux fois.", "professional_ids")
 
 
 class AcceptSchema(BaseSchema):
     appointment_date = Date(load_default=None, allow_none=True)
     comment = String(load_default=None, allow_none=True, validate=length(2000))
+    # The coordinator answering for a GP of a proposal sent to several: which one.
+    professional_id = UUID(load_default=None, allow_none=True)
 
 
 class DeclineSchema(BaseSchema):
     reason = String(required=True, validate=[not_blank, length(2000)])
+    # The coordinator answering for a GP of a proposal sent to several: which one.
+    professional_id = UUID(load_default=None, allow_none=True)
 
 
 class ConfirmSchema(BaseSchema):
@@ -199,6 +230,8 @@ class CaseSchema(OutputSchema):
     synthesis = String(allow_none=True)
     hold_reason = String(allow_none=True)
     proposed_professional_id = UUID(allow_none=True)
+    # Every GP the case is proposed to now (several when sent to several at once).
+    proposed_professional_ids = List(UUID())
     proposed_at = fields.DateTime(allow_none=True)
     accepted_professional_id = UUID(allow_none=True)
     accepted_at = fields.DateTime(allow_none=True)

@@ -10,16 +10,27 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, false, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from services.orientation.medecin_traitant.intake.sources import source_of
 from services.orientation.medecin_traitant.machine import MACHINE
-from services.orientation.medecin_traitant.models import MedecinTraitantCase, MedecinTraitantHistory
+from services.orientation.medecin_traitant.models import (
+    ACCEPTED,
+    DECLINED,
+    EXPIRED,
+    PENDING,
+    WITHDRAWN,
+    MedecinTraitantCase,
+    MedecinTraitantHistory,
+    MedecinTraitantProposal,
+)
 from services.orientation.medecin_traitant.priority import compute_priority
 from services.orientation.medecin_traitant.schemas import CaseSchema
+from services.orientation.medecin_traitant.states import STATES
 from services.orientation.medecin_traitant.suggestions import (
     Suggestion,
     check_proposable,
-    find_gp,
+    find_gps,
     suggest_gps,
 )
 from shared.auth.principal import SYSTEM, Principal
@@ -29,10 +40,26 @@ from shared.cases.service import create_case, get_visible_case, refuse_duplicate
 from shared.db import unit_of_work
 from shared.errors import ValidationFailed
 from shared.extensions import db
+from shared.outbox.emit import emit
 from shared.privacy.registry import register_case_type
 from shared.timeutil import today_paris, utcnow
 
+MEDECIN_TRAITANT_KIND = STATES.kind
+
 # --- who sees a case ----------------------------------------------------------------------------
+
+
+def asked(professional_id: uuid.UUID) -> ColumnElement[bool]:
+    """SQL: the case is proposed to this GP now (alone or with others)."""
+    return (
+        select(MedecinTraitantProposal.case_id)
+        .where(
+            MedecinTraitantProposal.case_id == MedecinTraitantCase.id,
+            MedecinTraitantProposal.professional_id == professional_id,
+            MedecinTraitantProposal.status == PENDING,
+        )
+        .exists()
+    )
 
 
 def visibility(principal: Principal) -> ColumnElement[bool]:
@@ -43,7 +70,7 @@ def visibility(principal: Principal) -> ColumnElement[bool]:
     if principal.has(*SIGNALEMENT_ROLES):
         conditions.append(MedecinTraitantCase.created_by == principal.user_id)
     if principal.has(GP) and principal.professional_id is not None:
-        conditions.append(MedecinTraitantCase.proposed_professional_id == principal.professional_id)
+        conditions.append(asked(principal.professional_id))
         conditions.append(MedecinTraitantCase.accepted_professional_id == principal.professional_id)
     return or_(*conditions) if conditions else false()
 
@@ -56,13 +83,14 @@ def can_see(case: MedecinTraitantCase, principal: Principal) -> bool:
     return (principal.has(*SIGNALEMENT_ROLES) and case.created_by == principal.user_id) or (
         principal.has(GP)
         and pid is not None
-        and pid in (case.proposed_professional_id, case.accepted_professional_id)
+        and (pid == case.accepted_professional_id or pid in case.proposed_professional_ids)
     )
 
 
 def participants(case: MedecinTraitantCase) -> Participants:
-    """Told of a message: the coordination, the submitter, the proposed or accepted GP."""
-    gps = (case.proposed_professional_id, case.accepted_professional_id)
+    """Told of a message: the coordination, the submitter, every GP it is proposed to now, the
+    accepted GP."""
+    gps = (*case.proposed_professional_ids, case.accepted_professional_id)
     return Participants(
         roles=(COORDINATOR,),
         user_ids=(case.created_by,),
@@ -70,14 +98,46 @@ def participants(case: MedecinTraitantCase) -> Participants:
     )
 
 
+WITHDRAWN_MESSAGES = {
+    WITHDRAWN: "Un autre médecin a accepté ce patient avant vous : la proposition qui vous "
+    "était faite est retirée.",
+    DECLINED: "Cette proposition a été refusée : elle ne vous est plus adressée.",
+    EXPIRED: "Cette proposition a expiré : elle ne vous est plus adressée.",
+}
+
+
+CANCELLED_MESSAGE = (
+    "La coordination a annulé ce dossier : la proposition ne vous est plus adressée."
+)
+
+
+def withdrawn(case: MedecinTraitantCase, principal: Principal) -> str | None:
+    """Why a GP asked on this case may no longer answer (another accepted first, the case was
+    cancelled, they or the coordination declined, it expired); None when they still may, or
+    were never asked."""
+    if not principal.has(GP) or principal.professional_id is None or can_see(case, principal):
+        return None
+    mine = next((p for p in case.proposals if p.professional_id == principal.professional_id), None)
+    if mine is None:
+        return None
+    if mine.status == WITHDRAWN and case.state == "cancelled":
+        return CANCELLED_MESSAGE
+    return WITHDRAWN_MESSAGES.get(mine.status)
+
+
 # --- lookups: what a transition needs from the directory, asked before the case is locked ---
 
 
-def _find_gp(data: dict[str, Any], _p: Principal) -> dict[str, Any]:
-    return {"gp": find_gp(data["professional_id"])}
+def proposed_ids(data: dict[str, Any]) -> list[uuid.UUID]:
+    """The GPs a `propose` body names: one, or several at once."""
+    return list(data.get("professional_ids") or [data["professional_id"]])
 
 
-LOOKUPS: dict[str, Lookup] = {"propose": _find_gp}
+def _find_gps(data: dict[str, Any], _p: Principal) -> dict[str, Any]:
+    return {"gps": find_gps(proposed_ids(data))}
+
+
+LOOKUPS: dict[str, Lookup] = {"propose": _find_gps}
 
 
 # --- transition effects: apply a validated body to the locked case -------------------------
@@ -96,36 +156,114 @@ def _triage(case: MedecinTraitantCase, data: dict[str, Any], _p: Principal) -> d
 
 
 def _propose(case: MedecinTraitantCase, data: dict[str, Any], _p: Principal) -> dict[str, Any]:
-    problem = check_proposable(case, data["professional_id"], data["gp"])
-    if problem:
-        raise ValidationFailed({"professional_id": [problem]})
-    case.proposed_professional_id = data["professional_id"]
+    ids = proposed_ids(data)
+    problems = []
+    for number, (pid, found) in enumerate(zip(ids, data["gps"], strict=True), start=1):
+        problem = check_proposable(case, pid, found)
+        if problem and data.get("professional_ids"):
+            gp = found[0]
+            who = f"Dr {gp['first_name']} {gp['last_name']}" if gp else f"Médecin n° {number}"
+            problems.append(f"{who} : {problem}")
+        elif problem:
+            problems.append(problem)
+    if problems:
+        field = "professional_ids" if data.get("professional_ids") else "professional_id"
+        raise ValidationFailed({field: problems})
     case.proposed_at = case.transition_at
     case.reminder_sent_at = None
-    return {"professional_id": str(case.proposed_professional_id)}
+    for pid in ids:
+        case.proposals.append(
+            MedecinTraitantProposal(
+                professional_id=pid, proposed_at=case.transition_at, status=PENDING
+            )
+        )
+    return {"professional_ids": [str(pid) for pid in ids]}
 
 
-def _accept(case: MedecinTraitantCase, data: dict[str, Any], _p: Principal) -> dict[str, Any]:
-    case.accepted_professional_id = case.proposed_professional_id
+def answering(case: MedecinTraitantCase, data: dict[str, Any], principal: Principal) -> Any:
+    """The pending proposal an `accept` or `decline` answers: a GP answers for themselves
+    only; the coordination names the GP (`professional_id`), which it may leave out when only
+    one is asked."""
+    pending = case.pending_proposals
+    named = data.get("professional_id")
+    if not principal.has(COORDINATOR):
+        # The machine let this GP in as one of the GPs asked.
+        mine = next(p for p in pending if p.professional_id == principal.professional_id)
+        if named is not None and named != mine.professional_id:
+            raise ValidationFailed(
+                {"professional_id": ["Vous ne pouvez répondre que pour vous-même."]}
+            )
+        return mine
+    if named is None:
+        if len(pending) == 1:
+            return pending[0]
+        raise ValidationFailed(
+            {"professional_id": ["Précisez pour quel médecin : plusieurs sont sollicités."]}
+        )
+    chosen = next((p for p in pending if p.professional_id == named), None)
+    if chosen is None:
+        raise ValidationFailed(
+            {"professional_id": ["Ce médecin n'est pas sollicité pour ce dossier."]}
+        )
+    return chosen
+
+
+def _accept(
+    case: MedecinTraitantCase, data: dict[str, Any], principal: Principal
+) -> dict[str, Any]:
+    winner = answering(case, data, principal)
+    others = [p for p in case.pending_proposals if p is not winner]
+    winner.status, winner.answered_at = ACCEPTED, case.transition_at
+    for proposal in others:
+        proposal.status, proposal.answered_at = WITHDRAWN, case.transition_at
+    case.accepted_professional_id = winner.professional_id
     case.accepted_at = case.transition_at
     case.appointment_date = data.get("appointment_date")
-    return {"professional_id": str(case.accepted_professional_id)}
+    if others:
+        # The GPs asked with the winner hear that their proposal is withdrawn.
+        emit(
+            f"{MEDECIN_TRAITANT_KIND}.withdraw",
+            reference=case.reference,
+            payload={
+                "case_id": str(case.id),
+                "kind": MEDECIN_TRAITANT_KIND,
+                "professional_ids": [str(p.professional_id) for p in others],
+            },
+        )
+    return {
+        "professional_id": str(case.accepted_professional_id),
+        "withdrawn_professional_ids": [str(p.professional_id) for p in others],
+    }
 
 
-def _release_gp(case: MedecinTraitantCase) -> dict[str, Any]:
-    gp = str(case.proposed_professional_id)
-    case.excluded_professional_ids = [*(case.excluded_professional_ids or []), gp]
-    case.proposed_professional_id = None
-    case.proposed_at = None
-    return {"professional_id": gp}
+def _release(case: MedecinTraitantCase, proposals: list[Any], status: str) -> list[str]:
+    """End these proposals (declined or expired): their GPs are never asked again for it."""
+    gps = [str(p.professional_id) for p in proposals]
+    for proposal in proposals:
+        proposal.status, proposal.answered_at = status, case.transition_at
+    case.excluded_professional_ids = [*(case.excluded_professional_ids or []), *gps]
+    if not case.pending_proposals:
+        case.proposed_at = None
+    return gps
 
 
-def _decline(case: MedecinTraitantCase, data: dict[str, Any], _p: Principal) -> dict[str, Any]:
-    return _release_gp(case)
+def _decline(
+    case: MedecinTraitantCase, data: dict[str, Any], principal: Principal
+) -> dict[str, Any]:
+    (gp,) = _release(case, [answering(case, data, principal)], DECLINED)
+    left = len(case.pending_proposals)
+    return {
+        "professional_id": gp,
+        "outcome": (
+            f"{left} autre(s) médecin(s) sollicité(s) n'ont pas encore répondu."
+            if left
+            else "Le dossier revient à la coordination."
+        ),
+    }
 
 
 def _expire(case: MedecinTraitantCase, _data: dict[str, Any], _p: Principal) -> dict[str, Any]:
-    return _release_gp(case)
+    return {"professional_ids": _release(case, case.pending_proposals, EXPIRED)}
 
 
 def previous_orientation(patient_key: str) -> dt.datetime | None:
@@ -160,11 +298,14 @@ def _resume(case: MedecinTraitantCase, _data: dict[str, Any], _p: Principal) -> 
 def _cancel(case: MedecinTraitantCase, data: dict[str, Any], _p: Principal) -> dict[str, Any]:
     case.cancel_reason = data["reason"]
     case.cancelled_at = case.transition_at
-    # Runs before the state changes: the GP asked or committed hears of the cancellation.
-    if case.state == "proposed" and case.proposed_professional_id:
-        return {"professional_id": str(case.proposed_professional_id)}
+    # Runs before the state changes: the GPs asked, or the one committed, hear of it.
+    if case.state == "proposed":
+        asked = case.pending_proposals
+        for proposal in asked:
+            proposal.status, proposal.answered_at = WITHDRAWN, case.transition_at
+        return {"professional_ids": [str(p.professional_id) for p in asked]}
     if case.state == "accepted" and case.accepted_professional_id:
-        return {"professional_id": str(case.accepted_professional_id)}
+        return {"professional_ids": [str(case.accepted_professional_id)]}
     return {}
 
 
@@ -204,6 +345,7 @@ MEDECIN_TRAITANT = CaseType(
     effects=EFFECTS,
     lookups=LOOKUPS,
     comment_fields=("comment", "reason", "synthesis"),
+    withdrawn=withdrawn,
 )
 register_case_type(MEDECIN_TRAITANT)
 
@@ -279,7 +421,11 @@ def submit_signalement(*, data: dict[str, Any], principal: Principal) -> Medecin
 
 def list_query(*, principal: Principal, state: str | None, priority: int | None) -> Select[Any]:
     """The cases the caller may see, most urgent first, then oldest first."""
-    query = select(MedecinTraitantCase).where(visibility(principal))
+    query = (
+        select(MedecinTraitantCase)
+        .where(visibility(principal))
+        .options(selectinload(MedecinTraitantCase.proposals))
+    )
     if state:
         query = query.where(MedecinTraitantCase.state == state)
     if priority:

@@ -98,32 +98,54 @@ def case_origin(case: MedecinTraitantCase) -> tuple[float, float] | None:
     return (commune.latitude, commune.longitude) if commune else None
 
 
+def gp_distance(origin: tuple[float, float] | None, gp: dict[str, Any]) -> float | None:
+    """Kilometres from the patient's commune centre to the GP, one decimal, as shown and
+    scored; None when either place is unknown."""
+    if origin and gp.get("latitude") is not None and gp.get("longitude") is not None:
+        return round(distance_km(origin[0], origin[1], gp["latitude"], gp["longitude"]), 1)
+    return None
+
+
+def shared_languages(case: MedecinTraitantCase, gp: dict[str, Any]) -> list[str]:
+    """The patient's languages other than French that the GP speaks."""
+    return [lang for lang in case.languages or [] if lang != "fr" and lang in gp["languages"]]
+
+
+def pair_score(
+    distance: float | None, languages: int, needs_home_visits: bool, home_visits: bool
+) -> float:
+    """The score of one (patient, GP) pair: nearer is better, each shared language and home
+    visits count. The one formula `score_gp` and the allocation use."""
+    score = 100.0 - (distance if distance is not None else UNKNOWN_DISTANCE_KM)
+    for _ in range(languages):
+        score += LANGUAGE_BONUS
+    if needs_home_visits:
+        score += HOME_VISIT_BONUS if home_visits else -NO_HOME_VISIT_PENALTY
+    return round(score, 1)
+
+
 def score_gp(
     case: MedecinTraitantCase,
     gp: dict[str, Any],
     remaining: int,
     origin: tuple[float, float] | None,
 ) -> Suggestion:
-    """Score one GP for one case: nearer is better, shared languages and home visits count."""
+    """Score one GP for one case, with the reasons of the score."""
     reasons: list[str] = []
-    distance = None
-    if origin and gp.get("latitude") is not None and gp.get("longitude") is not None:
-        distance = round(distance_km(origin[0], origin[1], gp["latitude"], gp["longitude"]), 1)
+    distance = gp_distance(origin, gp)
+    if distance is not None:
         reasons.append(f"À {distance:.1f} km du domicile du patient".replace(".", ","))
-    score = 100.0 - (distance if distance is not None else UNKNOWN_DISTANCE_KM)
-    shared = [lang for lang in case.languages or [] if lang != "fr" and lang in gp["languages"]]
-    for lang in shared:
-        score += LANGUAGE_BONUS
-        reasons.append(f"Parle {LANGUAGE_NAMES.get(lang, lang)}")
+    shared = shared_languages(case, gp)
+    reasons += [f"Parle {LANGUAGE_NAMES.get(lang, lang)}" for lang in shared]
     if case.needs_home_visits:
-        if gp["home_visits"]:
-            score += HOME_VISIT_BONUS
-            reasons.append("Effectue des visites à domicile")
-        else:
-            score -= NO_HOME_VISIT_PENALTY
-            reasons.append("N'effectue pas de visites à domicile")
+        reasons.append(
+            "Effectue des visites à domicile"
+            if gp["home_visits"]
+            else "N'effectue pas de visites à domicile"
+        )
     reasons.append(f"{remaining} place(s) disponible(s) ce mois-ci")
-    return Suggestion(professional=gp, distance_km=distance, score=round(score, 1), reasons=reasons)
+    score = pair_score(distance, len(shared), bool(case.needs_home_visits), gp["home_visits"])
+    return Suggestion(professional=gp, distance_km=distance, score=score, reasons=reasons)
 
 
 def suggest_gps(case: MedecinTraitantCase, *, limit: int) -> list[Suggestion]:
@@ -151,18 +173,30 @@ def search_eligible_gps(case: MedecinTraitantCase, query: str, *, limit: int) ->
     return found[:limit]
 
 
+def find_gps(
+    professional_ids: list[uuid.UUID],
+) -> list[tuple[dict[str, Any] | None, str | None]]:
+    """For each id, in order, the directory entry of a GP accepting new patients, or why it
+    is not one (French). One directory request, which may be an HTTP call: ask it before
+    locking any case."""
+    found = {gp["id"]: gp for gp in directory().professionals(ids=professional_ids)}
+    answers: list[tuple[dict[str, Any] | None, str | None]] = []
+    for professional_id in professional_ids:
+        gp = found.get(str(professional_id))
+        if gp is None:
+            answers.append((None, "Ce professionnel n'existe pas dans l'annuaire."))
+        elif gp["profession"] != "gp":
+            answers.append((None, "Ce professionnel n'est pas médecin généraliste."))
+        elif not gp["accepts_new_patients"]:
+            answers.append((None, "Ce médecin n'accepte pas de nouveaux patients."))
+        else:
+            answers.append((gp, None))
+    return answers
+
+
 def find_gp(professional_id: uuid.UUID) -> tuple[dict[str, Any] | None, str | None]:
-    """The directory entry of a GP accepting new patients, or why this id is not one (French).
-    It may be an HTTP call: ask it before locking any case."""
-    found = directory().professionals(ids=[professional_id])
-    if not found:
-        return None, "Ce professionnel n'existe pas dans l'annuaire."
-    gp = found[0]
-    if gp["profession"] != "gp":
-        return None, "Ce professionnel n'est pas médecin généraliste."
-    if not gp["accepts_new_patients"]:
-        return None, "Ce médecin n'accepte pas de nouveaux patients."
-    return gp, None
+    """The directory entry of one GP accepting new patients, or why this id is not one."""
+    return find_gps([professional_id])[0]
 
 
 def check_proposable(

@@ -1,4 +1,5 @@
-"""Timers of médecin-traitant proposals: a reminder to the GP, then expiry back to triage.
+"""Timers of médecin-traitant proposals: a reminder to the GPs asked, then expiry of every
+proposal of the case, back to triage.
 
 The timers live in the database (`proposed_at`, `reminder_sent_at` of each case), so nothing is
 lost when Redis is flushed; a periodic sweep fires what is due. It is idempotent and safe with
@@ -70,7 +71,7 @@ def _remind_due(proposed_before: dt.datetime, now: dt.datetime) -> int:
                 before=case.state,
                 principal=SYSTEM,
                 extra={
-                    "professional_id": str(case.proposed_professional_id),
+                    "professional_ids": [str(pid) for pid in case.proposed_professional_ids],
                     "proposed_at": case.proposed_at.isoformat() if case.proposed_at else None,
                 },
             )

@@ -3,6 +3,8 @@ assignment), on small random instances."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections import Counter
 
 import pytest
@@ -133,3 +135,29 @@ def test_unassigned_cases_say_why():
 def test_an_unknown_priority_is_refused():
     with pytest.raises(ValueError, match="priority"):
         allocate([CaseDemand("x", 4, ())], {})
+
+
+STARTUP_THEN_ALLOCATE = """
+import sys
+from services.bootstrap import create_app
+from shared.settings import Settings
+create_app(settings=Settings(env="test", database_url=sys.argv[1]))
+loaded = lambda: sorted(m for m in ("numpy", "ortools") if m in sys.modules)
+print(loaded())
+from services.orientation.medecin_traitant.allocation import Candidate, CaseDemand, allocate
+allocate([CaseDemand("a", 1, (Candidate("gp", 90.0, 10.0),))], {"gp": 1})
+print(loaded())
+"""
+
+
+def test_numpy_and_or_tools_load_only_when_an_allocation_is_computed(tmp_path, repo_root):
+    url = f"sqlite:///{tmp_path / 'startup.sqlite3'}"
+    done = subprocess.run(
+        [sys.executable, "-c", STARTUP_THEN_ALLOCATE, url],
+        cwd=repo_root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert done.stdout.split("\n")[:2] == ["[]", "['numpy', 'ortools']"]

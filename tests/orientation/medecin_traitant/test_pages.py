@@ -180,7 +180,7 @@ def test_coordinator_triages_and_proposes_from_the_case_page(client, accounts):
     assert "km du domicile du patient" in page
     proposed = client.post(
         f"{url}/propose",
-        data={"csrf_token": token, "version": "2", "professional_id": gp["id"]},
+        data={"csrf_token": token, "version": "2", "professional_ids": gp["id"]},
     )
     assert proposed.status_code == 303
     state = client.get(f"/api/orientation/cases/{case['id']}", headers=coordinator).get_json()
@@ -322,7 +322,7 @@ def test_gp_answering_a_proposal_withdrawn_meanwhile_is_told_so(client, accounts
     assert response.status_code == 303
     assert response.headers["Location"] == "/orientation/proposals"
     page = unescape(client.get("/orientation/proposals").get_data(as_text=True))
-    assert "Votre action « accepter » n'a pas été enregistrée" in page
+    assert "Cette proposition a été refusée : elle ne vous est plus adressée." in page
     state = client.get(f"/api/orientation/cases/{case['id']}", headers=coordinator).get_json()
     assert state["state"] == "triaged"
 

@@ -44,7 +44,7 @@ def test_a_proposal_unanswered_for_7_days_reminds_the_gp_once(app, client, accou
 
     [reminder] = _events(app, "medecin_traitant.reminder")
     assert reminder.reference == case["reference"]
-    assert reminder.payload["professional_id"] == world.gp["id"]
+    assert reminder.payload["professional_ids"] == [world.gp["id"]]
     state = client.get(f"/api/orientation/cases/{case['id']}", headers=world.coordinator)
     assert state.get_json()["state"] == "proposed"
 
@@ -65,7 +65,7 @@ def test_a_proposal_unanswered_for_14_days_expires_back_to_triage_without_that_g
     assert body["history"][-1]["transition"] == "expire"
     assert body["history"][-1]["by"] == "system@relais"
     [expired] = _events(app, "medecin_traitant.expire")
-    assert expired.payload["professional_id"] == world.gp["id"]
+    assert expired.payload["professional_ids"] == [world.gp["id"]]
     suggestions = client.get(
         f"/api/orientation/cases/{case['id']}/suggestions", headers=world.coordinator
     ).get_json()

@@ -22,6 +22,14 @@ from services.agenda.teleconsultation.service import TELECONSULTATION
 from services.orientation.discharges.models import DischargeProfessional
 from services.orientation.discharges.service import DISCHARGE
 from services.orientation.epp.service import EPP
+from services.orientation.medecin_traitant.models import (
+    ACCEPTED,
+    DECLINED,
+    EXPIRED,
+    PENDING,
+    WITHDRAWN,
+    MedecinTraitantProposal,
+)
 from services.orientation.medecin_traitant.service import MEDECIN_TRAITANT
 from shared.auth.principal import SYSTEM, Principal
 from shared.auth.roles import ALL_ROLES
@@ -45,12 +53,21 @@ principals = st.builds(
     professional_id=st.sampled_from([None, P1, P2]),
 ) | st.just(SYSTEM)
 maybe_party = st.sampled_from([None, P1, P2])
+PROPOSAL_STATUSES = (PENDING, ACCEPTED, DECLINED, EXPIRED, WITHDRAWN)
 
 
 # The parties of a case of each type (who the record rules look at), beside its creator.
 PARTIES = {
     MEDECIN_TRAITANT.kind: st.fixed_dictionaries(
-        {"proposed_professional_id": maybe_party, "accepted_professional_id": maybe_party}
+        {
+            # The GPs asked (several at once, or none), each proposal in any status.
+            "proposals": st.lists(
+                st.tuples(st.sampled_from([P1, P2, P3]), st.sampled_from(PROPOSAL_STATUSES)),
+                unique_by=lambda asked: asked[0],
+                max_size=3,
+            ),
+            "accepted_professional_id": maybe_party,
+        }
     ),
     DISCHARGE.kind: st.fixed_dictionaries(
         {"professionals": st.lists(st.sampled_from([P1, P2, P3]), unique=True, max_size=2)}
@@ -76,6 +93,14 @@ def _columns(kind: str, parties: dict[str, Any]) -> dict[str, Any]:
             "window_to": now + dt.timedelta(days=2),
         },
     }[kind]
+    if kind == MEDECIN_TRAITANT.kind:
+        parties = {
+            **parties,
+            "proposals": [
+                MedecinTraitantProposal(professional_id=pid, proposed_at=now, status=status)
+                for pid, status in parties["proposals"]
+            ],
+        }
     if kind == DISCHARGE.kind:
         parties = {
             "professionals": [
