@@ -32,7 +32,7 @@ depends_on = None
 # Conditions under which a row change moves its account's version (`o`/`n`: old/new row).
 # Only this module's constants are formatted into the statements below.
 TOKEN_CHANGED = (
-    "n.revoked_at IS DISTINCT FROM o.revoked_at OR n.expires_at < o.expires_at"  # noqa: S105
+    "n.revoked_at IS DISTINCT FROM o.revoked_at OR n.expires_at < o.expires_at"  # noqa: S105  # nosec B105
     " OR n.user_id <> o.user_id OR n.page_session_id IS DISTINCT FROM o.page_session_id"
 )
 SESSION_CHANGED = (
@@ -111,7 +111,7 @@ def upgrade() -> None:
     bump = "UPDATE auth_users SET auth_version = auth_version + 1 WHERE id = {}.user_id;"
     for table, condition in CHILDREN.items():
         op.execute(
-            f"CREATE TRIGGER {table}_auth_version AFTER UPDATE ON {table} FOR EACH ROW "  # noqa: S608
+            f"CREATE TRIGGER {table}_auth_version AFTER UPDATE ON {table} FOR EACH ROW "  # noqa: S608  # nosec B608
             f"WHEN {_sqlite(condition)} BEGIN {bump.format('OLD')} "
             f"UPDATE auth_users SET auth_version = auth_version + 1 "
             f"WHERE id = NEW.user_id AND NEW.user_id <> OLD.user_id; END"
@@ -127,7 +127,7 @@ def upgrade() -> None:
     # SQLite has no BEFORE trigger that can change NEW: the version moves right after, in the
     # same statement (recursive triggers are off, and `auth_version` is no trigger column).
     op.execute(
-        "CREATE TRIGGER auth_users_auth_version AFTER UPDATE ON auth_users FOR EACH ROW "  # noqa: S608
+        "CREATE TRIGGER auth_users_auth_version AFTER UPDATE ON auth_users FOR EACH ROW "  # noqa: S608  # nosec B608
         f"WHEN {_sqlite(USER_CHANGED)} BEGIN "
         "UPDATE auth_users SET auth_version = auth_version + 1 WHERE id = NEW.id; END"
     )
