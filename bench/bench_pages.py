@@ -21,12 +21,13 @@ from pathlib import Path
 
 import psycopg
 
+from bench.runner import size
 from services.bootstrap import SERVICES, create_app
 from shared.settings import Settings
 
-OPEN_CASES = 10_000
+OPEN_CASES = size(10_000, 2_000, env="BENCH_PAGES_CASES")
 GPS = 60
-REQUESTS = 200
+REQUESTS = size(200, 60)
 WARMUP = 10
 GOAL_MS = 100.0
 PASSWORD = "bench-password-1234"  # noqa: S105 - throwaway benchmark account

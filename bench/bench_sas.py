@@ -26,6 +26,7 @@ from sqlalchemy import insert, text
 from bench.bench_agenda import BENCH_PATIENT
 from bench.bench_orientation import pg_database
 from bench.live_server import live_server
+from bench.runner import size
 from services.agenda.bookings.models import Booking
 from services.agenda.directory.models import Professional
 from services.agenda.sas.schemas import IDNPS_SYSTEM, PRACTITIONER_PARAMETER
@@ -39,12 +40,12 @@ from shared.timeutil import PARIS, utcnow
 PORTS = range(18340, 18350)
 SECRET = "bench-secret-key-not-for-production"  # noqa: S105
 TOKEN = "bench-sas-token-not-for-production"  # noqa: S105
-GPS = 500
+GPS = size(500, 100, env="BENCH_SAS_GPS")
 SLOTS_PER_GP = 200
 DAYS = 56  # four weeks back, four weeks ahead
 CELLS = 36  # 20-minute cells from 08:00 to 20:00 Paris time
 PER_SEARCH = 25
-SEARCHES = 200
+SEARCHES = size(200, 60)
 GOAL_MS = 200
 
 
