@@ -223,6 +223,10 @@ def run() -> list[dict]:
             "max_ms": round(max(timings), 2),
             "kit_limit_ms": 1000,
             "slots": GPS * SLOTS_PER_GP,
+            # None: the database of an earlier run of the day was reused.
+            "database_built_seconds": None
+            if kept.built_seconds is None
+            else round(kept.built_seconds, 1),
             "practitioners_per_search": PER_SEARCH,
             "window_hours": 72,
             "searches": SEARCHES,
