@@ -10,7 +10,7 @@ AXE := .cache/npm/node_modules/axe-core/axe.min.js
 # Without npm the map page still shows its list.
 LEAFLET := .cache/npm/node_modules/leaflet/dist/leaflet.js
 
-.PHONY: run test test-postgresql test-sqlite bench lint install services axe leaflet screenshots
+.PHONY: run test test-postgresql test-sqlite bench bench-quick bench-readme lint install services axe leaflet screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,8 +51,19 @@ test-sqlite: $(STAMP)
 screenshots: $(STAMP) $(AXE)
 	RELAIS_UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/web -m browser --db postgresql -q
 
+# Every benchmark at full size (goal ≤ 15 min once the large databases are built: they are kept
+# between runs, bench/runner.py), appended to bench/history.jsonl and shown in the README.
 bench: $(STAMP)
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.readme
+
+# Reduced sizes (goal ≤ 3 min), for everyday use; recorded in the history, never in the README.
+bench-quick: $(STAMP)
+	$(BIN)/python -m bench --quick
+
+# The README's benchmark table, from the last full run in bench/history.jsonl.
+bench-readme: $(STAMP)
+	$(BIN)/python -m bench.readme
 
 lint: $(STAMP)
 	$(BIN)/ruff check shared services tests bench scripts

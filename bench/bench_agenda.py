@@ -23,6 +23,7 @@ import requests
 from sqlalchemy import insert, text
 
 from bench.live_server import live_server
+from bench.runner import size
 from services.agenda.bookings.models import Booking
 from services.agenda.directory.models import Professional
 from services.agenda.slots.models import Slot
@@ -41,7 +42,7 @@ SECRET = "bench-secret-key-not-for-production"  # noqa: S105
 RACERS = 50
 GPS = 500
 SLOTS_PER_GP = 40
-SEARCHES = 200
+SEARCHES = size(200, 60)
 ORIGIN = ("69003", "Lyon")
 # The one generated patient of the benchmarks' bookings.
 BENCH_PATIENT = {

@@ -12,9 +12,12 @@ goal; the CSV is the same document written more simply).
 `indicators_1m_pdf_seconds`: the annual report PDF (`/indicators/report?year=`, WeasyPrint) of
 the calendar year holding most of the last 12 months, median of 3 runs (goal: 5 s).
 
-The database `relais_bench_indicators` is this benchmark's own; it is seeded once with
-`relais seed-synthetic` (BENCH_INDICATORS_CASES cases, 1,000,000 by default) and kept between
-runs while it holds that many cases, since generating a million cases takes minutes.
+The database `relais_bench_indicators` (`relais_bench_indicators_quick` in quick mode) is this
+benchmark's own; it is seeded with the synthetic generator (BENCH_INDICATORS_CASES cases,
+1,000,000 by default, 50,000 in quick mode) and kept between runs by `bench.runner.kept_database`
+while the seed, the sizes, the month and the code's migration heads are the same, since
+generating a million cases takes minutes (the month: the data spans the 12 months before it was
+generated, and the figures read the last 12 months).
 """
 
 from __future__ import annotations
@@ -25,13 +28,14 @@ import statistics
 import time
 
 import psycopg
-from sqlalchemy import select
 
+from bench.runner import QUICK, kept_database, size
 from shared.settings import Settings, normalise_database_url
 
-PG_ADMIN_URL = os.environ.get("RELAIS_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-DB_NAME = os.environ.get("BENCH_INDICATORS_DB", "relais_bench_indicators")
-CASES = int(os.environ.get("BENCH_INDICATORS_CASES", "1000000"))
+DB_NAME = os.environ.get("BENCH_INDICATORS_DB") or (
+    "relais_bench_indicators" + ("_quick" if QUICK else "")
+)
+CASES = size(1_000_000, 50_000, env="BENCH_INDICATORS_CASES")
 RUNS = 7
 EMAIL = "bench-reporting@relais.test"
 PASSWORD = "Indicateurs-banc-essai-2026"  # noqa: S105 - local benchmark account
@@ -58,47 +62,29 @@ NAIVE_DISTINCT_SQL = (
 )
 
 
-def _database_url() -> str:
-    base = PG_ADMIN_URL.rsplit("/", 1)[0]
-    return f"{base}/{DB_NAME}"
+def _build(url: str) -> None:
+    """Seed CASES synthetic cases and the reporting account."""
+    from services.bootstrap import create_app
+    from services.orientation.indicators.synthetic import seed_synthetic
+    from shared.auth.service import create_user
+    from shared.extensions import db
 
-
-def _existing_cases() -> int | None:
-    try:
-        with psycopg.connect(_database_url()) as conn:
-            return conn.execute("SELECT count(*) FROM orientation_mt_cases").fetchone()[0]
-    except psycopg.Error:
-        return None
+    app = create_app(settings=_settings(url))
+    with app.app_context():
+        seed_synthetic(cases=CASES, professionals=500, months=12, seed=2026)
+        create_user(email=EMAIL, password=PASSWORD, roles=["reporting"])
+        db.session.remove()
+        db.engine.dispose()
 
 
 def prepare() -> tuple[str, float | None]:
-    """The benchmark database with CASES synthetic cases; seconds spent seeding (None: reused)."""
-    from services.bootstrap import SCHEMA, create_app
-    from services.orientation.indicators.synthetic import case_mix, seed_synthetic
-    from shared.auth.models import User
-    from shared.auth.service import create_user
-    from shared.extensions import db
-    from shared.migrations.runner import upgrade
+    """The benchmark database with CASES synthetic cases; seconds spent building it (None:
+    reused)."""
+    from shared.timeutil import today_paris
 
-    url = _database_url()
-    # `--cases` is shared between the case types: the database is reused when its médecin-
-    # traitant cases are the share of CASES the current mix gives them.
-    reuse = _existing_cases() == case_mix(CASES)["medecin_traitant"]
-    if not reuse:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-    upgrade(url, SCHEMA)
-    app = create_app(settings=_settings(url))
-    started = time.perf_counter()
-    with app.app_context():
-        if not reuse:
-            seed_synthetic(cases=CASES, professionals=500, months=12, seed=2026)
-        if db.session.scalar(select(User).where(User.email == EMAIL)) is None:
-            create_user(email=EMAIL, password=PASSWORD, roles=["reporting"])
-        db.session.remove()
-        db.engine.dispose()
-    return url, None if reuse else time.perf_counter() - started
+    key = {"cases": CASES, "professionals": 500, "months": 12, "seed": 2026}
+    kept = kept_database(DB_NAME, {**key, "month": f"{today_paris():%Y-%m}"}, _build)
+    return kept.url, kept.built_seconds
 
 
 def _settings(url: str) -> Settings:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from bench.runner import size
 from services.bootstrap import SCHEMA, create_app
 from shared.auth.models import ApiToken, User, UserRole
 from shared.auth.service import hash_token
@@ -24,7 +25,7 @@ from shared.ops.logs import JsonFormatter
 from shared.settings import Settings
 from shared.timeutil import utcnow
 
-REQUESTS = 400
+REQUESTS = size(400, 150)
 ROUNDS = 5
 GOAL_RATIO = 1.15
 

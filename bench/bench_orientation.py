@@ -6,12 +6,21 @@ endpoint on the same stack (same run, same client), and the embedded server's me
 - `transition_ratio`: transitions per second (hold/resume on distinct cases) / locked
   one-row updates per second of `bench.bare_app`. Goal ≥ 0.5.
 - `embedded_rss_mb`: resident memory of `relais run` on SQLite after loading 10,000 cases
-  and serving a few requests. Goal ≤ 150.
+  (2,000 in quick mode) and serving a few requests. Goal ≤ 150.
+
+Each ratio is the median of 3 alternated runs in this one process (`bench.runner.alternated`):
+a bare phase then a Relais phase, three times, each of PHASE_SECONDS (2 s in quick mode), so
+that the machine's background load weighs on both sides of each run's ratio; a one-second
+phase of each comes first, not counted (the servers' first requests).
+
+Relais is served as in production: `REDIS_URL` names a Redis database leased for the run, so
+the web processes only enqueue each signalement's event (nobody delivers it here; delivery has
+its own benchmark, `bench_notifications`). Before 5 December 2026 the servers had no
+`REDIS_URL` and each gunicorn worker also delivered the events in its embedded thread.
 
 Servers listen on 127.0.0.1 only (ports 18100-18102); each run creates and drops its own
 PostgreSQL database. The load generator is a fixed pool of threads, each with a keep-alive
-`requests.Session`, running for a fixed time; real and bare phases alternate so that the
-machine's background load affects both alike.
+`requests.Session`, running for a fixed time.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ import contextlib
 import itertools
 import os
 import secrets
+import statistics
 import sys
 import tempfile
 import threading
@@ -33,20 +43,23 @@ import psycopg
 import requests
 
 from bench.live_server import running
+from bench.redis_lease import leased_redis_url
+from bench.runner import QUICK, alternated, size
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 PG_ADMIN_URL = os.environ.get("RELAIS_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 REAL_PORT, BARE_PORT, EMBEDDED_PORT = 18100, 18101, 18102
 CONCURRENCY = 8
-PHASE_SECONDS = 5.0
-ROUNDS = 2
+PHASE_SECONDS = 2.0 if QUICK else 5.0
+RUNS = 3
+WARM_UP_SECONDS = 1.0
 WORKERS = ["--workers", "2", "--worker-class", "gthread", "--threads", "4"]
 # The production settings require a strong secret key and a keyring: fresh ones per run (the
 # database is fresh too).
 SECRET_KEY = secrets.token_urlsafe(32)
 ENCRYPTION_KEYS = "bench:" + base64.b64encode(os.urandom(32)).decode()
-EMBEDDED_CASES = 10_000
+EMBEDDED_CASES = size(10_000, 2_000, env="BENCH_EMBEDDED_CASES")
 _numbers = itertools.count(1)
 _numbers_lock = threading.Lock()
 
@@ -204,7 +217,7 @@ def pg_ratios() -> list[dict]:
     from services.bootstrap import SCHEMA
     from shared.migrations.runner import upgrade
 
-    with pg_database() as url:
+    with pg_database() as url, leased_redis_url() as redis_url:
         upgrade(url, SCHEMA)
         create_tables(url)
         tokens = make_accounts(url)
@@ -213,6 +226,7 @@ def pg_ratios() -> list[dict]:
             "RELAIS_ENV": "production",
             "SECRET_KEY": SECRET_KEY,
             "ENCRYPTION_KEYS": ENCRYPTION_KEYS,
+            "REDIS_URL": redis_url,
         }
         real_base = f"http://127.0.0.1:{REAL_PORT}"
         bare_base = f"http://127.0.0.1:{BARE_PORT}"
@@ -235,10 +249,15 @@ def pg_ratios() -> list[dict]:
             gunicorn("services.orientation.wsgi:app", REAL_PORT, env),
             gunicorn("bench.bare_app:create_app()", BARE_PORT, env),
         ):
-            intake_rates, bare_insert_rates = [], []
-            for _ in range(ROUNDS):
-                bare_insert_rates.append(load(bare_insert, PHASE_SECONDS))
-                intake_rates.append(load(intake, PHASE_SECONDS))
+            # Warm-up, not counted: the workers' first requests load modules and open their
+            # pools (the first Relais phase otherwise ran at a tenth of the others' rate).
+            load(bare_insert, WARM_UP_SECONDS)
+            load(intake, WARM_UP_SECONDS)
+            intakes = alternated(
+                lambda: load(bare_insert, PHASE_SECONDS),
+                lambda: load(intake, PHASE_SECONDS),
+                runs=RUNS,
+            )
 
             cases = ids_of(url, "SELECT id FROM orientation_mt_cases WHERE state = 'submitted'")
             rows = ids_of(url, "SELECT id FROM bench_bare_rows")
@@ -268,33 +287,36 @@ def pg_ratios() -> list[dict]:
                 response = session.post(f"{bare_base}/rows/{row_id}/bump", json={"reason": "x"})
                 return response.status_code == 200
 
-            transition_rates, bare_update_rates = [], []
-            for _ in range(ROUNDS):
-                bare_update_rates.append(load(bare_update, PHASE_SECONDS))
-                transition_rates.append(load(transition, PHASE_SECONDS))
+            transitions = alternated(
+                lambda: load(bare_update, PHASE_SECONDS),
+                lambda: load(transition, PHASE_SECONDS),
+                runs=RUNS,
+            )
 
-    intake_rate, bare_insert_rate = sum(intake_rates), sum(bare_insert_rates)
-    transition_rate, bare_update_rate = sum(transition_rates), sum(bare_update_rates)
     return [
         {
             "name": "intake_ratio",
-            "value": round(intake_rate / bare_insert_rate, 3),
+            "value": round(intakes.ratio, 3),
             "unit": "ratio",
             "goal": ">= 0.5",
-            "passed": intake_rate / bare_insert_rate >= 0.5,
-            "signalements_per_s": round(intake_rate / ROUNDS, 1),
-            "bare_inserts_per_s": round(bare_insert_rate / ROUNDS, 1),
+            "passed": intakes.ratio >= 0.5,
+            "signalements_per_s": round(statistics.median(intakes.candidate), 1),
+            "bare_inserts_per_s": round(statistics.median(intakes.baseline), 1),
             "concurrency": CONCURRENCY,
+            "phase_seconds": PHASE_SECONDS,
+            **intakes.summary(),
         },
         {
             "name": "transition_ratio",
-            "value": round(transition_rate / bare_update_rate, 3),
+            "value": round(transitions.ratio, 3),
             "unit": "ratio",
             "goal": ">= 0.5",
-            "passed": transition_rate / bare_update_rate >= 0.5,
-            "transitions_per_s": round(transition_rate / ROUNDS, 1),
-            "bare_updates_per_s": round(bare_update_rate / ROUNDS, 1),
+            "passed": transitions.ratio >= 0.5,
+            "transitions_per_s": round(statistics.median(transitions.candidate), 1),
+            "bare_updates_per_s": round(statistics.median(transitions.baseline), 1),
             "concurrency": CONCURRENCY,
+            "phase_seconds": PHASE_SECONDS,
+            **transitions.summary(),
         },
     ]
 

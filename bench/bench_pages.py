@@ -4,7 +4,8 @@
 `page_case_ms`: a case page (patient, history, allowed actions, GP suggestions when triaged).
 `page_indicators_ms`: the indicators page (last twelve months, four SVG charts).
 Measured through the WSGI app in-process (Flask test client): no network, server time only.
-PostgreSQL when reachable (`RELAIS_BENCH_PG`, default the local server), else SQLite.
+PostgreSQL when reachable (`RELAIS_BENCH_PG`, default the local server; the database
+`relais_bench_pages`, kept between runs), else SQLite.
 """
 
 from __future__ import annotations
@@ -20,13 +21,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
+from sqlalchemy import select
 
+from bench.runner import QUICK, kept_database, size
 from services.bootstrap import SERVICES, create_app
+from services.orientation.medecin_traitant.models import MedecinTraitantCase
+from shared.extensions import db
 from shared.settings import Settings
 
-OPEN_CASES = 10_000
+OPEN_CASES = size(10_000, 2_000, env="BENCH_PAGES_CASES")
 GPS = 60
-REQUESTS = 200
+REQUESTS = size(200, 60)
 WARMUP = 10
 GOAL_MS = 100.0
 PASSWORD = "bench-password-1234"  # noqa: S105 - throwaway benchmark account
@@ -34,31 +39,42 @@ PG_ADMIN_URL = os.environ.get("RELAIS_BENCH_PG", "postgresql://postgres@127.0.0.
 
 
 def _database() -> tuple[str, Callable[[], None]]:
-    """A fresh, migrated database and the function that drops it."""
+    """The seeded database and the function that disposes of it: on PostgreSQL the benchmark's
+    own, kept between runs while its sizes, the month and the migration heads are the same
+    (`bench.runner.kept_database`); else a fresh SQLite file, seeded now."""
     from services.bootstrap import SCHEMA
     from shared.migrations.runner import upgrade
+    from shared.settings import normalise_database_url
+    from shared.timeutil import today_paris
 
-    name = f"relais_bench_pages_{os.getpid()}"
     try:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
-        base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-        url = f"{base}/{name}"
-
-        def drop() -> None:
-            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
+        psycopg.connect(PG_ADMIN_URL, connect_timeout=3).close()
     except psycopg.OperationalError:
         folder = Path(tempfile.mkdtemp(prefix="relais-bench-"))
         url = f"sqlite:///{folder / 'bench.sqlite3'}"
+        upgrade(url, SCHEMA)
+        _seed_database(url)
 
         def drop() -> None:
             (folder / "bench.sqlite3").unlink(missing_ok=True)
 
-    upgrade(url, SCHEMA)
-    return url, drop
+        return url, drop
+    name = "relais_bench_pages" + ("_quick" if QUICK else "")
+    key = {"open_cases": OPEN_CASES, "gps": GPS, "seed": 7, "month": f"{today_paris():%Y-%m}"}
+    kept = kept_database(name, key, lambda url: _seed_database(normalise_database_url(url)))
+    return normalise_database_url(kept.url), lambda: None
+
+
+def _seed_database(url: str) -> None:
+    app = create_app(SERVICES, _settings(url))
+    with app.app_context():
+        _seed(random.Random(7))
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _settings(url: str) -> Settings:
+    return Settings(env="test", database_url=url, secret_key="bench-secret-key")
 
 
 def _seed(rng: random.Random) -> list[uuid.UUID]:
@@ -169,11 +185,10 @@ def run() -> list[dict]:
 
     url, drop = _database()
     try:
-        settings = Settings(env="test", database_url=url, secret_key="bench-secret-key")
-        app = create_app(SERVICES, settings)
-        rng = random.Random(7)
+        app = create_app(SERVICES, _settings(url))
+        rng = random.Random(8)
         with app.app_context():
-            ids = _seed(rng)
+            ids = list(db.session.scalars(select(MedecinTraitantCase.id)))
         client = app.test_client()
         log_in(client, "coordination@bench.relais.test", PASSWORD)
         board_urls = ["/orientation/cases"] * REQUESTS

@@ -7,7 +7,8 @@
 are teleconsultations, a tenth are kept out of the SAS, a tenth of the SNP slots to come are
 booked. Each search names 25 GPs drawn at random, with the four include chains, so an answer
 carries about 200 Slots and 77 other resources. Served by a real `relais serve agenda`; uses its
-own database (dropped afterwards) and ports 18340-18349 on 127.0.0.1 only.
+own database, `relais_bench_sas`, kept between the runs of one day (`bench.runner`), and ports
+18340-18349 on 127.0.0.1 only. Quick mode: 100 GPs (20,000 slots).
 """
 
 from __future__ import annotations
@@ -24,27 +25,26 @@ import requests
 from sqlalchemy import insert, text
 
 from bench.bench_agenda import BENCH_PATIENT
-from bench.bench_orientation import pg_database
 from bench.live_server import live_server
+from bench.runner import QUICK, kept_database, size
 from services.agenda.bookings.models import Booking
 from services.agenda.directory.models import Professional
 from services.agenda.sas.schemas import IDNPS_SYSTEM, PRACTITIONER_PARAMETER
 from services.agenda.slots.models import Slot
-from services.bootstrap import SCHEMA, create_app
+from services.bootstrap import create_app
 from shared.extensions import db
-from shared.migrations.runner import upgrade
-from shared.settings import Settings
-from shared.timeutil import PARIS, utcnow
+from shared.settings import Settings, normalise_database_url
+from shared.timeutil import PARIS, today_paris, utcnow
 
 PORTS = range(18340, 18350)
 SECRET = "bench-secret-key-not-for-production"  # noqa: S105
 TOKEN = "bench-sas-token-not-for-production"  # noqa: S105
-GPS = 500
+GPS = size(500, 100, env="BENCH_SAS_GPS")
 SLOTS_PER_GP = 200
 DAYS = 56  # four weeks back, four weeks ahead
 CELLS = 36  # 20-minute cells from 08:00 to 20:00 Paris time
 PER_SEARCH = 25
-SEARCHES = 200
+SEARCHES = size(200, 60)
 GOAL_MS = 200
 
 
@@ -176,27 +176,40 @@ def _searches(base: str, rpps: list[str]) -> dict:
     return {"timings": timings, "matched": matched, "sizes": sizes}
 
 
+def _build(url: str) -> None:
+    app = create_app(
+        ("agenda",),
+        Settings(env="test", database_url=normalise_database_url(url), secret_key=SECRET),
+    )
+    with app.app_context():
+        _seed()
+        db.session.remove()
+        db.engine.dispose()
+
+
 def run() -> list[dict]:
-    """The SAS search figure, measured on a fresh PostgreSQL database."""
-    with pg_database() as url:
-        upgrade(url, SCHEMA)
-        app = create_app(("agenda",), Settings(env="test", database_url=url, secret_key=SECRET))
-        with app.app_context():
-            rpps = _seed()
-            db.session.remove()
-            db.engine.dispose()
-        sas = {
-            "SAS_API_TOKEN": TOKEN,
-            "CPTS_NAME": "CPTS du banc d'essai",
-            "CPTS_FINESS": "690000000",
-            "CPTS_PHONE": "04 78 00 00 00",
-            "PUBLIC_URL": "https://relais.example",
-        }
-        with (
-            mock.patch.dict(os.environ, sas),
-            live_server(service="agenda", database_url=url, secret_key=SECRET, ports=PORTS) as base,
-        ):
-            measured = _searches(base, rpps)
+    """The SAS search figure, on the benchmark's PostgreSQL database (kept between runs of the
+    same day, `bench.runner.kept_database`)."""
+    kept = kept_database(
+        "relais_bench_sas" + ("_quick" if QUICK else ""),
+        # The slots lie around the day they were made: a new day, new slots.
+        {"gps": GPS, "slots_per_gp": SLOTS_PER_GP, "seed": 20261205, "day": f"{today_paris()}"},
+        _build,
+    )
+    url = normalise_database_url(kept.url)
+    rpps = [f"1{index:010d}" for index in range(GPS)]  # as `_professionals` numbers them
+    sas = {
+        "SAS_API_TOKEN": TOKEN,
+        "CPTS_NAME": "CPTS du banc d'essai",
+        "CPTS_FINESS": "690000000",
+        "CPTS_PHONE": "04 78 00 00 00",
+        "PUBLIC_URL": "https://relais.example",
+    }
+    with (
+        mock.patch.dict(os.environ, sas),
+        live_server(service="agenda", database_url=url, secret_key=SECRET, ports=PORTS) as base,
+    ):
+        measured = _searches(base, rpps)
     timings = measured["timings"]
     p95 = statistics.quantiles(timings, n=20)[-1]
     return [
@@ -210,6 +223,10 @@ def run() -> list[dict]:
             "max_ms": round(max(timings), 2),
             "kit_limit_ms": 1000,
             "slots": GPS * SLOTS_PER_GP,
+            # None: the database of an earlier run of the day was reused.
+            "database_built_seconds": None
+            if kept.built_seconds is None
+            else round(kept.built_seconds, 1),
             "practitioners_per_search": PER_SEARCH,
             "window_hours": 72,
             "searches": SEARCHES,

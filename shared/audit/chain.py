@@ -24,6 +24,8 @@ from sqlalchemy import Connection, text
 GENESIS = "0" * 64
 # The key of the PostgreSQL advisory lock that serialises the chain's writers ("RELAIS").
 CHAIN_LOCK_KEY = 0x52454C414953
+# Where a connection notes the transaction that already holds the lock.
+_LOCKED_BY = "relais_audit_chain_locked_by"
 
 
 class Linkable(Protocol):
@@ -61,6 +63,19 @@ def digest(previous: str, entry: Linkable) -> str:
     return hashlib.sha256(f"{previous}\n{canonical(entry)}".encode()).hexdigest()
 
 
+def lock_chain(connection: Connection) -> None:
+    """Make the current transaction the chain's only writer until it ends (PostgreSQL: a
+    transaction-scoped advisory lock, asked for once per transaction; SQLite serialises
+    writers by itself). Whoever must lock something else as well takes this lock first."""
+    if connection.dialect.name != "postgresql":
+        return
+    transaction = connection.get_transaction()
+    if transaction is not None and connection.info.get(_LOCKED_BY) is transaction:
+        return
+    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
+    connection.info[_LOCKED_BY] = transaction
+
+
 def link(connection: Connection, entries: Sequence[Linkable]) -> None:
     """Place new entries after the chain's head and hash them, in the caller's transaction.
 
@@ -68,8 +83,7 @@ def link(connection: Connection, entries: Sequence[Linkable]) -> None:
     here to their commit, so none reads a head that another is about to move (the insert
     trigger would refuse the second of two entries claiming one place). SQLite serialises
     writers by itself."""
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
+    lock_chain(connection)
     head = connection.execute(text("SELECT head_seq, head_hash FROM audit_chain WHERE id = 1"))
     seq, previous = head.one_or_none() or (0, GENESIS)
     for entry in entries:

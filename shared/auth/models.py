@@ -36,6 +36,11 @@ class User(db.Model):
     # TOTP (RFC 6238): the shared secret, sealed; the last time step accepted (no replay).
     totp_secret: Mapped[str | None] = mapped_column(EncryptedString)
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    # Moved by the database's triggers on every change that can end one of the account's
+    # tokens or change who it stands for (migration 9d2b3f09f749): the token cache serves a
+    # token only while this is the value it saw (`shared/auth/token_cache.py`). Never written
+    # by the application.
+    auth_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     role_rows: Mapped[list[UserRole]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", back_populates="user"
     )

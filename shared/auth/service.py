@@ -21,6 +21,7 @@ from shared.auth.passwords import password_problems
 from shared.auth.principal import Principal
 from shared.auth.roles import ALL_ROLES, DIRECTORY_ROLES
 from shared.auth.throttle import forget_failures, record_failure, reserve_attempt
+from shared.auth.token_cache import TTL, Resolved, cached_principal, token_cache
 from shared.auth.totp import check_second_factor, needs_second_factor
 from shared.db import unit_of_work
 from shared.errors import Duplicate, NotFound, RateLimited, Unauthenticated, ValidationFailed
@@ -192,8 +193,15 @@ def issue_token(
 
 
 def resolve_token(token: str) -> Principal:
-    """The principal behind a bearer token, or `Unauthenticated`."""
-    # One query for the token, its user and the user's roles: this runs on every API call.
+    """The principal behind a bearer token, or `Unauthenticated`; served from the token cache
+    while the account's `auth_version` has not moved (`shared/auth/token_cache.py`)."""
+    token_hash = hash_token(token)
+    now = utcnow()
+    cached = cached_principal(token_hash, now)
+    if cached is not None:
+        return cached
+    # One query for the token, its user and the user's roles, read afresh (never from objects
+    # the session already holds): what it finds is kept in the cache.
     record = (
         db.session.scalars(
             select(ApiToken)
@@ -201,21 +209,35 @@ def resolve_token(token: str) -> Principal:
                 joinedload(ApiToken.user).joinedload(User.role_rows),
                 joinedload(ApiToken.page_session),
             )
-            .where(ApiToken.token_hash == hash_token(token))
+            .where(ApiToken.token_hash == token_hash)
+            .execution_options(populate_existing=True)
         )
         .unique()
         .first()
     )
-    now = utcnow()
     if record is None or record.revoked_at is not None or record.expires_at <= now:
         raise Unauthenticated()
     if not record.user.active:
         raise Unauthenticated()
-    if record.page_session is not None and not record.page_session.is_live(now):
-        raise Unauthenticated()
+    until = min(now + TTL, record.expires_at)
+    page_session = record.page_session
+    if page_session is not None:
+        if not page_session.is_live(now):
+            raise Unauthenticated()
+        until = min(until, page_session.idle_expires_at, page_session.expires_at)
     # A page session's delegate token was opened by that session's login.
-    method = record.page_session.method if record.page_session is not None else "token"
-    return principal_for(record.user, token=token, auth_method=method)
+    method = page_session.method if page_session is not None else "token"
+    principal = principal_for(record.user, token=token, auth_method=method)
+    token_cache().put(
+        token_hash,
+        Resolved(
+            principal=principal,
+            user_id=record.user_id,
+            version=record.user.auth_version,
+            until=until,
+        ),
+    )
+    return principal
 
 
 def revoke_token(token: str) -> None:

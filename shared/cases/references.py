@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from sqlalchemy import String
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
+from shared.audit.chain import lock_chain
+from shared.db import dialect_insert
 from shared.extensions import db
 from shared.timeutil import today_paris
 
@@ -20,20 +20,22 @@ class ReferenceCounter(db.Model):
 
 
 def next_reference(prefix: str) -> str:
-    """Reserve the next number for `prefix` this year.
+    """The next number for `prefix` this year, in the caller's transaction.
 
-    An upsert that increments and returns in one statement, so two cases never share a
-    number. On PostgreSQL it runs in its own short transaction: inside the caller's, the
-    counter row stayed locked until the whole creation committed, which serialised every
-    signalement. The price is a gap in the numbering when the creation then fails (a refused
-    duplicate, say). SQLite already serialises writers, so there it joins the caller's
-    transaction (a second connection would wait for the caller's write lock).
+    One upsert increments the counter row of (prefix, year) and returns the new value, so two
+    cases never share a number; the row stays locked until the caller commits or rolls back,
+    and a rollback (a refused duplicate, say) gives the number back: the numbering has no gaps.
+
+    Every case creation writes an audit entry, whose hash chain already makes creations take
+    turns from their audit flush to their commit (`shared.audit.chain`). On PostgreSQL the chain's
+    lock is taken here first, so the counter row is only ever locked under it: two transactions
+    can never hold one lock each and wait for the other, and the counter adds no waiting of its
+    own. SQLite serialises writers anyway (`BEGIN IMMEDIATE`).
     """
     year = today_paris().year
-    dialect = db.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    lock_chain(db.session.connection())
     statement = (
-        insert(ReferenceCounter)
+        dialect_insert(ReferenceCounter)
         .values(prefix=prefix, year=year, value=1)
         .on_conflict_do_update(
             index_elements=["prefix", "year"],
@@ -41,10 +43,5 @@ def next_reference(prefix: str) -> str:
         )
         .returning(ReferenceCounter.value)
     )
-    if dialect == "postgresql":
-        with db.engine.connect() as connection:
-            value = connection.execute(statement).scalar_one()
-            connection.commit()
-    else:
-        value = db.session.execute(statement).scalar_one()
+    value = db.session.execute(statement).scalar_one()
     return f"{prefix}-{year}-{value:06d}"

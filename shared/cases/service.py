@@ -26,6 +26,7 @@ from shared.extensions import db
 from shared.http.parsing import load
 from shared.outbox.emit import emit
 from shared.timeutil import PARIS, utcnow
+from shared.types import new_uuid
 
 
 def announce(
@@ -68,16 +69,22 @@ def create_case(
     The case's creation instant and its first history row's are one and the same: the
     indicators rebuild past states from the history and ages from the case's columns. `at`
     dates a case received earlier (an imported waiting list); `announced=False` emits no
-    event (the importer does not notify themselves once per row)."""
+    event (the importer does not notify themselves once per row).
+
+    Nothing is sent to the database here but the reference's counter (after the audit chain's
+    lock on PostgreSQL, see `next_reference`): the case, its history row, the audit entry and
+    the event are inserted by the commit's one flush (the id is set here, so nothing needs the
+    case inserted earlier), and the case's values are those written, never read back. A
+    duplicate refused by a unique index thus surfaces at that commit."""
     now = at or utcnow()
     initial = case_type.machine.initial
     case.reference = next_reference(case_type.prefix)
+    case.id = case.id or new_uuid()
     case.state = initial
     case.version = 1
     case.created_by = principal.user_id
     case.created_at = case.updated_at = now
     db.session.add(case)
-    db.session.flush()
     first = case_type.history(
         case_id=case.id,
         transition="submit",
