@@ -73,7 +73,7 @@ def test_the_coordinator_finds_and_proposes_a_gp_beyond_the_top_five(client, acc
     assert 'data-testid="gp-search-empty"' in nothing
     proposed = client.post(
         f"/orientation/cases/{case['id']}/transitions/propose",
-        data={"csrf_token": token, "version": "2", "professional_id": far["id"]},
+        data={"csrf_token": token, "version": "2", "professional_ids": far["id"]},
     )
     assert proposed.status_code == 303
     api = client.get(f"/api/orientation/cases/{case['id']}", headers=coordinator).get_json()

@@ -134,7 +134,8 @@ def test_board_search_by_surname_is_posted_and_keeps_the_name_out_of_every_url(c
     other = factories.signalement(client, submitter)
     token = log_in(client, coordinator["X-Test-Email"])
     board = client.get("/orientation/cases").get_data(as_text=True)
-    search_form = re.search(r'<form[^>]*role="search"[^>]*>', board).group(0)
+    # the board's own search form (the top bar's search box is the cross-case one, /recherche)
+    search_form = re.search(r'<form[^>]*class="filters" role="search"[^>]*>', board).group(0)
     assert 'method="post"' in search_form
     found = client.post("/orientation/cases", data={"csrf_token": token, "q": "cherche"})
     assert found.status_code == 200
