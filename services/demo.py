@@ -1,5 +1,7 @@
 """Generated demo data for `make run`: directory, one account per role, a few cases of every
-type (médecin traitant, discharges, EPP referrals, SNP booking, teleconsultations).
+type (médecin traitant, discharges, EPP referrals, SNP booking, teleconsultations) in telling
+states, then 18 months of history (synthetic cases and the territory's baseline) so that every
+indicator and chart of the annual report shows something.
 
 Every identity is produced by Faker (fr_FR, fixed seed): no real person appears here.
 """
@@ -19,13 +21,15 @@ from stdnum.fr import nir as stdnum_nir
 from services.agenda.demo import seed_agenda_cases_demo, seed_agenda_demo
 from services.agenda.directory.service import register_organisation, register_professional
 from services.orientation.demo import seed_orientation_demo
+from services.orientation.indicators import territory
+from services.orientation.indicators.synthetic import seed_synthetic
 from services.orientation.medecin_traitant.service import submit_signalement
 from shared.auth.models import User
 from shared.auth.principal import Principal
 from shared.auth.service import create_user
 from shared.extensions import db
 from shared.geo import locate
-from shared.timeutil import utcnow
+from shared.timeutil import today_paris, utcnow
 
 DEMO_PASSWORD = "demo-relais-2026"  # noqa: S105 - development demo accounts only  # nosec B105
 DEMO_DOMAIN = "demo.relais.test"
@@ -190,6 +194,32 @@ def _signalements(fake: Faker, rng: random.Random, submitter: User) -> int:
     return 6
 
 
+# History for the indicators: synthetic cases spread over the last 18 months (the generator of
+# the benchmarks, with its own generated professionals and references marked `S`; the most
+# recent of them are naturally still open) and a baseline of patients without a médecin
+# traitant for the demo communes.
+HISTORY_MONTHS = 18
+HISTORY_CASES = 360
+HISTORY_PROFESSIONALS = 10
+
+
+def _territory_baseline(rng: random.Random, uploaded_by: User) -> int:
+    """A CPAM-like baseline per demo commune and month, slowly falling; rows stored."""
+    located = {locate(postal_code, city) for postal_code, city in COMMUNES}
+    communes = sorted(commune.insee for commune in located if commune is not None)
+    today = today_paris()
+    index = today.year * 12 + today.month - 1
+    months = [dt.date(n // 12, n % 12 + 1, 1) for n in range(index - HISTORY_MONTHS + 1, index + 1)]
+    lines = ["commune_insee;month;patients_without_mt;population"]
+    for insee in communes:
+        population = rng.randrange(20_000, 160_000)
+        without = int(population * rng.uniform(0.05, 0.09))
+        for month in months:
+            lines.append(f"{insee};{month:%Y-%m};{without};{population}")
+            without = max(0, without - rng.randrange(0, 40))
+    return territory.upload("\r\n".join(lines).encode(), uploaded_by=uploaded_by.id)["rows"]
+
+
 def seed_demo_data() -> Iterator[str]:
     """Create the demo data once; yield the lines to print (accounts and password)."""
     already = db.session.scalar(select(User).where(User.email == f"coordinator@{DEMO_DOMAIN}"))
@@ -233,6 +263,17 @@ def seed_demo_data() -> Iterator[str]:
             patient=patient, coordinator=users["coordinator"], nurse=users["nurse"]
         )
         yield f"Réservations SNP : {bookings} ; téléconsultations : {teleconsultations}."
+        history = seed_synthetic(
+            cases=HISTORY_CASES,
+            professionals=HISTORY_PROFESSIONALS,
+            months=HISTORY_MONTHS,
+            seed=SEED,
+        )
+        baseline = _territory_baseline(rng, users["admin"])
+        yield (
+            f"Historique pour les indicateurs : {HISTORY_CASES} dossiers sur {HISTORY_MONTHS} "
+            f"mois ({sum(history.values())} lignes), {baseline} chiffres du territoire."
+        )
     else:
         yield "Données de démonstration déjà présentes."
     yield f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :"
