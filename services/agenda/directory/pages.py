@@ -51,13 +51,20 @@ from services.agenda.directory.schemas import (
     ProfessionalQuerySchema,
     ProfessionalUpdateSchema,
 )
-from services.agenda.directory.views import export_response, professionals_query, run_import, upload
+from services.agenda.directory.views import (
+    IMPORT_MAX_BYTES,
+    export_response,
+    professionals_query,
+    run_import,
+    upload,
+)
 from shared.auth.roles import ADMIN, COORDINATOR, DIRECTORY_ROLES
 from shared.errors import DomainError, Duplicate, Forbidden, ValidationFailed
 from shared.geo import by_insee
 from shared.http.hardening import policy_with_images_from
 from shared.http.pagination import paginate
 from shared.http.parsing import load
+from shared.http.uploads import accepts_upload
 from shared.timeutil import utcnow
 from shared.web.case_pages import page_principal
 from shared.web.forms import Field, FormState, form_body
@@ -427,6 +434,7 @@ def import_form() -> ResponseReturnValue:
 
 
 @blueprint.post("/import")
+@accepts_upload(IMPORT_MAX_BYTES, "1 Go")  # the form's CSRF check reads the body: raise first
 @page(COORDINATOR, ADMIN)
 def import_upload() -> ResponseReturnValue:
     """Run the import, as a dry run ("Vérifier") unless "Importer" was pressed."""

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
+
 from tests.support import payloads
 from tests.support.web import log_in
 
@@ -64,3 +67,23 @@ def test_the_upload_page_is_for_the_coordination(client, accounts):
     gp = accounts.create("gp")
     log_in(client, gp["X-Test-Email"])
     assert client.get("/annuaire/import").status_code == 403
+
+
+def test_the_page_takes_a_list_larger_than_a_json_body(app, client, accounts):
+    """The pages' CSRF check reads the form: the import's own limit applies before it."""
+    coordinator = accounts.create("coordinator")
+    token = log_in(client, coordinator["X-Test-Email"])
+    rows = [
+        f"{payloads.make_rpps()};Grandnom{n};Ana;nurse;;69003;Lyon;;;oui;4;fr;non;non;"
+        for n in range(20_000)
+    ]
+    data = _list(*rows)
+    assert len(data) > app.config["MAX_CONTENT_LENGTH"]
+    # Encoded in memory: the test client would spool a large body to a file it never closes.
+    fields = {"csrf_token": token, "format": "csv", "action": "preview"}
+    boundary, body = encode_multipart({**fields, "file": FileStorage(io.BytesIO(data), "l.csv")})
+    preview = client.post(
+        "/annuaire/import", data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+    assert preview.status_code == 200
+    assert 'data-import-report="dry-run"' in preview.get_data(as_text=True)

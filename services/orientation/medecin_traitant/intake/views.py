@@ -27,6 +27,7 @@ from shared.cases.presentation import case_response
 from shared.errors import ValidationFailed
 from shared.http.openapi import documented
 from shared.http.parsing import json_body
+from shared.http.uploads import accepts_upload
 from shared.spreadsheets import XLSX_MEDIA_TYPE
 from shared.web.case_pages import page_principal
 from shared.web.forms import Field, FormState, validate_form
@@ -165,8 +166,6 @@ import_api = Blueprint("orientation_import", __name__, url_prefix="/api/orientat
 
 
 def _uploaded() -> bytes:
-    # A waiting list is larger than any JSON body: this route alone accepts up to MAX_BYTES.
-    request.max_content_length = waiting_list.MAX_BYTES + 64 * 1024
     upload = request.files.get("file")
     if upload is None:
         raise ValidationFailed(
@@ -183,7 +182,9 @@ def _read(upload: FileStorage) -> bytes:
         upload.close()
 
 
+# A waiting list is larger than any JSON body: these two routes accept up to MAX_BYTES.
 @import_api.post("/signalements/import")
+@accepts_upload(waiting_list.MAX_BYTES, waiting_list.MAX_LABEL)
 @allow(COORDINATOR)
 @record_rule("coordinator: creates cases of source import; all rows or none")
 @documented(
@@ -222,6 +223,7 @@ def import_page() -> ResponseReturnValue:
 
 
 @pages.post("/orientation/import")
+@accepts_upload(waiting_list.MAX_BYTES, waiting_list.MAX_LABEL)
 @page(COORDINATOR)
 def import_upload() -> ResponseReturnValue:
     """The row-by-row report in French; stored only when asked and every row is valid."""

@@ -70,6 +70,7 @@ REQUIRED = (
 # Rows per import: checked and stored in one transaction within the request's time limit.
 MAX_ROWS = 10_000
 MAX_BYTES = 8 * 1024 * 1024
+MAX_LABEL = "8 Mo"
 # Where each API field comes from, to name the column in a row's error.
 COLUMN_OF = {
     "patient.last_name": "nom",
@@ -146,7 +147,7 @@ def template() -> bytes:
 def read_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
     """(line number, {column: text}) for each non-empty row; `FileRefused` in French."""
     if len(data) > MAX_BYTES:
-        raise FileRefused(f"Le fichier dépasse {MAX_BYTES // (1024 * 1024)} Mo : découpez-le.")
+        raise FileRefused(f"Le fichier dépasse {MAX_LABEL} : découpez-le.")
     if data.startswith(b"PK\x03\x04"):
         header, rows = _xlsx_rows(data)
     else:

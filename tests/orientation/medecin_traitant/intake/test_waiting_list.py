@@ -249,3 +249,23 @@ def test_the_cli_imports_all_or_nothing(world, app, cli_runner, tmp_path):
     done = cli_runner(["orientation", "import", str(good)])
     assert done.exit_code == 0, done.output
     assert count(app) == 2
+
+
+def test_the_page_takes_a_list_larger_than_a_json_body(world, app):
+    """The pages' CSRF check reads the form: the upload's own limit applies before it."""
+    token = log_in(world.client, world.coordinator["X-Test-Email"])
+    rows = [row(n) for n in range(9_000)]
+    data = csv_file(rows)
+    assert len(data) > app.config["MAX_CONTENT_LENGTH"]
+    # Encoded in memory: the test client would spool a large body to a file it never closes.
+    boundary, body = encode_multipart(
+        {"csrf_token": token, "mode": "check", "file": FileStorage(io.BytesIO(data), "liste.csv")}
+    )
+    checked = world.client.post(
+        "/orientation/import",
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+    assert checked.status_code == 200
+    assert "rien n&#39;a été enregistré" in checked.get_data(as_text=True)
+    assert count(app) == 0
