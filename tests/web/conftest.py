@@ -91,7 +91,10 @@ class Browser:
         page.get_by_label("Adresse e-mail").fill(email)
         page.get_by_label("Mot de passe").fill(TEST_PASSWORD)
         page.get_by_role("button", name="Se connecter").click()
-        page.get_by_role("button", name="Se déconnecter").wait_for()
+        # attached, not visible: on a phone the top bar folds it behind « Menu »
+        page.get_by_role("button", name="Se déconnecter", include_hidden=True).wait_for(
+            state="attached"
+        )
 
     def log_out(self, page) -> None:
         page.get_by_role("button", name="Se déconnecter").click()
