@@ -130,8 +130,9 @@ def load(send: Callable[[requests.Session, int], bool], seconds: float) -> float
 # --- data ---------------------------------------------------------------------------------------
 
 
-def signalement(n: int) -> dict:
-    """A valid, unique signalement (generated identity)."""
+def signalement(n: int, last_name: str = "Bench", vulnerable: bool = True) -> dict:
+    """A valid signalement of a generated patient, unique by `n`; `last_name` is followed by
+    `n`; `vulnerable`: every other patient is isolated."""
     from stdnum.fr import nir
 
     # A woman born in March 1950, as the patient below (the NIR must agree); the department,
@@ -139,7 +140,7 @@ def signalement(n: int) -> dict:
     body = f"25003{1 + (n // 1_000_000) % 19:02d}{n % 1000:03d}{(n // 1000) % 1000:03d}"
     return {
         "patient": {
-            "last_name": f"Bench{n}",
+            "last_name": f"{last_name}{n}",
             "first_name": "Camille",
             "birth_date": "1950-03-14",
             "sex": "F",
@@ -151,7 +152,7 @@ def signalement(n: int) -> dict:
         "situation": {
             "ald": n % 3 == 0,
             "ald_label": None,
-            "vulnerabilities": ["isolement"] if n % 2 else [],
+            "vulnerabilities": ["isolement"] if vulnerable and n % 2 else [],
             "reduced_mobility": False,
             "needs_home_visits": False,
             "languages": ["fr"],
