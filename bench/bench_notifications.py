@@ -42,6 +42,7 @@ import psycopg
 import requests
 from redis import Redis
 
+from bench.accounts import token_account
 from bench.bench_orientation import next_number, signalement
 from bench.live_server import running
 from bench.redis_lease import leased_redis_url
@@ -156,32 +157,6 @@ def _app(database_url: str, redis_url: str | None = None, smtp_url: str | None =
     )
 
 
-def _account(role: str, email: str, professional_id: uuid.UUID | None = None) -> str:
-    """A user with a bearer token, written straight to the database (inside an app context)."""
-    from shared.auth.models import ApiToken, User, UserRole
-    from shared.auth.service import hash_token
-    from shared.extensions import db
-    from shared.timeutil import utcnow
-
-    token = secrets.token_hex(16)
-    user = User(
-        email=email,
-        password_hash="unused",  # noqa: S106 - tokens only
-        role_rows=[UserRole(role=role)],
-        professional_id=professional_id,
-    )
-    db.session.add(user)
-    db.session.flush()
-    db.session.add(
-        ApiToken(
-            token_hash=hash_token(token),
-            user_id=user.id,
-            expires_at=utcnow().replace(year=utcnow().year + 1),
-        )
-    )
-    return token
-
-
 # --- notification_ratio -----------------------------------------------------------------------
 
 
@@ -249,7 +224,7 @@ def notification_ratio(database_url: str, redis_url: str, smtp_url: str) -> dict
     app = _app(database_url, redis_url, smtp_url)
     gp_id = uuid.uuid4()
     with app.app_context(), unit_of_work():
-        _account("gp", "medecin.ratio@bench.relais.test", gp_id)
+        token_account("gp", "medecin.ratio@bench.relais.test", gp_id)
     bare, relais, forking, delivered = [], [], [], 0
     for _ in range(ROUNDS):
         bare.append(_noop_round(redis_url, env, "rq.worker.SimpleWorker"))
@@ -289,8 +264,8 @@ def _soak_people(app, base: str) -> tuple[str, str, list[tuple[str, str]]]:
     from tests.support.payloads import professional
 
     with app.app_context(), unit_of_work():
-        submitter = _account("professional", "signalante@bench.relais.test")
-        coordinator = _account("coordinator", "coordination@bench.relais.test")
+        submitter = token_account("professional", "signalante@bench.relais.test")
+        coordinator = token_account("coordinator", "coordination@bench.relais.test")
     headers = {"Authorization": f"Bearer {coordinator}"}
     entries = []
     for _ in range(GPS):
@@ -305,7 +280,9 @@ def _soak_people(app, base: str) -> tuple[str, str, list[tuple[str, str]]]:
     gps = []
     with app.app_context(), unit_of_work():
         for index, entry in enumerate(entries):
-            gps.append((entry, _account("gp", f"mt{index}@bench.relais.test", uuid.UUID(entry))))
+            gps.append(
+                (entry, token_account("gp", f"mt{index}@bench.relais.test", uuid.UUID(entry)))
+            )
     return submitter, coordinator, gps
 
 
