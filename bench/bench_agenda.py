@@ -22,14 +22,13 @@ import psycopg
 import requests
 from sqlalchemy import insert, text
 
+from bench.accounts import token_account
 from bench.live_server import live_server
 from bench.runner import size
 from services.agenda.bookings.models import Booking
 from services.agenda.directory.models import Professional
 from services.agenda.slots.models import Slot
 from services.bootstrap import SCHEMA, create_app
-from shared.auth.models import ApiToken, User, UserRole
-from shared.auth.service import hash_token
 from shared.extensions import db
 from shared.geo import all_communes, distance_km, locate
 from shared.migrations.runner import upgrade
@@ -77,23 +76,7 @@ def _drop_database(name: str) -> None:
 
 
 def _token(role: str, professional_id: uuid.UUID | None = None) -> str:
-    token = uuid.uuid4().hex
-    user = User(
-        email=f"bench-{role}-{uuid.uuid4().hex[:10]}@relais.test",
-        password_hash="!",  # no password login for benchmark users
-        professional_id=professional_id,
-        role_rows=[UserRole(role=role)],
-    )
-    db.session.add(user)
-    db.session.flush()
-    db.session.add(
-        ApiToken(
-            token_hash=hash_token(token),
-            user_id=user.id,
-            expires_at=utcnow() + dt.timedelta(days=1),
-        )
-    )
-    return token
+    return token_account(role, f"bench-{role}-{uuid.uuid4().hex[:10]}@relais.test", professional_id)
 
 
 def _seed() -> dict:

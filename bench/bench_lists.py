@@ -15,12 +15,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 import statistics
-import time
 import uuid
 from collections.abc import Callable, Iterator
 
 import psycopg
 
+from bench.pages_timing import p95 as pages_p95
+from bench.pages_timing import page_times
 from services.bootstrap import SERVICES, create_app
 from shared.settings import Settings
 
@@ -226,16 +227,6 @@ def _urls() -> dict[str, list[str]]:
     }
 
 
-def _measure(client, urls: list[str]) -> list[float]:
-    timings = []
-    for url in urls:
-        started = time.perf_counter()
-        response = client.get(url)
-        timings.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-    return timings
-
-
 def run() -> list[dict]:
     """Seed, log in through the form, then time each list page."""
     from tests.support.web import log_in
@@ -250,9 +241,9 @@ def run() -> list[dict]:
         log_in(client, EMAIL, PASSWORD)
         results = []
         for name, urls in _urls().items():
-            _measure(client, urls * WARMUP)
-            samples = _measure(client, [urls[i % len(urls)] for i in range(REQUESTS)])
-            p95 = statistics.quantiles(samples, n=20)[-1]
+            page_times(client, urls * WARMUP)
+            samples = page_times(client, [urls[i % len(urls)] for i in range(REQUESTS)])
+            p95 = pages_p95(samples)
             results.append(
                 {
                     "name": f"list_{name}_ms",

@@ -25,7 +25,6 @@ database, SMTP port 18210 and HTTP port 18220.
 
 from __future__ import annotations
 
-import itertools
 import os
 import secrets
 import statistics
@@ -43,6 +42,8 @@ import psycopg
 import requests
 from redis import Redis
 
+from bench.accounts import token_account
+from bench.bench_orientation import next_number, signalement
 from bench.live_server import running
 from bench.redis_lease import leased_redis_url
 from shared.outbox.relay import event_queue
@@ -156,32 +157,6 @@ def _app(database_url: str, redis_url: str | None = None, smtp_url: str | None =
     )
 
 
-def _account(role: str, email: str, professional_id: uuid.UUID | None = None) -> str:
-    """A user with a bearer token, written straight to the database (inside an app context)."""
-    from shared.auth.models import ApiToken, User, UserRole
-    from shared.auth.service import hash_token
-    from shared.extensions import db
-    from shared.timeutil import utcnow
-
-    token = secrets.token_hex(16)
-    user = User(
-        email=email,
-        password_hash="unused",  # noqa: S106 - tokens only
-        role_rows=[UserRole(role=role)],
-        professional_id=professional_id,
-    )
-    db.session.add(user)
-    db.session.flush()
-    db.session.add(
-        ApiToken(
-            token_hash=hash_token(token),
-            user_id=user.id,
-            expires_at=utcnow().replace(year=utcnow().year + 1),
-        )
-    )
-    return token
-
-
 # --- notification_ratio -----------------------------------------------------------------------
 
 
@@ -249,7 +224,7 @@ def notification_ratio(database_url: str, redis_url: str, smtp_url: str) -> dict
     app = _app(database_url, redis_url, smtp_url)
     gp_id = uuid.uuid4()
     with app.app_context(), unit_of_work():
-        _account("gp", "medecin.ratio@bench.relais.test", gp_id)
+        token_account("gp", "medecin.ratio@bench.relais.test", gp_id)
     bare, relais, forking, delivered = [], [], [], 0
     for _ in range(ROUNDS):
         bare.append(_noop_round(redis_url, env, "rq.worker.SimpleWorker"))
@@ -282,42 +257,6 @@ def notification_ratio(database_url: str, redis_url: str, smtp_url: str) -> dict
 # --- the soak: delivery_backlog_drain_seconds and delivery_p95_seconds --------------------------
 
 
-_numbers = itertools.count(1)
-_numbers_lock = threading.Lock()
-
-
-def _signalement() -> dict:
-    """A valid, unique signalement of a generated patient."""
-    from stdnum.fr import nir
-
-    with _numbers_lock:
-        n = next(_numbers)
-    # A woman born in March 1950 (the NIR agrees); department, commune and order make it unique.
-    body = f"25003{1 + (n // 1_000_000) % 19:02d}{n % 1000:03d}{(n // 1000) % 1000:03d}"
-    return {
-        "patient": {
-            "last_name": f"Soak{n}",
-            "first_name": "Camille",
-            "birth_date": "1950-03-14",
-            "sex": "F",
-            "nir": body + nir.calc_check_digits(body + "00"),
-            "phone": "0612345678",
-            "email": None,
-            "address": {"line": f"{n} rue du Banc", "postal_code": "69003", "city": "Lyon"},
-        },
-        "situation": {
-            "ald": n % 3 == 0,
-            "ald_label": None,
-            "vulnerabilities": [],
-            "reduced_mobility": False,
-            "needs_home_visits": False,
-            "languages": ["fr"],
-            "reason": "Médecin traitant parti à la retraite.",
-        },
-        "consent": {"patient_informed": True, "data_sharing": True},
-    }
-
-
 def _soak_people(app, base: str) -> tuple[str, str, list[tuple[str, str]]]:
     """Tokens of a submitter and a coordinator, and (directory id, token) of GPS GPs."""
     from services.agenda.directory.schemas import MAX_CAPACITY
@@ -325,8 +264,8 @@ def _soak_people(app, base: str) -> tuple[str, str, list[tuple[str, str]]]:
     from tests.support.payloads import professional
 
     with app.app_context(), unit_of_work():
-        submitter = _account("professional", "signalante@bench.relais.test")
-        coordinator = _account("coordinator", "coordination@bench.relais.test")
+        submitter = token_account("professional", "signalante@bench.relais.test")
+        coordinator = token_account("coordinator", "coordination@bench.relais.test")
     headers = {"Authorization": f"Bearer {coordinator}"}
     entries = []
     for _ in range(GPS):
@@ -341,7 +280,9 @@ def _soak_people(app, base: str) -> tuple[str, str, list[tuple[str, str]]]:
     gps = []
     with app.app_context(), unit_of_work():
         for index, entry in enumerate(entries):
-            gps.append((entry, _account("gp", f"mt{index}@bench.relais.test", uuid.UUID(entry))))
+            gps.append(
+                (entry, token_account("gp", f"mt{index}@bench.relais.test", uuid.UUID(entry)))
+            )
     return submitter, coordinator, gps
 
 
@@ -355,7 +296,9 @@ def _flow(base: str, submitter: str, coordinator: str, gps, stop: threading.Even
         gp_id, gp_token = gps[turn % len(gps)]
         turn += 1
         response = session.post(
-            f"{base}/api/orientation/signalements", json=_signalement(), headers=as_submitter
+            f"{base}/api/orientation/signalements",
+            json=signalement(next_number(), "Soak", vulnerable=False),
+            headers=as_submitter,
         )
         counts["requests"] += 1
         if response.status_code != 201:

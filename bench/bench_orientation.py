@@ -35,13 +35,13 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
 import requests
 
+from bench.accounts import token_account
 from bench.live_server import running
 from bench.redis_lease import leased_redis_url
 from bench.runner import QUICK, alternated, size
@@ -130,8 +130,9 @@ def load(send: Callable[[requests.Session, int], bool], seconds: float) -> float
 # --- data ---------------------------------------------------------------------------------------
 
 
-def signalement(n: int) -> dict:
-    """A valid, unique signalement (generated identity)."""
+def signalement(n: int, last_name: str = "Bench", vulnerable: bool = True) -> dict:
+    """A valid signalement of a generated patient, unique by `n`; `last_name` is followed by
+    `n`; `vulnerable`: every other patient is isolated."""
     from stdnum.fr import nir
 
     # A woman born in March 1950, as the patient below (the NIR must agree); the department,
@@ -139,7 +140,7 @@ def signalement(n: int) -> dict:
     body = f"25003{1 + (n // 1_000_000) % 19:02d}{n % 1000:03d}{(n // 1000) % 1000:03d}"
     return {
         "patient": {
-            "last_name": f"Bench{n}",
+            "last_name": f"{last_name}{n}",
             "first_name": "Camille",
             "birth_date": "1950-03-14",
             "sex": "F",
@@ -151,7 +152,7 @@ def signalement(n: int) -> dict:
         "situation": {
             "ald": n % 3 == 0,
             "ald_label": None,
-            "vulnerabilities": ["isolement"] if n % 2 else [],
+            "vulnerabilities": ["isolement"] if vulnerable and n % 2 else [],
             "reduced_mobility": False,
             "needs_home_visits": False,
             "languages": ["fr"],
@@ -169,11 +170,8 @@ def next_number() -> int:
 def make_accounts(database_url: str) -> dict[str, str]:
     """A professional and a coordinator with bearer tokens, written straight to the database."""
     from services.bootstrap import SERVICES, create_app
-    from shared.auth.models import ApiToken, User, UserRole
-    from shared.auth.service import hash_token
     from shared.extensions import db
     from shared.settings import Settings
-    from shared.timeutil import utcnow
 
     app = create_app(
         SERVICES, Settings(env="test", database_url=database_url, secret_key=SECRET_KEY)
@@ -181,22 +179,7 @@ def make_accounts(database_url: str) -> dict[str, str]:
     tokens = {}
     with app.app_context():
         for role in ("professional", "coordinator"):
-            token = uuid.uuid4().hex
-            user = User(
-                email=f"{role}@bench.relais.test",
-                password_hash="unused",  # noqa: S106 - tokens only
-                role_rows=[UserRole(role=role)],
-            )
-            db.session.add(user)
-            db.session.flush()
-            db.session.add(
-                ApiToken(
-                    token_hash=hash_token(token),
-                    user_id=user.id,
-                    expires_at=utcnow().replace(year=utcnow().year + 1),
-                )
-            )
-            tokens[role] = token
+            tokens[role] = token_account(role, f"{role}@bench.relais.test")
         db.session.commit()
         db.session.remove()
         db.engine.dispose()

@@ -15,7 +15,6 @@ import os
 import random
 import statistics
 import tempfile
-import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +22,7 @@ from pathlib import Path
 import psycopg
 from sqlalchemy import select
 
+from bench.pages_timing import p95, page_times
 from bench.runner import QUICK, kept_database, size
 from services.bootstrap import SERVICES, create_app
 from services.orientation.medecin_traitant.models import MedecinTraitantCase
@@ -165,20 +165,6 @@ def _seed(rng: random.Random) -> list[uuid.UUID]:
     return ids
 
 
-def _p95(samples: list[float]) -> float:
-    return statistics.quantiles(samples, n=20)[-1]
-
-
-def _measure(client, urls: list[str]) -> list[float]:
-    timings = []
-    for url in urls:
-        started = time.perf_counter()
-        response = client.get(url)
-        timings.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-    return timings
-
-
 def run() -> list[dict]:
     """Seed, log in through the form, then time the board and case pages."""
     from tests.support.web import log_in
@@ -194,12 +180,12 @@ def run() -> list[dict]:
         board_urls = ["/orientation/cases"] * REQUESTS
         case_urls = [f"/orientation/cases/{rng.choice(ids)}" for _ in range(REQUESTS)]
         indicator_urls = ["/indicators/"] * REQUESTS
-        _measure(client, board_urls[:WARMUP] + case_urls[:WARMUP] + indicator_urls[:WARMUP])
-        board_samples = _measure(client, board_urls)
-        case_samples = _measure(client, case_urls)
-        indicator_samples = _measure(client, indicator_urls)
-        board, case = _p95(board_samples), _p95(case_samples)
-        indicators = _p95(indicator_samples)
+        page_times(client, board_urls[:WARMUP] + case_urls[:WARMUP] + indicator_urls[:WARMUP])
+        board_samples = page_times(client, board_urls)
+        case_samples = page_times(client, case_urls)
+        indicator_samples = page_times(client, indicator_urls)
+        board, case = p95(board_samples), p95(case_samples)
+        indicators = p95(indicator_samples)
         backend = "postgresql" if url.startswith("postgresql") else "sqlite"
     finally:
         drop()

@@ -97,6 +97,12 @@ def list_args(schema: ListQuerySchema, raw: Mapping[str, str] | None = None) -> 
         raise ValidationFailed(error.fields, f"Adresse de la liste invalide. {problems}") from error
 
 
+def sort_choices(sorts: Mapping[str, tuple[str, Any]]) -> list[tuple[str, str]]:
+    """A list's orders (`sort` value → (French label, order)) as the sort field's options:
+    (value, label) pairs, in the mapping's order."""
+    return [(key, label) for key, (label, _) in sorts.items()]
+
+
 @dataclass(frozen=True)
 class ListView:
     """A list's state as its URL carries it: the endpoint and the arguments that differ from

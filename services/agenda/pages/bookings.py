@@ -20,7 +20,7 @@ from shared.schemas import String, one_of
 from shared.timeutil import today_paris
 from shared.web.case_pages import page_principal
 from shared.web.forms import FormState, form_body
-from shared.web.listing import ListQuerySchema, ListView, list_args
+from shared.web.listing import ListQuerySchema, ListView, list_args, sort_choices
 from shared.web.pages import page
 from shared.web.patient import patient_body_skeleton
 from shared.web.registry import Task
@@ -106,7 +106,7 @@ def my_bookings() -> ResponseReturnValue:
         view_labels=reads.VIEWS,
         counts=reads.view_counts(principal),
         periods=reads.PERIODS,
-        sorts=[(key, label) for key, (label, _) in reads.SORTS.items()],
+        sorts=sort_choices(reads.SORTS),
         with_booker=args["vue"] != "miennes",
         kinds=KIND_LABELS,
     )

@@ -37,7 +37,14 @@ from shared.timeutil import today_paris
 from shared.web.case_conversation import add_conversation_pages
 from shared.web.case_pages import FormTransitions, form_version, history_timeline, page_principal
 from shared.web.forms import Field, FormState, form_body
-from shared.web.listing import MAX_PER_PAGE, ListPage, ListQuerySchema, ListView, list_args
+from shared.web.listing import (
+    MAX_PER_PAGE,
+    ListPage,
+    ListQuerySchema,
+    ListView,
+    list_args,
+    sort_choices,
+)
 from shared.web.pages import page
 from shared.web.patient import patient_body_skeleton
 from shared.web.registry import Task
@@ -181,7 +188,7 @@ def _render_list(
         result=result,
         view=view,
         views=reads.VIEWS,
-        sorts=[(key, label) for key, (label, _) in reads.SORTS.items()],
+        sorts=sort_choices(reads.SORTS),
         professionals=reads.professionals_of(rows),
         video_forms={
             case.id: failed.get((case.id, "video"))

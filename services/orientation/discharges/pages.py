@@ -42,7 +42,7 @@ from shared.web.case_pages import (
     page_principal,
 )
 from shared.web.forms import Field, FormState, form_body
-from shared.web.listing import ListQuerySchema, ListView, list_args
+from shared.web.listing import ListQuerySchema, ListView, list_args, sort_choices
 from shared.web.pages import page, page_blueprint
 from shared.web.registry import DISCHARGES, Task, add_nav_link, add_task_counter
 
@@ -184,7 +184,7 @@ def discharge_list() -> ResponseReturnValue:
         result=found,
         view=ListView.of(f"{blueprint.name}.discharge_list", schema, args),
         views=reads.VIEWS,
-        sorts=[(key, label) for key, (label, _) in reads.SORTS.items()],
+        sorts=sort_choices(reads.SORTS),
         group_titles={"stuck_preparing": "En préparation, incomplètes", **GROUP_TITLES},
         labels=MACHINE.labels,
         missing_items=missing_items,

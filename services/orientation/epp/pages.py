@@ -27,7 +27,7 @@ from shared.timeutil import today_paris
 from shared.web.case_conversation import add_conversation_pages
 from shared.web.case_pages import FormTransitions, history_timeline, page_principal
 from shared.web.forms import Field, FormState, form_body
-from shared.web.listing import ListQuerySchema, ListView, list_args
+from shared.web.listing import ListQuerySchema, ListView, list_args, sort_choices
 from shared.web.pages import page, page_blueprint
 from shared.web.patient import patient_body_skeleton
 from shared.web.registry import EPP as EPP_GROUP
@@ -146,7 +146,7 @@ def referrals() -> ResponseReturnValue:
         others=lists.others,
         state=args["state"],
         view=ListView.of(f"{blueprint.name}.referrals", schema, args),
-        sorts=[(key, label) for key, (label, _) in reads.SORTS.items()],
+        sorts=sort_choices(reads.SORTS),
         labels=MACHINE.labels,
         weeks=lambda r: weeks_on(r.pregnancy_start_date, today),
         late=lambda r: referral_is_late(r, today),

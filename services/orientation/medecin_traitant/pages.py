@@ -37,7 +37,7 @@ from shared.web.case_conversation import add_conversation_pages
 from shared.web.case_pages import FormTransitions, history_timeline, page_principal
 from shared.web.forms import Field, FormState, validate_form
 from shared.web.labels import french_phone
-from shared.web.listing import ListQuerySchema, ListView, list_args
+from shared.web.listing import ListQuerySchema, ListView, list_args, sort_choices
 from shared.web.pages import page, page_blueprint
 from shared.web.registry import ORIENTATION, Task, add_nav_link, add_task_counter
 
@@ -194,7 +194,7 @@ def _render_board(args: dict[str, Any], raw: dict[str, str]) -> str:
         args=args,
         filters=raw,
         view=ListView.of(f"{blueprint.name}.board", BoardQuerySchema(), args),
-        sorts=[(key, label) for key, (label, _) in reads.BOARD_SORTS.items()],
+        sorts=sort_choices(reads.BOARD_SORTS),
         labels=MACHINE.labels,
         tab_states=MACHINE.states,
         today=today_paris(),
