@@ -23,6 +23,7 @@ from shared.db import configure_engine, engine_options
 from shared.extensions import db
 from shared.health import blueprint as health_blueprint
 from shared.http import hardening
+from shared.http.converters import register_converters
 from shared.http.errors import register_error_handlers
 from shared.http.openapi import build_spec
 from shared.ops import install_operations
@@ -61,6 +62,7 @@ def build_app(
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(settings.database_url)
     app.config["RELAIS_SERVICES"] = tuple(service.name for service in services)
     register_extensions(app)
+    register_converters(app)
     init_account_hooks(app, account_hooks)
     register_background_work(app, outbox_consumer, periodic_tasks)
     register_blueprints(app, services)

@@ -191,7 +191,7 @@ def test_the_worker_container_runs_a_long_lived_worker_with_the_scheduler(compos
     """`--burst` would exit once the queue is empty; the scheduler puts retries back."""
     assert compose["services"]["worker"]["command"] == ["relais", "worker"]
     flags = {opt for param in cli.commands["worker"].params for opt in getattr(param, "opts", [])}
-    assert flags == {"--burst"}
+    assert flags == {"--burst", "--fork"}  # --fork: a process per job, the old way
     source = Path(inspect.getsourcefile(cli.commands["worker"].callback)).read_text()
     assert "with_scheduler=True" in source
 

@@ -52,7 +52,7 @@ def results() -> ResponseReturnValue:
     return render_template("search/results.html", q=q, items=items, error=None, kinds=KIND_LABELS)
 
 
-@blueprint.get("/orientation/patients/<patient_id>")
+@blueprint.get("/orientation/patients/<keyed_hash:patient_id>")
 @page()
 def patient_page(patient_id: str) -> ResponseReturnValue:
     """All the cases of one patient that the user may see, open ones first; 404 when none."""

@@ -16,7 +16,9 @@ from werkzeug.routing import AnyConverter, IntegerConverter, UUIDConverter
 
 from services.bootstrap import SERVICES, create_app
 from shared.auth.permissions import public
+from shared.http.converters import KeyedHashConverter
 from shared.settings import Settings
+from tests.support.web import log_in
 
 SIGNALEMENTS = "/api/orientation/signalements"
 # Query or path parameters that would put an identity in URLs (and so in proxy/access logs).
@@ -117,10 +119,10 @@ def test_no_route_takes_a_name_or_identifier_in_its_url(app):
             if IDENTITY_PARAMETER.search(name):
                 offending.append(f"{rule.rule}: ?{name}")
         for name, converter in rule._converters.items():
-            # Path segments are ids or one of a closed set (`any(csv, xlsx)`); free text only
-            # as FREE_TEXT_PATH_PARAMETERS says.
+            # Path segments are ids (keyed hashes included) or one of a closed set
+            # (`any(csv, xlsx)`); free text only as FREE_TEXT_PATH_PARAMETERS says.
             if not isinstance(
-                converter, UUIDConverter | IntegerConverter | AnyConverter
+                converter, UUIDConverter | IntegerConverter | AnyConverter | KeyedHashConverter
             ) and name not in (FREE_TEXT_PATH_PARAMETERS):
                 offending.append(f"{rule.rule}: <{name}>")
     assert offending == []
@@ -157,3 +159,13 @@ def test_the_served_app_announces_no_server_version(tmp_path):
         server.wait(timeout=20)
     assert not re.search(r"\d", server_header)
     assert "frame-ancestors 'none'" in csp
+
+
+def test_the_patient_page_takes_only_a_keyed_hash_in_its_url(app, client, accounts):
+    coordinator = accounts.create("coordinator")
+    log_in(client, coordinator["X-Test-Email"])
+    unknown = "Aucun dossier de ce patient ne vous est accessible."
+    by_name = client.get("/orientation/patients/Dupont-Jean-1950")
+    assert by_name.status_code == 404 and unknown not in by_name.text  # no such route
+    by_hash = client.get("/orientation/patients/" + "0" * 64)
+    assert by_hash.status_code == 404 and unknown in by_hash.text  # the page, no case of theirs
