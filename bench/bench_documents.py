@@ -20,7 +20,7 @@ import time
 import uuid
 import zlib
 
-from bench.bench_pages import _database
+from bench.runner import fresh_database
 from services.bootstrap import SERVICES, create_app
 from shared.settings import Settings
 
@@ -124,7 +124,7 @@ def _multipart(content: bytes) -> tuple[bytes, str]:
 
 def run() -> list[dict]:
     """Upload then download DOCUMENTS documents, one at a time; MB/s over the whole run."""
-    url, drop = _database()
+    url, drop = fresh_database(f"relais_bench_documents_{os.getpid()}")
     try:
         settings = Settings(env="test", database_url=url, secret_key="bench-secret-key")
         app = create_app(SERVICES, settings)

@@ -18,10 +18,9 @@ import statistics
 import uuid
 from collections.abc import Callable, Iterator
 
-import psycopg
-
 from bench.pages_timing import p95 as pages_p95
 from bench.pages_timing import page_times
+from bench.runner import fresh_database
 from services.bootstrap import SERVICES, create_app
 from shared.settings import Settings
 
@@ -32,28 +31,13 @@ GPS = 60
 GOAL_MS = 150.0
 EMAIL = "coordination@bench-lists.relais.test"
 PASSWORD = "bench-password-1234"  # noqa: S105 - throwaway benchmark account
-PG_ADMIN_URL = os.environ.get("RELAIS_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 DB_NAME = f"relais_bench_lists_{os.getpid()}"
 CHUNK = 1000
 
 
 def _database() -> tuple[str, Callable[[], None]]:
     """A fresh, migrated PostgreSQL database and the function that drops it."""
-    from services.bootstrap import SCHEMA
-    from shared.migrations.runner import upgrade
-
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-    url = f"{base}/{DB_NAME}"
-
-    def drop() -> None:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-
-    upgrade(url, SCHEMA)
-    return url, drop
+    return fresh_database(DB_NAME)
 
 
 def _patient(n: int) -> dict:

@@ -114,6 +114,20 @@ def _drop(name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def fresh_database(name: str) -> tuple[str, Callable[[], None]]:
+    """A new PostgreSQL database `name` (dropped first if it exists), migrated: its URL for
+    SQLAlchemy (`postgresql+psycopg://`) and the function that drops it."""
+    from services.bootstrap import SCHEMA
+    from shared.migrations.runner import upgrade
+
+    _drop(name)
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = _url(name).replace("postgresql://", "postgresql+psycopg://", 1)
+    upgrade(url, SCHEMA)
+    return url, lambda: _drop(name)
+
+
 @dataclass(frozen=True)
 class Kept:
     """A kept database: its URL (`postgresql://`), and the seconds its build took (None when
