@@ -18,6 +18,7 @@ import pkgutil
 import subprocess
 import sys
 import time
+import traceback
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -105,8 +106,12 @@ def main(argv: list[str]) -> int:
     for name in names:
         started = time.perf_counter()
         print(f"running {name}{' (quick)' if quick else ''}…", flush=True)
-        module = importlib.import_module(f"bench.{name}")
-        for row in module.run():
+        try:
+            rows = importlib.import_module(f"bench.{name}").run()
+        except Exception:  # one broken module must not cost the others' figures
+            traceback.print_exc()
+            rows = [{"name": f"{name} (failed)", "value": 0, "unit": "", "passed": False}]
+        for row in rows:
             row.setdefault("module", name)
             results.append(row)
         print(f"  done in {time.perf_counter() - started:.1f} s", flush=True)
