@@ -200,6 +200,7 @@ def _relais_round(app, env: dict[str, str], gp_id: uuid.UUID) -> tuple[float, in
                         payload={
                             "case_id": str(uuid.uuid4()),
                             "professional_id": str(gp_id),
+                            "professional_ids": [str(gp_id)],
                             "actor_user_id": str(uuid.UUID(int=0)),
                             "created_by": str(uuid.UUID(int=0)),
                         },
