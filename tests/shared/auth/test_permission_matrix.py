@@ -10,6 +10,7 @@ from werkzeug.routing import AnyConverter, IntegerConverter
 from shared.auth.matrix import MATRIX_END, MATRIX_START, render_markdown, routes
 from shared.auth.permissions import allow, record_rule
 from shared.auth.roles import ALL_ROLES, DIRECTORY_ROLES
+from shared.http.converters import KeyedHashConverter
 
 
 def _placeholder_url(app, route, placeholder: uuid.UUID) -> str:
@@ -26,6 +27,8 @@ def _placeholder(converter, placeholder: uuid.UUID) -> object:
         return 1
     if isinstance(converter, AnyConverter):
         return sorted(converter.items)[0]
+    if isinstance(converter, KeyedHashConverter):
+        return placeholder.hex * 2  # 64 hex digits, as a keyed hash
     return str(placeholder)
 
 
