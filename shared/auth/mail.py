@@ -7,6 +7,8 @@ is (`services/notifications/events.py`), then erases its text: it may carry a si
 
 from __future__ import annotations
 
+from flask import current_app
+
 from shared.outbox.emit import emit
 
 ACCOUNT_MAIL = "account.mail"
@@ -15,3 +17,8 @@ ACCOUNT_MAIL = "account.mail"
 def queue_account_mail(to: str, subject: str, text: str) -> None:
     """Add one account e-mail to the caller's transaction (sent once it commits)."""
     emit(ACCOUNT_MAIL, reference=None, payload={"to": to, "subject": subject, "text": text})
+
+
+def link_base() -> str:
+    """Where Relais's absolute links start (`PUBLIC_URL`): account e-mails, PSC redirects."""
+    return current_app.config["RELAIS_SETTINGS"].public_url

@@ -19,6 +19,7 @@ from shared.auth.accounts import (
     throttled_password_reset,
     update_account,
 )
+from shared.auth.mail import link_base
 from shared.auth.models import AccessRequest, User
 from shared.auth.permissions import ANY_ROLE, allow, current_principal, public, record_rule
 from shared.auth.roles import ADMIN, COORDINATOR
@@ -154,10 +155,6 @@ class AcceptedSchema(OutputSchema):
     message = String(required=True)
 
 
-def _public_url() -> str:
-    return current_app.config["RELAIS_SETTINGS"].public_url
-
-
 def _id(value: object) -> str | None:
     return str(value) if value is not None else None
 
@@ -230,7 +227,7 @@ def list_users():
 def create_account():
     """Create an account and e-mail it a single-use link (72 h) to choose a password."""
     data = json_body(NewAccountSchema())
-    user = invite_user(public_url=_public_url(), **data)
+    user = invite_user(public_url=link_base(), **data)
     return account_document(user), 201
 
 
@@ -289,7 +286,7 @@ def approve(request_id: uuid.UUID):
         professional_id=data.get("professional_id"),
         email=data.get("email"),
         decided_by=principal,
-        public_url=_public_url(),
+        public_url=link_base(),
     )
     return account_document(user)
 
@@ -316,6 +313,6 @@ def password_reset():
     """Always the same answer; an e-mail with a single-use link (1 h) to existing accounts."""
     data = json_body(ResetRequestSchema())
     throttled_password_reset(
-        email=data["email"], ip=request.remote_addr or "", public_url=_public_url()
+        email=data["email"], ip=request.remote_addr or "", public_url=link_base()
     )
     return {"message": RESET_SENT}, 202

@@ -14,6 +14,7 @@ from shared.auth.accounts import (
     set_password_with_link,
     throttled_password_reset,
 )
+from shared.auth.mail import link_base
 from shared.auth.models import User
 from shared.auth.permissions import public
 from shared.auth.totp import enrol, needs_second_factor, new_secret, provisioning_uri, qr_svg
@@ -53,10 +54,6 @@ TOTP_FIELDS = (CODE_FIELD,)
 PENDING_SECRET = "totp_pending"  # noqa: S105 - a session key
 
 
-def _public_url() -> str:
-    return current_app.config["RELAIS_SETTINGS"].public_url
-
-
 @blueprint.route("/mot-de-passe-oublie", methods=["GET", "POST"])
 @public
 def forgot_password():
@@ -67,7 +64,7 @@ def forgot_password():
         throttled_password_reset(
             email=request.form.get("email", ""),
             ip=request.remote_addr or "",
-            public_url=_public_url(),
+            public_url=link_base(),
         )
     except RateLimited as error:
         form = FormState(FORGOT_FIELDS, request.form, {}, [error.message])

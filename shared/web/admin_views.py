@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from shared.auth.accounts import (
@@ -18,6 +18,7 @@ from shared.auth.accounts import (
     search_accounts,
     update_account,
 )
+from shared.auth.mail import link_base
 from shared.auth.models import User
 from shared.auth.permissions import record_rule
 from shared.auth.roles import ADMIN, ALL_ROLES, COORDINATOR
@@ -57,10 +58,6 @@ APPROVE_FIELDS = (
     LINK_FIELDS[0],
     Field("email", "Adresse e-mail du compte", "email", required=True),
 )
-
-
-def _public_url() -> str:
-    return current_app.config["RELAIS_SETTINGS"].public_url
 
 
 def _uuid(value: str | None, field: str) -> uuid.UUID | None:
@@ -104,7 +101,7 @@ def invite():
             professional_id=_uuid(form.get("professional_id"), "professional_id"),
             organisation_id=_uuid(form.get("organisation_id"), "organisation_id"),
             idnps=form.get("idnps", "").strip() or None,
-            public_url=_public_url(),
+            public_url=link_base(),
         )
     except ValidationFailed as error:
         state = FormState.failed(INVITE_FIELDS, form, error.fields)
@@ -188,7 +185,7 @@ def decide(request_id: uuid.UUID):
             professional_id=_uuid(request.form.get("professional_id"), "professional_id"),
             email=request.form.get("email"),
             decided_by=principal,
-            public_url=_public_url(),
+            public_url=link_base(),
         )
     except ValidationFailed as error:
         flash("Demande non traitée : " + " ".join(sum(error.fields.values(), [])), "error")

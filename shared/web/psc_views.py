@@ -27,6 +27,7 @@ from shared.auth.accounts import (
     profession_labels,
     record_access_request,
 )
+from shared.auth.mail import link_base
 from shared.auth.permissions import public
 from shared.auth.psc import (
     PscFailed,
@@ -56,10 +57,6 @@ def _client() -> PscApp:
     return client
 
 
-def _public_url() -> str:
-    return current_app.config["RELAIS_SETTINGS"].public_url
-
-
 def _failed(error: PscFailed):
     current_app.logger.warning("psc: login refused (%s)", error.details.get("reason"))
     return render_template("web/error.html", status=400, message=error.message), 400
@@ -72,7 +69,7 @@ def login():
     client = _client()
     session[NEXT_KEY] = safe_next(request.args.get("next")) or ""
     try:
-        return authorization_redirect(client, redirect_uri=f"{_public_url()}/auth/psc/callback")
+        return authorization_redirect(client, redirect_uri=f"{link_base()}/auth/psc/callback")
     except PscFailed as error:
         return _failed(error)
 
@@ -137,7 +134,7 @@ def logout():
     log_out()
     client = psc_client()
     if id_token and client is not None:
-        target = logout_url(client, id_token=id_token, post_logout_redirect_uri=f"{_public_url()}/")
+        target = logout_url(client, id_token=id_token, post_logout_redirect_uri=f"{link_base()}/")
         if target:
             return redirect(target)
     return redirect(url_for("web.home"))
