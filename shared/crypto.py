@@ -24,6 +24,9 @@ from flask import current_app
 from sqlalchemy import LargeBinary, Text
 from sqlalchemy.types import TypeDecorator
 
+# What `Keyring.keyed_hash` returns: HMAC-SHA256 as 64 lowercase hex digits.
+KEYED_HASH = "[0-9a-f]{64}"
+
 
 class KeyringError(RuntimeError):
     """The configured keys are malformed, or a value was sealed with an unknown key."""

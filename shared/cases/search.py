@@ -23,6 +23,7 @@ from sqlalchemy import ColumnElement, and_, false, or_, select
 from shared.auth.principal import Principal
 from shared.cases.case_type import CaseType
 from shared.cases.service import record_reads
+from shared.crypto import KEYED_HASH
 from shared.errors import ValidationFailed
 from shared.extensions import db
 from shared.patients import nir_hash, phone_hash, search_text
@@ -92,7 +93,7 @@ def parse_terms(raw: str | None, *, field: str = "q") -> SearchTerms:
 
 def patient_terms(*keys: str) -> SearchTerms:
     """The terms of a patient page: every case whose identity or NIR hash is one of `keys`."""
-    if not keys or not all(re.fullmatch(r"[0-9a-f]{64}", key or "") for key in keys):
+    if not keys or not all(re.fullmatch(KEYED_HASH, key or "") for key in keys):
         raise ValidationFailed({"patient": ["Identifiant de patient invalide."]})
     return SearchTerms("", (), None, None, None, patient=tuple(sorted(set(keys))))
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.routing import BaseConverter
 
+from shared.crypto import KEYED_HASH
+
 
 class KeyedHashConverter(BaseConverter):
     """A keyed hash (HMAC-SHA256, 64 lowercase hex digits), such as a patient's identity hash:
     the only text a URL may carry for a person, never a name or a number in clear."""
 
-    regex = "[0-9a-f]{64}"
+    regex = KEYED_HASH
 
 
 def register_converters(app: Flask) -> None:
