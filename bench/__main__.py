@@ -73,7 +73,13 @@ def current_commit() -> str:
 
 
 def history_entry(
-    results: list[dict], *, modules: list[str], quick: bool, seconds: float, load: float
+    results: list[dict],
+    *,
+    modules: list[str],
+    quick: bool,
+    seconds: float,
+    module_seconds: dict[str, float],
+    load: float,
 ) -> dict:
     """One line of bench/history.jsonl: when, on what, how, and every figure."""
     return {
@@ -83,6 +89,9 @@ def history_entry(
         "modules": [name.removeprefix("bench_") for name in modules],
         "complete": sorted(modules) == discover(),
         "seconds": round(seconds, 1),
+        "module_seconds": {
+            name.removeprefix("bench_"): round(took, 1) for name, took in module_seconds.items()
+        },
         "cpu_count": os.cpu_count(),
         "load_average_1min_at_start": round(load, 2),
         "figures": {
@@ -103,6 +112,7 @@ def main(argv: list[str]) -> int:
     load = os.getloadavg()[0]
     began = time.perf_counter()
     results: list[dict] = []
+    module_seconds: dict[str, float] = {}
     for name in names:
         started = time.perf_counter()
         print(f"running {name}{' (quick)' if quick else ''}…", flush=True)
@@ -114,10 +124,18 @@ def main(argv: list[str]) -> int:
         for row in rows:
             row.setdefault("module", name)
             results.append(row)
-        print(f"  done in {time.perf_counter() - started:.1f} s", flush=True)
+        module_seconds[name] = time.perf_counter() - started
+        print(f"  done in {module_seconds[name]:.1f} s", flush=True)
     seconds = time.perf_counter() - began
     RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
-    entry = history_entry(results, modules=names, quick=quick, seconds=seconds, load=load)
+    entry = history_entry(
+        results,
+        modules=names,
+        quick=quick,
+        seconds=seconds,
+        module_seconds=module_seconds,
+        load=load,
+    )
     with HISTORY.open("a", encoding="utf-8") as history:
         history.write(json.dumps(entry, ensure_ascii=False) + "\n")
     print_table(results)

@@ -100,6 +100,7 @@ def _entry(quick: bool, value: float, complete: bool = True) -> dict:
         modules=bench_main.discover() if complete else ["bench_orientation"],
         quick=quick,
         seconds=600.0,
+        module_seconds={"bench_orientation": 120.04},
         load=0.4,
     )
     return entry
@@ -128,6 +129,7 @@ def test_a_history_entry_names_the_commit_and_every_figure():
     entry = _entry(True, 0.5)
     assert entry["quick"] is True and entry["complete"] is True
     assert len(entry["commit"].removesuffix("-dirty")) == 40
+    assert entry["module_seconds"] == {"orientation": 120.0}
     assert entry["figures"]["intake_ratio"] == {
         "value": 0.5,
         "unit": "ratio",
