@@ -6,15 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from sqlalchemy import Select, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from shared.auth.hooks import account_hooks
 from shared.auth.mail import queue_account_mail
-from shared.auth.models import NO_PASSWORD, AccessRequest, OneTimeLink, User, UserRole
+from shared.auth.models import AccessRequest, OneTimeLink, User, UserRole
 from shared.auth.passwords import password_problems
 from shared.auth.principal import Principal
 from shared.auth.psc import PROFESSIONS, PscIdentity
@@ -25,13 +23,13 @@ from shared.auth.service import (
     disable_user,
     hash_password,
     hash_token,
-    new_account,
+    opening_account,
     password_matches,
 )
 from shared.auth.throttle import record_failure, reserve_attempt
 from shared.auth.totp import enrol
 from shared.db import unit_of_work
-from shared.errors import Conflict, Duplicate, Forbidden, NotFound, ValidationFailed
+from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shared.extensions import db
 from shared.timeutil import utcnow
 
@@ -119,38 +117,6 @@ def profession_labels(codes: str) -> str:
     return ", ".join(PROFESSIONS.get(code, code) for code in codes.split(",") if code)
 
 
-@contextmanager
-def _opening_account(
-    *,
-    email: str,
-    roles: list[str],
-    professional_id: uuid.UUID | None,
-    organisation_id: uuid.UUID | None = None,
-    idnps: str | None,
-) -> Iterator[User]:
-    """A new account without password (it logs in through PSC or a link), checked, added and
-    flushed in a unit of work that commits after the caller's block (the request's decision,
-    the link, the e-mail); 409 when its e-mail or IDNPS is taken, and then nothing is stored."""
-    errors = account_problems(email=email, roles=roles, professional_id=professional_id)
-    if errors:
-        raise ValidationFailed(errors)
-    user = new_account(
-        email=email,
-        password_hash=NO_PASSWORD,
-        roles=roles,
-        professional_id=professional_id,
-        organisation_id=organisation_id,
-        idnps=idnps,
-    )
-    try:
-        with unit_of_work() as session:
-            session.add(user)
-            session.flush()
-            yield user
-    except IntegrityError as error:
-        raise Duplicate("Un compte existe déjà avec cette adresse e-mail ou cet IDNPS.") from error
-
-
 def approve_access_request(
     *,
     request_id: uuid.UUID,
@@ -170,7 +136,7 @@ def approve_access_request(
     if request.status != "pending":
         raise Conflict("Cette demande a déjà été traitée.")
     address = (email or request.email or "").strip().lower()
-    with _opening_account(
+    with opening_account(
         email=address, roles=roles, professional_id=professional_id, idnps=request.idnps
     ) as user:
         request.status, request.user_id = "approved", user.id
@@ -251,7 +217,7 @@ def invite_user(
 ) -> User:
     """Create an account without password and e-mail it a link (72 h, once) to choose one."""
     email = email.strip().lower()
-    with _opening_account(
+    with opening_account(
         email=email,
         roles=roles,
         professional_id=professional_id,

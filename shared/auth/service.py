@@ -7,6 +7,8 @@ import hashlib
 import re
 import secrets
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -16,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from shared.audit.service import record_audit
-from shared.auth.models import ApiToken, PageSession, User, UserRole
+from shared.auth.models import NO_PASSWORD, ApiToken, PageSession, User, UserRole
 from shared.auth.passwords import password_problems
 from shared.auth.principal import Principal
 from shared.auth.roles import ALL_ROLES, DIRECTORY_ROLES
@@ -69,24 +71,49 @@ def account_problems(
     return errors
 
 
-def new_account(
+@contextmanager
+def opening_account(
     *,
     email: str,
-    password_hash: str,
     roles: list[str],
+    password: str | None = None,
     professional_id: uuid.UUID | None = None,
     organisation_id: uuid.UUID | None = None,
     idnps: str | None = None,
-) -> User:
-    """An account to add (not yet stored)."""
-    return User(
+    weak_password_allowed: bool = False,
+) -> Iterator[User]:
+    """A new account, checked, added and flushed in a unit of work that commits after the
+    caller's block; 409 when its e-mail or IDNPS is taken, and then nothing is stored.
+
+    Without `password` it logs in through PSC or a link. `weak_password_allowed` is for the
+    demo accounts (their password is printed for anyone to try): never honoured in
+    production."""
+    email = email.strip().lower()
+    errors = account_problems(email=email, roles=roles, professional_id=professional_id)
+    if password is not None:
+        weak = password_problems(password, email=email)
+        if weak and not (
+            weak_password_allowed and current_app.config["RELAIS_ENV"] != "production"
+        ):
+            errors["password"] = weak
+    if errors:
+        raise ValidationFailed(errors)
+    user = User(
         email=email,
-        password_hash=password_hash,
+        password_hash=NO_PASSWORD if password is None else hash_password(password),
         professional_id=professional_id,
         organisation_id=organisation_id,
         idnps=idnps or None,
         role_rows=[UserRole(role=role) for role in sorted(set(roles))],
     )
+    try:
+        with unit_of_work() as session:
+            session.add(user)
+            session.flush()
+            yield user
+    except IntegrityError as error:
+        taken = "cette adresse e-mail ou cet IDNPS" if idnps else "cette adresse e-mail"
+        raise Duplicate(f"Un compte existe déjà avec {taken}.") from error
 
 
 def create_user(
@@ -99,30 +126,17 @@ def create_user(
     idnps: str | None = None,
     weak_password_allowed: bool = False,
 ) -> User:
-    """Create an account; refuses unknown roles, weak passwords and duplicate e-mails.
-
-    `weak_password_allowed` is for the demo accounts (their password is printed for anyone to
-    try): never honoured in production."""
-    email = email.strip().lower()
-    errors = account_problems(email=email, roles=roles, professional_id=professional_id)
-    weak = password_problems(password, email=email)
-    if weak and not (weak_password_allowed and current_app.config["RELAIS_ENV"] != "production"):
-        errors["password"] = weak
-    if errors:
-        raise ValidationFailed(errors)
-    user = new_account(
+    """Create an account; refuses unknown roles, weak passwords and duplicate e-mails."""
+    with opening_account(
         email=email,
-        password_hash=hash_password(password),
+        password=password,
         roles=roles,
         professional_id=professional_id,
         organisation_id=organisation_id,
         idnps=idnps,
-    )
-    try:
-        with unit_of_work() as session:
-            session.add(user)
-    except IntegrityError as exc:
-        raise Duplicate("Un compte existe déjà avec cette adresse e-mail.") from exc
+        weak_password_allowed=weak_password_allowed,
+    ) as user:
+        pass
     return user
 
 

@@ -9,7 +9,21 @@ from marshmallow import fields
 from shared.auth.principal import Principal
 from shared.cases.case_type import CaseType
 from shared.cases.service import case_history, record_reads
-from shared.schemas import OutputSchema, String
+from shared.schemas import UUID, Integer, OutputSchema, String
+
+
+class CaseOutputSchema(OutputSchema):
+    """The fields every case type returns first; a case type's schema adds its own."""
+
+    id = UUID()
+    reference = String()
+    kind = String()
+    state = String()
+    version = Integer()
+    # Any field that dumps a datetime: a service may show its times in its own zone.
+    created_at: fields.Field = fields.DateTime()
+    updated_at: fields.Field = fields.DateTime()
+    patient = fields.Function(lambda case: case.patient_dict())
 
 
 class HistoryEntrySchema(OutputSchema):

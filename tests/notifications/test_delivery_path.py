@@ -23,16 +23,8 @@ from shared.outbox.relay import enqueue_events, event_queue, is_abandoned
 from shared.settings import Settings
 from shared.timeutil import utcnow
 from tests.support.factories import World
-from tests.support.notifications import configure, wait_for
+from tests.support.notifications import MAIL, configure, wait_for
 
-MAIL = mailer.OutgoingEmail(
-    sender="Relais <ne-pas-repondre@relais.invalid>",
-    to="medecin@exemple.mssante.fr",
-    subject="[Relais] Essai",
-    text="Bonjour.",
-    html="<p>Bonjour.</p>",
-    message_id="<essai@relais>",
-)
 CONSUMER = "services.notifications.jobs.deliver_event"
 
 

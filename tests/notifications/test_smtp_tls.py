@@ -27,7 +27,7 @@ from shared.extensions import db
 from shared.outbox.models import OutboxEvent
 from shared.settings import ConfigurationError, Settings
 from tests.support.factories import World
-from tests.support.notifications import configure
+from tests.support.notifications import MAIL, configure
 from tests.support.servers import free_port
 
 STRUCTURE = "CPTS de test (certificat de structure)"
@@ -152,16 +152,6 @@ def _settings(sink, pki, *, scheme: str, client: str | None = "client", host="lo
         smtp_ca_file=str(pki["ca"]),
         smtp_timeout_seconds=5,
     )
-
-
-MAIL = mailer.OutgoingEmail(
-    sender="Relais <ne-pas-repondre@relais.invalid>",
-    to="medecin@exemple.mssante.fr",
-    subject="[Relais] Essai",
-    text="Bonjour.",
-    html="<p>Bonjour.</p>",
-    message_id="<essai@relais>",
-)
 
 
 def _peers(sink) -> list[str]:

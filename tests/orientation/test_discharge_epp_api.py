@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from tests.support import factories as f
+from tests.support.concurrency import race
 
 URL = "/api/orientation/discharges"
 
@@ -20,24 +19,6 @@ def test_the_openapi_document_describes_discharges_and_epp_referrals(client):
     assert "get" in paths["/api/orientation/epp-referrals/{referral_id}/suggestions"]
 
 
-def _race(app, requests):
-    """Send each (method, url, json, headers) from its own thread at the same moment."""
-    barrier = threading.Barrier(len(requests))
-    results: list[int] = []
-
-    def send(method, url, body, headers):
-        client = app.test_client()
-        barrier.wait()
-        results.append(getattr(client, method)(url, json=body, headers=headers).status_code)
-
-    threads = [threading.Thread(target=send, args=request) for request in requests]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return sorted(results)
-
-
 @pytest.mark.postgres_only
 def test_two_concurrent_edits_from_the_same_version_exactly_one_wins(app, client, accounts):
     coordinator = accounts.create("coordinator")
@@ -46,13 +27,14 @@ def test_two_concurrent_edits_from_the_same_version_exactly_one_wins(app, client
     case = f.discharge(client, dac, gp["id"])
     headers = {**dac, "If-Match": '"1"'}
 
-    statuses = _race(
+    responses = race(
         app,
         [
-            ("patch", f"{URL}/{case['id']}", {"notes": "Première modification."}, headers),
-            ("patch", f"{URL}/{case['id']}", {"notes": "Seconde modification."}, headers),
+            ("patch", f"{URL}/{case['id']}", headers, {"notes": "Première modification."}),
+            ("patch", f"{URL}/{case['id']}", headers, {"notes": "Seconde modification."}),
         ],
     )
+    statuses = sorted(response.status_code for response in responses)
 
     assert statuses == [200, 409]
     current = client.get(f"{URL}/{case['id']}", headers=dac).get_json()
@@ -68,7 +50,8 @@ def test_two_concurrent_identical_transitions_exactly_one_wins(app, client, acco
     case = f.discharge(client, dac, gp["id"])
     url = f"{URL}/{case['id']}/transitions/prepare"
 
-    statuses = _race(app, [("post", url, {}, dac), ("post", url, {}, coordinator)])
+    responses = race(app, [("post", url, dac, {}), ("post", url, coordinator, {})])
+    statuses = sorted(response.status_code for response in responses)
 
     assert statuses == [200, 409]
     assert len(f.events(app, "sortie_hospitalisation.prepare")) == 1

@@ -11,16 +11,7 @@ from services.orientation.epp.indicators import monthly_epp_indicators
 from shared.periods import Period
 from tests.support import factories as f
 from tests.support.factories import utc
-
-
-def _indicators(client, accounts, start, end):
-    response = client.get(
-        "/api/orientation/indicators",
-        query_string={"from": start, "to": end},
-        headers=accounts.create("reporting"),
-    )
-    assert response.status_code == 200, response.get_json()
-    return response.get_json()
+from tests.support.indicators import indicators_document
 
 
 def test_discharge_indicators_count_cases_discharges_and_readiness_in_time(app, client, accounts):
@@ -73,7 +64,8 @@ def test_discharge_indicators_count_cases_discharges_and_readiness_in_time(app, 
         "2026-04": {"cases": 0, "ready_before_discharge": 0, "discharged": 0},
     }
     assert list(monthly) == ["2026-01", "2026-02", "2026-03", "2026-04"]
-    totals = _indicators(client, accounts, "2026-02-01", "2026-03-31")["discharges"]
+    document = indicators_document(client, accounts.create("reporting"), "2026-02-01", "2026-03-31")
+    totals = document["discharges"]
     assert totals == {"cases": 5, "ready_before_discharge": 2, "discharged": 3}
 
 
@@ -110,6 +102,7 @@ def test_epp_indicators_count_referrals_made_and_epp_completed_in_the_period(app
         "2026-04": {"referrals": 1, "completed": 1},
     }
     assert list(monthly) == ["2026-02", "2026-03", "2026-04"]
-    totals = _indicators(client, accounts, "2026-02-01", "2026-04-10")["epp"]
+    document = indicators_document(client, accounts.create("reporting"), "2026-02-01", "2026-04-10")
+    totals = document["epp"]
     # Three referrals accepted (12 Feb, 12 Mar, 2 Apr), each for a different patient.
     assert totals == {"referrals": 5, "completed": 2, "patients_oriented": 3}

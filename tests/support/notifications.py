@@ -7,6 +7,18 @@ import time
 
 from flask import Flask
 
+from services.notifications import mailer
+
+# One e-mail to send through the mailer (the SMTP tests).
+MAIL = mailer.OutgoingEmail(
+    sender="Relais <ne-pas-repondre@relais.invalid>",
+    to="medecin@exemple.mssante.fr",
+    subject="[Relais] Essai",
+    text="Bonjour.",
+    html="<p>Bonjour.</p>",
+    message_id="<essai@relais>",
+)
+
 
 def wait_for(predicate, *, timeout: float = 15.0, what: str = "condition") -> None:
     deadline = time.monotonic() + timeout

@@ -73,6 +73,17 @@ def page(browser_context):
     return browser_context.new_page()
 
 
+@pytest.fixture
+def phone_page(chromium, live_server):
+    """A page in a fresh browser profile on the live server, phone size (390 × 844)."""
+    context = chromium.new_context(
+        base_url=live_server, locale="fr-FR", viewport={"width": 390, "height": 844}
+    )
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
 @pytest.fixture(scope="session")
 def axe_source() -> str:
     if not AXE.exists():
@@ -99,6 +110,21 @@ class Browser:
     def log_out(self, page) -> None:
         page.get_by_role("button", name="Se déconnecter").click()
         page.get_by_role("button", name="Se connecter").wait_for()
+
+    def fill_inscription(self, page, *, birth_date: str, situation: str) -> None:
+        """Fill the public self-registration form (`/inscription`) after « for whom »: the
+        patient, their situation and both consents."""
+        page.get_by_label("Nom", exact=True).fill("Testnom")
+        page.get_by_label("Prénom", exact=True).fill("Prénomtest")
+        page.get_by_label("Date de naissance").fill(birth_date)
+        page.get_by_label("Sexe").select_option("F")
+        page.get_by_label("Téléphone", exact=True).fill("06 12 34 56 78")
+        page.get_by_label("Adresse", exact=True).fill("3 rue des Essais")
+        page.get_by_label("Code postal").fill("69003")
+        page.get_by_label("Commune").fill("Lyon")
+        page.get_by_label("Votre situation en quelques mots").fill(situation)
+        page.get_by_label("La personne qui cherche un médecin est d'accord").check()
+        page.get_by_label("J'accepte que la CPTS garde ces informations").check()
 
     def serious_violations(self, page) -> list[dict]:
         """axe-core violations of impact serious or critical on the current page."""

@@ -15,33 +15,17 @@ from tests.orientation.medecin_traitant.intake.test_waiting_list import csv_file
 pytestmark = pytest.mark.browser
 
 
-def test_the_public_form_and_its_receipt_on_a_phone(chromium, live_server, browser):
-    context = chromium.new_context(
-        base_url=live_server, locale="fr-FR", viewport={"width": 390, "height": 844}
-    )
-    page = context.new_page()
-    try:
-        page.goto("/inscription")
-        expect(page.get_by_role("heading", level=1)).to_contain_text("pas de médecin traitant")
-        browser.screenshot(page, "17-inscription-telephone")
-        page.get_by_label("pour moi-même").check()
-        page.get_by_label("Nom", exact=True).fill("Testnom")
-        page.get_by_label("Prénom", exact=True).fill("Prénomtest")
-        page.get_by_label("Date de naissance").fill("1950-03-14")
-        page.get_by_label("Sexe").select_option("F")
-        page.get_by_label("Téléphone", exact=True).fill("06 12 34 56 78")
-        page.get_by_label("Adresse", exact=True).fill("3 rue des Essais")
-        page.get_by_label("Code postal").fill("69003")
-        page.get_by_label("Commune").fill("Lyon")
-        page.get_by_label("Votre situation en quelques mots").fill("Mon médecin est parti.")
-        page.get_by_label("La personne qui cherche un médecin est d'accord").check()
-        page.get_by_label("J'accepte que la CPTS garde ces informations").check()
-        page.get_by_role("button", name="Envoyer ma demande").click()
-        expect(page.get_by_test_id("receipt-message")).to_contain_text("bien été reçue")
-        browser.assert_accessible(page)
-        browser.screenshot(page, "18-inscription-recue")
-    finally:
-        context.close()
+def test_the_public_form_and_its_receipt_on_a_phone(phone_page, browser):
+    page = phone_page
+    page.goto("/inscription")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("pas de médecin traitant")
+    browser.screenshot(page, "17-inscription-telephone")
+    page.get_by_label("pour moi-même").check()
+    browser.fill_inscription(page, birth_date="1950-03-14", situation="Mon médecin est parti.")
+    page.get_by_role("button", name="Envoyer ma demande").click()
+    expect(page.get_by_test_id("receipt-message")).to_contain_text("bien été reçue")
+    browser.assert_accessible(page)
+    browser.screenshot(page, "18-inscription-recue")
 
 
 def test_the_coordinator_checks_a_waiting_list_before_importing_it(

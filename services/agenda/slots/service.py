@@ -66,12 +66,31 @@ def _overlap_error(start: dt.datetime, end: dt.datetime) -> ValidationFailed:
     )
 
 
-def _insert_slots(professional_id: uuid.UUID, slots: list[Slot]) -> None:
-    """Store `slots` unless one overlaps a published slot of the professional.
+def _insert_slots(
+    *,
+    professional: Professional,
+    ranges: list[tuple[dt.datetime, dt.datetime]],
+    data: dict[str, Any],
+    principal: Principal,
+) -> list[Slot]:
+    """Store a slot of the request's kind and SAS offer per (start, end) UTC range, all or
+    none: none when one overlaps a published slot of the professional.
 
     The check runs inside the write transaction (serialised by BEGIN IMMEDIATE on SQLite); on
     PostgreSQL the exclusion constraint also refuses a concurrent overlapping insert.
     """
+    professional_id = professional.id
+    slots = [
+        Slot(
+            professional_id=professional_id,
+            kind=data["kind"],
+            start_at=start,
+            end_at=end,
+            created_by=principal.user_id,
+            sas_visible=offered_to_sas(data),
+        )
+        for start, end in ranges
+    ]
     first = min(slot.start_at for slot in slots)
     last = max(slot.end_at for slot in slots)
     try:
@@ -94,6 +113,7 @@ def _insert_slots(professional_id: uuid.UUID, slots: list[Slot]) -> None:
             session.flush()
     except IntegrityError as exc:
         raise _overlap_error(first, last) from exc
+    return slots
 
 
 def offered_to_sas(data: dict[str, Any]) -> bool:
@@ -106,15 +126,9 @@ def publish_slot(*, data: dict[str, Any], principal: Principal) -> Slot:
     professional = _publisher(principal=principal, professional_id=data["professional_id"])
     start, end = data["start"].astimezone(dt.UTC), data["end"].astimezone(dt.UTC)
     check_times(start, end, now=utcnow())
-    slot = Slot(
-        professional_id=professional.id,
-        kind=data["kind"],
-        start_at=start,
-        end_at=end,
-        created_by=principal.user_id,
-        sas_visible=offered_to_sas(data),
+    [slot] = _insert_slots(
+        professional=professional, ranges=[(start, end)], data=data, principal=principal
     )
-    _insert_slots(professional.id, [slot])
     return slot
 
 
@@ -193,18 +207,7 @@ def publish_recurring(*, data: dict[str, Any], principal: Principal) -> Recurren
     future = [(start, end) for start, end in ranges if start > now]
     if not future:
         raise ValidationFailed({"start_date": ["Tous les créneaux demandés sont déjà passés."]})
-    slots = [
-        Slot(
-            professional_id=professional.id,
-            kind=data["kind"],
-            start_at=start,
-            end_at=end,
-            created_by=principal.user_id,
-            sas_visible=offered_to_sas(data),
-        )
-        for start, end in future
-    ]
-    _insert_slots(professional.id, slots)
+    slots = _insert_slots(professional=professional, ranges=future, data=data, principal=principal)
     return Recurrence(slots=slots, skipped_past=len(ranges) - len(future))
 
 

@@ -8,6 +8,7 @@ from marshmallow import ValidationError, fields
 
 from services.agenda.slots.schemas import ParisDateTime, paris_iso
 from services.agenda.teleconsultation.states import STATES
+from shared.cases.presentation import CaseOutputSchema
 from shared.cases.presentation import HistoryEntrySchema as SharedHistoryEntrySchema
 from shared.schemas import (
     UUID,
@@ -16,7 +17,6 @@ from shared.schemas import (
     Integer,
     List,
     Nested,
-    OutputSchema,
     PageQuerySchema,
     PatientSchema,
     String,
@@ -83,17 +83,12 @@ class HistoryEntrySchema(SharedHistoryEntrySchema):
     at = ParisDateTime()  # type: ignore[assignment]  # same field, shown in Paris time
 
 
-class TeleconsultationSchema(OutputSchema):
+class TeleconsultationSchema(CaseOutputSchema):
     """An assisted-teleconsultation case as the API returns it."""
 
-    id = UUID()
-    reference = String()
-    kind = String()
-    state = String()
-    version = Integer()
+    # Shown in Europe/Paris, like every agenda time.
     created_at = ParisDateTime()
     updated_at = ParisDateTime()
-    patient = fields.Function(lambda case: case.patient_dict())
     reason = String()
     window = fields.Function(
         lambda case: {"from": paris_iso(case.window_from), "to": paris_iso(case.window_to)}

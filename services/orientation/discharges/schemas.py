@@ -11,7 +11,7 @@ from services.orientation.discharges.readiness import missing_items
 from services.orientation.discharges.states import STATES
 
 # History entries and suggestions have one shape for every case type.
-from shared.cases.presentation import HistoryEntrySchema
+from shared.cases.presentation import CaseOutputSchema, HistoryEntrySchema
 from shared.schemas import (
     UUID,
     BaseSchema,
@@ -142,17 +142,9 @@ class DischargeListQuerySchema(PageQuerySchema):
     state = String(load_default=None, validate=one_of(STATES.names))
 
 
-class DischargeCaseSchema(OutputSchema):
+class DischargeCaseSchema(CaseOutputSchema):
     """A discharge case as the API returns it."""
 
-    id = UUID()
-    reference = String()
-    kind = String()
-    state = String()
-    version = Integer()
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
-    patient = fields.Function(lambda case: case.patient_dict())
     hospital = fields.Function(
         lambda case: {"name": case.hospital_name, "service": case.hospital_service}
     )

@@ -98,19 +98,9 @@ def get_worklist() -> ResponseReturnValue:
     """Open discharges by planned date (Paris): overdue, today, tomorrow, rest of the week,
     later, undated; preparations still missing something; discharges awaiting follow-up."""
     found = reads.worklist(principal=current_principal())
-    groups = (
-        "overdue",
-        "today",
-        "tomorrow",
-        "this_week",
-        "later",
-        "undated",
-        "stuck_preparing",
-        "to_follow_up",
-    )
     return {
         "date": found.date.isoformat(),
-        **{name: [_worklist_item(c) for c in getattr(found, name)] for name in groups},
+        **{name: [_worklist_item(c) for c in getattr(found, name)] for name in reads.GROUPS},
     }
 
 

@@ -10,7 +10,7 @@ from services.orientation.epp.pregnancy import MAX_WEEKS, referral_is_late, week
 from services.orientation.epp.states import STATES
 
 # History entries and suggestions have one shape for every case type.
-from shared.cases.presentation import HistoryEntrySchema
+from shared.cases.presentation import CaseOutputSchema, HistoryEntrySchema
 from shared.schemas import (
     UUID,
     BaseSchema,
@@ -19,7 +19,6 @@ from shared.schemas import (
     Integer,
     List,
     Nested,
-    OutputSchema,
     PageQuerySchema,
     PatientSchema,
     String,
@@ -118,17 +117,9 @@ def _late(referral: Any) -> bool:
     return referral_is_late(referral, today_paris())
 
 
-class ReferralOutputSchema(OutputSchema):
+class ReferralOutputSchema(CaseOutputSchema):
     """An EPP referral as the API returns it."""
 
-    id = UUID()
-    reference = String()
-    kind = String()
-    state = String()
-    version = Integer()
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
-    patient = fields.Function(lambda r: r.patient_dict())
     pregnancy = fields.Function(
         lambda r: {
             "start_date": r.pregnancy_start_date.isoformat(),

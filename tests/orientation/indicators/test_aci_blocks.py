@@ -16,12 +16,7 @@ from tests.support import factories as f
 from tests.support import payloads
 from tests.support.agenda import booking_body, publish
 from tests.support.factories import signalement_of_priority, utc
-
-
-def _document(client, headers, start, end, url="/api/orientation/indicators"):
-    response = client.get(url, query_string={"from": start, "to": end}, headers=headers)
-    assert response.status_code == 200, response.get_json()
-    return response.get_json()
+from tests.support.indicators import indicators_document
 
 
 def test_epp_patients_oriented_counts_distinct_patients_of_accepted_referrals(client, accounts):
@@ -56,12 +51,12 @@ def test_epp_patients_oriented_counts_distinct_patients_of_accepted_referrals(cl
     # Declined, never accepted: not oriented.
     made(utc(2026, 3, 5, 9), ("assign", utc(2026, 3, 5, 10)), ("decline", utc(2026, 3, 6, 9)))
 
-    body = _document(client, accounts.create("reporting"), "2026-03-01", "2026-04-30")
+    body = indicators_document(client, accounts.create("reporting"), "2026-03-01", "2026-04-30")
     assert body["epp"]["patients_oriented"] == 2
     assert [m["epp"]["patients_oriented"] for m in body["by_month"]] == [1, 2]
-    april = _document(client, accounts.create("reporting"), "2026-04-01", "2026-04-30")
+    april = indicators_document(client, accounts.create("reporting"), "2026-04-01", "2026-04-30")
     assert april["epp"]["patients_oriented"] == 2
-    march = _document(client, accounts.create("reporting"), "2026-03-01", "2026-03-31")
+    march = indicators_document(client, accounts.create("reporting"), "2026-03-01", "2026-03-31")
     assert march["epp"]["patients_oriented"] == 1
 
 
@@ -98,7 +93,7 @@ def test_agenda_counts_distinct_professionals_publishing_and_booking(client, acc
     assert cancelled.status_code in (200, 204), cancelled.get_json()
 
     reporting = accounts.create("reporting")
-    body = _document(client, reporting, "2027-01-01", "2027-03-31")
+    body = indicators_document(client, reporting, "2027-01-01", "2027-03-31")
     assert body["agenda"]["professionals_publishing"] == 2
     assert body["agenda"]["professionals_booking"] == 1
     assert body["agenda"]["snp_slots_published"] == 5
@@ -106,7 +101,9 @@ def test_agenda_counts_distinct_professionals_publishing_and_booking(client, acc
     assert [m["professionals_publishing"] for m in months] == [1, 2, 0]
     assert [m["professionals_booking"] for m in months] == [0, 1, 0]
     # The agenda's own endpoint carries the same figures.
-    own = _document(client, reporting, "2027-01-01", "2027-03-31", url="/api/agenda/indicators")
+    own = indicators_document(
+        client, reporting, "2027-01-01", "2027-03-31", url="/api/agenda/indicators"
+    )
     assert own["agenda"]["professionals_publishing"] == 2
 
 
@@ -136,14 +133,14 @@ def test_teleconsultation_counts_distinct_nurses_and_gps_by_month_of_completion(
         db.session.commit()
 
     reporting = accounts.create("reporting")
-    body = _document(client, reporting, "2027-03-01", "2027-04-30")
+    body = indicators_document(client, reporting, "2027-03-01", "2027-04-30")
     assert body["teleconsultation"] == {"nurses": 1, "gps": 1, "completed": 2}
     assert [m["teleconsultation"] for m in body["by_month"]] == [
         {"nurses": 1, "gps": 1, "completed": 1},
         {"nurses": 1, "gps": 1, "completed": 1},
     ]
     assert body["agenda"]["teleconsultations_completed"] == 2
-    april = _document(client, reporting, "2027-04-01", "2027-04-30")
+    april = indicators_document(client, reporting, "2027-04-01", "2027-04-30")
     assert april["teleconsultation"] == {"nurses": 1, "gps": 1, "completed": 1}
 
 
@@ -153,7 +150,7 @@ def test_directory_counts_gps_accepting_new_patients_and_their_places(client, ac
     f.professional(client, coordinator, new_patient_capacity=6)
     f.professional(client, coordinator, accepts_new_patients=False, new_patient_capacity=0)
     f.professional(client, coordinator, profession="nurse", new_patient_capacity=9)
-    body = _document(client, accounts.create("reporting"), "2026-01-01", "2026-12-31")
+    body = indicators_document(client, accounts.create("reporting"), "2026-01-01", "2026-12-31")
     assert body["directory"] == {"volunteer_gps": 2, "volunteer_capacity": 10}
     # A state now, not counts by month: the months do not repeat it.
     assert all("directory" not in month for month in body["by_month"])
@@ -176,7 +173,7 @@ def test_by_source_is_broken_down_by_month_and_counts_a_patient_once_in_the_peri
         utc(2026, 4, 11, 9),
         bodies={"cancel": {"reason": "duplicate"}},
     )
-    body = _document(client, accounts.create("reporting"), "2026-03-01", "2026-05-31")
+    body = indicators_document(client, accounts.create("reporting"), "2026-03-01", "2026-05-31")
     total = body["medecin_traitant"]["by_source"]["professional"]
     assert total == {"signalements": 3, "oriented": 1}
     monthly = [m["medecin_traitant"]["by_source"]["professional"] for m in body["by_month"]]

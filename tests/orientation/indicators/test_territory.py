@@ -9,6 +9,7 @@ import pytest
 
 from services.orientation.indicators.models import TerritoryBaseline
 from tests.support.factories import count
+from tests.support.indicators import indicators_document
 
 URL = "/api/orientation/territory-baseline"
 GOOD = (
@@ -33,13 +34,7 @@ def coordinator(accounts):
 
 
 def _document(client, accounts, start="2026-01-01", end="2026-03-31"):
-    response = client.get(
-        "/api/orientation/indicators",
-        query_string={"from": start, "to": end},
-        headers=accounts.create("reporting"),
-    )
-    assert response.status_code == 200, response.get_json()
-    return response.get_json()
+    return indicators_document(client, accounts.create("reporting"), start, end)
 
 
 def test_a_baseline_gives_the_territory_curve_and_share(client, accounts, coordinator):

@@ -4,7 +4,6 @@ and told; each decline removes one GP; the case returns to triage when none is l
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import uuid
 from collections import Counter
 from html import unescape
@@ -19,6 +18,7 @@ from services.orientation.medecin_traitant.models import MedecinTraitantCase
 from services.orientation.medecin_traitant.timers import sweep_proposals
 from shared.extensions import db
 from shared.outbox.models import OutboxEvent
+from tests.support.concurrency import race
 from tests.support.factories import MT, World, events, professional_account
 from tests.support.web import log_in
 
@@ -237,32 +237,12 @@ def test_each_gp_asked_sees_the_proposal_card(world, three):
         assert "Proposé aussi à 2 autres médecins" in page
 
 
-def _race(app, requests: list[tuple[str, dict, dict]]) -> list:
-    """Send the requests at the same moment, each from its own thread and connection."""
-    barrier = threading.Barrier(len(requests))
-    responses: list = [None] * len(requests)
-
-    def send(index: int, path: str, headers: dict, body: dict) -> None:
-        client = app.test_client()
-        barrier.wait()
-        responses[index] = client.post(path, json=body, headers=headers)
-
-    threads = [
-        threading.Thread(target=send, args=(i, *request)) for i, request in enumerate(requests)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return responses
-
-
 @pytest.mark.postgres_only
 @pytest.mark.parametrize("round_", range(3))
 def test_two_gps_accepting_at_once_exactly_one_wins(app, world, three, round_):
     case = _broadcast(world, three)
     path = f"{MT}/cases/{case['id']}/transitions/accept"
-    responses = _race(app, [(path, world.gp_headers, {}), (path, three[1], {})])
+    responses = race(app, [("post", path, world.gp_headers, {}), ("post", path, three[1], {})])
     outcome = Counter(
         (r.status_code, (r.get_json().get("error") or {}).get("code")) for r in responses
     )

@@ -2,38 +2,17 @@
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 
 import pytest
 
 from services.orientation.medecin_traitant.service import FOLLOWED_ALREADY
 from tests.support import payloads
+from tests.support.concurrency import race
 from tests.support.factories import MT
 
 pytestmark = pytest.mark.postgres_only
 ROUNDS = 3
-
-
-def _race(app, requests: list[tuple[str, str, dict, dict]]) -> list:
-    """Send the requests at the same moment, each from its own thread and app context."""
-    barrier = threading.Barrier(len(requests))
-    responses: list = [None] * len(requests)
-
-    def send(index: int, path: str, headers: dict, body: dict) -> None:
-        client = app.test_client()
-        barrier.wait()
-        responses[index] = client.post(path, json=body, headers=headers)
-
-    threads = [
-        threading.Thread(target=send, args=(i, path, headers, body))
-        for i, (_, path, headers, body) in enumerate(requests)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return responses
 
 
 def _outcome(responses) -> Counter:
@@ -47,8 +26,8 @@ def test_two_concurrent_triages_exactly_one_wins(world, app, round_):
     case = world.case_in("submitted")
     path = f"{MT}/cases/{case['id']}/transitions/triage"
     body = {"synthesis": "Même dossier, deux onglets."}
-    responses = _race(
-        app, [("a", path, world.coordinator, body), ("b", path, world.coordinator, body)]
+    responses = race(
+        app, [("post", path, world.coordinator, body), ("post", path, world.coordinator, body)]
     )
     assert _outcome(responses) == Counter({(200, None): 1, (409, "invalid_transition"): 1})
     final = world.get(case["id"]).get_json()
@@ -60,11 +39,11 @@ def test_two_concurrent_triages_exactly_one_wins(world, app, round_):
 def test_accept_and_decline_at_once_exactly_one_wins(world, app, round_):
     case = world.case_in("proposed")
     url = f"{MT}/cases/{case['id']}/transitions"
-    responses = _race(
+    responses = race(
         app,
         [
-            ("accept", f"{url}/accept", world.gp_headers, {}),
-            ("decline", f"{url}/decline", world.coordinator, {"reason": "Trop loin."}),
+            ("post", f"{url}/accept", world.gp_headers, {}),
+            ("post", f"{url}/decline", world.coordinator, {"reason": "Trop loin."}),
         ],
     )
     final = world.get(case["id"]).get_json()
@@ -80,11 +59,11 @@ def test_two_edits_with_the_same_if_match_exactly_one_wins(world, app, round_):
     case = world.case_in("submitted")
     url = f"{MT}/cases/{case['id']}/transitions"
     headers = {**world.coordinator, "If-Match": '"1"'}
-    responses = _race(
+    responses = race(
         app,
         [
-            ("hold", f"{url}/hold", headers, {"reason": "En attente."}),
-            ("cancel", f"{url}/cancel", headers, {"reason": "duplicate"}),
+            ("post", f"{url}/hold", headers, {"reason": "En attente."}),
+            ("post", f"{url}/cancel", headers, {"reason": "duplicate"}),
         ],
     )
     assert _outcome(responses) == Counter({(200, None): 1, (409, "version_conflict"): 1})
@@ -100,7 +79,7 @@ def test_two_concurrent_signalements_of_one_patient_exactly_one_is_stored(
     path = f"{MT}/signalements"
     first, second = payloads.signalement(), payloads.signalement()
     first["patient"]["nir"] = second["patient"]["nir"] = nir
-    responses = _race(app, [("a", path, world.submitter, first), ("b", path, nurse, second)])
+    responses = race(app, [("post", path, world.submitter, first), ("post", path, nurse, second)])
     assert _outcome(responses) == Counter({(201, None): 1, (409, "duplicate"): 1})
     # Whoever lost may not see the winner's case: told nothing more than that it exists.
     loser = next(r for r in responses if r.status_code == 409).get_json()
@@ -111,8 +90,8 @@ def test_two_concurrent_signalements_of_one_patient_exactly_one_is_stored(
 
 def test_concurrent_signalements_of_different_patients_get_distinct_references(world, app):
     path = f"{MT}/signalements"
-    responses = _race(
-        app, [(str(i), path, world.submitter, payloads.signalement()) for i in range(6)]
+    responses = race(
+        app, [("post", path, world.submitter, payloads.signalement()) for _ in range(6)]
     )
     assert [r.status_code for r in responses] == [201] * 6
     assert len({r.get_json()["reference"] for r in responses}) == 6
@@ -124,7 +103,8 @@ def test_one_patient_sent_with_and_without_nir_at_once_is_stored_once(world, app
     without_nir = payloads.signalement()
     without_nir["patient"] = {**with_nir["patient"], "nir": None}
     path = f"{MT}/signalements"
-    responses = _race(
-        app, [("a", path, world.submitter, with_nir), ("b", path, world.submitter, without_nir)]
+    responses = race(
+        app,
+        [("post", path, world.submitter, with_nir), ("post", path, world.submitter, without_nir)],
     )
     assert _outcome(responses) == Counter({(201, None): 1, (409, "duplicate"): 1})

@@ -8,16 +8,12 @@ import dataclasses
 import hashlib
 import itertools
 import os
-import shutil
-import subprocess
 import tempfile
 import uuid
 import zlib
-from pathlib import Path
 
 import pytest
 from sqlalchemy import LargeBinary, select, type_coerce, update
-from sqlalchemy.engine import make_url
 
 from services.bootstrap import SERVICES, create_app
 from services.orientation.discharges.models import DischargeCase
@@ -28,6 +24,7 @@ from shared.extensions import db
 from shared.key_rotation import generate_key_spec, rotate_keys, stale_values
 from tests.shared.cases.test_messages import SCENES, Scene, _discharge, _mt
 from tests.support import factories as f
+from tests.support.at_rest import pg_dump_data, sqlite_file_bytes
 
 # A marker that no other row could hold: finding it anywhere means the bytes are in clear.
 MARKER = b"MARQUEUR-EN-CLAIR-" + os.urandom(12).hex().encode()
@@ -293,8 +290,7 @@ def test_neither_the_database_nor_any_file_holds_the_uploaded_bytes_in_clear(
     assert MARKER not in stored
     assert b"MARQUEUR" not in stored and "Lévy".encode() not in stored  # the name is sealed
     if backend == "sqlite":
-        path = Path(make_url(settings.database_url).database)
-        raw = b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
+        raw = sqlite_file_bytes(settings.database_url)
         assert scene.reference.encode() in raw
         assert MARKER not in raw
     # And every copy decrypts to what was sent.
@@ -307,16 +303,7 @@ def test_neither_the_database_nor_any_file_holds_the_uploaded_bytes_in_clear(
 def test_a_pg_dump_holds_no_document_in_clear(settings, app, client, accounts):
     scene = _mt(app, client, accounts)
     assert _upload(client, scene.url, scene.participants["gp"]).status_code == 201
-    url = make_url(settings.database_url)
-    dump = subprocess.run(  # noqa: S603 - fixed arguments
-        [
-            shutil.which("pg_dump") or "pg_dump",
-            "--host", url.host or "127.0.0.1", "--port", str(url.port or 5432),
-            "--username", url.username or "postgres", "--data-only", url.database or "",
-        ],
-        capture_output=True,
-        check=True,
-    ).stdout  # fmt: skip
+    dump = pg_dump_data(settings.database_url)
     assert scene.reference.encode() in dump
     assert MARKER not in dump
     assert MARKER.hex().encode() not in dump  # bytea is dumped as hex

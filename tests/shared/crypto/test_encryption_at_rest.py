@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
-import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Text, select, type_coerce
-from sqlalchemy.engine import make_url
 
 from services.bootstrap import SERVICES, create_app
 from services.orientation.medecin_traitant.models import MedecinTraitantCase
 from shared.extensions import db
 from shared.key_rotation import generate_key_spec, rotate_keys, stale_values
 from tests.support import payloads
+from tests.support.at_rest import pg_dump_data, sqlite_file_bytes
 
 K1, K2 = generate_key_spec("k1"), generate_key_spec("k2")
 
@@ -36,8 +33,7 @@ def test_the_sqlite_file_holds_no_identifier_in_clear(backend, settings, client,
         pytest.skip("the embedded SQLite file")
     body, response = _submit(client, accounts.create("professional"))
     assert response.status_code == 201
-    path = Path(make_url(settings.database_url).database)
-    raw = b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
+    raw = sqlite_file_bytes(settings.database_url)
     # The name is stored in clear: finding it proves we read the right bytes.
     assert body["patient"]["last_name"].encode() in raw
     for identifier in _identifiers(body):
@@ -48,16 +44,7 @@ def test_the_sqlite_file_holds_no_identifier_in_clear(backend, settings, client,
 def test_a_pg_dump_holds_no_identifier_in_clear(settings, client, accounts, tmp_path):
     body, response = _submit(client, accounts.create("professional"))
     assert response.status_code == 201
-    url = make_url(settings.database_url)
-    dump = subprocess.run(  # noqa: S603 - fixed arguments
-        [
-            shutil.which("pg_dump") or "pg_dump",
-            "--host", url.host or "127.0.0.1", "--port", str(url.port or 5432),
-            "--username", url.username or "postgres", "--data-only", url.database or "",
-        ],
-        capture_output=True,
-        check=True,
-    ).stdout  # fmt: skip
+    dump = pg_dump_data(settings.database_url)
     assert body["patient"]["last_name"].encode() in dump
     for identifier in _identifiers(body):
         assert identifier not in dump
