@@ -2,9 +2,9 @@
 endpoint on the same stack (same run, same client), and the embedded server's memory.
 
 - `intake_ratio`: signalements accepted per second through the real API (gunicorn,
-  PostgreSQL) / inserts per second of `bench.bare_app`. Goal ≥ 0.5.
-- `transition_ratio`: transitions per second (hold/resume on distinct cases) / locked
-  one-row updates per second of `bench.bare_app`. Goal ≥ 0.5.
+  PostgreSQL) / authenticated inserts per second of `bench.bare_app`. Goal ≥ 0.5.
+- `transition_ratio`: transitions per second (hold/resume on distinct cases) / authenticated
+  locked one-row updates per second of `bench.bare_app`. Goal ≥ 0.5.
 - `embedded_rss_mb`: resident memory of `relais run` on SQLite after loading 10,000 cases
   (2,000 in quick mode) and serving a few requests. Goal ≤ 150.
 
@@ -13,10 +13,13 @@ a bare phase then a Relais phase, three times, each of PHASE_SECONDS (2 s in qui
 that the machine's background load weighs on both sides of each run's ratio; a one-second
 phase of each comes first, not counted (the servers' first requests).
 
-Relais is served as in production: `REDIS_URL` names a Redis database leased for the run, so
-the web processes only enqueue each signalement's event (nobody delivers it here; delivery has
-its own benchmark, `bench_notifications`). Before 5 December 2026 the servers had no
-`REDIS_URL` and each gunicorn worker also delivered the events in its embedded thread.
+Relais is served as in production: the containers' gunicorn settings
+(`shared.ops.gunicorn_conf`: 2 workers of 4 threads, JSON logs), and `REDIS_URL` names a
+Redis database leased for the run, so the web processes only enqueue each signalement's event
+(nobody delivers it here; delivery has its own benchmark, `bench_notifications`). Before 5
+December 2026 the servers had no `REDIS_URL` and each gunicorn worker also delivered the events
+in its embedded thread. The baseline runs with the same settings and, since 5 December 2026,
+checks a bearer token on each request as any API endpoint must (before, it checked nothing).
 
 Servers listen on 127.0.0.1 only (ports 18100-18102); each run creates and drops its own
 PostgreSQL database. The load generator is a fixed pool of threads, each with a keep-alive
@@ -54,7 +57,8 @@ CONCURRENCY = 8
 PHASE_SECONDS = 2.0 if QUICK else 5.0
 RUNS = 3
 WARM_UP_SECONDS = 1.0
-WORKERS = ["--workers", "2", "--worker-class", "gthread", "--threads", "4"]
+# The containers' settings (Dockerfile, docker-compose.yml), the bind address aside.
+GUNICORN_CONF = ["-c", "python:shared.ops.gunicorn_conf"]
 # The production settings require a strong secret key and a keyring: fresh ones per run (the
 # database is fresh too).
 SECRET_KEY = secrets.token_urlsafe(32)
@@ -91,7 +95,9 @@ def server(command: list[str], port: int, env: dict[str, str]):
 def gunicorn(app_path: str, port: int, env: dict[str, str]):
     """Serve a WSGI app with the production settings of the project's containers."""
     return server(
-        [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", *WORKERS, app_path], port, env
+        [str(BIN / "gunicorn"), *GUNICORN_CONF, "--bind", f"127.0.0.1:{port}", app_path],
+        port,
+        env,
     )
 
 
@@ -202,7 +208,7 @@ def pg_ratios() -> list[dict]:
 
     with pg_database() as url, leased_redis_url() as redis_url:
         upgrade(url, SCHEMA)
-        create_tables(url)
+        bare = {"Authorization": f"Bearer {create_tables(url)}"}
         tokens = make_accounts(url)
         env = {
             "DATABASE_URL": url,
@@ -225,7 +231,9 @@ def pg_ratios() -> list[dict]:
             return response.status_code == 201
 
         def bare_insert(session: requests.Session, _index: int) -> bool:
-            response = session.post(f"{bare_base}/rows", json=signalement(next_number()))
+            response = session.post(
+                f"{bare_base}/rows", json=signalement(next_number()), headers=bare
+            )
             return response.status_code == 201
 
         with (
@@ -267,7 +275,9 @@ def pg_ratios() -> list[dict]:
             def bare_update(session: requests.Session, index: int) -> bool:
                 row_id = owned_rows[index][turn[index] % len(owned_rows[index])]
                 turn[index] += 1
-                response = session.post(f"{bare_base}/rows/{row_id}/bump", json={"reason": "x"})
+                response = session.post(
+                    f"{bare_base}/rows/{row_id}/bump", json={"reason": "x"}, headers=bare
+                )
                 return response.status_code == 200
 
             transitions = alternated(

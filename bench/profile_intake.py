@@ -1,4 +1,5 @@
-"""Profile one signalement server-side: `python -m bench.profile_intake [--requests N] [--db …]`.
+"""Profile one signalement server-side: `python -m bench.profile_intake [--requests N] [--db …]`;
+`--transitions` profiles hold/resume transitions (`transition_ratio`'s requests) instead.
 
 Builds the orientation service on a fresh PostgreSQL database (or `--db sqlite`), with the
 production settings of `bench_orientation` (a leased Redis database as `REDIS_URL`: the web
@@ -21,7 +22,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from bench.bench_orientation import (
     ENCRYPTION_KEYS,
@@ -33,8 +34,9 @@ from bench.bench_orientation import (
 from bench.redis_lease import leased_redis_url
 
 
-def profile(url: str, redis_url: str, requests: int, top: int) -> str:
+def profile(url: str, redis_url: str, requests: int, top: int, transitions: bool = False) -> str:
     from services.bootstrap import SCHEMA, create_app
+    from services.orientation.medecin_traitant.models import MedecinTraitantCase
     from shared.extensions import db
     from shared.migrations.runner import upgrade
     from shared.settings import Settings
@@ -52,6 +54,7 @@ def profile(url: str, redis_url: str, requests: int, top: int) -> str:
     app = create_app(("orientation",), settings)
     client = app.test_client()
     headers = {"Authorization": f"Bearer {tokens['professional']}"}
+    coordinator = {"Authorization": f"Bearer {tokens['coordinator']}"}
     statements: Counter[str] = Counter()
     commits = [0]
     with app.app_context():
@@ -63,12 +66,33 @@ def profile(url: str, redis_url: str, requests: int, top: int) -> str:
     def count_commit(_conn) -> None:
         commits[0] += 1
 
-    def post(n: int) -> None:
+    def submit(n: int) -> None:
         response = client.post(
             "/api/orientation/signalements", json=signalement(n), headers=headers
         )
         assert response.status_code == 201, response.get_json()
 
+    case_ids: list[str] = []
+    held: set[str] = set()
+
+    def hold_or_resume(n: int) -> None:
+        # As `transition_ratio`: each case in turn is held, and resumed the next time round.
+        case_id = case_ids[n % len(case_ids)]
+        name, body = ("resume", {}) if case_id in held else ("hold", {"reason": "Bench."})
+        response = client.post(
+            f"/api/orientation/cases/{case_id}/transitions/{name}", json=body, headers=coordinator
+        )
+        assert response.status_code == 200, response.get_json()
+        (held.discard if name == "resume" else held.add)(case_id)
+
+    post = submit
+    if transitions:
+        for n in range(1, 51):
+            submit(n)
+        with app.app_context():
+            case_ids = [str(case.id) for case in db.session.scalars(select(MedecinTraitantCase))]
+            db.session.remove()
+        post = hold_or_resume
     for n in range(1, 21):  # warm-up: imports, compiled statements, pool
         post(n)
     event.listen(engine, "before_cursor_execute", count_statement)
@@ -92,7 +116,8 @@ def profile(url: str, redis_url: str, requests: int, top: int) -> str:
         engine.dispose()
 
     out = io.StringIO()
-    out.write(f"one signalement: {sum(statements.values())} SQL statements, {commits[0]} commits\n")
+    what = "one transition" if transitions else "one signalement"
+    out.write(f"{what}: {sum(statements.values())} SQL statements, {commits[0]} commits\n")
     median, p90 = latencies[len(latencies) // 2], latencies[len(latencies) * 9 // 10]
     out.write(
         f"wall time, one after the other, unprofiled: median {median * 1000:.2f} ms, "
@@ -102,9 +127,7 @@ def profile(url: str, redis_url: str, requests: int, top: int) -> str:
         out.write(f"  {count} × {statement}\n")
     stats = pstats.Stats(profiler, stream=out)
     total = stats.total_tt  # type: ignore[attr-defined]
-    out.write(
-        f"\n{requests} signalements, {total / requests * 1000:.2f} ms of CPU each (profiled)\n"
-    )
+    out.write(f"\n{requests} requests, {total / requests * 1000:.2f} ms of CPU each (profiled)\n")
     stats.sort_stats("tottime").print_stats(top)
     stats.sort_stats("cumulative").print_stats(top)
     # The project's own functions (and the crypto they call), by cumulative time.
@@ -117,15 +140,16 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--db", default="postgresql", choices=("postgresql", "sqlite"))
+    parser.add_argument("--transitions", action="store_true", help="hold/resume, not intake")
     args = parser.parse_args()
     with leased_redis_url() as redis_url:
         if args.db == "sqlite":
             with tempfile.TemporaryDirectory(prefix="relais-profile-") as folder:
                 url = f"sqlite:///{Path(folder) / 'p.sqlite3'}"
-                print(profile(url, redis_url, args.requests, args.top))
+                print(profile(url, redis_url, args.requests, args.top, args.transitions))
         else:
             with pg_database() as url:
-                print(profile(url, redis_url, args.requests, args.top))
+                print(profile(url, redis_url, args.requests, args.top, args.transitions))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import os
 import sys
 import uuid
@@ -12,7 +13,6 @@ import click
 from services.agenda.directory.cli import directory
 from services.agenda.directory.service import get_professional
 from services.bootstrap import SCHEMA, SERVICES, create_app
-from services.notifications.worker import worker
 from services.orientation.indicators.cli import seed_synthetic
 from services.orientation.medecin_traitant.intake.cli import orientation
 from shared import security_commands
@@ -24,7 +24,25 @@ from shared.ops.cli import backup, check
 from shared.settings import DEFAULT_PORT, Settings, served_url
 
 
-@click.group()
+class RelaisGroup(click.Group):
+    """The `relais` group, whose `worker` command is imported only when it is asked for: it
+    brings RQ and redis (about 9 MB), which `relais run` without Redis never needs."""
+
+    lazy = {"worker": "services.notifications.worker:worker"}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command's name, the lazy ones included."""
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command `cmd_name`, imported now if it is a lazy one."""
+        if cmd_name in self.lazy:
+            module, _, name = self.lazy[cmd_name].partition(":")
+            return getattr(importlib.import_module(module), name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=RelaisGroup)
 @click.pass_context
 def cli(ctx: click.Context) -> None:
     """Relais : orientation des patients et coordination des soins pour les CPTS."""
@@ -186,7 +204,6 @@ security_commands.audit.add_command(audit_verify)
 cli.add_command(security_commands.keys)
 cli.add_command(security_commands.patient)
 user.add_command(security_commands.user_disable)
-cli.add_command(worker)
 cli.add_command(seed_synthetic)
 cli.add_command(directory)
 cli.add_command(orientation)

@@ -7,7 +7,6 @@ from sqlalchemy import text
 
 from shared.auth.permissions import public
 from shared.extensions import db
-from shared.queue import redis_connection
 
 blueprint = Blueprint("health", __name__)
 
@@ -33,6 +32,9 @@ def readyz():
         db.session.rollback()
     settings = current_app.config["RELAIS_SETTINGS"]
     if settings.redis_url:
+        # redis is imported only by a process configured with it (`relais run` never is).
+        from shared.queue import redis_connection
+
         try:
             redis_connection(settings.redis_url).ping()
             checks["redis"] = "ok"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from flask import Flask
@@ -41,5 +42,14 @@ def serve(app: Flask, *, host: str, port: int) -> None:
             # No control socket: several servers on one host would share its default path.
             "control_socket_disable": True,
             "logconfig_dict": gunicorn_logconfig(app.config["RELAIS_SETTINGS"].log_level),
+            "pre_fork": _freeze_before_fork,
         },
     ).run()
+
+
+def _freeze_before_fork(_server: Any, _worker: Any) -> None:
+    """Move the master's objects (the whole app, imported before the fork) out of the garbage
+    collector's sight: the worker's collections would otherwise write to every page holding
+    one, and each page written stops being shared with the master."""
+    gc.collect()
+    gc.freeze()

@@ -182,11 +182,15 @@ def fire_transition(
         found = lookup(data, principal)
     with unit_of_work():
         case, data, rule = check(lock_case(case_type, case_id))
+        # The history is read before anything is written: reading it after would flush the
+        # writes first, and the audit entry's flush takes the audit chain's lock, which every
+        # writer waits for until this transaction commits (`shared.audit.chain`).
+        history = load_history(case, case_type.history)
         now = case.transition_at = case.updated_at = utcnow()
         effect = case_type.effects.get(name)
         extra = effect(case, {**data, **found}, principal) if effect else None
         before, _after = case_type.machine.apply(case, name, rule)
-        record_step(
+        step = record_step(
             case_type,
             case,
             name=name,
@@ -198,7 +202,7 @@ def fire_transition(
         )
         record_audit(action="transition", reference=case.reference)
         announce(case_type, case, name, before=before, principal=principal, extra=extra)
-        load_history(case, case_type.history)
+        case.loaded_history = sorted([*history, step], key=_history_order)
     return case
 
 
@@ -231,22 +235,23 @@ def record_step(
     comment: str | None,
     data: dict[str, Any] | None,
     at: dt.datetime | None = None,
-) -> None:
+) -> Any:
     """Count one more version of `case` and write the history row of the step that made it
-    (a transition, or an edit that keeps the state)."""
+    (a transition, or an edit that keeps the state); returns that row."""
     case.version += 1
-    db.session.add(
-        case_type.history(
-            case_id=case.id,
-            transition=name,
-            from_state=before,
-            to_state=case.state,
-            by=principal.email,
-            comment=comment,
-            data=data,
-            at=at or utcnow(),
-        )
+    step = case_type.history(
+        id=new_uuid(),
+        case_id=case.id,
+        transition=name,
+        from_state=before,
+        to_state=case.state,
+        by=principal.email,
+        comment=comment,
+        data=data,
+        at=at or utcnow(),
     )
+    db.session.add(step)
+    return step
 
 
 def _checked(
@@ -275,6 +280,11 @@ def _checked(
     rule = machine.check(case, principal, name)
     data = load(_schema(rule.schema), body, case=case) if rule.schema else load_empty(body)
     return case, data, rule
+
+
+def _history_order(row: Any) -> tuple[Any, Any]:
+    """A history row's place, as `load_history` orders them (instant, then id)."""
+    return row.at, row.id
 
 
 def load_history(case: Any, history_model: Any) -> list[Any]:

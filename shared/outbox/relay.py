@@ -24,14 +24,9 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app, has_app_context
-from redis import Redis
-from rq import Queue, Retry
-from rq.job import Job, JobStatus
-from rq.registry import StartedJobRegistry
-from rq.serializers import JSONSerializer
 from sqlalchemy import event, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -40,16 +35,21 @@ from shared.extensions import db
 from shared.outbox.emit import PENDING_KEY
 from shared.outbox.models import OutboxEvent
 from shared.periodic import run_periodic_tasks
-from shared.queue import redis_connection
 from shared.settings import Settings
 from shared.timeutil import utcnow
+
+# RQ and redis (about 9 MB) are imported where a queue is used: a process without REDIS_URL
+# (`relais run`, the embedded mode) never loads them.
+if TYPE_CHECKING:
+    from redis import Redis
+    from rq import Queue, Retry
+    from rq.job import Job
 
 log = logging.getLogger(__name__)
 
 QUEUE_NAME = "relais"
 MAX_REDISPATCH_DELAY = dt.timedelta(hours=1)
 CLAIM_BATCH = 500
-_IN_FLIGHT = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 # A started job whose worker missed this many heartbeats in a row is abandoned.
 MISSED_HEARTBEATS = 3
 # RQ's worker kills a work-horse this long after its job's timeout.
@@ -102,6 +102,8 @@ def confirm_event(event_id: uuid.UUID, *, now: dt.datetime) -> None:
 
 def retry_policy(seconds: tuple[int, ...]) -> Retry:
     """RQ retries with the configured exponential intervals, each with ±25 % jitter."""
+    from rq import Retry
+
     intervals = [
         max(1, round(base * random.uniform(0.75, 1.25))) if base else 0  # noqa: S311  # nosec B311 - jitter
         for base in seconds
@@ -111,6 +113,9 @@ def retry_policy(seconds: tuple[int, ...]) -> Retry:
 
 def event_queue(redis: Redis) -> Queue:
     """The RQ queue events travel on (JSON, never pickle)."""
+    from rq import Queue
+    from rq.serializers import JSONSerializer
+
     return Queue(QUEUE_NAME, connection=redis, serializer=JSONSerializer)
 
 
@@ -118,6 +123,8 @@ def is_abandoned(job: Job, *, now: dt.datetime, heartbeat_seconds: int) -> bool:
     """True for a `started` job no live worker runs: its worker beats every `heartbeat_seconds`
     while the job runs, and kills the job past its timeout; RQ itself would notice only at its
     next registry cleaning, up to ten minutes later."""
+    from rq.job import JobStatus
+
     started, last_beat = job.started_at, job.last_heartbeat or job.started_at
     if job.get_status(refresh=False) != JobStatus.STARTED or started is None or last_beat is None:
         return False
@@ -132,7 +139,10 @@ def is_abandoned(job: Job, *, now: dt.datetime, heartbeat_seconds: int) -> bool:
 
 
 def _in_flight(job: Job, settings: Settings, now: dt.datetime) -> bool:
-    return job.get_status(refresh=False) in _IN_FLIGHT and not is_abandoned(
+    from rq.job import JobStatus
+
+    in_flight = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+    return job.get_status(refresh=False) in in_flight and not is_abandoned(
         job, now=now, heartbeat_seconds=settings.worker_heartbeat_seconds
     )
 
@@ -165,6 +175,10 @@ def enqueue_events(
     one writes the new ones (a job left over from an earlier hand-over is deleted first). One
     for `fresh` events, just committed, which no job can exist for yet (should a sweep have
     enqueued one meanwhile, the event is delivered twice, which the consumer shrugs off)."""
+    from rq import Queue
+    from rq.job import Job
+    from rq.serializers import JSONSerializer
+
     event_ids = list(dict.fromkeys(event_ids))
     if not event_ids:
         return []
@@ -212,6 +226,10 @@ def requeue_abandoned(
     queue: Queue, settings: Settings, consumer: str, *, now: dt.datetime
 ) -> list[str]:
     """Re-enqueue at once the `consumer` jobs dead workers left `started`; returns their ids."""
+    from rq.job import Job
+    from rq.registry import StartedJobRegistry
+    from rq.serializers import JSONSerializer
+
     registry = StartedJobRegistry(queue=queue)
     job_ids = registry.get_job_ids(cleanup=False)
     jobs = Job.fetch_many(job_ids, connection=queue.connection, serializer=JSONSerializer)
@@ -260,6 +278,8 @@ class OutboxRelay:
 
     def queue(self) -> Queue:
         """The RQ queue of this app's Redis."""
+        from shared.queue import redis_connection
+
         assert self.settings.redis_url
         return event_queue(redis_connection(self.settings.redis_url))
 

@@ -167,7 +167,7 @@ def _command(path: list[str]) -> click.Command | None:
     for name in path:
         if not isinstance(command, click.Group):
             return None
-        command = command.commands.get(name)
+        command = command.get_command(click.Context(command), name)
     return command
 
 
@@ -190,9 +190,11 @@ def test_relais_commands_used_by_the_containers_exist(compose):
 def test_the_worker_container_runs_a_long_lived_worker_with_the_scheduler(compose):
     """`--burst` would exit once the queue is empty; the scheduler puts retries back."""
     assert compose["services"]["worker"]["command"] == ["relais", "worker"]
-    flags = {opt for param in cli.commands["worker"].params for opt in getattr(param, "opts", [])}
+    worker = _command(["worker"])
+    assert worker is not None
+    flags = {opt for param in worker.params for opt in getattr(param, "opts", [])}
     assert flags == {"--burst", "--fork"}  # --fork: a process per job, the old way
-    source = Path(inspect.getsourcefile(cli.commands["worker"].callback)).read_text()
+    source = Path(inspect.getsourcefile(worker.callback)).read_text()
     assert "with_scheduler=True" in source
 
 

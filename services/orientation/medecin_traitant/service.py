@@ -365,6 +365,8 @@ def new_case(data: dict[str, Any]) -> MedecinTraitantCase:
         languages=list(dict.fromkeys(situation["languages"])),
         reason=situation["reason"],
         consent_at=utcnow(),
+        # None yet: known without asking the database when the new case is presented.
+        proposals=[],
     )
     case.set_patient(data["patient"])
     priority = compute_priority(

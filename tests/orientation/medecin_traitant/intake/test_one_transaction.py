@@ -100,9 +100,44 @@ def test_a_signalement_is_one_transaction_with_nothing_read_back(world, app):
     ]
     assert commits.count(True) == 1
     inserted = next(i for i, s in enumerate(seen) if s.startswith("INSERT INTO orientation_mt"))
-    assert not any("FROM orientation_mt_cases" in s for s in seen[inserted:])
+    # Neither the case, nor its history, nor its proposals (a new case has none).
+    assert not any("FROM orientation_mt_" in s for s in seen[inserted:])
     with app.app_context():
         stored = db.session.scalar(
             select(ReferenceCounter.value).where(ReferenceCounter.prefix == "MT")
         )
     assert response.get_json()["reference"].endswith(f"-{stored:06d}")
+
+
+def test_a_transition_reads_the_history_before_its_first_write(world, app):
+    """Its writes then all go in the commit's flush: the audit chain's lock, which the audit
+    entry's flush takes and every writer waits for, covers no read of the transaction."""
+    created = world.client.post(
+        f"{MT}/signalements", json=payloads.signalement(), headers=world.submitter
+    )
+    case_id = created.get_json()["id"]
+    with app.app_context():
+        engine = db.engine
+    seen: list[str] = []
+    here = threading.get_ident()
+
+    def record(_conn, _cursor, statement, _params, _context, _many) -> None:
+        if threading.get_ident() == here:
+            seen.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        response = world.client.post(
+            f"{MT}/cases/{case_id}/transitions/hold",
+            json={"reason": "En attente du dossier."},
+            headers=world.coordinator,
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert response.status_code == 200, response.get_json()
+    assert [entry["transition"] for entry in response.get_json()["history"]] == ["submit", "hold"]
+    first_write = next(
+        i for i, s in enumerate(seen) if s.startswith(("INSERT", "UPDATE", "DELETE"))
+    )
+    assert any("FROM orientation_mt_history" in s for s in seen[:first_write])
+    assert not any("FROM orientation_mt_history" in s for s in seen[first_write:])
