@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from services.bootstrap import SCHEMA
 from shared.audit.chain import GENESIS, digest
 from shared.audit.models import AuditChain, AuditEntry
-from shared.audit.service import record_audit
+from shared.audit.service import record_audit, record_audits
 from shared.audit.verification import verify_chain
 from shared.db import unit_of_work
 from shared.extensions import db
@@ -62,6 +62,29 @@ def test_each_entry_is_chained_to_the_one_before(app):
     with app.app_context():
         chain = db.session.get(AuditChain, 1)
         assert (chain.head_seq, chain.head_hash) == (3, previous)
+
+
+def test_a_page_of_reads_is_one_entry_a_case_chained_after_those_added_before(app, cli_runner):
+    references = [f"MT-2026-{n:06d}" for n in range(1, 6)]
+    with app.app_context(), unit_of_work():
+        record_audit(action="update", reference="SH-2026-000001", user_email="dac@relais.test")
+        record_audits(action="read", references=references)
+    _record(app, 1)
+    entries = _entries(app)
+    assert [(entry.seq, entry.action, entry.reference) for entry in entries] == [
+        (1, "update", "SH-2026-000001"),
+        *((seq, "read", ref) for seq, ref in enumerate(references, start=2)),
+        (7, "read", "MT-2026-000001"),
+    ]
+    assert {entry.user_email for entry in entries[1:6]} == {"system@relais"}
+    result = cli_runner(["audit", "verify"])
+    assert result.exit_code == 0, result.output
+    assert "7 entrée(s) vérifiée(s), n° 1 à 7" in result.output
+
+
+def test_an_unknown_action_is_refused_for_a_page_too(app):
+    with app.app_context(), pytest.raises(ValueError, match="unknown audit action"):
+        record_audits(action="glance", references=["MT-2026-000001"])
 
 
 def test_verify_reports_an_intact_chain(app, cli_runner):
