@@ -150,7 +150,6 @@ def worklist() -> ResponseReturnValue:
         worklist=found,
         groups=GROUPS,
         labels=MACHINE.labels,
-        missing_items=missing_items,
         views=reads.VIEWS,
     )
 

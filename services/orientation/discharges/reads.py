@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy.orm import lazyload
 
 from services.orientation.discharges.models import DischargeCase
-from services.orientation.discharges.readiness import lacks_something
+from services.orientation.discharges.readiness import ITEMS, MissingItem, lacks_something
 from services.orientation.discharges.service import visibility
 from services.orientation.discharges.states import EDITABLE_STATES, STATES
 from shared.auth.principal import Principal
@@ -59,6 +60,8 @@ class Worklist:
     stuck_preparing: list[DischargeCase] = field(default_factory=list)
     to_follow_up: list[DischargeCase] = field(default_factory=list)
     totals: dict[str, int] = field(default_factory=dict)
+    # What each case listed still lacks (`readiness.missing_items`, judged in SQL), by id.
+    missing: dict[Any, list[MissingItem]] = field(default_factory=dict)
 
 
 # The worklist's groups, in the order of the page; a case may be in two (stuck and dated).
@@ -116,10 +119,20 @@ def worklist(*, principal: Principal, limit: int | None = None) -> Worklist:
     today = today_paris()
     result = Worklist(date=today)
     seen: dict[Any, DischargeCase] = {}
+    # The readiness rules in SQL, one column each: no query per case for its documents.
+    lacking = [item.lacks_in_sql() for item in ITEMS]
     for group in GROUPS:
         condition = and_(visibility(principal), group_condition(group, today))
-        query = select(DischargeCase).where(condition).order_by(*_group_order(group))
-        rows = list(db.session.scalars(query if limit is None else query.limit(limit)))
+        query = (
+            select(DischargeCase, *lacking)
+            .where(condition)
+            .order_by(*_group_order(group))
+            .options(lazyload(DischargeCase.professionals))  # the rules above stand for them
+        )
+        rows = []
+        for case, *lacks in db.session.execute(query if limit is None else query.limit(limit)):
+            rows.append(case)
+            result.missing[case.id] = [item for item, x in zip(ITEMS, lacks, strict=True) if x]
         setattr(result, group, rows)
         if limit is None or len(rows) < limit:
             result.totals[group] = len(rows)
