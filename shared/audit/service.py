@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from flask import current_app, g, has_request_context, request
 from sqlalchemy import Select, insert, select
@@ -91,7 +91,7 @@ def record_audits(*, action: str, references: Sequence[str]) -> None:
     # With RETURNING, SQLAlchemy sends the rows as one multi-row INSERT whose SQL it compiles
     # once ("insertmanyvalues"); without it, the driver would execute the INSERT once a row.
     table = AuditEntry.__table__
-    session.execute(insert(table).returning(table.c.seq), [asdict(row) for row in rows])
+    session.execute(insert(table).returning(table.c.seq), [vars(row) for row in rows])
 
 
 def audit_query(

@@ -145,6 +145,45 @@ def test_an_entry_that_does_not_take_the_next_place_is_refused(app):
     assert [entry.seq for entry in _entries(app)] == [1]
 
 
+def test_entries_inserted_together_must_follow_the_head_without_a_gap(app):
+    _record(app, 1)
+
+    def row(seq: int) -> dict:
+        return {
+            "id": uuid.uuid4(),
+            "at": utcnow(),
+            "service": "orientation",
+            "user_email": "x@relais.test",
+            "action": "read",
+            "seq": seq,
+            "hash": GENESIS,
+        }
+
+    refused = "does not follow the head of the chain|uq_audit_entries_seq"
+    with app.app_context():
+        for seqs in ((2, 4), (3, 4), (1, 2)):
+            with pytest.raises(DBAPIError, match=refused):
+                db.session.execute(insert(AuditEntry).values([row(seq) for seq in seqs]))
+            db.session.rollback()
+    assert [entry.seq for entry in _entries(app)] == [1]
+
+
+@pytest.mark.postgres_only
+def test_a_page_of_reads_moves_the_head_of_the_chain_once(app):
+    references = [f"MT-2026-{n:06d}" for n in range(1, 51)]
+    with app.app_context(), unit_of_work():
+        record_audits(action="read", references=references)
+        updates = db.session.scalar(
+            text("SELECT n_tup_upd FROM pg_stat_xact_user_tables WHERE relname = 'audit_chain'")
+        )
+    assert updates == 1
+    entries = _entries(app)
+    assert [entry.reference for entry in entries] == references
+    with app.app_context():
+        chain = db.session.get(AuditChain, 1)
+        assert (chain.head_seq, chain.head_hash) == (50, entries[-1].hash)
+
+
 @pytest.mark.postgres_only
 def test_concurrent_writers_never_fork_the_chain(app):
     writers, each = 6, 5
