@@ -123,14 +123,20 @@ def worklist(*, principal: Principal, limit: int | None = None) -> Worklist:
     lacking = [item.lacks_in_sql() for item in ITEMS]
     for group in GROUPS:
         condition = and_(visibility(principal), group_condition(group, today))
+        order = _group_order(group)
+        shown = condition
+        if limit is not None:
+            # The rules are judged on the rows shown, not on every row the sort goes through.
+            first = select(DischargeCase.id).where(condition).order_by(*order).limit(limit)
+            shown = DischargeCase.id.in_(first.scalar_subquery())
         query = (
             select(DischargeCase, *lacking)
-            .where(condition)
-            .order_by(*_group_order(group))
+            .where(shown)
+            .order_by(*order)
             .options(lazyload(DischargeCase.professionals))  # the rules above stand for them
         )
         rows = []
-        for case, *lacks in db.session.execute(query if limit is None else query.limit(limit)):
+        for case, *lacks in db.session.execute(query):
             rows.append(case)
             result.missing[case.id] = [item for item, x in zip(ITEMS, lacks, strict=True) if x]
         setattr(result, group, rows)

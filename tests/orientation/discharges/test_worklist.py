@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 from sqlalchemy import event
 
 from shared.extensions import db
 from shared.timeutil import today_paris
 from tests.support import factories as f
+from tests.support.web import log_in
 
 URL = "/api/orientation/discharges"
 
@@ -153,3 +155,10 @@ def test_a_document_stands_for_its_text_on_the_worklist_without_a_query_per_case
     body, more_queries = worklist_queries()
     assert len(body["stuck_preparing"]) == 5
     assert more_queries == queries
+
+    log_in(client, dac["X-Test-Email"])
+    html = client.get("/orientation/discharges/").get_data(as_text=True)
+    rows = dict(re.findall(r'<tr data-reference="([^"]+)">(.*?)</tr>', html, re.S))
+    assert "compte rendu court, ordonnance détaillée" in rows[bare]
+    assert "compte rendu court" not in rows[summary_attached]
+    assert "ordonnance détaillée" in rows[summary_attached]
