@@ -119,26 +119,15 @@ def worklist(*, principal: Principal, limit: int | None = None) -> Worklist:
     today = today_paris()
     result = Worklist(date=today)
     seen: dict[Any, DischargeCase] = {}
-    # The readiness rules in SQL, one column each: no query per case for its documents.
-    lacking = [item.lacks_in_sql() for item in ITEMS]
     for group in GROUPS:
         condition = and_(visibility(principal), group_condition(group, today))
-        order = _group_order(group)
-        shown = condition
-        if limit is not None:
-            # The rules are judged on the rows shown, not on every row the sort goes through.
-            first = select(DischargeCase.id).where(condition).order_by(*order).limit(limit)
-            shown = DischargeCase.id.in_(first.scalar_subquery())
         query = (
-            select(DischargeCase, *lacking)
-            .where(shown)
-            .order_by(*order)
-            .options(lazyload(DischargeCase.professionals))  # the rules above stand for them
+            select(DischargeCase)
+            .where(condition)
+            .order_by(*_group_order(group))
+            .options(lazyload(DischargeCase.professionals))  # `missing_of` stands for them
         )
-        rows = []
-        for case, *lacks in db.session.execute(query):
-            rows.append(case)
-            result.missing[case.id] = [item for item, x in zip(ITEMS, lacks, strict=True) if x]
+        rows = list(db.session.scalars(query if limit is None else query.limit(limit)))
         setattr(result, group, rows)
         if limit is None or len(rows) < limit:
             result.totals[group] = len(rows)
@@ -146,8 +135,23 @@ def worklist(*, principal: Principal, limit: int | None = None) -> Worklist:
             counted = select(func.count()).select_from(DischargeCase).where(condition)
             result.totals[group] = db.session.scalar(counted) or 0
         seen.update((case.id, case) for case in rows)
+    result.missing = missing_of(list(seen.values()))
     record_reads(list(seen.values()))
     return result
+
+
+def missing_of(cases: list[DischargeCase]) -> dict[Any, list[MissingItem]]:
+    """What each of `cases` still lacks (`readiness.missing_items`), by id: the readiness rules
+    judged in SQL, one query for them all instead of a query per case for its documents."""
+    if not cases:
+        return {}
+    query = select(DischargeCase.id, *(item.lacks_in_sql() for item in ITEMS)).where(
+        DischargeCase.id.in_([case.id for case in cases])
+    )
+    return {
+        case_id: [item for item, lacks in zip(ITEMS, flags, strict=True) if lacks]
+        for case_id, *flags in db.session.execute(query)
+    }
 
 
 # The list view (`/orientation/discharges/liste`): which cases, in which order.

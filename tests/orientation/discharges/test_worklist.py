@@ -110,7 +110,7 @@ def test_discharged_cases_wait_in_the_worklist_for_their_follow_up_call(client, 
     assert client.get(f"{URL}/worklist", headers=dac).get_json()["to_follow_up"] == []
 
 
-def test_a_document_stands_for_its_text_on_the_worklist_without_a_query_per_case(
+def test_a_document_stands_for_its_text_on_the_lists_without_a_query_per_case(
     app, client, accounts
 ):
     coordinator = accounts.create("coordinator")
@@ -162,3 +162,7 @@ def test_a_document_stands_for_its_text_on_the_worklist_without_a_query_per_case
     assert "compte rendu court, ordonnance détaillée" in rows[bare]
     assert "compte rendu court" not in rows[summary_attached]
     assert "ordonnance détaillée" in rows[summary_attached]
+    html = client.get("/orientation/discharges/liste").get_data(as_text=True)
+    rows = dict(re.findall(r'<tr data-reference="([^"]+)">(.*?)</tr>', html, re.S))
+    assert "compte rendu court, ordonnance détaillée" in rows[bare]
+    assert "compte rendu court" not in rows[summary_attached]
