@@ -44,9 +44,9 @@ def search(terms: SearchTerms, principal: Principal) -> list[dict[str, Any]]:
     local = [search_item(case_type, case, case_url(case_type, case)) for case_type, case in found]
     agenda = agenda_items(terms, principal)
     items = merge_items(local, agenda.items)
-    # The cases shown are audited once, in one write (the agenda's own audit, over HTTP).
-    ours = {id(item) for item in (local if agenda.audited else [*local, *agenda.items])}
-    audit_items([item for item in items if id(item) in ours])
+    # The cases shown are audited once, in one write (the agenda audits its own over HTTP).
+    ours = {item["reference"] for item in (local if agenda.audited else items)}
+    audit_items([item for item in items if item["reference"] in ours])
     return items
 
 
