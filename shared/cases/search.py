@@ -20,10 +20,12 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, or_, select
 
+from shared.audit.service import record_audits
 from shared.auth.principal import Principal
 from shared.cases.case_type import CaseType
 from shared.cases.service import record_reads
 from shared.crypto import KEYED_HASH
+from shared.db import unit_of_work
 from shared.errors import ValidationFailed
 from shared.extensions import db
 from shared.patients import nir_hash, phone_hash, search_text
@@ -152,6 +154,15 @@ def search_cases(
     if audit:
         record_reads([case for _type, case in found])
     return found
+
+
+def audit_items(items: Sequence[dict[str, Any]]) -> None:
+    """Audit the reads of the results shown (one entry per case), in one write; nothing to
+    write (no transaction) when there are none."""
+    if not items:
+        return
+    with unit_of_work():
+        record_audits(action="read", references=[item["reference"] for item in items])
 
 
 def search_item(case_type: CaseType[Any], case: Any, url: str | None = None) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
-from shared.audit.service import record_audit
+from shared.audit.service import record_audit, record_audits
 from shared.auth.principal import Principal
 from shared.cases.case_type import CaseT, CaseType
 from shared.cases.machine import TransitionRule
@@ -354,8 +354,7 @@ def record_reads(cases: list[Any], history_model: Any = None) -> None:
     if not cases:
         return
     with unit_of_work():
-        for case in cases:
-            record_audit(action="read", reference=case.reference)
+        record_audits(action="read", references=[case.reference for case in cases])
         if history_model is None:
             return
         by_case: dict[Any, list[Any]] = {case.id: [] for case in cases}

@@ -150,7 +150,6 @@ def worklist() -> ResponseReturnValue:
         worklist=found,
         groups=GROUPS,
         labels=MACHINE.labels,
-        missing_items=missing_items,
         views=reads.VIEWS,
     )
 
@@ -187,7 +186,7 @@ def discharge_list() -> ResponseReturnValue:
         sorts=sort_choices(reads.SORTS),
         group_titles={"stuck_preparing": "En préparation, incomplètes", **GROUP_TITLES},
         labels=MACHINE.labels,
-        missing_items=missing_items,
+        missing=reads.missing_of(found.items),
     )
 
 

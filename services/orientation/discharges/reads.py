@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy.orm import lazyload
 
 from services.orientation.discharges.models import DischargeCase
-from services.orientation.discharges.readiness import lacks_something
+from services.orientation.discharges.readiness import ITEMS, MissingItem, lacks_something
 from services.orientation.discharges.service import visibility
 from services.orientation.discharges.states import EDITABLE_STATES, STATES
 from shared.auth.principal import Principal
@@ -59,6 +60,8 @@ class Worklist:
     stuck_preparing: list[DischargeCase] = field(default_factory=list)
     to_follow_up: list[DischargeCase] = field(default_factory=list)
     totals: dict[str, int] = field(default_factory=dict)
+    # What each case listed still lacks (`readiness.missing_items`, judged in SQL), by id.
+    missing: dict[Any, list[MissingItem]] = field(default_factory=dict)
 
 
 # The worklist's groups, in the order of the page; a case may be in two (stuck and dated).
@@ -118,7 +121,12 @@ def worklist(*, principal: Principal, limit: int | None = None) -> Worklist:
     seen: dict[Any, DischargeCase] = {}
     for group in GROUPS:
         condition = and_(visibility(principal), group_condition(group, today))
-        query = select(DischargeCase).where(condition).order_by(*_group_order(group))
+        query = (
+            select(DischargeCase)
+            .where(condition)
+            .order_by(*_group_order(group))
+            .options(lazyload(DischargeCase.professionals))  # `missing_of` stands for them
+        )
         rows = list(db.session.scalars(query if limit is None else query.limit(limit)))
         setattr(result, group, rows)
         if limit is None or len(rows) < limit:
@@ -127,8 +135,23 @@ def worklist(*, principal: Principal, limit: int | None = None) -> Worklist:
             counted = select(func.count()).select_from(DischargeCase).where(condition)
             result.totals[group] = db.session.scalar(counted) or 0
         seen.update((case.id, case) for case in rows)
+    result.missing = missing_of(list(seen.values()))
     record_reads(list(seen.values()))
     return result
+
+
+def missing_of(cases: list[DischargeCase]) -> dict[Any, list[MissingItem]]:
+    """What each of `cases` still lacks (`readiness.missing_items`), by id: the readiness rules
+    judged in SQL, one query for them all instead of a query per case for its documents."""
+    if not cases:
+        return {}
+    query = select(DischargeCase.id, *(item.lacks_in_sql() for item in ITEMS)).where(
+        DischargeCase.id.in_([case.id for case in cases])
+    )
+    return {
+        case_id: [item for item, lacks in zip(ITEMS, flags, strict=True) if lacks]
+        for case_id, *flags in db.session.execute(query)
+    }
 
 
 # The list view (`/orientation/discharges/liste`): which cases, in which order.

@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from services.orientation.discharges import reads, service
 from services.orientation.discharges.models import DischargeCase
-from services.orientation.discharges.readiness import missing_items
+from services.orientation.discharges.readiness import MissingItem
 from services.orientation.discharges.schemas import (
     DischargeCaseSchema,
     DischargeCreateSchema,
@@ -37,7 +37,7 @@ STAFF = (DAC, COORDINATOR)
 READERS = (*STAFF, GP, NURSE, MIDWIFE, PROFESSIONAL)
 
 
-def _worklist_item(case: DischargeCase) -> dict:
+def _worklist_item(case: DischargeCase, missing: list[MissingItem]) -> dict:
     return {
         "id": str(case.id),
         "reference": case.reference,
@@ -54,7 +54,7 @@ def _worklist_item(case: DischargeCase) -> dict:
         "actual_discharge_date": case.actual_discharge_date.isoformat()
         if case.actual_discharge_date
         else None,
-        "missing": [item.label for item in missing_items(case)],
+        "missing": [item.label for item in missing],
         "version": case.version,
     }
 
@@ -100,7 +100,10 @@ def get_worklist() -> ResponseReturnValue:
     found = reads.worklist(principal=current_principal())
     return {
         "date": found.date.isoformat(),
-        **{name: [_worklist_item(c) for c in getattr(found, name)] for name in reads.GROUPS},
+        **{
+            name: [_worklist_item(case, found.missing[case.id]) for case in getattr(found, name)]
+            for name in reads.GROUPS
+        },
     }
 
 

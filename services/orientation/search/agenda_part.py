@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import requests
@@ -19,18 +20,27 @@ PATH = "/api/agenda/teleconsultations/search"
 log = logging.getLogger(__name__)
 
 
-def agenda_items(terms: SearchTerms, principal: Principal) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class AgendaPart:
+    """The agenda's search items, and whether their reads are audited already (by the agenda
+    itself, over HTTP) or are left to the caller with its own (in one process)."""
+
+    items: list[dict[str, Any]]
+    audited: bool
+
+
+def agenda_items(terms: SearchTerms, principal: Principal) -> AgendaPart:
     """The teleconsultations `terms` finds that `principal` may see, as search items."""
     settings = current_app.config["RELAIS_SETTINGS"]
     if "agenda" in settings.service_urls:
-        return _over_http(settings.service_urls["agenda"], terms, principal)
+        return AgendaPart(_over_http(settings.service_urls["agenda"], terms, principal), True)
     if "agenda" in current_app.config["RELAIS_SERVICES"]:
         # Imported here: orientation running apart never loads the agenda's code.
         from services.agenda.teleconsultation.service import TELECONSULTATION
 
-        found = search_cases([TELECONSULTATION], terms, principal)
-        return [search_item(case_type, case) for case_type, case in found]
-    return []
+        found = search_cases([TELECONSULTATION], terms, principal, audit=False)
+        return AgendaPart([search_item(case_type, case) for case_type, case in found], False)
+    return AgendaPart([], True)
 
 
 def _over_http(base_url: str, terms: SearchTerms, principal: Principal) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from shared.auth.principal import Principal
 from shared.cases.case_type import CaseType
 from shared.cases.search import (
     SearchTerms,
+    audit_items,
     merge_items,
     patient_terms,
     search_cases,
@@ -37,10 +38,16 @@ def case_url(case_type: CaseType[Any], case: Any) -> str:
 
 
 def search(terms: SearchTerms, principal: Principal) -> list[dict[str, Any]]:
-    """Every case of every service that `terms` finds and `principal` may see."""
-    found = search_cases(CASE_TYPES, terms, principal)
+    """Every case of every service that `terms` finds and `principal` may see, at most
+    a page, most recently updated first; each case shown is an audited read."""
+    found = search_cases(CASE_TYPES, terms, principal, audit=False)
     local = [search_item(case_type, case, case_url(case_type, case)) for case_type, case in found]
-    return merge_items(local, agenda_items(terms, principal))
+    agenda = agenda_items(terms, principal)
+    items = merge_items(local, agenda.items)
+    # The cases shown are audited once, in one write (the agenda audits its own over HTTP).
+    ours = {item["reference"] for item in (local if agenda.audited else items)}
+    audit_items([item for item in items if item["reference"] in ours])
+    return items
 
 
 def patient_cases(patient_id: str, principal: Principal) -> list[dict[str, Any]]:

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import re
 
+from sqlalchemy import event
+
+from shared.extensions import db
 from shared.timeutil import today_paris
 from tests.support import factories as f
+from tests.support.web import log_in
 
 URL = "/api/orientation/discharges"
 
@@ -102,3 +108,61 @@ def test_discharged_cases_wait_in_the_worklist_for_their_follow_up_call(client, 
 
     client.post(f"{URL}/{case_id}/transitions/follow_up", json={"outcome": "RAS."}, headers=dac)
     assert client.get(f"{URL}/worklist", headers=dac).get_json()["to_follow_up"] == []
+
+
+def test_a_document_stands_for_its_text_on_the_lists_without_a_query_per_case(
+    app, client, accounts
+):
+    coordinator = accounts.create("coordinator")
+    nurse = f.professional(client, coordinator, profession="nurse")["id"]
+    dac = accounts.create("dac")
+    bare = _case(client, dac, nurse, 2, complete=False, state="preparing")
+    summary_attached = _case(client, dac, nurse, 3, complete=False, state="preparing")
+    case_id = next(
+        c["id"]
+        for c in client.get(URL, headers=dac).get_json()["items"]
+        if c["reference"] == summary_attached
+    )
+    pdf = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n"
+    uploaded = client.post(
+        f"{URL}/{case_id}/documents",
+        data={"kind": "compte_rendu", "file": (io.BytesIO(pdf), "compte-rendu.pdf")},
+        headers=dac,
+    )
+    assert uploaded.status_code == 201, uploaded.get_json()
+
+    def worklist_queries() -> tuple[dict, int]:
+        statements = []
+
+        def count(*_args):
+            statements.append(1)
+
+        with app.app_context():
+            event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            body = client.get(f"{URL}/worklist", headers=dac).get_json()
+        finally:
+            with app.app_context():
+                event.remove(db.engine, "before_cursor_execute", count)
+        return body, len(statements)
+
+    body, queries = worklist_queries()
+    stuck = {item["reference"]: item["missing"] for item in body["stuck_preparing"]}
+    assert stuck[bare] == ["compte rendu court", "ordonnance détaillée"]
+    assert stuck[summary_attached] == ["ordonnance détaillée"]
+    for n in range(3):
+        _case(client, dac, nurse, 4 + n, complete=False, state="preparing")
+    body, more_queries = worklist_queries()
+    assert len(body["stuck_preparing"]) == 5
+    assert more_queries == queries
+
+    log_in(client, dac["X-Test-Email"])
+    html = client.get("/orientation/discharges/").get_data(as_text=True)
+    rows = dict(re.findall(r'<tr data-reference="([^"]+)">(.*?)</tr>', html, re.S))
+    assert "compte rendu court, ordonnance détaillée" in rows[bare]
+    assert "compte rendu court" not in rows[summary_attached]
+    assert "ordonnance détaillée" in rows[summary_attached]
+    html = client.get("/orientation/discharges/liste").get_data(as_text=True)
+    rows = dict(re.findall(r'<tr data-reference="([^"]+)">(.*?)</tr>', html, re.S))
+    assert "compte rendu court, ordonnance détaillée" in rows[bare]
+    assert "compte rendu court" not in rows[summary_attached]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from shared.audit.models import AuditEntry
 from shared.extensions import db
@@ -160,6 +160,32 @@ def test_each_case_listed_is_an_audited_read(app, client, people, cases):
             )
         ).all()
     assert [entry.user_email for entry in reads] == [people["coordinator"]["X-Test-Email"]]
+
+
+def test_each_case_shown_of_either_service_is_read_once_in_the_audit(app, client, accounts, people):
+    coordinator = people["coordinator"]
+    _nurse, nurse_headers = factories.professional_account(
+        client, accounts, coordinator, profession="nurse"
+    )
+    patient = {"last_name": "Quémener", "first_name": "Aël", "birth_date": "1970-03-04"}
+    mt = factories.signalement(client, people["submitter"], **patient)
+    tc = factories.teleconsultation(
+        client,
+        nurse_headers,
+        dt.date.today() + dt.timedelta(days=2),
+        patient=payloads.patient(**patient),
+    )
+    with app.app_context():
+        before = db.session.scalar(select(func.max(AuditEntry.seq)))
+
+    assert found(client, coordinator, "ael quemener") == {mt["reference"], tc["reference"]}
+
+    with app.app_context():
+        reads = db.session.scalars(select(AuditEntry).where(AuditEntry.seq > before)).all()
+    assert sorted((entry.action, entry.reference) for entry in reads) == sorted(
+        [("read", mt["reference"]), ("read", tc["reference"])]
+    )
+    assert {entry.user_email for entry in reads} == {coordinator["X-Test-Email"]}
 
 
 def test_the_results_page_and_the_patient_page(app, client, people, cases):

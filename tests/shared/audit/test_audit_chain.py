@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from services.bootstrap import SCHEMA
 from shared.audit.chain import GENESIS, digest
 from shared.audit.models import AuditChain, AuditEntry
-from shared.audit.service import record_audit
+from shared.audit.service import record_audit, record_audits
 from shared.audit.verification import verify_chain
 from shared.db import unit_of_work
 from shared.extensions import db
@@ -62,6 +62,29 @@ def test_each_entry_is_chained_to_the_one_before(app):
     with app.app_context():
         chain = db.session.get(AuditChain, 1)
         assert (chain.head_seq, chain.head_hash) == (3, previous)
+
+
+def test_a_page_of_reads_is_one_entry_a_case_chained_after_those_added_before(app, cli_runner):
+    references = [f"MT-2026-{n:06d}" for n in range(1, 6)]
+    with app.app_context(), unit_of_work():
+        record_audit(action="update", reference="SH-2026-000001", user_email="dac@relais.test")
+        record_audits(action="read", references=references)
+    _record(app, 1)
+    entries = _entries(app)
+    assert [(entry.seq, entry.action, entry.reference) for entry in entries] == [
+        (1, "update", "SH-2026-000001"),
+        *((seq, "read", ref) for seq, ref in enumerate(references, start=2)),
+        (7, "read", "MT-2026-000001"),
+    ]
+    assert {entry.user_email for entry in entries[1:6]} == {"system@relais"}
+    result = cli_runner(["audit", "verify"])
+    assert result.exit_code == 0, result.output
+    assert "7 entrée(s) vérifiée(s), n° 1 à 7" in result.output
+
+
+def test_an_unknown_action_is_refused_for_a_page_too(app):
+    with app.app_context(), pytest.raises(ValueError, match="unknown audit action"):
+        record_audits(action="glance", references=["MT-2026-000001"])
 
 
 def test_verify_reports_an_intact_chain(app, cli_runner):
@@ -120,6 +143,45 @@ def test_an_entry_that_does_not_take_the_next_place_is_refused(app):
             db.session.execute(insert(AuditEntry).values(**row))
         db.session.rollback()
     assert [entry.seq for entry in _entries(app)] == [1]
+
+
+def test_entries_inserted_together_must_follow_the_head_without_a_gap(app):
+    _record(app, 1)
+
+    def row(seq: int) -> dict:
+        return {
+            "id": uuid.uuid4(),
+            "at": utcnow(),
+            "service": "orientation",
+            "user_email": "x@relais.test",
+            "action": "read",
+            "seq": seq,
+            "hash": GENESIS,
+        }
+
+    refused = "does not follow the head of the chain|uq_audit_entries_seq"
+    with app.app_context():
+        for seqs in ((2, 4), (3, 4), (1, 2)):
+            with pytest.raises(DBAPIError, match=refused):
+                db.session.execute(insert(AuditEntry).values([row(seq) for seq in seqs]))
+            db.session.rollback()
+    assert [entry.seq for entry in _entries(app)] == [1]
+
+
+@pytest.mark.postgres_only
+def test_a_page_of_reads_moves_the_head_of_the_chain_once(app):
+    references = [f"MT-2026-{n:06d}" for n in range(1, 51)]
+    with app.app_context(), unit_of_work():
+        record_audits(action="read", references=references)
+        updates = db.session.scalar(
+            text("SELECT n_tup_upd FROM pg_stat_xact_user_tables WHERE relname = 'audit_chain'")
+        )
+    assert updates == 1
+    entries = _entries(app)
+    assert [entry.reference for entry in entries] == references
+    with app.app_context():
+        chain = db.session.get(AuditChain, 1)
+        assert (chain.head_seq, chain.head_hash) == (50, entries[-1].hash)
 
 
 @pytest.mark.postgres_only
