@@ -66,7 +66,8 @@ def digest(previous: str, entry: Linkable) -> str:
 def lock_chain(connection: Connection) -> None:
     """Make the current transaction the chain's only writer until it ends (PostgreSQL: a
     transaction-scoped advisory lock, asked for once per transaction; SQLite serialises
-    writers by itself). Whoever must lock something else as well takes this lock first."""
+    writers by itself). It is taken last, by the audit entries written just before the commit
+    (`shared.audit.models.write_held_entries`), so nothing else is ever locked under it."""
     if connection.dialect.name != "postgresql":
         return
     transaction = connection.get_transaction()

@@ -8,10 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask import current_app, g, has_request_context, request
-from sqlalchemy import Select, insert, select
+from sqlalchemy import Select, select
 
-from shared.audit.chain import link
-from shared.audit.models import AUDIT_ACTIONS, AuditEntry
+from shared.audit.models import AUDIT_ACTIONS, AuditEntry, hold_for_commit
 from shared.extensions import db
 from shared.timeutil import utcnow
 from shared.types import new_uuid
@@ -49,20 +48,18 @@ def record_audit(
     reference: str | None = None,
     user_email: str | None = None,
     ip: str | None = None,
-) -> AuditEntry:
-    """Add an audit entry to the current transaction (committed with the change it records)."""
+) -> None:
+    """Add an audit entry to the current transaction: written, chained, as its last statements
+    and committed with the change it records (`shared.audit.models.write_held_entries`)."""
     _check_action(action)
     user_email, ip = _author(user_email, ip)
-    entry = AuditEntry(
-        service=_service_name(), user_email=user_email, action=action, reference=reference, ip=ip
-    )
-    db.session.add(entry)
-    return entry
+    entry = _Row(new_uuid(), utcnow(), _service_name(), user_email, action, reference, ip)
+    hold_for_commit(db.session(), [entry])
 
 
 @dataclass
 class _Row:
-    """An audit entry written without the ORM: the chain's fields, then its link."""
+    """An audit entry held for the commit without the ORM: its fields, then its link."""
 
     id: uuid.UUID
     at: dt.datetime
@@ -76,22 +73,13 @@ class _Row:
 
 
 def record_audits(*, action: str, references: Sequence[str]) -> None:
-    """One entry per reference, written at once in the current transaction with one
-    multi-row INSERT (a page of a list: one entry per case shown, as `record_audit` each)."""
+    """One entry per reference (a page of a list: one entry per case shown, as `record_audit`
+    each), written with the transaction's other entries in one multi-row INSERT at commit."""
     _check_action(action)
-    if not references:
-        return
-    session = db.session
-    # Entries added one by one before take their places in the chain first.
-    session.flush()
     user_email, ip = _author(None, None)
     service, at = _service_name(), utcnow()
     rows = [_Row(new_uuid(), at, service, user_email, action, ref, ip) for ref in references]
-    link(session.connection(), rows)
-    # With RETURNING, SQLAlchemy sends the rows as one multi-row INSERT whose SQL it compiles
-    # once ("insertmanyvalues"); without it, the driver would execute the INSERT once a row.
-    table = AuditEntry.__table__
-    session.execute(insert(table).returning(table.c.seq), [vars(row) for row in rows])
+    hold_for_commit(db.session(), rows)
 
 
 def audit_query(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.audit.chain import lock_chain
 from shared.db import dialect_insert
 from shared.extensions import db
 from shared.timeutil import today_paris
@@ -26,14 +25,13 @@ def next_reference(prefix: str) -> str:
     cases never share a number; the row stays locked until the caller commits or rolls back,
     and a rollback (a refused duplicate, say) gives the number back: the numbering has no gaps.
 
-    Every case creation writes an audit entry, whose hash chain already makes creations take
-    turns from their audit flush to their commit (`shared.audit.chain`). On PostgreSQL the chain's
-    lock is taken here first, so the counter row is only ever locked under it: two transactions
-    can never hold one lock each and wait for the other, and the counter adds no waiting of its
-    own. SQLite serialises writers anyway (`BEGIN IMMEDIATE`).
+    Two creations of one prefix therefore take turns from this upsert to their commit. The
+    audit chain's lock, which every creation also takes, comes last, at commit
+    (`shared.audit.models.write_held_entries`), and nothing waits for the counter under it: no
+    two transactions can hold one lock each and wait for the other. SQLite serialises writers
+    anyway (`BEGIN IMMEDIATE`).
     """
     year = today_paris().year
-    lock_chain(db.session.connection())
     statement = (
         dialect_insert(ReferenceCounter)
         .values(prefix=prefix, year=year, value=1)

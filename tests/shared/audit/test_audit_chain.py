@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from services.bootstrap import SCHEMA
 from shared.audit.chain import GENESIS, digest
-from shared.audit.models import AuditChain, AuditEntry
+from shared.audit.models import AuditChain, AuditEntry, write_held_entries
 from shared.audit.service import record_audit, record_audits
 from shared.audit.verification import verify_chain
 from shared.db import unit_of_work
@@ -173,6 +173,7 @@ def test_a_page_of_reads_moves_the_head_of_the_chain_once(app):
     references = [f"MT-2026-{n:06d}" for n in range(1, 51)]
     with app.app_context(), unit_of_work():
         record_audits(action="read", references=references)
+        write_held_entries(db.session())  # as the commit does, to read the statistics before it
         updates = db.session.scalar(
             text("SELECT n_tup_upd FROM pg_stat_xact_user_tables WHERE relname = 'audit_chain'")
         )
@@ -262,3 +263,47 @@ def test_the_migration_chains_the_rows_written_before_it(fresh_database_url):
             assert verify_chain(session).broken is None
     finally:
         engine.dispose()
+
+
+@pytest.mark.postgres_only
+def test_the_chain_is_locked_only_by_the_statements_just_before_the_commit(app):
+    advisory_locks = text(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+    )
+    with app.app_context(), unit_of_work():
+        record_audit(action="update", reference="SH-2026-000001", user_email="dac@relais.test")
+        db.session.flush()
+        assert db.session.scalar(advisory_locks) == 0
+        write_held_entries(db.session())
+        assert db.session.scalar(advisory_locks) == 1
+    assert [entry.reference for entry in _entries(app)] == ["SH-2026-000001"]
+
+
+@pytest.mark.postgres_only
+def test_a_writer_busy_after_its_audit_does_not_hold_back_the_others(app):
+    recorded, other_committed = threading.Event(), threading.Event()
+
+    def slow_writer() -> None:
+        with app.app_context(), unit_of_work():
+            record_audit(action="read", reference="MT-2026-000001", user_email="a@relais.test")
+            db.session.flush()
+            recorded.set()
+            # Still working on its transaction: the other writer must not wait for it.
+            assert other_committed.wait(timeout=10)
+
+    thread = threading.Thread(target=slow_writer)
+    thread.start()
+    assert recorded.wait(timeout=10)
+    _record(app, 1, reference="MT-2026-000002")
+    other_committed.set()
+    thread.join()
+    assert [entry.reference for entry in _entries(app)] == ["MT-2026-000002", "MT-2026-000001"]
+
+
+def test_a_rolled_back_transaction_leaves_no_entry_behind(app):
+    with app.app_context():
+        record_audit(action="read", reference="MT-2026-000009", user_email="a@relais.test")
+        db.session.rollback()
+        db.session.commit()
+    _record(app, 1)
+    assert [entry.reference for entry in _entries(app)] == ["MT-2026-000001"]
