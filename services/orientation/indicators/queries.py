@@ -4,7 +4,7 @@ Python only receives grouped rows (month × priority × ALD × commune, states, 
 folds them into the document; no case row is ever loaded here. One index-only scan of a
 covering index (see the case model) per time column serves every breakdown at once; the
 percentiles' histogram reads `oriented_at` once more, and `by_source` reads `created_at` and
-`oriented_at` once more (not index-only: the covering indexes do not carry `source`).
+`oriented_at` once more, index-only too (the covering indexes carry `source`).
 
 Time: periods are Europe/Paris calendar dates, turned into UTC instants one range per month
 (`shared/periods.py`).
