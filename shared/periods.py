@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal, select, union_all
+from sqlalchemy import ColumnElement, Select, and_, func, literal, null, select, union_all
 
 from shared.extensions import db
 from shared.timeutil import PARIS
@@ -116,24 +116,30 @@ def tally_by_month(
         for name, key in keys.items()
     ]
     tallied = union_all(*branches).cte("tallied")
+    # The period's distinct values: those of every month, grouped again (no sum to carry:
+    # the period's rows are the sum of its months').
     merged = (
-        select(tallied.c.name, tallied.c.value, func.sum(tallied.c.rows).label("rows"))
+        select(tallied.c.name, tallied.c.value)
+        .where(tallied.c.value.is_not(None))
         .group_by(tallied.c.name, tallied.c.value)
         .subquery()
     )
     in_months = select(
         tallied.c.month, tallied.c.name, func.count(tallied.c.value), func.sum(tallied.c.rows)
     ).group_by(tallied.c.month, tallied.c.name)
-    in_period = select(
-        literal(TOTAL), merged.c.name, func.count(merged.c.value), func.sum(merged.c.rows)
-    ).group_by(merged.c.name)
-    rows = db.session.execute(union_all(in_months, in_period)).all()
+    in_period = select(literal(TOTAL), merged.c.name, func.count(), null()).group_by(merged.c.name)
     total: dict[str, int] = dict.fromkeys(("rows", *keys), 0)
     monthly: dict[str, dict[str, int]] = {}
-    for label, name, distinct_values, counted in rows:
-        figures = total if label == TOTAL else monthly.setdefault(label, {"rows": 0})
+    for label, name, distinct_values, counted in db.session.execute(
+        union_all(in_months, in_period)
+    ).all():
+        if label == TOTAL:
+            total[name] = int(distinct_values)
+            continue
+        figures = monthly.setdefault(label, {})
         figures[name] = int(distinct_values or 0)
         figures["rows"] = int(counted or 0)  # every key's scan reads the same rows
+    total["rows"] = sum(figures["rows"] for figures in monthly.values())
     return total, monthly
 
 
