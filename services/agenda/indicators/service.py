@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import func, select
 
 from services.agenda.bookings.models import Booking
 from services.agenda.directory.models import Professional
@@ -21,23 +21,10 @@ from services.agenda.slots.models import Slot
 from services.agenda.teleconsultation.models import COMPLETED, TeleconsultationCase
 from shared.errors import ValidationFailed
 from shared.extensions import db
-from shared.periods import Period, distinct_by_month, during, rows_by_month
+from shared.periods import Period, during, tally_by_month
 from shared.timeutil import today_paris
 
 MAX_MONTHS = 120
-FIGURES = ("snp_slots_published", "snp_slots_booked", "teleconsultations_completed")
-DISTINCT_FIGURES = ("professionals_publishing", "professionals_booking")
-TELECONSULTATION_FIGURES = ("nurses", "gps", "completed")
-
-
-def _counts_by_month(query: Any, column: Any, period: Period) -> dict[str, int]:
-    """`query` (a count) for each month of `column`, one range scan per month (`rows_by_month`):
-    an index on `column` serves each branch (labelling every row with a CASE over the months
-    cost 3 times more on a year of bookings)."""
-    rows = rows_by_month(
-        period, lambda month: query.add_columns(literal(month.label)).where(during(column, month))
-    )
-    return {label: count for count, label in rows}
 
 
 def agenda_indicators(*, start: dt.date | None, end: dt.date | None) -> dict[str, Any]:
@@ -50,81 +37,69 @@ def agenda_indicators(*, start: dt.date | None, end: dt.date | None) -> dict[str
     months = period.months()
     if len(months) > MAX_MONTHS:
         raise ValidationFailed({"from": ["La période couvre 10 ans au maximum."]})
-    published = _counts_by_month(
-        select(func.count()).where(Slot.kind == "snp", Slot.withdrawn_at.is_(None)),
-        Slot.start_at,
+    # One statement per table, each month one range scan of the table's covering index that
+    # gives the count and the distinct people at once (`tally_by_month`).
+    published = tally_by_month(
+        # `ix_agenda_slots_search` (kind, start_at) INCLUDE (professional_id).
         period,
-    )
-    booked = _counts_by_month(
-        # Slots booked: at most one active booking per slot (`uq_agenda_bookings_active_slot`),
-        # so counting active bookings counts distinct slots, without sorting the slot ids;
-        # `ix_agenda_bookings_indicators_active` serves the scans.
-        select(func.count()).where(Booking.kind == "snp", Booking.cancelled_at.is_(None)),
-        Booking.start_at,
-        period,
-    )
-    completed = _counts_by_month(
-        # `ix_agenda_tc_cases_indicators_completed` serves the scans.
-        select(func.count()).select_from(TeleconsultationCase).where(COMPLETED),
-        TeleconsultationCase.completed_at,
-        period,
-    )
-    publishing = distinct_by_month(
-        # `ix_agenda_slots_search` (kind, start_at) INCLUDE (professional_id) serves the scans.
-        period,
-        Slot.professional_id,
         lambda month: during(Slot.start_at, month),
         Slot.kind == "snp",
         Slot.withdrawn_at.is_(None),
+        keys={"professionals": Slot.professional_id},
     )
-    booking = distinct_by_month(
-        # `ix_agenda_bookings_indicators_active` INCLUDE (created_by) serves the scans.
+    booked = tally_by_month(
+        # Slots booked: at most one active booking per slot (`uq_agenda_bookings_active_slot`),
+        # so counting active bookings counts distinct slots, without sorting the slot ids;
+        # `ix_agenda_bookings_indicators_active` (kind, start_at) INCLUDE (created_by).
         period,
-        Booking.created_by,
         lambda month: during(Booking.start_at, month),
         Booking.kind == "snp",
         Booking.cancelled_at.is_(None),
+        keys={"accounts": Booking.created_by},
     )
-    completed_by = TeleconsultationCase.completed_at
-    nurses = distinct_by_month(
+    completed = tally_by_month(
+        # `ix_agenda_tc_cases_indicators_completed` (completed_at) INCLUDE (the nurse, the GP).
         period,
-        TeleconsultationCase.nurse_professional_id,
-        lambda month: during(completed_by, month),
+        lambda month: during(TeleconsultationCase.completed_at, month),
         COMPLETED,
+        keys={
+            "nurses": TeleconsultationCase.nurse_professional_id,
+            "gps": TeleconsultationCase.professional_id,
+        },
     )
-    gps = distinct_by_month(
-        period,
-        TeleconsultationCase.professional_id,
-        lambda month: during(completed_by, month),
-        COMPLETED,
-    )
-    rows = [
-        {
-            "month": month.label,
-            "snp_slots_published": published.get(month.label, 0),
-            "snp_slots_booked": booked.get(month.label, 0),
-            "teleconsultations_completed": completed.get(month.label, 0),
-            "professionals_publishing": publishing[1].get(month.label, 0),
-            "professionals_booking": booking[1].get(month.label, 0),
-            "teleconsultation": {
-                "nurses": nurses[1].get(month.label, 0),
-                "gps": gps[1].get(month.label, 0),
-                "completed": completed.get(month.label, 0),
-            },
-        }
-        for month in months
-    ]
+    rows = []
+    for month in months:
+        slots = published[1].get(month.label, {})
+        bookings = booked[1].get(month.label, {})
+        teleconsultations = completed[1].get(month.label, {})
+        rows.append(
+            {
+                "month": month.label,
+                "snp_slots_published": slots.get("rows", 0),
+                "snp_slots_booked": bookings.get("rows", 0),
+                "teleconsultations_completed": teleconsultations.get("rows", 0),
+                "professionals_publishing": slots.get("professionals", 0),
+                "professionals_booking": bookings.get("accounts", 0),
+                "teleconsultation": {
+                    "nurses": teleconsultations.get("nurses", 0),
+                    "gps": teleconsultations.get("gps", 0),
+                    "completed": teleconsultations.get("rows", 0),
+                },
+            }
+        )
     return {
         "period": period.as_dict(),
         "agenda": {
-            **{name: sum(row[name] for row in rows) for name in FIGURES},
-            "professionals_publishing": publishing[0],
-            "professionals_booking": booking[0],
+            "snp_slots_published": published[0]["rows"],
+            "snp_slots_booked": booked[0]["rows"],
+            "teleconsultations_completed": completed[0]["rows"],
+            "professionals_publishing": published[0]["professionals"],
+            "professionals_booking": booked[0]["accounts"],
         },
         "teleconsultation": {
-            "nurses": nurses[0],
-            "gps": gps[0],
-            "completed": sum(row["teleconsultations_completed"] for row in rows),
+            "nurses": completed[0]["nurses"],
+            "gps": completed[0]["gps"],
+            "completed": completed[0]["rows"],
         },
         "directory": directory_figures(),
         "by_month": rows,

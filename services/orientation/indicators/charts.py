@@ -5,14 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
+from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 
 WIDTH, HEIGHT = 480, 250
 LEFT, RIGHT, TOP, BOTTOM = 52, 8, 10, 30
-LOCALE = "fr_FR"
+
+
+@lru_cache(maxsize=1)
+def _french() -> Locale:
+    """fr_FR, parsed once: given as text, Babel parses it again for every figure of a page."""
+    return Locale.parse("fr_FR")
 
 
 def number(value: int | float | None) -> str:
@@ -20,14 +27,14 @@ def number(value: int | float | None) -> str:
     thousands, so a figure never wraps); `—` for none."""
     if value is None:
         return "—"
-    return format_decimal(value, locale=LOCALE)
+    return format_decimal(value, locale=_french())
 
 
 def percent(value: float | None) -> str:
     """`2,1 %` (French, one decimal); `—` for none."""
     if value is None:
         return "—"
-    return format_percent(value, format="#,##0.0\u202f%", locale=LOCALE)
+    return format_percent(value, format="#,##0.0\u202f%", locale=_french())
 
 
 @dataclass(frozen=True)
@@ -62,7 +69,7 @@ class Chart:
 def month_label(label: str) -> str:
     """`2026-03` → `mars 2026` (Babel's French abbreviated month)."""
     year, month = label.split("-")
-    return format_date(dt.date(int(year), int(month), 1), "MMM y", locale=LOCALE)
+    return format_date(dt.date(int(year), int(month), 1), "MMM y", locale=_french())
 
 
 def nice_axis(value: int | float, intervals: int = 4) -> tuple[int, int]:

@@ -3,8 +3,9 @@
 Python only receives grouped rows (month × priority × ALD × commune, states, reasons) and
 folds them into the document; no case row is ever loaded here. One index-only scan of a
 covering index (see the case model) per time column serves every breakdown at once; the
-percentiles' histogram reads `oriented_at` once more, and `by_source` reads `created_at` and
-`oriented_at` once more (not index-only: the covering indexes do not carry `source`).
+percentiles' histogram reads `oriented_at` once more. `by_source` comes from the same scans
+on PostgreSQL (GROUPING SETS; the covering indexes carry `source`), from one more scan of each
+time column on SQLite.
 
 Time: periods are Europe/Paris calendar dates, turned into UTC instants one range per month
 (`shared/periods.py`).
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -32,6 +34,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    tuple_,
     type_coerce,
     union_all,
 )
@@ -42,7 +45,7 @@ from services.orientation.medecin_traitant.models import MedecinTraitantCase as 
 from services.orientation.medecin_traitant.models import MedecinTraitantHistory as History
 from shared.extensions import db
 from shared.geo import locate
-from shared.periods import Period, during, rows_by_month
+from shared.periods import Month, Period, during, rows_by_month
 from shared.timeutil import utcnow
 
 CANCEL_REASONS = (
@@ -180,32 +183,50 @@ def _first_since(start: Any) -> Any:
 DIMENSIONS = (Case.priority, Case.ald, Case.patient_postal_code, Case.patient_city)
 
 
-def _signalements(period: Period) -> list[Any]:
-    """Cases created in the period by month and every breakdown (covering index on created_at)."""
+def _grouped(period: Period, time: Any, figures: Callable[[Month], tuple[Any, ...]]) -> list[Any]:
+    """`figures(month)` of the cases of each month of the instant `time`, by every breakdown
+    (rows `(month, priority, ald, postal code, city, None, *figures)`) and by source (rows
+    `(month, None, None, None, None, source, *figures)`; no column of these is ever null).
+
+    PostgreSQL groups each month both ways in one range scan of `time`'s covering index
+    (GROUPING SETS: two hash tables filled from one pass); SQLite, which has no grouping
+    sets, scans each month once per grouping.
+    """
+
+    def in_month(month: Month, *columns: Any) -> Select[*tuple[Any, ...]]:
+        return select(literal(month.label), *columns, *figures(month)).where(during(time, month))
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        return rows_by_month(
+            period,
+            lambda month: in_month(month, *DIMENSIONS, Case.source).group_by(
+                func.grouping_sets(tuple_(*DIMENSIONS), tuple_(Case.source))
+            ),
+        )
     return rows_by_month(
         period,
-        lambda month: (
-            select(literal(month.label), *DIMENSIONS, func.count())
-            .where(during(Case.created_at, month))
-            .group_by(*DIMENSIONS)
+        lambda month: in_month(month, *DIMENSIONS, null()).group_by(*DIMENSIONS),
+        lambda month: in_month(month, *(null() for _ in DIMENSIONS), Case.source).group_by(
+            Case.source
         ),
     )
 
 
+def _signalements(period: Period) -> list[Any]:
+    """Cases created in the period, by month and every breakdown, and by month and source
+    (covering index on created_at)."""
+    return _grouped(period, Case.created_at, lambda _month: (func.count(),))
+
+
 def _orientations(period: Period) -> list[Any]:
     """Patients oriented in the period (first orientation in the period, and in the month),
-    by month and every breakdown (covering index on oriented_at)."""
-    return rows_by_month(
+    by month and every breakdown, and by month and source (covering index on oriented_at)."""
+    return _grouped(
         period,
+        Case.oriented_at,
         lambda month: (
-            select(
-                literal(month.label),
-                *DIMENSIONS,
-                func.sum(_first_since(period.start)),
-                func.sum(_first_since(month.start)),
-            )
-            .where(during(Case.oriented_at, month))
-            .group_by(*DIMENSIONS)
+            func.sum(_first_since(period.start)),
+            func.sum(_first_since(month.start)),
         ),
     )
 
@@ -220,51 +241,6 @@ def _cancelled(period: Period) -> list[Any]:
             .group_by(Case.cancel_reason)
         ),
     )
-
-
-def _by_source(
-    period: Period,
-) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, dict[str, int]]]]:
-    """Signalements received and patients oriented, by where the case came from: for the
-    period (a patient oriented in the period counts once, under the source of their first
-    orientation in it) and for each month (once in each month where they were oriented).
-    One scan of each time column, month by month."""
-
-    def zero() -> dict[str, dict[str, int]]:
-        return {source: {"signalements": 0, "oriented": 0} for source in SOURCES}
-
-    found = zero()
-    months = {m.label: zero() for m in period.months()}
-    rows = rows_by_month(
-        period,
-        lambda month: (
-            select(literal(month.label), literal("received"), Case.source, func.count(), null())
-            .where(during(Case.created_at, month))
-            .group_by(Case.source)
-        ),
-        lambda month: (
-            select(
-                literal(month.label),
-                literal("oriented"),
-                Case.source,
-                func.sum(_first_since(period.start)),
-                func.sum(_first_since(month.start)),
-            )
-            .where(during(Case.oriented_at, month))
-            .group_by(Case.source)
-        ),
-    )
-    empty = {"signalements": 0, "oriented": 0}
-    for label, kind, source, in_period, in_month in rows:
-        total = found.setdefault(source, dict(empty))
-        monthly = months[label].setdefault(source, dict(empty))
-        if kind == "received":
-            total["signalements"] += int(in_period or 0)
-            monthly["signalements"] += int(in_period or 0)
-        else:
-            total["oriented"] += int(in_period or 0)
-            monthly["oriented"] += int(in_month or 0)
-    return found, months
 
 
 def _age_bucket(created_at: Any, at: dt.datetime) -> Any:
@@ -403,6 +379,17 @@ class _Communes:
         return sorted(self.rows.values(), key=lambda row: (-row["signalements"], row["commune"]))
 
 
+def _no_source() -> dict[str, int]:
+    return {"signalements": 0, "oriented": 0}
+
+
+def _sources() -> dict[str, dict[str, int]]:
+    """`by_source` before counting: every known source at zero. A patient oriented in the
+    period counts once, under the source of their first orientation in it, and once in each
+    month where they were oriented."""
+    return {source: _no_source() for source in SOURCES}
+
+
 def _days(value: float | None) -> float | None:
     return None if value is None else round(float(value), 1)
 
@@ -417,8 +404,14 @@ def medecin_traitant_block(period: Period) -> tuple[dict[str, Any], dict[str, di
     by_ald = {key: {"signalements": 0, "oriented": 0} for key in ("ald", "non_ald")}
 
     communes = _Communes()
+    by_source = _sources()
+    sources_by_month = {label: _sources() for label in months}
     signalements = 0
-    for month, priority, ald, postal_code, city, count in _signalements(period):
+    for month, priority, ald, postal_code, city, source, count in _signalements(period):
+        if source is not None:
+            by_source.setdefault(source, _no_source())["signalements"] += count
+            sources_by_month[month].setdefault(source, _no_source())["signalements"] += count
+            continue
         signalements += count
         months[month]["signalements"] += count
         by_priority.setdefault(str(priority), {"signalements": 0, "oriented": 0})
@@ -429,7 +422,12 @@ def medecin_traitant_block(period: Period) -> tuple[dict[str, Any], dict[str, di
     # A patient counts once in the period, in the groups of their first orientation in it,
     # and once in each month where they were oriented.
     oriented = oriented_ald = 0
-    for month, priority, ald, postal_code, city, in_period, in_month in _orientations(period):
+    for row in _orientations(period):
+        month, priority, ald, postal_code, city, source, in_period, in_month = row
+        if source is not None:
+            by_source.setdefault(source, _no_source())["oriented"] += in_period
+            sources_by_month[month].setdefault(source, _no_source())["oriented"] += in_month
+            continue
         oriented += in_period
         months[month]["oriented"] += in_month
         by_priority.setdefault(str(priority), {"signalements": 0, "oriented": 0})
@@ -453,7 +451,6 @@ def medecin_traitant_block(period: Period) -> tuple[dict[str, Any], dict[str, di
     open_by_state, open_by_age = _open_cases(at, current=period.end >= now)
 
     median, p90 = _percentiles(period, (0.5, 0.9))
-    by_source, sources_by_month = _by_source(period)
     for label, sources in sources_by_month.items():
         months[label]["by_source"] = sources
     block = {

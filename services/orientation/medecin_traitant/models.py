@@ -54,7 +54,13 @@ class MedecinTraitantCase(CaseMixin, PatientMixin, db.Model):
         Index(
             "ix_orientation_mt_cases_indicators_created",
             "created_at",
-            postgresql_include=["priority", "ald", "patient_postal_code", "patient_city"],
+            postgresql_include=[
+                "priority",
+                "ald",
+                "patient_postal_code",
+                "patient_city",
+                "source",
+            ],
         ),
         Index(
             "ix_orientation_mt_cases_indicators_oriented",
@@ -66,6 +72,7 @@ class MedecinTraitantCase(CaseMixin, PatientMixin, db.Model):
                 "created_at",
                 "patient_postal_code",
                 "patient_city",
+                "source",
             ],
             postgresql_where=text("oriented_at IS NOT NULL"),
             sqlite_where=text("oriented_at IS NOT NULL"),

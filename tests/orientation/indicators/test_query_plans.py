@@ -21,7 +21,7 @@ from sqlalchemy import event
 from services.agenda.indicators.service import agenda_indicators
 from services.orientation.discharges.indicators import monthly_discharge_indicators
 from services.orientation.epp.indicators import epp_block, monthly_epp_indicators
-from services.orientation.indicators.queries import _percentiles
+from services.orientation.indicators.queries import _percentiles, medecin_traitant_block
 from shared.extensions import db
 from shared.periods import Period
 from tests.support.factories import utc
@@ -185,9 +185,28 @@ def _scans(run: Callable[[], object], index: str, marker: str) -> set[str]:
             "ix_orientation_epp_referrals_indicators_accepted",
             "patient_key",
         ),
+        (
+            lambda: medecin_traitant_block(Period(START, END)),
+            "ix_orientation_mt_cases_indicators_created",
+            "orientation_mt_cases.source",
+        ),
+        (
+            lambda: medecin_traitant_block(Period(START, END)),
+            "ix_orientation_mt_cases_indicators_oriented",
+            "orientation_mt_cases.source",
+        ),
     ],
-    ids=["publishing", "booking", "nurses", "epp patients"],
+    ids=[
+        "publishing",
+        "booking",
+        "nurses",
+        "epp patients",
+        "signalements by source",
+        "oriented by source",
+    ],
 )
-def test_distinct_counts_are_index_only_scans_of_their_covering_index(app, run, index, marker):
+def test_distinct_and_source_counts_are_index_only_scans_of_their_covering_index(
+    app, run, index, marker
+):
     with app.app_context():
         assert _scans(run, index, marker) == {"Index Only Scan"}
