@@ -71,9 +71,9 @@ def create_case(
     dates a case received earlier (an imported waiting list); `announced=False` emits no
     event (the importer does not notify themselves once per row).
 
-    Nothing is sent to the database here but the reference's counter (after the audit chain's
-    lock on PostgreSQL, see `next_reference`): the case, its history row, the audit entry and
-    the event are inserted by the commit's one flush (the id is set here, so nothing needs the
+    Nothing is sent to the database here but the reference's counter (`next_reference`): the
+    case, its history row and the event are inserted by the commit's one flush, the audit
+    entry just after it (`shared.audit.models.write_held_entries`) (the id is set here, so nothing needs the
     case inserted earlier), and the case's values are those written, never read back. A
     duplicate refused by a unique index thus surfaces at that commit."""
     now = at or utcnow()
