@@ -72,10 +72,10 @@ def create_case(
     event (the importer does not notify themselves once per row).
 
     Nothing is sent to the database here but the reference's counter (`next_reference`): the
-    case, its history row and the event are inserted by the commit's one flush, the audit
-    entry just after it (`shared.audit.models.write_held_entries`) (the id is set here, so nothing needs the
-    case inserted earlier), and the case's values are those written, never read back. A
-    duplicate refused by a unique index thus surfaces at that commit."""
+    case, its history row and the event are inserted by the commit's one flush (the id is set
+    here, so nothing needs the case inserted earlier), the audit entry just after it
+    (`shared.audit.models.write_held_entries`), and the case's values are those written, never
+    read back. A duplicate refused by a unique index thus surfaces at that commit."""
     now = at or utcnow()
     initial = case_type.machine.initial
     case.reference = next_reference(case_type.prefix)
@@ -183,8 +183,7 @@ def fire_transition(
     with unit_of_work():
         case, data, rule = check(lock_case(case_type, case_id))
         # The history is read before anything is written: reading it after would flush the
-        # writes first, and the audit entry's flush takes the audit chain's lock, which every
-        # writer waits for until this transaction commits (`shared.audit.chain`).
+        # writes first, one more flush while the case's row is locked.
         history = load_history(case, case_type.history)
         now = case.transition_at = case.updated_at = utcnow()
         effect = case_type.effects.get(name)
