@@ -110,8 +110,8 @@ def test_a_signalement_is_one_transaction_with_nothing_read_back(world, app):
 
 
 def test_a_transition_reads_the_history_before_its_first_write(world, app):
-    """Its writes then all go in the commit's flush: the audit chain's lock, which the audit
-    entry's flush takes and every writer waits for, covers no read of the transaction."""
+    """Its writes then all go in the commit's flush, with no flush of their own before the read;
+    the audit entry comes last (the chain's lock covers no read of the transaction)."""
     created = world.client.post(
         f"{MT}/signalements", json=payloads.signalement(), headers=world.submitter
     )
