@@ -6,6 +6,7 @@ also spaced, dotted, `+33`, overseas numbers), some empty, a few invalid."""
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Iterator
 from pathlib import Path
@@ -124,11 +125,17 @@ def _number(rng: random.Random, departement: str) -> str:
         if rng.random() < 0.7:
             return "06" + rng.choice("01245678") + _digits(rng, 7)
         return "07" + rng.choice("3456789") + _digits(rng, 7)
+    return "0" + rng.choice(_areas(departement)) + _digits(rng, 6)
+
+
+@functools.lru_cache(maxsize=None)
+def _areas(departement: str) -> tuple[str, ...]:
+    """The first three digits after the `0` of a département's fixed lines: its zone, then a
+    few area pairs (geographic numbers are allocated by area)."""
     zone = ZONE_OF.get(departement, "5")
-    while True:
-        number = "0" + zone + _digits(rng, 8)
-        if not number.startswith(OVERSEAS_PREFIXES):
-            return number
+    pairs = random.Random(departement).sample(range(100), 12)
+    areas = [f"{zone}{pair:02d}" for pair in pairs]
+    return tuple(area for area in areas if not ("0" + area).startswith(OVERSEAS_PREFIXES))[:6]
 
 
 def _written(rng: random.Random, number: str, departement: str) -> str:

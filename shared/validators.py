@@ -177,20 +177,20 @@ def validate_phone(value: str) -> str:
         return phonenumbers.format_number(parse_phone(value), phonenumbers.PhoneNumberFormat.E164)
     given, grouped = usual.groups()
     digits = grouped.replace(" ", "").replace(".", "").replace("-", "")
-    country = _country_of_numbers_starting(given or "", digits[:PLAN_DIGITS])
+    start = f"+{given}" if given else "0"
+    country = _country_of_numbers_starting(start + digits[:PLAN_DIGITS])
     if country is None:
         raise InvalidIdentifier(PHONE_ERROR)
     return f"+{country}{digits}"
 
 
-@functools.lru_cache(maxsize=None)
-def _country_of_numbers_starting(given: str, prefix: str) -> int | None:
-    """The country code `parse_phone` reads every nine-digit number starting with `prefix` in
-    (written after `+given`, or nationally when `given` is empty), None when it refuses them:
-    the first such number stands for all (see `PLAN_DIGITS`)."""
-    sample = prefix.ljust(9, "0")
+@functools.lru_cache(maxsize=65_536)
+def _country_of_numbers_starting(start: str) -> int | None:
+    """The country code `parse_phone` gives every number of nine digits written after `+33`,
+    `+262`… or `0` that begins with `start` (that prefix and `PLAN_DIGITS` digits), None
+    when it refuses them: the first such number stands for all."""
     try:
-        return parse_phone(f"+{given}{sample}" if given else f"0{sample}").country_code
+        return parse_phone(start.ljust(len(start) + 9 - PLAN_DIGITS, "0")).country_code
     except InvalidIdentifier:
         return None
 
