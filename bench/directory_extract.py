@@ -128,7 +128,7 @@ def _number(rng: random.Random, departement: str) -> str:
     return "0" + rng.choice(_areas(departement)) + _digits(rng, 6)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _areas(departement: str) -> tuple[str, ...]:
     """The first three digits after the `0` of a département's fixed lines: its zone, then a
     few area pairs (geographic numbers are allocated by area)."""

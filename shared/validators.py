@@ -30,9 +30,7 @@ GEOGRAPHIC = frozenset(
 )
 # The usual ways a French number is written: `0` and nine digits, or the country code (`+33`,
 # `0033`, an overseas `+262`…) and nine digits, the digits grouped by spaces, dots or hyphens.
-USUAL_PHONE_FORM = re.compile(
-    r"(?:0|(?:\+|00)(33|262|508|590|594|596) ?)([1-9](?:[ .-]?[0-9]){8})"
-)
+USUAL_PHONE_FORM = re.compile(r"(?:0|(?:\+|00)(33|262|508|590|594|596) ?)([1-9](?:[ .-]?[0-9]){8})")
 # For nine-digit numbers, the French and overseas numbering plans (phonenumbers' metadata) tell
 # lines, mobiles and services apart by at most their first five digits: whatever follows only
 # counts. Checked against the metadata by tests/shared/test_phone_usual_forms.py.

@@ -16,9 +16,9 @@ from shared.validators import (
     PLAN_DIGITS,
     USUAL_PHONE_FORM,
     InvalidIdentifier,
-    parse_phone,
     validate_phone,
 )
+from tests.support.phones import through_phonenumbers, validated
 
 DIGITS = frozenset("0123456789")
 DESCRIPTIONS = (
@@ -34,22 +34,6 @@ DESCRIPTIONS = (
     "uan",
     "voicemail",
 )
-
-
-def through_phonenumbers(value: str) -> str | None:
-    """What `validate_phone` answered before the fast path: `parse_phone`, formatted."""
-    try:
-        return phonenumbers.format_number(parse_phone(value), phonenumbers.PhoneNumberFormat.E164)
-    except InvalidIdentifier:
-        return None
-
-
-def outcome(value: str) -> str | None:
-    try:
-        return validate_phone(value)
-    except InvalidIdentifier as error:
-        assert "téléphone" in str(error)
-        return None
 
 
 # --- the numbering plans read at most PLAN_DIGITS digits of a nine-digit number ------------
@@ -199,13 +183,13 @@ def written_numbers(draw) -> str:
 @settings(max_examples=3000, deadline=None)
 @given(written_numbers())
 def test_every_written_number_gets_the_answer_phonenumbers_gives(value):
-    assert outcome(value) == through_phonenumbers(value)
+    assert validated(value) == through_phonenumbers(value)
 
 
 @settings(max_examples=500, deadline=None)
 @given(st.text(alphabet="0123456789 .-+", max_size=18))
 def test_any_string_of_digits_and_separators_gets_the_answer_phonenumbers_gives(value):
-    assert outcome(value) == through_phonenumbers(value)
+    assert validated(value) == through_phonenumbers(value)
 
 
 @pytest.mark.parametrize(
@@ -236,4 +220,3 @@ def test_numbers_outside_the_plans_are_refused_in_french_either_way(value):
     assert through_phonenumbers(value) is None
     with pytest.raises(InvalidIdentifier, match="numéro français valide"):
         validate_phone(value)
-

@@ -6,7 +6,6 @@ import io
 import json
 import time
 
-import phonenumbers
 import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
@@ -15,9 +14,10 @@ from bench.directory_extract import extract_lines, rpps, write_extract
 from services.agenda.directory.imports import EXTRACT_HEADER
 from services.agenda.directory.models import PracticeSite, Professional
 from shared.extensions import db
+from shared.validators import USUAL_PHONE_FORM
 from tests.support import payloads
-from shared.validators import USUAL_PHONE_FORM, InvalidIdentifier, parse_phone, validate_phone
 from tests.support.factories import table_counts
+from tests.support.phones import through_phonenumbers, validated
 
 URL = "/api/agenda/professionals/import"
 LIST_HEADER = (
@@ -211,17 +211,6 @@ def test_generated_rpps_numbers_are_valid():
     assert all(len(rpps(n)) == 11 for n in (1, 99_999_999))
 
 
-def _e164(validate, value: str) -> str | None:
-    try:
-        return validate(value)
-    except InvalidIdentifier:
-        return None
-
-
-def _before_fast_path(value: str) -> str:
-    return phonenumbers.format_number(parse_phone(value), phonenumbers.PhoneNumberFormat.E164)
-
-
 def test_the_generated_extract_has_varied_phones_read_as_phonenumbers_reads_them():
     column = EXTRACT_HEADER.index("Téléphone (coord. structure)")
     phones = [
@@ -236,8 +225,8 @@ def test_the_generated_extract_has_varied_phones_read_as_phonenumbers_reads_them
     assert any(p.startswith("+33") for p in given)
     usual = [phone for phone in given if USUAL_PHONE_FORM.fullmatch(phone)]
     assert len(usual) > 0.95 * len(given)  # most take the fast path
-    read = [_e164(validate_phone, p) for p in given]
-    assert read == [_e164(_before_fast_path, p) for p in given]
+    read = [validated(p) for p in given]
+    assert read == [through_phonenumbers(p) for p in given]
     assert any(e164 and e164.startswith("+262") for e164 in read)  # overseas numbers
     assert 0 < read.count(None) < 0.03 * len(given)  # a few invalid ones
 
