@@ -283,10 +283,9 @@ def _commune(insee: str, postal_code: str, city: str, cedex: str) -> Commune | N
     return locate(postal_code, name) if postal_code else None
 
 
-@functools.lru_cache(maxsize=65_536)
 def _phone(raw: str) -> str | None:
-    """A site's phone in E.164 form, or None (cached: a structure's switchboard number is
-    repeated on the line of each of its professionals, and `phonenumbers` takes ~0.3 ms)."""
+    """A site's phone in E.164 form, or None when it is not a French number (the site is kept
+    without it). Not cached: `validate_phone` reads the usual forms in microseconds."""
     try:
         return validate_phone(raw) if raw else None
     except InvalidIdentifier:

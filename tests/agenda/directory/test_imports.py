@@ -14,8 +14,10 @@ from bench.directory_extract import extract_lines, rpps, write_extract
 from services.agenda.directory.imports import EXTRACT_HEADER
 from services.agenda.directory.models import PracticeSite, Professional
 from shared.extensions import db
+from shared.validators import USUAL_PHONE_FORM
 from tests.support import payloads
 from tests.support.factories import table_counts
+from tests.support.phones import through_phonenumbers, validated
 
 URL = "/api/agenda/professionals/import"
 LIST_HEADER = (
@@ -38,12 +40,15 @@ def extract_bytes(lines: int) -> bytes:
 
 
 def upload(client, headers, data: bytes, query: str, filename: str = "extract.txt"):
-    return client.post(
+    response = client.post(
         f"{URL}?{query}",
         data={"file": (io.BytesIO(data), filename)},
         headers=headers,
         content_type="multipart/form-data",
     )
+    # The test client spools a body over 500 KB to a temporary file it leaves open.
+    response.request.input_stream.close()
+    return response
 
 
 def test_a_100000_line_extract_imports_the_territory_once_and_again_changes_nothing(
@@ -207,3 +212,36 @@ def test_only_the_coordination_imports(client, accounts, role):
 
 def test_generated_rpps_numbers_are_valid():
     assert all(len(rpps(n)) == 11 for n in (1, 99_999_999))
+
+
+def test_the_generated_extract_has_varied_phones_read_as_phonenumbers_reads_them():
+    column = EXTRACT_HEADER.index("Téléphone (coord. structure)")
+    phones = [
+        cells[column]
+        for cells in (line.split("|") for line in extract_lines(5000))
+        if len(cells) > column
+    ][1:]
+    given = [phone for phone in phones if phone]
+    assert 0.7 * len(phones) < len(given) < 0.9 * len(phones)  # some sites have no phone
+    assert len(set(given)) > 0.8 * len(given)  # not one number repeated
+    assert any(" " in p for p in given) and any("." in p for p in given)
+    assert any(p.startswith("+33") for p in given)
+    usual = [phone for phone in given if USUAL_PHONE_FORM.fullmatch(phone)]
+    assert len(usual) > 0.95 * len(given)  # most take the fast path
+    read = [validated(p) for p in given]
+    assert read == [through_phonenumbers(p) for p in given]
+    assert any(e164 and e164.startswith("+262") for e164 in read)  # overseas numbers
+    assert 0 < read.count(None) < 0.03 * len(given)  # a few invalid ones
+
+
+def test_the_generated_extract_varies_names_and_addresses():
+    rows = [line.split("|") for line in extract_lines(2000)][1:]
+    rows = [cells for cells in rows if len(cells) > len(EXTRACT_HEADER)]
+
+    def distinct(column: str) -> int:
+        return len({cells[EXTRACT_HEADER.index(column)] for cells in rows})
+
+    assert distinct("Nom d'exercice") > 50
+    assert distinct("Prénom d'exercice") > 30
+    assert distinct("Libellé Voie (coord. structure)") > 20
+    assert distinct("Numéro Voie (coord. structure)") > 100
