@@ -8,7 +8,7 @@ from typing import Any
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from services.orientation.medecin_traitant.states import STATES
-from shared.cases.presentation import HistoryEntrySchema
+from shared.cases.presentation import CaseOutputSchema, HistoryEntrySchema
 from shared.schemas import (
     UUID,
     BaseSchema,
@@ -195,17 +195,9 @@ class SuggestionQuerySchema(QuerySchema):
     )
 
 
-class CaseSchema(OutputSchema):
+class CaseSchema(CaseOutputSchema):
     """A médecin-traitant case as the API returns it."""
 
-    id = UUID()
-    reference = String()
-    kind = String()
-    state = String()
-    version = Integer()
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
-    patient = fields.Function(lambda case: case.patient_dict())
     situation = fields.Function(
         lambda case: {
             "ald": case.ald,
