@@ -43,20 +43,12 @@ from services.orientation.medecin_traitant.intake.sources import SOURCES
 from services.orientation.medecin_traitant.machine import OPEN_STATES
 from services.orientation.medecin_traitant.models import MedecinTraitantCase as Case
 from services.orientation.medecin_traitant.models import MedecinTraitantHistory as History
+from services.orientation.medecin_traitant.schemas import CANCEL_REASONS
 from shared.extensions import db
 from shared.geo import locate
 from shared.periods import Month, Period, during, rows_by_month
 from shared.timeutil import utcnow
 
-CANCEL_REASONS = (
-    "duplicate",
-    "found_gp",
-    "consent_withdrawn",
-    "moved_out",
-    "unreachable",
-    "deceased",
-    "other",
-)
 PRIORITIES = (1, 2, 3)
 # Age of an open case (days since the signalement) at the end of the period.
 AGE_BUCKETS = (("0_7_days", 7), ("8_30_days", 30), ("31_90_days", 90), ("over_90_days", None))
