@@ -72,6 +72,9 @@ class CaseType(Generic[CaseT]):
     # How history entries are shown, when not as every other case type's (times in Paris…).
     history_schema: Schema | None = None
     not_found: str = "Dossier introuvable."
+    # The web page of one case: its endpoint and the argument naming the case
+    # (`("orientation_epp_pages.referral_page", "referral_id")`); the search links to it.
+    page: tuple[str, str] | None = None
     # Who is told of a new message on a case (shared/cases/messages.py); the author is not.
     participants: Callable[[Any], Participants] = submitter_and()
     # Why a caller who was asked to act on a case no longer may (a GP whose proposal was

@@ -262,6 +262,7 @@ DISCHARGE = CaseType(
     visibility=visibility,
     can_see=can_see,
     schema=DischargeCaseSchema(),
+    page=("orientation_discharge_pages.case_page", "case_id"),
     free_text=("summary", "prescription", "notes", "follow_up_outcome", "cancel_reason"),
     effects=EFFECTS,
     comment_fields=("comment", "reason", "outcome"),

@@ -137,6 +137,7 @@ EPP = CaseType(
     visibility=visibility,
     can_see=can_see,
     schema=ReferralOutputSchema(),
+    page=("orientation_epp_pages.referral_page", "referral_id"),
     free_text=("notes", "cancel_reason"),
     effects=EFFECTS,
     lookups=LOOKUPS,

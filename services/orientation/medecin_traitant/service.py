@@ -331,6 +331,7 @@ MEDECIN_TRAITANT = CaseType(
     visibility=visibility,
     can_see=can_see,
     schema=CaseSchema(),
+    page=("orientation_mt_pages.case_page", "case_id"),
     free_text=(
         "reason",
         "synthesis",

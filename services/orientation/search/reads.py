@@ -7,9 +7,6 @@ from typing import Any
 
 from flask import url_for
 
-from services.orientation.discharges.service import DISCHARGE
-from services.orientation.epp.service import EPP
-from services.orientation.medecin_traitant.service import MEDECIN_TRAITANT
 from services.orientation.search.agenda_part import agenda_items
 from shared.auth.principal import Principal
 from shared.cases.case_type import CaseType
@@ -21,26 +18,34 @@ from shared.cases.search import (
     search_cases,
     search_item,
 )
+from shared.privacy.registry import case_types
 
-CASE_TYPES = (MEDECIN_TRAITANT, DISCHARGE, EPP)
-# The page of each case type, and its argument.
-CASE_PAGES = {
-    MEDECIN_TRAITANT.kind: ("orientation_mt_pages.case_page", "case_id"),
-    DISCHARGE.kind: ("orientation_discharge_pages.case_page", "case_id"),
-    EPP.kind: ("orientation_epp_pages.referral_page", "referral_id"),
-}
+# Where the orientation's case types are declared.
+ORIENTATION = "services.orientation."
+
+
+def orientation_case_types() -> list[CaseType[Any]]:
+    """The case types the orientation declares (each registers itself in its `service.py`);
+    the agenda's are searched through `agenda_part`."""
+    return [
+        case_type
+        for case_type in case_types()
+        if isinstance(case_type, CaseType) and case_type.model.__module__.startswith(ORIENTATION)
+    ]
 
 
 def case_url(case_type: CaseType[Any], case: Any) -> str:
     """The page of one case."""
-    endpoint, argument = CASE_PAGES[case_type.kind]
+    if case_type.page is None:
+        raise LookupError(f"{case_type.kind}: no page declared (CaseType.page)")
+    endpoint, argument = case_type.page
     return url_for(endpoint, **{argument: case.id})
 
 
 def search(terms: SearchTerms, principal: Principal) -> list[dict[str, Any]]:
     """Every case of every service that `terms` finds and `principal` may see, at most
     a page, most recently updated first; each case shown is an audited read."""
-    found = search_cases(CASE_TYPES, terms, principal, audit=False)
+    found = search_cases(orientation_case_types(), terms, principal, audit=False)
     local = [search_item(case_type, case, case_url(case_type, case)) for case_type, case in found]
     agenda = agenda_items(terms, principal)
     items = merge_items(local, agenda.items)
@@ -55,6 +60,8 @@ def patient_cases(patient_id: str, principal: Principal) -> list[dict[str, Any]]
     their identity (names + birth date, `patient_identity_hash`); the cases found that way
     bring their NIR's hash (`patient_key`), which finds the patient's other cases even when
     the names were spelt otherwise there."""
-    first = search_cases(CASE_TYPES, patient_terms(patient_id), principal, audit=False)
+    first = search_cases(
+        orientation_case_types(), patient_terms(patient_id), principal, audit=False
+    )
     keys = {patient_id, *(case.patient_key for _type, case in first)}
     return search(patient_terms(*keys), principal)

@@ -7,6 +7,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from services.orientation.discharges.service import DISCHARGE
+from services.orientation.epp.service import EPP
+from services.orientation.medecin_traitant.service import MEDECIN_TRAITANT
+from services.orientation.search.reads import orientation_case_types
 from shared.audit.models import AuditEntry
 from shared.extensions import db
 from tests.support import factories, payloads
@@ -241,3 +245,12 @@ def test_cases_from_before_the_phone_hash_get_it_at_the_next_key_rotation(
     with app.app_context():
         rotate_keys()
     assert found(client, people["coordinator"], "0698765432") == {cases["levy"]["reference"]}
+
+
+def test_the_search_reads_each_orientation_case_type_from_the_registry_with_its_page(app):
+    searched = orientation_case_types()
+    # The agenda's teleconsultations, registered in the same process, come through agenda_part.
+    assert {t.kind for t in searched} == {MEDECIN_TRAITANT.kind, DISCHARGE.kind, EPP.kind}
+    for case_type in searched:
+        assert case_type.page is not None, case_type.kind
+        assert case_type.page[0] in app.view_functions, case_type.page
