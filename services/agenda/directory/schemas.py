@@ -41,16 +41,20 @@ def known_insee(value: str) -> None:
         raise ValidationError(f"Code commune INSEE inconnu : {value}.")
 
 
-def _latitude() -> Float:
-    return Float(
+class PlaceInputSchema(BaseSchema):
+    """Where an entry is, as a body gives it: address, commune and, when known, the
+    coordinates (else the commune's reference point)."""
+
+    address = String(load_default=None, allow_none=True, validate=length(200))
+    postal_code = String(required=True, validate=identifier(validate_postal_code))
+    city = String(required=True, validate=[not_blank, length(100)])
+    insee = String(load_default=None, allow_none=True, validate=known_insee)
+    latitude = Float(
         load_default=None,
         allow_none=True,
         validate=validate.Range(min=-90, max=90, error="Latitude entre -90 et 90."),
     )
-
-
-def _longitude() -> Float:
-    return Float(
+    longitude = Float(
         load_default=None,
         allow_none=True,
         validate=validate.Range(min=-180, max=180, error="Longitude entre -180 et 180."),
@@ -81,17 +85,11 @@ class AvailabilityUpdateSchema(AvailabilitySchema):
         super().__init__(partial=True, **kwargs)
 
 
-class ProfessionalCreateSchema(AvailabilitySchema):
+class ProfessionalCreateSchema(AvailabilitySchema, PlaceInputSchema):
     rpps = String(required=True, validate=identifier(validate_rpps))
     last_name = String(required=True, validate=[not_blank, length(100)])
     first_name = String(required=True, validate=[not_blank, length(100)])
     profession = String(required=True, validate=one_of(PROFESSIONS))
-    address = String(load_default=None, allow_none=True, validate=length(200))
-    postal_code = String(required=True, validate=identifier(validate_postal_code))
-    city = String(required=True, validate=[not_blank, length(100)])
-    insee = String(load_default=None, allow_none=True, validate=known_insee)
-    latitude = _latitude()
-    longitude = _longitude()
     qualifications = List(String(validate=one_of(QUALIFICATIONS)), load_default=list)
     cpts_member = Boolean(load_default=False)
 
@@ -165,7 +163,7 @@ class ProfessionalQuerySchema(PageQuerySchema):
     ids = String(load_default=None)  # comma-separated ids, for the other services
 
 
-class OrganisationCreateSchema(BaseSchema):
+class OrganisationCreateSchema(PlaceInputSchema):
     name = String(required=True, validate=[not_blank, length(200)])
     kind = String(required=True, validate=one_of(ORGANISATION_KINDS))
     finess = String(
@@ -178,12 +176,6 @@ class OrganisationCreateSchema(BaseSchema):
         allow_none=True,
         validate=validate.Regexp(r"^\d{14}$", error="Le SIRET comporte 14 chiffres."),
     )
-    address = String(load_default=None, allow_none=True, validate=length(200))
-    postal_code = String(required=True, validate=identifier(validate_postal_code))
-    city = String(required=True, validate=[not_blank, length(100)])
-    insee = String(load_default=None, allow_none=True, validate=known_insee)
-    latitude = _latitude()
-    longitude = _longitude()
     phone = String(load_default=None, allow_none=True, validate=identifier(validate_phone))
     email = Email(load_default=None, allow_none=True)
     mssante_email = Email(load_default=None, allow_none=True)
