@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from services.notifications import mailer
-from services.notifications.events import EVENTS, DirectoryAddress, Notice
+from services.notifications.events import EVENTS, DirectoryAddress, Notice, shared_lookups
 from services.notifications.models import Delivery, InboxItem, Preference
 from services.notifications.rendering import Rendered, render, title_of
 from shared.auth.models import User
@@ -51,9 +51,12 @@ def _insert_ignoring_duplicates(model: type, rows: list[dict[str, Any]]) -> set[
     if not rows:
         return set()
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(model).values(rows).on_conflict_do_nothing()
-    primary_key = next(iter(model.__table__.primary_key.columns))  # type: ignore[attr-defined]
-    return set(db.session.scalars(statement.returning(primary_key)))
+    table = model.__table__  # type: ignore[attr-defined]
+    primary_key = next(iter(table.primary_key.columns))
+    # One statement compiled once and cached, whatever the number of rows: the driver sends
+    # them in multi-row batches ("insertmanyvalues").
+    statement = insert(table).on_conflict_do_nothing().returning(primary_key)
+    return set(db.session.execute(statement, rows).scalars())
 
 
 def process_event(event_id: uuid.UUID, *, now: dt.datetime | None = None, batch: int = 1) -> str:
@@ -116,16 +119,10 @@ def _take_and_record(event_id: uuid.UUID, *, batch: int, now: dt.datetime) -> _T
     """The first transaction: take the events, write their deliveries and inbox entries (for
     those without any yet), confirm those without recipients, claim the e-mails to send."""
     with unit_of_work() as session:
-        events = take_events(event_id, batch=batch)
-        own = bool(events) and events[0].id == event_id
-        if own:
-            own_status = "in progress"
-        else:
-            processed = session.execute(
-                select(OutboxEvent.processed_at).where(OutboxEvent.id == event_id)
-            ).first()
-            # Gone or confirmed: done; otherwise another sender holds it right now.
-            own_status = "done" if processed is None or processed[0] is not None else "in progress"
+        state, events = take_events(event_id, batch=batch)
+        own = state == "taken"
+        # Otherwise gone or confirmed ("done"), or another sender holds it right now.
+        own_status = "in progress" if state != "done" else "done"
         if not events:
             return _Taken(own, own_status)
         recorded = set(
@@ -137,31 +134,39 @@ def _take_and_record(event_id: uuid.UUID, *, batch: int, now: dt.datetime) -> _T
         )
         ignored: list[uuid.UUID] = []
         notified: list[OutboxEvent] = []
+        planned: list[tuple[OutboxEvent, Notice, list[User], list[DirectoryAddress]]] = []
+        verbatim: set[uuid.UUID] = set()
+        with shared_lookups():  # the batch's events look the same people up once
+            for outbox_event in events:
+                notice = EVENTS.get(outbox_event.name)
+                if notice is None:
+                    log.info(
+                        "notifications: no recipients declared for event %s, acknowledged",
+                        outbox_event.name,
+                    )
+                    ignored.append(outbox_event.id)
+                    continue
+                if outbox_event.id not in recorded:  # else written whole by an earlier run
+                    try:
+                        planned.append(
+                            (outbox_event, notice, *_recipients(notice, outbox_event.payload))
+                        )
+                    except Exception:
+                        if outbox_event.id == event_id:
+                            raise
+                        # Left to its own job, which reports what is wrong with it.
+                        log.warning("notifications: event %s left to its own job", outbox_event.id)
+                        continue
+                notified.append(outbox_event)
+                if notice.verbatim:
+                    verbatim.add(outbox_event.id)
         deliveries: list[dict[str, Any]] = []
         inbox: list[dict[str, Any]] = []
-        verbatim: set[uuid.UUID] = set()
-        for outbox_event in events:
-            notice = EVENTS.get(outbox_event.name)
-            if notice is None:
-                log.info(
-                    "notifications: no recipients declared for event %s, acknowledged",
-                    outbox_event.name,
-                )
-                ignored.append(outbox_event.id)
-                continue
-            notified.append(outbox_event)
-            if notice.verbatim:
-                verbatim.add(outbox_event.id)
-            if outbox_event.id in recorded:
-                continue  # written whole by an earlier run: recipients are decided once
-            try:
-                rows, items = delivery_rows(outbox_event, notice, now=now)
-            except Exception:
-                if outbox_event.id == event_id:
-                    raise
-                # Left to its own job, which reports what is wrong with it.
-                notified.pop()
-                continue
+        preferences = _preferences({user.id for *_, users, _ in planned for user in users})
+        for outbox_event, notice, users, addresses in planned:
+            rows, items = delivery_rows(
+                outbox_event, notice, users, addresses, preferences, now=now
+            )
             deliveries += rows
             inbox += items
         inserted = _insert_ignoring_duplicates(Delivery, deliveries)
@@ -185,11 +190,20 @@ def _take_and_record(event_id: uuid.UUID, *, batch: int, now: dt.datetime) -> _T
         return _Taken(own, own_status, notified, claimed, verbatim)
 
 
-def take_events(event_id: uuid.UUID, *, batch: int = 1) -> list[OutboxEvent]:
-    """Lock, for this transaction, event `event_id` if it is unconfirmed and no other sender
-    holds it (first), and up to `batch - 1` other unconfirmed events that have no delivery
-    yet and no other sender holds, the oldest first (`SKIP LOCKED`; SQLite runs one writer at
-    a time anyway)."""
+def take_events(event_id: uuid.UUID, *, batch: int = 1) -> tuple[str, list[OutboxEvent]]:
+    """Lock, for this transaction, event `event_id` unless it is confirmed (`done`: nothing
+    is taken) or another sender holds it (`held`), and (`taken` or `held`) up to `batch - 1`
+    other unconfirmed events that have no delivery yet and no other sender holds, the oldest
+    first; returns the state of `event_id` and the events taken, it first (`SKIP LOCKED`;
+    SQLite runs one writer at a time anyway).
+
+    A confirmed event takes nothing else: a queue whose jobs find their events done is being
+    drained ahead of them already."""
+    processed = db.session.execute(
+        select(OutboxEvent.processed_at).where(OutboxEvent.id == event_id)
+    ).first()
+    if processed is None or processed[0] is not None:
+        return "done", []
     own = db.session.scalars(
         select(OutboxEvent)
         .where(OutboxEvent.id == event_id, OutboxEvent.processed_at.is_(None))
@@ -197,7 +211,7 @@ def take_events(event_id: uuid.UUID, *, batch: int = 1) -> list[OutboxEvent]:
         .execution_options(populate_existing=True)
     ).all()
     if batch <= 1:
-        return list(own)
+        return ("taken" if own else "held"), list(own)
     recorded = select(Delivery.id).where(Delivery.event_id == OutboxEvent.id).exists()
     others = db.session.scalars(
         select(OutboxEvent)
@@ -207,7 +221,7 @@ def take_events(event_id: uuid.UUID, *, batch: int = 1) -> list[OutboxEvent]:
         .with_for_update(skip_locked=True)
         .execution_options(populate_existing=True)
     ).all()
-    return [*own, *others]
+    return ("taken" if own else "held"), [*own, *others]
 
 
 def _send_claimed(
@@ -249,27 +263,35 @@ def _recipients(
     return list(users.values()), list(addresses.values())
 
 
+def _preferences(user_ids: set[uuid.UUID]) -> dict[uuid.UUID, Preference]:
+    """The preferences of these users who changed the defaults, in one query."""
+    if not user_ids:
+        return {}
+    return {
+        preference.user_id: preference
+        for preference in db.session.scalars(
+            select(Preference).where(Preference.user_id.in_(user_ids))
+        )
+    }
+
+
 def delivery_rows(
-    event: OutboxEvent, notice: Notice, *, now: dt.datetime
+    event: OutboxEvent,
+    notice: Notice,
+    users: list[User],
+    addresses: list[DirectoryAddress],
+    preferences: dict[uuid.UUID, Preference],
+    *,
+    now: dt.datetime,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The rows of one event: one inbox entry and, by preference, one e-mail delivery per
-    recipient (deliveries, then inbox entries, each keyed by its delivery's id)."""
-    settings = _settings()
-    users, addresses = _recipients(notice, event.payload)
+    """The rows of one event for its recipients: one inbox entry and, by preference, one
+    e-mail delivery per account, one e-mail per directory address (deliveries, then inbox
+    entries, each keyed by its delivery's id)."""
     if not users and not addresses:
         return [], []
+    settings = _settings()
     rendered = render(
         notice, reference=event.reference, payload=event.payload, public_url=settings.public_url
-    )
-    preferences = (
-        {
-            pref.user_id: pref
-            for pref in db.session.scalars(
-                select(Preference).where(Preference.user_id.in_([u.id for u in users]))
-            )
-        }
-        if users
-        else {}
     )
     inbox_rows, email_rows = [], []
     for user in users:
