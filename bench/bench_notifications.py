@@ -46,6 +46,7 @@ from bench.accounts import token_account
 from bench.bench_orientation import next_number, signalement
 from bench.live_server import running
 from bench.redis_lease import leased_redis_url
+from bench.runner import size
 from shared.outbox.relay import event_queue
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,14 +54,17 @@ BIN = ROOT / ".venv/bin"
 PG_ADMIN = os.environ.get("RELAIS_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 DB_NAME = "relais_bench_notifications"
 SMTP_PORT, HTTP_PORT = 18210, 18220
-BURST = int(os.environ.get("BENCH_NOTIFICATIONS_BURST", "3000"))
+BURST = size(3000, 1000, env="BENCH_NOTIFICATIONS_BURST")
+# The forking baseline is only reported: a fork per job makes it slow, fewer jobs tell its rate.
+FORKING_BURST = max(100, BURST // 6)
 WORKERS = int(os.environ.get("BENCH_NOTIFICATIONS_WORKERS", "2"))
 ROUNDS = int(os.environ.get("BENCH_NOTIFICATIONS_ROUNDS", "3"))
-SOAK_SECONDS = float(os.environ.get("BENCH_DELIVERY_SOAK_SECONDS", "180"))
+SOAK_SECONDS = float(size(180, 30, env="BENCH_DELIVERY_SOAK_SECONDS"))
 CLIENTS = int(os.environ.get("BENCH_DELIVERY_CLIENTS", "8"))
 DELIVERY_WORKERS = int(os.environ.get("BENCH_DELIVERY_WORKERS", str(os.cpu_count() or 1)))
 FULL_SOAK_SECONDS = 180
-DRAIN_LIMIT_SECONDS = 600
+# Four times the goal: a backlog still there by then is reported as such, not waited for.
+DRAIN_LIMIT_SECONDS = 120
 GPS = 40  # proposals spread over this many GPs, so that no GP's capacity runs out
 SECRET_KEY = secrets.token_urlsafe(32)
 
@@ -160,13 +164,15 @@ def _app(database_url: str, redis_url: str | None = None, smtp_url: str | None =
 # --- notification_ratio -----------------------------------------------------------------------
 
 
-def _noop_round(redis_url: str, env: dict[str, str], worker_class: str | None) -> float:
+def _noop_round(
+    redis_url: str, env: dict[str, str], worker_class: str | None, jobs: int = BURST
+) -> float:
     """No-op jobs per second through bare `rq worker --burst` processes."""
     redis = Redis.from_url(redis_url)
     queue = event_queue(redis)
     with redis.pipeline() as pipeline:
         queue.enqueue_many(
-            [queue.prepare_data("bench.noop_job.noop", result_ttl=60) for _ in range(BURST)],
+            [queue.prepare_data("bench.noop_job.noop", result_ttl=60) for _ in range(jobs)],
             pipeline=pipeline,
         )
         pipeline.execute()
@@ -177,7 +183,7 @@ def _noop_round(redis_url: str, env: dict[str, str], worker_class: str | None) -
     seconds = _timed([[*command, queue.name]] * WORKERS, env)
     redis.flushdb()
     redis.close()
-    return BURST / seconds
+    return jobs / seconds
 
 
 def _relais_round(app, env: dict[str, str], gp_id: uuid.UUID) -> tuple[float, int]:
@@ -232,7 +238,7 @@ def notification_ratio(database_url: str, redis_url: str, smtp_url: str) -> dict
         rate, count = _relais_round(app, env, gp_id)
         relais.append(rate)
         delivered += count
-        forking.append(_noop_round(redis_url, env, None))
+        forking.append(_noop_round(redis_url, env, None, FORKING_BURST))
     ratios = [r / b for r, b in zip(relais, bare, strict=True)]
     ratio = statistics.median(ratios)
     return {
@@ -250,6 +256,7 @@ def notification_ratio(database_url: str, redis_url: str, smtp_url: str) -> dict
         ),
         "notifications_delivered": delivered,
         "burst": BURST,
+        "forking_burst": FORKING_BURST,
         "workers": WORKERS,
         "rounds": ROUNDS,
     }

@@ -191,27 +191,32 @@ def _take_and_record(event_id: uuid.UUID, *, batch: int, now: dt.datetime) -> _T
 
 
 def take_events(event_id: uuid.UUID, *, batch: int = 1) -> tuple[str, list[OutboxEvent]]:
-    """Lock, for this transaction, event `event_id` unless it is confirmed (`done`: nothing
-    is taken) or another sender holds it (`held`), and (`taken` or `held`) up to `batch - 1`
-    other unconfirmed events that have no delivery yet and no other sender holds, the oldest
-    first; returns the state of `event_id` and the events taken, it first (`SKIP LOCKED`;
+    """Lock, for this transaction, event `event_id` unless it is confirmed or gone (`done`) or
+    another sender holds it (`held`), and up to `batch - 1` other unconfirmed events that have
+    no delivery yet and that no other sender holds, the oldest first; returns the state of
+    `event_id` (`taken`, `held` or `done`) and the events taken, it first (`SKIP LOCKED`;
     SQLite runs one writer at a time anyway).
 
-    A confirmed event takes nothing else: a queue whose jobs find their events done is being
-    drained ahead of them already."""
+    A job whose event is done already still takes the others: an event committed a moment
+    ago is then sent by the next job any worker runs, not once the queue reaches its own."""
     processed = db.session.execute(
         select(OutboxEvent.processed_at).where(OutboxEvent.id == event_id)
     ).first()
-    if processed is None or processed[0] is not None:
-        return "done", []
-    own = db.session.scalars(
-        select(OutboxEvent)
-        .where(OutboxEvent.id == event_id, OutboxEvent.processed_at.is_(None))
-        .with_for_update(skip_locked=True)
-        .execution_options(populate_existing=True)
-    ).all()
+    own: list[OutboxEvent] = []
+    if processed is not None and processed[0] is None:
+        own = list(
+            db.session.scalars(
+                select(OutboxEvent)
+                .where(OutboxEvent.id == event_id, OutboxEvent.processed_at.is_(None))
+                .with_for_update(skip_locked=True)
+                .execution_options(populate_existing=True)
+            )
+        )
+        state = "taken" if own else "held"
+    else:
+        state = "done"
     if batch <= 1:
-        return ("taken" if own else "held"), list(own)
+        return state, own
     recorded = select(Delivery.id).where(Delivery.event_id == OutboxEvent.id).exists()
     others = db.session.scalars(
         select(OutboxEvent)
@@ -221,7 +226,7 @@ def take_events(event_id: uuid.UUID, *, batch: int = 1) -> tuple[str, list[Outbo
         .with_for_update(skip_locked=True)
         .execution_options(populate_existing=True)
     ).all()
-    return ("taken" if own else "held"), [*own, *others]
+    return state, [*own, *others]
 
 
 def _send_claimed(
