@@ -6,19 +6,20 @@ signalement → triage → propose → accept flow.
   no-op jobs per second on the same workers: `rq worker --burst --worker-class
   rq.worker.SimpleWorker`, the non-forking worker `relais worker` runs, same number of
   processes, same queue. Median of ROUNDS rounds; in each round that baseline, Relais and a
-  second baseline (no-op jobs on RQ's default forking worker, reported as
+  second baseline (a sixth as many no-op jobs on RQ's default forking worker, reported as
   `ratio_vs_forking_noop`, which flatters Relais) run one after the other, so that the
   machine's noise hits all alike. Goal ≥ 0.5.
 - `delivery_backlog_drain_seconds`: `relais run` (PostgreSQL, Redis) under CLIENTS clients
   doing the whole flow as fast as they can for SOAK_SECONDS with DELIVERY_WORKERS `relais
   worker` processes (the documented count: one per core), then the time until the outbox holds
-  no pending event. Goal ≤ 30 s after a 3-minute soak.
+  no pending event, waited for DRAIN_LIMIT_SECONDS at most. Goal ≤ 30 s after a 3-minute soak.
 - `delivery_p95_seconds`: p95 of commit (outbox event written) → e-mail `sent` for the e-mails
   of the events committed during the soak. Goal ≤ 10 s.
 
-Sizes from the environment: BENCH_NOTIFICATIONS_BURST (events per round, 3000),
-BENCH_NOTIFICATIONS_WORKERS (2), BENCH_NOTIFICATIONS_ROUNDS (3), BENCH_DELIVERY_SOAK_SECONDS
-(180; the goals only hold for 180 or more), BENCH_DELIVERY_CLIENTS (8),
+Sizes from the environment: BENCH_NOTIFICATIONS_BURST (events per round, 3000; 1000 with
+`--quick`), BENCH_NOTIFICATIONS_WORKERS (2), BENCH_NOTIFICATIONS_ROUNDS (3),
+BENCH_DELIVERY_SOAK_SECONDS (180, 30 with `--quick`; the goals only hold for 180 or more),
+BENCH_DELIVERY_CLIENTS (8),
 BENCH_DELIVERY_WORKERS (one per core). Uses its own PostgreSQL database, a leased Redis
 database, SMTP port 18210 and HTTP port 18220.
 """
