@@ -35,13 +35,14 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
 import requests
 from redis import Redis
+from rq.registry import FinishedJobRegistry
 
 from bench.accounts import token_account
 from bench.bench_orientation import next_number, signalement
@@ -123,18 +124,24 @@ def _wait_all(processes: list[subprocess.Popen]) -> None:
             raise RuntimeError(f"{process.args} exited with {process.returncode}")
 
 
-def _timed(commands: list[list[str]], env: dict[str, str]) -> float:
-    """Start the processes together, wait for all; the wall time."""
+def _timed(commands: list[list[str]], env: dict[str, str], done: Callable[[], bool]) -> float:
+    """Start the processes together; the wall time until `done()` says their work is done
+    (polled every 50 ms), then wait for them to exit. Their start-up counts, their exit not:
+    a bare `rq worker` may wait up to a minute for its command listener as it stops."""
     started = time.perf_counter()
-    _wait_all(
-        [
-            subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-            )
-            for command in commands
-        ]
-    )
-    return time.perf_counter() - started
+    processes = [
+        subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        for command in commands
+    ]
+    while not done():
+        if all(process.poll() is not None for process in processes):
+            break  # exited without finishing: `_wait_all` tells why
+        time.sleep(0.05)
+    seconds = time.perf_counter() - started
+    _wait_all(processes)
+    return seconds
 
 
 def _sql(database_url: str, sql: str, *params) -> list[tuple]:
@@ -170,6 +177,7 @@ def _noop_round(
 ) -> float:
     """No-op jobs per second through bare `rq worker --burst` processes."""
     redis = Redis.from_url(redis_url)
+    redis.flushdb()  # the jobs of the Relais round before, finished or not, are not these
     queue = event_queue(redis)
     with redis.pipeline() as pipeline:
         queue.enqueue_many(
@@ -181,13 +189,16 @@ def _noop_round(
     command += ["--path", str(ROOT), "--quiet"]
     if worker_class:
         command += ["--worker-class", worker_class]
-    seconds = _timed([[*command, queue.name]] * WORKERS, env)
+    finished = FinishedJobRegistry(queue=queue)
+    seconds = _timed([[*command, queue.name]] * WORKERS, env, lambda: finished.count >= jobs)
     redis.flushdb()
     redis.close()
     return jobs / seconds
 
 
-def _relais_round(app, env: dict[str, str], gp_id: uuid.UUID) -> tuple[float, int]:
+def _relais_round(
+    app, env: dict[str, str], gp_id: uuid.UUID, database_url: str
+) -> tuple[float, int]:
     """Notifications delivered per second by `relais worker --burst` processes, and how many."""
     from sqlalchemy import func, select
 
@@ -213,7 +224,14 @@ def _relais_round(app, env: dict[str, str], gp_id: uuid.UUID) -> tuple[float, in
                         },
                     )
         db.session.remove()
-    seconds = _timed([[str(BIN / "relais"), "worker", "--burst"]] * WORKERS, env)
+    plain = database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(plain, autocommit=True) as watcher:
+
+        def confirmed() -> bool:
+            pending = "SELECT count(*) FROM outbox_events WHERE processed_at IS NULL"
+            return watcher.execute(pending).fetchone() == (0,)
+
+        seconds = _timed([[str(BIN / "relais"), "worker", "--burst"]] * WORKERS, env, confirmed)
     with app.app_context():
         delivered = (
             db.session.scalar(
@@ -236,7 +254,7 @@ def notification_ratio(database_url: str, redis_url: str, smtp_url: str) -> dict
     bare, relais, forking, delivered = [], [], [], 0
     for _ in range(ROUNDS):
         bare.append(_noop_round(redis_url, env, "rq.worker.SimpleWorker"))
-        rate, count = _relais_round(app, env, gp_id)
+        rate, count = _relais_round(app, env, gp_id, database_url)
         relais.append(rate)
         delivered += count
         forking.append(_noop_round(redis_url, env, None, FORKING_BURST))
