@@ -8,7 +8,9 @@ patient's identity or health data (the payloads do not hold any: only ids and st
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,10 +34,36 @@ class DirectoryAddress:
 # Resolves the people concerned by one event payload.
 Recipients = Callable[[dict[str, Any]], Sequence[User | DirectoryAddress]]
 
+# Lookups already made by the events handled together (see `shared_lookups`).
+_lookups: ContextVar[dict[tuple[str, object], Any] | None] = ContextVar(
+    "relais_notification_lookups", default=None
+)
+
+
+@contextmanager
+def shared_lookups() -> Iterator[None]:
+    """Within the block, each group of people (every coordinator, the accounts of one
+    directory entry, the holders of a role) is looked up once: for the events of one batch,
+    resolved in one transaction."""
+    token = _lookups.set({})
+    try:
+        yield
+    finally:
+        _lookups.reset(token)
+
+
+def _looked_up(key: tuple[str, object], load: Callable[[], Any]) -> Any:
+    memo = _lookups.get()
+    if memo is None:
+        return load()
+    if key not in memo:
+        memo[key] = load()
+    return memo[key]
+
 
 def coordinators() -> Recipients:
     """Every active coordinator."""
-    return lambda _payload: users_with_role(COORDINATOR)
+    return lambda _payload: _holders(COORDINATOR)
 
 
 def submitter() -> Recipients:
@@ -88,13 +116,22 @@ def roles(key: str) -> Recipients:
     """Every active holder of the roles listed in `payload[key]`."""
 
     def resolve(payload: dict[str, Any]) -> list[User | DirectoryAddress]:
-        return [user for role in payload.get(key) or [] for user in users_with_role(str(role))]
+        return [user for role in payload.get(key) or [] for user in _holders(str(role))]
 
     return resolve
 
 
+def _holders(role: str) -> list[User]:
+    """The active holders of `role`."""
+    return _looked_up(("role", role), lambda: users_with_role(role))
+
+
 def _reach(professional_id: uuid.UUID) -> list[User | DirectoryAddress]:
     """The entry's active accounts or, without any, its MSSanté address (e-mail only)."""
+    return _looked_up(("professional", professional_id), lambda: _load_reach(professional_id))
+
+
+def _load_reach(professional_id: uuid.UUID) -> list[User | DirectoryAddress]:
     users: list[User | DirectoryAddress] = list(users_for_professional(professional_id))
     if users:
         return users

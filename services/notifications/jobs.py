@@ -14,6 +14,10 @@ from services.notifications.service import process_event
 from shared.extensions import db
 from shared.periodic import run_periodic_tasks
 
+# Events one delivery job takes at most: its own and, in the same two transactions and SMTP
+# session, the oldest others nobody has started on (their own jobs then find them done).
+BATCH_EVENTS = 50
+
 _app: Flask | None = None
 _app_pid: int | None = None
 
@@ -47,9 +51,10 @@ def job_context() -> Iterator[None]:
 
 
 def deliver_event(event_id: str) -> str:
-    """Deliver every notification of one outbox event (idempotent)."""
+    """Deliver every notification of one outbox event and of up to `BATCH_EVENTS - 1` others
+    waiting behind it (idempotent)."""
     with job_context():
-        return process_event(uuid.UUID(event_id))
+        return process_event(uuid.UUID(event_id), batch=BATCH_EVENTS)
 
 
 def periodic_sweep() -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 import uuid
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from flask import current_app
@@ -14,7 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from services.notifications import mailer
-from services.notifications.events import EVENTS, DirectoryAddress, Notice
+from services.notifications.events import EVENTS, DirectoryAddress, Notice, shared_lookups
 from services.notifications.models import Delivery, InboxItem, Preference
 from services.notifications.rendering import Rendered, render, title_of
 from shared.auth.models import User
@@ -22,7 +24,6 @@ from shared.db import unit_of_work
 from shared.errors import NotFound
 from shared.extensions import db
 from shared.outbox.models import OutboxEvent
-from shared.outbox.relay import confirm_event
 from shared.settings import Settings
 from shared.timeutil import utcnow
 
@@ -50,49 +51,204 @@ def _insert_ignoring_duplicates(model: type, rows: list[dict[str, Any]]) -> set[
     if not rows:
         return set()
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(model).values(rows).on_conflict_do_nothing()
-    primary_key = next(iter(model.__table__.primary_key.columns))  # type: ignore[attr-defined]
-    return set(db.session.scalars(statement.returning(primary_key)))
+    table = model.__table__  # type: ignore[attr-defined]
+    primary_key = next(iter(table.primary_key.columns))
+    # One statement compiled once and cached, whatever the number of rows: the driver sends
+    # them in multi-row batches ("insertmanyvalues").
+    statement = insert(table).on_conflict_do_nothing().returning(primary_key)
+    return set(db.session.execute(statement, rows).scalars())
 
 
-def process_event(event_id: uuid.UUID, *, now: dt.datetime | None = None) -> str:
-    """Record the deliveries of one outbox event, send its e-mails, then confirm it.
+def process_event(event_id: uuid.UUID, *, now: dt.datetime | None = None, batch: int = 1) -> str:
+    """Record the deliveries of one outbox event, send its e-mails, then confirm it; with
+    `batch` > 1, do the same in the same transactions for up to `batch - 1` other events that
+    nobody has started on yet (the oldest first), whose own jobs then find them done.
 
-    Safe to run any number of times, concurrently too: rows are keyed by the idempotency key
-    and each e-mail is sent only by whoever holds its claim. Two transactions when there are
-    e-mails to send: record and claim, then (after sending) outcomes and confirmation; one
-    when there are none (inbox only, digest, no SMTP).
+    Safe to run any number of times, concurrently too: rows are keyed by the idempotency key,
+    each event is taken by one sender at a time (`FOR UPDATE SKIP LOCKED`: an event another
+    sender holds is left to it) and each e-mail is sent only by whoever holds its claim. Two
+    transactions when there are e-mails to send: record and claim, then (after sending)
+    outcomes and confirmation; one when there are none (inbox only, digest, no SMTP).
     """
     now = now or utcnow()
-    settings = _settings()
-    with unit_of_work() as session:
-        event = session.get(OutboxEvent, event_id, populate_existing=True)
-        if event is None or event.processed_at is not None:
-            return "done"
-        notice = EVENTS.get(event.name)
-        if notice is None:
-            log.info("notifications: no recipients declared for event %s, acknowledged", event.name)
-            confirm_event(event.id, now=now)
-            return "ignored"
-        record_deliveries(event, notice, now=now)
-        claimed = _claim_emails(event.id, now=now)
-        if not claimed:
-            # Nothing to send by us: confirm now if nothing is left to anyone else either.
-            return "delivered" if _confirm_if_settled(event_id, now=now) else "in progress"
-    results = [(row.id, *send_email(settings, _mail(settings, row))) for row in claimed]
+    try:
+        taken = _take_and_record(event_id, batch=batch, now=now)
+    except Exception:
+        if batch <= 1:
+            raise
+        # One of the other events may be what fails: the job's own event on its own, then.
+        log.warning("notifications: batch with event %s failed, retried alone", event_id)
+        taken = _take_and_record(event_id, batch=1, now=now)
+    if not taken.claimed:
+        return taken.own_status
+    results = _send_claimed(_settings(), taken, event_id)
     with unit_of_work():
-        sent = [delivery for delivery, outcome, _ in results if outcome == "sent"]
-        statuses = ["sent"] * record_sent(sent) + [
-            record_outcome(delivery, outcome, error)
-            for delivery, outcome, error in results
-            if outcome != "sent"
-        ]
-        confirmed = _confirm_if_settled(event_id, now=utcnow())
-        if confirmed and notice.verbatim:
-            _erase_text(event_id)
-    if "failed" in statuses:
+        sent = [delivery for delivery, _, outcome, _ in results if outcome == "sent"]
+        record_sent(sent)
+        own_failed = False
+        for delivery, owner, outcome, error in results:
+            if outcome == "sent":
+                continue
+            if outcome == "unsent":
+                _release(delivery)
+            elif record_outcome(delivery, outcome, error) == "failed" and owner == event_id:
+                own_failed = True
+        confirmed = _confirm_settled([e.id for e in taken.events], now=utcnow())
+        for verbatim_event in taken.verbatim & confirmed:
+            _erase_text(verbatim_event)
+    if own_failed:
         raise DeliveryDelayed(f"event {event_id}: e-mail delivery delayed")
-    return "delivered" if confirmed else "in progress"
+    if not taken.own:
+        return taken.own_status
+    return "delivered" if event_id in confirmed or _is_confirmed(event_id) else "in progress"
+
+
+@dataclass
+class _Taken:
+    """What the first transaction of `process_event` took: its events (the job's own first,
+    when it could take it), their claimed e-mails, and the job's own outcome so far."""
+
+    own: bool
+    own_status: str
+    events: list[OutboxEvent] = field(default_factory=list)
+    claimed: list[Any] = field(default_factory=list)
+    verbatim: set[uuid.UUID] = field(default_factory=set)
+
+
+def _take_and_record(event_id: uuid.UUID, *, batch: int, now: dt.datetime) -> _Taken:
+    """The first transaction: take the events, write their deliveries and inbox entries (for
+    those without any yet), confirm those without recipients, claim the e-mails to send."""
+    with unit_of_work() as session:
+        state, events = take_events(event_id, batch=batch)
+        own = state == "taken"
+        # Otherwise gone or confirmed ("done"), or another sender holds it right now.
+        own_status = "in progress" if state != "done" else "done"
+        if not events:
+            return _Taken(own, own_status)
+        recorded = set(
+            session.scalars(
+                select(Delivery.event_id)
+                .where(Delivery.event_id.in_([e.id for e in events]))
+                .distinct()
+            )
+        )
+        ignored: list[uuid.UUID] = []
+        notified: list[OutboxEvent] = []
+        planned: list[tuple[OutboxEvent, Notice, list[User], list[DirectoryAddress]]] = []
+        verbatim: set[uuid.UUID] = set()
+        with shared_lookups():  # the batch's events look the same people up once
+            for outbox_event in events:
+                notice = EVENTS.get(outbox_event.name)
+                if notice is None:
+                    log.info(
+                        "notifications: no recipients declared for event %s, acknowledged",
+                        outbox_event.name,
+                    )
+                    ignored.append(outbox_event.id)
+                    continue
+                if outbox_event.id not in recorded:  # else written whole by an earlier run
+                    try:
+                        planned.append(
+                            (outbox_event, notice, *_recipients(notice, outbox_event.payload))
+                        )
+                    except Exception:
+                        if outbox_event.id == event_id:
+                            raise
+                        # Left to its own job, which reports what is wrong with it.
+                        log.warning("notifications: event %s left to its own job", outbox_event.id)
+                        continue
+                notified.append(outbox_event)
+                if notice.verbatim:
+                    verbatim.add(outbox_event.id)
+        deliveries: list[dict[str, Any]] = []
+        inbox: list[dict[str, Any]] = []
+        preferences = _preferences({user.id for *_, users, _ in planned for user in users})
+        for outbox_event, notice, users, addresses in planned:
+            rows, items = delivery_rows(
+                outbox_event, notice, users, addresses, preferences, now=now
+            )
+            deliveries += rows
+            inbox += items
+        inserted = _insert_ignoring_duplicates(Delivery, deliveries)
+        _insert_ignoring_duplicates(InboxItem, [item for item in inbox if item["id"] in inserted])
+        if ignored:
+            _confirm_settled(ignored, now=now)
+            if own and events[0].id in ignored:
+                own_status = "ignored"
+        claimed = _claim_emails([e.id for e in notified], now=now)
+        if not claimed:
+            # Nothing to send by us: confirm now what nothing is left for anyone else either.
+            confirmed = _confirm_settled([e.id for e in notified], now=now)
+            for verbatim_event in verbatim & confirmed:
+                _erase_text(verbatim_event)
+            if own and own_status != "ignored":
+                own_status = (
+                    "delivered"
+                    if event_id in confirmed or _is_confirmed(event_id)
+                    else "in progress"
+                )
+        return _Taken(own, own_status, notified, claimed, verbatim)
+
+
+def take_events(event_id: uuid.UUID, *, batch: int = 1) -> tuple[str, list[OutboxEvent]]:
+    """Lock, for this transaction, event `event_id` unless it is confirmed or gone (`done`) or
+    another sender holds it (`held`), and up to `batch - 1` other unconfirmed events that have
+    no delivery yet and that no other sender holds, the oldest first; returns the state of
+    `event_id` (`taken`, `held` or `done`) and the events taken, it first (`SKIP LOCKED`;
+    SQLite runs one writer at a time anyway).
+
+    A job whose event is done already still takes the others: an event committed a moment
+    ago is then sent by the next job any worker runs, not once the queue reaches its own."""
+    processed = db.session.execute(
+        select(OutboxEvent.processed_at).where(OutboxEvent.id == event_id)
+    ).first()
+    own: list[OutboxEvent] = []
+    if processed is not None and processed[0] is None:
+        own = list(
+            db.session.scalars(
+                select(OutboxEvent)
+                .where(OutboxEvent.id == event_id, OutboxEvent.processed_at.is_(None))
+                .with_for_update(skip_locked=True)
+                .execution_options(populate_existing=True)
+            )
+        )
+        state = "taken" if own else "held"
+    else:
+        state = "done"
+    if batch <= 1:
+        return state, own
+    recorded = select(Delivery.id).where(Delivery.event_id == OutboxEvent.id).exists()
+    others = db.session.scalars(
+        select(OutboxEvent)
+        .where(OutboxEvent.processed_at.is_(None), OutboxEvent.id != event_id, ~recorded)
+        .order_by(OutboxEvent.created_at)
+        .limit(batch - 1)
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    ).all()
+    return state, [*own, *others]
+
+
+def _send_claimed(
+    settings: Settings, taken: _Taken, own_id: uuid.UUID
+) -> list[tuple[uuid.UUID, uuid.UUID, str, str | None]]:
+    """Send the claimed e-mails, the job's own event's first: (delivery, event, outcome,
+    error). The other events' e-mails are sent while the server takes them and for at most
+    `SMTP_TIMEOUT_SECONDS`; the rest come back `unsent` (released for another try)."""
+    order = {e.id: index for index, e in enumerate(taken.events)}
+    rows = sorted(taken.claimed, key=lambda row: order.get(row.event_id, len(order)))
+    deadline = time.monotonic() + settings.smtp_timeout_seconds
+    results: list[tuple[uuid.UUID, uuid.UUID, str, str | None]] = []
+    stopped = False
+    for row in rows:
+        if row.event_id != own_id and (stopped or time.monotonic() > deadline):
+            results.append((row.id, row.event_id, "unsent", None))
+            continue
+        outcome, error = send_email(settings, _mail(settings, row))
+        # A server that failed once is not tried again for the other events' e-mails.
+        stopped = stopped or outcome != "sent" and outcome != "dead"
+        results.append((row.id, row.event_id, outcome, error))
+    return results
 
 
 def _recipients(
@@ -112,24 +268,36 @@ def _recipients(
     return list(users.values()), list(addresses.values())
 
 
-def record_deliveries(event: OutboxEvent, notice: Notice, *, now: dt.datetime) -> None:
-    """Write one inbox entry and, by preference, one e-mail delivery per recipient (once).
+def _preferences(user_ids: set[uuid.UUID]) -> dict[uuid.UUID, Preference]:
+    """The preferences of these users who changed the defaults, in one query."""
+    if not user_ids:
+        return {}
+    return {
+        preference.user_id: preference
+        for preference in db.session.scalars(
+            select(Preference).where(Preference.user_id.in_(user_ids))
+        )
+    }
 
-    Runs inside the caller's unit of work.
-    """
+
+def delivery_rows(
+    event: OutboxEvent,
+    notice: Notice,
+    users: list[User],
+    addresses: list[DirectoryAddress],
+    preferences: dict[uuid.UUID, Preference],
+    *,
+    now: dt.datetime,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The rows of one event for its recipients: one inbox entry and, by preference, one
+    e-mail delivery per account, one e-mail per directory address (deliveries, then inbox
+    entries, each keyed by its delivery's id)."""
+    if not users and not addresses:
+        return [], []
     settings = _settings()
     rendered = render(
         notice, reference=event.reference, payload=event.payload, public_url=settings.public_url
     )
-    users, addresses = _recipients(notice, event.payload)
-    if not users and not addresses:
-        return
-    preferences = {
-        pref.user_id: pref
-        for pref in db.session.scalars(
-            select(Preference).where(Preference.user_id.in_([u.id for u in users]))
-        )
-    }
     inbox_rows, email_rows = [], []
     for user in users:
         preference = preferences.get(user.id)
@@ -154,24 +322,21 @@ def record_deliveries(event: OutboxEvent, notice: Notice, *, now: dt.datetime) -
             | {"status": "pending", "sent_at": None, "digest": False}
             for address in addresses
         ]
-    inserted = _insert_ignoring_duplicates(Delivery, inbox_rows + email_rows)
-    _insert_ignoring_duplicates(
-        InboxItem,
-        [
-            {
-                "id": row["id"],
-                "user_id": row["user_id"],
-                "event_name": event.name,
-                "reference": event.reference,
-                "title": title_of(rendered.subject),
-                "body": rendered.summary,
-                "link": row["link"],
-                "created_at": now,
-            }
-            for row in inbox_rows
-            if row["id"] in inserted
-        ],
-    )
+    title = title_of(rendered.subject)
+    inbox = [
+        {
+            "id": row["id"],
+            "user_id": row["user_id"],
+            "event_name": event.name,
+            "reference": event.reference,
+            "title": title,
+            "body": rendered.summary,
+            "link": row["link"],
+            "created_at": now,
+        }
+        for row in inbox_rows
+    ]
+    return inbox_rows + email_rows, inbox
 
 
 def _delivery_values(
@@ -202,27 +367,16 @@ def _delivery_values(
     }
 
 
-def _unsettled(event_id: uuid.UUID) -> Any:
-    return (
-        select(Delivery.id)
-        .where(
-            Delivery.event_id == event_id,
-            Delivery.channel == "email",
-            Delivery.digest.is_(False),
-            Delivery.status.in_(UNSETTLED),
-        )
-        .exists()
-    )
-
-
-def _claim_emails(event_id: uuid.UUID, *, now: dt.datetime) -> list[Any]:
-    """Claim the event's unsent e-mails not held by a live claim of another sender."""
+def _claim_emails(event_ids: list[uuid.UUID], *, now: dt.datetime) -> list[Any]:
+    """Claim the events' unsent e-mails not held by a live claim of another sender."""
+    if not event_ids:
+        return []
     lease = now + dt.timedelta(seconds=_settings().delivery_lease_seconds)
     return list(
         db.session.execute(
             update(Delivery)
             .where(
-                Delivery.event_id == event_id,
+                Delivery.event_id.in_(event_ids),
                 Delivery.channel == "email",
                 Delivery.digest.is_(False),
                 Delivery.status.in_(UNSETTLED),
@@ -231,6 +385,7 @@ def _claim_emails(event_id: uuid.UUID, *, now: dt.datetime) -> list[Any]:
             .values(claimed_until=lease)
             .returning(
                 Delivery.id,
+                Delivery.event_id,
                 Delivery.recipient,
                 Delivery.subject,
                 Delivery.body_text,
@@ -240,25 +395,45 @@ def _claim_emails(event_id: uuid.UUID, *, now: dt.datetime) -> list[Any]:
     )
 
 
-def _confirm_if_settled(event_id: uuid.UUID, *, now: dt.datetime) -> bool:
-    """Confirm the event once none of its immediate e-mails is left to send."""
-    # An UPDATE without RETURNING executes to a CursorResult, which carries the row count.
-    result = cast(
-        CursorResult[Any],
-        db.session.execute(
-            update(OutboxEvent)
-            .where(
-                OutboxEvent.id == event_id,
-                OutboxEvent.processed_at.is_(None),
-                ~_unsettled(event_id),
-            )
-            .values(processed_at=now)
-        ),
+def _confirm_settled(event_ids: list[uuid.UUID], *, now: dt.datetime) -> set[uuid.UUID]:
+    """Confirm, in one statement, those of the events none of whose immediate e-mails is left
+    to send; returns the ids this statement confirmed."""
+    if not event_ids:
+        return set()
+    unsettled = (
+        select(Delivery.id)
+        .where(
+            Delivery.event_id == OutboxEvent.id,
+            Delivery.channel == "email",
+            Delivery.digest.is_(False),
+            Delivery.status.in_(UNSETTLED),
+        )
+        .exists()
     )
+    return set(
+        db.session.scalars(
+            update(OutboxEvent)
+            .where(OutboxEvent.id.in_(event_ids), OutboxEvent.processed_at.is_(None), ~unsettled)
+            .values(processed_at=now)
+            .returning(OutboxEvent.id)
+        )
+    )
+
+
+def _is_confirmed(event_id: uuid.UUID) -> bool:
     return (
-        bool(result.rowcount)
-        or db.session.scalar(select(OutboxEvent.processed_at).where(OutboxEvent.id == event_id))
+        db.session.scalar(select(OutboxEvent.processed_at).where(OutboxEvent.id == event_id))
         is not None
+    )
+
+
+def _release(delivery: uuid.UUID) -> None:
+    """Give back the claim of an e-mail left unsent, for the next sender to try it."""
+    db.session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery)
+        .values(claimed_until=None)
+        .execution_options(synchronize_session=False)
     )
 
 
