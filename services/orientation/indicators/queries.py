@@ -60,11 +60,14 @@ def _delay() -> Any:
     return type_coerce(Case.oriented_at - Case.created_at, Interval)
 
 
-def _percentiles(period: Period, fractions: tuple[float, ...]) -> list[float | None]:
+def _percentiles(
+    period: Period, fractions: tuple[float, ...], histogram: dict[int, int] | None = None
+) -> list[float | None]:
     """Percentiles (linear interpolation, as `percentile_cont`) of days from signalement to
-    orientation, exact."""
+    orientation, exact. On PostgreSQL, `histogram` ({whole days: orientations} of the period)
+    saves the scan that would count it."""
     if db.session.get_bind().dialect.name == "postgresql":
-        return _percentiles_postgresql(period, fractions)
+        return _percentiles_postgresql(period, fractions, histogram)
     # SQLite has no percentile_cont: rank the rows with window functions and interpolate
     # between the two ranks around p·(n−1), which is exactly what percentile_cont does.
     in_period = during(Case.oriented_at, period)
@@ -94,7 +97,9 @@ def _percentiles(period: Period, fractions: tuple[float, ...]) -> list[float | N
     return list(db.session.execute(select(*columns)).one())
 
 
-def _percentiles_postgresql(period: Period, fractions: tuple[float, ...]) -> list[float | None]:
+def _percentiles_postgresql(
+    period: Period, fractions: tuple[float, ...], histogram: dict[int, int] | None
+) -> list[float | None]:
     """Exact percentiles in two passes instead of sorting every delay of the period.
 
     1. A histogram of the delays in whole days (a count per day, per month in parallel
@@ -103,7 +108,8 @@ def _percentiles_postgresql(period: Period, fractions: tuple[float, ...]) -> lis
        the delay (`ix_orientation_mt_cases_delay`) starting at that day: a few rows.
     Sorting the ~540,000 delays of a year of a million cases cost 0.25 s; this, 0.05 s.
     """
-    histogram = _delay_histogram(period)
+    if histogram is None:
+        histogram = _delay_histogram(period)
     total = sum(histogram.values())
     if total == 0:
         return [None] * len(fractions)
@@ -122,13 +128,19 @@ def _percentiles_postgresql(period: Period, fractions: tuple[float, ...]) -> lis
     return results
 
 
-def _delay_histogram(period: Period) -> dict[int, int]:
-    """{whole days of delay: orientations} over the period. `date_part('day', …)` of the
-    difference of two instants is its number of whole days (PostgreSQL carries hours over 24
-    into days), so it orders exactly as the delay itself."""
+def _delay_days() -> Any:
+    """Whole days of delay. `date_part('day', …)` of the difference of two instants is its
+    number of whole days (PostgreSQL carries hours over 24 into days), so it orders exactly as
+    the delay itself."""
     # 'day' as SQL text, not a bound parameter: the statistics on this expression
     # (`st_orientation_mt_cases_delay_days`) match it only word for word.
-    day = func.date_part(literal_column("'day'"), _delay())
+    return func.date_part(literal_column("'day'"), _delay())
+
+
+def _delay_histogram(period: Period) -> dict[int, int]:
+    """{whole days of delay: orientations} over the period, from a scan of its own (the
+    médecin-traitant block takes it from its orientations' pass instead)."""
+    day = _delay_days()
     rows = rows_by_month(
         period,
         lambda month: (
@@ -175,30 +187,42 @@ def _first_since(start: Any) -> Any:
 DIMENSIONS = (Case.priority, Case.ald, Case.patient_postal_code, Case.patient_city)
 
 
-def _grouped(period: Period, time: Any, figures: Callable[[Month], tuple[Any, ...]]) -> list[Any]:
+def _grouped(
+    period: Period,
+    time: Any,
+    figures: Callable[[Month], tuple[Any, ...]],
+    *,
+    by_delay: bool = False,
+) -> list[Any]:
     """`figures(month)` of the cases of each month of the instant `time`, by every breakdown
-    (rows `(month, priority, ald, postal code, city, None, *figures)`) and by source (rows
-    `(month, None, None, None, None, source, *figures)`; no column of these is ever null).
+    (rows `(month, priority, ald, postal code, city, None, None, *figures)`) and by source
+    (rows `(month, None, None, None, None, source, None, *figures)`; no column of these is ever
+    null). With `by_delay`, on PostgreSQL, also by whole days of delay from signalement to
+    orientation (rows `(month, None, …, None, days, *figures)`: the percentiles' histogram).
 
-    PostgreSQL groups each month both ways in one range scan of `time`'s covering index
-    (GROUPING SETS: two hash tables filled from one pass); SQLite, which has no grouping
-    sets, scans each month once per grouping.
+    PostgreSQL groups each month every way in one range scan of `time`'s covering index
+    (GROUPING SETS: one hash table a grouping, filled from one pass); SQLite, which has no
+    grouping sets, scans each month once per grouping and leaves the delay to `_percentiles`.
     """
 
     def in_month(month: Month, *columns: Any) -> Select[*tuple[Any, ...]]:
         return select(literal(month.label), *columns, *figures(month)).where(during(time, month))
 
     if db.session.get_bind().dialect.name == "postgresql":
+        days = _delay_days() if by_delay else null()
+        sets = [tuple_(*DIMENSIONS), tuple_(Case.source)]
+        if by_delay:
+            sets.append(tuple_(days))
         return rows_by_month(
             period,
-            lambda month: in_month(month, *DIMENSIONS, Case.source).group_by(
-                func.grouping_sets(tuple_(*DIMENSIONS), tuple_(Case.source))
+            lambda month: in_month(month, *DIMENSIONS, Case.source, days).group_by(
+                func.grouping_sets(*sets)
             ),
         )
     return rows_by_month(
         period,
-        lambda month: in_month(month, *DIMENSIONS, null()).group_by(*DIMENSIONS),
-        lambda month: in_month(month, *(null() for _ in DIMENSIONS), Case.source).group_by(
+        lambda month: in_month(month, *DIMENSIONS, null(), null()).group_by(*DIMENSIONS),
+        lambda month: in_month(month, *(null() for _ in DIMENSIONS), Case.source, null()).group_by(
             Case.source
         ),
     )
@@ -219,7 +243,9 @@ def _orientations(period: Period) -> list[Any]:
         lambda month: (
             func.sum(_first_since(period.start)),
             func.sum(_first_since(month.start)),
+            func.count(),
         ),
+        by_delay=True,
     )
 
 
@@ -399,7 +425,7 @@ def medecin_traitant_block(period: Period) -> tuple[dict[str, Any], dict[str, di
     by_source = _sources()
     sources_by_month = {label: _sources() for label in months}
     signalements = 0
-    for month, priority, ald, postal_code, city, source, count in _signalements(period):
+    for month, priority, ald, postal_code, city, source, _no_days, count in _signalements(period):
         if source is not None:
             by_source.setdefault(source, _no_source())["signalements"] += count
             sources_by_month[month].setdefault(source, _no_source())["signalements"] += count
@@ -414,8 +440,12 @@ def medecin_traitant_block(period: Period) -> tuple[dict[str, Any], dict[str, di
     # A patient counts once in the period, in the groups of their first orientation in it,
     # and once in each month where they were oriented.
     oriented = oriented_ald = 0
+    delays: dict[int, int] = {}  # PostgreSQL: the percentiles' histogram, from the same pass
     for row in _orientations(period):
-        month, priority, ald, postal_code, city, source, in_period, in_month = row
+        month, priority, ald, postal_code, city, source, days, in_period, in_month, count = row
+        if days is not None:
+            delays[int(days)] = delays.get(int(days), 0) + count
+            continue
         if source is not None:
             by_source.setdefault(source, _no_source())["oriented"] += in_period
             sources_by_month[month].setdefault(source, _no_source())["oriented"] += in_month
@@ -442,7 +472,7 @@ def medecin_traitant_block(period: Period) -> tuple[dict[str, Any], dict[str, di
     at = min(period.end, now)
     open_by_state, open_by_age = _open_cases(at, current=period.end >= now)
 
-    median, p90 = _percentiles(period, (0.5, 0.9))
+    median, p90 = _percentiles(period, (0.5, 0.9), delays or None)
     for label, sources in sources_by_month.items():
         months[label]["by_source"] = sources
     block = {

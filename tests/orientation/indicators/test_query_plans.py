@@ -210,3 +210,20 @@ def test_distinct_and_source_counts_are_index_only_scans_of_their_covering_index
 ):
     with app.app_context():
         assert _scans(run, index, marker) == {"Index Only Scan"}
+
+
+def test_the_block_counts_the_delays_in_its_orientations_pass(app, world):
+    """The percentiles' histogram comes from the orientations' scan (a third grouping set),
+    not from a scan of its own, and gives the same percentiles as that scan would."""
+    for day, delay in ((2, 1), (3, 4), (9, 12), (20, 30), (25, 2.5)):
+        created = utc(2026, 2, day, 9)
+        world.case_then("oriented", created, created + dt.timedelta(delay))
+    with app.app_context():
+        period = Period(START, END)
+        blocks: list[dict] = []
+        statements = _statements(lambda: blocks.append(medecin_traitant_block(period)[0]))
+        by_delay = [s for s, _ in statements if "date_part" in s]
+        assert by_delay and all("GROUPING SETS" in s for s in by_delay)
+        median, p90 = _percentiles(period, (0.5, 0.9))
+    assert blocks[0]["median_days_to_orientation"] == pytest.approx(median) == 4.0
+    assert blocks[0]["p90_days_to_orientation"] == pytest.approx(p90)
