@@ -43,6 +43,9 @@ class FakeCase:
         self._attributes = attributes
 
     def __getattr__(self, name: str) -> object:
+        if name == "proposed_professional_ids":  # the GPs asked: here the one drawn, if any
+            proposed = self._attributes.get("proposed_professional_id")
+            return [proposed] if proposed else []
         return self._attributes.get(name)
 
 
