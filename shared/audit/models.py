@@ -60,6 +60,8 @@ _COLUMNS = ("id", "at", "service", "user_email", "action", "reference", "ip", "s
 def hold_for_commit(session: Session, entries: Sequence[Linkable]) -> None:
     """Keep new entries for the end of the session's transaction (`write_held_entries`); a
     transaction is begun if none is, so that a rollback forgets them (no connection yet)."""
+    if not entries:
+        return
     if session.get_transaction() is None:
         session.begin()
     session.info.setdefault(_PENDING, []).extend(entries)
