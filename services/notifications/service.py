@@ -93,14 +93,12 @@ def process_event(event_id: uuid.UUID, *, now: dt.datetime | None = None, batch:
                 _release(delivery)
             elif record_outcome(delivery, outcome, error) == "failed" and owner == event_id:
                 own_failed = True
-        confirmed = _confirm_settled([e.id for e in taken.events], now=utcnow())
-        for verbatim_event in taken.verbatim & confirmed:
-            _erase_text(verbatim_event)
+        confirmed = _confirm_and_erase(taken.events, taken.verbatim, now=utcnow())
     if own_failed:
         raise DeliveryDelayed(f"event {event_id}: e-mail delivery delayed")
     if not taken.own:
         return taken.own_status
-    return "delivered" if event_id in confirmed or _is_confirmed(event_id) else "in progress"
+    return _delivered_or_not(event_id, confirmed)
 
 
 @dataclass
@@ -178,16 +176,27 @@ def _take_and_record(event_id: uuid.UUID, *, batch: int, now: dt.datetime) -> _T
         claimed = _claim_emails([e.id for e in notified], now=now)
         if not claimed:
             # Nothing to send by us: confirm now what nothing is left for anyone else either.
-            confirmed = _confirm_settled([e.id for e in notified], now=now)
-            for verbatim_event in verbatim & confirmed:
-                _erase_text(verbatim_event)
+            confirmed = _confirm_and_erase(notified, verbatim, now=now)
             if own and own_status != "ignored":
-                own_status = (
-                    "delivered"
-                    if event_id in confirmed or _is_confirmed(event_id)
-                    else "in progress"
-                )
+                own_status = _delivered_or_not(event_id, confirmed)
         return _Taken(own, own_status, notified, claimed, verbatim)
+
+
+def _confirm_and_erase(
+    events: list[OutboxEvent], verbatim: set[uuid.UUID], *, now: dt.datetime
+) -> set[uuid.UUID]:
+    """Confirm those of `events` that nothing is left to send for, and erase the text of those
+    that carried it verbatim (`verbatim`) once confirmed; returns the ids confirmed."""
+    confirmed = _confirm_settled([e.id for e in events], now=now)
+    for verbatim_event in verbatim & confirmed:
+        _erase_text(verbatim_event)
+    return confirmed
+
+
+def _delivered_or_not(event_id: uuid.UUID, confirmed: set[uuid.UUID]) -> str:
+    """The job's own outcome: `delivered` once its event is confirmed (by this transaction or
+    an earlier one), `in progress` while another sender still has e-mails of it to send."""
+    return "delivered" if event_id in confirmed or _is_confirmed(event_id) else "in progress"
 
 
 def take_events(event_id: uuid.UUID, *, batch: int = 1) -> tuple[str, list[OutboxEvent]]:

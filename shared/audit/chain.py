@@ -24,8 +24,6 @@ from sqlalchemy import Connection, text
 GENESIS = "0" * 64
 # The key of the PostgreSQL advisory lock that serialises the chain's writers ("RELAIS").
 CHAIN_LOCK_KEY = 0x52454C414953
-# Where a connection notes the transaction that already holds the lock.
-_LOCKED_BY = "relais_audit_chain_locked_by"
 
 
 class Linkable(Protocol):
@@ -63,18 +61,23 @@ def digest(previous: str, entry: Linkable) -> str:
     return hashlib.sha256(f"{previous}\n{canonical(entry)}".encode()).hexdigest()
 
 
-def lock_chain(connection: Connection) -> None:
-    """Make the current transaction the chain's only writer until it ends (PostgreSQL: a
-    transaction-scoped advisory lock, asked for once per transaction; SQLite serialises
-    writers by itself). It is taken last, by the audit entries written just before the commit
-    (`shared.audit.models.write_held_entries`), so nothing else is ever locked under it."""
-    if connection.dialect.name != "postgresql":
-        return
-    transaction = connection.get_transaction()
-    if transaction is not None and connection.info.get(_LOCKED_BY) is transaction:
-        return
-    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
-    connection.info[_LOCKED_BY] = transaction
+# PostgreSQL: the chain's lock, then its head, in one round trip (migration `f2b4d6a8c0e1`).
+_LOCK_AND_READ_HEAD = text("SELECT head_seq, head_hash FROM audit_chain_lock(:key)")
+_READ_HEAD = text("SELECT head_seq, head_hash FROM audit_chain WHERE id = 1")
+
+
+def locked_head(connection: Connection) -> tuple[int, str]:
+    """The chain's head, read once the current transaction is the chain's only writer until it
+    ends. PostgreSQL: a transaction-scoped advisory lock, which `audit_chain_lock(key)` takes
+    just before it reads the head, so the head is the one the previous writer committed.
+    SQLite serialises writers by itself. It is taken last, by the audit entries written just before
+    the commit (`shared.audit.models.write_held_entries`), so nothing else is ever locked under
+    it."""
+    if connection.dialect.name == "postgresql":
+        head = connection.execute(_LOCK_AND_READ_HEAD, {"key": CHAIN_LOCK_KEY}).one()
+    else:
+        head = connection.execute(_READ_HEAD).one_or_none()
+    return (head[0], head[1]) if head and head[0] is not None else (0, GENESIS)
 
 
 def link(connection: Connection, entries: Sequence[Linkable]) -> None:
@@ -84,9 +87,7 @@ def link(connection: Connection, entries: Sequence[Linkable]) -> None:
     here to their commit, so none reads a head that another is about to move (the insert
     trigger would refuse the second of two entries claiming one place). SQLite serialises
     writers by itself."""
-    lock_chain(connection)
-    head = connection.execute(text("SELECT head_seq, head_hash FROM audit_chain WHERE id = 1"))
-    seq, previous = head.one_or_none() or (0, GENESIS)
+    seq, previous = locked_head(connection)
     for entry in entries:
         seq += 1
         entry.seq = seq

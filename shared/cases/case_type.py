@@ -16,6 +16,7 @@ from typing import Any, Generic, TypeVar
 
 from marshmallow import Schema
 from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import selectinload
 
 from shared.auth.principal import Principal
 from shared.cases.machine import CaseMachine
@@ -81,6 +82,9 @@ class CaseType(Generic[CaseT]):
     # withdrawn when another accepted first), in French; None for anyone else. Their
     # transition then answers 409 with it rather than the 404 of an unknown case.
     withdrawn: Callable[[Any, Principal], str | None] | None = None
+    # Relationships of the model that `schema` shows and that load lazily: a transition loads
+    # them with the case, inside its transaction, instead of in another one after its commit.
+    presented_with: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         names = set(self.machine.names())
@@ -88,6 +92,10 @@ class CaseType(Generic[CaseT]):
         if unknown:
             raise ValueError(f"{self.kind}: effects or lookups of unknown transitions {unknown}")
         # Its free-text columns are checked when it registers with the privacy registry.
+
+    def presented_loads(self) -> list[Any]:
+        """Loader options reading `presented_with` along with the case (one query each)."""
+        return [selectinload(getattr(self.model, name)) for name in self.presented_with]
 
     @property
     def kind(self) -> str:

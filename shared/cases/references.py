@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy import String
+from sqlalchemy import String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import dialect_insert
 from shared.extensions import db
 from shared.timeutil import today_paris
 
+# PostgreSQL's numbering (see `next_reference`).
+_NEXT_FROM_SEQUENCE = text("SELECT reference_next(:prefix, :year)")
+
 
 class ReferenceCounter(db.Model):
+    """The last number given for (prefix, year): SQLite's numbering, and on PostgreSQL where
+    the year's sequence starts (the sequences are owned by its `value` column)."""
+
     __tablename__ = "reference_counters"
 
     prefix: Mapped[str] = mapped_column(String(8), primary_key=True)
@@ -21,17 +27,20 @@ class ReferenceCounter(db.Model):
 def next_reference(prefix: str) -> str:
     """The next number for `prefix` this year, in the caller's transaction.
 
-    One upsert increments the counter row of (prefix, year) and returns the new value, so two
-    cases never share a number; the row stays locked until the caller commits or rolls back,
-    and a rollback (a refused duplicate, say) gives the number back: the numbering has no gaps.
+    PostgreSQL: from the sequence of (prefix, year), through `reference_next` (migration
+    `f2b4d6a8c0e1`, which creates the year's sequence the first time, going on from the
+    counter row). A sequence locks nothing, so creations of one prefix never wait for one
+    another; two cases never share a number, numbers grow with time, and a creation that rolls
+    back (a duplicate refused at commit, any error) leaves a **gap** in the numbering.
 
-    Two creations of one prefix therefore take turns from this upsert to their commit. The
-    audit chain's lock, which every creation also takes, comes last, at commit
-    (`shared.audit.models.write_held_entries`), and nothing waits for the counter under it: no
-    two transactions can hold one lock each and wait for the other. SQLite serialises writers
-    anyway (`BEGIN IMMEDIATE`).
+    SQLite: one upsert increments the counter row of (prefix, year) and returns the new value
+    in the caller's transaction, whose writer is alone anyway (`BEGIN IMMEDIATE`); a rollback
+    gives the number back, so the embedded mode's numbering has no gaps.
     """
     year = today_paris().year
+    if db.session.get_bind().dialect.name == "postgresql":
+        value = db.session.execute(_NEXT_FROM_SEQUENCE, {"prefix": prefix, "year": year})
+        return f"{prefix}-{year}-{value.scalar_one():06d}"
     statement = (
         dialect_insert(ReferenceCounter)
         .values(prefix=prefix, year=year, value=1)

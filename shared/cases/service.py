@@ -206,9 +206,11 @@ def fire_transition(
 
 
 def lock_case(case_type: CaseType[CaseT], case_id: uuid.UUID) -> CaseT | None:
-    """The case, its row locked until the current unit of work ends (None if there is none)."""
+    """The case, its row locked until the current unit of work ends (None if there is none),
+    with the relationships its response shows (`CaseType.presented_with`)."""
     model = case_type.model
-    return db.session.scalar(for_update(select(model).where(model.id == case_id)))
+    statement = select(model).where(model.id == case_id).options(*case_type.presented_loads())
+    return db.session.scalar(for_update(statement))
 
 
 def check_visible(case_type: CaseType[CaseT], case: CaseT | None, principal: Principal) -> CaseT:

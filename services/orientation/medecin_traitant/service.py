@@ -347,6 +347,7 @@ MEDECIN_TRAITANT = CaseType(
     lookups=LOOKUPS,
     comment_fields=("comment", "reason", "synthesis"),
     withdrawn=withdrawn,
+    presented_with=("proposals",),
 )
 register_case_type(MEDECIN_TRAITANT)
 

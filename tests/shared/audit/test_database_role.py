@@ -121,3 +121,14 @@ def test_the_application_role_purges_through_the_function_only(owner, app_role):
         assert list(session.scalars(select(AuditEntry.reference))) == ["MT-10"]
         report = verify_chain(session)
         assert (report.broken, report.first_seq, report.head_seq) == (None, 2, 2)
+
+
+def test_the_application_role_numbers_references_from_sequences_it_cannot_create(app_role):
+    """`reference_next` creates the year's sequence as the schema's owner: the application's
+    role, which creates nothing, still numbers the first case of a year."""
+    with Session(app_role) as session:
+        numbers = [session.scalar(text("SELECT reference_next('ROLE', 2031)")) for _ in range(2)]
+        session.commit()
+        with pytest.raises(DBAPIError, match="permission denied"):
+            session.execute(text("CREATE SEQUENCE role_made_this"))
+    assert numbers == [1, 2]
