@@ -22,7 +22,7 @@ from shared.errors import UnsupportedMediaType, ValidationFailed
 from shared.geo import Commune, by_insee, communes_by_insee, locate
 from shared.http.parsing import flatten_errors
 from shared.timeutil import utcnow
-from shared.types import new_uuid
+from shared.types import new_uuids
 from shared.validators import InvalidIdentifier, luhn_valid, validate_phone
 
 EXTRACT_HEADER = [
@@ -503,6 +503,7 @@ def _flush(pending: dict[str, Imported], seen: dict[str, str], report: ImportRep
             for p in session.scalars(select(Professional).where(among(Professional.rpps, pending)))
         }
         now = utcnow()
+        ids = new_uuids()
         new_professionals: list[dict[str, Any]] = []
         new_sites: list[dict[str, Any]] = []
         for rpps, entry in pending.items():
@@ -511,7 +512,7 @@ def _flush(pending: dict[str, Imported], seen: dict[str, str], report: ImportRep
             if professional is None:
                 status = "created"
                 if not report.dry_run:
-                    professional_id = new_uuid()
+                    professional_id = next(ids)
                     first = next(iter(entry.sites.values()))
                     new_professionals.append(
                         {
@@ -526,7 +527,7 @@ def _flush(pending: dict[str, Imported], seen: dict[str, str], report: ImportRep
                     )
                     new_sites.extend(
                         {
-                            "id": new_uuid(),
+                            "id": next(ids),
                             "professional_id": professional_id,
                             "position": i,
                             **site,
