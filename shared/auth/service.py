@@ -36,7 +36,10 @@ _hasher = PasswordHasher()
 # random password that was not kept, made with `_hasher`'s parameters (a test checks they still
 # agree). Written here rather than made at import, which cost every process (each `relais`
 # command included) 0.2 s of CPU and 64 MB of memory at start-up.
-_DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$N0V+bOJq2HIQu5gRhqJOhQ$Ti/ybs2AJxeNhveZJ+Sr2cuOYalDFF2VuMNAm4b6PqQ"
+_DUMMY_HASH = (
+    "$argon2id$v=19$m=65536,t=3,p=4"
+    "$N0V+bOJq2HIQu5gRhqJOhQ$Ti/ybs2AJxeNhveZJ+Sr2cuOYalDFF2VuMNAm4b6PqQ"
+)
 
 
 def hash_password(password: str) -> str:
