@@ -147,7 +147,12 @@ def among(column: Any, values: Collection[Any]) -> ColumnElement[bool]:
     import, when autovacuum is off or has not come by yet). A plain `IN` elsewhere."""
     if db.session.get_bind().dialect.name != "postgresql":
         return column.in_(values)
-    array = bindparam(None, list(values), type_=ARRAY(column.type))
+    element = column.type
+    if getattr(element, "length", None) is not None:
+        # Not `varchar(11)[]`: that cast cuts a longer value, which would then match.
+        element = element.copy()
+        element.length = None
+    array = bindparam(None, list(values), type_=ARRAY(element))
     return column.in_(select(func.unnest(array)).scalar_subquery())
 
 

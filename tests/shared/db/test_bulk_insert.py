@@ -92,6 +92,9 @@ def test_among_finds_what_an_in_list_finds(app):
             select(Professional.rpps).where(Professional.rpps.in_(wanted))
         ).all()
         assert sorted(found) == sorted(listed) == ["10000000017", "10000000033"]
+        # A value longer than the column is no key of it (never cut to the column's length).
+        longer = select(Professional.rpps).where(among(Professional.rpps, ["100000000171"]))
+        assert db.session.scalars(longer).all() == []
         assert (
             db.session.scalars(select(Professional).where(among(Professional.rpps, []))).all() == []
         )
