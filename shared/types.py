@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import DateTime, Uuid
@@ -33,6 +35,16 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 def new_uuid() -> uuid.UUID:
     """A random UUID for primary keys."""
     return uuid.uuid4()
+
+
+def new_uuids(chunk: int = 1024) -> Iterator[uuid.UUID]:
+    """Random UUIDs for primary keys, as many as asked for: `new_uuid`'s (version 4, from the
+    system's random source), read `chunk` at a time, for bulk inserts where one read for each
+    id costs more than the id."""
+    while True:
+        raw = os.urandom(16 * chunk)
+        for start in range(0, 16 * chunk, 16):
+            yield uuid.UUID(bytes=raw[start : start + 16], version=4)
 
 
 UUIDType = Uuid(as_uuid=True)

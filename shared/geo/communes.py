@@ -6,7 +6,7 @@ import csv
 import gzip
 import io
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
@@ -93,24 +93,33 @@ def communes_of(postal_code: str) -> tuple[Commune, ...]:
     return _postal_code_index().get(_clean_postal_code(postal_code), ())
 
 
-@lru_cache(maxsize=16_384)
+@lru_cache(maxsize=65_536)
 def _name_key(name: str) -> str:
-    """`normalize_name`, remembered: imports ask for the same few thousand names again and
-    again (an Annuaire Santé extract locates one site in four by postal code and name)."""
+    """`normalize_name`, remembered: imports ask for the same names again and again (an
+    Annuaire Santé extract locates one site in four by postal code and name). Room for every
+    commune's name and a spelling or two of it: with less, a national extract keeps pushing
+    out names it asks for again."""
     return normalize_name(name)
 
 
-def _answers_to(commune: Commune, wanted: str) -> bool:
-    """Whether the normalised name `wanted` names this commune; an arrondissement also answers
-    to its city's name ("Lyon" for "Lyon 3e Arrondissement")."""
-    own = _name_key(commune.name)
-    return wanted == own or wanted == city_of_arrondissement(own)
+@cache
+def _names_of_postal_code(postal_code: str) -> dict[str, Commune]:
+    """The communes of a (cleaned) postal code by the normalised names they answer to, the most
+    populous first when two share one: its own name, and for an arrondissement its city's
+    ("Lyon" for "Lyon 3e Arrondissement"). Made once per postal code asked for."""
+    names: dict[str, Commune] = {}
+    for commune in _postal_code_index().get(postal_code, ()):
+        own = _name_key(commune.name)
+        names.setdefault(own, commune)
+        city = city_of_arrondissement(own)
+        if city is not None:
+            names.setdefault(city, commune)
+    return names
 
 
 def match_commune(postal_code: str, city: str) -> Commune | None:
     """Return the commune of this postal code that `city` names, or None."""
-    wanted = _name_key(city)
-    return next((c for c in communes_of(postal_code) if _answers_to(c, wanted)), None)
+    return _names_of_postal_code(_clean_postal_code(postal_code)).get(_name_key(city))
 
 
 def locate(postal_code: str, city: str | None = None) -> Commune | None:
@@ -124,6 +133,12 @@ def locate(postal_code: str, city: str | None = None) -> Commune | None:
 def find_by_name(city: str) -> list[Commune]:
     """Return the communes whose normalised name equals ``city``'s, most populous first."""
     return list(_name_index().get(normalize_name(city), ()))
+
+
+def communes_by_insee() -> Mapping[str, Commune]:
+    """Every commune by its INSEE code (the table `by_insee` reads, codes as INSEE writes
+    them), for callers that look up many codes."""
+    return _insee_index()
 
 
 def by_insee(insee: str) -> Commune | None:

@@ -7,9 +7,19 @@ import time
 
 import pytest
 
-from shared.geo import Commune, all_communes, by_insee, distance_km, find_by_name, locate
+from shared.geo import (
+    Commune,
+    all_communes,
+    by_insee,
+    communes_by_insee,
+    communes_of,
+    distance_km,
+    find_by_name,
+    locate,
+    match_commune,
+)
 from shared.geo.communes import DATA_FILE, DATA_PACKAGE
-from shared.geo.normalize import normalize_name
+from shared.geo.normalize import city_of_arrondissement, normalize_name
 
 
 @pytest.mark.parametrize(
@@ -77,6 +87,28 @@ def test_unmatched_city_falls_back_to_most_populous() -> None:
     assert locate("01400", "Nowhere-sur-Mer").name == "Châtillon-sur-Chalaronne"
 
 
+def _first_named(postal_code: str, city: str) -> Commune | None:
+    """The commune `match_commune` must give: the first (most populous) of the postal code's
+    communes that the name names, its own or, for an arrondissement, its city's."""
+    wanted = normalize_name(city)
+    for commune in communes_of(postal_code):
+        own = normalize_name(commune.name)
+        if wanted in (own, city_of_arrondissement(own)):
+            return commune
+    return None
+
+
+def test_every_commune_is_matched_by_its_name_under_each_of_its_postal_codes() -> None:
+    checked = 0
+    for commune in all_communes():
+        for postal_code in commune.postal_codes:
+            for city in (commune.name, commune.name.upper(), "Lyon", "Nowhere-sur-Mer"):
+                assert match_commune(postal_code, city) == _first_named(postal_code, city)
+                checked += 1
+            assert match_commune(postal_code, commune.name) is not None
+    assert checked > 100_000
+
+
 def test_postal_code_tolerates_spaces_and_lost_leading_zero() -> None:
     assert locate(" 01 400", "Chanoz-Châtenay").insee == "01084"
     assert locate("1400", "Chanoz-Châtenay").insee == "01084"
@@ -105,6 +137,10 @@ def test_find_by_name_city_level_and_unknown() -> None:
 def test_by_insee() -> None:
     assert by_insee("2a004").name == "Ajaccio"
     assert by_insee("00000") is None
+    table = communes_by_insee()
+    assert table["2A004"] is by_insee("2A004")
+    assert "2a004" not in table  # codes as INSEE writes them; `by_insee` tidies what it is given
+    assert len(table) == len(all_communes())
 
 
 @pytest.mark.parametrize(

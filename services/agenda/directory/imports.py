@@ -13,18 +13,17 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from sqlalchemy import select
-from stdnum import luhn
 
 from services.agenda.directory.models import PracticeSite, Professional
 from services.agenda.directory.schemas import ProfessionalCreateSchema
 from services.agenda.directory.service import locate_entry, search_key
-from shared.db import bulk_insert, unit_of_work
+from shared.db import among, bulk_insert, unit_of_work
 from shared.errors import UnsupportedMediaType, ValidationFailed
-from shared.geo import Commune, by_insee, locate
+from shared.geo import Commune, by_insee, communes_by_insee, locate
 from shared.http.parsing import flatten_errors
 from shared.timeutil import utcnow
-from shared.types import new_uuid
-from shared.validators import InvalidIdentifier, validate_phone
+from shared.types import new_uuids
+from shared.validators import InvalidIdentifier, luhn_valid, validate_phone
 
 EXTRACT_HEADER = [
     "Type d'identifiant PP",
@@ -219,8 +218,20 @@ class Imported:
             "insee": first["insee"],
             "latitude": first["latitude"],
             "longitude": first["longitude"],
-            "search_name": search_key(self.last_name, self.first_name),
+            "search_name": _search_name(self.last_name, self.first_name),
         }
+
+
+@functools.lru_cache(maxsize=65_536)
+def _search_part(name: str) -> str:
+    """`search_key` of one name, remembered: an extract repeats the same first names and
+    common last names on thousands of professionals."""
+    return search_key(name)
+
+
+def _search_name(last_name: str, first_name: str) -> str:
+    """`search_key(last_name, first_name)`, one name at a time."""
+    return " ".join(_search_part(name) for name in (last_name, first_name) if name)
 
 
 def _check_header(line: str) -> list[str]:
@@ -283,6 +294,13 @@ def _commune(insee: str, postal_code: str, city: str, cedex: str) -> Commune | N
     return locate(postal_code, name) if postal_code else None
 
 
+def _profession(code: str, skill: str) -> str:
+    """The directory's profession of a TRE_G15 profession code (and savoir-faire)."""
+    if code == "10" and skill == GENERAL_PRACTICE:
+        return "gp"
+    return PROFESSION_CODES.get(code, "other")
+
+
 def _phone(raw: str) -> str | None:
     """A site's phone in E.164 form, or None when it is not a French number (the site is kept
     without it). Not cached: `validate_phone` reads the usual forms in microseconds."""
@@ -321,7 +339,9 @@ def import_extract(
         at["Libellé commune (coord. structure)"],
         at["Bureau cedex (coord. structure)"],
     )
+    site_at = tuple(at[name] for name in SITE_COLUMNS)
     wanted = filters.professions
+    by_code = communes_by_insee()
     territory: dict[str, bool] = {}  # INSEE code -> in the territory
     pending: dict[str, Imported] = {}
     seen: dict[str, str] = {}  # rpps -> "created" | "updated" | "unchanged", across batches
@@ -338,14 +358,13 @@ def import_extract(
                     line_number, f"Ligne mal formée : {len(cells)} champs au lieu de {width}."
                 )
             continue
-        code = cells[i_prof]
-        profession = PROFESSION_CODES.get(code, "other")
-        if code == "10" and cells[i_skill] == GENERAL_PRACTICE:
-            profession = "gp"
-        if wanted and profession not in wanted:
-            report.skipped += 1
-            continue
-        commune = _commune(
+        if wanted:
+            profession = _profession(cells[i_prof], cells[i_skill])
+            if profession not in wanted:
+                report.skipped += 1
+                continue
+        # Most rows give the INSEE code as INSEE writes it: one look-up in the commune table.
+        commune = by_code.get(cells[i_insee]) or _commune(
             cells[i_insee].strip(),
             cells[i_pc].strip(),
             cells[i_city].strip(),
@@ -369,14 +388,16 @@ def import_extract(
         if cells[i_type].strip() != "8":
             report.reject(line_number, "Identifiant ADELI : un numéro RPPS est nécessaire.")
             continue
-        if len(rpps) != 11 or not rpps.isdigit() or not luhn.is_valid(rpps):
+        if len(rpps) != 11 or not rpps.isdigit() or not luhn_valid(rpps):
             report.reject(line_number, f"Numéro RPPS invalide : « {rpps} ».")
             continue
         last_name, first_name = cells[i_last].strip(), cells[i_first].strip()
         if not last_name or not first_name:
             report.reject(line_number, "Nom ou prénom d'exercice manquant.")
             continue
-        site = _site(cells, at, commune)
+        if not wanted:
+            profession = _profession(cells[i_prof], cells[i_skill])
+        site = _site(cells, site_at, commune)
         key = (site["siret"] or site["finess"] or "", site["address"] or "", site["postal_code"])
         entry = pending.get(rpps)
         if entry is None:
@@ -398,23 +419,36 @@ def import_extract(
     return report
 
 
-def _site(cells: list[str], at: dict[str, int], commune: Commune) -> dict[str, Any]:
+# The columns a site is read from, in the order `_site` unpacks their positions.
+SITE_COLUMNS = (
+    "Numéro Voie (coord. structure)",
+    "Indice répétition voie (coord. structure)",
+    "Libellé type de voie (coord. structure)",
+    "Libellé Voie (coord. structure)",
+    "Enseigne commerciale site",
+    "Raison sociale site",
+    "Code postal (coord. structure)",
+    "Téléphone (coord. structure)",
+    "Numéro SIRET site",
+    "Numéro FINESS site",
+    "Code mode exercice",
+)
+
+
+def _site(cells: list[str], at: tuple[int, ...], commune: Commune) -> dict[str, Any]:
+    """One practice site of a row; `at`: the positions of `SITE_COLUMNS` in the header."""
+    number, repeat, kind, street_name, sign, company, postal, phone, siret, finess, mode = at
     street = " ".join(
         part
         for part in (
-            cells[at["Numéro Voie (coord. structure)"]].strip()
-            + cells[at["Indice répétition voie (coord. structure)"]].strip(),
-            cells[at["Libellé type de voie (coord. structure)"]].strip(),
-            cells[at["Libellé Voie (coord. structure)"]].strip(),
+            cells[number].strip() + cells[repeat].strip(),
+            cells[kind].strip(),
+            cells[street_name].strip(),
         )
         if part
     )
-    name = (
-        cells[at["Enseigne commerciale site"]].strip()
-        or cells[at["Raison sociale site"]].strip()
-        or None
-    )
-    postal_code = cells[at["Code postal (coord. structure)"]].strip()
+    name = cells[sign].strip() or cells[company].strip() or None
+    postal_code = cells[postal].strip()
     if not (len(postal_code) == 5 and postal_code.isdigit()):
         postal_code = commune.postal_codes[0] if commune.postal_codes else "00000"
     return {
@@ -425,10 +459,10 @@ def _site(cells: list[str], at: dict[str, int], commune: Commune) -> dict[str, A
         "insee": commune.insee,
         "latitude": commune.latitude,
         "longitude": commune.longitude,
-        "phone": _phone(cells[at["Téléphone (coord. structure)"]].strip()),
-        "siret": cells[at["Numéro SIRET site"]].strip()[:14] or None,
-        "finess": cells[at["Numéro FINESS site"]].strip()[:9] or None,
-        "mode": cells[at["Code mode exercice"]].strip()[:1] or None,
+        "phone": _phone(cells[phone].strip()),
+        "siret": cells[siret].strip()[:14] or None,
+        "finess": cells[finess].strip()[:9] or None,
+        "mode": cells[mode].strip()[:1] or None,
     }
 
 
@@ -466,9 +500,10 @@ def _flush(pending: dict[str, Imported], seen: dict[str, str], report: ImportRep
     with unit_of_work() as session:
         existing = {
             p.rpps: p
-            for p in session.scalars(select(Professional).where(Professional.rpps.in_(pending)))
+            for p in session.scalars(select(Professional).where(among(Professional.rpps, pending)))
         }
         now = utcnow()
+        ids = new_uuids()
         new_professionals: list[dict[str, Any]] = []
         new_sites: list[dict[str, Any]] = []
         for rpps, entry in pending.items():
@@ -477,7 +512,7 @@ def _flush(pending: dict[str, Imported], seen: dict[str, str], report: ImportRep
             if professional is None:
                 status = "created"
                 if not report.dry_run:
-                    professional_id = new_uuid()
+                    professional_id = next(ids)
                     first = next(iter(entry.sites.values()))
                     new_professionals.append(
                         {
@@ -492,7 +527,7 @@ def _flush(pending: dict[str, Imported], seen: dict[str, str], report: ImportRep
                     )
                     new_sites.extend(
                         {
-                            "id": new_uuid(),
+                            "id": next(ids),
                             "professional_id": professional_id,
                             "position": i,
                             **site,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import argon2
 from sqlalchemy import select, update
 
 from shared.auth.models import ApiToken, LoginFailure
-from shared.auth.service import hash_token
+from shared.auth.service import _DUMMY_HASH, _hasher, hash_token, password_matches
 from shared.auth.throttle import FAILURE_WINDOW, FREE_FAILURES
 from shared.extensions import db
 from shared.timeutil import utcnow
@@ -53,6 +54,14 @@ def test_a_wrong_password_or_unknown_email_is_401(client, accounts):
             "code": "unauthenticated",
             "message": "Adresse e-mail ou mot de passe incorrect.",
         }
+
+
+def test_an_unknown_email_costs_one_verification_with_the_hasher_s_own_parameters():
+    # The stand-in hash verified for an unknown e-mail is written in the code: were the
+    # hasher's parameters changed, that verification would take another time than a real one.
+    assert argon2.extract_parameters(_DUMMY_HASH) == argon2.extract_parameters(_hasher.hash("x"))
+    assert not password_matches(_DUMMY_HASH, TEST_PASSWORD)
+    assert not password_matches(_DUMMY_HASH, "")
 
 
 def test_a_login_body_missing_fields_is_422(client):
