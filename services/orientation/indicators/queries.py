@@ -430,9 +430,8 @@ def medecin_traitant_block(period: Period) -> tuple[dict[str, Any], dict[str, di
     by_source = _sources()
     sources_by_month = {label: _sources() for label in months}
     signalements = 0
-    for month, priority, ald, postal_code, city, source, _no_days, count in _SIGNALEMENTS.rows(
-        period
-    ):
+    for row in _SIGNALEMENTS.rows(period):
+        month, priority, ald, postal_code, city, source, _no_days, count = row
         if source is not None:
             by_source.setdefault(source, _no_source())["signalements"] += count
             sources_by_month[month].setdefault(source, _no_source())["signalements"] += count

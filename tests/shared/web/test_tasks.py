@@ -4,60 +4,27 @@ queries read together in one statement, once per request."""
 from __future__ import annotations
 
 import re
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from services.notifications.models import InboxItem
-from shared.auth.models import User
-from shared.db import unit_of_work
 from shared.extensions import db
 from shared.timeutil import today_paris
 from tests.support import factories
+from tests.support.database import statements
+from tests.support.notifications import inbox_item, user_id_of
 from tests.support.web import log_in
 
 TASK = re.compile(r'<span class="task-count">(\d+)</span><span>([^<]+)</span>')
 
 
-@contextmanager
-def statements(app) -> Iterator[list[str]]:
-    """The SQL statements sent to the database inside the block."""
-    sent: list[str] = []
-
-    def capture(_conn, _cursor, statement, _parameters, _context, _executemany):
-        sent.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", capture)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", capture)
-
-
-def _unread_item_for(app, email: str) -> int:
+def _unread_of(app, email: str) -> int:
     """Give the account one unread inbox entry; its unread entries now."""
-    with app.app_context(), unit_of_work():
-        user_id = db.session.scalar(select(User.id).where(User.email == email))
-        db.session.add(
-            InboxItem(
-                id=uuid.uuid4(),
-                user_id=user_id,
-                event_name="medecin_traitant.propose",
-                reference="MT-2026-000001",
-                title="Proposition de patient",
-                body="Un patient vous est proposé.",
-                link="http://localhost/orientation/proposals",
-            )
-        )
+    user_id = user_id_of(app, email)
+    inbox_item(app, user_id)
     with app.app_context():
-        query = select(func.count()).where(
-            InboxItem.user_id == user_id, InboxItem.read_at.is_(None)
-        )
-        return db.session.scalar(query) or 0
+        unread = InboxItem.user_id == user_id, InboxItem.read_at.is_(None)
+        return db.session.scalar(select(func.count()).where(*unread)) or 0
 
 
 def test_a_coordinators_tasks_of_three_services_are_counted_in_one_statement(app, client, accounts):
@@ -66,7 +33,7 @@ def test_a_coordinators_tasks_of_three_services_are_counted_in_one_statement(app
     factories.discharge(client, dac, planned_discharge_date=today_paris().isoformat())
     factories.epp_referral(client, coordinator)
     factories.epp_referral(client, coordinator)
-    unread = _unread_item_for(app, coordinator["X-Test-Email"])
+    unread = _unread_of(app, coordinator["X-Test-Email"])
     log_in(client, coordinator["X-Test-Email"])
 
     with statements(app) as sent:
