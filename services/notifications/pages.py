@@ -15,7 +15,7 @@ from shared.web.case_pages import page_principal
 from shared.web.listing import ListQuerySchema, ListView, list_args
 from shared.web.pages import page, page_blueprint
 from shared.web.registry import (
-    Task,
+    CountedTask,
     TimelineEntry,
     add_nav_link,
     add_task_counter,
@@ -43,10 +43,10 @@ def register_pages(app: Flask) -> None:
     add_timeline_source(app, deliveries_timeline)
 
 
-def tasks(principal: Principal) -> list[Task]:
+def tasks(principal: Principal) -> list[CountedTask]:
     """Unread notifications."""
-    unread = reads.unread_count(user_id=principal.user_id)
-    return [Task("Notifications non lues", unread, url_for(f"{blueprint.name}.inbox"))]
+    unread = reads.unread_query(user_id=principal.user_id)
+    return [CountedTask("Notifications non lues", unread, url_for(f"{blueprint.name}.inbox"))]
 
 
 def deliveries_timeline(reference: str) -> list[TimelineEntry]:

@@ -33,16 +33,18 @@ def inbox_page(
     return page_of(query, page=page, per_page=per_page)
 
 
+def unread_query(*, user_id: uuid.UUID) -> Select[int]:
+    """The count of the inbox entries the user has not read."""
+    return (
+        select(func.count())
+        .select_from(InboxItem)
+        .where(InboxItem.user_id == user_id, InboxItem.read_at.is_(None))
+    )
+
+
 def unread_count(*, user_id: uuid.UUID) -> int:
     """How many inbox entries the user has not read."""
-    return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(InboxItem)
-            .where(InboxItem.user_id == user_id, InboxItem.read_at.is_(None))
-        )
-        or 0
-    )
+    return db.session.scalar(unread_query(user_id=user_id)) or 0
 
 
 def deliveries_for(*, reference: str) -> list[Delivery]:

@@ -5,13 +5,15 @@ Each app keeps its own registry (in `app.extensions`), filled by the services' `
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g
+from sqlalchemy import Select
 
 from shared.auth.principal import Principal
+from shared.db import counts
 
 # The top bar groups its links by job, in this order; `ACCOUNT` goes to the user's menu at
 # the right (notifications, account, administration), not among the jobs.
@@ -64,6 +66,16 @@ class Task:
 
 
 @dataclass(frozen=True)
+class CountedTask:
+    """A task whose count is a query (one row, one count): `tasks_for` reads the counts of
+    every service in one statement."""
+
+    label: str
+    query: Select[Any]
+    url: str
+
+
+@dataclass(frozen=True)
 class TimelineEntry:
     """One line of a case's timeline (a transition, a notification sent…)."""
 
@@ -73,7 +85,7 @@ class TimelineEntry:
     by: str | None = None
 
 
-TaskCounter = Callable[[Principal], list[Task]]
+TaskCounter = Callable[[Principal], Sequence[Task | CountedTask]]
 TimelineSource = Callable[[str], list[TimelineEntry]]
 
 
@@ -107,7 +119,8 @@ def set_search_page(app: Flask, endpoint: str) -> None:
 
 
 def add_task_counter(app: Flask, counter: TaskCounter) -> None:
-    """Count tasks waiting for a user (shown on the home page and in the top bar)."""
+    """Count tasks waiting for a user (shown on the home page and in the top bar): the counter
+    gives `Task`s, or `CountedTask`s whose queries `tasks_for` runs together."""
     registry(app).task_counters.append(counter)
 
 
@@ -139,10 +152,21 @@ def account_links_for(principal: Principal) -> list[NavLink]:
 
 
 def tasks_for(principal: Principal) -> list[Task]:
-    """Every non-empty task of this user."""
-    return [
-        task for counter in registry().task_counters for task in counter(principal) if task.count
-    ]
+    """Every non-empty task of this user, the counts that are queries read in one statement;
+    once per request (the home page lists them, the top bar adds them up)."""
+    found: dict[Any, list[Task]] = g.setdefault("web_tasks", {})
+    if principal.user_id not in found:
+        tasks = [task for counter in registry().task_counters for task in counter(principal)]
+        counted = iter(counts([task.query for task in tasks if isinstance(task, CountedTask)]))
+        found[principal.user_id] = [
+            task
+            for task in (
+                Task(task.label, next(counted), task.url) if isinstance(task, CountedTask) else task
+                for task in tasks
+            )
+            if task.count
+        ]
+    return found[principal.user_id]
 
 
 def timeline_extras(reference: str) -> list[TimelineEntry]:

@@ -9,39 +9,16 @@ from shared.db import unit_of_work
 from shared.extensions import db
 from shared.timeutil import utcnow
 from tests.support import payloads
+from tests.support.notifications import inbox_item, user_id_of
 from tests.support.web import log_in
-
-
-def _user_id(app, email):
-    from sqlalchemy import select
-
-    from shared.auth.models import User
-
-    with app.app_context():
-        return db.session.scalar(select(User.id).where(User.email == email))
-
-
-def _inbox_item(app, user_id, title="Proposition de patient", body="Un patient vous est proposé."):
-    with app.app_context(), unit_of_work():
-        item = InboxItem(
-            id=uuid.uuid4(),
-            user_id=user_id,
-            event_name="medecin_traitant.propose",
-            reference="MT-2026-000001",
-            title=title,
-            body=body,
-            link="http://localhost/orientation/proposals",
-        )
-        db.session.add(item)
-    return item.id
 
 
 def test_inbox_lists_notifications_escaped_and_marks_them_read(app, client, accounts):
     headers = accounts.create("gp")
     email = headers["X-Test-Email"]
-    user_id = _user_id(app, email)
-    item_id = _inbox_item(app, user_id, title="<i>Proposition</i>")
-    _inbox_item(app, user_id)
+    user_id = user_id_of(app, email)
+    item_id = inbox_item(app, user_id, title="<i>Proposition</i>")
+    inbox_item(app, user_id)
     token = log_in(client, email)
     html = client.get("/notifications/").get_data(as_text=True)
     assert "2 notifications non lues" in html
@@ -56,7 +33,7 @@ def test_inbox_lists_notifications_escaped_and_marks_them_read(app, client, acco
 
 def test_someone_elses_notification_cannot_be_marked_read(app, client, accounts):
     owner = accounts.create("gp")["X-Test-Email"]
-    item_id = _inbox_item(app, _user_id(app, owner))
+    item_id = inbox_item(app, user_id_of(app, owner))
     token = log_in(client, accounts.create("nurse")["X-Test-Email"])
     response = client.post(f"/notifications/{item_id}/read", data={"csrf_token": token})
     assert response.status_code == 404
@@ -67,10 +44,10 @@ def test_someone_elses_notification_cannot_be_marked_read(app, client, accounts)
 def test_mark_all_read_marks_only_the_users_unread_items_in_one_update(app, accounts):
     from services.notifications import service
 
-    mine = _user_id(app, accounts.create("gp")["X-Test-Email"])
-    theirs = _user_id(app, accounts.create("nurse")["X-Test-Email"])
-    first, second = _inbox_item(app, mine), _inbox_item(app, mine)
-    other = _inbox_item(app, theirs)
+    mine = user_id_of(app, accounts.create("gp")["X-Test-Email"])
+    theirs = user_id_of(app, accounts.create("nurse")["X-Test-Email"])
+    first, second = inbox_item(app, mine), inbox_item(app, mine)
+    other = inbox_item(app, theirs)
     with app.app_context():
         assert service.mark_all_read(user_id=mine) == 2
         assert service.mark_all_read(user_id=mine) == 0

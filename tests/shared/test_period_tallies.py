@@ -1,5 +1,6 @@
-"""Counting over the months of a period in SQL (`shared.periods.tally_by_month`): rows and
-distinct people, a person once in the period and once in each month where they appear."""
+"""Counting over the months of a period in SQL (`shared.periods.TallyByMonth`): rows and
+distinct people, a person once in the period and once in each month where they appear; the
+statements, built once, serve every period of as many months (`RowsByMonth` too)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, insert
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
 
 from shared.extensions import db
-from shared.periods import Period, distinct_by_month, during, tally_by_month
+from shared.periods import Period, RowsByMonth, TallyByMonth, during
 from shared.types import UTCDateTime
 
 metadata = MetaData()
@@ -61,10 +62,10 @@ def tally_rows(app) -> Iterator[None]:
         metadata.drop_all(db.engine)
 
 
-def _tally(**keys):
-    return tally_by_month(
-        PERIOD, lambda month: during(events.c.at, month), events.c.kind == "snp", keys=keys
-    )
+def _tally(period: Period = PERIOD, **keys):
+    return TallyByMonth(
+        lambda month: during(events.c.at, month), events.c.kind == "snp", keys=keys
+    ).counts(period)
 
 
 def test_rows_and_distinct_people_by_month_and_over_the_period(tally_rows):
@@ -78,19 +79,46 @@ def test_rows_and_distinct_people_by_month_and_over_the_period(tally_rows):
 
 
 def test_a_person_in_two_months_counts_in_each_but_once_in_the_period(tally_rows):
-    total, monthly = distinct_by_month(
-        PERIOD, events.c.author, lambda month: during(events.c.at, month), events.c.kind == "snp"
-    )
-    assert total == 3
-    assert monthly == {"2026-01": 1, "2026-02": 2, "2026-03": 1}
-    assert sum(monthly.values()) > total
+    total, monthly = _tally(authors=events.c.author)
+    assert total["authors"] == 3
+    by_month = {label: figures["authors"] for label, figures in monthly.items()}
+    assert by_month == {"2026-01": 1, "2026-02": 2, "2026-03": 1}
+    assert sum(by_month.values()) > total["authors"]
 
 
 def test_months_without_rows_are_absent_and_an_empty_period_counts_zero(tally_rows):
-    total, monthly = tally_by_month(
-        Period(dt.date(2025, 6, 1), dt.date(2025, 7, 31)),
-        lambda month: during(events.c.at, month),
-        keys={"authors": events.c.author},
-    )
+    total, monthly = TallyByMonth(
+        lambda month: during(events.c.at, month), keys={"authors": events.c.author}
+    ).counts(Period(dt.date(2025, 6, 1), dt.date(2025, 7, 31)))
     assert total == {"rows": 0, "authors": 0}
     assert monthly == {}
+
+
+def test_a_tally_built_once_counts_each_period_it_is_given(tally_rows):
+    tally = TallyByMonth(
+        lambda month: during(events.c.at, month),
+        events.c.kind == "snp",
+        keys={"authors": events.c.author},
+    )
+    assert tally.counts(PERIOD)[0] == {"rows": 6, "authors": 3}
+    # Three months again: the same statement, this period's months as its parameters.
+    total, monthly = tally.counts(Period(dt.date(2026, 2, 1), dt.date(2026, 4, 30)))
+    assert total == {"rows": 5, "authors": 4}
+    assert monthly == {
+        "2026-02": {"rows": 3, "authors": 2},
+        "2026-03": {"rows": 2, "authors": 2},
+    }
+
+
+def test_rows_by_month_built_once_reads_each_period_it_is_given(tally_rows):
+    rows = RowsByMonth(
+        lambda month: select(month.label, func.count()).where(
+            during(events.c.at, month), events.c.kind == "snp"
+        )
+    )
+    assert sorted(rows.rows(PERIOD)) == [("2026-01", 2), ("2026-02", 3), ("2026-03", 1)]
+    three_months = Period(dt.date(2026, 2, 1), dt.date(2026, 4, 30))
+    assert sorted(rows.rows(three_months)) == [("2026-02", 3), ("2026-03", 2), ("2026-04", 0)]
+    two_months = Period(dt.date(2026, 3, 1), dt.date(2026, 4, 30))
+    assert sorted(rows.rows(two_months)) == [("2026-03", 2), ("2026-04", 0)]
+    assert sorted(rows.rows(PERIOD)) == [("2026-01", 2), ("2026-02", 3), ("2026-03", 1)]

@@ -4,10 +4,46 @@ from __future__ import annotations
 
 import dataclasses
 import time
+import uuid
 
 from flask import Flask
+from sqlalchemy import select
 
 from services.notifications import mailer
+from services.notifications.models import InboxItem
+from shared.auth.models import User
+from shared.db import unit_of_work
+from shared.extensions import db
+
+
+def user_id_of(app: Flask, email: str) -> uuid.UUID:
+    """The id of the account with this e-mail."""
+    with app.app_context():
+        found = db.session.scalar(select(User.id).where(User.email == email))
+    assert found is not None, email
+    return found
+
+
+def inbox_item(
+    app: Flask,
+    user_id: uuid.UUID,
+    title: str = "Proposition de patient",
+    body: str = "Un patient vous est proposé.",
+) -> uuid.UUID:
+    """An unread inbox entry of the account `user_id`, straight into the database."""
+    with app.app_context(), unit_of_work():
+        item = InboxItem(
+            id=uuid.uuid4(),
+            user_id=user_id,
+            event_name="medecin_traitant.propose",
+            reference="MT-2026-000001",
+            title=title,
+            body=body,
+            link="http://localhost/orientation/proposals",
+        )
+        db.session.add(item)
+    return item.id
+
 
 # One e-mail to send through the mailer (the SMTP tests).
 MAIL = mailer.OutgoingEmail(

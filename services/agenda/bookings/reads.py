@@ -152,17 +152,19 @@ def present(bookings: list[Booking]) -> list[dict[str, Any]]:
     ]
 
 
+def booked_on_query(*, professional_id: uuid.UUID, day: dt.date) -> Select[int]:
+    """The count of a professional's active bookings on a given day (Paris time)."""
+    return (
+        select(func.count())
+        .select_from(Booking)
+        .where(
+            Booking.professional_id == professional_id,
+            Booking.cancelled_at.is_(None),
+            during(Booking.start_at, Period(day, day)),
+        )
+    )
+
+
 def count_booked_on(*, professional_id: uuid.UUID, day: dt.date) -> int:
     """How many active bookings a professional has on a given day (Paris time)."""
-    return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(Booking)
-            .where(
-                Booking.professional_id == professional_id,
-                Booking.cancelled_at.is_(None),
-                during(Booking.start_at, Period(day, day)),
-            )
-        )
-        or 0
-    )
+    return db.session.scalar(booked_on_query(professional_id=professional_id, day=day)) or 0

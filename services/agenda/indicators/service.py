@@ -21,10 +21,38 @@ from services.agenda.slots.models import Slot
 from services.agenda.teleconsultation.models import COMPLETED, TeleconsultationCase
 from shared.errors import ValidationFailed
 from shared.extensions import db
-from shared.periods import Period, during, tally_by_month
+from shared.periods import Period, TallyByMonth, during
 from shared.timeutil import today_paris
 
 MAX_MONTHS = 120
+
+# One statement per table, each month one range scan of the table's covering index that
+# gives the count and the distinct people at once.
+_PUBLISHED = TallyByMonth(
+    # `ix_agenda_slots_search` (kind, start_at) INCLUDE (professional_id).
+    lambda month: during(Slot.start_at, month),
+    Slot.kind == "snp",
+    Slot.withdrawn_at.is_(None),
+    keys={"professionals": Slot.professional_id},
+)
+_BOOKED = TallyByMonth(
+    # Slots booked: at most one active booking per slot (`uq_agenda_bookings_active_slot`),
+    # so counting active bookings counts distinct slots, without sorting the slot ids;
+    # `ix_agenda_bookings_indicators_active` (kind, start_at) INCLUDE (created_by).
+    lambda month: during(Booking.start_at, month),
+    Booking.kind == "snp",
+    Booking.cancelled_at.is_(None),
+    keys={"accounts": Booking.created_by},
+)
+_COMPLETED = TallyByMonth(
+    # `ix_agenda_tc_cases_indicators_completed` (completed_at) INCLUDE (the nurse, the GP).
+    lambda month: during(TeleconsultationCase.completed_at, month),
+    COMPLETED,
+    keys={
+        "nurses": TeleconsultationCase.nurse_professional_id,
+        "gps": TeleconsultationCase.professional_id,
+    },
+)
 
 
 def agenda_indicators(*, start: dt.date | None, end: dt.date | None) -> dict[str, Any]:
@@ -37,36 +65,9 @@ def agenda_indicators(*, start: dt.date | None, end: dt.date | None) -> dict[str
     months = period.months()
     if len(months) > MAX_MONTHS:
         raise ValidationFailed({"from": ["La période couvre 10 ans au maximum."]})
-    # One statement per table, each month one range scan of the table's covering index that
-    # gives the count and the distinct people at once (`tally_by_month`).
-    published = tally_by_month(
-        # `ix_agenda_slots_search` (kind, start_at) INCLUDE (professional_id).
-        period,
-        lambda month: during(Slot.start_at, month),
-        Slot.kind == "snp",
-        Slot.withdrawn_at.is_(None),
-        keys={"professionals": Slot.professional_id},
-    )
-    booked = tally_by_month(
-        # Slots booked: at most one active booking per slot (`uq_agenda_bookings_active_slot`),
-        # so counting active bookings counts distinct slots, without sorting the slot ids;
-        # `ix_agenda_bookings_indicators_active` (kind, start_at) INCLUDE (created_by).
-        period,
-        lambda month: during(Booking.start_at, month),
-        Booking.kind == "snp",
-        Booking.cancelled_at.is_(None),
-        keys={"accounts": Booking.created_by},
-    )
-    completed = tally_by_month(
-        # `ix_agenda_tc_cases_indicators_completed` (completed_at) INCLUDE (the nurse, the GP).
-        period,
-        lambda month: during(TeleconsultationCase.completed_at, month),
-        COMPLETED,
-        keys={
-            "nurses": TeleconsultationCase.nurse_professional_id,
-            "gps": TeleconsultationCase.professional_id,
-        },
-    )
+    published = _PUBLISHED.counts(period)
+    booked = _BOOKED.counts(period)
+    completed = _COMPLETED.counts(period)
     rows = []
     for month in months:
         slots = published[1].get(month.label, {})

@@ -23,16 +23,16 @@ from shared.web.forms import FormState, form_body
 from shared.web.listing import ListQuerySchema, ListView, list_args, sort_choices
 from shared.web.pages import page
 from shared.web.patient import patient_body_skeleton
-from shared.web.registry import Task
+from shared.web.registry import CountedTask
 
 
-def tasks(principal: Principal) -> list[Task]:
+def tasks(principal: Principal) -> list[CountedTask]:
     """A GP's patients booked on their slots today."""
     if principal.professional_id is None or not principal.has(GP):
         return []
-    today = reads.count_booked_on(professional_id=principal.professional_id, day=today_paris())
+    today = reads.booked_on_query(professional_id=principal.professional_id, day=today_paris())
     url = url_for(f"{blueprint.name}.my_bookings")
-    return [Task("Patients réservés sur vos créneaux aujourd'hui", today, url)]
+    return [CountedTask("Patients réservés sur vos créneaux aujourd'hui", today, url)]
 
 
 @blueprint.get("/slots/<uuid:slot_id>/book")

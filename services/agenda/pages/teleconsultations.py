@@ -47,7 +47,7 @@ from shared.web.listing import (
 )
 from shared.web.pages import page
 from shared.web.patient import patient_body_skeleton
-from shared.web.registry import Task
+from shared.web.registry import CountedTask
 
 TRANSITION_LABELS = MACHINE.transition_labels
 VIDEO_FIELDS = (
@@ -59,13 +59,13 @@ VIDEO_FIELDS = (
 )
 
 
-def tasks(principal: Principal) -> list[Task]:
+def tasks(principal: Principal) -> list[CountedTask]:
     """A nurse's teleconsultation requests still to schedule."""
     if principal.professional_id is None or not principal.has(NURSE):
         return []
-    waiting = reads.count_to_schedule(nurse_professional_id=principal.professional_id)
+    waiting = reads.to_schedule_query(nurse_professional_id=principal.professional_id)
     url = url_for(f"{blueprint.name}.teleconsultations")
-    return [Task("Téléconsultations à programmer", waiting, url)]
+    return [CountedTask("Téléconsultations à programmer", waiting, url)]
 
 
 def _window_errors(errors: dict[str, list[str]]) -> dict[str, list[str]]:

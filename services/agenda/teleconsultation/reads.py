@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, case, func, select
 
 from services.agenda.directory.models import Professional
 from services.agenda.teleconsultation.models import TeleconsultationCase
@@ -67,16 +67,13 @@ def professionals_of(cases: Iterable[TeleconsultationCase]) -> dict[uuid.UUID, P
     return {row.id: row for row in rows}
 
 
-def count_to_schedule(*, nurse_professional_id: uuid.UUID) -> int:
-    """How many of a nurse's teleconsultation requests still wait for a slot."""
+def to_schedule_query(*, nurse_professional_id: uuid.UUID) -> Select[int]:
+    """The count of a nurse's teleconsultation requests still waiting for a slot."""
     return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(TeleconsultationCase)
-            .where(
-                TeleconsultationCase.nurse_professional_id == nurse_professional_id,
-                TeleconsultationCase.state == "requested",
-            )
+        select(func.count())
+        .select_from(TeleconsultationCase)
+        .where(
+            TeleconsultationCase.nurse_professional_id == nurse_professional_id,
+            TeleconsultationCase.state == "requested",
         )
-        or 0
     )

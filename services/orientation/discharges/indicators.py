@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Select, case, func, literal, null, select
 
 from services.orientation.discharges.models import DISCHARGED, DischargeCase
-from shared.periods import Month, Period, during, rows_by_month
+from shared.periods import MonthParameters, Period, RowsByMonth, during
 
 
 def monthly_discharge_indicators(period: Period) -> dict[str, dict[str, int]]:
@@ -26,7 +26,7 @@ def monthly_discharge_indicators(period: Period) -> dict[str, dict[str, int]]:
         month.label: {"cases": 0, "ready_before_discharge": 0, "discharged": 0}
         for month in period.months()
     }
-    for label, figure, count, ready_before in rows_by_month(period, _created, _discharged):
+    for label, figure, count, ready_before in _CREATED_AND_DISCHARGED.rows(period):
         if figure == "cases":
             figures[label]["cases"] = int(count or 0)
         else:
@@ -35,20 +35,21 @@ def monthly_discharge_indicators(period: Period) -> dict[str, dict[str, int]]:
     return figures
 
 
-def _created(month: Month) -> Select[*tuple[Any, ...]]:
+def _created(month: MonthParameters) -> Select[*tuple[Any, ...]]:
     return (
-        select(literal(month.label), literal("cases"), func.count(), null())
+        select(month.label, literal("cases"), func.count(), null())
         .select_from(DischargeCase)
         .where(during(DischargeCase.created_at, month))
     )
 
 
-def _discharged(month: Month) -> Select[*tuple[Any, ...]]:
+def _discharged(month: MonthParameters) -> Select[*tuple[Any, ...]]:
     in_time = case((DischargeCase.ready_on < DischargeCase.actual_discharge_date, 1), else_=0)
-    return select(
-        literal(month.label), literal("discharged"), func.count(), func.sum(in_time)
-    ).where(
+    return select(month.label, literal("discharged"), func.count(), func.sum(in_time)).where(
         DISCHARGED,
         DischargeCase.actual_discharge_date >= month.first_day,
         DischargeCase.actual_discharge_date <= month.last_day,
     )
+
+
+_CREATED_AND_DISCHARGED = RowsByMonth(_created, _discharged)

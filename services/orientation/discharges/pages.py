@@ -44,7 +44,7 @@ from shared.web.case_pages import (
 from shared.web.forms import Field, FormState, form_body
 from shared.web.listing import ListQuerySchema, ListView, list_args, sort_choices
 from shared.web.pages import page, page_blueprint
-from shared.web.registry import DISCHARGES, Task, add_nav_link, add_task_counter
+from shared.web.registry import DISCHARGES, CountedTask, add_nav_link, add_task_counter
 
 blueprint = page_blueprint(
     "orientation_discharge_pages",
@@ -89,13 +89,16 @@ def register_pages(app: Flask) -> None:
     add_task_counter(app, tasks)
 
 
-def tasks(principal: Principal) -> list[Task]:
+def tasks(principal: Principal) -> list[CountedTask]:
     """Discharges due or overdue, and preparations stuck on something missing."""
-    due, stuck = reads.task_counts(principal)
+    queries = reads.task_queries(principal)
+    if queries is None:
+        return []
+    due, stuck = queries
     url = url_for(f"{blueprint.name}.worklist")
     return [
-        Task("Sorties prévues aujourd'hui ou en retard", due, url),
-        Task("Sorties en préparation incomplètes", stuck, url + "#bloquees"),
+        CountedTask("Sorties prévues aujourd'hui ou en retard", due, url),
+        CountedTask("Sorties en préparation incomplètes", stuck, url + "#bloquees"),
     ]
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import lazyload
 
 from services.orientation.discharges.models import DischargeCase
@@ -22,27 +22,27 @@ from shared.timeutil import today_paris
 from shared.web.listing import ListPage, OrderBy, Sorts, page_of
 
 
-def task_counts(principal: Principal) -> tuple[int, int]:
-    """(discharges due today or overdue not yet done, preparations still missing something)."""
+def task_queries(principal: Principal) -> tuple[Select[int], Select[int]] | None:
+    """The counts of (discharges due today or overdue not yet done, preparations still missing
+    something); None for whoever has no such task."""
     if not principal.has(DAC, COORDINATOR):
-        return 0, 0
-    today = today_paris()
-    due = db.session.scalar(
+        return None
+    due = (
         select(func.count())
         .select_from(DischargeCase)
         .where(
             visibility(principal),
             DischargeCase.state.in_(EDITABLE_STATES),
-            DischargeCase.planned_discharge_date <= today,
+            DischargeCase.planned_discharge_date <= today_paris(),
         )
     )
     # Stuck = preparing and still missing something the city professionals need.
-    stuck = db.session.scalar(
+    stuck = (
         select(func.count())
         .select_from(DischargeCase)
         .where(visibility(principal), DischargeCase.state == "preparing", lacks_something())
     )
-    return due or 0, stuck or 0
+    return due, stuck
 
 
 @dataclass

@@ -16,15 +16,14 @@ from typing import Any
 from sqlalchemy import Select, func, literal, select
 
 from services.orientation.epp.models import COMPLETED, EppReferral
-from shared.periods import Month, Period, distinct_by_month, during, rows_by_month
+from shared.periods import MonthParameters, Period, RowsByMonth, TallyByMonth, during
 
 
 def monthly_epp_indicators(period: Period) -> dict[str, dict[str, int]]:
     """`{"YYYY-MM": {"referrals", "completed"}}` for each month of the period, clipped to it,
     empty months included, oldest first."""
     counts = {
-        (label, figure): count
-        for label, figure, count in rows_by_month(period, _referrals, _completed)
+        (label, figure): count for label, figure, count in _REFERRALS_AND_COMPLETED.rows(period)
     }
     return {
         month.label: {
@@ -35,17 +34,17 @@ def monthly_epp_indicators(period: Period) -> dict[str, dict[str, int]]:
     }
 
 
-def _referrals(month: Month) -> Select[*tuple[Any, ...]]:
+def _referrals(month: MonthParameters) -> Select[*tuple[Any, ...]]:
     return (
-        select(literal(month.label), literal("referrals"), func.count())
+        select(month.label, literal("referrals"), func.count())
         .select_from(EppReferral)
         .where(during(EppReferral.created_at, month))
     )
 
 
-def _completed(month: Month) -> Select[*tuple[Any, ...]]:
+def _completed(month: MonthParameters) -> Select[*tuple[Any, ...]]:
     return (
-        select(literal(month.label), literal("completed"), func.count())
+        select(month.label, literal("completed"), func.count())
         .select_from(EppReferral)
         .where(
             COMPLETED,
@@ -55,18 +54,23 @@ def _completed(month: Month) -> Select[*tuple[Any, ...]]:
     )
 
 
+_REFERRALS_AND_COMPLETED = RowsByMonth(_referrals, _completed)
+# Distinct patients whose referral was accepted, once in the period and once in each month:
+# `ix_orientation_epp_referrals_indicators_accepted` (accepted_at) INCLUDE (patient_key).
+_PATIENTS_ORIENTED = TallyByMonth(
+    lambda month: during(EppReferral.accepted_at, month), keys={"patients": EppReferral.patient_key}
+)
+
+
 def epp_block(period: Period) -> tuple[dict[str, Any], dict[str, dict[str, int]]]:
     """The `epp` block and its months: counts summed over the months, patients counted once."""
     months: dict[str, dict[str, int]] = monthly_epp_indicators(period)
-    # `ix_orientation_epp_referrals_indicators_accepted` (accepted_at) INCLUDE (patient_key).
-    patients, by_month = distinct_by_month(
-        period, EppReferral.patient_key, lambda month: during(EppReferral.accepted_at, month)
-    )
+    patients, by_month = _PATIENTS_ORIENTED.counts(period)
     for label, figures in months.items():
-        figures["patients_oriented"] = by_month.get(label, 0)
+        figures["patients_oriented"] = by_month.get(label, {}).get("patients", 0)
     totals = {
         "referrals": sum(m["referrals"] for m in months.values()),
         "completed": sum(m["completed"] for m in months.values()),
-        "patients_oriented": patients,
+        "patients_oriented": patients["patients"],
     }
     return totals, months

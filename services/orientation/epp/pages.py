@@ -31,7 +31,7 @@ from shared.web.listing import ListQuerySchema, ListView, list_args, sort_choice
 from shared.web.pages import page, page_blueprint
 from shared.web.patient import patient_body_skeleton
 from shared.web.registry import EPP as EPP_GROUP
-from shared.web.registry import Task, add_nav_link, add_task_counter
+from shared.web.registry import CountedTask, add_nav_link, add_task_counter
 
 blueprint = page_blueprint(
     "orientation_epp_pages", __name__, url_prefix="/orientation/epp", templates="../templates"
@@ -62,22 +62,26 @@ def register_pages(app: Flask) -> None:
     add_task_counter(app, tasks)
 
 
-def tasks(principal: Principal) -> list[Task]:
+def tasks(principal: Principal) -> list[CountedTask]:
     """Referrals to answer or to complete (midwife), to assign (coordinator)."""
     url = url_for(f"{blueprint.name}.referrals")
     found = []
     if principal.has(MIDWIFE) and principal.professional_id is not None:
         mine = principal.professional_id
         found.append(
-            Task(
+            CountedTask(
                 "Demandes d'EPP à accepter ou refuser",
-                reads.count_in("assigned", assigned_to=mine),
+                reads.in_state_query("assigned", assigned_to=mine),
                 url,
             )
         )
-        found.append(Task("EPP à réaliser", reads.count_in("accepted", assigned_to=mine), url))
+        found.append(
+            CountedTask("EPP à réaliser", reads.in_state_query("accepted", assigned_to=mine), url)
+        )
     if principal.has(COORDINATOR):
-        found.append(Task("Demandes d'EPP à attribuer", reads.count_in("submitted"), url))
+        found.append(
+            CountedTask("Demandes d'EPP à attribuer", reads.in_state_query("submitted"), url)
+        )
     return found
 
 

@@ -86,9 +86,9 @@ def _count(query: Select[Any]) -> int:
     return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
 
 
-def count_in(state: str, *, assigned_to: uuid.UUID | None = None) -> int:
-    """How many referrals are in `state` (assigned to that midwife, when given)."""
+def in_state_query(state: str, *, assigned_to: uuid.UUID | None = None) -> Select[int]:
+    """The count of the referrals in `state` (assigned to that midwife, when given)."""
     query = select(func.count()).select_from(EppReferral).where(EppReferral.state == state)
     if assigned_to is not None:
         query = query.where(EppReferral.assigned_professional_id == assigned_to)
-    return db.session.scalar(query) or 0
+    return query

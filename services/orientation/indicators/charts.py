@@ -27,6 +27,13 @@ def number(value: int | float | None) -> str:
     thousands, so a figure never wraps); `—` for none."""
     if value is None:
         return "—"
+    return _french_number(value)
+
+
+@lru_cache(maxsize=4096, typed=True)  # 1 and 1.0: each its own entry
+def _french_number(value: int | float) -> str:
+    # A page shows some 300 figures, mostly the same few (zeros, small counts): Babel
+    # formats each distinct value once.
     return format_decimal(value, locale=_french())
 
 

@@ -17,7 +17,7 @@ import datetime as dt
 import math
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
@@ -46,7 +46,7 @@ from services.orientation.medecin_traitant.models import MedecinTraitantHistory 
 from services.orientation.medecin_traitant.schemas import CANCEL_REASONS
 from shared.extensions import db
 from shared.geo import locate
-from shared.periods import Month, Period, during, rows_by_month
+from shared.periods import MonthParameters, Period, RowsByMonth, during
 from shared.timeutil import utcnow
 
 PRIORITIES = (1, 2, 3)
@@ -137,18 +137,19 @@ def _delay_days() -> Any:
     return func.date_part(literal_column("'day'"), _delay())
 
 
+def _delays_in(month: MonthParameters) -> Select[*tuple[Any, ...]]:
+    day = _delay_days()
+    return select(day, func.count()).where(during(Case.oriented_at, month)).group_by(day)
+
+
+_DELAY_HISTOGRAM = RowsByMonth(_delays_in)
+
+
 def _delay_histogram(period: Period) -> dict[int, int]:
     """{whole days of delay: orientations} over the period, from a scan of its own (the
     médecin-traitant block takes it from its orientations' pass instead)."""
-    day = _delay_days()
-    rows = rows_by_month(
-        period,
-        lambda month: (
-            select(day, func.count()).where(during(Case.oriented_at, month)).group_by(day)
-        ),
-    )
     histogram: dict[int, int] = {}
-    for days, count in rows:
+    for days, count in _DELAY_HISTOGRAM.rows(period):
         histogram[int(days)] = histogram.get(int(days), 0) + count
     return histogram
 
@@ -187,13 +188,25 @@ def _first_since(start: Any) -> Any:
 DIMENSIONS = (Case.priority, Case.ald, Case.patient_postal_code, Case.patient_city)
 
 
+class _Grouped(NamedTuple):
+    """A grouped count of the cases of each month, as each backend runs it (`_grouped`)."""
+
+    postgresql: RowsByMonth
+    sqlite: RowsByMonth
+
+    def rows(self, period: Period) -> list[Any]:
+        """The rows of the period, from the backend's statement."""
+        if db.session.get_bind().dialect.name == "postgresql":
+            return self.postgresql.rows(period)
+        return self.sqlite.rows(period)
+
+
 def _grouped(
-    period: Period,
     time: Any,
-    figures: Callable[[Month], tuple[Any, ...]],
+    figures: Callable[[MonthParameters], tuple[Any, ...]],
     *,
     by_delay: bool = False,
-) -> list[Any]:
+) -> _Grouped:
     """`figures(month)` of the cases of each month of the instant `time`, by every breakdown
     (rows `(month, priority, ald, postal code, city, None, None, *figures)`) and by source
     (rows `(month, None, None, None, None, source, None, *figures)`; no column of these is ever
@@ -205,60 +218,52 @@ def _grouped(
     grouping sets, scans each month once per grouping and leaves the delay to `_percentiles`.
     """
 
-    def in_month(month: Month, *columns: Any) -> Select[*tuple[Any, ...]]:
-        return select(literal(month.label), *columns, *figures(month)).where(during(time, month))
+    def in_month(month: MonthParameters, *columns: Any) -> Select[*tuple[Any, ...]]:
+        return select(month.label, *columns, *figures(month)).where(during(time, month))
 
-    if db.session.get_bind().dialect.name == "postgresql":
+    def every_grouping(month: MonthParameters) -> Select[*tuple[Any, ...]]:
         days = _delay_days() if by_delay else null()
         sets = [tuple_(*DIMENSIONS), tuple_(Case.source)]
         if by_delay:
             sets.append(tuple_(days))
-        return rows_by_month(
-            period,
-            lambda month: in_month(month, *DIMENSIONS, Case.source, days).group_by(
-                func.grouping_sets(*sets)
-            ),
-        )
-    return rows_by_month(
-        period,
-        lambda month: in_month(month, *DIMENSIONS, null(), null()).group_by(*DIMENSIONS),
-        lambda month: in_month(month, *(null() for _ in DIMENSIONS), Case.source, null()).group_by(
-            Case.source
-        ),
+        return in_month(month, *DIMENSIONS, Case.source, days).group_by(func.grouping_sets(*sets))
+
+    def by_breakdowns(month: MonthParameters) -> Select[*tuple[Any, ...]]:
+        return in_month(month, *DIMENSIONS, null(), null()).group_by(*DIMENSIONS)
+
+    def by_source(month: MonthParameters) -> Select[*tuple[Any, ...]]:
+        nothing = (null() for _ in DIMENSIONS)
+        return in_month(month, *nothing, Case.source, null()).group_by(Case.source)
+
+    return _Grouped(RowsByMonth(every_grouping), RowsByMonth(by_breakdowns, by_source))
+
+
+# Cases created in the period, by month and every breakdown, and by month and source
+# (covering index on created_at).
+_SIGNALEMENTS = _grouped(Case.created_at, lambda _month: (func.count(),))
+# Patients oriented in the period (first orientation in the period, and in the month), by
+# month and every breakdown, and by month and source (covering index on oriented_at).
+_ORIENTATIONS = _grouped(
+    Case.oriented_at,
+    lambda month: (
+        func.sum(_first_since(month.period_start)),
+        func.sum(_first_since(month.start)),
+        func.count(),
+    ),
+    by_delay=True,
+)
+
+
+def _cancelled_in(month: MonthParameters) -> Select[*tuple[Any, ...]]:
+    return (
+        select(month.label, Case.cancel_reason, func.count())
+        .where(during(Case.cancelled_at, month))
+        .group_by(Case.cancel_reason)
     )
 
 
-def _signalements(period: Period) -> list[Any]:
-    """Cases created in the period, by month and every breakdown, and by month and source
-    (covering index on created_at)."""
-    return _grouped(period, Case.created_at, lambda _month: (func.count(),))
-
-
-def _orientations(period: Period) -> list[Any]:
-    """Patients oriented in the period (first orientation in the period, and in the month),
-    by month and every breakdown, and by month and source (covering index on oriented_at)."""
-    return _grouped(
-        period,
-        Case.oriented_at,
-        lambda month: (
-            func.sum(_first_since(period.start)),
-            func.sum(_first_since(month.start)),
-            func.count(),
-        ),
-        by_delay=True,
-    )
-
-
-def _cancelled(period: Period) -> list[Any]:
-    """Cases cancelled in the period, by month and reason."""
-    return rows_by_month(
-        period,
-        lambda month: (
-            select(literal(month.label), Case.cancel_reason, func.count())
-            .where(during(Case.cancelled_at, month))
-            .group_by(Case.cancel_reason)
-        ),
-    )
+# Cases cancelled in the period, by month and reason.
+_CANCELLED = RowsByMonth(_cancelled_in)
 
 
 def _age_bucket(created_at: Any, at: dt.datetime) -> Any:
@@ -425,7 +430,8 @@ def medecin_traitant_block(period: Period) -> tuple[dict[str, Any], dict[str, di
     by_source = _sources()
     sources_by_month = {label: _sources() for label in months}
     signalements = 0
-    for month, priority, ald, postal_code, city, source, _no_days, count in _signalements(period):
+    for row in _SIGNALEMENTS.rows(period):
+        month, priority, ald, postal_code, city, source, _no_days, count = row
         if source is not None:
             by_source.setdefault(source, _no_source())["signalements"] += count
             sources_by_month[month].setdefault(source, _no_source())["signalements"] += count
@@ -441,7 +447,7 @@ def medecin_traitant_block(period: Period) -> tuple[dict[str, Any], dict[str, di
     # and once in each month where they were oriented.
     oriented = oriented_ald = 0
     delays: dict[int, int] = {}  # PostgreSQL: the percentiles' histogram, from the same pass
-    for row in _orientations(period):
+    for row in _ORIENTATIONS.rows(period):
         month, priority, ald, postal_code, city, source, days, in_period, in_month, count = row
         if days is not None:
             delays[int(days)] = delays.get(int(days), 0) + count
@@ -463,7 +469,7 @@ def medecin_traitant_block(period: Period) -> tuple[dict[str, Any], dict[str, di
             commune["oriented_ald"] += in_period
 
     cancelled_by_reason = dict.fromkeys(CANCEL_REASONS, 0)
-    for month, reason, count in _cancelled(period):
+    for month, reason, count in _CANCELLED.rows(period):
         reason = reason or "other"
         cancelled_by_reason[reason] = cancelled_by_reason.get(reason, 0) + count
         months[month]["cancelled"] += count

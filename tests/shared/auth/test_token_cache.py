@@ -5,13 +5,11 @@ app on the same database (another process)."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import uuid
-from collections.abc import Iterator
 
 import time_machine
-from sqlalchemy import event, select, text, update
+from sqlalchemy import select, text, update
 
 from services.bootstrap import SERVICES, create_app
 from shared.auth.models import ApiToken, PageSession, User
@@ -21,29 +19,13 @@ from shared.auth.token_cache import EXTENSION, Resolved, TokenCache, token_cache
 from shared.extensions import db
 from shared.timeutil import utcnow
 from tests.conftest import TEST_PASSWORD
+from tests.support.database import statements
 
 API = "/api/orientation/cases"
 ADMIN_ONLY = "/api/auth/users"
 POLICY = SessionPolicy(
     lifetime=dt.timedelta(hours=12), idle=dt.timedelta(minutes=30), secret="test-secret"
 )
-
-
-@contextlib.contextmanager
-def statements(app) -> Iterator[list[str]]:
-    """The SQL statements sent to the database while the block runs."""
-    seen: list[str] = []
-
-    def record(_conn, _cursor, statement, _params, _context, _many) -> None:
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def token_reads(seen: list[str]) -> int:
