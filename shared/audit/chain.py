@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Row, text
+from sqlalchemy import Connection, text
 
 # The hash before the first entry ever written.
 GENESIS = "0" * 64
@@ -73,7 +73,7 @@ def locked_head(connection: Connection) -> tuple[int, str]:
     SQLite serialises writers by itself. It is taken last, by the audit entries written just before
     the commit (`shared.audit.models.write_held_entries`), so nothing else is ever locked under
     it."""
-    head: Row[Any] | None
+    head: Any
     if connection.dialect.name == "postgresql":
         head = connection.execute(_LOCK_AND_READ_HEAD, {"key": CHAIN_LOCK_KEY}).one()
     else:
