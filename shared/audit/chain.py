@@ -42,17 +42,34 @@ class Linkable(Protocol):
 
 def canonical(entry: Linkable) -> str:
     """The entry's fields as one unambiguous string (JSON array, fixed order, UTC instant)."""
-    at = entry.at.astimezone(dt.UTC).isoformat(timespec="microseconds")
-    fields = [
-        entry.seq,
+    return _json([entry.seq, *_placed_fields(entry)])
+
+
+def canonical_tail(entry: Linkable) -> str:
+    """`canonical(entry)` after its opening `[seq,`: what PostgreSQL's `audit_append`, which
+    gives the entry its place, hashes after `[<place>,` (migration `a1c3e5f7b9d2`)."""
+    return _json(_placed_fields(entry))[1:]
+
+
+def _placed_fields(entry: Linkable) -> list[str | None]:
+    """The fields `canonical` puts after the entry's place, in order."""
+    return [
         str(entry.id),
-        at,
+        instant(entry),
         entry.service,
         entry.user_email,
         entry.action,
         entry.reference,
         entry.ip,
     ]
+
+
+def instant(entry: Linkable) -> str:
+    """The entry's instant as the chain writes it (UTC, to the microsecond)."""
+    return entry.at.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def _json(fields: list[Any]) -> str:
     return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -61,34 +78,39 @@ def digest(previous: str, entry: Linkable) -> str:
     return hashlib.sha256(f"{previous}\n{canonical(entry)}".encode()).hexdigest()
 
 
-# PostgreSQL: the chain's lock, then its head, in one round trip (migration `f2b4d6a8c0e1`).
-_LOCK_AND_READ_HEAD = text("SELECT head_seq, head_hash FROM audit_chain_lock(:key)")
+# SQLite: the head of the chain.
 _READ_HEAD = text("SELECT head_seq, head_hash FROM audit_chain WHERE id = 1")
+# PostgreSQL: lock, head, links and INSERT in one call (migration `a1c3e5f7b9d2`).
+_APPEND = text("SELECT audit_append(:key, CAST(:entries AS jsonb))")
 
 
-def locked_head(connection: Connection) -> tuple[int, str]:
-    """The chain's head, read once the current transaction is the chain's only writer until it
-    ends. PostgreSQL: a transaction-scoped advisory lock, which `audit_chain_lock(key)` takes
-    just before it reads the head, so the head is the one the previous writer committed.
-    SQLite serialises writers by itself. It is taken last, by the audit entries written just before
-    the commit (`shared.audit.models.write_held_entries`), so nothing else is ever locked under
-    it."""
-    head: Any
-    if connection.dialect.name == "postgresql":
-        head = connection.execute(_LOCK_AND_READ_HEAD, {"key": CHAIN_LOCK_KEY}).one()
-    else:
-        head = connection.execute(_READ_HEAD).one_or_none()
-    return (head[0], head[1]) if head and head[0] is not None else (0, GENESIS)
+def append_on_postgresql(connection: Connection, entries: Sequence[Linkable]) -> None:
+    """Write new entries after the chain's head, in the caller's transaction, with one call to
+    `audit_append`, which takes the chain's lock, reads the head, links the entries and
+    inserts them (the digest is `digest`'s, computed by the database over the same bytes): a
+    writer holds the lock for that call and its commit only, and for no Python work."""
+    sent = [
+        {
+            "id": str(entry.id),
+            "at": instant(entry),
+            "service": entry.service,
+            "user_email": entry.user_email,
+            "action": entry.action,
+            "reference": entry.reference,
+            "ip": entry.ip,
+            "tail": canonical_tail(entry),
+        }
+        for entry in entries
+    ]
+    connection.execute(_APPEND, {"key": CHAIN_LOCK_KEY, "entries": _json(sent)})
 
 
 def link(connection: Connection, entries: Sequence[Linkable]) -> None:
-    """Place new entries after the chain's head and hash them, in the caller's transaction.
-
-    On PostgreSQL a transaction-scoped advisory lock makes concurrent writers take turns from
-    here to their commit, so none reads a head that another is about to move (the insert
-    trigger would refuse the second of two entries claiming one place). SQLite serialises
-    writers by itself."""
-    seq, previous = locked_head(connection)
+    """Place new entries after the chain's head and hash them, in the caller's transaction
+    (SQLite, which serialises writers by itself: nobody moves the head meanwhile; PostgreSQL
+    writers use `append_on_postgresql`)."""
+    head = connection.execute(_READ_HEAD).one_or_none()
+    seq, previous = (head[0], head[1]) if head else (0, GENESIS)
     for entry in entries:
         seq += 1
         entry.seq = seq

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import BigInteger, CheckConstraint, Index, SmallInteger, String, event, insert
 from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
 
-from shared.audit.chain import GENESIS, Linkable, link
+from shared.audit.chain import GENESIS, Linkable, append_on_postgresql, link
 from shared.extensions import db
 from shared.timeutil import utcnow
 from shared.types import UTCDateTime, UUIDType, new_uuid
@@ -69,16 +69,21 @@ def hold_for_commit(session: Session, entries: Sequence[Linkable]) -> None:
 
 def write_held_entries(session: Session) -> None:
     """Write the entries held by this transaction: everything else flushed first, then the
-    chain's lock, its head, one multi-row INSERT — the last statements before the commit.
+    chain's lock, its head and the entries — the last statements before the commit.
 
-    The chain's lock is held from here to the commit (`shared.audit.chain.link`), so writers
-    take turns only for these few statements, not for their whole transaction, and nothing is
-    locked after it (no deadlock with the case and counter rows locked before)."""
+    The chain's lock is held from there to the commit (`shared.audit.chain`), so writers take
+    turns only for these statements, not for their whole transaction, and nothing is locked
+    after it (no deadlock with the case rows locked before). PostgreSQL: one call does it all
+    (`append_on_postgresql`); SQLite: the head, then one multi-row INSERT."""
     session.flush()  # the ORM's own entries join those held (`_hold_entries_added`)
     entries = session.info.pop(_PENDING, None)
     if not entries:
         return
-    link(session.connection(), entries)
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        append_on_postgresql(connection, entries)
+        return
+    link(connection, entries)
     # With RETURNING, SQLAlchemy sends the rows as one multi-row INSERT whose SQL it compiles
     # once ("insertmanyvalues"); without it, the driver would execute the INSERT once a row.
     table = AuditEntry.__table__

@@ -11,6 +11,9 @@ import uuid
 import psycopg
 import pytest
 from alembic import command
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from sqlalchemy import column, create_engine, insert, select, table, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -307,3 +310,32 @@ def test_a_rolled_back_transaction_leaves_no_entry_behind(app):
         db.session.commit()
     _record(app, 1)
     assert [entry.reference for entry in _entries(app)] == ["MT-2026-000001"]
+
+
+# Text a request can put in an entry (e-mail, reference, address): any character PostgreSQL's
+# text stores, i.e. no NUL and no lone surrogate.
+_TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+    max_size=40,
+)
+
+
+@pytest.mark.postgres_only
+@hypothesis_settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=st.lists(st.tuples(_TEXT, _TEXT, st.one_of(st.none(), _TEXT)), min_size=1, max_size=4))
+def test_the_database_links_entries_as_python_verifies_them(app, rows):
+    """PostgreSQL's `audit_append` hashes the bytes `digest` hashes, whatever the text: quotes,
+    backslashes, newlines, accents, emoji, characters outside the basic plane."""
+    with app.app_context(), unit_of_work():
+        for email, reference, ip in rows:
+            record_audit(action="read", reference=reference, user_email=email, ip=ip)
+    entries = _entries(app)
+    previous = GENESIS
+    for entry in entries:
+        assert entry.hash == digest(previous, entry)
+        previous = entry.hash
+    assert [(e.user_email, e.reference, e.ip) for e in entries[-len(rows) :]] == rows
+    with app.app_context():
+        assert verify_chain(db.session).broken is None
