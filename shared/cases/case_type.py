@@ -9,6 +9,7 @@ states come from its machine, which reads them from the case type's `states.py`.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -48,6 +49,11 @@ def submitter_and(*roles: str) -> Callable[[Any], Participants]:
     return lambda case: Participants(roles=roles, user_ids=(case.created_by,))
 
 
+# What a reference prefix may be: PostgreSQL numbers each one from a sequence named after it
+# (`shared.cases.references`).
+PREFIX = re.compile(r"[A-Z]{1,8}")
+
+
 @dataclass(frozen=True)
 class CaseType(Generic[CaseT]):
     """A case type: its tables, its machine, who may see a case, what each transition does to
@@ -56,7 +62,7 @@ class CaseType(Generic[CaseT]):
     model: type[CaseT]
     history: Any
     machine: CaseMachine
-    # References read `<prefix>-<year>-<number>` (`MT-2026-000123`).
+    # References read `<prefix>-<year>-<number>` (`MT-2026-000123`); see `PREFIX`.
     prefix: str
     # Who may see a case, said twice: as SQL for lists, in Python for one case (a test checks
     # that both agree for every role and state).
@@ -87,6 +93,8 @@ class CaseType(Generic[CaseT]):
     presented_with: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        if not PREFIX.fullmatch(self.prefix):
+            raise ValueError(f"{self.kind}: a reference prefix is 1 to 8 capital letters")
         names = set(self.machine.names())
         unknown = sorted({*self.effects, *self.lookups} - names)
         if unknown:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -9,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 import shared.timeutil
+from services.orientation.medecin_traitant.service import MEDECIN_TRAITANT
 from shared.cases.references import ReferenceCounter, next_reference
 from shared.db import unit_of_work
 from shared.extensions import db
@@ -58,3 +60,10 @@ def test_reference_next_refuses_a_bad_prefix_or_year(app, prefix, year):
         db.session.execute(text("SELECT reference_next(:p, :y)"), {"p": prefix, "y": year})
     with app.app_context():
         db.session.rollback()
+
+
+def test_a_case_type_s_prefix_is_one_to_eight_capital_letters():
+    for prefix in ("mt", "MT-S", "TOOLONGXX", ""):
+        with pytest.raises(ValueError, match="capital letters"):
+            dataclasses.replace(MEDECIN_TRAITANT, prefix=prefix)
+    assert dataclasses.replace(MEDECIN_TRAITANT, prefix="EPP").prefix == "EPP"
