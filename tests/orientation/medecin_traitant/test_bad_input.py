@@ -114,7 +114,7 @@ def test_a_transition_body_over_one_megabyte_is_413(world):
         ),
         (
             "patient.birth_date",
-            (dt.date.today() + dt.timedelta(days=1)).isoformat(),
+            (today_paris() + dt.timedelta(days=1)).isoformat(),
             "patient.birth_date",
             "La date ne peut pas être dans le futur.",
         ),
