@@ -37,6 +37,18 @@ def _concurrently(app, bodies: list[dict], headers: dict) -> list:
     return responses
 
 
+def _written_table(statement: str) -> str | None:
+    """The table `statement` writes to, if it writes: an INSERT, UPDATE or DELETE, or
+    PostgreSQL's `audit_append` call, which inserts the transaction's audit entries."""
+    if statement.startswith("SELECT audit_append("):
+        return "audit_entries"
+    if statement.startswith("UPDATE"):
+        return statement.split()[1]
+    if statement.startswith(("INSERT", "DELETE")):
+        return statement.split()[2]
+    return None
+
+
 def _last_number(backend: str) -> int:
     """The last number given for MT this year (the sequence's, or the counter row's)."""
     year = today_paris().year
@@ -87,7 +99,7 @@ def test_a_signalement_is_one_transaction_with_nothing_read_back(world, app, bac
     def record(_conn, _cursor, statement, _params, _context, _many) -> None:
         if threading.get_ident() == here:
             seen.append(" ".join(statement.split()))
-            wrote[0] = wrote[0] or seen[-1].startswith(("INSERT", "UPDATE", "DELETE"))
+            wrote[0] = wrote[0] or _written_table(seen[-1]) is not None
 
     def committed(_conn) -> None:
         # On SQLite the request's read transaction (the token check) is committed before the
@@ -106,11 +118,11 @@ def test_a_signalement_is_one_transaction_with_nothing_read_back(world, app, bac
         event.remove(engine, "before_cursor_execute", record)
         event.remove(engine, "commit", committed)
     assert response.status_code == 201, response.get_json()
-    writes = [s for s in seen if s.startswith(("INSERT", "UPDATE", "DELETE"))]
+    written = [table for table in map(_written_table, seen) if table is not None]
     tables = ["audit_entries", "orientation_mt_cases", "orientation_mt_history", "outbox_events"]
     if backend == "sqlite":
         tables.append("reference_counters")
-    assert sorted(w.split()[2] for w in writes) == tables
+    assert sorted(written) == tables
     assert commits.count(True) == 1
     inserted = next(i for i, s in enumerate(seen) if s.startswith("INSERT INTO orientation_mt"))
     # Neither the case, nor its history, nor its proposals (a new case has none).
@@ -147,12 +159,10 @@ def test_a_transition_reads_the_history_before_its_first_write(world, app):
         event.remove(engine, "before_cursor_execute", record)
     assert response.status_code == 200, response.get_json()
     assert [entry["transition"] for entry in response.get_json()["history"]] == ["submit", "hold"]
-    first_write = next(
-        i for i, s in enumerate(seen) if s.startswith(("INSERT", "UPDATE", "DELETE"))
-    )
+    first_write = next(i for i, s in enumerate(seen) if _written_table(s) is not None)
     assert any("FROM orientation_mt_history" in s for s in seen[:first_write])
     assert not any("FROM orientation_mt_history" in s for s in seen[first_write:])
     # The proposals the response shows are read with the case, not after the commit.
-    last_write = max(i for i, s in enumerate(seen) if s.startswith(("INSERT", "UPDATE", "DELETE")))
+    last_write = max(i for i, s in enumerate(seen) if _written_table(s) is not None)
     assert any("FROM orientation_mt_proposals" in s for s in seen[:first_write])
-    assert not any(s.startswith("SELECT") for s in seen[last_write:])
+    assert not any(s.startswith("SELECT") for s in seen[last_write + 1 :])
