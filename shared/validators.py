@@ -108,20 +108,6 @@ def validate_rpps(value: str) -> str:
     return compact
 
 
-# A digit's share of a Luhn sum once doubled (`2 × 7 = 14` counts `1 + 4 = 5`), as text.
-_LUHN_DOUBLED = str.maketrans("0123456789", "0246813579")
-
-
-def luhn_valid(number: str) -> bool:
-    """`stdnum.luhn.is_valid` (the same answer for any string), several times faster: an import
-    checks the key of hundreds of thousands of RPPS numbers. Anything but ASCII digits is
-    invalid, as for stdnum; every other digit from the right counts doubled."""
-    if not (number.isascii() and number.isdigit()):
-        return False
-    digits = number[::-2] + number[-2::-2].translate(_LUHN_DOUBLED)
-    return (sum(digits.encode()) - 48 * len(digits)) % 10 == 0
-
-
 def validate_postal_code(value: str) -> str:
     """A French postal code: five digits that La Poste gives to at least one commune."""
     compact = (value or "").strip()

@@ -12,7 +12,6 @@ from stdnum.fr import nir as stdnum_nir
 
 from shared.validators import (
     InvalidIdentifier,
-    luhn_valid,
     validate_nir,
     validate_phone,
     validate_postal_code,
@@ -77,18 +76,6 @@ def test_an_rpps_with_one_wrong_digit_is_refused(rpps, position, shift):
     assert validate_rpps(rpps) == rpps
     wrong = str((int(rpps[position]) + shift) % 10)
     assert _outcome(validate_rpps, rpps[:position] + wrong + rpps[position + 1 :]) is None
-
-
-@given(st.one_of(hostile, valid_rpps(), st.text(alphabet="0123456789١٢٣²", max_size=14)))
-def test_the_fast_luhn_check_answers_as_stdnum_does(value):
-    assert luhn_valid(value) is luhn.is_valid(value)
-
-
-@given(valid_rpps(), st.integers(0, 10), st.integers(1, 9))
-def test_the_fast_luhn_check_catches_any_single_wrong_digit(rpps, position, shift):
-    assert luhn_valid(rpps)
-    wrong = str((int(rpps[position]) + shift) % 10)
-    assert not luhn_valid(rpps[:position] + wrong + rpps[position + 1 :])
 
 
 @given(hostile)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from sqlalchemy import select
+from stdnum import luhn
 
 from services.agenda.directory.models import PracticeSite, Professional
 from services.agenda.directory.schemas import ProfessionalCreateSchema
@@ -23,7 +24,7 @@ from shared.geo import Commune, by_insee, communes_by_insee, locate
 from shared.http.parsing import flatten_errors
 from shared.timeutil import utcnow
 from shared.types import new_uuids
-from shared.validators import InvalidIdentifier, luhn_valid, validate_phone
+from shared.validators import InvalidIdentifier, validate_phone
 
 EXTRACT_HEADER = [
     "Type d'identifiant PP",
@@ -388,7 +389,7 @@ def import_extract(
         if cells[i_type].strip() != "8":
             report.reject(line_number, "Identifiant ADELI : un numéro RPPS est nécessaire.")
             continue
-        if len(rpps) != 11 or not rpps.isdigit() or not luhn_valid(rpps):
+        if len(rpps) != 11 or not rpps.isdigit() or not luhn.is_valid(rpps):
             report.reject(line_number, f"Numéro RPPS invalide : « {rpps} ».")
             continue
         last_name, first_name = cells[i_last].strip(), cells[i_first].strip()
