@@ -163,8 +163,3 @@ def booked_on_query(*, professional_id: uuid.UUID, day: dt.date) -> Select[int]:
             during(Booking.start_at, Period(day, day)),
         )
     )
-
-
-def count_booked_on(*, professional_id: uuid.UUID, day: dt.date) -> int:
-    """How many active bookings a professional has on a given day (Paris time)."""
-    return db.session.scalar(booked_on_query(professional_id=professional_id, day=day)) or 0
