@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import time
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -56,9 +55,7 @@ def test_a_100000_line_extract_imports_the_territory_once_and_again_changes_noth
 ):
     path = write_extract(tmp_path / "ps-libreacces-personne-activite.txt", 100_000)
     args = ["directory", "import", str(path), "--format", "rpps", "--departement", "77"]
-    started = time.perf_counter()
     first = cli_runner(args)
-    elapsed = time.perf_counter() - started
     assert first.exit_code == 0, first.output
     report = json.loads(first.stdout)
     assert report["created"] > 5_000
@@ -69,7 +66,6 @@ def test_a_100000_line_extract_imports_the_territory_once_and_again_changes_noth
     professionals, sites = counts(app)
     assert professionals == report["created"]
     assert sites > professionals  # several sites per professional, one entry per RPPS
-    assert elapsed < 60
     with app.app_context():
         located = db.session.scalar(
             select(func.count()).select_from(Professional).where(Professional.insee.not_like("77%"))

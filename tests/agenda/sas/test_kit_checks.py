@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -122,7 +121,7 @@ def bundle(kit) -> dict:
     return response.get_json()
 
 
-# --- setup and performance ---------------------------------------------------------------
+# --- setup (the kit's one-second limit is measured by bench/bench_sas.py) ------------------
 
 
 @pytest.mark.parametrize("launch", ["ig_launch_1", "ig_launch_2"])
@@ -133,15 +132,6 @@ def test_setup_the_search_answers_a_non_empty_fhir_json_bundle(kit, launch):
     bundle = response.get_json()
     assert bundle["resourceType"] == "Bundle"
     assert bundle["entry"] != []
-
-
-def test_performance_the_answer_comes_in_under_one_second(kit):
-    kit.search(launch="ig_launch_1")  # the first request loads the models
-    started = time.perf_counter()
-    _params, response = kit.search(launch="ig_launch_1")
-    elapsed = time.perf_counter() - started
-    assert response.status_code == 200
-    assert elapsed < 1, f"Temps de réponse supérieur à 1 seconde : {elapsed:.3f} s"
 
 
 def test_bundle_declares_the_cpts_bundle_profile(bundle):
