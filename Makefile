@@ -38,14 +38,20 @@ run: $(STAMP) $(LEAFLET)
 
 test: test-postgresql test-sqlite
 
+# The suite runs in TEST_PROCESSES processes (pytest-xdist). Each has a database and a Redis
+# database of its own and free ports of its own; most of a test's time is spent waiting on
+# servers, workers and the browser, so more processes than cores pays. TEST_PROCESSES=0 runs
+# everything in one process.
+TEST_PROCESSES ?= 4
+
 # PostgreSQL and Redis must be running (.ci/run starts them when they are not).
 # The browser tests (Debian's /usr/bin/chromium, axe-core) run in this pass.
 test-postgresql: $(STAMP) $(AXE) $(LEAFLET)
-	$(BIN)/python -m pytest --db postgresql
+	$(BIN)/python -m pytest --db postgresql -n $(TEST_PROCESSES)
 
 # The embedded backend: everything that does not need PostgreSQL-only features.
 test-sqlite: $(STAMP)
-	$(BIN)/python -m pytest --db sqlite -m "not postgres_only and not slow and not browser"
+	$(BIN)/python -m pytest --db sqlite -n $(TEST_PROCESSES) -m "not postgres_only and not slow and not browser"
 
 # Refresh docs/screenshots/ from the browser scenarios.
 screenshots: $(STAMP) $(AXE)

@@ -132,7 +132,15 @@ def test_a_non_forking_worker_beats_while_it_sends_so_its_job_is_never_taken_for
     queued, client, accounts, smtp_factory, workers, redis_db: Redis
 ):
     sink = smtp_factory("--hold-first", "5")
-    configure(queued, smtp_url=sink.url, worker_heartbeat_seconds=1, delivery_lease_seconds=30)
+    configure(
+        queued,
+        smtp_url=sink.url,
+        worker_heartbeat_seconds=1,
+        delivery_lease_seconds=30,
+        # Production's timeout, well past the held answer: with `queued`'s 5 s, a loaded
+        # machine timed the send out just before the sink took it, and the retry sent it again.
+        smtp_timeout_seconds=20,
+    )
     world = World(client, accounts).with_people("coordinator", "gp", "submitter")
     world.submit()
     with queued.app_context():

@@ -85,6 +85,7 @@ def test_a_worker_outlives_a_redis_restart_during_a_delivery_and_delivers_what_f
         worker_heartbeat_seconds=1,
         sweep_interval_seconds=1,
         delivery_lease_seconds=30,  # longer than the held send, as in production
+        smtp_timeout_seconds=20,  # production's, well past the held answer
     )
     workers = WorkerRunner(queued, private_redis.url)
     world = World(client, accounts).with_people("coordinator", "gp", "submitter")

@@ -52,6 +52,7 @@ def test_an_expired_token_is_refused(app, client, accounts):
 @pytest.mark.parametrize(
     "authorization",
     ["Bearer ", "Bearer not-a-token", "Basic Zm9vOmJhcg==", "bearer", f"Token {uuid.uuid4()}"],
+    ids=["empty-bearer", "bearer-not-a-token", "basic", "bare-scheme", "unknown-scheme"],
 )
 def test_malformed_or_forged_credentials_are_refused(client, authorization):
     response = client.get(ME, headers={"Authorization": authorization})
@@ -155,6 +156,7 @@ def test_malformed_encryption_keys_are_refused_at_start(keys):
         secrets.token_urlsafe(24),
         secrets.token_hex(24),
     ],
+    ids=["one-char", "repeated", "default", "pattern", "urlsafe-24-bytes", "hex-24-bytes"],
 )
 def test_production_refuses_a_secret_key_under_32_random_bytes(secret):
     keys = generate_key_spec("k1")
@@ -174,6 +176,7 @@ def test_production_refuses_a_secret_key_under_32_random_bytes(secret):
         base64.b64encode(secrets.token_bytes(32)).decode(),
         secrets.token_urlsafe(64),
     ],
+    ids=["urlsafe-32-bytes", "hex-32-bytes", "base64-32-bytes", "urlsafe-64-bytes"],
 )
 def test_production_accepts_32_random_bytes_as_generated(secret):
     keys = generate_key_spec("k1")

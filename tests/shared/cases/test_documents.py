@@ -129,7 +129,9 @@ def test_a_document_is_reached_only_through_its_own_case(app, client, accounts):
     assert got.status_code == 404
 
 
-@pytest.mark.parametrize(("content", "media_type"), [(PNG, "image/png"), (JPEG, "image/jpeg")])
+@pytest.mark.parametrize(
+    ("content", "media_type"), [(PNG, "image/png"), (JPEG, "image/jpeg")], ids=["png", "jpeg"]
+)
 def test_images_are_recognised_by_their_content_whatever_their_name(
     app, client, accounts, content, media_type
 ):
