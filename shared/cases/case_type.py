@@ -102,7 +102,11 @@ class CaseType(Generic[CaseT]):
         # Its free-text columns are checked when it registers with the privacy registry.
 
     def presented_loads(self) -> list[Any]:
-        """Loader options reading `presented_with` along with the case (one query each)."""
+        """Loader options reading `presented_with` along with the case (one query each).
+
+        Never joined to the locking statement: after waiting for the case's lock, PostgreSQL
+        re-reads the locked row only; joined rows would come from the snapshot taken before the
+        wait (a proposal withdrawn by the winner of a race would still look open)."""
         return [selectinload(getattr(self.model, name)) for name in self.presented_with]
 
     @property
