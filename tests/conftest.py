@@ -20,6 +20,7 @@ from services.bootstrap import SCHEMA, SERVICES, create_app
 from shared.auth.service import _hasher
 from shared.extensions import db
 from shared.migrations.runner import upgrade
+from shared.outbox.relay import stop_embedded_threads
 from shared.settings import Settings
 from tests.support.database import triggers_lifted
 from tests.support.factories import TEST_PASSWORD, Accounts
@@ -45,6 +46,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "postgres_only" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _no_delivery_thread_outlives_its_test() -> Iterator[None]:
+    """Apps built outside the test environment (production, development) start the embedded
+    delivery thread at their first request; left running, it would deliver the next tests'
+    events on its own schedule. Their connections are closed with them."""
+    yield
+    for relay in stop_embedded_threads():
+        with relay.app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 @pytest.fixture(scope="session")

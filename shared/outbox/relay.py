@@ -23,6 +23,7 @@ import random
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -264,6 +265,7 @@ class OutboxRelay:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread_pid: int | None = None
+        self._thread: threading.Thread | None = None
         self._last_periodic = 0.0
 
     @property
@@ -319,13 +321,20 @@ class OutboxRelay:
             return
         self._thread_pid = os.getpid()
         self._stop.clear()
-        threading.Thread(target=self._run, name="relais-outbox", daemon=True).start()
+        _EMBEDDED.add(self)
+        self._thread = threading.Thread(target=self._run, name="relais-outbox", daemon=True)
+        self._thread.start()
 
     def stop_thread(self) -> None:
         """Ask the embedded delivery thread to finish its iteration and stop."""
         self._stop.set()
         self._wake.set()
         self._thread_pid = None
+
+    def join_thread(self, timeout: float) -> None:
+        """Wait up to `timeout` seconds for a stopped embedded thread to end."""
+        if self._thread is not None:
+            self._thread.join(timeout)
 
     def _run(self) -> None:
         interval = max(1, self.settings.sweep_interval_seconds)
@@ -348,6 +357,25 @@ class OutboxRelay:
         finally:
             with self.app.app_context():
                 db.session.remove()
+
+
+# The relays whose embedded thread this process started (`stop_embedded_threads`).
+_EMBEDDED: weakref.WeakSet[OutboxRelay] = weakref.WeakSet()
+
+
+def stop_embedded_threads(timeout: float = 30) -> list[OutboxRelay]:
+    """Stop every embedded delivery thread of this process and wait for them to end (each up
+    to `timeout` seconds); returns their relays. For a process that is done with its apps
+    while it goes on: the test suite builds hundreds in one process, and a thread left running
+    would sweep and deliver the events of the tests that follow, every
+    `SWEEP_INTERVAL_SECONDS`, even after its database is gone."""
+    relays = list(_EMBEDDED)
+    _EMBEDDED.clear()
+    for relay in relays:
+        relay.stop_thread()
+    for relay in relays:
+        relay.join_thread(timeout)
+    return relays
 
 
 def current_relay() -> OutboxRelay:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 from sqlalchemy import select
 
 from services.notifications.digest import send_due_digests
 from services.notifications.models import Delivery
 from shared.extensions import db
-from shared.outbox.relay import current_relay
+from shared.outbox.relay import current_relay, stop_embedded_threads
 from shared.timeutil import PARIS
 from tests.support.factories import World
 from tests.support.notifications import configure, wait_for
@@ -27,6 +28,19 @@ def test_the_embedded_thread_delivers_right_after_the_commit(embedded, client, a
     finally:
         relay.stop_thread()
     assert case["reference"] in smtp.messages()[0]["Subject"]
+
+
+def _delivery_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "relais-outbox" and t.is_alive()]
+
+
+def test_a_process_done_with_its_apps_stops_their_embedded_threads(embedded):
+    with embedded.app_context():
+        relay = current_relay()
+    relay.ensure_thread()
+    assert _delivery_threads() != []
+    assert stop_embedded_threads() == [relay]
+    assert _delivery_threads() == []
 
 
 def test_digest_users_get_one_email_a_day_listing_their_notifications(
