@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from sqlalchemy import select
-from stdnum import luhn
 
 from services.agenda.directory.models import PracticeSite, Professional
 from services.agenda.directory.schemas import ProfessionalCreateSchema
@@ -24,7 +23,7 @@ from shared.geo import Commune, by_insee, communes_by_insee, locate
 from shared.http.parsing import flatten_errors
 from shared.timeutil import utcnow
 from shared.types import new_uuids
-from shared.validators import InvalidIdentifier, validate_phone
+from shared.validators import InvalidIdentifier, validate_phone, validate_rpps
 
 EXTRACT_HEADER = [
     "Type d'identifiant PP",
@@ -385,12 +384,13 @@ def import_extract(
         if not kept:
             report.skipped += 1
             continue
-        rpps = cells[i_id].strip()
         if cells[i_type].strip() != "8":
             report.reject(line_number, "Identifiant ADELI : un numéro RPPS est nécessaire.")
             continue
-        if len(rpps) != 11 or not rpps.isdigit() or not luhn.is_valid(rpps):
-            report.reject(line_number, f"Numéro RPPS invalide : « {rpps} ».")
+        try:
+            rpps = validate_rpps(cells[i_id])
+        except InvalidIdentifier:
+            report.reject(line_number, f"Numéro RPPS invalide : « {cells[i_id].strip()} ».")
             continue
         last_name, first_name = cells[i_last].strip(), cells[i_first].strip()
         if not last_name or not first_name:
