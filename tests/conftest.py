@@ -55,9 +55,14 @@ def _no_delivery_thread_outlives_its_test() -> Iterator[None]:
     events on its own schedule. Their connections are closed with them."""
     yield
     for relay in stop_embedded_threads():
-        with relay.app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+        _close_connections(relay.app)
+
+
+def _close_connections(application: Flask) -> None:
+    """End the app's session and close its pooled connections."""
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -123,7 +128,7 @@ def built_app(settings: Settings) -> Iterator[Flask]:
     with application.app_context():
         db.session.remove()
         _empty_tables()
-        db.engine.dispose()
+    _close_connections(application)
 
 
 @pytest.fixture
@@ -206,6 +211,4 @@ def service_app(settings: Settings, app: Flask) -> Iterator[Callable[..., Flask]
 
     yield build
     for application in built:
-        with application.app_context():
-            db.session.remove()
-            db.engine.dispose()
+        _close_connections(application)
