@@ -32,12 +32,27 @@ T = TypeVar("T")
 
 
 def engine_options(database_url: str) -> dict[str, Any]:
-    """SQLAlchemy engine options suited to the configured backend."""
+    """SQLAlchemy engine options suited to the configured backend.
+
+    PostgreSQL: SQLAlchemy writes the server's own placeholders (`$1`, `$2`…) and psycopg's raw
+    cursors send them as they are. With the default `%(name)s` style psycopg rewrites every
+    statement into `$n` form before sending it, and caches the rewrite only for statements of
+    at most 50 parameters: a case's INSERT (56 columns) was parsed again at every signalement,
+    the largest single cost of the web worker (docs/performance.md). SQL passed by hand
+    (`exec_driver_sql`) therefore uses `$n` placeholders and a tuple of values."""
     if database_url.startswith("sqlite"):
         return {
             "connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False}
         }
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+    from psycopg import RawCursor  # not imported by the embedded (SQLite) mode
+
+    return {
+        "pool_pre_ping": True,
+        "pool_size": 10,
+        "max_overflow": 20,
+        "paramstyle": "numeric_dollar",
+        "connect_args": {"cursor_factory": RawCursor},
+    }
 
 
 def secure_sqlite_file(database_url: str) -> None:
@@ -63,6 +78,18 @@ def configure_engine(app: Flask) -> None:
         engine = db.engine
         if engine.dialect.name == "sqlite":
             _configure_sqlite(engine)
+        else:
+            _configure_postgresql(engine)
+
+
+def _configure_postgresql(engine: Engine) -> None:
+    from psycopg import RawServerCursor
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Server-side cursors (`yield_per`: exports, the audit's verification) take the same
+        # `$n` placeholders as the raw cursors of `engine_options`.
+        dbapi_connection.server_cursor_factory = RawServerCursor
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -54,9 +54,9 @@ def _keep_only(index: str) -> None:
         "SELECT i.indexrelid::regclass::text, c.conname, i.indrelid::regclass::text "
         "FROM pg_index i LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid "
         "AND c.conrelid = i.indrelid "
-        "WHERE i.indrelid = (SELECT indrelid FROM pg_index WHERE indexrelid = %(index)s::regclass) "
-        "AND i.indexrelid <> %(index)s::regclass",
-        {"index": index},
+        "WHERE i.indrelid = (SELECT indrelid FROM pg_index WHERE indexrelid = $1::regclass) "
+        "AND i.indexrelid <> $1::regclass",
+        (index,),
     ).all()
     for name, constraint, table in others:
         if constraint:
