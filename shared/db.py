@@ -39,7 +39,8 @@ def engine_options(database_url: str) -> dict[str, Any]:
     statement into `$n` form before sending it, and caches the rewrite only for statements of
     at most 50 parameters: a case's INSERT (56 columns) was parsed again at every signalement,
     the largest single cost of the web worker (docs/performance.md). SQL passed by hand
-    (`exec_driver_sql`) therefore uses `$n` placeholders and a tuple of values."""
+    (`exec_driver_sql`) therefore uses `$n` placeholders and a tuple of values. The app's
+    server-side cursors get the same treatment when it connects (`configure_engine`)."""
     if database_url.startswith("sqlite"):
         return {
             "connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False}

@@ -38,10 +38,8 @@ def test_a_case_insert_wider_than_psycopgs_rewrite_cache_is_sent_as_written(app,
         assert "$1" in statement and f"${len(parameters)}" in statement
         assert "%(" not in statement
         # And the row is there, as written.
-        assert (
-            db.session.scalar(text("SELECT reference FROM orientation_mt_cases"))
-            == (case["reference"])
-        )
+        stored = db.session.scalar(text("SELECT reference FROM orientation_mt_cases"))
+        assert stored == case["reference"]
 
 
 def test_server_side_cursors_take_the_same_placeholders(app, client, accounts):
